@@ -1,0 +1,5 @@
+"""`python -m tracegen` runs the command line."""
+
+from tracegen.cli import main
+
+main()

@@ -1,0 +1,516 @@
+"""Load and validate a problem spec (YAML, JSON or TOML) into a frozen `Spec`.
+
+Validation is total: every problem is reported as one `SpecError` naming the key path,
+what was expected and what was found. No maths happens here beyond shape checks.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import math
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import yaml
+
+from tracegen.errors import SpecError
+
+ACTIVATIONS = ("relu", "sigmoid", "tanh", "linear", "leaky_relu", "softmax")
+LOSSES = ("bce", "mse", "cross_entropy")
+PARAM_KINDS = ("W", "b")
+MAX_EPOCHS = 1000
+MAX_DECIMALS = 10
+DEFAULT_SLOPE = 0.01
+EXAMPLE = "class3.yaml"
+
+TOP_KEYS = ("title", "network", "loss", "data", "training", "display", "variants")
+NETWORK_KEYS = ("layers",)
+LAYER_KEYS = ("units", "activation", "W", "b")
+ACTIVATION_KEYS = ("name", "slope")
+LOSS_KEYS = ("name", "scale", "reduction", "batch")
+DATA_KEYS = ("x", "y")
+TRAINING_KEYS = ("learning_rate", "epochs", "optimizer", "update")
+DISPLAY_KEYS = ("decimals",)
+VARIANT_KEYS = ("weights", "biases")
+RANGE_KEYS = ("values", "low", "high", "step")
+
+
+@dataclass(frozen=True)
+class Activation:
+    """An activation by contract name, with its options (only leaky_relu has one)."""
+
+    name: str
+    slope: float = DEFAULT_SLOPE
+
+
+@dataclass(frozen=True, eq=False)
+class Layer:
+    """One fully connected layer. `W`/`b` are None when left to `variants`."""
+
+    units: int
+    activation: Activation
+    W: np.ndarray | None
+    b: np.ndarray | None
+
+
+@dataclass(frozen=True)
+class Loss:
+    """A loss and its reduction rules (see CONTRACT.md §1)."""
+
+    name: str
+    scale: float = 1.0
+    reduction: str = "mean"  # over output units, mse only
+    batch: str = "mean"  # over samples
+
+
+@dataclass(frozen=True)
+class ValueRange:
+    """Where variant values are drawn from: an explicit list, or low..high by step."""
+
+    values: tuple[float, ...]
+
+
+@dataclass(frozen=True, eq=False)
+class Spec:
+    """A validated problem spec.
+
+    `x` is always (samples, inputs) and `y` always (samples, outputs) as float64, with
+    class indices already one-hot; `flat` remembers that `data.x` was a single vector.
+    """
+
+    title: str
+    layers: tuple[Layer, ...]
+    loss: Loss
+    x: np.ndarray
+    y: np.ndarray
+    flat: bool
+    learning_rate: float
+    epochs: int
+    optimizer: str = "sgd"
+    update: tuple[str, ...] = PARAM_KINDS
+    decimals: int = 3
+    weights: ValueRange | None = None
+    biases: ValueRange | None = None
+    source: str | None = field(default=None, compare=False)
+
+    @classmethod
+    def from_dict(cls, data: Any, source: str | None = None) -> Spec:
+        """Validate a parsed mapping (as loaded from YAML/JSON/TOML) into a Spec."""
+        try:
+            return _parse(data)
+        except SpecError as err:
+            if source is None or err.source is not None:
+                raise
+            raise SpecError(err.key, err.problem, source) from None
+
+    @property
+    def n_inputs(self) -> int:
+        return int(self.x.shape[1])
+
+    @property
+    def n_samples(self) -> int:
+        return int(self.x.shape[0])
+
+    @property
+    def layer_inputs(self) -> tuple[int, ...]:
+        """Number of inputs of each layer (the previous layer's units)."""
+        return (self.n_inputs,) + tuple(layer.units for layer in self.layers[:-1])
+
+    def missing_params(self) -> list[str]:
+        """Key paths of W/b left to `variants`."""
+        return [
+            f"network.layers[{i}].{kind}"
+            for i, layer in enumerate(self.layers)
+            for kind in PARAM_KINDS
+            if getattr(layer, kind) is None
+        ]
+
+    def with_params(self, params: list[tuple[np.ndarray, np.ndarray]]) -> Spec:
+        """A copy with concrete (W, b) for every layer (used by variant drawing)."""
+        layers = tuple(
+            replace(layer, W=np.array(W, dtype=float), b=np.array(b, dtype=float))
+            for layer, (W, b) in zip(self.layers, params, strict=True)
+        )
+        return replace(self, layers=layers)
+
+    def with_title(self, title: str) -> Spec:
+        return replace(self, title=title)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The spec as plain data, the form `load_spec` reads back to an equal Spec."""
+        layers = []
+        for layer in self.layers:
+            act: Any = layer.activation.name
+            if layer.activation.name == "leaky_relu":
+                act = {"name": "leaky_relu", "slope": layer.activation.slope}
+            entry: dict[str, Any] = {"units": layer.units, "activation": act}
+            if layer.W is not None:
+                entry["W"] = layer.W.tolist()
+            if layer.b is not None:
+                entry["b"] = layer.b.tolist()
+            layers.append(entry)
+        loss: dict[str, Any] = {"name": self.loss.name, "batch": self.loss.batch}
+        if self.loss.name == "mse":
+            loss.update(scale=self.loss.scale, reduction=self.loss.reduction)
+        x: Any = self.x[0].tolist() if self.flat else self.x.tolist()
+        y: Any = self.y.tolist()
+        if self.flat:
+            y = y[0]
+        if self.y.shape[1] == 1:
+            y = y[0] if self.flat else [row[0] for row in y]
+        out: dict[str, Any] = {
+            "title": self.title,
+            "network": {"layers": layers},
+            "loss": loss,
+            "data": {"x": x, "y": y},
+            "training": {
+                "learning_rate": self.learning_rate,
+                "epochs": self.epochs,
+                "optimizer": self.optimizer,
+                "update": list(self.update),
+            },
+            "display": {"decimals": self.decimals},
+        }
+        variants = {
+            key: {"values": list(rng.values)}
+            for key, rng in (("weights", self.weights), ("biases", self.biases))
+            if rng is not None
+        }
+        if variants:
+            out["variants"] = variants
+        return out
+
+
+def load_spec(path: str | Path) -> Spec:
+    """Read a spec file; the format follows the extension (.yaml/.yml, .json, .toml)."""
+    path = Path(path)
+    name = str(path)
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise SpecError("", f"spec file not found: {name}") from None
+    except IsADirectoryError:
+        raise SpecError("", f"expected a spec file, got a directory: {name}") from None
+    except (OSError, UnicodeDecodeError) as err:
+        raise SpecError("", f"cannot read spec file {name}: {err}") from None
+    return Spec.from_dict(parse_text(text, path.suffix.lower(), name), source=name)
+
+
+def load_example() -> Spec:
+    """The built-in Class 3 example (the seed slides' 3-2-1 network)."""
+    text = resources.files("tracegen").joinpath("examples", EXAMPLE).read_text("utf-8")
+    return Spec.from_dict(parse_text(text, ".yaml", EXAMPLE), source=EXAMPLE)
+
+
+def parse_text(text: str, suffix: str, name: str) -> Any:
+    """Parse spec text by file suffix; syntax errors become one-line SpecErrors."""
+    try:
+        if suffix == ".json":
+            return json.loads(text)
+        if suffix == ".toml":
+            return tomllib.loads(text)
+        return yaml.safe_load(text)
+    except json.JSONDecodeError as err:
+        raise SpecError("", f"invalid JSON at line {err.lineno}, column {err.colno}: {err.msg}", name) from None
+    except tomllib.TOMLDecodeError as err:
+        raise SpecError("", f"invalid TOML: {err}", name) from None
+    except yaml.YAMLError as err:
+        mark = getattr(err, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = getattr(err, "problem", None) or str(err).splitlines()[0]
+        raise SpecError("", f"invalid YAML{where}: {problem}", name) from None
+
+
+# --- validation helpers -------------------------------------------------------------
+
+
+def _describe(value: Any) -> str:
+    if value is None:
+        return "nothing"
+    if isinstance(value, bool):
+        return f"{str(value).lower()} (a boolean)"
+    if isinstance(value, str):
+        return f"the text {value!r}"
+    if isinstance(value, Mapping):
+        return "a mapping"
+    if isinstance(value, list | tuple):
+        return f"a list of {len(value)}"
+    return repr(value)
+
+
+def _mapping(value: Any, key: str, allowed: tuple[str, ...], required: tuple[str, ...] = ()) -> Mapping:
+    if not isinstance(value, Mapping):
+        raise SpecError(key or "spec", f"expected a mapping, got {_describe(value)}")
+    for name in value:
+        if name not in allowed:
+            where = f"{key}.{name}" if key else str(name)
+            close = difflib.get_close_matches(str(name), allowed, n=1)
+            hint = f"; did you mean '{close[0]}'?" if close else f"; expected one of {', '.join(allowed)}"
+            raise SpecError(where, f"unknown key{hint}")
+    for name in required:
+        if value.get(name) is None:
+            raise SpecError(f"{key}.{name}" if key else name, "missing (required)")
+    return value
+
+
+def _number(value: Any, key: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise SpecError(key, f"expected a number, got {_describe(value)}")
+    number = float(value)
+    if not math.isfinite(number):
+        raise SpecError(key, f"expected a finite number, got {value}")
+    return number
+
+
+def _integer(value: Any, key: str, low: int, high: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int | float) or float(value) != int(value):
+        raise SpecError(key, f"expected a whole number from {low} to {high}, got {_describe(value)}")
+    if not low <= int(value) <= high:
+        raise SpecError(key, f"expected a whole number from {low} to {high}, got {int(value)}")
+    return int(value)
+
+
+def _choice(value: Any, key: str, choices: tuple[str, ...]) -> str:
+    if not isinstance(value, str) or value not in choices:
+        close = difflib.get_close_matches(str(value), choices, n=1) if isinstance(value, str) else []
+        hint = f" (did you mean '{close[0]}'?)" if close else ""
+        raise SpecError(key, f"expected one of {', '.join(choices)}, got {_describe(value)}{hint}")
+    return value
+
+
+def _array(value: Any, key: str) -> np.ndarray:
+    """Nested lists of finite numbers -> float64 array (rectangular, 0-2 dimensions)."""
+
+    def check(item: Any, path: str) -> Any:
+        if isinstance(item, list | tuple):
+            return [check(v, f"{path}[{i}]") for i, v in enumerate(item)]
+        return _number(item, path)
+
+    checked = check(value, key)
+    try:
+        array = np.array(checked, dtype=float)
+    except ValueError:
+        raise SpecError(key, "expected a rectangular list of numbers (rows of equal length)") from None
+    if array.ndim > 2:
+        raise SpecError(key, f"expected at most 2 dimensions, got {array.ndim}")
+    return array
+
+
+def _shape(shape: tuple[int, ...]) -> str:
+    return "(" + ", ".join(str(s) for s in shape) + (",)" if len(shape) == 1 else ")")
+
+
+# --- the sections -------------------------------------------------------------------
+
+
+def _parse(data: Any) -> Spec:
+    top = _mapping(data, "", TOP_KEYS, required=("network", "loss", "data"))
+    title = top.get("title", "Training by Hand")
+    if not isinstance(title, str) or not title.strip():
+        raise SpecError("title", f"expected non-empty text, got {_describe(title)}")
+    network = _mapping(top["network"], "network", NETWORK_KEYS, required=("layers",))
+    raw_layers = network["layers"]
+    if not isinstance(raw_layers, list) or not raw_layers:
+        raise SpecError("network.layers", f"expected a non-empty list of layers, got {_describe(raw_layers)}")
+    loss = _parse_loss(top["loss"])
+    data_map = _mapping(top["data"], "data", DATA_KEYS, required=("x", "y"))
+    x, flat = _parse_x(data_map["x"])
+    layers = _parse_layers(raw_layers, x.shape[1])
+    _check_pairing(layers, loss)
+    y = _parse_y(data_map["y"], x.shape[0], flat, layers[-1].units, loss)
+    training = _mapping(top.get("training", {}), "training", TRAINING_KEYS)
+    display = _mapping(top.get("display", {}), "display", DISPLAY_KEYS)
+    weights, biases = _parse_variants(top.get("variants"))
+    _check_drawable(layers, weights, biases)
+    rate = _number(training.get("learning_rate", 0.1), "training.learning_rate")
+    if rate <= 0:
+        raise SpecError("training.learning_rate", f"expected a positive number, got {rate:g}")
+    optimizer = training.get("optimizer", "sgd")
+    if optimizer in ("momentum", "adam"):
+        raise SpecError("training.optimizer", f"{optimizer} is not supported yet; expected sgd")
+    return Spec(
+        title=title.strip(),
+        layers=layers,
+        loss=loss,
+        x=x,
+        y=y,
+        flat=flat,
+        learning_rate=rate,
+        epochs=_integer(training.get("epochs", 1), "training.epochs", 1, MAX_EPOCHS),
+        optimizer=_choice(optimizer, "training.optimizer", ("sgd",)),
+        update=_parse_update(training.get("update", list(PARAM_KINDS))),
+        decimals=_integer(display.get("decimals", 3), "display.decimals", 0, MAX_DECIMALS),
+        weights=weights,
+        biases=biases,
+    )
+
+
+def _parse_activation(value: Any, key: str) -> Activation:
+    if isinstance(value, Mapping):
+        options = _mapping(value, key, ACTIVATION_KEYS, required=("name",))
+        name = _choice(options["name"], f"{key}.name", ACTIVATIONS)
+        if "slope" in options:
+            if name != "leaky_relu":
+                raise SpecError(f"{key}.slope", f"only leaky_relu takes a slope, not {name}")
+            return Activation(name, _number(options["slope"], f"{key}.slope"))
+        return Activation(name)
+    return Activation(_choice(value, key, ACTIVATIONS))
+
+
+def _parse_layers(raw: list, n_inputs: int) -> tuple[Layer, ...]:
+    layers = []
+    fan_in = n_inputs
+    for i, item in enumerate(raw):
+        key = f"network.layers[{i}]"
+        entry = _mapping(item, key, LAYER_KEYS, required=("units", "activation"))
+        units = _integer(entry["units"], f"{key}.units", 1, 1024)
+        activation = _parse_activation(entry["activation"], f"{key}.activation")
+        W = b = None
+        if entry.get("W") is not None:
+            W = _array(entry["W"], f"{key}.W")
+            if W.ndim == 1 and units == 1:
+                W = W.reshape(1, -1)
+            if W.shape != (units, fan_in):
+                raise SpecError(f"{key}.W", f"expected shape {_shape((units, fan_in))}, got {_shape(W.shape)}")
+        if entry.get("b") is not None:
+            b = _array(entry["b"], f"{key}.b")
+            if b.ndim == 0 and units == 1:
+                b = b.reshape(1)
+            if b.shape != (units,):
+                raise SpecError(f"{key}.b", f"expected shape {_shape((units,))}, got {_shape(b.shape)}")
+        layers.append(Layer(units, activation, W, b))
+        fan_in = units
+    return tuple(layers)
+
+
+def _parse_loss(value: Any) -> Loss:
+    if not isinstance(value, Mapping):
+        return Loss(_choice(value, "loss", LOSSES))
+    options = _mapping(value, "loss", LOSS_KEYS, required=("name",))
+    name = _choice(options["name"], "loss.name", LOSSES)
+    for option in ("scale", "reduction"):
+        if option in options and name != "mse":
+            raise SpecError(f"loss.{option}", f"only mse takes a {option}, not {name}")
+    scale = _number(options.get("scale", 1.0), "loss.scale")
+    if scale <= 0:
+        raise SpecError("loss.scale", f"expected a positive number, got {scale:g}")
+    return Loss(
+        name=name,
+        scale=scale,
+        reduction=_choice(options.get("reduction", "mean"), "loss.reduction", ("mean", "sum")),
+        batch=_choice(options.get("batch", "mean"), "loss.batch", ("mean", "sum")),
+    )
+
+
+def _check_pairing(layers: tuple[Layer, ...], loss: Loss) -> None:
+    """Activation/loss combinations the contract allows."""
+    for i, layer in enumerate(layers[:-1]):
+        if layer.activation.name == "softmax":
+            raise SpecError(f"network.layers[{i}].activation", "softmax is only allowed on the last layer")
+    last = layers[-1]
+    key = f"network.layers[{len(layers) - 1}].activation"
+    if last.activation.name == "softmax":
+        if loss.name != "cross_entropy":
+            raise SpecError(key, f"softmax output needs loss cross_entropy, got {loss.name}")
+        if last.units < 2:
+            raise SpecError(f"network.layers[{len(layers) - 1}].units", "softmax needs at least 2 units, got 1")
+    if loss.name == "cross_entropy" and last.activation.name != "softmax":
+        raise SpecError(key, f"loss cross_entropy needs a softmax output layer, got {last.activation.name}")
+    if loss.name == "bce" and last.activation.name != "sigmoid":
+        raise SpecError(key, f"loss bce needs a sigmoid output layer, got {last.activation.name}")
+
+
+def _check_drawable(layers: tuple[Layer, ...], weights: ValueRange | None, biases: ValueRange | None) -> None:
+    """An omitted W or b must have a `variants` range to be drawn from."""
+    for i, layer in enumerate(layers):
+        for kind, source in (("W", "weights"), ("b", "biases")):
+            if getattr(layer, kind) is None and (weights if kind == "W" else biases) is None:
+                raise SpecError(f"network.layers[{i}].{kind}", f"missing; give it, or a variants.{source} range to draw it from")
+
+
+def _parse_x(value: Any) -> tuple[np.ndarray, bool]:
+    x = _array(value, "data.x")
+    if x.ndim == 0:
+        raise SpecError("data.x", "expected a vector or a list of vectors, got a single number")
+    if x.size == 0:
+        raise SpecError("data.x", "expected at least one input value, got an empty list")
+    flat = x.ndim == 1
+    return (x.reshape(1, -1) if flat else x), flat
+
+
+def _parse_y(value: Any, m: int, flat: bool, k: int, loss: Loss) -> np.ndarray:
+    y = _array(value, "data.y")
+    per_sample = "one per sample" if not flat else "for the one sample"
+    if loss.name == "cross_entropy" and (y.ndim == 0 or (y.ndim == 1 and not flat)):
+        return _one_hot(y.reshape(-1), m, k)
+    if k == 1:
+        expected = () if flat else (m,)
+        if y.shape not in (expected, (m, 1), (m,)) or y.size != m:
+            raise SpecError("data.y", f"expected {'a number' if flat else f'{m} numbers'} ({per_sample}), got shape {_shape(y.shape)}")
+    else:
+        expected = (k,) if flat else (m, k)
+        if y.shape != expected and not (flat and y.shape == (1, k)):
+            raise SpecError("data.y", f"expected shape {_shape(expected)} ({k} targets {per_sample}), got {_shape(y.shape)}")
+    y = y.reshape(m, k)
+    if loss.name == "bce" and ((y < 0) | (y > 1)).any():
+        raise SpecError("data.y", "bce targets must lie in [0, 1]")
+    if loss.name == "cross_entropy":
+        if (y < 0).any() or not np.allclose(y.sum(axis=1), 1.0):
+            raise SpecError("data.y", "cross_entropy targets must be class indices or one-hot (probability) vectors")
+    return y
+
+
+def _one_hot(labels: np.ndarray, m: int, k: int) -> np.ndarray:
+    if labels.size != m:
+        raise SpecError("data.y", f"expected {m} class indices (one per sample), got {labels.size}")
+    if ((labels != np.round(labels)) | (labels < 0) | (labels >= k)).any():
+        raise SpecError("data.y", f"class indices must be whole numbers from 0 to {k - 1}")
+    return np.eye(k)[labels.astype(int)]
+
+
+def _parse_update(value: Any) -> tuple[str, ...]:
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise SpecError("training.update", f"expected a list drawn from W, b, got {_describe(value)}")
+    for kind in value:
+        _choice(kind, "training.update", PARAM_KINDS)
+    if len(set(value)) != len(value):
+        raise SpecError("training.update", "each of W, b may appear once")
+    return tuple(kind for kind in PARAM_KINDS if kind in value)
+
+
+def _parse_variants(value: Any) -> tuple[ValueRange | None, ValueRange | None]:
+    if value is None:
+        return None, None
+    section = _mapping(value, "variants", VARIANT_KEYS)
+    return tuple(  # type: ignore[return-value]
+        _parse_range(section[kind], f"variants.{kind}") if section.get(kind) is not None else None
+        for kind in VARIANT_KEYS
+    )
+
+
+def _parse_range(value: Any, key: str) -> ValueRange:
+    options = _mapping(value, key, RANGE_KEYS)
+    if "values" in options:
+        if set(options) != {"values"}:
+            raise SpecError(key, "give either values or low/high/step, not both")
+        values = _array(options["values"], f"{key}.values")
+        if values.ndim != 1 or values.size == 0:
+            raise SpecError(f"{key}.values", "expected a non-empty list of numbers")
+        return ValueRange(tuple(float(v) for v in values))
+    for name in ("low", "high", "step"):
+        if name not in options:
+            raise SpecError(f"{key}.{name}", "missing (give values, or low, high and step)")
+    low, high = _number(options["low"], f"{key}.low"), _number(options["high"], f"{key}.high")
+    step = _number(options["step"], f"{key}.step")
+    if step <= 0 or high < low:
+        raise SpecError(key, f"expected low <= high and step > 0, got low={low:g}, high={high:g}, step={step:g}")
+    count = int(math.floor((high - low) / step + 1e-9)) + 1
+    if count > 10_000:
+        raise SpecError(key, f"expected at most 10000 values, got {count}")
+    return ValueRange(tuple(round(low + i * step, 12) for i in range(count)))

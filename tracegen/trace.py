@@ -1,0 +1,204 @@
+"""The trace: every scalar of training as one row of a tidy pandas DataFrame.
+
+Records from the engine become columns in one construction (no row-by-row appends), in
+the contract's column order and dtypes. `Trace` validates its frame on construction and
+answers `value` / `matrix` look-ups in each quantity's own shape.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from collections.abc import Iterable, Sequence
+from functools import cached_property
+
+import numpy as np
+import pandas as pd
+
+from tracegen.engine import Params, Record, train
+from tracegen.errors import OptionError, TracegenError
+from tracegen.spec import Spec
+from tracegen.symbols import split, symbol
+
+COLUMNS = ("variant", "epoch", "step", "phase", "name", "symbol", "sample", "row", "col", "value")
+PHASES = ("params", "forward", "loss", "backward", "update")
+KEY = ("variant", "epoch", "phase", "name", "sample", "row", "col")
+FORMATS = ("csv", "json", "parquet")
+BASE = "base"
+
+
+class Trace:
+    """A validated trace DataFrame (`df`) plus look-ups.
+
+    `kinks` lists the pre-activations that sit exactly at an activation's kink (relu at 0),
+    where the derivative is the contract's convention rather than a limit; documents point
+    them out. `spec` is the spec traced, when known.
+    """
+
+    def __init__(self, df: pd.DataFrame, spec: Spec | None = None, kinks: pd.DataFrame | None = None) -> None:
+        validate(df)
+        self.df = df
+        self.spec = spec
+        self.kinks = kinks if kinks is not None else pd.DataFrame(columns=["variant", "epoch", "name", "sample", "row"])
+
+    @property
+    def epochs(self) -> int:
+        return int(self.df["epoch"].max())
+
+    @property
+    def variants(self) -> list[str]:
+        return list(dict.fromkeys(self.df["variant"]))
+
+    @cached_property
+    def _index(self) -> dict[tuple, np.ndarray]:
+        return self.df.groupby(["variant", "epoch", "phase", "name"], sort=False).indices
+
+    def _rows(self, name: str, epoch: int, phase: str | None, variant: str | None) -> pd.DataFrame:
+        variant = self.variants[0] if variant is None else variant
+        phase = phase or _default_phase(name)
+        rows = self._index.get((variant, epoch, phase, name))
+        if rows is None:
+            raise KeyError(f"no quantity {name!r} in phase {phase!r} of epoch {epoch} (variant {variant!r})")
+        return self.df.iloc[rows]
+
+    def value(self, name: str, epoch: int = 1, *, phase: str | None = None, sample: int | None = None,
+              row: int = 0, col: int = 0, variant: str | None = None) -> float:
+        """One scalar. `W1`/`b1` default to the params phase (start of the epoch)."""
+        rows = self._rows(name, epoch, phase, variant)
+        if sample is None:
+            sample = int(rows["sample"].iloc[0])
+        hit = rows[(rows["sample"] == sample) & (rows["row"] == row) & (rows["col"] == col)]
+        if hit.empty:
+            raise KeyError(f"{name}[sample={sample}, row={row}, col={col}] is not in epoch {epoch}")
+        return float(hit["value"].iloc[0])
+
+    def matrix(self, name: str, epoch: int = 1, *, phase: str | None = None, sample: int | None = None,
+               variant: str | None = None) -> np.ndarray:
+        """A quantity in its own shape.
+
+        W/dW: (units, inputs); b/db: (units,); L: a 0-d array. Per-sample quantities
+        (x, z, h, y_hat, y, delta): (units,) for one sample (or when `sample` is given),
+        else (samples, units), one row per sample as in `data.x`.
+        """
+        rows = self._rows(name, epoch, phase, variant)
+        kind, _ = split(name)
+        per_sample = bool((rows["sample"] >= 0).any())
+        if per_sample and sample is not None:
+            rows = rows[rows["sample"] == sample]
+        values = rows["value"].to_numpy()
+        if kind in ("W", "dW"):
+            return values.reshape(int(rows["row"].max()) + 1, int(rows["col"].max()) + 1)
+        if name == "L":
+            return values.reshape(())
+        if per_sample and sample is None and rows["sample"].max() > 0:
+            return values.reshape(int(rows["sample"].max()) + 1, -1)
+        return values
+
+    def export(self, fmt: str) -> bytes:
+        """The DataFrame as csv, json (records) or parquet, values at full precision."""
+        if fmt == "csv":
+            return self.df.to_csv(index=False, lineterminator="\n").encode("utf-8")
+        if fmt == "json":
+            return (json.dumps(self.df.to_dict(orient="records"), ensure_ascii=False) + "\n").encode("utf-8")
+        if fmt == "parquet":
+            try:
+                import pyarrow  # noqa: F401
+            except ImportError:
+                raise TracegenError("parquet export needs pyarrow: pip install 'tracegen[parquet]'") from None
+            buffer = io.BytesIO()
+            self.df.to_parquet(buffer, index=False)
+            return buffer.getvalue()
+        raise OptionError(f"--format: expected one of {', '.join(FORMATS)}, got {fmt!r}")
+
+
+def _default_phase(name: str) -> str:
+    kind, _ = split(name)
+    if kind in ("W", "b"):
+        return "params"
+    if kind in ("delta", "dW", "db"):
+        return "backward"
+    return "loss" if name in ("L", "y") else "forward"
+
+
+def validate(df: pd.DataFrame) -> None:
+    """Check the contract schema; raise ValueError on any deviation."""
+    if tuple(df.columns) != COLUMNS:
+        raise ValueError(f"trace columns must be {list(COLUMNS)}, got {list(df.columns)}")
+    if df["value"].dtype != np.float64:
+        raise ValueError(f"trace column 'value' must be float64, got {df['value'].dtype}")
+    bad = set(df["phase"].unique()) - set(PHASES)
+    if bad:
+        raise ValueError(f"unknown phase(s) {sorted(bad)}; expected {list(PHASES)}")
+    if df.duplicated(list(KEY)).any():
+        dup = df[df.duplicated(list(KEY), keep=False)].iloc[0]
+        raise ValueError(f"duplicate trace key {tuple(dup[list(KEY)])}")
+
+
+def _layout(record: Record, lead: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(variant index, sample, row, col) for each entry of a record's value, C order."""
+    value = record.value
+    shape = value.shape[lead:]
+    if record.per_sample:  # (samples, units)
+        sample, row = np.indices(shape).reshape(2, -1)
+        col = np.zeros_like(row)
+    elif len(shape) == 2:  # W / dW
+        row, col = np.indices(shape).reshape(2, -1)
+        sample = np.full_like(row, -1)
+    else:  # b, db (units,) or L ()
+        row = np.arange(int(np.prod(shape)))
+        sample, col = np.full_like(row, -1), np.zeros_like(row)
+    count = row.size
+    variants = value.shape[:lead]
+    n_var = int(np.prod(variants)) if lead else 1
+    return (np.repeat(np.arange(n_var), count), np.tile(sample, n_var), np.tile(row, n_var), np.tile(col, n_var))
+
+
+def frame(records: Iterable[Record], variants: Sequence[str] = (BASE,), lead: int = 0) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Engine records -> (trace DataFrame, kinks DataFrame), built once from arrays.
+
+    With `lead=1`, every record's value carries a leading variant axis of len(variants).
+    """
+    parts: dict[str, list] = {k: [] for k in ("v", "epoch", "step", "sample", "row", "col", "value")}
+    labels: list[tuple[str, str, str]] = []
+    kinks: list[tuple] = []
+    step, epoch = 0, 0
+    for record in records:
+        if record.epoch != epoch:
+            epoch, step = record.epoch, 0
+        v, sample, row, col = _layout(record, lead)
+        parts["v"].append(v)
+        parts["sample"].append(sample)
+        parts["row"].append(row)
+        parts["col"].append(col)
+        parts["value"].append(np.asarray(record.value, dtype=np.float64).reshape(-1))
+        parts["epoch"].append(np.full(v.size, record.epoch))
+        parts["step"].append(np.full(v.size, step))
+        labels.append((record.phase, record.name, symbol(record.name)))
+        if record.kinks is not None and record.kinks.any():
+            hit = record.kinks.reshape(-1)
+            kinks.extend((variants[i], record.epoch, record.name, s, r) for i, s, r in zip(v[hit], sample[hit], row[hit], strict=True))
+        step += 1
+    cols = {k: np.concatenate(a) for k, a in parts.items()}
+    counts = [a.size for a in parts["v"]]
+    order = np.argsort(cols["v"], kind="stable") if lead else slice(None)
+    text = {name: np.repeat(np.array([lab[i] for lab in labels], dtype=object), counts)[order]
+            for i, name in enumerate(("phase", "name", "symbol"))}
+    df = pd.DataFrame({
+        "variant": np.array(variants, dtype=object)[cols["v"][order]],
+        "epoch": cols["epoch"][order].astype(np.int64),
+        "step": cols["step"][order].astype(np.int64),
+        "phase": text["phase"],
+        "name": text["name"],
+        "symbol": text["symbol"],
+        "sample": cols["sample"][order].astype(np.int64),
+        "row": cols["row"][order].astype(np.int64),
+        "col": cols["col"][order].astype(np.int64),
+        "value": cols["value"][order],
+    }, columns=list(COLUMNS))
+    return df, pd.DataFrame(kinks, columns=["variant", "epoch", "name", "sample", "row"])
+
+
+def trace(spec: Spec, params: Params | None = None, variant: str = BASE) -> Trace:
+    """Train `spec` (or the given params) and return its validated Trace."""
+    df, kinks = frame(train(spec, params), variants=(variant,))
+    return Trace(df, spec=spec, kinks=kinks)
