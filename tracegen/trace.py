@@ -94,6 +94,20 @@ class Trace:
             return values.reshape(int(rows["sample"].max()) + 1, -1)
         return values
 
+    def blanks(self) -> pd.DataFrame:
+        """The rows a worksheet leaves blank, with a `blank` id column `e{epoch}:{name}:{sample}:{row}:{col}`.
+
+        Everything computed is a blank: forward, loss, backward and update quantities.
+        Givens (x, y and the first epoch's parameters) are not, and neither are the params
+        of later epochs, which repeat the previous epoch's update (so `e1:W1:...` is
+        always the W1 after epoch 1's update).
+        """
+        df = self.df
+        rows = df[(df["phase"] != "params") & ~df["name"].isin(["x", "y"])]
+        ids = ("e" + rows["epoch"].astype(str) + ":" + rows["name"] + ":" + rows["sample"].astype(str)
+               + ":" + rows["row"].astype(str) + ":" + rows["col"].astype(str))
+        return rows.assign(blank=ids)
+
     def export(self, fmt: str) -> bytes:
         """The DataFrame as csv, json (records) or parquet, values at full precision."""
         if fmt == "csv":
