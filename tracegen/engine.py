@@ -1,6 +1,6 @@
 """The NumPy engine: forward pass, loss, backward pass and SGD update, epoch by epoch.
 
-Pure: no I/O, no printing, no randomness, no pandas. `train` yields one `Record` per
+Pure: no I/O, no global state, no table library. `train` yields one `Record` per
 quantity in the order a student computes it; the trace module turns them into rows.
 
 Shapes: per-sample quantities are (samples, units), W is (units, inputs), b is (units,).
