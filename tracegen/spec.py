@@ -37,8 +37,12 @@ LOSS_KEYS = ("name", "scale", "reduction", "batch")
 DATA_KEYS = ("x", "y")
 TRAINING_KEYS = ("learning_rate", "epochs", "optimizer", "update")
 DISPLAY_KEYS = ("decimals",)
-VARIANT_KEYS = ("weights", "biases")
+VARIANT_KEYS = ("weights", "biases", "inputs", "targets", "keep", "constraints", "tries")
 RANGE_KEYS = ("values", "low", "high", "step")
+DRAWN_KINDS = ("W", "b", "x", "y")
+CONSTRAINT_KEYS = ("no_kinks", "active_hidden", "max_output_z", "loss_decreases", "readable", "distinct")
+DEFAULT_TRIES = 1000
+MAX_TRIES = 1_000_000
 
 
 @dataclass(frozen=True)
@@ -76,6 +80,21 @@ class ValueRange:
     values: tuple[float, ...]
 
 
+@dataclass(frozen=True)
+class Constraints:
+    """What makes a drawn variant a good exercise; each one can be relaxed in the spec.
+
+    Batch rejection sampling (tracegen.variants) redraws until all enabled ones hold.
+    """
+
+    no_kinks: bool = True  # no ReLU/leaky-ReLU pre-activation exactly at 0
+    active_hidden: bool = True  # every sample has an active (z > 0) unit in each ReLU layer
+    max_output_z: float | None = 4.0  # |z| at the output at most this (None: no limit)
+    loss_decreases: bool = True  # L strictly decreases from epoch to epoch
+    readable: bool = True  # no nonzero number prints as 0 (or -0) at display.decimals
+    distinct: bool = True  # no two variants of a batch are identical
+
+
 @dataclass(frozen=True, eq=False)
 class Spec:
     """A validated problem spec.
@@ -97,6 +116,11 @@ class Spec:
     decimals: int = 3
     weights: ValueRange | None = None
     biases: ValueRange | None = None
+    inputs: ValueRange | None = None
+    targets: ValueRange | None = None
+    keep: tuple[str, ...] = ()
+    constraints: Constraints = field(default_factory=Constraints)
+    tries: int = DEFAULT_TRIES
     source: str | None = field(default=None, compare=False)
 
     @classmethod
@@ -177,13 +201,27 @@ class Spec:
             },
             "display": {"decimals": self.decimals},
         }
-        variants = {
-            key: {"values": list(rng.values)}
-            for key, rng in (("weights", self.weights), ("biases", self.biases))
-            if rng is not None
-        }
+        variants = self._variants_dict()
         if variants:
             out["variants"] = variants
+        return out
+
+    def _variants_dict(self) -> dict[str, Any]:
+        """The `variants` section as plain data, defaults left out."""
+        out: dict[str, Any] = {
+            key: {"values": list(getattr(self, key).values)}
+            for key in VARIANT_KEYS[:4]
+            if getattr(self, key) is not None
+        }
+        if self.keep:
+            out["keep"] = list(self.keep)
+        default = Constraints()
+        changed = {k: getattr(self.constraints, k) for k in CONSTRAINT_KEYS
+                   if getattr(self.constraints, k) != getattr(default, k)}
+        if changed:
+            out["constraints"] = changed
+        if self.tries != DEFAULT_TRIES:
+            out["tries"] = self.tries
         return out
 
 
@@ -326,8 +364,8 @@ def _parse(data: Any) -> Spec:
     y = _parse_y(data_map["y"], x.shape[0], flat, layers[-1].units, loss)
     training = _mapping(top.get("training", {}), "training", TRAINING_KEYS)
     display = _mapping(top.get("display", {}), "display", DISPLAY_KEYS)
-    weights, biases = _parse_variants(top.get("variants"))
-    _check_drawable(layers, weights, biases)
+    variants = _parse_variants(top.get("variants"), loss, layers[-1].units)
+    _check_drawable(layers, variants)
     rate = _number(training.get("learning_rate", 0.1), "training.learning_rate")
     if rate <= 0:
         raise SpecError("training.learning_rate", f"expected a positive number, got {rate:g}")
@@ -346,8 +384,7 @@ def _parse(data: Any) -> Spec:
         optimizer=_choice(optimizer, "training.optimizer", ("sgd",)),
         update=_parse_update(training.get("update", list(PARAM_KINDS))),
         decimals=_integer(display.get("decimals", 3), "display.decimals", 0, MAX_DECIMALS),
-        weights=weights,
-        biases=biases,
+        **variants,
     )
 
 
@@ -426,12 +463,17 @@ def _check_pairing(layers: tuple[Layer, ...], loss: Loss) -> None:
         raise SpecError(key, f"loss bce needs a sigmoid output layer, got {last.activation.name}")
 
 
-def _check_drawable(layers: tuple[Layer, ...], weights: ValueRange | None, biases: ValueRange | None) -> None:
-    """An omitted W or b must have a `variants` range to be drawn from."""
+def _check_drawable(layers: tuple[Layer, ...], variants: dict[str, Any]) -> None:
+    """An omitted W or b must have a `variants` range to be drawn from, and cannot be kept."""
     for i, layer in enumerate(layers):
         for kind, source in (("W", "weights"), ("b", "biases")):
-            if getattr(layer, kind) is None and (weights if kind == "W" else biases) is None:
-                raise SpecError(f"network.layers[{i}].{kind}", f"missing; give it, or a variants.{source} range to draw it from")
+            if getattr(layer, kind) is not None:
+                continue
+            if variants.get(source) is None:
+                raise SpecError(f"network.layers[{i}].{kind}",
+                                f"missing; give it, or a variants.{source} range to draw it from")
+            if kind in variants.get("keep", ()):
+                raise SpecError("variants.keep", f"cannot keep {kind}: network.layers[{i}].{kind} is not given")
 
 
 def _parse_x(value: Any) -> tuple[np.ndarray, bool]:
@@ -475,23 +517,65 @@ def _one_hot(labels: np.ndarray, m: int, k: int) -> np.ndarray:
 
 
 def _parse_update(value: Any) -> tuple[str, ...]:
+    return _parse_kinds(value, "training.update", PARAM_KINDS)
+
+
+def _parse_kinds(value: Any, key: str, kinds: tuple[str, ...]) -> tuple[str, ...]:
+    """A list of distinct names from `kinds`, returned in `kinds` order."""
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise SpecError("training.update", f"expected a list drawn from W, b, got {_describe(value)}")
+        raise SpecError(key, f"expected a list drawn from {', '.join(kinds)}, got {_describe(value)}")
     for kind in value:
-        _choice(kind, "training.update", PARAM_KINDS)
+        _choice(kind, key, kinds)
     if len(set(value)) != len(value):
-        raise SpecError("training.update", "each of W, b may appear once")
-    return tuple(kind for kind in PARAM_KINDS if kind in value)
+        raise SpecError(key, f"each of {', '.join(kinds)} may appear once")
+    return tuple(kind for kind in kinds if kind in value)
 
 
-def _parse_variants(value: Any) -> tuple[ValueRange | None, ValueRange | None]:
+def _parse_variants(value: Any, loss: Loss, outputs: int) -> dict[str, Any]:
+    """The `variants` section as Spec keyword arguments (absent keys keep the defaults)."""
     if value is None:
-        return None, None
+        return {}
     section = _mapping(value, "variants", VARIANT_KEYS)
-    return tuple(  # type: ignore[return-value]
-        _parse_range(section[kind], f"variants.{kind}") if section.get(kind) is not None else None
-        for kind in VARIANT_KEYS
-    )
+    out: dict[str, Any] = {
+        kind: _parse_range(section[kind], f"variants.{kind}")
+        for kind in VARIANT_KEYS[:4]
+        if section.get(kind) is not None
+    }
+    if "targets" in out:
+        _check_targets(out["targets"], loss, outputs)
+    if section.get("keep") is not None:
+        out["keep"] = _parse_kinds(section["keep"], "variants.keep", DRAWN_KINDS)
+    if section.get("constraints") is not None:
+        out["constraints"] = _parse_constraints(section["constraints"])
+    if section.get("tries") is not None:
+        out["tries"] = _integer(section["tries"], "variants.tries", 1, MAX_TRIES)
+    return out
+
+
+def _check_targets(targets: ValueRange, loss: Loss, outputs: int) -> None:
+    """Drawn targets must be valid for the loss (class indices for cross_entropy)."""
+    values = np.array(targets.values)
+    if loss.name == "bce" and ((values < 0) | (values > 1)).any():
+        raise SpecError("variants.targets", "bce targets must lie in [0, 1]")
+    if loss.name == "cross_entropy" and ((values != np.round(values)) | (values < 0) | (values >= outputs)).any():
+        raise SpecError("variants.targets",
+                        f"cross_entropy targets are class indices: whole numbers from 0 to {outputs - 1}")
+
+
+def _parse_constraints(value: Any) -> Constraints:
+    options = _mapping(value, "variants.constraints", CONSTRAINT_KEYS)
+    flags = {}
+    for name, given in options.items():
+        key = f"variants.constraints.{name}"
+        if name == "max_output_z":
+            flags[name] = None if given is None else _number(given, key)
+            if flags[name] is not None and flags[name] <= 0:
+                raise SpecError(key, f"expected a positive number or null (no limit), got {given}")
+        elif not isinstance(given, bool):
+            raise SpecError(key, f"expected true or false, got {_describe(given)}")
+        else:
+            flags[name] = given
+    return Constraints(**flags)
 
 
 def _parse_range(value: Any, key: str) -> ValueRange:
