@@ -1,0 +1,306 @@
+"""Drawing a class's variants: hash-derived numbers, quality constraints, rejection sampling.
+
+Every number a variant draws comes from SHAKE-256 of a per-variant digest (SHA-256 of the
+seed material, or HMAC-SHA256 of it keyed with a secret), never from a library RNG stream,
+so a seed gives the same variants on every NumPy and Python version. Candidates are
+checked in one vectorised engine pass (a leading candidate axis) and redrawn until the
+spec's `variants.constraints` hold.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from functools import cached_property
+
+import numpy as np
+
+from tracegen.engine import Params, train
+from tracegen.errors import SpecError
+from tracegen.spec import DEFAULT_TRIES, Constraints, Spec, ValueRange
+from tracegen.trace import Trace, frame
+
+Array = np.ndarray
+ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford base32: no I, L, O, U to misread
+ID_LENGTH = 6
+DOMAIN = b"tracegen-variant-v1\0"  # versions the derivation: changing it changes every variant
+MAX_CANDIDATES = 16_384  # candidates checked per vectorised round (bounds memory)
+RELU_LIKE = ("relu", "leaky_relu")
+
+
+@dataclass(frozen=True, eq=False)
+class Variant:
+    """One drawn variant: its id, what it was derived from, and what it drew.
+
+    `spec` (the concrete spec) is built on first use: a 10,000-variant trace needs only
+    the drawn arrays.
+    """
+
+    id: str
+    material: str
+    attempt: int
+    base: Spec
+    drawn: dict[tuple[str, int], Array]
+
+    @cached_property
+    def spec(self) -> Spec:
+        return concrete(self.base, self.drawn)
+
+
+def fingerprint(secret: bytes) -> str:
+    """A short public name for a secret, so a manifest says which secret was used."""
+    return hmac.new(secret, b"tracegen-fingerprint", hashlib.sha256).hexdigest()[:8]
+
+
+def digest(material: str, secret: bytes | None = None) -> bytes:
+    """SHA-256 of the seed material, or HMAC-SHA256 keyed with the secret when given.
+
+    With a secret, knowing the tool and the material (a student id) is not enough to
+    regenerate a variant.
+    """
+    data = DOMAIN + material.encode("utf-8")
+    if secret is None:
+        return hashlib.sha256(data).digest()
+    return hmac.new(secret, data, hashlib.sha256).digest()
+
+
+def variant_id(seed: bytes, length: int = ID_LENGTH) -> str:
+    """`length` Crockford base32 characters of the digest: short, readable, case-proof."""
+    number = int.from_bytes(seed, "big")
+    chars = [ALPHABET[(number >> (251 - 5 * i)) & 31] for i in range(length)]
+    return "".join(chars)
+
+
+def unique_ids(seeds: Sequence[bytes]) -> list[str]:
+    """Variant ids in order; a later id that collides with an earlier one grows by a character."""
+    taken: set[str] = set()
+    ids = []
+    for seed in seeds:
+        length = ID_LENGTH
+        while variant_id(seed, length) in taken:
+            length += 1
+        taken.add(variant_id(seed, length))
+        ids.append(variant_id(seed, length))
+    return ids
+
+
+# --- what a variant draws -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Slot:
+    """One drawn quantity: where it goes, its shape, and the range it is drawn from."""
+
+    kind: str  # W, b, x, y
+    layer: int  # layer index for W/b, -1 for x/y
+    shape: tuple[int, ...]
+    values: ValueRange | None  # None: not drawn (kept as given); the numbers are still consumed
+
+
+def _slots(spec: Spec) -> list[_Slot]:
+    """Every quantity in a fixed order, so what one kind draws never shifts another's numbers."""
+    ranges = {"W": spec.weights, "b": spec.biases, "x": spec.inputs, "y": spec.targets}
+    drawn = {kind: None if kind in spec.keep else rng for kind, rng in ranges.items()}
+    slots = []
+    for i, (units, fan_in) in enumerate(zip((layer.units for layer in spec.layers), spec.layer_inputs, strict=True)):
+        slots.append(_Slot("W", i, (units, fan_in), drawn["W"]))
+        slots.append(_Slot("b", i, (units,), drawn["b"]))
+    slots.append(_Slot("x", -1, spec.x.shape, drawn["x"]))
+    y_shape = (spec.n_samples,) if spec.loss.name == "cross_entropy" else spec.y.shape
+    slots.append(_Slot("y", -1, y_shape, drawn["y"]))
+    return slots
+
+
+def numbers(seed: bytes, attempt: int, count: int) -> Array:
+    """`count` uint64s for one attempt: SHAKE-256(seed || attempt), big-endian, 8 bytes each."""
+    stream = hashlib.shake_256(seed + attempt.to_bytes(4, "big")).digest(8 * count)
+    return np.frombuffer(stream, dtype=">u8").astype(np.uint64)
+
+
+def _draw(spec: Spec, seeds: Sequence[bytes], attempts: Sequence[int]) -> dict[tuple[str, int], Array]:
+    """Candidate arrays with a leading candidate axis, one candidate per (seed, attempt).
+
+    A number u picks `values[u mod len(values)]` (bias below 2^-50 for any real range).
+    """
+    slots = _slots(spec)
+    count = sum(int(np.prod(slot.shape)) for slot in slots)
+    raw = np.stack([numbers(seed, attempt, count) for seed, attempt in zip(seeds, attempts, strict=True)])
+    out, start = {}, 0
+    for slot in slots:
+        size = int(np.prod(slot.shape))
+        if slot.values is not None:
+            values = np.array(slot.values.values)
+            picked = values[(raw[:, start:start + size] % np.uint64(values.size)).astype(np.int64)]
+            out[(slot.kind, slot.layer)] = picked.reshape(len(seeds), *slot.shape)
+        start += size
+    return out
+
+
+def _arrays(spec: Spec, drawn: dict[tuple[str, int], Array], n: int) -> tuple[Params, Array, Array]:
+    """Full (params, x, y) with a leading axis of n: drawn values, or the spec's own broadcast."""
+    params = []
+    for i, layer in enumerate(spec.layers):
+        W = drawn.get(("W", i), layer.W)
+        b = drawn.get(("b", i), layer.b)
+        params.append((np.broadcast_to(W, (n, *np.shape(W)[-2:])), np.broadcast_to(b, (n, np.shape(b)[-1]))))
+    x = np.broadcast_to(drawn.get(("x", -1), spec.x), (n, *spec.x.shape))
+    y = drawn.get(("y", -1), spec.y)
+    if ("y", -1) in drawn and spec.loss.name == "cross_entropy":
+        y = np.eye(spec.y.shape[1])[y.astype(np.int64)]
+    return params, x, np.broadcast_to(y, (n, *spec.y.shape))
+
+
+# --- constraints ----------------------------------------------------------------------
+
+
+def violations(spec: Spec, params: Params, x: Array, y: Array) -> dict[str, Array]:
+    """Per enabled constraint, a boolean per candidate: True where the candidate breaks it."""
+    n = x.shape[0]
+    half = 0.5 * 10.0 ** -spec.decimals * (1 + 1e-9)  # anything this small prints as 0 or -0
+    bad = {name: np.zeros(n, dtype=bool) for name in _enabled(spec.constraints)}
+    losses = []
+    for record in train(spec, params, x, y):
+        value = np.reshape(record.value, (n, -1))
+        if "no_kinks" in bad and record.kinks is not None:
+            bad["no_kinks"] |= np.reshape(record.kinks, (n, -1)).any(axis=1)
+        if "readable" in bad:
+            bad["readable"] |= (((value != 0) & (np.abs(value) < half)) | ~np.isfinite(value)).any(axis=1)
+        if record.name == "L":
+            losses.append(record.value)
+        if record.phase == "forward" and record.name.startswith("z"):
+            _check_z(spec, int(record.name[1:]), record.value, bad)
+    if "loss_decreases" in bad and len(losses) > 1:
+        bad["loss_decreases"] = (np.diff(np.stack(losses, axis=1), axis=1) >= 0).any(axis=1)
+    return bad
+
+
+def _check_z(spec: Spec, layer: int, z: Array, bad: dict[str, Array]) -> None:
+    """Pre-activation rules: the output is not saturated, every sample has an active ReLU unit."""
+    if layer == len(spec.layers) and "max_output_z" in bad:
+        bad["max_output_z"] |= (np.abs(z) > spec.constraints.max_output_z).reshape(len(z), -1).any(axis=1)
+    elif layer < len(spec.layers) and "active_hidden" in bad and spec.layers[layer - 1].activation.name in RELU_LIKE:
+        bad["active_hidden"] |= ~(z > 0).any(axis=-1).all(axis=-1)
+
+
+def _enabled(rules: Constraints) -> list[str]:
+    names = ["no_kinks", "active_hidden", "loss_decreases", "readable"]
+    enabled = [name for name in names if getattr(rules, name)]
+    return enabled + (["max_output_z"] if rules.max_output_z is not None else [])
+
+
+# --- rejection sampling ---------------------------------------------------------------
+
+
+@dataclass
+class _Search:
+    """Rejection-sampling state of one variant: next attempt, the hit, failure counts."""
+
+    seed: bytes
+    material: str
+    attempt: int
+    limit: int
+    hit: dict[tuple[str, int], Array] | None = None
+    failed: Counter | None = None
+
+
+def _search(spec: Spec, searches: list[_Search]) -> None:
+    """Advance every search to its first candidate that meets the constraints (vectorised)."""
+    pending = [s for s in searches if s.hit is None and s.attempt < s.limit]
+    while pending:
+        k = max(1, min(MAX_CANDIDATES // len(pending), 256))
+        seeds, attempts, owner = [], [], []
+        for index, search in enumerate(pending):
+            tries = range(search.attempt, min(search.attempt + k, search.limit))
+            seeds += [search.seed] * len(tries)
+            attempts += list(tries)
+            owner += [index] * len(tries)
+        drawn = _draw(spec, seeds, attempts)
+        bad = violations(spec, *_arrays(spec, drawn, len(seeds)))
+        _settle(pending, drawn, bad, attempts, owner)
+        pending = [s for s in pending if s.hit is None and s.attempt < s.limit]
+
+
+def _settle(pending: list[_Search], drawn: dict, bad: dict[str, Array], attempts: list[int], owner: list[int]) -> None:
+    """Give each search its first passing candidate of the round, or count why all failed."""
+    ok = np.ones(len(attempts), dtype=bool)
+    for flags in bad.values():
+        ok &= ~flags
+    for row, index in enumerate(owner):
+        search = pending[index]
+        if search.hit is not None:
+            continue
+        search.attempt = attempts[row] + 1
+        if ok[row]:
+            search.hit = {key: array[row] for key, array in drawn.items()}
+            search.attempt = attempts[row]
+            continue
+        search.failed = search.failed or Counter()
+        search.failed.update(name for name, flags in bad.items() if flags[row])
+
+
+def _fail(search: _Search, tries: int) -> SpecError:
+    """The one-line error naming the constraints that failed most often."""
+    counts = (search.failed or Counter()).most_common(3)
+    worst = ", ".join(f"{name} ({count} of {tries} draws)" for name, count in counts) or "distinct"
+    return SpecError("variants.constraints",
+                     f"variant {search.material}: no draw in {tries} tries met the constraints; most often failed: "
+                     f"{worst}. Relax it under variants.constraints, widen the variants ranges or raise variants.tries")
+
+
+def _key(hit: dict[tuple[str, int], Array]) -> bytes:
+    return b"".join(np.ascontiguousarray(hit[key], dtype=np.float64).tobytes() for key in sorted(hit))
+
+
+def _distinct(spec: Spec, searches: list[_Search]) -> None:
+    """In order, move a variant that repeats an earlier one on to its next passing draw."""
+    seen: set[bytes] = set()
+    for search in searches:
+        while search.hit is not None and _key(search.hit) in seen:
+            search.failed = (search.failed or Counter()) + Counter({"distinct": 1})
+            search.hit, search.attempt = None, search.attempt + 1
+            _search(spec, [search])
+        if search.hit is None:
+            raise _fail(search, spec.tries)
+        seen.add(_key(search.hit))
+
+
+def drawn_kinds(spec: Spec) -> list[str]:
+    """The kinds a batch draws anew for each variant: those with a range, unless kept."""
+    return sorted({slot.kind for slot in _slots(spec) if slot.values is not None}, key="Wbxy".index)
+
+
+def draw(spec: Spec, materials: Sequence[str], secret: bytes | None = None) -> list[Variant]:
+    """One variant per seed material, each meeting the spec's constraints (SpecError if not)."""
+    if not drawn_kinds(spec):
+        raise SpecError("variants", "nothing to draw: give variants.weights, biases, inputs or targets "
+                                    "(and leave them out of variants.keep)")
+    seeds = [digest(material, secret) for material in materials]
+    searches = [_Search(seed, material, 0, spec.tries) for seed, material in zip(seeds, materials, strict=True)]
+    _search(spec, searches)
+    for search in searches:
+        if search.hit is None:
+            raise _fail(search, spec.tries)
+    if spec.constraints.distinct:
+        _distinct(spec, searches)
+    ids = unique_ids(seeds)
+    return [Variant(vid, s.material, s.attempt, spec, s.hit or {}) for vid, s in zip(ids, searches, strict=True)]
+
+
+def concrete(spec: Spec, hit: dict[tuple[str, int], Array]) -> Spec:
+    """The spec with one candidate's draws filled in and no `variants` section left."""
+    params, x, y = _arrays(spec, {key: value[None] for key, value in hit.items()}, 1)
+    filled = spec.with_params([(np.array(W[0]), np.array(b[0])) for W, b in params])
+    return replace(filled, x=np.array(x[0]), y=np.array(y[0]), weights=None, biases=None, inputs=None,
+                   targets=None, keep=(), constraints=Constraints(), tries=DEFAULT_TRIES)
+
+
+def trace_all(variants: Sequence[Variant]) -> Trace:
+    """One Trace of many variants of one network, trained in a single vectorised pass."""
+    base = variants[0].base
+    stacked = {key: np.stack([v.drawn[key] for v in variants]) for key in variants[0].drawn}
+    params, x, y = _arrays(base, stacked, len(variants))
+    df, kinks = frame(train(base, params, x, y), variants=[v.id for v in variants], lead=1)
+    return Trace(df, spec=base, kinks=kinks)
