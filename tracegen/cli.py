@@ -14,6 +14,7 @@ from typing import Any
 
 import click
 
+from tracegen import batch
 from tracegen.errors import InputError, TracegenError
 from tracegen.files import write_atomic
 from tracegen.spec import Spec, load_example, load_spec
@@ -99,6 +100,40 @@ def trace_command(spec: str | None, fmt: str, output: str | None) -> None:
     else:
         sys.stdout.buffer.write(data)
         sys.stdout.flush()
+
+
+@cli.command("batch")
+@SPEC_ARG
+@click.option("--variants", "count", type=int, help="Draw N numbered variants.")
+@click.option("--roster", type=click.Path(dir_okay=False),
+              help="CSV with a student_id column (optional name): one variant per student.")
+@click.option("--seed", type=int, help="Seed material: the same seed gives the same variants [default: 0].")
+@click.option("--secret-file", type=click.Path(dir_okay=False),
+              help="Derive variants from a keyed hash of this file's secret and the student id.")
+@click.option("--to", "formats", default=",".join(batch.FORMATS), show_default=True, help="Document formats.")
+@click.option("--kind", "kinds", default=",".join(batch.KINDS), show_default=True, help="Document kinds.")
+@click.option("-j", "--jobs", type=int, help="Worker processes [default: the machine's cores].")
+@click.option("-o", "--output", default="output/batch", show_default=True, type=click.Path(file_okay=False),
+              help="Folder for the variant folders, manifest.csv and answers.csv.")
+@click.option("--force", is_flag=True, help="Redo every variant, even those whose files match the manifest.")
+def batch_command(spec: str | None, count: int | None, roster: str | None, seed: int | None, secret_file: str | None,
+                  formats: str, kinds: str, jobs: int | None, output: str, force: bool) -> None:
+    """Write one worksheet and key per variant or student, plus manifest.csv and answers.csv.
+
+    SPEC defaults to the built-in Class 3 example. Rerunning skips variants whose files
+    still match the manifest; a progress bar shows on a terminal only.
+    """
+    options = batch.Options(count=count, roster=Path(roster) if roster else None, seed=seed,
+                            secret_file=Path(secret_file) if secret_file else None,
+                            kinds=split_list(kinds, batch.KINDS, "--kind"),
+                            formats=split_list(formats, batch.FORMATS, "--to"), jobs=jobs, force=force)
+    jobs_planned = batch.plan(read_spec(spec), options)
+    terminal = sys.stderr.isatty()
+    with click.progressbar(length=len(jobs_planned), label="batch", file=sys.stderr, hidden=not terminal) as bar:
+        summary = batch.run(jobs_planned, Path(output), options, progress=bar.update)
+    if terminal:
+        click.echo(f"{summary.total} variants in {output} ({summary.written} written, {summary.skipped} unchanged)",
+                   err=True)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -1,0 +1,355 @@
+"""Batch: one exercise per variant or per student, with answer keys, a manifest and a grading table.
+
+Nothing is written unless the input is good: `plan` checks the options, reads the roster
+and draws every variant (bad input raises an InputError before any file exists). `run`
+then traces and renders each variant in a worker process, writes its folder atomically,
+and ends with manifest.csv and answers.csv. A rerun skips the variants whose files still
+match the manifest, so an interrupted batch resumes where it stopped.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import os
+import time
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor, as_completed
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from tracegen import render
+from tracegen.errors import OptionError, TracegenError
+from tracegen.files import write_atomic
+from tracegen.roster import Student, read_roster
+from tracegen.spec import Spec
+from tracegen.trace import trace
+from tracegen.variants import Variant, draw, fingerprint
+
+KINDS = ("worksheet", "key")
+FORMATS = ("md", "html", "pdf")
+SPEC_FILE = "spec.yaml"
+MANIFEST = "manifest.csv"
+ANSWERS = "answers.csv"
+MANIFEST_COLUMNS = ("variant", "student_id", "student_name", "seed_material", "file", "sha256")
+MAX_VARIANTS = 100_000
+MIN_SECRET_BYTES = 16
+CHECKPOINT_SECONDS = 2.0  # how often the manifest is saved during a run, for resuming
+
+
+class BatchError(TracegenError):
+    """Some variants failed; the others were written. The CLI exits 1."""
+
+
+@dataclass(frozen=True)
+class Options:
+    """What a batch is asked for, besides the spec and the output folder (see `tracegen batch`)."""
+
+    count: int | None = None
+    roster: Path | None = None
+    seed: int | None = None
+    secret_file: Path | None = None
+    kinds: tuple[str, ...] = KINDS
+    formats: tuple[str, ...] = FORMATS
+    jobs: int | None = None
+    force: bool = False
+
+
+@dataclass(frozen=True, eq=False)
+class Job:
+    """One variant to produce: who it is for and which documents its folder holds."""
+
+    variant: Variant
+    student: Student | None
+    kinds: tuple[str, ...]
+    formats: tuple[str, ...]
+
+    @property
+    def files(self) -> list[str]:
+        """File names inside the variant's folder, in manifest order."""
+        return [SPEC_FILE] + [f"{kind}.{fmt}" for kind in self.kinds for fmt in self.formats]
+
+    @property
+    def meta(self) -> tuple[str, str, str, str]:
+        """The manifest columns before `file`: a recorded variant is reused only if they match."""
+        student = self.student
+        return (self.variant.id, student.id if student else "", (student.name or "") if student else "",
+                self.variant.material)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What a worker sends back: SHA-256 per file and the answer row, or one line of error."""
+
+    id: str
+    hashes: dict[str, str]
+    blanks: tuple[str, ...] = ()
+    answers: tuple[float, ...] = ()
+    skipped: bool = False
+    error: str | None = None
+
+
+@dataclass(frozen=True)
+class Summary:
+    """How a run went: variants in the batch, written now, and left as they were."""
+
+    total: int
+    written: int
+    skipped: int
+
+
+# --- planning: everything that can be wrong with the input, before any file is written ----
+
+
+def plan(spec: Spec, options: Options) -> list[Job]:
+    """Check the options, read the roster and draw every variant (InputError on bad input)."""
+    check_options(options)
+    secret = read_secret(options.secret_file) if options.secret_file is not None else None
+    students = read_roster(options.roster) if options.roster is not None else None
+    variants = draw(spec, materials(options, students, secret), secret)
+    people: Sequence[Student | None] = students or [None] * len(variants)
+    return [Job(v, s, options.kinds, options.formats) for v, s in zip(variants, people, strict=True)]
+
+
+def check_options(options: Options) -> None:
+    """OptionError (exit 2) for any option outside what a batch accepts."""
+    if (options.count is None) == (options.roster is None):
+        raise OptionError("give either --variants N or --roster FILE.csv (exactly one)")
+    if options.seed is not None and options.secret_file is not None:
+        raise OptionError("give either --seed or --secret-file, not both")
+    if options.count is not None and not 1 <= options.count <= MAX_VARIANTS:
+        raise OptionError(f"--variants: expected a whole number from 1 to {MAX_VARIANTS}, got {options.count}")
+    if options.seed is not None and options.seed < 0:
+        raise OptionError(f"--seed: expected a whole number >= 0, got {options.seed}")
+    if options.jobs is not None and options.jobs < 1:
+        raise OptionError(f"--jobs: expected at least 1 worker, got {options.jobs}")
+    for name, given, allowed in (("--kind", options.kinds, KINDS), ("--to", options.formats, FORMATS)):
+        if not given or not set(given) <= set(allowed):
+            raise OptionError(f"{name}: expected a list drawn from {', '.join(allowed)}, got {', '.join(given)}")
+
+
+def read_secret(path: Path) -> bytes:
+    """The secret key (surrounding whitespace removed, so an editor's newline does not matter)."""
+    try:
+        secret = Path(path).read_bytes().strip()
+    except OSError as err:
+        raise OptionError(f"--secret-file: cannot read {path}: {err.strerror}") from None
+    if len(secret) < MIN_SECRET_BYTES:
+        raise OptionError(f"--secret-file: {path} holds {len(secret)} bytes; use at least {MIN_SECRET_BYTES} "
+                          f"random ones, e.g. `head -c 32 /dev/urandom | base64 > {path}`")
+    return secret
+
+
+def materials(options: Options, students: Sequence[Student] | None, secret: bytes | None) -> list[str]:
+    """The seed material of each variant: seed (or secret fingerprint) plus number or student id.
+
+    A student's variant depends only on their id, so adding a student changes no one else's.
+    """
+    prefix = f"secret={fingerprint(secret)}" if secret is not None else f"seed={options.seed or 0}"
+    if students is None:
+        return [f"{prefix}/variant={i}" for i in range(1, (options.count or 0) + 1)]
+    return [f"{prefix}/student={student.id}" for student in students]
+
+
+# --- one variant, in a worker process ----------------------------------------------------
+
+
+class _SpecDumper(yaml.SafeDumper):
+    """Number lists in flow style (`W: [[1, -1, 1], [-2, 0, 1]]`), as a teacher writes a spec."""
+
+
+_SpecDumper.add_representer(list, lambda dumper, data: dumper.represent_sequence(
+    "tag:yaml.org,2002:seq", data, flow_style=not any(isinstance(item, dict) for item in data)))
+
+
+def _plain(data: Any) -> Any:
+    """Whole floats as ints (`1` rather than `1.0`): the same float64 when read back."""
+    if isinstance(data, dict):
+        return {key: _plain(value) for key, value in data.items()}
+    if isinstance(data, list):
+        return [_plain(value) for value in data]
+    if isinstance(data, float) and data.is_integer() and abs(data) < 2**53:
+        return int(data)
+    return data
+
+
+def spec_yaml(variant: Variant) -> bytes:
+    """The variant's concrete spec: `tracegen trace` on it reproduces the variant's numbers."""
+    header = f"# tracegen batch variant {variant.id} ({variant.material})\n"
+    body = yaml.dump(_plain(variant.spec.to_dict()), Dumper=_SpecDumper, sort_keys=False, allow_unicode=True)
+    return (header + body).encode("utf-8")
+
+
+def sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def file_sha256(path: Path) -> str | None:
+    """SHA-256 of a file, None when it is missing or unreadable."""
+    try:
+        return sha256(path.read_bytes())
+    except OSError:
+        return None
+
+
+def produce(job: Job, out: str, recorded: dict[str, str] | None) -> Outcome:
+    """Trace one variant; render and write its folder unless it already matches `recorded`.
+
+    Runs in a worker: any failure comes back as the Outcome's error, so one bad variant
+    never loses the others. Documents are rendered in memory first, so a failure leaves
+    no new file.
+    """
+    vid = job.variant.id
+    try:
+        result = trace(job.variant.spec, variant=vid)
+        blanks = result.blanks()
+        answers = (tuple(blanks["blank"]), tuple(blanks["value"].tolist()))
+        files = {SPEC_FILE: spec_yaml(job.variant)}
+        folder = Path(out) / vid
+        if recorded is not None and _unchanged(folder, job, files[SPEC_FILE], recorded):
+            return Outcome(vid, {name: recorded[name] for name in job.files}, *answers, skipped=True)
+        student = (job.student.name or job.student.id) if job.student else None
+        documents = render.render_documents(result, job.kinds, job.formats, student=student)
+        files.update({f"{kind}.{fmt}": documents[(kind, fmt)] for kind in job.kinds for fmt in job.formats})
+        for name, data in files.items():
+            write_atomic(folder / name, data)
+        return Outcome(vid, {name: sha256(data) for name, data in files.items()}, *answers)
+    except Exception as err:  # noqa: BLE001 - reported per variant, the batch goes on
+        return Outcome(vid, {}, error=" ".join(f"{type(err).__name__}: {err}".split()))
+
+
+def _unchanged(folder: Path, job: Job, spec_bytes: bytes, recorded: dict[str, str]) -> bool:
+    """Every requested file is recorded, on disk with the recorded hash, and the spec is the same."""
+    if recorded.get(SPEC_FILE) != sha256(spec_bytes):
+        return False
+    return all(name in recorded and file_sha256(folder / name) == recorded[name] for name in job.files)
+
+
+# --- the run -----------------------------------------------------------------------------
+
+
+def default_jobs() -> int:
+    """The cores this process may use (the container's share, not the host's)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+def run(jobs: Sequence[Job], out: Path, options: Options, progress: Callable[[int], None] | None = None) -> Summary:
+    """Produce every job into `out`, then write manifest.csv and answers.csv.
+
+    The manifest is also saved every few seconds and when the run is interrupted, so a
+    rerun only redoes what is missing. BatchError at the end if any variant failed.
+    """
+    out = prepare(out)
+    previous = {} if options.force else read_manifest(out / MANIFEST)
+    (out / ANSWERS).unlink(missing_ok=True)  # never leave a grading table that mixes two runs
+    results: dict[str, Outcome] = {}
+    saved = time.monotonic()
+    try:
+        for outcome in execute(jobs, out, previous, options.jobs or default_jobs()):
+            results[outcome.id] = outcome
+            if progress is not None:
+                progress(1)
+            if time.monotonic() - saved > CHECKPOINT_SECONDS:
+                write_manifest(out, jobs, results)
+                saved = time.monotonic()
+    finally:
+        write_manifest(out, jobs, results)
+    write_answers(out, jobs, results)
+    failed = [results[job.variant.id] for job in jobs if results[job.variant.id].error]
+    if failed:
+        detail = "; ".join(f"{o.id}: {o.error}" for o in failed)
+        raise BatchError(f"{len(failed)} of {len(jobs)} variants failed (the others were written): {detail}")
+    skipped = sum(o.skipped for o in results.values())
+    return Summary(len(jobs), len(jobs) - skipped, skipped)
+
+
+def prepare(out: Path) -> Path:
+    """The output folder, created if needed."""
+    if out.exists() and not out.is_dir():
+        raise OptionError(f"-o/--output: {out} is a file; expected a folder")
+    out.mkdir(parents=True, exist_ok=True)
+    return out
+
+
+def execute(jobs: Sequence[Job], out: Path, previous: dict, workers: int) -> Iterator[Outcome]:
+    """Outcomes as they finish: in this process for one worker, else in a process pool."""
+    tasks = [(job, str(out), _recorded(job, previous)) for job in jobs]
+    if workers == 1 or len(tasks) < 2:
+        yield from (produce(*task) for task in tasks)
+        return
+    pool = ProcessPoolExecutor(max_workers=min(workers, len(tasks)))
+    try:
+        futures = {pool.submit(produce, *task): task[0] for task in tasks}
+        for future in as_completed(futures):
+            yield _result(future, futures[future])
+        pool.shutdown()
+    finally:
+        pool.shutdown(wait=False, cancel_futures=True)
+
+
+def _result(future: Future, job: Job) -> Outcome:
+    """A finished future's Outcome; a worker that died (killed, out of memory) fails its variant."""
+    try:
+        return future.result()
+    except Exception as err:  # noqa: BLE001 - BrokenProcessPool and friends
+        return Outcome(job.variant.id, {}, error=f"worker failed: {type(err).__name__}: {err}")
+
+
+def _recorded(job: Job, previous: dict[tuple, dict[str, str]]) -> dict[str, str] | None:
+    """The manifest's hashes for this variant, if it was recorded with the same id, student and seed."""
+    return previous.get(job.meta)
+
+
+# --- manifest.csv and answers.csv --------------------------------------------------------
+
+
+def read_manifest(path: Path) -> dict[tuple, dict[str, str]]:
+    """{(variant, student_id, student_name, seed_material): {file name: sha256}}; {} if unusable.
+
+    A missing or damaged manifest only means nothing is skipped.
+    """
+    try:
+        rows = list(csv.DictReader(io.StringIO(path.read_text(encoding="utf-8"), newline="")))
+    except (OSError, UnicodeDecodeError, csv.Error):
+        return {}
+    recorded: dict[tuple, dict[str, str]] = {}
+    for row in rows:
+        if None in row.values() or tuple(row) != MANIFEST_COLUMNS:
+            return {}
+        key = tuple(row[column] for column in MANIFEST_COLUMNS[:4])
+        recorded.setdefault(key, {})[row["file"].rpartition("/")[2]] = row["sha256"]
+    return recorded
+
+
+def _csv_bytes(header: Sequence[str], rows: Sequence[Sequence[object]]) -> bytes:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(header)
+    writer.writerows(rows)
+    return buffer.getvalue().encode("utf-8")
+
+
+def write_manifest(out: Path, jobs: Sequence[Job], results: dict[str, Outcome]) -> None:
+    """One row per file of every finished variant, in batch order (a stable, diffable file)."""
+    rows = []
+    for job in jobs:
+        outcome = results.get(job.variant.id)
+        if outcome is None or outcome.error:
+            continue
+        rows += [(*job.meta, f"{job.variant.id}/{name}", outcome.hashes[name]) for name in job.files]
+    write_atomic(out / MANIFEST, _csv_bytes(MANIFEST_COLUMNS, rows))
+
+
+def write_answers(out: Path, jobs: Sequence[Job], results: dict[str, Outcome]) -> None:
+    """One row per variant, one column per worksheet blank, values at full precision (repr)."""
+    done = [results[job.variant.id] for job in jobs if not results[job.variant.id].error]
+    blanks = done[0].blanks if done else ()
+    rows = [(o.id, *(repr(value) for value in o.answers)) for o in done]
+    write_atomic(out / ANSWERS, _csv_bytes(("variant", *blanks), rows))
