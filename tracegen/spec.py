@@ -307,7 +307,8 @@ def _number(value: Any, key: str) -> float:
 
 
 def _integer(value: Any, key: str, low: int, high: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int | float) or float(value) != int(value):
+    if (isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value)
+            or float(value) != int(value)):
         raise SpecError(key, f"expected a whole number from {low} to {high}, got {_describe(value)}")
     if not low <= int(value) <= high:
         raise SpecError(key, f"expected a whole number from {low} to {high}, got {int(value)}")
@@ -489,15 +490,17 @@ def _parse_x(value: Any) -> tuple[np.ndarray, bool]:
 def _parse_y(value: Any, m: int, flat: bool, k: int, loss: Loss) -> np.ndarray:
     y = _array(value, "data.y")
     per_sample = "one per sample" if not flat else "for the one sample"
-    if loss.name == "cross_entropy" and (y.ndim == 0 or (y.ndim == 1 and not flat)):
+    # A batch of one sample may give its target like a single sample does (a number / a vector).
+    single = m == 1
+    if loss.name == "cross_entropy" and (y.ndim == 0 or (y.ndim == 1 and not flat and not (single and y.size == k))):
         return _one_hot(y.reshape(-1), m, k)
     if k == 1:
-        expected = () if flat else (m,)
-        if y.shape not in (expected, (m, 1), (m,)) or y.size != m:
-            raise SpecError("data.y", f"expected {'a number' if flat else f'{m} numbers'} ({per_sample}), got shape {_shape(y.shape)}")
+        if not (y.shape in ((m,), (m, 1)) or (single and y.ndim == 0)):
+            count = "a number" if single else f"{m} numbers"
+            raise SpecError("data.y", f"expected {count} ({per_sample}), got shape {_shape(y.shape)}")
     else:
         expected = (k,) if flat else (m, k)
-        if y.shape != expected and not (flat and y.shape == (1, k)):
+        if not (y.shape == (m, k) or (single and y.shape == (k,))):
             raise SpecError("data.y", f"expected shape {_shape(expected)} ({k} targets {per_sample}), got {_shape(y.shape)}")
     y = y.reshape(m, k)
     if loss.name == "bce" and ((y < 0) | (y > 1)).any():
