@@ -27,12 +27,18 @@ class Unit:
 
 
 def sigmoid(z: Array) -> Array:
-    """1 / (1 + e^-z) without overflow: exp(-log(1 + e^-z))."""
-    return np.exp(-np.logaddexp(0.0, -z))
+    """1 / (1 + e^-z) without overflow: exp(-log(1 + e^-z)).
+
+    Saturation underflows e^-|z| to 0, which is the exact float answer, so underflow is
+    silenced here even when the caller raises on floating-point errors.
+    """
+    with np.errstate(under="ignore"):
+        return np.exp(-np.logaddexp(0.0, -z))
 
 
 def softmax(z: Array) -> Array:
-    shifted = np.exp(z - z.max(axis=-1, keepdims=True))
+    with np.errstate(under="ignore"):
+        shifted = np.exp(z - z.max(axis=-1, keepdims=True))
     return shifted / shifted.sum(axis=-1, keepdims=True)
 
 
