@@ -13,7 +13,7 @@ import hashlib
 import hmac
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 
 import numpy as np
@@ -80,10 +80,10 @@ def unique_ids(seeds: Sequence[bytes]) -> list[str]:
     ids = []
     for seed in seeds:
         length = ID_LENGTH
-        while variant_id(seed, length) in taken:
+        while (vid := variant_id(seed, length)) in taken:
             length += 1
-        taken.add(variant_id(seed, length))
-        ids.append(variant_id(seed, length))
+        taken.add(vid)
+        ids.append(vid)
     return ids
 
 
@@ -203,7 +203,8 @@ class _Search:
     attempt: int
     limit: int
     hit: dict[tuple[str, int], Array] | None = None
-    failed: Counter | None = None
+    failed: Counter = field(default_factory=Counter)
+    avoid: set[bytes] = field(default_factory=set)  # draws taken by earlier variants (distinct)
 
 
 def _search(spec: Spec, searches: list[_Search]) -> None:
@@ -224,26 +225,32 @@ def _search(spec: Spec, searches: list[_Search]) -> None:
 
 
 def _settle(pending: list[_Search], drawn: dict, bad: dict[str, Array], attempts: list[int], owner: list[int]) -> None:
-    """Give each search its first passing candidate of the round, or count why all failed."""
+    """Give each search its first good candidate of the round, and count why the others failed.
+
+    Each search's candidates are contiguous rows, in attempt order.
+    """
     ok = np.ones(len(attempts), dtype=bool)
     for flags in bad.values():
         ok &= ~flags
-    for row, index in enumerate(owner):
-        search = pending[index]
-        if search.hit is not None:
-            continue
-        search.attempt = attempts[row] + 1
-        if ok[row]:
-            search.hit = {key: array[row] for key, array in drawn.items()}
-            search.attempt = attempts[row]
-            continue
-        search.failed = search.failed or Counter()
-        search.failed.update(name for name, flags in bad.items() if flags[row])
+    owners = np.array(owner)
+    totals = {name: np.r_[0, np.cumsum(flags)] for name, flags in bad.items()}  # failures before each row
+    starts = np.flatnonzero(np.r_[True, owners[1:] != owners[:-1]])
+    for search, start, end in zip(pending, starts, np.r_[starts[1:], len(owners)], strict=True):
+        stop = end
+        for row in start + np.flatnonzero(ok[start:end]):
+            hit = {key: array[row] for key, array in drawn.items()}
+            if not search.avoid or _key(hit) not in search.avoid:
+                search.hit, stop = hit, row
+                break
+            search.failed["distinct"] += 1
+        if stop > start:
+            search.failed.update({name: int(total[stop] - total[start]) for name, total in totals.items()})
+        search.attempt = attempts[stop] if search.hit is not None else attempts[end - 1] + 1
 
 
 def _fail(search: _Search, tries: int) -> SpecError:
     """The one-line error naming the constraints that failed most often."""
-    counts = (search.failed or Counter()).most_common(3)
+    counts = [(name, count) for name, count in search.failed.most_common(3) if count]
     worst = ", ".join(f"{name} ({count} of {tries} draws)" for name, count in counts) or "distinct"
     return SpecError("variants.constraints",
                      f"variant {search.material}: no draw in {tries} tries met the constraints; most often failed: "
@@ -258,9 +265,9 @@ def _distinct(spec: Spec, searches: list[_Search]) -> None:
     """In order, move a variant that repeats an earlier one on to its next passing draw."""
     seen: set[bytes] = set()
     for search in searches:
-        while search.hit is not None and _key(search.hit) in seen:
-            search.failed = (search.failed or Counter()) + Counter({"distinct": 1})
-            search.hit, search.attempt = None, search.attempt + 1
+        if search.hit is not None and _key(search.hit) in seen:
+            search.failed["distinct"] += 1
+            search.hit, search.attempt, search.avoid = None, search.attempt + 1, seen
             _search(spec, [search])
         if search.hit is None:
             raise _fail(search, spec.tries)
