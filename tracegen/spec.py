@@ -503,8 +503,9 @@ def _parse_y(value: Any, m: int, flat: bool, k: int, loss: Loss) -> np.ndarray:
         if not (y.shape == (m, k) or (single and y.shape == (k,))):
             raise SpecError("data.y", f"expected shape {_shape(expected)} ({k} targets {per_sample}), got {_shape(y.shape)}")
     y = y.reshape(m, k)
-    if loss.name == "bce" and ((y < 0) | (y > 1)).any():
-        raise SpecError("data.y", "bce targets must lie in [0, 1]")
+    outside = y[(y < 0) | (y > 1)]
+    if loss.name == "bce" and outside.size:
+        raise SpecError("data.y", f"bce targets must lie in [0, 1], got {outside[0]:g}")
     if loss.name == "cross_entropy":
         if (y < 0).any() or not np.allclose(y.sum(axis=1), 1.0):
             raise SpecError("data.y", "cross_entropy targets must be class indices or one-hot (probability) vectors")
