@@ -1,0 +1,190 @@
+"""`tracegen trace` and `tracegen check`: output round trips at full precision, exit codes
+0/2/1 with one line on stderr, no file written on failure, and `python -m tracegen`."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+import tracegen
+from tracegen.cli import cli
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def run(*args: str) -> object:
+    return CliRunner().invoke(cli, list(args))
+
+
+@pytest.fixture(scope="module")
+def example_df() -> pd.DataFrame:
+    return tracegen.trace(tracegen.load_example()).df
+
+
+def read(fmt: str, data: bytes) -> pd.DataFrame:
+    if fmt == "csv":
+        return pd.read_csv(io.BytesIO(data))
+    if fmt == "json":
+        return pd.read_json(io.BytesIO(data), orient="records", precise_float=True)
+    return pd.read_parquet(io.BytesIO(data))
+
+
+@pytest.mark.parametrize("fmt", ["csv", "json", "parquet"])
+def test_trace_round_trip_to_file(example_df, tmp_path, fmt):
+    out = tmp_path / f"trace.{fmt}"
+    result = run("trace", "--format", fmt, "-o", str(out))
+    assert result.exit_code == 0, result.output
+    assert result.stdout == ""
+    pd.testing.assert_frame_equal(read(fmt, out.read_bytes()), example_df, check_exact=True)
+
+
+@pytest.mark.parametrize("fmt", ["csv", "json"])
+def test_trace_round_trip_on_stdout(example_df, fmt):
+    result = run("trace", "--format", fmt)
+    assert result.exit_code == 0
+    pd.testing.assert_frame_equal(read(fmt, result.stdout_bytes), example_df, check_exact=True)
+
+
+def test_csv_is_the_default_and_starts_with_the_header(example_df):
+    result = run("trace")
+    assert result.exit_code == 0
+    lines = result.stdout.splitlines()
+    assert lines[0] == "variant,epoch,step,phase,name,symbol,sample,row,col,value"
+    assert lines[1] == "base,1,0,params,W1,W^{(1)},-1,0,0,1.0"
+    assert len(lines) == len(example_df) + 1
+
+
+def test_json_is_a_list_of_records():
+    records = json.loads(run("trace", "--format", "json").stdout)
+    assert records[0] == {"variant": "base", "epoch": 1, "step": 0, "phase": "params", "name": "W1",
+                          "symbol": "W^{(1)}", "sample": -1, "row": 0, "col": 0, "value": 1.0}
+
+
+def test_full_precision_on_awkward_values(write_spec, tmp_path):
+    """Values with 17 significant digits, tiny and huge magnitudes survive every format exactly."""
+    spec = {
+        "network": {"layers": [
+            {"units": 3, "activation": "tanh", "W": [[0.1], [1e-7], [3.3333333333333335]], "b": [1e-300, 0.7, -2.2]},
+            {"units": 2, "activation": "softmax", "W": [[1e3, 0.123456789012345, 1e-5], [-7, 1 / 3, 9]],
+             "b": [0, 1e-9]},
+        ]},
+        "loss": "cross_entropy",
+        "data": {"x": [[0.30000000000000004], [-123.456], [2e5]], "y": [0, 1, 1]},
+        "training": {"learning_rate": 0.01, "epochs": 3},
+    }
+    path = write_spec(spec)
+    expected = tracegen.trace(tracegen.load_spec(path)).df
+    for fmt in ("csv", "json", "parquet"):
+        out = tmp_path / f"t.{fmt}"
+        assert run("trace", str(path), "--format", fmt, "-o", str(out)).exit_code == 0
+        pd.testing.assert_frame_equal(read(fmt, out.read_bytes()), expected, check_exact=True)
+
+
+def test_trace_of_a_spec_file_equals_the_api(class3_dict, write_spec):
+    class3_dict["data"] = {"x": [[1, 0, 1], [0, 1, 1]], "y": [1, 0]}
+    path = write_spec(class3_dict, suffix=".json")
+    result = run("trace", str(path))
+    assert result.exit_code == 0
+    expected = tracegen.trace(tracegen.Spec.from_dict(class3_dict)).df
+    pd.testing.assert_frame_equal(read("csv", result.stdout_bytes), expected, check_exact=True)
+
+
+def test_output_overwrites_and_creates_folders(tmp_path):
+    out = tmp_path / "a" / "b" / "trace.csv"
+    assert run("trace", "-o", str(out)).exit_code == 0
+    first = out.read_bytes()
+    out.write_text("stale")
+    assert run("trace", "-o", str(out)).exit_code == 0
+    assert out.read_bytes() == first
+    assert [p.name for p in out.parent.iterdir()] == ["trace.csv"]  # no temp file left behind
+
+
+def test_check_the_builtin_example_file():
+    path = ROOT / "tracegen" / "examples" / "class3.yaml"
+    result = run("check", str(path))
+    assert result.exit_code == 0
+    assert result.stdout == "ok: Class 3: Training by Hand: 3-2-1 network, 1 sample, 3 epochs, loss bce\n"
+
+
+def test_check_needs_a_spec():
+    result = run("check")
+    assert result.exit_code == 2
+    assert "Missing argument 'SPEC'" in result.stderr
+
+
+def test_bad_format_is_a_usage_error(tmp_path):
+    out = tmp_path / "t.xlsx"
+    result = run("trace", "--format", "xlsx", "-o", str(out))
+    assert result.exit_code == 2
+    assert "Invalid value for '--format'" in result.stderr
+    assert not out.exists()
+
+
+def test_bad_spec_on_trace_writes_nothing(class3_dict, write_spec, tmp_path):
+    class3_dict["network"]["layers"][1]["W"] = [[1, -1], [0, 1]]
+    path = write_spec(class3_dict)
+    out = tmp_path / "trace.csv"
+    result = run("trace", str(path), "-o", str(out))
+    assert result.exit_code == 2
+    assert result.stderr == f"tracegen: error: {path}: network.layers[1].W: expected shape (1, 2), got (2, 2)\n"
+    assert result.stdout == ""
+    assert not out.exists()
+    assert list(tmp_path.iterdir()) == [path]
+
+
+def test_failure_that_is_not_the_users_exits_1(monkeypatch, tmp_path):
+    """parquet without pyarrow is the environment's problem: exit 1, one line, no file."""
+    monkeypatch.setitem(sys.modules, "pyarrow", None)  # makes `import pyarrow` raise ImportError
+    out = tmp_path / "t.parquet"
+    result = run("trace", "--format", "parquet", "-o", str(out))
+    assert result.exit_code == 1
+    assert result.stderr == "tracegen: error: parquet export needs pyarrow: pip install 'tracegen[parquet]'\n"
+    assert not out.exists()
+
+
+def test_internal_error_exits_1_without_traceback(monkeypatch):
+    def boom(*args, **kwargs):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr("tracegen.cli.trace", boom)
+    monkeypatch.delenv("TRACEGEN_DEBUG", raising=False)
+    result = run("trace")
+    assert result.exit_code == 1
+    assert result.stderr == "tracegen: error: internal error: RuntimeError: boom (TRACEGEN_DEBUG=1 shows details)\n"
+    assert "Traceback" not in result.output
+
+
+# --- a real process -----------------------------------------------------------------------------
+
+
+def python_m(*args: str, cwd: Path) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if k != "TRACEGEN_DEBUG"}
+    return subprocess.run([sys.executable, "-m", "tracegen", *args], capture_output=True, text=True,
+                          cwd=cwd, env=env, timeout=60)
+
+
+def test_python_m_help(tmp_path):
+    proc = python_m("--help", cwd=tmp_path)
+    assert proc.returncode == 0
+    assert "Usage:" in proc.stdout
+    for command in ("trace", "check"):
+        assert command in proc.stdout
+
+
+def test_python_m_check_bad_spec(tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("network:\n  layers:\n    - units: 2\n      activation: relu\n      W: [[1, 2]]\n"
+                   "loss: bce\ndata: {x: [1, 2], y: 1}\n")
+    proc = python_m("check", "bad.yaml", cwd=tmp_path)
+    assert proc.returncode == 2
+    assert "Traceback" not in proc.stderr
+    assert proc.stderr == "tracegen: error: bad.yaml: network.layers[0].W: expected shape (2, 2), got (1, 2)\n"
+    assert proc.stdout == ""
