@@ -134,8 +134,17 @@ def test_keep_holds_the_specs_own_values_and_draws_the_rest() -> None:
 
 
 def test_nothing_to_draw_is_refused() -> None:
-    with pytest.raises(tracegen.SpecError, match="^variants: nothing to draw"):
+    with pytest.raises(tracegen.SpecError, match="^variants.keep: nothing left to draw"):
         draw(example(keep=["W", "b"]), materials(2))
+
+
+def test_a_spec_without_ranges_is_redrawn_from_hand_friendly_defaults() -> None:
+    data = tracegen.load_example().to_dict()
+    del data["variants"]
+    variants = draw(Spec.from_dict(data), materials(20))
+    drawn = np.concatenate([np.r_[v.spec.layers[0].W.ravel(), v.spec.layers[1].W.ravel()] for v in variants])
+    assert set(drawn) == {-2, -1, 0, 1, 2}
+    assert set(np.concatenate([v.spec.layers[0].b for v in variants])) == {-1, 0, 1}
 
 
 def test_inputs_and_targets_are_drawn_when_asked() -> None:

@@ -29,6 +29,9 @@ ID_LENGTH = 6
 DOMAIN = b"tracegen-variant-v1\0"  # versions the derivation: changing it changes every variant
 MAX_CANDIDATES = 16_384  # candidates checked per vectorised round (bounds memory)
 RELU_LIKE = ("relu", "leaky_relu")
+# Hand-friendly ranges for a W or b the spec gives without a `variants` range to redraw it from.
+DEFAULT_WEIGHTS = ValueRange((-2.0, -1.0, 0.0, 1.0, 2.0))
+DEFAULT_BIASES = ValueRange((-1.0, 0.0, 1.0))
 
 
 @dataclass(frozen=True, eq=False)
@@ -102,7 +105,8 @@ class _Slot:
 
 def _slots(spec: Spec) -> list[_Slot]:
     """Every quantity in a fixed order, so what one kind draws never shifts another's numbers."""
-    ranges = {"W": spec.weights, "b": spec.biases, "x": spec.inputs, "y": spec.targets}
+    ranges = {"W": spec.weights or DEFAULT_WEIGHTS, "b": spec.biases or DEFAULT_BIASES,
+              "x": spec.inputs, "y": spec.targets}
     drawn = {kind: None if kind in spec.keep else rng for kind, rng in ranges.items()}
     slots = []
     for i, (units, fan_in) in enumerate(zip((layer.units for layer in spec.layers), spec.layer_inputs, strict=True)):
@@ -275,15 +279,15 @@ def _distinct(spec: Spec, searches: list[_Search]) -> None:
 
 
 def drawn_kinds(spec: Spec) -> list[str]:
-    """The kinds a batch draws anew for each variant: those with a range, unless kept."""
+    """The kinds a batch draws anew for each variant: W and b unless kept, x and y if given a range."""
     return sorted({slot.kind for slot in _slots(spec) if slot.values is not None}, key="Wbxy".index)
 
 
 def draw(spec: Spec, materials: Sequence[str], secret: bytes | None = None) -> list[Variant]:
     """One variant per seed material, each meeting the spec's constraints (SpecError if not)."""
     if not drawn_kinds(spec):
-        raise SpecError("variants", "nothing to draw: give variants.weights, biases, inputs or targets "
-                                    "(and leave them out of variants.keep)")
+        raise SpecError("variants.keep", "nothing left to draw: keep fewer of W, b, or give "
+                                         "variants.inputs or variants.targets")
     seeds = [digest(material, secret) for material in materials]
     searches = [_Search(seed, material, 0, spec.tries) for seed, material in zip(seeds, materials, strict=True)]
     _search(spec, searches)
