@@ -1,0 +1,55 @@
+"""Documents from a trace: worksheets and answer keys as Markdown, HTML and PDF.
+
+`render_documents` returns bytes and writes nothing; the CLI and the batch writer decide
+where files go. One document model (`tracegen.document`) feeds every format; the PDF is
+the HTML with its print stylesheet, laid out by WeasyPrint.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from tracegen.document import KINDS, Document, build
+from tracegen.errors import OptionError
+from tracegen.render.environment import PAPERS, environment, page_context
+from tracegen.trace import Trace
+
+FORMATS = ("md", "html", "pdf")
+
+__all__ = ["FORMATS", "KINDS", "PAPERS", "render_documents"]
+
+
+def _check(values: Sequence[str], allowed: Sequence[str], what: str) -> None:
+    bad = [v for v in values if v not in allowed]
+    if bad or isinstance(values, str):
+        raise OptionError(f"{what}: expected some of {', '.join(allowed)}, got {', '.join(map(str, bad or [values]))}")
+
+
+def render_documents(trace: Trace, kinds: Sequence[str] = ("worksheet", "key"),
+                     formats: Sequence[str] = ("md", "html", "pdf"), *, student: str | None = None,
+                     paper: str = "a4") -> dict[tuple[str, str], bytes]:
+    """The documents of `trace` as bytes per (kind, format); writes nothing.
+
+    `student` (optional) and the trace's variant id are printed on every page. `paper`
+    is "a4" (default) or "letter" for HTML printing and PDF.
+    """
+    _check(kinds, KINDS, "kind")
+    _check(formats, FORMATS, "format")
+    _check([paper], tuple(PAPERS), "paper")
+    out: dict[tuple[str, str], bytes] = {}
+    for kind in kinds:
+        doc = build(trace, kind, student)
+        for fmt in formats:
+            out[(kind, fmt)] = _render(doc, fmt, paper)
+    return out
+
+
+def _render(doc: Document, fmt: str, paper: str) -> bytes:
+    if fmt == "md":
+        return environment("md").get_template("md/index.md.j2").render(doc=doc, page=page_context(fmt, paper)).encode()
+    html = environment("html").get_template("html/index.html.j2").render(doc=doc, page=page_context(fmt, paper))
+    if fmt == "html":
+        return html.encode("utf-8")
+    from tracegen.render.pdf import write_pdf
+
+    return write_pdf(html)

@@ -1,0 +1,135 @@
+"""Pictures as coordinates: the network diagram and the loss-per-epoch chart.
+
+Layout is computed here, in Python, so templates only place the shapes (no arithmetic in
+templates). Coordinates are in SVG user units; numbers on the picture stay floats and are
+formatted by the render filters like every other number.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+COLUMN = 170.0
+ROW = 62.0
+RADIUS = 17.0
+MARGIN = 34.0
+MAX_LABELLED_EDGES = 48
+
+
+@dataclass(frozen=True)
+class Node:
+    """A circle with a label `base` with optional subscript and superscript; `bias` printed beside it."""
+
+    x: float
+    y: float
+    base: str
+    sub: str
+    sup: str
+    bias: float | None
+
+    @property
+    def latex(self) -> str:
+        base = r"\hat{y}" if self.base == "ŷ" else self.base
+        sup = f"^{{{self.sup}}}" if self.sup else ""
+        sub = f"_{{{self.sub}}}" if self.sub else ""
+        return base + sup + sub
+
+
+@dataclass(frozen=True)
+class Edge:
+    """A connection from one node to the next layer's node, with its weight placed at (lx, ly)."""
+
+    x1: float
+    y1: float
+    x2: float
+    y2: float
+    weight: float
+    lx: float
+    ly: float
+    source: str = ""
+    target: str = ""
+
+
+@dataclass(frozen=True)
+class Diagram:
+    """The network: nodes, edges and layer captions; `labelled` is False when weights would not fit."""
+
+    width: float
+    height: float
+    radius: float
+    nodes: tuple[Node, ...]
+    edges: tuple[Edge, ...]
+    captions: tuple[tuple[float, str], ...]
+    labelled: bool
+
+
+def network(weights: list[np.ndarray], biases: list[np.ndarray], activations: list[str]) -> Diagram:
+    """Lay the layers out left to right, each column centred vertically."""
+    sizes = [weights[0].shape[1], *(w.shape[0] for w in weights)]
+    tallest = max(sizes)
+    height = 2 * MARGIN + (tallest - 1) * ROW + 24
+    width = 2 * MARGIN + (len(sizes) - 1) * COLUMN + 40
+    columns = [_column(i, size, tallest) for i, size in enumerate(sizes)]
+    nodes = [Node(x, y, "x", str(j + 1), "", None) for j, (x, y) in enumerate(columns[0])]
+    last = len(weights)
+    for layer, points in enumerate(columns[1:], start=1):
+        for j, (x, y) in enumerate(points):
+            base, sup = ("ŷ", "") if layer == last else ("h", f"({layer})")  # the caption names the layer
+            sub = str(j + 1) if (layer < last or sizes[-1] > 1) else ""
+            nodes.append(Node(x, y, base, sub, sup, float(biases[layer - 1][j])))
+    labelled = sum(w.size for w in weights) <= MAX_LABELLED_EDGES
+    starts = np.cumsum([0, *sizes])
+    edges = [_edge(a, b, float(weights[layer][j, i]), 0.22 + 0.5 * i / max(sizes[layer] - 1, 1),
+                   nodes[starts[layer] + i].latex, nodes[starts[layer + 1] + j].latex)
+             for layer in range(last)
+             for j, b in enumerate(columns[layer + 1])
+             for i, a in enumerate(columns[layer])]
+    captions = [(columns[0][0][0], "input x")] + [
+        (points[0][0], f"{'output' if i == last else f'h({i})'}: {name}")
+        for i, (points, name) in enumerate(zip(columns[1:], activations, strict=True), 1)]
+    return Diagram(width, height, RADIUS, tuple(nodes), tuple(edges), tuple(captions), labelled)
+
+
+def _column(index: int, size: int, tallest: int) -> list[tuple[float, float]]:
+    x = MARGIN + 20 + index * COLUMN
+    top = MARGIN + (tallest - size) * ROW / 2
+    return [(x, top + j * ROW) for j in range(size)]
+
+
+def _edge(a: tuple[float, float], b: tuple[float, float], weight: float, t: float, source: str, target: str) -> Edge:
+    """The weight sits on the edge at fraction `t`, staggered per source so labels do not collide."""
+    (x1, y1), (x2, y2) = a, b
+    length = float(np.hypot(x2 - x1, y2 - y1))
+    ux, uy = (x2 - x1) / length, (y2 - y1) / length
+    sx, sy = x1 + ux * RADIUS, y1 + uy * RADIUS
+    ex, ey = x2 - ux * RADIUS, y2 - uy * RADIUS
+    nx, ny = (-uy, ux) if ux < 0 else (uy, -ux)  # the normal pointing up: labels sit just above their edge
+    return Edge(sx, sy, ex, ey, weight, sx + (ex - sx) * t + 7 * nx, sy + (ey - sy) * t + 7 * ny + 3, source, target)
+
+
+@dataclass(frozen=True)
+class Chart:
+    """Loss per epoch as a polyline with labelled points."""
+
+    width: float
+    height: float
+    points: tuple[tuple[float, float, int, float], ...]  # x, y, epoch, loss
+    polyline: str
+    axis: tuple[float, float, float, float]  # x0, y0 (origin), x1 (end of x axis), y1 (top of y axis)
+
+
+def loss_chart(losses: list[float], width: float = 360.0, height: float = 150.0) -> Chart:
+    """Scale the losses into the box; a flat series sits in the middle."""
+    left, right, top, bottom = 40.0, 20.0, 22.0, 30.0
+    low, high = min(losses), max(losses)
+    span = high - low or 1.0
+    count = max(len(losses) - 1, 1)
+    points = []
+    for i, loss in enumerate(losses):
+        x = left + (width - left - right) * (i / count if len(losses) > 1 else 0.5)
+        y = top + (height - top - bottom) * ((high - loss) / span if high > low else 0.5)
+        points.append((round(x, 2), round(y, 2), i + 1, loss))
+    polyline = " ".join(f"{x:g},{y:g}" for x, y, _, _ in points)
+    return Chart(width, height, tuple(points), polyline, (left - 10, height - bottom + 8, width - right + 8, top - 12))

@@ -1,0 +1,77 @@
+"""One cached Jinja environment per format, the shipped static files, and the page context.
+
+Templates live in the package `tracegen.templates` (the top-level `templates/` folder,
+mapped into the wheel by pyproject), found with importlib.resources so an installed
+package works from any directory. Everything here is computed once per process: batch
+rendering reuses it for every document.
+"""
+
+from __future__ import annotations
+
+import base64
+from functools import cache
+from importlib import resources
+from pathlib import Path
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from markupsafe import Markup
+
+from tracegen.render.filters import FILTERS
+
+FONTS = (  # file, family, style, weight
+    ("tg-serif-regular.woff2", "TG Serif", "normal", "normal"),
+    ("tg-serif-italic.woff2", "TG Italic", "normal", "normal"),  # own family: WeasyPrint ignores a same-family italic
+    ("tg-serif-bold.woff2", "TG Serif", "normal", "bold"),
+    ("tg-math.woff2", "TG Math", "normal", "normal"),
+)
+PAPERS = {"a4": "A4", "letter": "letter"}
+
+
+def templates_dir() -> Path:
+    """The installed templates folder (a real directory for regular and editable installs)."""
+    return Path(str(resources.files("tracegen.templates")))
+
+
+def static_dir() -> Path:
+    return templates_dir() / "html" / "static"
+
+
+@cache
+def environment(fmt: str) -> Environment:
+    """The environment for `md` (no autoescape) or `html` (autoescape); StrictUndefined in both."""
+    env = Environment(
+        loader=FileSystemLoader(str(templates_dir())),
+        undefined=StrictUndefined,
+        autoescape=fmt == "html",
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters.update(FILTERS)
+    return env
+
+
+@cache
+def stylesheet() -> Markup:
+    """screen.css then print.css, inlined into every HTML document (trusted files, not user text)."""
+    return Markup("\n".join((static_dir() / name).read_text("utf-8") for name in ("screen.css", "print.css")))
+
+
+@cache
+def font_faces(embed: bool) -> Markup:
+    """@font-face rules: fonts as data: URIs (self-contained HTML) or as paths under the static dir (PDF)."""
+    rules = []
+    for name, family, style, weight in FONTS:
+        if embed:
+            data = base64.b64encode((static_dir() / "fonts" / name).read_bytes()).decode("ascii")
+            src = f"data:font/woff2;base64,{data}"
+        else:
+            src = f"fonts/{name}"
+        rules.append(f'@font-face {{ font-family: "{family}"; font-style: {style}; font-weight: {weight}; '
+                     f'src: url("{src}") format("woff2"); }}')
+    return Markup("\n".join(rules))
+
+
+def page_context(fmt: str, paper: str) -> dict[str, object]:
+    """What a template needs besides the document: format, CSS, fonts and paper size."""
+    return {"format": fmt, "css": stylesheet(), "fonts": font_faces(embed=fmt == "html"), "paper": PAPERS[paper]}

@@ -1,0 +1,139 @@
+"""Every Jinja filter, in one registry (`FILTERS`), registered once per cached environment.
+
+Numbers, matrices, blanks and symbols become text here, never in templates. The Markdown
+filters write LaTeX (`$…$`, `\\begin{bmatrix}`); the HTML filters write HTML + CSS math.
+Filters that print numbers read `doc.decimals` from the template context.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from jinja2 import pass_context
+from jinja2.runtime import Context
+from markupsafe import Markup
+
+from tracegen.docmodel import Mat, Piece
+from tracegen.numbers import MINUS, format_number
+from tracegen.render.mathhtml import latex_html
+
+MD_SPECIAL = re.compile(r"([\\`*_{}\[\]#|$~^!])")
+LATEX_SPECIAL = {"\\": r"\backslash ", "{": r"\{", "}": r"\}", "$": r"\$", "&": r"\&", "%": r"\%", "#": r"\#",
+                 "_": r"\_", "^": r"\hat{}", "~": r"\sim "}
+WIDE = 7  # columns from which a matrix is set smaller
+
+
+def _decimals(ctx: Context) -> int:
+    return int(ctx["doc"].decimals)
+
+
+@pass_context
+def num(ctx: Context, value: float | None) -> str:
+    """A number with `display.decimals` (exact integers bare, never -0.000), ASCII minus."""
+    return "" if value is None else format_number(float(value), _decimals(ctx))
+
+
+@pass_context
+def num_html(ctx: Context, value: float | None) -> str:
+    """As `num`, with the typographic minus sign."""
+    return "" if value is None else format_number(float(value), _decimals(ctx), MINUS)
+
+
+def text_md(value: Any) -> str:
+    """Plain text made inert in Markdown (and in the HTML that Markdown renderers allow)."""
+    text = re.sub(r"\s+", " ", str(value))
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return MD_SPECIAL.sub(r"\\\1", text)
+
+
+def latex_text(value: Any) -> str:
+    """Plain text made inert inside LaTeX math (`\\text{…}`)."""
+    return "".join(LATEX_SPECIAL.get(ch, ch) for ch in " ".join(str(value).split()))
+
+
+def _blank_latex(decimals: int) -> str:
+    return r"\boxed{\phantom{" + "0" * 2 + ("." + "0" * decimals if decimals else "") + "}}"
+
+
+def _cell_latex(value: float | None, answer: bool, decimals: int | None) -> str:
+    if value is None:
+        return _blank_latex(decimals or 0)
+    text = format_number(value, decimals)
+    return rf"{{\color{{teal}}{text}}}" if answer else text
+
+
+def _negative(piece: Piece) -> bool:
+    return isinstance(piece, Mat) and piece.scalar and (piece.rows[0][0] or 0) < 0
+
+
+def _bracketed(pieces: Iterable[Piece]) -> list[tuple[Piece, bool]]:
+    """Pair each piece with whether it needs parentheses: a negative scalar multiplying what precedes it."""
+    out, previous = [], None
+    for piece in pieces:
+        out.append((piece, _negative(piece) and isinstance(previous, Mat)))
+        previous = piece
+    return out
+
+
+def mat_latex(value: Mat, decimals: int) -> str:
+    """A Mat as LaTeX: a bare scalar or a `bmatrix`; blanks as empty boxes; givens print exactly."""
+    places = None if value.exact else decimals
+    cells = [[_cell_latex(v, value.answer, places) for v in row] for row in value.rows]
+    if value.scalar:
+        return cells[0][0]
+    body = r" \\ ".join(" & ".join(row) for row in cells)
+    return rf"\begin{{bmatrix}} {body} \end{{bmatrix}}"
+
+
+@pass_context
+def latex(ctx: Context, pieces: Iterable[Piece]) -> str:
+    """An equation (pieces) as one LaTeX string."""
+    decimals = _decimals(ctx)
+    parts = []
+    for piece, paren in _bracketed(pieces):
+        text = mat_latex(piece, decimals) if isinstance(piece, Mat) else piece
+        parts.append(f"({text})" if paren else text)
+    return " ".join(parts)
+
+
+def _cell_html(value: float | None, answer: bool, decimals: int | None) -> str:
+    if value is None:
+        return '<span class="box"></span>'
+    text = format_number(value, decimals, MINUS)
+    return f'<span class="ans">{text}</span>' if answer else text
+
+
+def mat_html(value: Mat, decimals: int) -> str:
+    """A Mat as inline-block columns inside a bracketed box (scalars stay inline text)."""
+    places = None if value.exact else decimals
+    if value.scalar:
+        return _cell_html(value.rows[0][0], value.answer, places)
+    size = " wide" if value.ncols >= WIDE else ""
+    columns = "".join(
+        '<span class="col">' + "<br>".join(_cell_html(row[j], value.answer, places) for row in value.rows) + "</span>"
+        for j in range(value.ncols))
+    return f'<span class="mat{size}">{columns}</span>'
+
+
+@pass_context
+def math_html(ctx: Context, pieces: Iterable[Piece]) -> Markup:
+    """An equation (pieces) as HTML; pieces are separate boxes so long equations wrap between them."""
+    decimals = _decimals(ctx)
+    parts = []
+    for piece, paren in _bracketed(pieces):
+        text = mat_html(piece, decimals) if isinstance(piece, Mat) else str(latex_html(piece))
+        parts.append(f"({text})" if paren else text)
+    return Markup("\u200b".join(parts))
+
+
+FILTERS: dict[str, Callable[..., Any]] = {
+    "num": num,
+    "num_html": num_html,
+    "text_md": text_md,
+    "latex_text": latex_text,
+    "latex": latex,
+    "math_html": math_html,
+    "tex_html": latex_html,
+}
