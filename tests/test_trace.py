@@ -170,3 +170,21 @@ def test_row_count(batch_trace):
     # per epoch: params 6+3+6+2+6+3 = 26; forward x 4, z1/h1 6+6, z2/h2 4+4, z3 6, y_hat 6 = 36;
     # loss y 6 + L 1; backward delta3 6 + 6 + 3, delta2 4 + 6 + 2, delta1 6 + 6 + 3 = 42; update 26
     assert len(batch_trace.df) == 2 * (26 + 36 + 7 + 42 + 26)
+
+
+@pytest.mark.parametrize("column", KEY)
+def test_every_key_column_counts_for_uniqueness(class3_trace, column):
+    df = class3_trace.df
+    extra = df.iloc[[7]].copy()
+    fresh = {"variant": "other", "epoch": 99, "phase": "loss", "name": "W9", "sample": 5, "row": 9, "col": 9}
+    extra[column] = fresh[column]
+    Trace(pd.concat([df, extra], ignore_index=True))  # differs in one key column: fine
+
+
+@pytest.mark.parametrize("column", ["step", "symbol", "value"])
+def test_non_key_columns_do_not_make_a_row_unique(class3_trace, column):
+    df = class3_trace.df
+    extra = df.iloc[[7]].copy()
+    extra[column] = {"step": 99, "symbol": "q", "value": 42.0}[column]
+    with pytest.raises(ValueError, match=r"duplicate trace key \(.base., 1, .params., .b1., -1, 1, 0\)$"):
+        Trace(pd.concat([df, extra], ignore_index=True))
