@@ -212,6 +212,13 @@ def test_rerun_redoes_only_the_damaged_variants_and_force_redoes_all(tmp_path: P
     assert calls == first
 
 
+def test_a_damaged_manifest_means_everything_is_redone(tmp_path: Path, calls: list[str]) -> None:
+    run(tmp_path, count=3)
+    (tmp_path / "manifest.csv").write_text("variant,file\nnot,ours\n")
+    calls.clear()
+    assert run(tmp_path, count=3).written == 3 and len(calls) == 3
+
+
 def test_a_changed_spec_or_roster_name_is_redone(tmp_path: Path, calls: list[str]) -> None:
     run(tmp_path, roster=write_roster(tmp_path, "id,name\ns1,Ada\ns2,Bob\n"))
     calls.clear()
@@ -278,16 +285,17 @@ def read_docs(out: Path, fmt: str) -> Callable[[str], str]:
 
 
 def test_real_documents_print_the_variant_and_escape_hostile_names(tmp_path: Path) -> None:
-    roster = write_roster(tmp_path, "id,name\n" + "".join(f'{i},"{n}"\n' for i, n in enumerate(HOSTILE[:4])))
+    roster = write_roster(tmp_path, "id,name\n" + "".join(f'{i},"{n}"\n' for i, n in enumerate(HOSTILE)))
     run(tmp_path / "out", roster=roster, kinds=("worksheet",), formats=("md", "html"), jobs=2)
     rows = manifest(tmp_path / "out")[::3]
     html, md = read_docs(tmp_path / "out", "html"), read_docs(tmp_path / "out", "md")
     for row in rows:
         assert row["variant"] in html(row["variant"]) and row["variant"] in md(row["variant"])
-    script, _, latex, unicode = (row["variant"] for row in rows)
+    script, _, latex, unicode, long = (row["variant"] for row in rows)
     assert "<script>alert" not in html(script) and "&lt;script&gt;" in html(script)
     assert r"$\input{" not in md(latex)  # no live TeX in Markdown; HTML maths is pre-rendered, so text is text
     assert "李小龍" in html(unicode) and "李小龍" in md(unicode)
+    assert HOSTILE[-1][:40] in html(long)  # printed (the renderer may shorten it)
 
 
 def test_real_pdf_batch_is_byte_identical_across_runs(tmp_path: Path) -> None:

@@ -278,7 +278,10 @@ def prepare(out: Path) -> Path:
     return out
 
 
-def execute(jobs: Sequence[Job], out: Path, previous: dict, workers: int) -> Iterator[Outcome]:
+Recorded = dict[tuple[str, ...], dict[str, str]]  # manifest: (variant, student, name, seed) -> {file: sha256}
+
+
+def execute(jobs: Sequence[Job], out: Path, previous: Recorded, workers: int) -> Iterator[Outcome]:
     """Outcomes as they finish: in this process for one worker, else in a process pool."""
     tasks = [(job, str(out), _recorded(job, previous)) for job in jobs]
     if workers == 1 or len(tasks) < 2:
@@ -302,7 +305,7 @@ def _result(future: Future, job: Job) -> Outcome:
         return Outcome(job.variant.id, {}, error=f"worker failed: {type(err).__name__}: {err}")
 
 
-def _recorded(job: Job, previous: dict[tuple, dict[str, str]]) -> dict[str, str] | None:
+def _recorded(job: Job, previous: Recorded) -> dict[str, str] | None:
     """The manifest's hashes for this variant, if it was recorded with the same id, student and seed."""
     return previous.get(job.meta)
 
@@ -310,7 +313,7 @@ def _recorded(job: Job, previous: dict[tuple, dict[str, str]]) -> dict[str, str]
 # --- manifest.csv and answers.csv --------------------------------------------------------
 
 
-def read_manifest(path: Path) -> dict[tuple, dict[str, str]]:
+def read_manifest(path: Path) -> Recorded:
     """{(variant, student_id, student_name, seed_material): {file name: sha256}}; {} if unusable.
 
     A missing or damaged manifest only means nothing is skipped.
@@ -319,7 +322,7 @@ def read_manifest(path: Path) -> dict[tuple, dict[str, str]]:
         rows = list(csv.DictReader(io.StringIO(path.read_text(encoding="utf-8"), newline="")))
     except (OSError, UnicodeDecodeError, csv.Error):
         return {}
-    recorded: dict[tuple, dict[str, str]] = {}
+    recorded: Recorded = {}
     for row in rows:
         if None in row.values() or tuple(row) != MANIFEST_COLUMNS:
             return {}
