@@ -15,11 +15,12 @@ from pathlib import Path
 from fontTools import subset
 from fontTools.ttLib import TTFont
 
+SPACES = "U+0020,U+00A0,U+2000-200B,U+2212"  # every face: no fallback (slow in Pango) for spaces and minus
 TEXT = ("U+0020-007E,U+00A0-017F,U+0391-03A9,U+03B1-03C9,U+0177,U+02C6,U+0302,"
-        "U+2010-2027,U+2030-203A,U+2190-2193,U+2212,U+2032,U+2033,U+00D7,U+00B7")
-MATH_ITALIC = "U+0020-007E,U+03B1-03C9,U+0177,U+2032"
-HEADINGS = "U+0020-007E,U+00A0-017F,U+2010-2027,U+2212"
-MATH = "U+2202,U+2299,U+2248,U+2211,U+2208,U+2264,U+2265,U+2260,U+22C5,U+2032,U+2713,U+2717,U+221A"
+        "U+2010-2027,U+2030-203A,U+2190-2193,U+2032,U+2033,U+00D7,U+00B7," + SPACES)
+MATH_ITALIC = "U+0020-007E,U+03B1-03C9,U+0177,U+2032," + SPACES
+HEADINGS = "U+0020-007E,U+00A0-017F,U+2010-2027," + SPACES
+MATH = SPACES + ",U+2202,U+2299,U+2248,U+2211,U+2208,U+2264,U+2265,U+2260,U+22C5,U+2032,U+2713,U+2717,U+221A"
 SOURCES = {
     "tg-serif-regular": ("/usr/share/fonts/truetype/cmu/cmunrm.ttf", "TG Serif", "Regular", TEXT),
     "tg-serif-italic": ("/usr/share/fonts/truetype/cmu/cmunti.ttf", "TG Serif", "Italic", MATH_ITALIC),

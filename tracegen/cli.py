@@ -14,7 +14,7 @@ from typing import Any
 
 import click
 
-from tracegen import batch
+from tracegen import batch, render
 from tracegen.errors import InputError, TracegenError
 from tracegen.files import write_atomic
 from tracegen.spec import Spec, load_example, load_spec
@@ -100,6 +100,29 @@ def trace_command(spec: str | None, fmt: str, output: str | None) -> None:
     else:
         sys.stdout.buffer.write(data)
         sys.stdout.flush()
+
+
+@cli.command("render")
+@SPEC_ARG
+@click.option("--to", "formats", default=",".join(render.FORMATS), show_default=True,
+              help="Document formats: md, html, pdf.")
+@click.option("--kind", "kinds", default=",".join(render.KINDS), show_default=True,
+              help="Document kinds: worksheet, key.")
+@click.option("--paper", type=click.Choice(tuple(render.PAPERS)), default="a4", show_default=True,
+              help="Page size of the PDF (and of the HTML when printed).")
+@click.option("-o", "--output", default="output", show_default=True, type=click.Path(file_okay=False),
+              help="Folder for the documents.")
+def render_command(spec: str | None, formats: str, kinds: str, paper: str, output: str) -> None:
+    """Write the worksheet and answer key of SPEC (default: the built-in Class 3 example).
+
+    Files are named after the spec file: class3-worksheet.pdf, class3-key.html, ...
+    Everything is rendered before anything is written.
+    """
+    documents = render.render_documents(trace(read_spec(spec)), split_list(kinds, render.KINDS, "--kind"),
+                                        split_list(formats, render.FORMATS, "--to"), paper=paper)
+    stem = render.slug(Path(spec).stem if spec else "class3")
+    for (kind, fmt), data in documents.items():
+        click.echo(write_atomic(Path(output) / f"{stem}-{kind}.{fmt}", data))
 
 
 @cli.command("batch")

@@ -7,6 +7,8 @@ the HTML with its print stylesheet, laid out by WeasyPrint.
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from collections.abc import Sequence
 
 from tracegen.document import KINDS, Document, build
@@ -16,7 +18,14 @@ from tracegen.trace import Trace
 
 FORMATS = ("md", "html", "pdf")
 
-__all__ = ["FORMATS", "KINDS", "PAPERS", "render_documents"]
+__all__ = ["FORMATS", "KINDS", "PAPERS", "render_documents", "slug"]
+
+
+def slug(text: str, limit: int = 60) -> str:
+    """A file-name-safe stem (ASCII letters, digits, `-`, `_`), never empty, never a path."""
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    cleaned = re.sub(r"[^A-Za-z0-9_]+", "-", ascii_text).strip("-_").lower()[:limit].strip("-_")
+    return cleaned or "document"
 
 
 def _check(values: Sequence[str], allowed: Sequence[str], what: str) -> None:
