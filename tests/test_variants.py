@@ -33,7 +33,7 @@ def test_draws_come_from_the_hash_alone() -> None:
     seed = hashlib.sha256(DOMAIN + b"seed=0/variant=1").digest()
     assert digest("seed=0/variant=1") == seed
     stream = hashlib.shake_256(seed + (0).to_bytes(4, "big")).digest(24)
-    assert numbers(seed, 0, 3).tolist() == [int.from_bytes(stream[i:i + 8], "big") for i in (0, 8, 16)]
+    assert numbers([seed], [0], 3).tolist() == [[int.from_bytes(stream[i:i + 8], "big") for i in (0, 8, 16)]]
     first = draw(tracegen.load_example(), ["seed=0/variant=1"])[0]
     assert first.id == "SPAEM8"
     assert first.spec.layers[0].W.tolist() == [[0, -1, 2], [2, 1, -1]]

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from functools import cached_property
@@ -118,10 +117,14 @@ def _slots(spec: Spec) -> list[_Slot]:
     return slots
 
 
-def numbers(seed: bytes, attempt: int, count: int) -> Array:
-    """`count` uint64s for one attempt: SHAKE-256(seed || attempt), big-endian, 8 bytes each."""
-    stream = hashlib.shake_256(seed + attempt.to_bytes(4, "big")).digest(8 * count)
-    return np.frombuffer(stream, dtype=">u8").astype(np.uint64)
+def _stream(seed: bytes, attempt: int, count: int) -> bytes:
+    return hashlib.shake_256(seed + attempt.to_bytes(4, "big")).digest(8 * count)
+
+
+def numbers(seeds: Sequence[bytes], attempts: Sequence[int], count: int) -> Array:
+    """(candidates, count) uint64s: attempt j of a seed reads SHAKE-256(seed || j), 8 bytes big-endian each."""
+    streams = b"".join(_stream(seed, attempt, count) for seed, attempt in zip(seeds, attempts, strict=True))
+    return np.frombuffer(streams, dtype=">u8").astype(np.uint64).reshape(len(seeds), count)
 
 
 def _draw(spec: Spec, seeds: Sequence[bytes], attempts: Sequence[int]) -> dict[tuple[str, int], Array]:
@@ -131,7 +134,7 @@ def _draw(spec: Spec, seeds: Sequence[bytes], attempts: Sequence[int]) -> dict[t
     """
     slots = _slots(spec)
     count = sum(int(np.prod(slot.shape)) for slot in slots)
-    raw = np.stack([numbers(seed, attempt, count) for seed, attempt in zip(seeds, attempts, strict=True)])
+    raw = numbers(seeds, attempts, count)
     out, start = {}, 0
     for slot in slots:
         size = int(np.prod(slot.shape))
@@ -207,7 +210,7 @@ class _Search:
     attempt: int
     limit: int
     hit: dict[tuple[str, int], Array] | None = None
-    failed: Counter = field(default_factory=Counter)
+    failed: dict[str, int] = field(default_factory=dict)  # constraint -> draws it rejected
     avoid: set[bytes] = field(default_factory=set)  # draws taken by earlier variants (distinct)
 
 
@@ -236,25 +239,33 @@ def _settle(pending: list[_Search], drawn: dict, bad: dict[str, Array], attempts
     ok = np.ones(len(attempts), dtype=bool)
     for flags in bad.values():
         ok &= ~flags
-    owners = np.array(owner)
+    owners, rows = np.array(owner), np.arange(len(owner))
     totals = {name: np.r_[0, np.cumsum(flags)] for name, flags in bad.items()}  # failures before each row
     starts = np.flatnonzero(np.r_[True, owners[1:] != owners[:-1]])
-    for search, start, end in zip(pending, starts, np.r_[starts[1:], len(owners)], strict=True):
-        stop = end
-        for row in start + np.flatnonzero(ok[start:end]):
-            hit = {key: array[row] for key, array in drawn.items()}
-            if not search.avoid or _key(hit) not in search.avoid:
-                search.hit, stop = hit, row
-                break
-            search.failed["distinct"] += 1
-        if stop > start:
-            search.failed.update({name: int(total[stop] - total[start]) for name, total in totals.items()})
-        search.attempt = attempts[stop] if search.hit is not None else attempts[end - 1] + 1
+    firsts = np.minimum.reduceat(np.where(ok, rows, len(rows)), starts)  # first good row, or past the end
+    for search, start, end, first in zip(pending, starts, np.r_[starts[1:], len(rows)], firsts, strict=True):
+        row = _first_new(search, drawn, start + np.flatnonzero(ok[start:end])) if search.avoid else first
+        stop = min(row, end)
+        for name, total in totals.items():
+            search.failed[name] = search.failed.get(name, 0) + int(total[stop] - total[start])
+        if row < end:
+            search.hit, search.attempt = {key: array[row] for key, array in drawn.items()}, attempts[row]
+        else:
+            search.attempt = attempts[end - 1] + 1
+
+
+def _first_new(search: _Search, drawn: dict, good: Array) -> int:
+    """The first good row whose draw no earlier variant has taken (a huge number if none)."""
+    for row in good:
+        if _key({key: array[row] for key, array in drawn.items()}) not in search.avoid:
+            return int(row)
+        search.failed["distinct"] = search.failed.get("distinct", 0) + 1
+    return np.iinfo(np.int64).max
 
 
 def _fail(search: _Search, tries: int) -> SpecError:
     """The one-line error naming the constraints that failed most often."""
-    counts = [(name, count) for name, count in search.failed.most_common(3) if count]
+    counts = sorted(((name, count) for name, count in search.failed.items() if count), key=lambda c: -c[1])[:3]
     worst = ", ".join(f"{name} ({count} of {tries} draws)" for name, count in counts) or "distinct"
     return SpecError("variants.constraints",
                      f"variant {search.material}: no draw in {tries} tries met the constraints; most often failed: "
@@ -262,7 +273,7 @@ def _fail(search: _Search, tries: int) -> SpecError:
 
 
 def _key(hit: dict[tuple[str, int], Array]) -> bytes:
-    return b"".join(np.ascontiguousarray(hit[key], dtype=np.float64).tobytes() for key in sorted(hit))
+    return b"".join(hit[key].tobytes() for key in sorted(hit))
 
 
 def _distinct(spec: Spec, searches: list[_Search]) -> None:
@@ -270,7 +281,7 @@ def _distinct(spec: Spec, searches: list[_Search]) -> None:
     seen: set[bytes] = set()
     for search in searches:
         if search.hit is not None and _key(search.hit) in seen:
-            search.failed["distinct"] += 1
+            search.failed["distinct"] = search.failed.get("distinct", 0) + 1
             search.hit, search.attempt, search.avoid = None, search.attempt + 1, seen
             _search(spec, [search])
         if search.hit is None:
