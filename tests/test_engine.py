@@ -97,6 +97,7 @@ def test_epoch2_forward_pass(class3_trace):
     assert t.matrix("z1", 2)[1] == 0.0  # -2 + 1 + 1: row 2 of W1 and b1[1] never change
     np.testing.assert_array_equal(r(t.matrix("h1", 2), 3), [2.036, 0.0])  # slide: [2.036, 0]
     assert r(t.value("z2", 2), 3) == 2.096  # slide: 2.096
+    assert r(1.024 * 2.036 + 0.012, 3) == 2.097  # erratum 7: not what the printed, rounded inputs give
     assert r(t.value("y_hat", 2), 3) == 0.891  # slide: sigma(2.096) = 0.891
     # slide: -log(0.891) = 0.116. Right at full precision (0.11593); -log of the rounded
     # 0.891 would give 0.115 (erratum 6, a rounding inconsistency in the shown step).
@@ -111,6 +112,7 @@ def test_epoch2_gradients_and_update(class3_trace):
     """The 'Epoch 3: Updates' section shows epoch 2's gradients and their update (erratum 4)."""
     t = class3_trace
     np.testing.assert_array_equal(r(t.matrix("dW2", 2), 3), [[-0.223, 0.0]])
+    assert r(-0.109 * 2.036, 3) == -0.222  # erratum 8: the rounded inputs would give -0.222
     assert r(t.value("db2", 2), 3) == -0.109
     # delta1 = (y_hat - y) * W2[0] = -0.10947 * 1.02384 = -0.11207 -> -0.112
     np.testing.assert_array_equal(r(t.matrix("dW1", 2), 3), [[-0.112, 0.0, -0.112], [0.0, 0.0, 0.0]])
