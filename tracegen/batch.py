@@ -40,6 +40,8 @@ MAX_VARIANTS = 100_000
 MIN_SECRET_BYTES = 16
 CHECKPOINT_SECONDS = 2.0  # how often the manifest is saved during a run, for resuming
 
+Recorded = dict[tuple[str, ...], dict[str, str]]  # manifest: (variant, student, name, seed) -> {file: sha256}
+
 
 class BatchError(TracegenError):
     """Some variants failed; the others were written. The CLI exits 1."""
@@ -196,7 +198,7 @@ def file_sha256(path: Path) -> str | None:
         return None
 
 
-def produce(job: Job, out: str, recorded: dict[str, str] | None) -> Outcome:
+def produce(job: Job, out: Path, recorded: dict[str, str] | None) -> Outcome:
     """Trace one variant; render and write its folder unless it already matches `recorded`.
 
     Runs in a worker: any failure comes back as the Outcome's error, so one bad variant
@@ -209,7 +211,7 @@ def produce(job: Job, out: str, recorded: dict[str, str] | None) -> Outcome:
         blanks = result.blanks()
         answers = (tuple(blanks["blank"]), tuple(blanks["value"].tolist()))
         files = {SPEC_FILE: spec_yaml(job.variant)}
-        folder = Path(out) / vid
+        folder = out / vid
         if recorded is not None and _unchanged(folder, job, files[SPEC_FILE], recorded):
             return Outcome(vid, {name: recorded[name] for name in job.files}, *answers, skipped=True)
         student = (job.student.name or job.student.id) if job.student else None
@@ -278,12 +280,9 @@ def prepare(out: Path) -> Path:
     return out
 
 
-Recorded = dict[tuple[str, ...], dict[str, str]]  # manifest: (variant, student, name, seed) -> {file: sha256}
-
-
 def execute(jobs: Sequence[Job], out: Path, previous: Recorded, workers: int) -> Iterator[Outcome]:
     """Outcomes as they finish: in this process for one worker, else in a process pool."""
-    tasks = [(job, str(out), _recorded(job, previous)) for job in jobs]
+    tasks = [(job, out, previous.get(job.meta)) for job in jobs]
     if workers == 1 or len(tasks) < 2:
         yield from (produce(*task) for task in tasks)
         return
@@ -303,11 +302,6 @@ def _result(future: Future, job: Job) -> Outcome:
         return future.result()
     except Exception as err:  # noqa: BLE001 - BrokenProcessPool and friends
         return Outcome(job.variant.id, {}, error=f"worker failed: {type(err).__name__}: {err}")
-
-
-def _recorded(job: Job, previous: Recorded) -> dict[str, str] | None:
-    """The manifest's hashes for this variant, if it was recorded with the same id, student and seed."""
-    return previous.get(job.meta)
 
 
 # --- manifest.csv and answers.csv --------------------------------------------------------
