@@ -312,3 +312,19 @@ def test_error_carries_key_and_problem():
     assert str(err) == "a.yaml: network.layers[1].W: expected shape (1, 2), got (2, 2)"
     assert isinstance(err, tracegen.InputError)
     json.dumps(str(err))
+
+
+def test_yaml_scientific_notation_is_a_number(class3_dict, write_spec):
+    """PyYAML reads `1e-3` as text (YAML 1.1); specs get YAML 1.2's reading, a number."""
+    text = write_spec(class3_dict).read_text()
+    text = text.replace("learning_rate: 0.1", "learning_rate: 1e-1")
+    text = text.replace("  - 0\n  - 1\n  y: 1", "  - 0\n  - 1E0\n  y: 1")  # x = [1, 0, 1E0]
+    path = write_spec(text, name="sci")
+    assert "learning_rate: 1e-1" in path.read_text() and "- 1E0\n  y: 1" in path.read_text()
+    spec = tracegen.load_spec(path)
+    assert spec.learning_rate == 0.1
+    np.testing.assert_array_equal(spec.x, [[1, 0, 1]])
+    assert tracegen.trace(spec).df.equals(tracegen.trace(tracegen.Spec.from_dict(class3_dict)).df)
+    quoted = write_spec(text.replace("learning_rate: 1e-1", "learning_rate: '1e-1'"), name="quoted")
+    with pytest.raises(tracegen.SpecError, match="training.learning_rate: expected a number, got the text '1e-1'"):
+        tracegen.load_spec(quoted)

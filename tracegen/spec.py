@@ -9,6 +9,7 @@ from __future__ import annotations
 import difflib
 import json
 import math
+import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
@@ -246,6 +247,17 @@ def load_example() -> Spec:
     return Spec.from_dict(parse_text(text, ".yaml", EXAMPLE), source=EXAMPLE)
 
 
+class _YamlLoader(yaml.SafeLoader):
+    """PyYAML's safe loader, plus YAML 1.2 floats: `1e-3` is a number, not the text '1e-3'."""
+
+
+_YamlLoader.add_implicit_resolver(
+    "tag:yaml.org,2002:float",
+    re.compile(r"^[-+]?(?:[0-9][0-9_]*(?:\.[0-9_]*)?|\.[0-9_]+)[eE][-+]?[0-9]+$"),
+    list("-+0123456789."),
+)
+
+
 def parse_text(text: str, suffix: str, name: str) -> Any:
     """Parse spec text by file suffix; syntax errors become one-line SpecErrors."""
     try:
@@ -253,7 +265,7 @@ def parse_text(text: str, suffix: str, name: str) -> Any:
             return json.loads(text)
         if suffix == ".toml":
             return tomllib.loads(text)
-        return yaml.safe_load(text)
+        return yaml.load(text, Loader=_YamlLoader)  # noqa: S506 - a SafeLoader subclass
     except json.JSONDecodeError as err:
         raise SpecError("", f"invalid JSON at line {err.lineno}, column {err.colno}: {err.msg}", name) from None
     except tomllib.TOMLDecodeError as err:
@@ -501,7 +513,8 @@ def _parse_y(value: Any, m: int, flat: bool, k: int, loss: Loss) -> np.ndarray:
     else:
         expected = (k,) if flat else (m, k)
         if not (y.shape == (m, k) or (single and y.shape == (k,))):
-            raise SpecError("data.y", f"expected shape {_shape(expected)} ({k} targets {per_sample}), got {_shape(y.shape)}")
+            raise SpecError("data.y", f"expected shape {_shape(expected)} ({k} targets {per_sample}), "
+                                      f"got {_shape(y.shape)}")
     y = y.reshape(m, k)
     outside = y[(y < 0) | (y > 1)]
     if loss.name == "bce" and outside.size:
