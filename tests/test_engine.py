@@ -42,6 +42,7 @@ def test_slide6_forward_pass_example(class3_trace):
     # (erratum 1: it forgot b1[1] = 1); h1 and everything after are unaffected.
     np.testing.assert_array_equal(t.matrix("z1", 1), [2.0, 0.0])
     np.testing.assert_array_equal(t.matrix("h1", 1), [2.0, 0.0])  # slide: [2, 0]
+    np.testing.assert_array_equal(t.matrix("z1", 1) > 0, [True, False])  # epoch 1's 1(z1 > 0) = [1; 0]
     assert t.value("z2", 1) == 2.0  # slide: 2
     assert r(t.value("y_hat", 1), 3) == 0.881  # slide: 1 / (1 + e^-2) ~ 0.881
     assert r(t.value("L", 1), 3) == 0.127  # slide: -log(0.881) = 0.127

@@ -62,7 +62,8 @@ def forward(units: Sequence[Unit], params: Params, x: Array) -> tuple[list[Array
     return zs, hs
 
 
-def backward(units: Sequence[Unit], params: Params, zs: list[Array], hs: list[Array], delta_out: Array) -> list[tuple[Array, Array, Array]]:
+def backward(units: Sequence[Unit], params: Params, zs: list[Array], hs: list[Array],
+             delta_out: Array) -> list[tuple[Array, Array, Array]]:
     """(delta_l, dW_l, db_l) from the output layer down to layer 1.
 
     delta_l = dL/dz_l; dW_l = delta_l^T h_{l-1}; db_l = sum over samples of delta_l;
