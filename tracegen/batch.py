@@ -267,7 +267,8 @@ def run(jobs: Sequence[Job], out: Path, options: Options, progress: Callable[[in
     failed = [results[job.variant.id] for job in jobs if results[job.variant.id].error]
     if failed:
         detail = "; ".join(f"{o.id}: {o.error}" for o in failed)
-        raise BatchError(f"{len(failed)} of {len(jobs)} variants failed (the others were written): {detail}")
+        rest = " (the others were written)" if len(failed) < len(jobs) else ""
+        raise BatchError(f"{len(failed)} of {len(jobs)} variants failed{rest}: {detail}")
     skipped = sum(o.skipped for o in results.values())
     return Summary(len(jobs), len(jobs) - skipped, skipped)
 
