@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+import yaml
 from click.testing import CliRunner
 
 import tracegen
@@ -190,6 +191,20 @@ def test_bad_options_exit_2_with_one_line_and_no_files(tmp_path: Path, monkeypat
     Path("short").write_text("12345\n")
     result = CliRunner().invoke(cli, ["batch", *args, "-o", "out"])
     assert (result.exit_code, result.stderr) == (2, f"tracegen: error: {message}\n")
+    assert not Path("out").exists()
+
+
+def test_unmeetable_constraints_exit_2_naming_the_spec_and_write_nothing(tmp_path: Path,
+                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    data = tracegen.load_example().to_dict()
+    data["variants"]["constraints"] = {"max_output_z": 0.001}
+    monkeypatch.chdir(tmp_path)
+    Path("tight.yaml").write_text(yaml.safe_dump(data), encoding="utf-8")
+    result = CliRunner().invoke(cli, ["batch", "tight.yaml", "--variants", "30", "-o", "out"])
+    assert result.exit_code == 2
+    assert result.stderr.startswith("tracegen: error: tight.yaml: variants.constraints: variant seed=0/variant=1: "
+                                    "no draw in 1000 tries met the constraints; most often failed: max_output_z "
+                                    "(1000 of 1000 draws), ")
     assert not Path("out").exists()
 
 

@@ -128,7 +128,7 @@ class Spec:
     def from_dict(cls, data: Any, source: str | None = None) -> Spec:
         """Validate a parsed mapping (as loaded from YAML/JSON/TOML) into a Spec."""
         try:
-            return _parse(data)
+            return replace(_parse(data), source=source)
         except SpecError as err:
             if source is None or err.source is not None:
                 raise

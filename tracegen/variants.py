@@ -263,13 +263,15 @@ def _first_new(search: _Search, drawn: dict, good: Array) -> int:
     return np.iinfo(np.int64).max
 
 
-def _fail(search: _Search, tries: int) -> SpecError:
+def _fail(search: _Search, spec: Spec) -> SpecError:
     """The one-line error naming the constraints that failed most often."""
+    tries = spec.tries
     counts = sorted(((name, count) for name, count in search.failed.items() if count), key=lambda c: -c[1])[:3]
     worst = ", ".join(f"{name} ({count} of {tries} draws)" for name, count in counts) or "distinct"
     return SpecError("variants.constraints",
                      f"variant {search.material}: no draw in {tries} tries met the constraints; most often failed: "
-                     f"{worst}. Relax it under variants.constraints, widen the variants ranges or raise variants.tries")
+                     f"{worst}. Relax one under variants.constraints, widen the variants ranges or raise "
+                     "variants.tries", spec.source)
 
 
 def _key(hit: dict[tuple[str, int], Array]) -> bytes:
@@ -285,7 +287,7 @@ def _distinct(spec: Spec, searches: list[_Search]) -> None:
             search.hit, search.attempt, search.avoid = None, search.attempt + 1, seen
             _search(spec, [search])
         if search.hit is None:
-            raise _fail(search, spec.tries)
+            raise _fail(search, spec)
         seen.add(_key(search.hit))
 
 
@@ -298,13 +300,13 @@ def draw(spec: Spec, materials: Sequence[str], secret: bytes | None = None) -> l
     """One variant per seed material, each meeting the spec's constraints (SpecError if not)."""
     if not drawn_kinds(spec):
         raise SpecError("variants.keep", "nothing left to draw: keep fewer of W, b, or give "
-                                         "variants.inputs or variants.targets")
+                                         "variants.inputs or variants.targets", spec.source)
     seeds = [digest(material, secret) for material in materials]
     searches = [_Search(seed, material, 0, spec.tries) for seed, material in zip(seeds, materials, strict=True)]
     _search(spec, searches)
     for search in searches:
         if search.hit is None:
-            raise _fail(search, spec.tries)
+            raise _fail(search, spec)
     if spec.constraints.distinct:
         _distinct(spec, searches)
     ids = unique_ids(seeds)
