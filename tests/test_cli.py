@@ -188,3 +188,22 @@ def test_python_m_check_bad_spec(tmp_path):
     assert "Traceback" not in proc.stderr
     assert proc.stderr == "tracegen: error: bad.yaml: network.layers[0].W: expected shape (2, 2), got (1, 2)\n"
     assert proc.stdout == ""
+
+
+def test_diverging_training_is_one_clear_error(write_spec, tmp_path):
+    """lr 10 on (3w + b - 1)^2 multiplies the error e by 1 - 10 (18 + 2) = -199 each epoch: e^2 overflows at
+    epoch 68."""
+    path = write_spec({
+        "network": {"layers": [{"units": 1, "activation": "linear", "W": [[1]], "b": [0]}]},
+        "loss": "mse",
+        "data": {"x": [3], "y": 1},
+        "training": {"learning_rate": 10, "epochs": 1000},
+    })
+    out = tmp_path / "t.json"
+    result = run("trace", str(path), "--format", "json", "-o", str(out))
+    assert result.exit_code == 2
+    assert result.stderr.startswith("tracegen: error: training.learning_rate: training diverged: ")
+    assert "Warning" not in result.stderr and len(result.stderr.splitlines()) == 1
+    assert not out.exists()
+    with pytest.raises(tracegen.SpecError, match="training diverged"):
+        tracegen.trace(tracegen.load_spec(path))

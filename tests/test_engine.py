@@ -18,6 +18,8 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 import tracegen
+from tracegen.engine import train
+from tracegen.trace import frame
 
 
 def sig(z: float) -> float:
@@ -508,11 +510,18 @@ def test_gradients_match_finite_differences(output, loss_name, data):
 
 
 def strict_trace(spec: dict) -> tracegen.Trace:
-    """Trace with every floating-point problem and every warning turned into an error."""
+    """Train with every floating-point problem and every warning turned into an error.
+
+    The engine runs bare (tracegen.trace itself silences overflow to report divergence as
+    one error), so an overflow anywhere, even one that ends in a finite number, fails here.
+    """
+    parsed = tracegen.Spec.from_dict(spec)
     with warnings.catch_warnings(), np.errstate(all="raise"):
         warnings.simplefilter("error")
-        t = tracegen.trace(tracegen.Spec.from_dict(spec))
-    assert np.isfinite(t.df["value"]).all()
+        df, _ = frame(train(parsed))
+        t = tracegen.trace(parsed)
+    assert np.isfinite(df["value"]).all()
+    assert df.equals(t.df)
     return t
 
 
@@ -555,6 +564,15 @@ def test_tanh_hidden_saturated(output):
     })
     np.testing.assert_array_equal(t.matrix("h1", 1), [1, -1])
     np.testing.assert_array_equal(t.matrix("delta1", 1), [0, 0])
+
+
+def test_strict_check_catches_an_overflow():
+    """The strict harness itself fails on an overflow: z = 1e300 * 1e10 in a linear layer."""
+    with pytest.raises(FloatingPointError):
+        strict_trace({
+            "network": {"layers": [{"units": 1, "activation": "linear", "W": [[1e300]], "b": [0]}]},
+            "loss": "mse", "data": {"x": [1e10], "y": 0},
+        })
 
 
 def test_large_z_through_relu_and_leaky():

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from tracegen.engine import Params, Record, train
-from tracegen.errors import OptionError, TracegenError
+from tracegen.errors import OptionError, SpecError, TracegenError
 from tracegen.spec import Spec
 from tracegen.symbols import split, symbol
 
@@ -251,6 +251,16 @@ def _assemble(cols: dict[str, np.ndarray], order: np.ndarray | slice, labels: li
 
 
 def trace(spec: Spec, params: Params | None = None, variant: str = BASE) -> Trace:
-    """Train `spec` (or the given params) and return its validated Trace."""
-    df, kinks = frame(train(spec, params), variants=(variant,))
+    """Train `spec` (or the given params) and return its validated Trace.
+
+    Training that diverges (a value overflows to inf/NaN) is refused with one SpecError
+    rather than numpy warnings and a table of NaN.
+    """
+    with np.errstate(over="ignore", invalid="ignore"):  # reported once, below
+        df, kinks = frame(train(spec, params), variants=(variant,))
+    finite = np.isfinite(df["value"].to_numpy())
+    if not finite.all():
+        first = df[~finite].iloc[0]
+        raise SpecError("training.learning_rate", f"training diverged: {first['name']} is not finite in epoch "
+                        f"{first['epoch']}; try a smaller learning rate, fewer epochs or smaller values")
     return Trace(df, spec=spec, kinks=kinks)
