@@ -153,13 +153,19 @@ def validate(df: pd.DataFrame) -> None:
 def _key_is_unique(df: pd.DataFrame) -> bool:
     """Whether no two rows share a KEY, via one int64 per row (10x faster than df.duplicated).
 
-    Each key column is factorized to small codes and the codes are combined into one number
-    per row; a hash check of those numbers decides. Falls back to pandas when the combined
-    range would not fit in int64.
+    Each key column becomes small codes (integers offset from their minimum, anything else
+    factorized) and the codes are combined into one number per row; a hash check of those
+    numbers decides. Falls back to pandas when the combined range would not fit in int64.
     """
     codes, sizes = [], []
     for col in KEY:
-        col_codes, uniques = pd.factorize(df[col], use_na_sentinel=False)
+        values = df[col]
+        if values.dtype.kind == "i" and len(values):
+            low = int(values.min())
+            codes.append(values.to_numpy() - low)
+            sizes.append(int(values.max()) - low + 1)
+            continue
+        col_codes, uniques = pd.factorize(values, use_na_sentinel=False)
         codes.append(col_codes)
         sizes.append(max(len(uniques), 1))
     if math.prod(sizes) > np.iinfo(np.int64).max:
