@@ -338,6 +338,32 @@ def test_published_two_layer_sigmoid_mse_example():
                                [[0.149780716, 0.19956143], [0.24975114, 0.29950229]], atol=1e-8)
 
 
+@pytest.mark.parametrize("name", ["relu", "sigmoid", "tanh", "linear", "leaky_relu", "softmax"])
+def test_each_activation_has_a_derivative_beside_it(name):
+    """Every contract activation is one unit with forward and backward; the backward is the
+    vector-Jacobian product, checked against central differences of <g, f(z)>."""
+    from tracegen.activations import unit
+    from tracegen.spec import Activation
+
+    act = unit(Activation(name, 0.2))
+    z = np.array([[-1.3, 0.4, 2.1], [0.7, -0.2, -2.5]])
+    g = np.array([[0.3, -1.1, 0.5], [1.0, 0.25, -0.6]])
+    expected = np.zeros_like(z)
+    for idx in np.ndindex(z.shape):
+        up, down = z.copy(), z.copy()
+        up[idx] += EPS
+        down[idx] -= EPS
+        expected[idx] = ((g * act.forward(up)).sum() - (g * act.forward(down)).sum()) / (2 * EPS)
+    np.testing.assert_allclose(act.backward(z, act.forward(z), g), expected, rtol=RTOL, atol=ATOL)
+
+
+@pytest.mark.parametrize("name", ["bce", "mse", "cross_entropy"])
+def test_each_loss_is_registered(name):
+    from tracegen.losses import LOSSES
+
+    assert callable(LOSSES[name])
+
+
 # --- 2. property-based: gradients equal central finite differences of the loss ---------------
 #
 # The reference below recomputes the loss from the slide formulas in plain NumPy. bce and
