@@ -119,6 +119,19 @@ def test_too_few_combinations_for_distinct_variants() -> None:
     assert len(draw(relaxed, materials(2))) == 2
 
 
+def test_diverging_draws_are_redrawn_even_with_every_constraint_off(recwarn: pytest.WarningsChecker) -> None:
+    off = {"no_kinks": False, "active_hidden": False, "max_output_z": None, "loss_decreases": False,
+           "readable": False, "distinct": False}
+    data = tracegen.load_example().to_dict()
+    data["training"].update(learning_rate=1000, epochs=400)
+    data.update(loss="mse", data={"x": [1, 0, 1], "y": 0.5})  # integer draws never hit y: the error never vanishes
+    data["network"]["layers"][1]["activation"] = "linear"
+    data["variants"].update(constraints=off, tries=20, keep=["W"])
+    with pytest.raises(tracegen.SpecError, match=r"most often failed: finite \(20 of 20 draws\)"):
+        draw(Spec.from_dict(data), materials(1))
+    assert not recwarn.list
+
+
 def test_relaxed_constraints_accept_the_first_draw() -> None:
     off = {"no_kinks": False, "active_hidden": False, "max_output_z": None, "loss_decreases": False,
            "readable": False, "distinct": False}

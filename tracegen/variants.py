@@ -164,17 +164,24 @@ def _arrays(spec: Spec, drawn: dict[tuple[str, int], Array], n: int) -> tuple[Pa
 
 
 def violations(spec: Spec, params: Params, x: Array, y: Array) -> dict[str, Array]:
-    """Per enabled constraint, a boolean per candidate: True where the candidate breaks it."""
+    """Per enabled constraint, a boolean per candidate: True where the candidate breaks it.
+
+    `finite` is always checked: a diverging candidate is redrawn (numpy's overflow warnings
+    are silenced here, as tracegen.trace does) rather than failing the variant later.
+    """
     n = x.shape[0]
     half = 0.5 * 10.0 ** -spec.decimals * (1 + 1e-9)  # anything this small prints as 0 or -0
-    bad = {name: np.zeros(n, dtype=bool) for name in _enabled(spec.constraints)}
+    bad = {name: np.zeros(n, dtype=bool) for name in ["finite", *_enabled(spec.constraints)]}
     losses = []
-    for record in train(spec, params, x, y):
+    with np.errstate(all="ignore"):
+        records = list(train(spec, params, x, y))
+    for record in records:
         value = np.reshape(record.value, (n, -1))
+        bad["finite"] |= ~np.isfinite(value).all(axis=1)
         if "no_kinks" in bad and record.kinks is not None:
             bad["no_kinks"] |= np.reshape(record.kinks, (n, -1)).any(axis=1)
         if "readable" in bad:
-            bad["readable"] |= (((value != 0) & (np.abs(value) < half)) | ~np.isfinite(value)).any(axis=1)
+            bad["readable"] |= ((value != 0) & (np.abs(value) < half)).any(axis=1)
         if record.name == "L":
             losses.append(record.value)
         if record.phase == "forward" and record.name.startswith("z"):
