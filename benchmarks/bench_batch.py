@@ -46,9 +46,9 @@ def median_seconds(task: Callable[[], object], repeat: int) -> tuple[float, list
     return statistics.median(times), times
 
 
-def class_set(count: int, jobs: int) -> None:
-    """`tracegen batch --variants COUNT --to pdf -j JOBS` into a fresh folder, through the library."""
-    options = batch.Options(count=count, formats=("pdf",), jobs=jobs)
+def class_set(count: int, jobs: int, formats: tuple[str, ...]) -> None:
+    """`tracegen batch --variants COUNT --to FORMATS -j JOBS` into a fresh folder, through the library."""
+    options = batch.Options(count=count, formats=formats, jobs=jobs)
     with tempfile.TemporaryDirectory() as out:
         batch.run(batch.plan(tracegen.load_example(), options), Path(out), options)
 
@@ -68,11 +68,14 @@ def main() -> None:
          *median_seconds(lambda: trace_all(variants), args.repeat)),
         ("draw + trace 10,000 variants", *median_seconds(lambda: trace_all(draw(spec, MATERIALS)), args.repeat)),
     ]
+    for jobs in (1, 2):
+        label = f"100 variants, worksheet+key Markdown+HTML (400 files), -j {jobs}"
+        rows.append((label, *median_seconds(lambda jobs=jobs: class_set(100, jobs, ("md", "html")), args.repeat)))
     if not args.skip_pdf:
         n = args.pdf_variants
         for jobs in (1, 2):
             label = f"{n} variants, worksheet+key PDF ({2 * n} PDFs), -j {jobs}"
-            rows.append((label, *median_seconds(lambda jobs=jobs: class_set(n, jobs), args.repeat)))
+            rows.append((label, *median_seconds(lambda jobs=jobs: class_set(n, jobs, ("pdf",)), args.repeat)))
     print(f"Machine: {machine()}\n")
     print("| benchmark | median (s) | runs (s) |\n|---|---|---|")
     for label, med, runs in rows:
