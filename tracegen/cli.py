@@ -151,12 +151,13 @@ def batch_command(spec: str | None, count: int | None, roster: str | None, seed:
                             kinds=split_list(kinds, batch.KINDS, "--kind"),
                             formats=split_list(formats, batch.FORMATS, "--to"), jobs=jobs, force=force)
     jobs_planned = batch.plan(read_spec(spec), options)
-    terminal = sys.stderr.isatty()
-    with click.progressbar(length=len(jobs_planned), label="batch", file=sys.stderr, hidden=not terminal) as bar:
+    if not sys.stderr.isatty():  # piped or logged: quiet
+        batch.run(jobs_planned, Path(output), options)
+        return
+    with click.progressbar(length=len(jobs_planned), label="batch", file=sys.stderr) as bar:
         summary = batch.run(jobs_planned, Path(output), options, progress=bar.update)
-    if terminal:
-        click.echo(f"{summary.total} variants in {output} ({summary.written} written, {summary.skipped} unchanged)",
-                   err=True)
+    click.echo(f"{summary.total} variants in {output} ({summary.written} written, {summary.skipped} unchanged)",
+               err=True)
 
 
 def main(argv: list[str] | None = None) -> None:
