@@ -1,8 +1,9 @@
 """Pictures as coordinates: the network diagram and the loss-per-epoch chart.
 
 Layout is computed here, in Python, so templates only place the shapes (no arithmetic in
-templates). Coordinates are in SVG user units; numbers on the picture stay floats and are
-formatted by the render filters like every other number.
+templates). Coordinates are whole SVG user units: a worksheet's markup then holds no
+decimal number that could be mistaken for (or be) an answer. Numbers shown on the
+picture stay floats and are formatted by the render filters like every other number.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 COLUMN = 170.0
+MAX_WIDTH = 620.0  # fits A4 and Letter text width unscaled
 ROW = 62.0
 RADIUS = 17.0
 MARGIN = 34.0
@@ -28,6 +30,8 @@ class Node:
     sub: str
     sup: str
     bias: float | None
+    label_y: float = 0.0
+    bias_y: float = 0.0
 
     @property
     def latex(self) -> str:
@@ -64,21 +68,26 @@ class Diagram:
     captions: tuple[tuple[float, str], ...]
     labelled: bool
 
+    @property
+    def caption_y(self) -> float:
+        return self.height - 6
+
 
 def network(weights: list[np.ndarray], biases: list[np.ndarray], activations: list[str]) -> Diagram:
     """Lay the layers out left to right, each column centred vertically."""
     sizes = [weights[0].shape[1], *(w.shape[0] for w in weights)]
     tallest = max(sizes)
     height = 2 * MARGIN + (tallest - 1) * ROW + 24
-    width = 2 * MARGIN + (len(sizes) - 1) * COLUMN + 40
-    columns = [_column(i, size, tallest) for i, size in enumerate(sizes)]
-    nodes = [Node(x, y, "x", str(j + 1), "", None) for j, (x, y) in enumerate(columns[0])]
+    step = min(COLUMN, (MAX_WIDTH - 2 * MARGIN - 40) / (len(sizes) - 1))
+    width = 2 * MARGIN + (len(sizes) - 1) * step + 40
+    columns = [_column(i, size, tallest, step) for i, size in enumerate(sizes)]
+    nodes = [Node(x, y, "x", str(j + 1), "", None, y + 5) for j, (x, y) in enumerate(columns[0])]
     last = len(weights)
     for layer, points in enumerate(columns[1:], start=1):
         for j, (x, y) in enumerate(points):
             base, sup = ("ŷ", "") if layer == last else ("h", f"({layer})")  # the caption names the layer
             sub = str(j + 1) if (layer < last or sizes[-1] > 1) else ""
-            nodes.append(Node(x, y, base, sub, sup, float(biases[layer - 1][j])))
+            nodes.append(Node(x, y, base, sub, sup, float(biases[layer - 1][j]), y + 5, y + RADIUS + 13))
     labelled = sum(w.size for w in weights) <= MAX_LABELLED_EDGES
     starts = np.cumsum([0, *sizes])
     edges = [_edge(a, b, float(weights[layer][j, i]), 0.22 + 0.5 * i / max(sizes[layer] - 1, 1),
@@ -89,13 +98,13 @@ def network(weights: list[np.ndarray], biases: list[np.ndarray], activations: li
     captions = [(columns[0][0][0], "input x")] + [
         (points[0][0], f"{'output' if i == last else f'h({i})'}: {name}")
         for i, (points, name) in enumerate(zip(columns[1:], activations, strict=True), 1)]
-    return Diagram(width, height, RADIUS, tuple(nodes), tuple(edges), tuple(captions), labelled)
+    return Diagram(round(width), round(height), RADIUS, tuple(nodes), tuple(edges), tuple(captions), labelled)
 
 
-def _column(index: int, size: int, tallest: int) -> list[tuple[float, float]]:
-    x = MARGIN + 20 + index * COLUMN
+def _column(index: int, size: int, tallest: int, step: float) -> list[tuple[float, float]]:
+    x = MARGIN + 20 + index * step
     top = MARGIN + (tallest - size) * ROW / 2
-    return [(x, top + j * ROW) for j in range(size)]
+    return [(float(round(x)), float(round(top + j * ROW))) for j in range(size)]
 
 
 def _edge(a: tuple[float, float], b: tuple[float, float], weight: float, t: float, source: str, target: str) -> Edge:
@@ -106,7 +115,8 @@ def _edge(a: tuple[float, float], b: tuple[float, float], weight: float, t: floa
     sx, sy = x1 + ux * RADIUS, y1 + uy * RADIUS
     ex, ey = x2 - ux * RADIUS, y2 - uy * RADIUS
     nx, ny = (-uy, ux) if ux < 0 else (uy, -ux)  # the normal pointing up: labels sit just above their edge
-    return Edge(sx, sy, ex, ey, weight, sx + (ex - sx) * t + 7 * nx, sy + (ey - sy) * t + 7 * ny + 3, source, target)
+    return Edge(round(sx), round(sy), round(ex), round(ey), weight, round(sx + (ex - sx) * t + 7 * nx),
+                round(sy + (ey - sy) * t + 7 * ny + 3), source, target)
 
 
 @dataclass(frozen=True)
@@ -115,9 +125,10 @@ class Chart:
 
     width: float
     height: float
-    points: tuple[tuple[float, float, int, float], ...]  # x, y, epoch, loss
+    points: tuple[tuple[float, float, int, float, float], ...]  # x, y, epoch, loss, y of the loss label
     polyline: str
-    axis: tuple[float, float, float, float]  # x0, y0 (origin), x1 (end of x axis), y1 (top of y axis)
+    axis: str  # the two axes as polyline points
+    tick_y: float  # baseline of the epoch numbers
 
 
 def loss_chart(losses: list[float], width: float = 360.0, height: float = 150.0) -> Chart:
@@ -130,6 +141,7 @@ def loss_chart(losses: list[float], width: float = 360.0, height: float = 150.0)
     for i, loss in enumerate(losses):
         x = left + (width - left - right) * (i / count if len(losses) > 1 else 0.5)
         y = top + (height - top - bottom) * ((high - loss) / span if high > low else 0.5)
-        points.append((round(x, 2), round(y, 2), i + 1, loss))
-    polyline = " ".join(f"{x:g},{y:g}" for x, y, _, _ in points)
-    return Chart(width, height, tuple(points), polyline, (left - 10, height - bottom + 8, width - right + 8, top - 12))
+        points.append((round(x), round(y), i + 1, loss, round(y) - 7))
+    polyline = " ".join(f"{x},{y}" for x, y, *_ in points)
+    x0, y0, x1, y1 = round(left - 10), round(height - bottom + 8), round(width - right + 8), round(top - 12)
+    return Chart(width, height, tuple(points), polyline, f"{x0},{y1} {x0},{y0} {x1},{y0}", y0 + 14)

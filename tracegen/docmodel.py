@@ -7,7 +7,7 @@ HTML/PDF), a `Mat` is numbers laid out as a matrix (a 1x1 `Mat` prints as a scal
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Union
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -35,7 +35,7 @@ class Mat:
         return self.nrows == 1 and self.ncols == 1
 
 
-Piece = Union[str, Mat]
+Piece = str | Mat
 
 
 @dataclass(frozen=True)

@@ -30,15 +30,15 @@ def _decimals(ctx: Context) -> int:
 
 
 @pass_context
-def num(ctx: Context, value: float | None) -> str:
-    """A number with `display.decimals` (exact integers bare, never -0.000), ASCII minus."""
-    return "" if value is None else format_number(float(value), _decimals(ctx))
+def num(ctx: Context, value: float | None, exact: bool = False) -> str:
+    """A number with `display.decimals` (exact integers bare, never -0.000), ASCII minus; `exact` for givens."""
+    return "" if value is None else format_number(float(value), None if exact else _decimals(ctx))
 
 
 @pass_context
-def num_html(ctx: Context, value: float | None) -> str:
+def num_html(ctx: Context, value: float | None, exact: bool = False) -> str:
     """As `num`, with the typographic minus sign."""
-    return "" if value is None else format_number(float(value), _decimals(ctx), MINUS)
+    return "" if value is None else format_number(float(value), None if exact else _decimals(ctx), MINUS)
 
 
 def text_md(value: Any) -> str:
@@ -54,7 +54,7 @@ def latex_text(value: Any) -> str:
 
 
 def _blank_latex(decimals: int) -> str:
-    return r"\boxed{\phantom{" + "0" * 2 + ("." + "0" * decimals if decimals else "") + "}}"
+    return r"\boxed{\qquad}" if decimals > 1 else r"\boxed{\quad}"
 
 
 def _cell_latex(value: float | None, answer: bool, decimals: int | None) -> str:
@@ -98,23 +98,51 @@ def latex(ctx: Context, pieces: Iterable[Piece]) -> str:
     return " ".join(parts)
 
 
-def _cell_html(value: float | None, answer: bool, decimals: int | None) -> str:
-    if value is None:
-        return '<span class="box"></span>'
-    text = format_number(value, decimals, MINUS)
-    return f'<span class="ans">{text}</span>' if answer else text
+# Advance widths (em) in TG Serif regular of what numbers are made of, and of the spaces that pad
+# them (checked against the font by tests/test_render.py). Digits are tabular; "−" = figure + punctuation space.
+SPACES = (("\u2007", 0.5), ("\u2008", 0.278), ("\u2009", 0.2), ("\u2006", 0.167), ("\u200a", 0.028))
+WIDTHS = {".": 0.278, MINUS: 0.778, **{d: 0.5 for d in "0123456789"}}
+COLUMN_GAP = "\u2003"
+
+
+def _width(text: str) -> float:
+    return sum(WIDTHS.get(ch, 0.5) for ch in text)
+
+
+def _pad(width: float) -> str:
+    """Spaces adding up to `width` em (to within a hair), widest first."""
+    out = []
+    for space, size in SPACES:
+        count = int((width + 1e-6) // size)
+        out.append(space * count)
+        width -= count * size
+    return "".join(out)
+
+
+def _column(texts: list[str]) -> list[str]:
+    """Right-align a column of numbers with width-exact spaces (no box per cell)."""
+    widest = max(_width(t) for t in texts)
+    return [_pad(widest - _width(t)) + t for t in texts]
 
 
 def mat_html(value: Mat, decimals: int) -> str:
-    """A Mat as inline-block columns inside a bracketed box (scalars stay inline text)."""
+    """A Mat as one inline-block: a line of text per row, columns aligned by spaces, brackets by CSS.
+
+    One text line per row (not a box per cell) keeps WeasyPrint fast; blanks are empty boxes.
+    Answers (key) highlight the whole matrix.
+    """
     places = None if value.exact else decimals
+    ans = " ans" if value.answer else ""
+    if value.rows[0][0] is None:
+        box = '<span class="box"></span>'
+        rows = [COLUMN_GAP.join(box for _ in row) for row in value.rows]
+        return rows[0] if value.scalar else f'<span class="mat blank">{"<br>".join(rows)}</span>'
+    columns = [_column([format_number(row[j], places, MINUS) for row in value.rows]) for j in range(value.ncols)]
+    rows = [COLUMN_GAP.join(col[i] for col in columns) for i in range(value.nrows)]
     if value.scalar:
-        return _cell_html(value.rows[0][0], value.answer, places)
+        return f'<span class="ans">{rows[0]}</span>' if ans else rows[0]
     size = " wide" if value.ncols >= WIDE else ""
-    columns = "".join(
-        '<span class="col">' + "<br>".join(_cell_html(row[j], value.answer, places) for row in value.rows) + "</span>"
-        for j in range(value.ncols))
-    return f'<span class="mat{size}">{columns}</span>'
+    return f'<span class="mat{size}{ans}">{"<br>".join(rows)}</span>'
 
 
 @pass_context

@@ -1,0 +1,174 @@
+"""Documents in every format: no answer leaks into a worksheet, the key carries the slides'
+numbers (errata fixed), user text is inert, output is deterministic and self-contained."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from click.testing import CliRunner
+from documents import (
+    ALL,
+    DEEP,
+    class3_documents,
+    class3_trace,
+    deep_documents,
+    distinctive_answers,
+    md_math_balanced,
+    searchable,
+)
+
+import tracegen
+from tracegen.cli import cli
+from tracegen.document import build
+from tracegen.errors import OptionError
+from tracegen.numbers import format_number
+from tracegen.render import render_documents, slug
+from tracegen.render.environment import environment
+from tracegen.render.filters import FILTERS
+
+SLIDE_NUMBERS = ("0.881", "0.127", "-0.119", "-0.238", "1.024", "0.012", "1.012", "2.036", "0.891",
+                 "-0.109", "-0.223", "-0.112", "1.046", "0.023", "1.023")
+NASTY = "<script>alert(1)</script> $\\input{x}$ ../../x *b* 名前 " + "long" * 40
+
+
+@pytest.mark.parametrize("fmt", ALL[1])
+def test_worksheet_leaks_no_answer_that_the_key_shows(fmt: str) -> None:
+    """nbconvert-style shared leak test: text, HTML source, PDF text and metadata."""
+    answers = distinctive_answers(class3_trace())
+    assert len(answers) > 20
+    key = searchable("key", fmt, class3_documents())
+    worksheet = searchable("worksheet", fmt, class3_documents())
+    assert {a for a in answers if a not in key} == set()  # the search itself works
+    assert {a for a in answers if a in worksheet} == set()
+
+
+@pytest.mark.parametrize("fmt", ALL[1])
+def test_deep_batch_worksheet_leaks_nothing(fmt: str) -> None:
+    trace = tracegen.trace(tracegen.Spec.from_dict(DEEP))
+    answers = distinctive_answers(trace)
+    worksheet = searchable("worksheet", fmt, deep_documents())
+    assert answers and not {a for a in answers if a in worksheet}
+
+
+def test_worksheet_context_holds_no_answer() -> None:
+    """The model itself: every number in a worksheet's context is a given."""
+    trace = class3_trace()
+    givens = set(trace.df[(trace.df["phase"] == "params") & (trace.df["epoch"] == 1)]["value"]) | {1.0, 0.0, 0.1}
+    found: set[float] = set()
+
+    def walk(node: object) -> None:
+        if isinstance(node, float):
+            found.add(node)
+        elif isinstance(node, tuple | list):
+            for item in node:
+                walk(item)
+        elif hasattr(node, "__dataclass_fields__"):
+            for name in node.__dataclass_fields__:
+                walk(getattr(node, name))
+
+    doc = build(trace, "worksheet")
+    walk((doc.givens, doc.forward, doc.example, doc.gradients, doc.epochs, doc.losses))
+    assert found <= givens
+
+
+@pytest.mark.parametrize("fmt", ("md", "html"))
+def test_key_shows_the_slides_numbers(fmt: str) -> None:
+    text = searchable("key", fmt, class3_documents())
+    assert [n for n in SLIDE_NUMBERS if n not in text] == []
+
+
+def test_key_fixes_the_slide_errata_and_points_out_the_kink() -> None:
+    md = class3_documents()[("key", "md")].decode()
+    # slide 6 says z1 = [2, -1]; W1 x + b1 is [2, 0]
+    assert r"= \begin{bmatrix} {\color{teal}2} \\ {\color{teal}0} \end{bmatrix}" in md
+    # delta1 uses W2^T = [1, -1] (the slide has [-1, 1])
+    assert r"\left( \begin{bmatrix} 1 \\ -1 \end{bmatrix} (-0.119) \right)" in md
+    assert "exactly on the kink" in md and "exactly on the kink" not in class3_documents()[("worksheet", "md")].decode()
+
+
+def test_key_notes_where_hand_rounding_changes_a_digit() -> None:
+    md = class3_documents()[("key", "md")].decode()
+    # -log(0.891) = 0.1154 while the full-precision L2 prints as 0.116
+    assert r"gives $L_{2} = 0.115$; accept either" in md
+
+
+def test_markdown_math_is_balanced() -> None:
+    for kind in ALL[0]:
+        assert md_math_balanced(class3_documents()[(kind, "md")].decode())
+        assert md_math_balanced(deep_documents()[(kind, "md")].decode())
+
+
+@pytest.mark.parametrize("kind", ALL[0])
+def test_html_is_self_contained(kind: str) -> None:
+    html = class3_documents()[(kind, "html")].decode()
+    assert "<script" not in html and "http" not in html and "<link" not in html
+    assert re.findall(r"""(?:src|href)=["'](?!data:)""", html) == []
+    assert 'url("data:font/woff2;base64,' in html
+
+
+def test_user_text_is_inert_in_every_format() -> None:
+    spec = tracegen.load_example().with_title(NASTY)
+    docs = render_documents(tracegen.trace(spec), ("worksheet",), ("md", "html"), student=NASTY)
+    html, md = docs[("worksheet", "html")].decode(), docs[("worksheet", "md")].decode()
+    assert "<script>" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert "<script>" not in md and "&lt;script&gt;" in md
+    assert "$\\input" not in md and "\\$\\\\input\\{x\\}\\$" in md
+    assert "名前" in html and "名前" in md
+    assert md_math_balanced(md)
+
+
+def test_student_and_variant_are_printed() -> None:
+    trace = class3_trace()
+    docs = render_documents(trace, ("key",), ("md", "html"), student="Ada Lovelace")
+    assert "Ada Lovelace" in docs[("key", "md")].decode() and "Ada Lovelace" in docs[("key", "html")].decode()
+    assert "Variant" not in docs[("key", "html")].decode()  # "base" is not printed
+
+
+def test_long_student_names_are_shortened() -> None:
+    doc = build(class3_trace(), "worksheet", student="x" * 500)
+    assert doc.student is not None and len(doc.student) == 120 and doc.student.endswith("…")
+
+
+def test_rendering_is_deterministic() -> None:
+    again = render_documents(class3_trace(), *ALL)
+    assert again == class3_documents()
+
+
+def test_bad_kind_or_format_is_an_option_error() -> None:
+    with pytest.raises(OptionError):
+        render_documents(class3_trace(), ("answers",), ("md",))
+    with pytest.raises(OptionError):
+        render_documents(class3_trace(), ("key",), ("docx",))
+
+
+def test_numbers_never_print_negative_zero() -> None:
+    assert format_number(-0.0001, 3) == "0.000"
+    assert format_number(-0.0, 3) == "0"
+    assert format_number(-2.0, 3) == "-2"
+    assert format_number(0.1, None) == "0.1"
+    assert format_number(-0.1195, 3, "\u2212") == "\u22120.120" or format_number(-0.1195, 3, "\u2212") == "\u22120.119"
+
+
+def test_every_filter_is_registered() -> None:
+    for fmt in ("md", "html"):
+        assert set(FILTERS) <= set(environment(fmt).filters)
+    assert environment("html").autoescape and not environment("md").autoescape
+
+
+def test_slug_never_escapes_the_folder() -> None:
+    assert slug("../../etc/passwd") == "etc-passwd"
+    assert slug("Class 3 (v2)") == "class-3-v2"
+    assert slug("名前") == "document"
+
+
+def test_cli_render_writes_named_files(tmp_path) -> None:
+    result = CliRunner().invoke(cli, ["render", "--to", "md,html", "-o", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "class3-key.html", "class3-key.md", "class3-worksheet.html", "class3-worksheet.md"]
+
+
+def test_cli_render_refuses_bad_options_and_writes_nothing(tmp_path) -> None:
+    result = CliRunner().invoke(cli, ["render", "--to", "docx", "-o", str(tmp_path / "out")])
+    assert result.exit_code == 2 and not (tmp_path / "out").exists()
