@@ -24,7 +24,7 @@ from tracegen.document import build
 from tracegen.errors import OptionError
 from tracegen.numbers import format_number
 from tracegen.render import render_documents, slug
-from tracegen.render.environment import environment
+from tracegen.render.environment import jinja_environment
 from tracegen.render.filters import FILTERS
 
 SLIDE_NUMBERS = ("0.881", "0.127", "-0.119", "-0.238", "1.024", "0.012", "1.012", "2.036", "0.891",
@@ -152,8 +152,8 @@ def test_numbers_never_print_negative_zero() -> None:
 
 def test_every_filter_is_registered() -> None:
     for fmt in ("md", "html"):
-        assert set(FILTERS) <= set(environment(fmt).filters)
-    assert environment("html").autoescape and not environment("md").autoescape
+        assert set(FILTERS) <= set(jinja_environment(fmt).filters)
+    assert jinja_environment("html").autoescape and not jinja_environment("md").autoescape
 
 
 def test_slug_never_escapes_the_folder() -> None:
@@ -172,3 +172,43 @@ def test_cli_render_writes_named_files(tmp_path) -> None:
 def test_cli_render_refuses_bad_options_and_writes_nothing(tmp_path) -> None:
     result = CliRunner().invoke(cli, ["render", "--to", "docx", "-o", str(tmp_path / "out")])
     assert result.exit_code == 2 and not (tmp_path / "out").exists()
+
+
+def test_filter_number_and_matrix_forms() -> None:
+    """Each filter on its own: numbers, LaTeX matrices, blanks, HTML matrices, LaTeX to HTML."""
+    from jinja2.runtime import new_context
+
+    from tracegen.docmodel import Mat
+    from tracegen.render.filters import latex, latex_text, mat_html, math_html, num, num_html, text_md
+    from tracegen.render.mathhtml import latex_html
+
+    class Doc:
+        decimals = 3
+
+    ctx = new_context(jinja_environment("md"), "t", {}, {"doc": Doc()})
+    assert num(ctx, -0.0004) == "0.000" and num(ctx, 0.1, exact=True) == "0.1"
+    assert num_html(ctx, -0.25) == "\u22120.250"
+    assert latex(ctx, ["x", "=", Mat(((1.0,), (-2.0,)))]) == r"x = \begin{bmatrix} 1 \\ -2 \end{bmatrix}"
+    assert latex(ctx, [Mat(((None,),), answer=True)]) == r"\boxed{\qquad}"
+    assert latex(ctx, [Mat(((2.0,),)), Mat(((-0.5,),))]) == "2 (-0.500)"
+    assert str(math_html(ctx, ["a"])) == "<i>a</i>"
+    assert "0.881" in mat_html(Mat(((0.881, 1.0),), answer=True), 3) and "ans" in mat_html(Mat(((1.0, 2.0),), True), 3)
+    assert mat_html(Mat(((None, None),), answer=True), 3).count('class="box"') == 2
+    assert str(latex_html(r"W^{(2)T}")) == "<i>W</i><sup>(2)<i>T</i></sup>"
+    assert "<span class=\"frac\">" in str(latex_html(r"\frac{\partial L}{\partial b}"))
+    assert str(latex_html("<script>")) == "\u2005&lt;\u2005<i>script</i>\u2005&gt;\u2005"
+    assert text_md("a*b_c <x> $y$") == r"a\*b\_c &lt;x&gt; \$y\$"
+    assert latex_text("$\\x{}") == r"\$\backslash x\{\}"
+
+
+def test_padding_widths_match_the_shipped_font() -> None:
+    """Matrix columns are aligned with spaces whose widths are hard-coded: they must be the font's."""
+    from fontTools.ttLib import TTFont
+
+    from tracegen.render.environment import static_dir
+    from tracegen.render.filters import SPACES, WIDTHS
+
+    font = TTFont(static_dir() / "fonts" / "tg-serif-regular.woff2")
+    cmap, metrics, em = font.getBestCmap(), font["hmtx"], font["head"].unitsPerEm
+    for char, width in (*SPACES, *WIDTHS.items()):
+        assert abs(metrics[cmap[ord(char)]][0] / em - width) < 0.001, repr(char)

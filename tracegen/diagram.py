@@ -139,7 +139,7 @@ def loss_chart(losses: list[float], width: float = 360.0, height: float = 150.0)
     count = max(len(losses) - 1, 1)
     points = []
     for i, loss in enumerate(losses):
-        x = left + (width - left - right) * (i / count if len(losses) > 1 else 0.5)
+        x = left + 14 + (width - left - right - 14) * (i / count if len(losses) > 1 else 0.5)
         y = top + (height - top - bottom) * ((high - loss) / span if high > low else 0.5)
         points.append((round(x), round(y), i + 1, loss, round(y) - 7))
     polyline = " ".join(f"{x},{y}" for x, y, *_ in points)

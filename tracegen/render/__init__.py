@@ -13,7 +13,7 @@ from collections.abc import Sequence
 
 from tracegen.document import KINDS, Document, build
 from tracegen.errors import OptionError
-from tracegen.render.environment import PAPERS, environment, page_context
+from tracegen.render.environment import PAPERS, jinja_environment, page_context
 from tracegen.trace import Trace
 
 FORMATS = ("md", "html", "pdf")
@@ -54,9 +54,10 @@ def render_documents(trace: Trace, kinds: Sequence[str] = ("worksheet", "key"),
 
 
 def _render(doc: Document, fmt: str, paper: str) -> bytes:
+    page = page_context(fmt, paper)
     if fmt == "md":
-        return environment("md").get_template("md/index.md.j2").render(doc=doc, page=page_context(fmt, paper)).encode()
-    html = environment("html").get_template("html/index.html.j2").render(doc=doc, page=page_context(fmt, paper))
+        return jinja_environment("md").get_template("md/index.md.j2").render(doc=doc, page=page).encode("utf-8")
+    html = jinja_environment("html").get_template("html/index.html.j2").render(doc=doc, page=page)
     if fmt == "html":
         return html.encode("utf-8")
     from tracegen.render.pdf import write_pdf

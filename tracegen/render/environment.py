@@ -37,7 +37,7 @@ def static_dir() -> Path:
 
 
 @cache
-def environment(fmt: str) -> Environment:
+def jinja_environment(fmt: str) -> Environment:
     """The environment for `md` (no autoescape) or `html` (autoescape); StrictUndefined in both."""
     env = Environment(
         loader=FileSystemLoader(str(templates_dir())),
