@@ -268,8 +268,8 @@ def gradient_rules_section(spec: Spec) -> Section:
         if layer > 1:
             rule = hidden_delta(layer - 1, spec.layers[layer - 2].activation)
             items.append(Eq((symbol(f"delta{layer - 1}"), "=", *rule)))
-    items.append(Para(("where ", (r"\odot",), " is element-wise multiplication"
-                       + (" and 1 is a column of ones (summing over the samples)." if m > 1 else "."),)))
+    ones = (" and ", (r"\mathbf{1}",), " is a column of ones (it sums over the samples).") if m > 1 else (".",)
+    items.append(Para(("where ", (r"\odot",), " is element-wise multiplication", *ones)))
     items.extend(_kink_rule(spec))
     items.append(Para(("Then each trained parameter takes an SGD step with learning rate ", (r"\eta",), ":")))
     items.append(Eq((r"W^{(l)} \leftarrow W^{(l)} - \eta \frac{\partial L}{\partial W^{(l)}}, \quad "

@@ -32,7 +32,7 @@ class _Reader:
     """Walks the token stream; `group()` reads one braced group or one token."""
 
     def __init__(self, latex: str) -> None:
-        self.tokens = [t for t in TOKEN.findall(latex) if not t.isspace()]
+        self.tokens = TOKEN.findall(latex)  # spaces are kept for \text{…} and skipped in maths
         self.pos = 0
 
     def peek(self) -> str | None:
@@ -44,6 +44,8 @@ class _Reader:
         return token
 
     def group(self) -> list[str]:
+        while self.peek() is not None and self.peek().isspace():
+            self.next()
         if self.peek() != "{":
             return [self.next()] if self.peek() is not None else []
         self.next()
@@ -71,6 +73,8 @@ def _sub(tokens: list[str]) -> str:
 def _render(reader: _Reader) -> Iterator[str]:
     while reader.peek() is not None:
         token = reader.next()
+        if token.isspace():
+            continue
         if token in ("^", "_"):
             yield from _scripts(reader, token)
         elif token == "{":
@@ -85,6 +89,8 @@ def _render(reader: _Reader) -> Iterator[str]:
 def _scripts(reader: _Reader, first: str) -> Iterator[str]:
     """`^{..}` and `_{..}`; both together stack, as TeX sets them."""
     parts = {first: _sub(reader.group())}
+    while reader.peek() is not None and reader.peek().isspace():
+        reader.next()
     if reader.peek() in ("^", "_") and reader.peek() != first:
         second = reader.next()
         parts[second] = _sub(reader.group())
