@@ -5,6 +5,11 @@ be small; WeasyPrint also loads small fonts faster. Text comes from CMU Serif (C
 Modern Unicode, OFL 1.1, Debian package fonts-cmu), the few maths symbols CMU lacks
 (partial, odot, approx, sum, ...) from Latin Modern Math (GUST Font License, fonts-lmodern).
 The subsets are renamed ("TG Serif", "TG Math") as the licences ask of modified fonts.
+
+Two additions make maths plain text instead of many small HTML boxes (the main cost of a
+WeasyPrint page, see docs/BENCHMARKS.md): the italic face also answers for the Unicode
+mathematical italic letters (U+1D434…, ℎ, 𝛼…), and the regular face gets superscript and
+subscript forms (⁽¹⁾, ᵀ, ₁, ⱼ …) as composite glyphs: its own glyphs, scaled and shifted.
 """
 
 from __future__ import annotations
@@ -14,13 +19,62 @@ from pathlib import Path
 
 from fontTools import subset
 from fontTools.ttLib import TTFont
+from fontTools.ttLib.tables._c_m_a_p import CmapSubtable
+from fontTools.ttLib.tables._g_l_y_f import Glyph, GlyphComponent
+
+from tracegen.render.mathhtml import SUBSCRIPTS, SUPERSCRIPTS, math_italic
+
+SCALE = 0.7
+RAISE, LOWER = 360, -160  # font units (1000 per em)
+
+def _set_cmap(font: TTFont, extra: dict[int, str]) -> None:
+    """Add code points (beyond the BMP too) to every Unicode cmap, via a format 12 table."""
+    mapping = {**font.getBestCmap(), **extra}
+    table = CmapSubtable.newSubtable(12)
+    table.platformID, table.platEncID, table.language, table.cmap = 3, 10, 0, mapping
+    cmap = font["cmap"]
+    cmap.tables = [t for t in cmap.tables if not (t.platformID == 3 and t.platEncID == 10)] + [table]
+    for t in cmap.tables:
+        if t.format == 4:
+            t.cmap = {u: g for u, g in mapping.items() if u <= 0xFFFF}
+
+
+def add_italic_letters(font: TTFont) -> None:
+    cmap = font.getBestCmap()
+    _set_cmap(font, {math_italic(chr(u)): g for u, g in cmap.items() if math_italic(chr(u)) is not None})
+
+
+def add_scripts(font: TTFont) -> None:
+    """Superscript and subscript forms as composites of the font's own glyphs."""
+    cmap, glyf, hmtx = font.getBestCmap(), font["glyf"], font["hmtx"]
+    order, extra = list(font.getGlyphOrder()), {}
+    for table, shift, tag in ((SUPERSCRIPTS, RAISE, "sup"), (SUBSCRIPTS, LOWER, "sub")):
+        for char, code in table.items():
+            base = cmap.get(ord(char))
+            if base is None:
+                continue
+            name = f"{base}.{tag}"
+            component = GlyphComponent()
+            component.glyphName, component.x, component.y = base, 0, shift
+            component.transform = [[SCALE, 0], [0, SCALE]]
+            component.flags = 0x4  # ROUND_XY_TO_GRID
+            glyph = Glyph()
+            glyph.numberOfContours, glyph.components = -1, [component]
+            glyf.glyphs[name] = glyph
+            advance, lsb = hmtx[base]
+            hmtx[name] = (round(advance * SCALE) + 20, round(lsb * SCALE))
+            order.append(name)
+            extra[code] = name
+    font.setGlyphOrder(order)
+    glyf.glyphOrder = order
+    _set_cmap(font, extra)
 
 SPACES = "U+0020,U+00A0,U+2000-200B,U+2212"  # every face: no fallback (slow in Pango) for spaces and minus
 TEXT = ("U+0020-007E,U+00A0-017F,U+0391-03A9,U+03B1-03C9,U+0177,U+02C6,U+0302,"
-        "U+2010-2027,U+2030-203A,U+2190-2193,U+2032,U+2033,U+00D7,U+00B7," + SPACES)
+        "U+2010-2027,U+2030-203A,U+2190-2193,U+2032,U+2033,U+00D7,U+00B7,U+2113," + SPACES)
 MATH_ITALIC = "U+0020-007E,U+03B1-03C9,U+0177,U+2032," + SPACES
 HEADINGS = "U+0020-007E,U+00A0-017F,U+2010-2027," + SPACES
-MATH = SPACES + ",U+2202,U+2299,U+2248,U+2211,U+2208,U+2264,U+2265,U+2260,U+22C5,U+2032,U+2713,U+2717,U+221A"
+MATH = SPACES + ",U+2113,U+2202,U+2299,U+2248,U+2211,U+2208,U+2264,U+2265,U+2260,U+22C5,U+2032,U+2713,U+2717,U+221A"
 SOURCES = {
     "tg-serif-regular": ("/usr/share/fonts/truetype/cmu/cmunrm.ttf", "TG Serif", "Regular", TEXT),
     "tg-serif-italic": ("/usr/share/fonts/truetype/cmu/cmunti.ttf", "TG Serif", "Italic", MATH_ITALIC),
@@ -40,6 +94,10 @@ def build(source: str, family: str, style: str, unicodes: str, target: Path) -> 
     subsetter = subset.Subsetter(options)
     subsetter.populate(unicodes=subset.parse_unicodes(unicodes))
     subsetter.subset(font)
+    if style == "Italic":
+        add_italic_letters(font)
+    if style == "Regular" and family == "TG Serif":
+        add_scripts(font)
     names = font["name"]
     for record in list(names.names):
         if record.nameID in (1, 16):

@@ -2,8 +2,10 @@
 
 WeasyPrint renders no MathML and runs no JavaScript, and glyph-outline SVG is slow and
 loses the text (docs/BENCHMARKS.md). So formulas become inline HTML: italic letters,
-`<sup>`/`<sub>`, stacked fractions and CSS-grid matrices; numbers stay real text that
-pypdf, search and screen readers see. Only the LaTeX that `tracegen.formulas` and
+superscripts and stacked fractions; numbers stay real text that pypdf, search and screen
+readers see. Letters are Unicode mathematical italics and simple scripts Unicode super- and
+subscripts (𝑊⁽¹⁾, 𝑧₂), which the shipped fonts carry: plain text costs WeasyPrint far less
+than an `<i>` or `<sup>` box per symbol. Only the LaTeX that `tracegen.formulas` and
 `tracegen.symbols` produce needs to work here; anything else is escaped and shown as is.
 """
 
@@ -20,12 +22,40 @@ SYMBOLS = {
     "odot": "⊙", "leftarrow": "←", "cdot": "·", "approx": "≈", "sum": "∑", "ge": "≥", "le": "≤",
     "quad": "\u2003", ",": "\u2009", ";": "\u2005", ":": "\u2005", " ": " ", "!": "",
 }
-ITALIC = {"delta", "eta", "sigma", "alpha", "ell", "partial"}
+ITALIC = {"delta", "eta", "sigma", "alpha"}
 FUNCTIONS = {"log", "max", "tanh", "exp", "min"}
 OPERATORS = {"=": "=", "+": "+", "-": "\u2212", "<": "&lt;", ">": "&gt;", "leftarrow": "←", "odot": "⊙",
              "cdot": "·", "approx": "≈", "ge": "≥", "le": "≤"}
 SPACE = "\u2005"  # a four-per-em space each side of = + − ⊙ (TeX's medium/thick math spaces), as text: no extra box
 HATS = {"y": "ŷ"}
+SUPERSCRIPTS = {"0": 0x2070, "1": 0xB9, "2": 0xB2, "3": 0xB3, **{str(d): 0x2070 + d for d in range(4, 10)},
+                "+": 0x207A, "\u2212": 0x207B, "=": 0x207C, "(": 0x207D, ")": 0x207E, "T": 0x1D40, "n": 0x207F,
+                "i": 0x2071}
+SUBSCRIPTS = {**{str(d): 0x2080 + d for d in range(10)}, "+": 0x208A, "\u2212": 0x208B, "=": 0x208C, "(": 0x208D,
+              ")": 0x208E, "a": 0x2090, "e": 0x2091, "o": 0x2092, "x": 0x2093, "h": 0x2095, "k": 0x2096,
+              "l": 0x2097, "m": 0x2098, "n": 0x2099, "p": 0x209A, "s": 0x209B, "t": 0x209C, "j": 0x2C7C,
+              "i": 0x1D62}
+
+
+def math_italic(char: str) -> int | None:
+    """The Unicode mathematical italic code point of an ASCII or Greek letter (None if it has none)."""
+    if "A" <= char <= "Z":
+        return 0x1D434 + ord(char) - ord("A")
+    if char == "h":
+        return 0x210E
+    if "a" <= char <= "z":
+        return 0x1D44E + ord(char) - ord("a")
+    if "\u03b1" <= char <= "\u03c9":
+        return 0x1D6FC + ord(char) - 0x3B1
+    return None
+
+
+def _unicode_script(tokens: list[str], table: dict[str, int]) -> str | None:
+    """`(1)` -> `⁽¹⁾` when every character has a Unicode form in `table`, else None."""
+    chars = "".join(t for t in tokens if not t.isspace()).replace("-", "\u2212")
+    if not chars or any(c not in table for c in chars):
+        return None
+    return "".join(chr(table[c]) for c in chars)
 
 
 class _Reader:
@@ -60,8 +90,8 @@ class _Reader:
 
 
 def latex_html(latex: str) -> Markup:
-    """Typeset a LaTeX fragment as HTML (runs of italic letters share one `<i>`)."""
-    return Markup("".join(_render(_Reader(latex))).replace("</i><i>", ""))
+    """Typeset a LaTeX fragment as HTML."""
+    return Markup("".join(_render(_Reader(latex))))
 
 
 def _sub(tokens: list[str]) -> str:
@@ -87,13 +117,18 @@ def _render(reader: _Reader) -> Iterator[str]:
 
 
 def _scripts(reader: _Reader, first: str) -> Iterator[str]:
-    """`^{..}` and `_{..}`; both together stack, as TeX sets them."""
-    parts = {first: _sub(reader.group())}
+    """`^{..}` and `_{..}`: Unicode scripts when they exist, else boxes; both together stack, as TeX sets them."""
+    groups = {first: reader.group()}
     while reader.peek() is not None and reader.peek().isspace():
         reader.next()
     if reader.peek() in ("^", "_") and reader.peek() != first:
         second = reader.next()
-        parts[second] = _sub(reader.group())
+        groups[second] = reader.group()
+    plain = {key: _unicode_script(tokens, SUPERSCRIPTS if key == "^" else SUBSCRIPTS) for key, tokens in groups.items()}
+    if all(plain.values()):
+        yield "".join(plain[key] for key in ("_", "^") if key in plain)
+        return
+    parts = {key: _sub(tokens) for key, tokens in groups.items()}
     if len(parts) == 2:
         yield f'<span class="ss"><span class="sup">{parts["^"]}</span><span class="sub">{parts["_"]}</span></span>'
     elif "^" in parts:
@@ -121,15 +156,20 @@ def _command(reader: _Reader, name: str) -> str:
     if name in FUNCTIONS:
         return f'<span class="up fn-name">{name}</span>'
     if name in SYMBOLS:
-        return f"<i>{SYMBOLS[name]}</i>" if name in ITALIC else SYMBOLS[name]
+        return _italic(SYMBOLS[name]) if name in ITALIC else SYMBOLS[name]
     return str(escape("\\" + name))
+
+
+def _italic(char: str) -> str:
+    code = math_italic(char)
+    return chr(code) if code is not None else f"<i>{char}</i>"
 
 
 def _char(token: str) -> str:
     if token in OPERATORS:
         return f"{SPACE}{OPERATORS[token]}{SPACE}"
     if token.isalpha() and token.isascii():
-        return f"<i>{token}</i>"
+        return _italic(token)
     if token == ",":
         return ",\u2006"
     return str(escape(token))
