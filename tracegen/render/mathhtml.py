@@ -140,7 +140,7 @@ def _scripts(reader: _Reader, first: str) -> Iterator[str]:
 def _command(reader: _Reader, name: str) -> str:
     if name == "frac":
         top, bottom = _sub(reader.group()), _sub(reader.group())
-        return f'<span class="frac"><span class="fn">{top}</span><span class="fd">{bottom}</span></span>'
+        return f'<span class="frac"><span class="fn">{top}</span>{bottom}</span>'  # two boxes, not three
     if name in ("text", "operatorname", "mathrm"):
         return f'<span class="up">{escape("".join(reader.group()))}</span>'
     if name == "mathbf":
