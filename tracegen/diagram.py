@@ -12,6 +12,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from tracegen.numbers import format_number
+
 COLUMN = 170.0
 MAX_WIDTH = 620.0  # fits A4 and Letter text width unscaled
 ROW = 62.0
@@ -54,6 +56,12 @@ class Edge:
     ly: float
     source: str = ""
     target: str = ""
+
+    @property
+    def backdrop(self) -> tuple[int, int, int, int]:
+        """x, y, width, height of the white box behind the weight, so crossing edges do not cut it."""
+        width = round(6 * len(format_number(self.weight, None)) + 4)
+        return round(self.lx - width / 2), round(self.ly - 10), width, 13
 
 
 @dataclass(frozen=True)
