@@ -184,3 +184,31 @@ def test_colliding_ids_grow_by_a_character() -> None:
     assert variant_id(first) == variant_id(second)
     ids = unique_ids([first, second])
     assert ids[0] == variant_id(first) and ids[1] != ids[0] and ids[1].startswith(ids[0])
+
+
+@pytest.mark.parametrize(("variants", "message"), [
+    ({"keep": ["q"]}, "variants.keep: expected one of W, b, x, y, got the text 'q'"),
+    ({"keep": ["W", "W"]}, "variants.keep: each of W, b, x, y may appear once"),
+    ({"constraints": {"max_output_z": -1}}, "variants.constraints.max_output_z: expected a positive number or null "
+                                            "(no limit), got -1"),
+    ({"constraints": {"readabl": True}}, "variants.constraints.readabl: unknown key; did you mean 'readable'?"),
+    ({"constraints": {"distinct": 1}}, "variants.constraints.distinct: expected true or false, got 1"),
+    ({"targets": {"values": [2]}}, "variants.targets: bce targets must lie in [0, 1]"),
+    ({"tries": 0}, "variants.tries: expected a whole number from 1 to 1000000, got 0"),
+])
+def test_bad_variants_settings_name_the_key(variants: dict[str, Any], message: str) -> None:
+    data = tracegen.load_example().to_dict()
+    data["variants"] = variants
+    with pytest.raises(tracegen.SpecError) as err:
+        Spec.from_dict(data)
+    assert str(err.value) == message
+
+
+def test_variants_settings_round_trip_through_to_dict() -> None:
+    spec = example(keep=["b"], constraints={"max_output_z": None, "readable": False}, tries=50,
+                   targets={"values": [0, 1]})
+    again = Spec.from_dict(spec.to_dict())
+    settings = ("keep", "constraints", "tries", "targets")
+    assert [getattr(again, key) for key in settings] == [getattr(spec, key) for key in settings]
+    assert again.tries == 50
+    assert spec.to_dict()["variants"]["constraints"] == {"max_output_z": None, "readable": False}
