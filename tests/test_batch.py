@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import os
 import re
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -290,6 +293,18 @@ def test_one_failing_variant_is_reported_and_the_others_are_written(tmp_path: Pa
 def test_piped_output_is_quiet(tmp_path: Path, calls: list[str]) -> None:
     result = CliRunner().invoke(cli, ["batch", "--variants", "2", "-j", "1", "--to", "md", "-o", str(tmp_path)])
     assert (result.exit_code, result.output) == (0, "")
+
+
+@pytest.mark.skipif(not hasattr(os, "openpty"), reason="needs a pseudo-terminal")
+def test_a_terminal_gets_a_progress_bar_and_a_summary(tmp_path: Path) -> None:
+    terminal, child = os.openpty()
+    args = ["batch", "--variants", "2", "-j", "1", "--to", "md", "--kind", "key", "-o", str(tmp_path)]
+    done = subprocess.run([sys.executable, "-m", "tracegen", *args], stderr=child, stdout=subprocess.PIPE, timeout=120)
+    os.close(child)
+    shown = os.read(terminal, 65536).decode()
+    os.close(terminal)
+    assert done.returncode == 0 and done.stdout == b""
+    assert "100%" in shown and f"2 variants in {tmp_path} (2 written, 0 unchanged)" in shown
 
 
 # --- the real renderer ----------------------------------------------------------------------
