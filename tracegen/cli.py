@@ -127,15 +127,16 @@ def render_command(spec: str | None, formats: str, kinds: str, paper: str, outpu
 
 @cli.command("batch")
 @SPEC_ARG
-@click.option("--variants", "count", type=int, help="Draw N numbered variants.")
+@click.option("--variants", "count", type=int, metavar="N", help="Draw N numbered variants.")
 @click.option("--roster", type=click.Path(dir_okay=False),
               help="CSV with a student_id column (optional name): one variant per student.")
-@click.option("--seed", type=int, help="Seed material: the same seed gives the same variants [default: 0].")
+@click.option("--seed", type=int, metavar="N",
+              help="Seed material: the same seed gives the same variants [default: 0].")
 @click.option("--secret-file", type=click.Path(dir_okay=False),
               help="Derive variants from a keyed hash of this file's secret and the student id.")
 @click.option("--to", "formats", default=",".join(batch.FORMATS), show_default=True, help="Document formats.")
 @click.option("--kind", "kinds", default=",".join(batch.KINDS), show_default=True, help="Document kinds.")
-@click.option("-j", "--jobs", type=int, help="Worker processes [default: the machine's cores].")
+@click.option("-j", "--jobs", type=int, metavar="JOBS", help="Worker processes [default: the machine's cores].")
 @click.option("-o", "--output", default="output/batch", show_default=True, type=click.Path(file_okay=False),
               help="Folder for the variant folders, manifest.csv and answers.csv.")
 @click.option("--force", is_flag=True, help="Redo every variant, even those whose files match the manifest.")
