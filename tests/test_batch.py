@@ -334,3 +334,9 @@ def test_real_pdf_batch_is_byte_identical_across_runs(tmp_path: Path) -> None:
     assert hashes(tmp_path / "a") == hashes(tmp_path / "b")
     pdf = next((tmp_path / "a").glob("*/key.pdf"))
     assert pdf.read_bytes().startswith(b"%PDF")
+
+
+@pytest.mark.parametrize("cell", ["=HYPERLINK(\"x\")", "+1", "-2", "@SUM(A1)"])
+def test_roster_text_cannot_become_a_spreadsheet_formula(cell: str) -> None:
+    assert batch.spreadsheet_safe(cell) == "'" + cell
+    assert batch.spreadsheet_safe("Ada Lovelace") == "Ada Lovelace"

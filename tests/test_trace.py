@@ -188,3 +188,10 @@ def test_non_key_columns_do_not_make_a_row_unique(class3_trace, column):
     extra[column] = {"step": 99, "symbol": "q", "value": 42.0}[column]
     with pytest.raises(ValueError, match=r"duplicate trace key \(.base., 1, .params., .b1., -1, 1, 0\)$"):
         Trace(pd.concat([df, extra], ignore_index=True))
+
+
+def test_zeros_are_positive_zeros(class3_trace):
+    # relu(-1) = 0 * -1 and -0.119 * 0 are -0.0 in IEEE arithmetic; the table holds plain 0.
+    values = class3_trace.df["value"].to_numpy()
+    assert (values == 0).any()
+    assert not np.signbit(values[values == 0]).any()

@@ -79,8 +79,17 @@ class Job:
     def meta(self) -> tuple[str, str, str, str]:
         """The manifest columns before `file`: a recorded variant is reused only if they match."""
         student = self.student
-        return (self.variant.id, student.id if student else "", (student.name or "") if student else "",
-                self.variant.material)
+        return (self.variant.id, spreadsheet_safe(student.id) if student else "",
+                spreadsheet_safe(student.name or "") if student else "", self.variant.material)
+
+
+def spreadsheet_safe(text: str) -> str:
+    """Roster text as a CSV cell a spreadsheet shows as text, never runs as a formula.
+
+    A cell starting with = + - @ (or a tab / carriage return) is a formula to Excel and
+    LibreOffice; a leading apostrophe makes it plain text (the OWASP CSV-injection advice).
+    """
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
 @dataclass(frozen=True)

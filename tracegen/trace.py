@@ -252,7 +252,7 @@ def _assemble(cols: dict[str, np.ndarray], order: np.ndarray | slice, labels: li
         "sample": ints["sample"],
         "row": ints["row"],
         "col": ints["col"],
-        "value": cols["value"][order],
+        "value": cols["value"][order] + 0.0,  # -0.0 (relu of a negative, 0 * negative) -> 0.0
     }, columns=list(COLUMNS))
 
 
