@@ -28,8 +28,16 @@ PAPERS = {"a4": "A4", "letter": "letter"}
 
 
 def templates_dir() -> Path:
-    """The installed templates folder (a real directory for regular and editable installs)."""
-    return Path(str(resources.files("tracegen.templates")))
+    """The installed templates folder (a real directory for regular and editable installs).
+
+    When the package is imported straight from a source checkout (`python -m tracegen` run
+    in the repository, where the checkout shadows the installed copy), there is no
+    `tracegen.templates` package: the top-level `templates/` folder beside it is used.
+    """
+    try:
+        return Path(str(resources.files("tracegen.templates")))
+    except ModuleNotFoundError:
+        return Path(__file__).resolve().parents[2] / "templates"
 
 
 def static_dir() -> Path:
