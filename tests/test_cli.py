@@ -212,7 +212,6 @@ def test_diverging_training_is_one_clear_error(write_spec, tmp_path):
 def test_python_m_render_from_the_source_checkout(tmp_path):
     # Run in the repository root, the checkout's tracegen/ shadows the installed package
     # (which is where tracegen.templates lives): the templates must still be found.
-    root = Path(__file__).resolve().parents[1]
-    proc = python_m("render", "--to", "md", "--kind", "key", "-o", str(tmp_path), cwd=root)
+    proc = python_m("render", "--to", "md", "--kind", "key", "-o", str(tmp_path), cwd=ROOT)
     assert proc.returncode == 0, proc.stderr
     assert "0.881" in (tmp_path / "class3-key.md").read_text(encoding="utf-8")
