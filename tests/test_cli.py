@@ -202,7 +202,7 @@ def test_diverging_training_is_one_clear_error(write_spec, tmp_path):
     out = tmp_path / "t.json"
     result = run("trace", str(path), "--format", "json", "-o", str(out))
     assert result.exit_code == 2
-    assert result.stderr.startswith("tracegen: error: training.learning_rate: training diverged: ")
+    assert result.stderr.startswith(f"tracegen: error: {path}: training.learning_rate: training diverged: ")
     assert "Warning" not in result.stderr and len(result.stderr.splitlines()) == 1
     assert not out.exists()
     with pytest.raises(tracegen.SpecError, match="training diverged"):

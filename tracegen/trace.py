@@ -268,5 +268,5 @@ def trace(spec: Spec, params: Params | None = None, variant: str = BASE) -> Trac
     if not finite.all():
         first = df[~finite].iloc[0]
         raise SpecError("training.learning_rate", f"training diverged: {first['name']} is not finite in epoch "
-                        f"{first['epoch']}; try a smaller learning rate, fewer epochs or smaller values")
+                        f"{first['epoch']}; try a smaller learning rate, fewer epochs or smaller values", spec.source)
     return Trace(df, spec=spec, kinks=kinks)
