@@ -93,6 +93,13 @@ def test_key_notes_where_hand_rounding_changes_a_digit() -> None:
     assert r"gives $L_{2} = 0.115$; accept either" in md
 
 
+def test_gradient_rules_name_the_leaky_slope() -> None:
+    # DEEP's third layer is leaky_relu with slope 0.1: the rule must say what alpha is.
+    for kind in ALL[0]:
+        md = deep_documents()[(kind, "md")].decode()
+        assert r"For leaky ReLU with slope $\alpha = 0.1$" in md
+
+
 def test_markdown_math_is_balanced() -> None:
     for kind in ALL[0]:
         assert md_math_balanced(class3_documents()[(kind, "md")].decode())

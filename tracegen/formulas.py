@@ -282,14 +282,16 @@ def gradient_rules_section(spec: Spec) -> Section:
 
 
 def _kink_rule(spec: Spec) -> list[Para]:
-    names = {layer.activation.name for layer in spec.layers[:-1]}
+    hidden = [layer.activation for layer in spec.layers[:-1]]
+    slopes = ", ".join(dict.fromkeys(f"{act.slope:g}" for act in hidden if act.name == "leaky_relu"))
     rules = []
-    if "relu" in names:
+    if any(act.name == "relu" for act in hidden):
         rules.append(Para(("At the kink we take ", (r"\text{ReLU}'(0) = 0",), ", as the rule ",
                            (r"\mathbf{1}(z > 0)",), " says.")))
-    if "leaky_relu" in names:
-        rules.append(Para(("For leaky ReLU, ", (r"\text{LReLU}'(z) = 1",), " for z > 0 and ",
-                           (r"\alpha",), " otherwise (also at 0).")))
+    if slopes:
+        rules.append(Para(("For leaky ReLU with slope ", (rf"\alpha = {slopes}",), ", ",
+                           (r"\text{LReLU}'(z) = 1",), " for ", (r"z > 0",), " and ", (r"\alpha",),
+                           " otherwise (also at 0).")))
     return rules
 
 
