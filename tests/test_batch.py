@@ -340,3 +340,10 @@ def test_real_pdf_batch_is_byte_identical_across_runs(tmp_path: Path) -> None:
 def test_roster_text_cannot_become_a_spreadsheet_formula(cell: str) -> None:
     assert batch.spreadsheet_safe(cell) == "'" + cell
     assert batch.spreadsheet_safe("Ada Lovelace") == "Ada Lovelace"
+
+
+def test_documents_name_the_student_with_their_id() -> None:
+    # Two students may share a name, and a name in a script the PDF fonts lack would leave
+    # nothing readable: the id always stands beside the name.
+    ada, anon = parse_roster("student_id,name\ns1,Ada\ns2,\n")
+    assert (ada.label, anon.label) == ("Ada (s1)", "s2")

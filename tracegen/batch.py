@@ -223,7 +223,7 @@ def produce(job: Job, out: Path, recorded: dict[str, str] | None) -> Outcome:
         folder = out / vid
         if recorded is not None and _unchanged(folder, job, files[SPEC_FILE], recorded):
             return Outcome(vid, {name: recorded[name] for name in job.files}, *answers, skipped=True)
-        student = (job.student.name or job.student.id) if job.student else None
+        student = job.student.label if job.student else None
         documents = render.render_documents(result, job.kinds, job.formats, student=student)
         files.update({f"{kind}.{fmt}": documents[(kind, fmt)] for kind in job.kinds for fmt in job.formats})
         for name, data in files.items():

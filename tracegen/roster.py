@@ -29,6 +29,13 @@ class Student:
     name: str | None
     line: int
 
+    @property
+    def label(self) -> str:
+        """What documents print: the name with the id, so every page names the student
+        readably and unambiguously (two students may share a name; a name in a script the
+        PDF fonts lack still leaves the id)."""
+        return f"{self.name} ({self.id})" if self.name else self.id
+
 
 def read_roster(path: str | Path) -> list[Student]:
     """Students in file order; RosterError (exit 2) naming the file and line on any problem."""
