@@ -100,6 +100,17 @@ def test_gradient_rules_name_the_leaky_slope() -> None:
         assert r"For leaky ReLU with slope $\alpha = 0.1$" in md
 
 
+def test_markdown_draws_the_network_as_a_mermaid_flowchart() -> None:
+    # GitHub and JupyterLab draw ```mermaid blocks; the edge table stays for other readers.
+    for kind in ALL[0]:
+        md = class3_documents()[(kind, "md")].decode()
+        chart = md.split("```mermaid\n", 1)[1].split("```", 1)[0]
+        assert chart.startswith("flowchart LR\n")
+        assert '  n4(("h⁽¹⁾₂<br>b = 1"))' in chart  # second hidden unit, b1 = [0, 1]
+        assert '  n0 -->|"-2"| n4' in chart  # W1[1, 0] = -2: x1 -> h2
+        assert '  n4 -->|"-1"| n5' in chart  # W2[0, 1] = -1: h2 -> y_hat
+
+
 def test_markdown_math_is_balanced() -> None:
     for kind in ALL[0]:
         assert md_math_balanced(class3_documents()[(kind, "md")].decode())

@@ -20,6 +20,8 @@ ROW = 62.0
 RADIUS = 17.0
 MARGIN = 34.0
 MAX_LABELLED_EDGES = 48
+_SUPERSCRIPT = str.maketrans("0123456789()", "⁰¹²³⁴⁵⁶⁷⁸⁹⁽⁾")
+_SUBSCRIPT = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
 
 
 @dataclass(frozen=True)
@@ -42,6 +44,11 @@ class Node:
         sub = f"_{{{self.sub}}}" if self.sub else ""
         return base + sup + sub
 
+    @property
+    def text(self) -> str:
+        """The label as plain Unicode (`h⁽¹⁾₂`), for pictures drawn from text (Markdown's mermaid)."""
+        return self.base + self.sup.translate(_SUPERSCRIPT) + self.sub.translate(_SUBSCRIPT)
+
 
 @dataclass(frozen=True)
 class Edge:
@@ -54,8 +61,8 @@ class Edge:
     weight: float
     lx: float
     ly: float
-    source: str = ""
-    target: str = ""
+    tail: int = 0  # index of the source node in Diagram.nodes
+    head: int = 0  # index of the target node
 
     @property
     def backdrop(self) -> tuple[int, int, int, int]:
@@ -99,7 +106,7 @@ def network(weights: list[np.ndarray], biases: list[np.ndarray], activations: li
     labelled = sum(w.size for w in weights) <= MAX_LABELLED_EDGES
     starts = np.cumsum([0, *sizes])
     edges = [_edge(a, b, float(weights[layer][j, i]), 0.22 + 0.5 * i / max(sizes[layer] - 1, 1),
-                   nodes[starts[layer] + i].latex, nodes[starts[layer + 1] + j].latex)
+                   int(starts[layer] + i), int(starts[layer + 1] + j))
              for layer in range(last)
              for j, b in enumerate(columns[layer + 1])
              for i, a in enumerate(columns[layer])]
@@ -115,7 +122,7 @@ def _column(index: int, size: int, tallest: int, step: float) -> list[tuple[floa
     return [(float(round(x)), float(round(top + j * ROW))) for j in range(size)]
 
 
-def _edge(a: tuple[float, float], b: tuple[float, float], weight: float, t: float, source: str, target: str) -> Edge:
+def _edge(a: tuple[float, float], b: tuple[float, float], weight: float, t: float, tail: int, head: int) -> Edge:
     """The weight sits on the edge at fraction `t`, staggered per source so labels do not collide."""
     (x1, y1), (x2, y2) = a, b
     length = float(np.hypot(x2 - x1, y2 - y1))
@@ -124,7 +131,7 @@ def _edge(a: tuple[float, float], b: tuple[float, float], weight: float, t: floa
     ex, ey = x2 - ux * RADIUS, y2 - uy * RADIUS
     nx, ny = (-uy, ux) if ux < 0 else (uy, -ux)  # the normal pointing up: labels sit just above their edge
     return Edge(round(sx), round(sy), round(ex), round(ey), weight, round(sx + (ex - sx) * t + 7 * nx),
-                round(sy + (ey - sy) * t + 7 * ny + 3), source, target)
+                round(sy + (ey - sy) * t + 7 * ny + 3), tail, head)
 
 
 @dataclass(frozen=True)
