@@ -103,6 +103,13 @@ def latex(ctx: Context, pieces: Iterable[Piece]) -> str:
 SPACES = (("\u2007", 0.5), ("\u2008", 0.278), ("\u2009", 0.2), ("\u2006", 0.167), ("\u200a", 0.028))
 WIDTHS = {".": 0.278, MINUS: 0.778, **{d: 0.5 for d in "0123456789"}}
 COLUMN_GAP = "\u2003"
+# Brackets and blanks are text too: each row line starts and ends with a bracket piece that the
+# shipped regular face draws to fill exactly a line of MATRIX_LINE_HEIGHT (`.mat` in screen.css), so
+# the pieces of consecutive rows join; a one-row matrix takes plain [ ]. A blank to fill in is the
+# ballot box ☐, drawn there as a 3.4 em wide rounded box (scripts/subset_fonts.py).
+MATRIX_LINE_HEIGHT = 1.3
+BRACKETS = {"top": ("\u23a1", "\u23a4"), "middle": ("\u23a2", "\u23a5"), "bottom": ("\u23a3", "\u23a6")}
+BLANK = "\u2610"
 
 
 def _width(text: str) -> float:
