@@ -132,24 +132,31 @@ def _column(texts: list[str]) -> list[str]:
     return [_pad(widest - _width(t)) + t for t in texts]
 
 
-def mat_html(value: Mat, decimals: int) -> str:
-    """A Mat as one inline-block: a line of text per row, columns aligned by spaces, brackets by CSS.
+def _bracket(rows: list[str]) -> str:
+    """Rows joined into lines, each between its bracket pieces."""
+    if len(rows) == 1:
+        return f"[{rows[0]}]"
+    pieces = [BRACKETS["top"], *[BRACKETS["middle"]] * (len(rows) - 2), BRACKETS["bottom"]]
+    return "<br>".join(f"{left}{row}{right}" for (left, right), row in zip(pieces, rows, strict=True))
 
-    One text line per row (not a box per cell) keeps WeasyPrint fast; blanks are empty boxes.
-    Answers (key) highlight the whole matrix.
+
+def mat_html(value: Mat, decimals: int) -> str:
+    """A Mat as one inline-block: a line of text per row, columns aligned by spaces, brackets as glyphs.
+
+    One text line per row (not a box per cell) and brackets as text (not borders) keep WeasyPrint
+    fast; blanks are box glyphs. Answers (key) highlight the whole matrix.
     """
     places = None if value.exact else decimals
     ans = " ans" if value.answer else ""
     if value.rows[0][0] is None:
-        box = '<span class="box"></span>'
-        rows = [COLUMN_GAP.join(box for _ in row) for row in value.rows]
-        return rows[0] if value.scalar else f'<span class="mat blank">{"<br>".join(rows)}</span>'
+        rows = [COLUMN_GAP.join(BLANK for _ in row) for row in value.rows]
+        return rows[0] if value.scalar else f'<span class="mat">{_bracket(rows)}</span>'
     columns = [_column([format_number(row[j], places, MINUS) for row in value.rows]) for j in range(value.ncols)]
     rows = [COLUMN_GAP.join(col[i] for col in columns) for i in range(value.nrows)]
     if value.scalar:
         return f'<span class="ans">{rows[0]}</span>' if ans else rows[0]
     size = " wide" if value.ncols >= WIDE else ""
-    return f'<span class="mat{size}{ans}">{"<br>".join(rows)}</span>'
+    return f'<span class="mat{size}{ans}">{_bracket(rows)}</span>'
 
 
 @pass_context
