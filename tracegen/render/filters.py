@@ -68,11 +68,12 @@ def _negative(piece: Piece) -> bool:
     return isinstance(piece, Mat) and piece.scalar and (piece.rows[0][0] or 0) < 0
 
 
-def _bracketed(pieces: Iterable[Piece]) -> list[tuple[Piece, bool]]:
-    """Pair each piece with whether it needs parentheses: a negative scalar multiplying what precedes it."""
+def _equation(pieces: Iterable[Piece], matrix: Callable[[Mat], str], text: Callable[[str], str]) -> list[str]:
+    """Each piece in one format's markup; a negative scalar multiplying a matrix before it gets parentheses."""
     out, previous = [], None
     for piece in pieces:
-        out.append((piece, _negative(piece) and isinstance(previous, Mat)))
+        markup = matrix(piece) if isinstance(piece, Mat) else text(piece)
+        out.append(f"({markup})" if _negative(piece) and isinstance(previous, Mat) else markup)
         previous = piece
     return out
 
@@ -91,11 +92,7 @@ def mat_latex(value: Mat, decimals: int) -> str:
 def latex(ctx: Context, pieces: Iterable[Piece]) -> str:
     """An equation (pieces) as one LaTeX string."""
     decimals = _decimals(ctx)
-    parts = []
-    for piece, paren in _bracketed(pieces):
-        text = mat_latex(piece, decimals) if isinstance(piece, Mat) else piece
-        parts.append(f"({text})" if paren else text)
-    return " ".join(parts)
+    return " ".join(_equation(pieces, lambda m: mat_latex(m, decimals), str))
 
 
 # Advance widths (em) in TG Serif regular of what numbers are made of, and of the spaces that pad
@@ -163,11 +160,7 @@ def mat_html(value: Mat, decimals: int) -> str:
 def math_html(ctx: Context, pieces: Iterable[Piece]) -> Markup:
     """An equation (pieces) as HTML; pieces are separate boxes so long equations wrap between them."""
     decimals = _decimals(ctx)
-    parts = []
-    for piece, paren in _bracketed(pieces):
-        text = mat_html(piece, decimals) if isinstance(piece, Mat) else str(latex_html(piece))
-        parts.append(f"({text})" if paren else text)
-    return Markup("\u200b".join(parts))
+    return Markup("\u200b".join(_equation(pieces, lambda m: mat_html(m, decimals), lambda t: str(latex_html(t)))))
 
 
 FILTERS: dict[str, Callable[..., Any]] = {
