@@ -119,6 +119,11 @@ def _given(name: str, epoch: int, phase: str | None) -> bool:
     return name in ("x", "y") or (epoch == 1 and (phase or "params") == "params" and name[0] in "Wb")
 
 
+def _rate(spec: Spec) -> Mat:
+    """The learning rate η, a given: printed exactly as the spec writes it."""
+    return Mat(((spec.learning_rate,),), exact=True)
+
+
 def _rows(values: np.ndarray) -> tuple[tuple[float, ...], ...]:
     return tuple(tuple(float(v) for v in row) for row in np.atleast_2d(values))
 
@@ -172,7 +177,7 @@ def _givens_section(spec: Spec, book: _Book) -> Section:
     for layer in range(1, len(spec.layers) + 1):
         items.append(Eq((symbol(f"W{layer}"), "=", book.operand(f"W{layer}", 1), r",\quad",
                          symbol(f"b{layer}"), "=", book.operand(f"b{layer}", 1))))
-    items.append(Para(("Learning rate ", (r"\eta", "=", Mat(((spec.learning_rate,),), exact=True)), ".")))
+    items.append(Para(("Learning rate ", (r"\eta", "=", _rate(spec)), ".")))
     return Section("The Network", "network", tuple(items))
 
 
@@ -240,7 +245,7 @@ def _epoch_section(spec: Spec, book: _Book, epoch: int) -> Section:
         items.append(_compare(book, epoch))
     items.append(Para(("Gradients:",)))
     items.extend(_backward(spec, book, epoch))
-    items.append(Para(("Update parameters with ", (r"\eta", "=", Mat(((spec.learning_rate,),), exact=True)), ":")))
+    items.append(Para(("Update parameters with ", (r"\eta", "=", _rate(spec)), ":")))
     items.extend(_updates(spec, book, epoch))
     return Section(f"Epoch {epoch}", f"epoch-{epoch}", tuple(items), page_break=True)
 
@@ -322,7 +327,7 @@ def _hidden_delta(spec: Spec, book: _Book, epoch: int, layer: int) -> Eq:
 
 def _updates(spec: Spec, book: _Book, epoch: int) -> list[Eq]:
     items = []
-    rate = Mat(((spec.learning_rate,),), exact=True)
+    rate = _rate(spec)
     for layer in range(len(spec.layers), 0, -1):
         for kind in ("W", "b"):
             name, grad = f"{kind}{layer}", f"d{kind}{layer}"
