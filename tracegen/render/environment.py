@@ -80,6 +80,16 @@ def font_faces(embed: bool) -> Markup:
     return Markup("\n".join(rules))
 
 
+PAPER_WIDTH_MM = {"a4": 210.0, "letter": 215.9}
+PRINT_MARGINS_MM, PRINT_FONT_PT = 32.0, 10.5  # left + right @page margins and the html font size of print.css
+
+
 def page_context(fmt: str, paper: str) -> dict[str, object]:
-    """What a template needs besides the document: format, CSS, fonts and paper size."""
-    return {"format": fmt, "css": stylesheet(), "fonts": font_faces(embed=fmt == "html"), "paper": PAPERS[paper]}
+    """What a template needs besides the document: format, CSS, fonts and paper size.
+
+    For the PDF also the text width in em (`measure`), where display equations wrap, and
+    `equations`, which collects them as they are typeset (`filters.math_pdf`).
+    """
+    measure = (PAPER_WIDTH_MM[paper] - PRINT_MARGINS_MM) / (PRINT_FONT_PT * 25.4 / 72)
+    return {"format": fmt, "css": stylesheet(), "fonts": font_faces(embed=fmt == "html"), "paper": PAPERS[paper],
+            "measure": measure - 0.5, "equations": []}

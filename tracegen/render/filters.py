@@ -8,7 +8,7 @@ Filters that print numbers read `doc.decimals` from the template context.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from jinja2 import pass_context
@@ -68,13 +68,20 @@ def _negative(piece: Piece) -> bool:
     return isinstance(piece, Mat) and piece.scalar and (piece.rows[0][0] or 0) < 0
 
 
-def _equation(pieces: Iterable[Piece], matrix: Callable[[Mat], str], text: Callable[[str], str]) -> list[str]:
-    """Each piece in one format's markup; a negative scalar multiplying a matrix before it gets parentheses."""
-    out, previous = [], None
+def negative_scalar_after_matrix(pieces: Iterable[Piece]) -> Iterator[tuple[Piece, bool]]:
+    """Each piece, and whether it needs parentheses: a negative scalar multiplying a matrix before it."""
+    previous = None
     for piece in pieces:
-        markup = matrix(piece) if isinstance(piece, Mat) else text(piece)
-        out.append(f"({markup})" if _negative(piece) and isinstance(previous, Mat) else markup)
+        yield piece, _negative(piece) and isinstance(previous, Mat)
         previous = piece
+
+
+def _equation(pieces: Iterable[Piece], matrix: Callable[[Mat], str], text: Callable[[str], str]) -> list[str]:
+    """Each piece in one format's markup."""
+    out = []
+    for piece, wrap in negative_scalar_after_matrix(pieces):
+        markup = matrix(piece) if isinstance(piece, Mat) else text(piece)
+        out.append(f"({markup})" if wrap else markup)
     return out
 
 
@@ -163,6 +170,20 @@ def math_html(ctx: Context, pieces: Iterable[Piece]) -> Markup:
     return Markup("\u200b".join(_equation(pieces, lambda m: mat_html(m, decimals), lambda t: str(latex_html(t)))))
 
 
+@pass_context
+def math_pdf(ctx: Context, pieces: Iterable[Piece]) -> Markup:
+    """A display equation for the PDF: typeset now, drawn by the PDF finisher, an empty placeholder here.
+
+    The typeset boxes are collected in `page.equations`, in document order (docs/BENCHMARKS.md says why).
+    """
+    from tracegen.render.mathbox import equation
+    from tracegen.render.pdfmath import placeholder
+
+    page = ctx["page"]
+    page["equations"].append(equation(tuple(pieces), _decimals(ctx), page["measure"]))
+    return placeholder(len(page["equations"]) - 1, page["equations"][-1])
+
+
 FILTERS: dict[str, Callable[..., Any]] = {
     "num": num,
     "num_html": num_html,
@@ -170,5 +191,6 @@ FILTERS: dict[str, Callable[..., Any]] = {
     "latex_text": latex_text,
     "latex": latex,
     "math_html": math_html,
+    "math_pdf": math_pdf,
     "tex_html": latex_html,
 }

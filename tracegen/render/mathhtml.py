@@ -58,7 +58,7 @@ def _unicode_script(tokens: list[str], table: dict[str, int]) -> str | None:
     return "".join(chr(table[c]) for c in chars)
 
 
-class _Reader:
+class Reader:
     """Walks the token stream; `group()` reads one braced group or one token."""
 
     def __init__(self, latex: str) -> None:
@@ -91,16 +91,16 @@ class _Reader:
 
 def latex_html(latex: str) -> Markup:
     """Typeset a LaTeX fragment as HTML."""
-    return Markup("".join(_render(_Reader(latex))))
+    return Markup("".join(_render(Reader(latex))))
 
 
 def _sub(tokens: list[str]) -> str:
-    reader = _Reader("")
+    reader = Reader("")
     reader.tokens = tokens
     return "".join(_render(reader))
 
 
-def _render(reader: _Reader) -> Iterator[str]:
+def _render(reader: Reader) -> Iterator[str]:
     while reader.peek() is not None:
         token = reader.next()
         if token.isspace():
@@ -113,20 +113,32 @@ def _render(reader: _Reader) -> Iterator[str]:
         elif token.startswith("\\"):
             yield _command(reader, token[1:])
         else:
-            yield _char(token)
+            yield char_text(token)
 
 
-def _scripts(reader: _Reader, first: str) -> Iterator[str]:
-    """`^{..}` and `_{..}`: Unicode scripts when they exist, else boxes; both together stack, as TeX sets them."""
+def script_groups(reader: Reader, first: str) -> dict[str, list[str]]:
+    """The tokens of `^{..}` and/or `_{..}` (both when one follows the other), keyed by "^" and "_"."""
     groups = {first: reader.group()}
     while reader.peek() is not None and reader.peek().isspace():
         reader.next()
     if reader.peek() in ("^", "_") and reader.peek() != first:
         second = reader.next()
         groups[second] = reader.group()
+    return groups
+
+
+def unicode_scripts(groups: dict[str, list[str]]) -> str | None:
+    """The scripts as Unicode super/subscript characters (subscript first), or None if one has none."""
     plain = {key: _unicode_script(tokens, SUPERSCRIPTS if key == "^" else SUBSCRIPTS) for key, tokens in groups.items()}
-    if all(plain.values()):
-        yield "".join(plain[key] for key in ("_", "^") if key in plain)
+    return "".join(plain[key] for key in ("_", "^") if key in plain) if all(plain.values()) else None
+
+
+def _scripts(reader: Reader, first: str) -> Iterator[str]:
+    """`^{..}` and `_{..}`: Unicode scripts when they exist, else boxes; both together stack, as TeX sets them."""
+    groups = script_groups(reader, first)
+    plain = unicode_scripts(groups)
+    if plain is not None:
+        yield plain
         return
     parts = {key: _sub(tokens) for key, tokens in groups.items()}
     if len(parts) == 2:
@@ -137,7 +149,7 @@ def _scripts(reader: _Reader, first: str) -> Iterator[str]:
         yield f"<sub>{parts['_']}</sub>"
 
 
-def _command(reader: _Reader, name: str) -> str:
+def _command(reader: Reader, name: str) -> str:
     if name == "frac":
         top, bottom = _sub(reader.group()), _sub(reader.group())
         return f'<span class="frac"><span class="fn">{top}</span>{bottom}</span>'  # two boxes, not three
@@ -151,10 +163,15 @@ def _command(reader: _Reader, name: str) -> str:
     if name in ("left", "right"):
         delimiter = reader.next() if reader.peek() is not None else ""
         return f'<span class="big">{escape(delimiter.lstrip(chr(92)))}</span>' if delimiter != "." else ""
-    if name in OPERATORS:
-        return f"{SPACE}{OPERATORS[name]}{SPACE}"
     if name in FUNCTIONS:
         return f'<span class="up fn-name">{name}</span>'
+    return command_text(name)
+
+
+def command_text(name: str) -> str:
+    """A command that is just text: an operator with its spaces, a symbol, or itself shown as typed."""
+    if name in OPERATORS:
+        return f"{SPACE}{OPERATORS[name]}{SPACE}"
     if name in SYMBOLS:
         return _italic(SYMBOLS[name]) if name in ITALIC else SYMBOLS[name]
     return str(escape("\\" + name))
@@ -165,7 +182,7 @@ def _italic(char: str) -> str:
     return chr(code) if code is not None else f"<i>{char}</i>"
 
 
-def _char(token: str) -> str:
+def char_text(token: str) -> str:
     if token in OPERATORS:
         return f"{SPACE}{OPERATORS[token]}{SPACE}"
     if token.isalpha() and token.isascii():

@@ -10,12 +10,15 @@ from __future__ import annotations
 
 import hashlib
 import mimetypes
+from collections.abc import Sequence
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 from tracegen.errors import RenderError
 from tracegen.render.environment import static_dir
+from tracegen.render.mathbox import Box
+from tracegen.render.pdfmath import Overlay
 
 
 def _weasyprint() -> Any:
@@ -58,13 +61,16 @@ def font_config() -> Any:
     return _weasyprint().text.fonts.FontConfiguration()
 
 
-def write_pdf(html: str) -> bytes:
-    """The PDF of `html`, laid out with its print CSS, byte-identical for identical input."""
+def write_pdf(html: str, equations: Sequence[Box] = ()) -> bytes:
+    """The PDF of `html`, laid out with its print CSS, byte-identical for identical input.
+
+    `equations` are drawn over the placeholders `filters.math_pdf` left in `html` (pdfmath).
+    """
     weasyprint = _weasyprint()
     document = weasyprint.HTML(string=html, base_url=str(static_dir()) + "/", url_fetcher=_fetcher())
     identifier = hashlib.sha256(html.encode("utf-8")).hexdigest()[:32].encode("ascii")
     try:
-        pdf = document.write_pdf(font_config=font_config(), pdf_identifier=identifier)
+        pdf = document.write_pdf(font_config=font_config(), pdf_identifier=identifier, finisher=Overlay(equations))
     except weasyprint.urls.FatalURLFetchingError as err:
         raise RenderError(f"PDF rendering stopped: {err}") from None
     return bytes(pdf)

@@ -1,0 +1,180 @@
+"""Display equations drawn into WeasyPrint's PDF where their empty placeholder blocks were laid out.
+
+The PDF's HTML gives each display equation one empty block of the equation's size (typeset by
+`tracegen.render.mathbox`), whose background colour rgb(1, g, b) numbers it. WeasyPrint lays
+out and paginates the document as usual; a finisher (WeasyPrint's public hook, run before the
+PDF is written) then replaces each placeholder's background fill in the page's content stream
+with the equation: glyph runs in the shipped fonts, embedded as Type 0 fonts with a ToUnicode
+map, so numbers stay text (copy, search, screen readers, pypdf) in reading order, and the
+rules and highlights as filled rectangles. Why: docs/BENCHMARKS.md (WeasyPrint's time is per
+box and line, and the slides' maths is hundreds of them).
+"""
+
+from __future__ import annotations
+
+import zlib
+from collections.abc import Iterator, Sequence
+from functools import cache
+from typing import Any
+
+from markupsafe import Markup
+
+from tracegen.render.fontmetrics import FACES, face
+from tracegen.render.mathbox import Box, Rect, Run, flatten
+
+MARKER = b"0.003922 "  # how pydyf writes the red channel 1/255 of a placeholder's colour
+PAD = 0.12  # em of room around an equation's ink, inside its placeholder
+COLOURS = {"ink": b"0.101961 0.101961 0.101961 rg", "answer": b"0.992157 0.945098 0.721569 rg"}  # #1a1a1a, #fdf1b8
+FONT_NAMES = {name: f"TGMath{i}" for i, name in enumerate(FACES)}
+
+
+def placeholder(index: int, box: Box) -> Markup:
+    """The empty block that reserves `box`'s room in the layout; its colour carries `index`."""
+    green, blue = divmod(index, 256)
+    return Markup(f'<span class="eqbox" style="width:{box.width + 2 * PAD:.4f}em;'
+                  f'height:{box.height + box.depth + 2 * PAD:.4f}em;background-color:rgb(1,{green},{blue})"></span>')
+
+
+class Overlay:
+    """A WeasyPrint finisher that draws `boxes[i]` over placeholder i."""
+
+    def __init__(self, boxes: Sequence[Box]) -> None:
+        self.boxes = boxes
+        self.used: dict[str, dict[int, str]] = {}  # face -> glyph id -> text it stands for
+
+    def __call__(self, document: Any, pdf: Any) -> None:
+        drawn = 0
+        pages = pdf.pages["Kids"][::3]  # pydyf keeps "N 0 R" as three items
+        for number in pages:
+            page = pdf.objects[number]
+            stream = pdf.objects[_object_number(page["Contents"])]
+            ops = list(stream.stream)
+            stream.stream = list(self._replace(ops))
+            drawn += sum(1 for op in ops if _is_marker(op))
+        if drawn != len(self.boxes):
+            raise RuntimeError(f"PDF maths: drew {drawn} of {len(self.boxes)} equations (WeasyPrint's output changed?)")
+        if self.used:
+            resources = pdf.objects[_object_number(pdf.objects[pages[0]]["Resources"])]
+            fonts = pdf.objects[_object_number(resources["Font"])]
+            for name, glyphs in sorted(self.used.items()):
+                fonts[FONT_NAMES[name]] = _embed(pdf, name, glyphs)
+
+    def _replace(self, ops: list[bytes]) -> Iterator[bytes]:
+        """The page's operators with each placeholder's `rg … re f` replaced by its equation."""
+        pending: Box | None = None
+        for i, op in enumerate(ops):
+            if _is_marker(op):
+                _, green, blue = (round(float(v) * 255) for v in op.split()[:3])
+                pending = self.boxes[green * 256 + blue]
+                continue
+            if pending is not None and op.endswith(b" re") and i + 1 < len(ops) and ops[i + 1] == b"f":
+                x, y, width, _ = (float(v) for v in op.split()[:4])
+                yield from self._draw(pending, x, y, width / (pending.width + 2 * PAD))
+                pending = None
+                ops[i + 1] = b""  # the fill that followed
+                continue
+            if op:
+                yield op
+
+    def _draw(self, box: Box, left: float, top: float, em: float) -> Iterator[bytes]:
+        """PDF operators drawing `box` with its top-left corner at (left, top) px, 1 em = `em` px (y down)."""
+        def at(x: float, y: float) -> tuple[float, float]:
+            return left + (PAD + x) * em, top + (PAD + box.height - y) * em
+
+        items = list(flatten(box))
+        yield b"q"
+        for item in items:
+            if isinstance(item, Rect):
+                x, y = at(item.x, item.y + item.height)
+                yield COLOURS[item.fill]
+                yield f"{x:.3f} {y:.3f} {item.width * em:.3f} {item.height * em:.3f} re f".encode()
+        yield COLOURS["ink"]
+        yield b"BT"
+        for item in items:
+            if isinstance(item, Run):
+                x, y = at(item.x, item.y)
+                yield (f"/{FONT_NAMES[item.face]} {item.size * em:.3f} Tf 1 0 0 {-item.stretch:.4f} {x:.3f} {y:.3f} Tm "
+                       f"<{self._encode(item)}> Tj").encode()
+        yield b"ET"
+        yield b"Q"
+
+    def _encode(self, run: Run) -> str:
+        """Glyph ids (the font's CIDs, Identity-H) as hex; remembers what each stands for (ToUnicode)."""
+        font, used = face(run.face), self.used.setdefault(run.face, {})
+        out = []
+        for char in run.text:
+            gid = font.glyph_id(char)
+            used.setdefault(gid, char)
+            out.append(f"{gid:04x}")
+        return "".join(out)
+
+
+def _is_marker(op: bytes) -> bool:
+    return op.startswith(MARKER) and op.endswith(b" rg")
+
+
+def _object_number(reference: bytes | str | int) -> int:
+    """The object number of a pydyf reference (`b"12 0 R"`) or of a page's number in `Kids`."""
+    if isinstance(reference, int):
+        return reference
+    return int((reference.encode() if isinstance(reference, str) else reference).split()[0])
+
+
+@cache
+def _font_file(name: str) -> tuple[bytes, int]:
+    """The face compressed once per process (embedding is per document)."""
+    data = face(name).sfnt
+    return zlib.compress(data, 9), len(data)
+
+
+def _embed(pdf: Any, name: str, glyphs: dict[int, str]) -> bytes:
+    """A Type 0 font (Identity-H: codes are glyph ids) for face `name`, with widths and ToUnicode for `glyphs`."""
+    import pydyf
+
+    font = face(name)
+    data, length = _font_file(name)
+    extra = {"Filter": "/FlateDecode", **({"Subtype": "/OpenType"} if font.cff else {"Length1": length})}
+    file = pydyf.Stream([data], pydyf.Dictionary(extra))
+    pdf.add_object(file)
+    descriptor = pydyf.Dictionary({
+        "Type": "/FontDescriptor", "FontName": f"/{font.postscript}", "Flags": 4 + (64 if font.italic_angle else 0),
+        "FontBBox": pydyf.Array(font.bbox), "ItalicAngle": font.italic_angle, "Ascent": font.ascent * 1000,
+        "Descent": font.descent * 1000, "CapHeight": 700, "StemV": 80,
+        ("FontFile3" if font.cff else "FontFile2"): file.reference,
+    })
+    pdf.add_object(descriptor)
+    widths = pydyf.Array()
+    for gid in sorted(glyphs):
+        widths.extend([gid, pydyf.Array([round(font.advance[gid] * 1000, 3)])])
+    cid_font = pydyf.Dictionary({
+        "Type": "/Font", "Subtype": "/CIDFontType0" if font.cff else "/CIDFontType2", "BaseFont": f"/{font.postscript}",
+        "CIDSystemInfo": pydyf.Dictionary({"Registry": pydyf.String("Adobe"), "Ordering": pydyf.String("Identity"),
+                                           "Supplement": 0}),
+        "CIDToGIDMap": "/Identity", "W": widths, "FontDescriptor": descriptor.reference,
+    })
+    pdf.add_object(cid_font)
+    to_unicode = pydyf.Stream([*_CMAP_HEAD, *_bfchar(glyphs), *_CMAP_TAIL], compress=True)
+    pdf.add_object(to_unicode)
+    type0 = pydyf.Dictionary({
+        "Type": "/Font", "Subtype": "/Type0", "BaseFont": f"/{font.postscript}", "Encoding": "/Identity-H",
+        "DescendantFonts": pydyf.Array([cid_font.reference]), "ToUnicode": to_unicode.reference,
+    })
+    pdf.add_object(type0)
+    return type0.reference
+
+
+_CMAP_HEAD = (b"/CIDInit /ProcSet findresource begin", b"12 dict begin", b"begincmap",
+              b"/CIDSystemInfo << /Registry (Adobe) /Ordering (UCS) /Supplement 0 >> def",
+              b"/CMapName /Adobe-Identity-UCS def", b"/CMapType 2 def",
+              b"1 begincodespacerange", b"<0000> <ffff>", b"endcodespacerange")
+_CMAP_TAIL = (b"endcmap", b"CMapName currentdict /CMap defineresource pop", b"end", b"end")
+
+
+def _bfchar(glyphs: dict[int, str]) -> Iterator[bytes]:
+    items = sorted(glyphs.items())
+    for start in range(0, len(items), 100):
+        batch = items[start:start + 100]
+        yield f"{len(batch)} beginbfchar".encode()
+        for gid, char in batch:
+            yield f"<{gid:04x}> <{char.encode('utf-16-be').hex()}>".encode()
+        yield b"endbfchar"
