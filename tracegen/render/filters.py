@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 from typing import Any
 
 from jinja2 import pass_context
@@ -170,18 +171,50 @@ def math_html(ctx: Context, pieces: Iterable[Piece]) -> Markup:
     return Markup("\u200b".join(_equation(pieces, lambda m: mat_html(m, decimals), lambda t: str(latex_html(t)))))
 
 
-@pass_context
-def math_pdf(ctx: Context, pieces: Iterable[Piece]) -> Markup:
-    """A display equation for the PDF: typeset now, drawn by the PDF finisher, an empty placeholder here.
+@dataclass(frozen=True)
+class Equations:
+    """Consecutive display equations of a PDF as one typeset block: its placeholder, then the last one's notes."""
 
-    The typeset boxes are collected in `page.equations`, in document order (docs/BENCHMARKS.md says why).
+    placeholder: Markup
+    notes: tuple[Any, ...]
+    kind: str = "equations"
+
+
+@pass_context
+def pdf_items(ctx: Context, items: Iterable[Any]) -> list[Any]:
+    """A section's items for the PDF: each run of display equations typeset (mathbox) as one block.
+
+    WeasyPrint gets one empty placeholder per block and the PDF finisher draws the block there
+    (pdfmath; docs/BENCHMARKS.md says why). The boxes are collected in `page.equations`, in
+    document order. A run ends at grader notes (they follow their equation) and before it
+    would grow taller than STACK_LIMIT em, so it still fits a page.
     """
-    from tracegen.render.mathbox import equation
+    from tracegen.render.mathbox import STACK_LIMIT, equation, stacked
     from tracegen.render.pdfmath import placeholder
 
-    page = ctx["page"]
-    page["equations"].append(equation(tuple(pieces), _decimals(ctx), page["measure"]))
-    return placeholder(len(page["equations"]) - 1, page["equations"][-1])
+    page, decimals = ctx["page"], _decimals(ctx)
+    out: list[Any] = []
+    run: list[Any] = []
+
+    def close(notes: tuple[Any, ...] = ()) -> None:
+        if run:
+            page["equations"].append(stacked(run))
+            out.append(Equations(placeholder(len(page["equations"]) - 1, page["equations"][-1]), notes))
+            run.clear()
+
+    for item in items:
+        if item.kind != "eq":
+            close()
+            out.append(item)
+            continue
+        box = equation(item.pieces, decimals, page["measure"])
+        if run and stacked([*run, box]).depth > STACK_LIMIT:
+            close()
+        run.append(box)
+        if item.notes:
+            close(item.notes)
+    close()
+    return out
 
 
 FILTERS: dict[str, Callable[..., Any]] = {
@@ -191,6 +224,6 @@ FILTERS: dict[str, Callable[..., Any]] = {
     "latex_text": latex_text,
     "latex": latex,
     "math_html": math_html,
-    "math_pdf": math_pdf,
+    "pdf_items": pdf_items,
     "tex_html": latex_html,
 }

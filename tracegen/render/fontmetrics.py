@@ -8,9 +8,10 @@ comes with WeasyPrint; WOFF2 needs brotli, which WeasyPrint's `fonttools[woff]` 
 from __future__ import annotations
 
 import io
-from functools import cache, cached_property
-
-from fontTools.pens.boundsPen import BoundsPen
+import zlib
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
 
 from tracegen.render.environment import FONTS, static_dir
 
@@ -18,27 +19,23 @@ FACES = {"regular": FONTS[0][0], "italic": FONTS[1][0], "bold": FONTS[2][0], "ma
 FALLBACK = ("regular", "italic", "math")  # the CSS font-family order of the documents
 
 
+@dataclass(frozen=True)
 class Face:
-    """One font: what the typesetter measures and what the PDF embeds (outlines read only when needed)."""
+    """One font, read once and kept as plain numbers (a parsed font is thousands of objects that
+    Python's garbage collector would walk during every later render)."""
 
-    def __init__(self, name: str) -> None:
-        from fontTools.ttLib import TTFont
-
-        self.name = name
-        self._font = TTFont(str(static_dir() / "fonts" / FACES[name]))
-        upem = self._font["head"].unitsPerEm
-        self.em = float(upem)
-        self.order = self._font.getGlyphOrder()
-        ids = {glyph_name: i for i, glyph_name in enumerate(self.order)}
-        self.glyph = {code: ids[g] for code, g in self._font.getBestCmap().items()}  # code point -> glyph id
-        self.advance = tuple(self._font["hmtx"][g][0] / upem for g in self.order)  # em per glyph id
-        self.cff = "CFF " in self._font
-        self.postscript = self._font["name"].getDebugName(6) or f"TG-{name}"
-        self.ascent, self.descent = self._font["hhea"].ascent / upem, self._font["hhea"].descent / upem
-        self.italic_angle = float(self._font["post"].italicAngle)
-        head = self._font["head"]
-        self.bbox = tuple(v * 1000 / upem for v in (head.xMin, head.yMin, head.xMax, head.yMax))
-        self._ink: dict[int, tuple[float, float]] = {}
+    name: str
+    postscript: str
+    glyph: dict[int, int]  # code point -> glyph id
+    advance: tuple[float, ...]  # em, per glyph id
+    ink: tuple[tuple[float, float], ...]  # (bottom, top) of each glyph's outline, em; (0, 0) if blank
+    cff: bool  # CFF outlines (else TrueType)
+    ascent: float
+    descent: float  # negative
+    italic_angle: float
+    bbox: tuple[float, ...]  # in 1/1000 em, as PDF font descriptors want
+    sfnt: bytes  # the font as TrueType/OpenType (not WOFF2), zlib-compressed, for embedding
+    sfnt_length: int
 
     def has(self, char: str) -> bool:
         return ord(char) in self.glyph
@@ -49,33 +46,55 @@ class Face:
     def width(self, text: str) -> float:
         return sum(self.advance[self.glyph_id(c)] for c in text)
 
-    def ink(self, gid: int) -> tuple[float, float]:
-        """(bottom, top) of the outline of glyph `gid`, em; (0, 0) for a blank glyph."""
-        if gid not in self._ink:
-            glyph_set = self._font.getGlyphSet()
-            pen = BoundsPen(glyph_set)
-            glyph_set[self.order[gid]].draw(pen)
-            self._ink[gid] = (pen.bounds[1] / self.em, pen.bounds[3] / self.em) if pen.bounds else (0.0, 0.0)
-        return self._ink[gid]
-
     def extent(self, text: str) -> tuple[float, float]:
         """(bottom, top) of the ink of `text`, em (0, 0 for blank text)."""
-        inks = [i for i in (self.ink(self.glyph_id(c)) for c in text) if i != (0.0, 0.0)]
+        inks = [i for i in (self.ink[self.glyph_id(c)] for c in text) if i != (0.0, 0.0)]
         return (min(i[0] for i in inks), max(i[1] for i in inks)) if inks else (0.0, 0.0)
-
-    @cached_property
-    def sfnt(self) -> bytes:
-        """The font as TrueType/OpenType (not WOFF2), as PDF embeds it."""
-        out = io.BytesIO()
-        self._font.flavor = None
-        self._font.save(out)
-        return out.getvalue()
 
 
 @cache
 def face(name: str) -> Face:
     """The shipped face `name` (regular, italic, bold, math)."""
-    return Face(name)
+    from fontTools.ttLib import TTFont
+
+    font = TTFont(str(static_dir() / "fonts" / FACES[name]))
+    em = float(font["head"].unitsPerEm)
+    order = font.getGlyphOrder()
+    ink = [(bottom / em, top / em) for bottom, top in _vertical_bounds(font, order)]
+    ids = {glyph_name: i for i, glyph_name in enumerate(order)}
+    head = font["head"]
+    font.flavor = None
+    sfnt = io.BytesIO()
+    font.save(sfnt)
+    return Face(
+        name=name,
+        postscript=font["name"].getDebugName(6) or f"TG-{name}",
+        glyph={code: ids[g] for code, g in font.getBestCmap().items()},
+        advance=tuple(font["hmtx"][g][0] / em for g in order),
+        ink=tuple(ink),
+        cff="CFF " in font,
+        ascent=font["hhea"].ascent / em,
+        descent=font["hhea"].descent / em,
+        italic_angle=float(font["post"].italicAngle),
+        bbox=tuple(v * 1000 / em for v in (head.xMin, head.yMin, head.xMax, head.yMax)),
+        sfnt=zlib.compress(sfnt.getvalue(), 9),
+        sfnt_length=len(sfnt.getvalue()),
+    )
+
+
+def _vertical_bounds(font: Any, order: list[str]) -> list[tuple[float, float]]:
+    """(yMin, yMax) of each glyph in font units: stored in TrueType glyph headers, drawn for CFF."""
+    if "glyf" in font:
+        glyf = font["glyf"]
+        return [(glyf[g].yMin, glyf[g].yMax) if glyf[g].numberOfContours else (0, 0) for g in order]
+    from fontTools.pens.boundsPen import BoundsPen
+
+    glyph_set, out = font.getGlyphSet(), []
+    for g in order:
+        pen = BoundsPen(glyph_set)
+        glyph_set[g].draw(pen)
+        out.append((pen.bounds[1], pen.bounds[3]) if pen.bounds else (0, 0))
+    return out
 
 
 def face_for(char: str, first: str = "regular") -> str:

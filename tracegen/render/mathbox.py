@@ -28,6 +28,8 @@ SCRIPT, RAISE, LOWER = 0.7, 0.36, -0.16  # as the Unicode script glyphs of the s
 BAR, FRACTION_GAP, FRACTION_SIDE = 0.06, 0.14, 0.22
 COLUMN_GAP, MATRIX_SIDE, WIDE_SIZE = 1.0, 0.15, 0.82
 LINE_GAP = 0.25  # between the lines of an equation too wide for one
+EQUATION_GAP = 0.79  # between stacked equations: as separate blocks (.eq margin .55 em + pdfmath.PAD room each)
+STACK_LIMIT = 20.0  # em: the tallest block of stacked equations (a page holds about 60 em of text)
 BREAK = "\x00"  # between pieces: where a long equation may wrap (as the HTML's zero-width spaces)
 
 
@@ -329,4 +331,15 @@ def equation(pieces: Sequence[Piece], decimals: int, measure: float) -> Box:
         y -= height + (LINE_GAP if i else 0.0)
         items.append(Placed((width - box.width * scale) / 2, y, box, scale))
         y -= depth
+    return Box(width, 0.0, -y, tuple(items))
+
+
+def stacked(equations: Sequence[Box]) -> Box:
+    """Display equations one below the other, each centred, EQUATION_GAP apart (a box below its top line)."""
+    width = max(box.width for box in equations)
+    items, y = [], 0.0
+    for i, box in enumerate(equations):
+        y -= box.height + (EQUATION_GAP if i else 0.0)
+        items.append(Placed((width - box.width) / 2, y, box))
+        y -= box.depth
     return Box(width, 0.0, -y, tuple(items))

@@ -12,9 +12,7 @@ box and line, and the slides' maths is hundreds of them).
 
 from __future__ import annotations
 
-import zlib
 from collections.abc import Iterator, Sequence
-from functools import cache
 from typing import Any
 
 from markupsafe import Markup
@@ -120,21 +118,13 @@ def _object_number(reference: bytes | str | int) -> int:
     return int((reference.encode() if isinstance(reference, str) else reference).split()[0])
 
 
-@cache
-def _font_file(name: str) -> tuple[bytes, int]:
-    """The face compressed once per process (embedding is per document)."""
-    data = face(name).sfnt
-    return zlib.compress(data, 9), len(data)
-
-
 def _embed(pdf: Any, name: str, glyphs: dict[int, str]) -> bytes:
     """A Type 0 font (Identity-H: codes are glyph ids) for face `name`, with widths and ToUnicode for `glyphs`."""
     import pydyf
 
     font = face(name)
-    data, length = _font_file(name)
-    extra = {"Filter": "/FlateDecode", **({"Subtype": "/OpenType"} if font.cff else {"Length1": length})}
-    file = pydyf.Stream([data], pydyf.Dictionary(extra))
+    extra = {"Filter": "/FlateDecode", **({"Subtype": "/OpenType"} if font.cff else {"Length1": font.sfnt_length})}
+    file = pydyf.Stream([font.sfnt], pydyf.Dictionary(extra))
     pdf.add_object(file)
     descriptor = pydyf.Dictionary({
         "Type": "/FontDescriptor", "FontName": f"/{font.postscript}", "Flags": 4 + (64 if font.italic_angle else 0),
