@@ -72,6 +72,27 @@ class Edge:
 
 
 @dataclass(frozen=True)
+class Label:
+    """Text on a picture, centred on `x`, baseline at `y` (SVG units, px); `size` in px.
+
+    The text is `text`, then `value` formatted by the render filters (exactly, or with
+    `display.decimals` unless `exact`), then `sub` as a subscript. `colour` is a role
+    ("ink", "weight" or "muted") that each format maps to its colour. One list of labels
+    feeds the HTML's SVG and the PDF (which draws them as text over the shapes).
+    """
+
+    x: float
+    y: float
+    size: int
+    colour: str
+    text: str = ""
+    value: float | None = None
+    exact: bool = True
+    italic: bool = False
+    sub: str = ""
+
+
+@dataclass(frozen=True)
 class Diagram:
     """The network: nodes, edges and layer captions; `labelled` is False when weights would not fit."""
 
@@ -84,8 +105,13 @@ class Diagram:
     labelled: bool
 
     @property
-    def caption_y(self) -> float:
-        return self.height - 6
+    def labels(self) -> tuple[Label, ...]:
+        """Weights on the edges (when they fit), unit names, biases and layer captions."""
+        weights = [Label(e.lx, e.ly, 11, "weight", value=e.weight) for e in self.edges] if self.labelled else []
+        names = [Label(n.x, n.label_y, 15, "ink", n.base, italic=True, sub=n.sub) for n in self.nodes]
+        biases = [Label(n.x, n.bias_y, 10, "muted", "b = ", n.bias) for n in self.nodes if n.bias is not None]
+        captions = [Label(x, self.height - 6, 11, "muted", caption) for x, caption in self.captions]
+        return (*weights, *names, *biases, *captions)
 
 
 def network(weights: list[np.ndarray], biases: list[np.ndarray], activations: list[str]) -> Diagram:
@@ -144,6 +170,13 @@ class Chart:
     polyline: str
     axis: str  # the two axes as polyline points
     tick_y: float  # baseline of the epoch numbers
+
+    @property
+    def labels(self) -> tuple[Label, ...]:
+        """Each point's loss above it and its epoch on the axis."""
+        return tuple(label for x, _, epoch, loss, label_y in self.points
+                     for label in (Label(x, label_y, 11, "weight", value=loss, exact=False),
+                                   Label(x, self.tick_y, 11, "muted", str(epoch))))
 
 
 def loss_chart(losses: list[float], width: float = 360.0, height: float = 150.0) -> Chart:

@@ -92,4 +92,4 @@ def page_context(fmt: str, paper: str) -> dict[str, object]:
     """
     measure = (PAPER_WIDTH_MM[paper] - PRINT_MARGINS_MM) / (PRINT_FONT_PT * 25.4 / 72)
     return {"format": fmt, "css": stylesheet(), "fonts": font_faces(embed=fmt == "html"), "paper": PAPERS[paper],
-            "measure": measure - 0.5, "equations": []}
+            "measure": measure - 0.5, "px_per_em": PRINT_FONT_PT * 96 / 72, "equations": []}

@@ -189,7 +189,7 @@ def pdf_items(ctx: Context, items: Iterable[Any]) -> list[Any]:
     document order. A run ends at grader notes (they follow their equation) and before it
     would grow taller than STACK_LIMIT em, so it still fits a page.
     """
-    from tracegen.render.mathbox import STACK_LIMIT, equation, stacked
+    from tracegen.render.mathbox import STACK_LIMIT, equation, padded, stacked
     from tracegen.render.pdfmath import placeholder
 
     page, decimals = ctx["page"], _decimals(ctx)
@@ -198,7 +198,7 @@ def pdf_items(ctx: Context, items: Iterable[Any]) -> list[Any]:
 
     def close(notes: tuple[Any, ...] = ()) -> None:
         if run:
-            page["equations"].append(stacked(run))
+            page["equations"].append(padded(stacked(run)))
             out.append(Equations(placeholder(len(page["equations"]) - 1, page["equations"][-1]), notes))
             run.clear()
 
@@ -217,6 +217,27 @@ def pdf_items(ctx: Context, items: Iterable[Any]) -> list[Any]:
     return out
 
 
+def _label_number(label: Any, decimals: int) -> str:
+    return "" if label.value is None else format_number(label.value, None if label.exact else decimals, MINUS)
+
+
+@pass_context
+def pdf_labels(ctx: Context, picture: Any) -> Markup:
+    """A picture's labels for the PDF: drawn as text over the SVG shapes by the finisher (pdfmath).
+
+    WeasyPrint lays out and draws SVG text letter by letter, which cost about a tenth of a
+    document; the placeholder overlaps the picture exactly (print.css aligns both at the top).
+    """
+    from tracegen.render.mathbox import labels
+    from tracegen.render.pdfmath import placeholder
+
+    page, decimals = ctx["page"], _decimals(ctx)
+    placed = [(label.x, label.y, label.size, label.colour, label.text + _label_number(label, decimals), label.italic,
+               label.sub) for label in picture.labels]
+    page["equations"].append(labels(placed, picture.width, picture.height, page["px_per_em"]))
+    return placeholder(len(page["equations"]) - 1, page["equations"][-1], overlap=True)
+
+
 FILTERS: dict[str, Callable[..., Any]] = {
     "num": num,
     "num_html": num_html,
@@ -225,5 +246,6 @@ FILTERS: dict[str, Callable[..., Any]] = {
     "latex": latex,
     "math_html": math_html,
     "pdf_items": pdf_items,
+    "pdf_labels": pdf_labels,
     "tex_html": latex_html,
 }

@@ -28,13 +28,17 @@ SCRIPT, RAISE, LOWER = 0.7, 0.36, -0.16  # as the Unicode script glyphs of the s
 BAR, FRACTION_GAP, FRACTION_SIDE = 0.06, 0.14, 0.22
 COLUMN_GAP, MATRIX_SIDE, WIDE_SIZE = 1.0, 0.15, 0.82
 LINE_GAP = 0.25  # between the lines of an equation too wide for one
-EQUATION_GAP = 0.79  # between stacked equations: as separate blocks (.eq margin .55 em + pdfmath.PAD room each)
+BLOCK_PAD = 0.12  # em of room around a block of equations, inside its placeholder (for overhanging ink)
+EQUATION_GAP = 0.55 + 2 * BLOCK_PAD  # between stacked equations: as when each was its own .eq block
 STACK_LIMIT = 20.0  # em: the tallest block of stacked equations (a page holds about 60 em of text)
 BREAK = "\x00"  # between pieces: where a long equation may wrap (as the HTML's zero-width spaces)
 
 
 class Run(NamedTuple):
-    """Text in one face at (x, y) = left end of its baseline; `stretch` scales it vertically about y."""
+    """Text in one face at (x, y) = left end of its baseline; `stretch` scales it vertically about y.
+
+    `fill` is a colour role: "ink", or for pictures' labels "weight" and "muted" (diagram.Label).
+    """
 
     x: float
     y: float
@@ -42,6 +46,7 @@ class Run(NamedTuple):
     size: float
     text: str
     stretch: float = 1.0
+    fill: str = "ink"
 
 
 class Rect(NamedTuple):
@@ -85,7 +90,7 @@ def flatten(box: Box, x: float = 0.0, y: float = 0.0, scale: float = 1.0) -> Ite
         if isinstance(item, Placed):
             yield from flatten(item.box, x + item.x * scale, y + item.y * scale, scale * item.scale)
         elif isinstance(item, Run):
-            yield Run(x + item.x * scale, y + item.y * scale, item.face, item.size * scale, item.text, item.stretch)
+            yield item._replace(x=x + item.x * scale, y=y + item.y * scale, size=item.size * scale)
         else:
             yield Rect(x + item.x * scale, y + item.y * scale, item.width * scale, item.height * scale, item.fill)
 
@@ -334,6 +339,11 @@ def equation(pieces: Sequence[Piece], decimals: int, measure: float) -> Box:
     return Box(width, 0.0, -y, tuple(items))
 
 
+def padded(box: Box, pad: float = BLOCK_PAD) -> Box:
+    """`box` with `pad` em of room on every side, as a block: its top edge is its baseline."""
+    return Box(box.width + 2 * pad, 0.0, box.height + box.depth + 2 * pad, (Placed(pad, -pad - box.height, box),))
+
+
 def stacked(equations: Sequence[Box]) -> Box:
     """Display equations one below the other, each centred, EQUATION_GAP apart (a box below its top line)."""
     width = max(box.width for box in equations)
@@ -343,3 +353,20 @@ def stacked(equations: Sequence[Box]) -> Box:
         items.append(Placed((width - box.width) / 2, y, box))
         y -= box.depth
     return Box(width, 0.0, -y, tuple(items))
+
+
+def labels(placed: Sequence[tuple[float, float, float, str, str, bool, str]], width: float, height: float,
+           px: float) -> Box:
+    """A picture's labels as a block of its size: (x, y, size, fill, text, italic, sub) in px, `px` per em.
+
+    Each label is centred on x with its baseline at y, as SVG's text-anchor="middle"; a
+    subscript follows at 10 px, 4 px lower, as the HTML's SVG sets it.
+    """
+    items: list[Placed] = []
+    for x, y, size, fill, content, italic, sub in placed:
+        main = text(content, "italic" if italic else "regular", size / px)
+        parts = [main, shifted(text(sub, size=10 / px), dy=-4 / px)] if sub else [main]
+        line = hlist(parts)
+        runs = tuple(run._replace(fill=fill) for run in flatten(line))
+        items.append(Placed(x / px - line.width / 2, -y / px, Box(line.width, line.height, line.depth, runs)))
+    return Box(width / px, 0.0, height / px, tuple(items))

@@ -21,20 +21,27 @@ from tracegen.render.fontmetrics import FACES, face
 from tracegen.render.mathbox import Box, Rect, Run, flatten
 
 MARKER = b"0.003922 "  # how pydyf writes the red channel 1/255 of a placeholder's colour
-PAD = 0.12  # em of room around an equation's ink, inside its placeholder
-COLOURS = {"ink": b"0.101961 0.101961 0.101961 rg", "answer": b"0.992157 0.945098 0.721569 rg"}  # #1a1a1a, #fdf1b8
+COLOURS = {  # the roles of mathbox.Run/Rect fills: #1a1a1a, #fdf1b8 and the pictures' #1b4f8a, #555
+    "ink": b"0.101961 0.101961 0.101961 rg", "answer": b"0.992157 0.945098 0.721569 rg",
+    "weight": b"0.105882 0.309804 0.541176 rg", "muted": b"0.333333 0.333333 0.333333 rg",
+}
 FONT_NAMES = {name: f"TGMath{i}" for i, name in enumerate(FACES)}
 
 
-def placeholder(index: int, box: Box) -> Markup:
-    """The empty block that reserves `box`'s room in the layout; its colour carries `index`."""
+def placeholder(index: int, block: Box, overlap: bool = False) -> Markup:
+    """The empty inline-block that reserves `block`'s room in the layout; its colour carries `index`.
+
+    A block is a Box whose top edge is its baseline (mathbox.padded, mathbox.labels). `overlap`
+    pulls the placeholder back over the inline box before it: a picture its labels go on.
+    """
     green, blue = divmod(index, 256)
-    return Markup(f'<span class="eqbox" style="width:{box.width + 2 * PAD:.4f}em;'
-                  f'height:{box.height + box.depth + 2 * PAD:.4f}em;background-color:rgb(1,{green},{blue})"></span>')
+    back = f"margin-left:-{block.width:.4f}em;" if overlap else ""
+    return Markup(f'<span class="eqbox" style="width:{block.width:.4f}em;height:{block.depth:.4f}em;'
+                  f'{back}background-color:rgb(1,{green},{blue})"></span>')
 
 
 class Overlay:
-    """A WeasyPrint finisher that draws `boxes[i]` over placeholder i."""
+    """A WeasyPrint finisher that draws block `boxes[i]` over placeholder i."""
 
     def __init__(self, boxes: Sequence[Box]) -> None:
         self.boxes = boxes
@@ -67,30 +74,33 @@ class Overlay:
                 continue
             if pending is not None and op.endswith(b" re") and i + 1 < len(ops) and ops[i + 1] == b"f":
                 x, y, width, _ = (float(v) for v in op.split()[:4])
-                yield from self._draw(pending, x, y, width / (pending.width + 2 * PAD))
+                yield from self._draw(pending, x, y, width / pending.width)
                 pending = None
                 ops[i + 1] = b""  # the fill that followed
                 continue
             if op:
                 yield op
 
-    def _draw(self, box: Box, left: float, top: float, em: float) -> Iterator[bytes]:
-        """PDF operators drawing `box` with its top-left corner at (left, top) px, 1 em = `em` px (y down)."""
+    def _draw(self, block: Box, left: float, top: float, em: float) -> Iterator[bytes]:
+        """PDF operators drawing `block` with its top-left corner at (left, top) px, 1 em = `em` px (y down)."""
         def at(x: float, y: float) -> tuple[float, float]:
-            return left + (PAD + x) * em, top + (PAD + box.height - y) * em
+            return left + x * em, top - y * em
 
-        items = list(flatten(box))
+        items = list(flatten(block))
         yield b"q"
         for item in items:
             if isinstance(item, Rect):
                 x, y = at(item.x, item.y + item.height)
                 yield COLOURS[item.fill]
                 yield f"{x:.3f} {y:.3f} {item.width * em:.3f} {item.height * em:.3f} re f".encode()
-        yield COLOURS["ink"]
         yield b"BT"
+        fill = None
         for item in items:
             if isinstance(item, Run):
                 x, y = at(item.x, item.y)
+                if item.fill != fill:
+                    fill = item.fill
+                    yield COLOURS[fill]
                 yield (f"/{FONT_NAMES[item.face]} {item.size * em:.3f} Tf 1 0 0 {-item.stretch:.4f} {x:.3f} {y:.3f} Tm "
                        f"<{self._encode(item)}> Tj").encode()
         yield b"ET"
