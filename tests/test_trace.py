@@ -127,6 +127,41 @@ def test_value_and_matrix_shapes(class3_trace, batch_trace):
         b.value("L", 3)
 
 
+def test_value_finds_every_row(batch_trace):
+    df = batch_trace.df
+    for r in df.itertuples():
+        assert batch_trace.value(r.name, r.epoch, phase=r.phase, sample=r.sample, row=r.row, col=r.col) == r.value
+
+
+def test_lookups_by_variant_default_to_the_first():
+    df = tracegen.trace(tracegen.load_example()).df
+    t = Trace(pd.concat([df, df.assign(variant="v2", value=df["value"] + 1)], ignore_index=True))
+    assert t.value("L", 2, variant="v2") == t.value("L", 2) + 1
+    np.testing.assert_array_equal(t.matrix("W1", 1, variant="v2"), t.matrix("W1", 1) + 1)
+    with pytest.raises(KeyError, match="variant 'v3'"):
+        t.value("L", 2, variant="v3")
+
+
+def test_matrix_is_read_only(class3_trace, batch_trace):
+    """Look-ups share the trace's arrays: no caller may change them."""
+    for matrix in (class3_trace.matrix("W1", 1), class3_trace.matrix("L", 1), batch_trace.matrix("z1", 1, sample=1)):
+        with pytest.raises(ValueError, match="read-only"):
+            matrix[...] = 0.0
+    np.testing.assert_array_equal(class3_trace.matrix("W1", 1), [[1, -1, 1], [-2, 0, 1]])
+
+
+def test_lookup_errors(class3_trace):
+    with pytest.raises(KeyError, match="no quantity 'z9' in phase 'forward' of epoch 1"):
+        class3_trace.value("z9", 1)
+    with pytest.raises(KeyError, match=r"b1\[sample=-1, row=5, col=0\] is not in epoch 1"):
+        class3_trace.value("b1", 1, row=5)
+
+
+def test_answers_are_the_quantities_of_the_blanks(batch_trace):
+    blanks = batch_trace.blanks()
+    assert batch_trace.answers() == set(zip(blanks["epoch"], blanks["phase"], blanks["name"], strict=True))
+
+
 def test_update_phase_differs_from_params(class3_trace):
     assert class3_trace.value("b2", 1) == 0.0
     assert class3_trace.value("b2", 1, phase="update") != 0.0

@@ -51,21 +51,19 @@ class Printed:
     """Every quantity of one trace in print layout, looked up in O(1).
 
     Per-sample quantities become columns (units x samples), vectors a column, L a 1x1;
-    W and dW keep (units x inputs). Built in one pass over the frame, because
-    `Trace.matrix` filters the frame per call and a document needs hundreds of look-ups.
+    W and dW keep (units x inputs). Laid out once from the trace's per-quantity arrays
+    (`Trace.quantities`), the first variant's.
     """
 
     def __init__(self, trace: Trace) -> None:
-        df = trace.df[trace.df["variant"] == trace.variants[0]]
-        sample, row, col, value = (df[c].to_numpy() for c in ("sample", "row", "col", "value"))
         self.tables: dict[tuple[int, str, str], np.ndarray] = {}
         self.phases: dict[tuple[int, str], str] = {}
-        for (epoch, phase, name), index in df.groupby(["epoch", "phase", "name"], sort=False).indices.items():
-            across = np.where(sample[index] >= 0, sample[index], col[index])
-            table = np.zeros((int(row[index].max()) + 1, int(across.max()) + 1))
-            table[row[index], across] = value[index]
-            self.tables[(int(epoch), phase, name)] = table
-            self.phases.setdefault((int(epoch), name), phase)
+        for (epoch, phase, name), q in trace.quantities[trace.variants[0]].items():
+            across = np.where(q.sample >= 0, q.sample, q.col)
+            table = np.zeros((int(q.row.max()) + 1, int(across.max()) + 1))
+            table[q.row, across] = q.value
+            self.tables[(epoch, phase, name)] = table
+            self.phases.setdefault((epoch, name), phase)
 
     def __call__(self, name: str, epoch: int, phase: str | None = None) -> np.ndarray:
         """A quantity as printed; `phase` defaults to the first one it appears in (params for W, b)."""
@@ -78,10 +76,13 @@ class _Book:
     def __init__(self, trace: Trace, kind: str) -> None:
         self.trace = trace
         self.key = kind == "key"
-        blanks = trace.blanks()
-        self.answers = set(zip(blanks["epoch"], blanks["phase"], blanks["name"], strict=True))
+        self.answers = trace.answers()
         self.printed = Printed(trace)
         self.hand = Printed(hand_trace(trace)) if self.key else None
+        self.kinks: dict[tuple[int, str], list[tuple[int, int]]] = {}  # (epoch, z name) -> (sample, row)s
+        kinks = trace.kinks
+        for epoch, name, sample, row in zip(kinks["epoch"], kinks["name"], kinks["sample"], kinks["row"], strict=True):
+            self.kinks.setdefault((int(epoch), name), []).append((int(sample), int(row)))
 
     def shown(self, name: str, epoch: int, phase: str | None = None) -> bool:
         """Key: everything. Worksheet: x, y and the first epoch's parameters, never an answer."""
@@ -217,9 +218,8 @@ def _kink_notes(spec: Spec, book: _Book, epoch: int, layer: int) -> list[Para]:
     """Key only: point out pre-activations sitting exactly on a ReLU kink."""
     if not book.key:
         return []
-    kinks = book.trace.kinks
-    hits = kinks[(kinks["epoch"] == epoch) & (kinks["name"] == f"z{layer}")]
-    return [formulas.kink_note(spec, layer, int(hit.sample), int(hit.row)) for hit in hits.itertuples()]
+    hits = book.kinks.get((epoch, f"z{layer}"), [])
+    return [formulas.kink_note(spec, layer, sample, row) for sample, row in hits]
 
 
 def _loss(spec: Spec, book: _Book, epoch: int) -> Eq:
