@@ -8,7 +8,6 @@ comes with WeasyPrint; WOFF2 needs brotli, which WeasyPrint's `fonttools[woff]` 
 from __future__ import annotations
 
 import io
-import zlib
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
@@ -21,8 +20,8 @@ FALLBACK = ("regular", "italic", "math")  # the CSS font-family order of the doc
 
 @dataclass(frozen=True)
 class Face:
-    """One font, read once and kept as plain numbers (a parsed font is thousands of objects that
-    Python's garbage collector would walk during every later render)."""
+    """One font, read once and kept as plain numbers and bytes (a parsed font is thousands of
+    objects that Python's garbage collector would walk during every later render)."""
 
     name: str
     postscript: str
@@ -34,8 +33,7 @@ class Face:
     descent: float  # negative
     italic_angle: float
     bbox: tuple[float, ...]  # in 1/1000 em, as PDF font descriptors want
-    sfnt: bytes  # the font as TrueType/OpenType (not WOFF2), zlib-compressed, for embedding
-    sfnt_length: int
+    sfnt: bytes  # the font as TrueType/OpenType (not WOFF2), what a PDF embeds a subset of
 
     def has(self, char: str) -> bool:
         return ord(char) in self.glyph
@@ -77,8 +75,7 @@ def face(name: str) -> Face:
         descent=font["hhea"].descent / em,
         italic_angle=float(font["post"].italicAngle),
         bbox=tuple(v * 1000 / em for v in (head.xMin, head.yMin, head.xMax, head.yMax)),
-        sfnt=zlib.compress(sfnt.getvalue(), 9),
-        sfnt_length=len(sfnt.getvalue()),
+        sfnt=sfnt.getvalue(),
     )
 
 

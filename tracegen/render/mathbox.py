@@ -364,6 +364,8 @@ def labels(placed: Sequence[tuple[float, float, float, str, str, bool, str]], wi
     """
     items: list[Placed] = []
     for x, y, size, fill, content, italic, sub in placed:
+        if italic:  # as maths letters, like the equations' (one glyph, one Unicode meaning per PDF font)
+            content = "".join(chr(notation.math_italic(c) or ord(c)) for c in content)
         main = text(content, "italic" if italic else "regular", size / px)
         parts = [main, shifted(text(sub, size=10 / px), dy=-4 / px)] if sub else [main]
         line = hlist(parts)

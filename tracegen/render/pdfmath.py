@@ -12,11 +12,15 @@ box and line, and the slides' maths is hundreds of them).
 
 from __future__ import annotations
 
+import io
+import zlib
 from collections.abc import Iterator, Sequence
+from functools import lru_cache
 from typing import Any
 
 from markupsafe import Markup
 
+from tracegen.errors import RenderError
 from tracegen.render.fontmetrics import FACES, face
 from tracegen.render.mathbox import Box, Rect, Run, flatten
 
@@ -57,7 +61,7 @@ class Overlay:
             stream.stream = list(self._replace(ops))
             drawn += sum(1 for op in ops if _is_marker(op))
         if drawn != len(self.boxes):
-            raise RuntimeError(f"PDF maths: drew {drawn} of {len(self.boxes)} equations (WeasyPrint's output changed?)")
+            raise RenderError(f"PDF maths: drew {drawn} of {len(self.boxes)} blocks (did WeasyPrint's output change?)")
         if self.used:
             resources = pdf.objects[_object_number(pdf.objects[pages[0]]["Resources"])]
             fonts = pdf.objects[_object_number(resources["Font"])]
@@ -128,13 +132,36 @@ def _object_number(reference: bytes | str | int) -> int:
     return int((reference.encode() if isinstance(reference, str) else reference).split()[0])
 
 
+@lru_cache(maxsize=64)
+def _font_program(name: str, glyphs: frozenset[int]) -> tuple[bytes, int]:
+    """Face `name` cut down to `glyphs`, keeping glyph ids (the PDF's codes), zlib-compressed; and its length.
+
+    Cached: a batch's documents mostly draw the same glyphs, and subsetting costs ~50 ms a face.
+    """
+    from fontTools import subset
+    from fontTools.ttLib import TTFont
+
+    font = TTFont(io.BytesIO(face(name).sfnt))
+    options = subset.Options()
+    options.retain_gids, options.notdef_outline, options.hinting = True, True, False
+    options.layout_features, options.name_IDs = [], ["*"]
+    options.drop_tables += ["GSUB", "GPOS", "GDEF"]
+    subsetter = subset.Subsetter(options)
+    subsetter.populate(gids=sorted(glyphs | {0}))
+    subsetter.subset(font)
+    out = io.BytesIO()
+    font.save(out)
+    return zlib.compress(out.getvalue(), 9), len(out.getvalue())
+
+
 def _embed(pdf: Any, name: str, glyphs: dict[int, str]) -> bytes:
     """A Type 0 font (Identity-H: codes are glyph ids) for face `name`, with widths and ToUnicode for `glyphs`."""
     import pydyf
 
     font = face(name)
-    extra = {"Filter": "/FlateDecode", **({"Subtype": "/OpenType"} if font.cff else {"Length1": font.sfnt_length})}
-    file = pydyf.Stream([font.sfnt], pydyf.Dictionary(extra))
+    program, length = _font_program(name, frozenset(glyphs))
+    extra = {"Filter": "/FlateDecode", **({"Subtype": "/OpenType"} if font.cff else {"Length1": length})}
+    file = pydyf.Stream([program], pydyf.Dictionary(extra))
     pdf.add_object(file)
     descriptor = pydyf.Dictionary({
         "Type": "/FontDescriptor", "FontName": f"/{font.postscript}", "Flags": 4 + (64 if font.italic_angle else 0),

@@ -1,0 +1,173 @@
+"""The PDF's own maths: typesetting checked against the fonts' metrics and geometry, drawing against the PDF.
+
+Display equations and pictures' labels are placed by `mathbox` and drawn into WeasyPrint's
+pages by `pdfmath`; these tests check the placing by geometry (what must line up, sit on
+the axis, cover or fit), and the drawing by reading the PDF back with pypdf.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+
+import pypdf
+import pytest
+from documents import ALL, class3_documents, deep_documents
+
+from tracegen.docmodel import Mat
+from tracegen.errors import RenderError
+from tracegen.render import filters
+from tracegen.render.environment import PRINT_FONT_PT, PRINT_MARGINS_MM
+from tracegen.render.fontmetrics import face
+from tracegen.render.mathbox import (
+    AXIS,
+    LINE_BOTTOM,
+    LINE_TOP,
+    Box,
+    Rect,
+    Run,
+    delimited,
+    equation,
+    flatten,
+    fraction,
+    matrix,
+    text,
+)
+from tracegen.render.pdf import write_pdf
+
+
+def runs(box: Box) -> list[Run]:
+    return [item for item in flatten(box) if isinstance(item, Run)]
+
+
+def right_end(run: Run) -> float:
+    return run.x + face(run.face).width(run.text) * run.size
+
+
+def ink(run: Run) -> tuple[float, float]:
+    """(bottom, top) of a run's ink, after its vertical stretch."""
+    bottom, top = face(run.face).extent(run.text)
+    return run.y + bottom * run.size * run.stretch, run.y + top * run.size * run.stretch
+
+
+def test_a_matrix_row_line_is_the_css_line_box_the_bracket_pieces_were_drawn_for() -> None:
+    regular = face("regular")
+    half_leading = (filters.MATRIX_LINE_HEIGHT - (regular.ascent - regular.descent)) / 2
+    assert LINE_TOP == pytest.approx(regular.ascent + half_leading, abs=1e-9)
+    assert LINE_TOP - LINE_BOTTOM == pytest.approx(filters.MATRIX_LINE_HEIGHT)
+    bottom, top = regular.extent("\u23a2")  # a middle bracket piece spans its line (and a hair more: no seams)
+    assert bottom <= LINE_BOTTOM and top >= LINE_TOP
+
+
+def test_matrix_numbers_are_right_aligned_in_columns_one_line_apart() -> None:
+    box = matrix(Mat(((1.0, -12.5, 0.25), (100.0, 0.0, -3.0), (-1.0, 7.0, 42.0))), 3)
+    cells = [r for r in runs(box) if r.text not in "⎡⎢⎣⎤⎥⎦"]
+    rows = sorted({round(r.y, 9) for r in cells}, reverse=True)
+    assert len(rows) == 3 and [rows[0] - rows[1], rows[1] - rows[2]] == pytest.approx([1.3, 1.3])
+    assert rows[1] == pytest.approx(0.0)  # the middle row of an odd-rowed matrix sits on the baseline
+    by_row = [sorted((r for r in cells if round(r.y, 9) == y), key=lambda r: r.x) for y in rows]
+    for j in range(3):
+        ends = {round(right_end(row[j]), 9) for row in by_row}
+        assert len(ends) == 1, f"column {j} is not right-aligned: {ends}"
+    assert [r.text for r in by_row[0]] == ["1", "\u221212.500", "0.250"]
+    pieces = sorted((r for r in runs(box) if r.text in "⎡⎢⎣"), key=lambda r: -r.y)
+    assert [p.text for p in pieces] == ["⎡", "⎢", "⎣"]
+
+
+def test_a_blank_matrix_of_a_worksheet_is_ballot_boxes_in_its_shape() -> None:
+    box = matrix(Mat(((None, None), (None, None)), answer=True), 3)
+    assert sum(r.text.count(filters.BLANK) for r in runs(box)) == 4
+    assert not [i for i in flatten(box) if isinstance(i, Rect)]  # no highlight without an answer
+
+
+def test_a_key_answer_is_highlighted_behind_all_its_numbers() -> None:
+    box = matrix(Mat(((-0.119, 0.0), (1.0, 2.5)), answer=True), 3)
+    (highlight,) = [i for i in flatten(box) if isinstance(i, Rect)]
+    assert highlight.fill == "answer"
+    for run in (r for r in runs(box) if r.text not in "⎡⎣⎤⎦"):  # bracket pieces overlap a hair, to join
+        bottom, top = ink(run)
+        assert highlight.x <= run.x and right_end(run) <= highlight.x + highlight.width
+        assert highlight.y <= bottom and top <= highlight.y + highlight.height
+
+
+def test_a_fraction_bar_sits_on_the_axis_with_both_parts_centred_over_it() -> None:
+    top, bottom = text("\u2202L"), text("\u2202W\u207d\u00b2\u207e")
+    box = fraction(top, bottom)
+    (bar,) = [i for i in flatten(box) if isinstance(i, Rect)]
+    assert bar.y + bar.height / 2 == pytest.approx(AXIS)
+    above, below = [r for r in runs(box) if r.y > AXIS], [r for r in runs(box) if r.y < 0]
+    centre = bar.x + bar.width / 2
+    for part in (above, below):
+        assert (min(r.x for r in part) + max(right_end(r) for r in part)) / 2 == pytest.approx(centre)
+    assert min(ink(r)[0] for r in above) > bar.y + bar.height and max(ink(r)[1] for r in below) < bar.y
+    assert bar.width > max(top.width, bottom.width)
+
+
+def test_stretched_parentheses_cover_the_matrix_they_enclose() -> None:
+    inner = matrix(Mat(((1.0,), (-1.0,), (2.0,))), 3)
+    box = delimited("(", inner, ")")
+    left, right = (r for r in runs(box) if r.text in "()")
+    for paren in (left, right):
+        bottom, top = ink(paren)
+        assert paren.stretch > 1
+        assert top >= inner.height - 0.05 and bottom <= -inner.depth + 0.05
+        assert (top + bottom) / 2 == pytest.approx(AXIS)
+    assert left.x < min(r.x for r in runs(inner)) and right.x > max(right_end(r) for r in runs(inner)) - 1e-9
+
+
+def test_a_long_equation_wraps_between_pieces_and_nothing_passes_the_measure() -> None:
+    wide = Mat(tuple(tuple(float(i * j) - 7.5 for j in range(6)) for i in range(2)))
+    pieces = ("z", "=", wide, "+", wide, "+", wide, "=", wide)
+    box = equation(pieces, 3, 30.0)
+    lines = {round(r.y, 6) for r in runs(box) if r.text == "\u2005=\u2005"}
+    assert len(lines) >= 2  # the = signs are on different lines
+    assert box.width <= 30.0 and all(0 <= r.x and right_end(r) <= 30.0 + 1e-9 for r in runs(box))
+
+
+def test_a_piece_wider_than_the_measure_is_scaled_down_to_fit() -> None:
+    huge = Mat((tuple(float(j) + 0.5 for j in range(40)),))
+    box = equation(("W", "=", huge), 3, 30.0)
+    assert all(right_end(r) <= 30.0 + 1e-9 for r in runs(box))
+    assert min(r.size for r in runs(box)) < 1
+
+
+def test_pdf_equations_are_text_in_reading_order() -> None:
+    page = pypdf.PdfReader(io.BytesIO(class3_documents()[("key", "pdf")])).pages[2].extract_text()
+    page = re.sub(r"[^\S\n]+", " ", page)  # the maths' spaces are Unicode ones (U+2005 around operators)
+    delta = "\U0001d6ff\u207d\u00b2\u207e = \u0177 \u2212 \U0001d466 = 0.881 \u2212 1 = \u22120.119"  # δ⁽²⁾ = ŷ − 𝑦 = …
+    order = ["Epoch 1", "Gradients:", delta, "Note:", "Update parameters", "[1.024 \u22121]"]
+    positions = [page.find(piece) for piece in order]
+    assert -1 not in positions and positions == sorted(positions), positions
+
+
+def test_pdf_maths_stays_inside_the_text_column() -> None:
+    """Every text run in the deep batch's PDFs starts between the margins (mathbox keeps the ends in)."""
+    for kind in ALL[0]:
+        reader = pypdf.PdfReader(io.BytesIO(deep_documents()[(kind, "pdf")]))
+        for page in reader.pages:
+            width = float(page.mediabox.width)
+            margin = PRINT_MARGINS_MM / 2 / 25.4 * 72
+            starts: list[tuple[float, str, float]] = []
+
+            def visit(chunk: str, cm: list[float], tm: list[float], font: object, size: float,
+                      found: list[tuple[float, str, float]] = starts) -> None:
+                if chunk.strip():
+                    found.append((cm[0] * tm[4] + cm[2] * tm[5] + cm[4], chunk, size * cm[0]))
+
+            page.extract_text(visitor_text=visit)
+            assert starts
+            for x, chunk, size in starts:
+                assert margin - 1 <= x <= width - margin - 0.2 * size, f"{kind}: {chunk!r} at {x:.1f}pt"
+
+
+def test_the_finisher_refuses_a_document_whose_placeholders_went_missing() -> None:
+    with pytest.raises(RenderError, match="drew 0 of 1"):
+        write_pdf("<p>No placeholder here.</p>", [equation(("x",), 3, 40.0)])
+
+
+def test_print_measure_is_the_page_width_less_the_margins() -> None:
+    from tracegen.render.environment import page_context
+
+    for paper, width_mm in (("a4", 210.0), ("letter", 215.9)):
+        measure = page_context("pdf", paper)["measure"]
+        assert measure * PRINT_FONT_PT * 25.4 / 72 <= width_mm - PRINT_MARGINS_MM
