@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import io
 import re
+import subprocess
+import sys
+import time
 
 import pypdf
 import pytest
@@ -171,3 +174,15 @@ def test_print_measure_is_the_page_width_less_the_margins() -> None:
     for paper, width_mm in (("a4", 210.0), ("letter", 215.9)):
         measure = page_context("pdf", paper)["measure"]
         assert measure * PRINT_FONT_PT * 25.4 / 72 <= width_mm - PRINT_MARGINS_MM
+
+
+def test_pdfs_are_byte_identical_across_processes() -> None:
+    """A fresh process, a second later, writes the same bytes (no font dates: the subsets are cached in-process)."""
+    code = ("import sys, tracegen; from tracegen.render import render_documents; "
+            "trace = tracegen.trace(tracegen.load_example()); "
+            "sys.stdout.buffer.write(render_documents(trace, ('worksheet',), ('pdf',))[('worksheet', 'pdf')])")
+    outputs = []
+    for _ in range(2):
+        outputs.append(subprocess.run([sys.executable, "-c", code], capture_output=True, check=True).stdout)
+        time.sleep(1.1)
+    assert outputs[0] == outputs[1] == class3_documents()[("worksheet", "pdf")]

@@ -55,7 +55,7 @@ def face(name: str) -> Face:
     """The shipped face `name` (regular, italic, bold, math)."""
     from fontTools.ttLib import TTFont
 
-    font = TTFont(str(static_dir() / "fonts" / FACES[name]))
+    font = TTFont(str(static_dir() / "fonts" / FACES[name]), recalcTimestamp=False)  # saved bytes stay the same
     em = float(font["head"].unitsPerEm)
     order = font.getGlyphOrder()
     ink = [(bottom / em, top / em) for bottom, top in _vertical_bounds(font, order)]

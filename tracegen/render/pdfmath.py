@@ -141,7 +141,7 @@ def _font_program(name: str, glyphs: frozenset[int]) -> tuple[bytes, int]:
     from fontTools import subset
     from fontTools.ttLib import TTFont
 
-    font = TTFont(io.BytesIO(face(name).sfnt))
+    font = TTFont(io.BytesIO(face(name).sfnt), recalcTimestamp=False)  # no date: same glyphs, same bytes
     options = subset.Options()
     options.retain_gids, options.notdef_outline, options.hinting = True, True, False
     options.layout_features, options.name_IDs = [], ["*"]
