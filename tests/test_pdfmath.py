@@ -169,7 +169,12 @@ def test_the_finisher_refuses_a_document_whose_placeholders_went_missing() -> No
 
 
 def test_print_measure_is_the_page_width_less_the_margins() -> None:
-    from tracegen.render.environment import page_context
+    from tracegen.render.environment import page_context, static_dir
+
+    css = (static_dir() / "print.css").read_text()
+    left_right = re.search(r"@page \{\s*margin: \S+ (\S+)mm \S+ (\S+)mm;", css)
+    assert left_right and float(left_right[1]) + float(left_right[2]) == PRINT_MARGINS_MM
+    assert f"html {{ font-size: {PRINT_FONT_PT}pt; }}" in css
 
     for paper, width_mm in (("a4", 210.0), ("letter", 215.9)):
         measure = page_context("pdf", paper)["measure"]
