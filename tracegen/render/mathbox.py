@@ -2,10 +2,12 @@
 
 WeasyPrint's cost is per box and per line it lays out (docs/BENCHMARKS.md), and the slides'
 maths is many small ones. So the PDF does not ask WeasyPrint to lay out display equations:
-it reserves one empty block per equation, and `tracegen.render.pdfmath` draws there what this
-module places, in the same fonts, as real PDF text. The notation is the one `mathhtml` writes
-for HTML (same tokens, symbols and Unicode scripts); only the placing happens here, the way
-TeX places a formula: boxes with a width, a height above and a depth below the baseline.
+it reserves one empty block per run of equations (and one per picture for its labels), and
+`tracegen.render.pdfmath` draws there what this module places, in the same fonts, as real
+PDF text. Sizes and spacing follow the HTML's CSS maths, so both formats look alike. The
+notation is the one `mathhtml` writes for HTML (same tokens, symbols and Unicode scripts);
+only the placing happens here, the way TeX places a formula: boxes with a width, a height
+above and a depth below the baseline.
 """
 
 from __future__ import annotations
@@ -25,8 +27,12 @@ AXIS = 0.25  # the maths axis (middle of the minus sign), em above the baseline
 LINE_TOP, LINE_BOTTOM = 0.9925, -0.3075  # a MATRIX_LINE_HEIGHT line box about its baseline; bracket pieces span it
 MATRIX_CENTRE = LINE_TOP - MATRIX_LINE_HEIGHT / 2  # so the middle row of an odd-rowed matrix sits on the baseline
 SCRIPT, RAISE, LOWER = 0.7, 0.36, -0.16  # as the Unicode script glyphs of the shipped font (scripts/subset_fonts.py)
-BAR, FRACTION_GAP, FRACTION_SIDE = 0.06, 0.14, 0.22
+BAR, FRACTION_GAP, FRACTION_SIDE, FRACTION_MARGIN = 0.06, 0.14, 0.22, 0.1  # bar, to it, past the parts, outside
+SCRIPT_KERN = 0.05  # before a superscript or subscript box
+DELIMITER_REACH, DELIMITER_SIDE = 0.08, 0.03  # how far a stretched delimiter reaches past what it encloses
 COLUMN_GAP, MATRIX_SIDE, WIDE_SIZE = 1.0, 0.15, 0.82
+ANSWER_SIDE, ANSWER_PAD = 0.08, 0.06  # a highlighted scalar: room beside it, highlight beyond its ink
+FUNCTION_SPACE = 0.12  # after log, max, …
 LINE_GAP = 0.25  # between the lines of an equation too wide for one
 BLOCK_PAD = 0.12  # em of room around a block of equations, inside its placeholder (for overhanging ink)
 EQUATION_GAP = 0.55 + 2 * BLOCK_PAD  # between stacked equations: as when each was its own .eq block
@@ -138,22 +144,23 @@ def fraction(top: Box, bottom: Box) -> Box:
     inner = max(top.width, bottom.width) + 2 * FRACTION_SIDE
     up = AXIS + BAR / 2 + FRACTION_GAP + top.depth
     down = AXIS - BAR / 2 - FRACTION_GAP - bottom.height
-    items = (Rect(0.1, AXIS - BAR / 2, inner, BAR, "ink"), Placed((inner - top.width) / 2 + 0.1, up, top),
-             Placed((inner - bottom.width) / 2 + 0.1, down, bottom))
-    return Box(inner + 0.2, up + top.height, bottom.depth - down, items)
+    items = (Rect(FRACTION_MARGIN, AXIS - BAR / 2, inner, BAR, "ink"),
+             Placed((inner - top.width) / 2 + FRACTION_MARGIN, up, top),
+             Placed((inner - bottom.width) / 2 + FRACTION_MARGIN, down, bottom))
+    return Box(inner + 2 * FRACTION_MARGIN, up + top.height, bottom.depth - down, items)
 
 
 def scripts(sup: Box | None, sub: Box | None) -> Box:
     """Scripts set after what precedes them (their size already reduced), a superscript over a subscript."""
     parts = [(box, dy) for box, dy in ((sup, RAISE), (sub, LOWER)) if box is not None]
-    items = tuple(Placed(0.05, dy, box) for box, dy in parts)
-    return Box(max(box.width for box, _ in parts) + 0.05, max(box.height + dy for box, dy in parts),
+    items = tuple(Placed(SCRIPT_KERN, dy, box) for box, dy in parts)
+    return Box(max(box.width for box, _ in parts) + SCRIPT_KERN, max(box.height + dy for box, dy in parts),
                max(box.depth - dy for box, dy in parts), items)
 
 
 def delimited(left: str, content: Box, right: str) -> Box:
     """`content` between delimiters stretched about the axis to cover it (\\left( … \\right))."""
-    half = max(content.height - AXIS, content.depth + AXIS, 0.5) + 0.08
+    half = max(content.height - AXIS, content.depth + AXIS, 0.5) + DELIMITER_REACH  # 0.5: a normal-sized one
     parts = []
     for char in (left, right):
         if not char:
@@ -164,7 +171,7 @@ def delimited(left: str, content: Box, right: str) -> Box:
         stretch = max(1.0, 2 * half / span) if span else 1.0
         y = AXIS - ((glyph.height - glyph.depth) / 2) * stretch
         runs = tuple(r._replace(y=y, stretch=stretch) for r in glyph.items)
-        parts.append(Box(glyph.width + 0.03, AXIS + half, half - AXIS, runs))
+        parts.append(Box(glyph.width + DELIMITER_SIDE, AXIS + half, half - AXIS, runs))
     return hlist([parts[0], content, parts[1]])
 
 
@@ -175,7 +182,7 @@ def matrix(value: Mat, decimals: int) -> Box:
     cells = [[BLANK if v is None else format_number(v, places, MINUS) for v in row] for row in value.rows]
     fill = "answer" if value.answer and value.rows[0][0] is not None else None
     if value.scalar:
-        return shifted(text(cells[0][0]), dx=0.08 if fill else 0.0, fill=fill, pad=0.06)
+        return shifted(text(cells[0][0]), dx=ANSWER_SIDE if fill else 0.0, fill=fill, pad=ANSWER_PAD)
     boxes = [[text(cell, size=size) for cell in row] for row in cells]
     widths = [max(row[j].width for row in boxes) for j in range(value.ncols)]
     starts = [sum(widths[:j]) + j * COLUMN_GAP * size for j in range(value.ncols)]
@@ -270,7 +277,7 @@ def _command(reader: notation.Reader, name: str, decimals: int, first: str, size
         delimiter = reader.next() if reader.peek() is not None else ""
         yield Delimiter(name, "" if delimiter == "." else delimiter.lstrip("\\"))
     elif name in notation.FUNCTIONS:
-        yield shifted(text(name, "regular", size), width=text(name, "regular", size).width + 0.12 * size)
+        yield shifted(text(name, "regular", size), width=text(name, "regular", size).width + FUNCTION_SPACE * size)
     else:
         yield text(_plain(notation.command_text(name)), first, size)
 
