@@ -1,9 +1,11 @@
-"""HTML -> PDF through WeasyPrint, the idiomatic way (STYLE.md §12).
+"""HTML -> PDF through WeasyPrint, the idiomatic way (STYLE.md §12), plus tracegen's own maths.
 
 WeasyPrint is imported lazily so Markdown, HTML and `tracegen trace` work where Pango is
 missing. One FontConfiguration is shared by every document of the process (fonts load
 once), the URL fetcher serves only files under the static folder, and the PDF is
 deterministic: no dates, and a fixed file identifier derived from the document itself.
+WeasyPrint lays out the pages; display equations and pictures' labels are drawn by a
+finisher into the room left for them (`pdfmath`: why, and how).
 """
 
 from __future__ import annotations
