@@ -62,4 +62,4 @@ def _render(doc: Document, fmt: str, paper: str) -> bytes:
         return html.encode("utf-8")
     from tracegen.render.pdf import write_pdf
 
-    return write_pdf(html, page["equations"])
+    return write_pdf(html, page["blocks"])

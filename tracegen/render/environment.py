@@ -87,9 +87,10 @@ PRINT_MARGINS_MM, PRINT_FONT_PT = 32.0, 10.5  # left + right @page margins and t
 def page_context(fmt: str, paper: str) -> dict[str, object]:
     """What a template needs besides the document: format, CSS, fonts and paper size.
 
-    For the PDF also the text width in em (`measure`), where display equations wrap, and
-    `equations`, which collects them as they are typeset (`filters.math_pdf`).
+    For the PDF also the text width in em (`measure`), where display equations wrap, the
+    size of an em in CSS px, and `blocks`, which collects the maths the PDF finisher draws
+    (`filters.pdf_items`, `filters.pdf_labels`).
     """
     measure = (PAPER_WIDTH_MM[paper] - PRINT_MARGINS_MM) / (PRINT_FONT_PT * 25.4 / 72)
     return {"format": fmt, "css": stylesheet(), "fonts": font_faces(embed=fmt == "html"), "paper": PAPERS[paper],
-            "measure": measure - 0.5, "px_per_em": PRINT_FONT_PT * 96 / 72, "equations": []}
+            "measure": measure - 0.5, "px_per_em": PRINT_FONT_PT * 96 / 72, "blocks": []}

@@ -185,12 +185,11 @@ def pdf_items(ctx: Context, items: Iterable[Any]) -> list[Any]:
     """A section's items for the PDF: each run of display equations typeset (mathbox) as one block.
 
     WeasyPrint gets one empty placeholder per block and the PDF finisher draws the block there
-    (pdfmath; docs/BENCHMARKS.md says why). The boxes are collected in `page.equations`, in
+    (pdfmath; docs/BENCHMARKS.md says why); the blocks are collected in `page.blocks`, in
     document order. A run ends at grader notes (they follow their equation) and before it
     would grow taller than STACK_LIMIT em, so it still fits a page.
     """
     from tracegen.render.mathbox import STACK_LIMIT, equation, padded, stacked
-    from tracegen.render.pdfmath import placeholder
 
     page, decimals = ctx["page"], _decimals(ctx)
     out: list[Any] = []
@@ -198,8 +197,7 @@ def pdf_items(ctx: Context, items: Iterable[Any]) -> list[Any]:
 
     def close(notes: tuple[Any, ...] = ()) -> None:
         if run:
-            page["equations"].append(padded(stacked(run)))
-            out.append(Equations(placeholder(len(page["equations"]) - 1, page["equations"][-1]), notes))
+            out.append(Equations(_reserve(page, padded(stacked(run))), notes))
             run.clear()
 
     for item in items:
@@ -217,10 +215,6 @@ def pdf_items(ctx: Context, items: Iterable[Any]) -> list[Any]:
     return out
 
 
-def _label_number(label: Any, decimals: int) -> str:
-    return "" if label.value is None else format_number(label.value, None if label.exact else decimals, MINUS)
-
-
 @pass_context
 def pdf_labels(ctx: Context, picture: Any) -> Markup:
     """A picture's labels for the PDF: drawn as text over the SVG shapes by the finisher (pdfmath).
@@ -229,13 +223,19 @@ def pdf_labels(ctx: Context, picture: Any) -> Markup:
     document; the placeholder overlaps the picture exactly (print.css aligns both at the top).
     """
     from tracegen.render.mathbox import labels
+
+    page = ctx["page"]
+    placed = [(label.x, label.y, label.size, label.colour, label.text + num_html(ctx, label.value, label.exact),
+               label.italic, label.sub) for label in picture.labels]
+    return _reserve(page, labels(placed, picture.width, picture.height, page["px_per_em"]), overlap=True)
+
+
+def _reserve(page: dict[str, Any], block: Any, overlap: bool = False) -> Markup:
+    """Collect `block` for the PDF finisher; its placeholder for WeasyPrint."""
     from tracegen.render.pdfmath import placeholder
 
-    page, decimals = ctx["page"], _decimals(ctx)
-    placed = [(label.x, label.y, label.size, label.colour, label.text + _label_number(label, decimals), label.italic,
-               label.sub) for label in picture.labels]
-    page["equations"].append(labels(placed, picture.width, picture.height, page["px_per_em"]))
-    return placeholder(len(page["equations"]) - 1, page["equations"][-1], overlap=True)
+    page["blocks"].append(block)
+    return placeholder(len(page["blocks"]) - 1, block, overlap)
 
 
 FILTERS: dict[str, Callable[..., Any]] = {

@@ -63,16 +63,16 @@ def font_config() -> Any:
     return _weasyprint().text.fonts.FontConfiguration()
 
 
-def write_pdf(html: str, equations: Sequence[Box] = ()) -> bytes:
+def write_pdf(html: str, blocks: Sequence[Box] = ()) -> bytes:
     """The PDF of `html`, laid out with its print CSS, byte-identical for identical input.
 
-    `equations` are drawn over the placeholders `filters.math_pdf` left in `html` (pdfmath).
+    `blocks` (maths) are drawn over the placeholders the filters left in `html` (pdfmath).
     """
     weasyprint = _weasyprint()
     document = weasyprint.HTML(string=html, base_url=str(static_dir()) + "/", url_fetcher=_fetcher())
     identifier = hashlib.sha256(html.encode("utf-8")).hexdigest()[:32].encode("ascii")
     try:
-        pdf = document.write_pdf(font_config=font_config(), pdf_identifier=identifier, finisher=Overlay(equations))
+        pdf = document.write_pdf(font_config=font_config(), pdf_identifier=identifier, finisher=Overlay(blocks))
     except weasyprint.urls.FatalURLFetchingError as err:
         raise RenderError(f"PDF rendering stopped: {err}") from None
     return bytes(pdf)

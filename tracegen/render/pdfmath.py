@@ -45,10 +45,10 @@ def placeholder(index: int, block: Box, overlap: bool = False) -> Markup:
 
 
 class Overlay:
-    """A WeasyPrint finisher that draws block `boxes[i]` over placeholder i."""
+    """A WeasyPrint finisher that draws `blocks[i]` over placeholder i."""
 
-    def __init__(self, boxes: Sequence[Box]) -> None:
-        self.boxes = boxes
+    def __init__(self, blocks: Sequence[Box]) -> None:
+        self.blocks = blocks
         self.used: dict[str, dict[int, str]] = {}  # face -> glyph id -> text it stands for
 
     def __call__(self, document: Any, pdf: Any) -> None:
@@ -60,8 +60,8 @@ class Overlay:
             ops = list(stream.stream)
             stream.stream = list(self._replace(ops))
             drawn += sum(1 for op in ops if _is_marker(op))
-        if drawn != len(self.boxes):
-            raise RenderError(f"PDF maths: drew {drawn} of {len(self.boxes)} blocks (did WeasyPrint's output change?)")
+        if drawn != len(self.blocks):
+            raise RenderError(f"PDF maths: drew {drawn} of {len(self.blocks)} blocks (did WeasyPrint's output change?)")
         if self.used:
             resources = pdf.objects[_object_number(pdf.objects[pages[0]]["Resources"])]
             fonts = pdf.objects[_object_number(resources["Font"])]
@@ -69,12 +69,12 @@ class Overlay:
                 fonts[FONT_NAMES[name]] = _embed(pdf, name, glyphs)
 
     def _replace(self, ops: list[bytes]) -> Iterator[bytes]:
-        """The page's operators with each placeholder's `rg … re f` replaced by its equation."""
+        """The page's operators with each placeholder's `rg … re f` replaced by its block."""
         pending: Box | None = None
         for i, op in enumerate(ops):
             if _is_marker(op):
                 _, green, blue = (round(float(v) * 255) for v in op.split()[:3])
-                pending = self.boxes[green * 256 + blue]
+                pending = self.blocks[green * 256 + blue]
                 continue
             if pending is not None and op.endswith(b" re") and i + 1 < len(ops) and ops[i + 1] == b"f":
                 x, y, width, _ = (float(v) for v in op.split()[:4])
