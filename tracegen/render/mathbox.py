@@ -32,7 +32,7 @@ SCRIPT_KERN = 0.05  # before a superscript or subscript box
 DELIMITER_REACH, DELIMITER_SIDE = 0.08, 0.03  # how far a stretched delimiter reaches past what it encloses
 COLUMN_GAP, MATRIX_SIDE, WIDE_SIZE = 1.0, 0.15, 0.82
 ANSWER_SIDE, ANSWER_PAD = 0.08, 0.06  # a highlighted scalar: room beside it, highlight beyond its ink
-FUNCTION_SPACE = 0.12  # after log, max, …
+FUNCTION_SPACE = 0.12  # before log, max, … and after them unless "(" follows (TeX's thin spaces)
 LINE_GAP = 0.25  # between the lines of an equation too wide for one
 BLOCK_PAD = 0.12  # em of room around a block of equations, inside its placeholder (for overhanging ink)
 EQUATION_GAP = 0.55 + 2 * BLOCK_PAD  # between stacked equations: as when each was its own .eq block
@@ -277,7 +277,9 @@ def _command(reader: notation.Reader, name: str, decimals: int, first: str, size
         delimiter = reader.next() if reader.peek() is not None else ""
         yield Delimiter(name, "" if delimiter == "." else delimiter.lstrip("\\"))
     elif name in notation.FUNCTIONS:
-        yield shifted(text(name, "regular", size), width=text(name, "regular", size).width + FUNCTION_SPACE * size)
+        after = 0.0 if notation.argument_follows(reader) else FUNCTION_SPACE * size
+        yield shifted(text(name, "regular", size), dx=FUNCTION_SPACE * size, width=text(name, "regular", size).width
+                      + FUNCTION_SPACE * size + after)
     else:
         yield text(_plain(notation.command_text(name)), first, size)
 

@@ -164,8 +164,16 @@ def _command(reader: Reader, name: str) -> str:
         delimiter = reader.next() if reader.peek() is not None else ""
         return f'<span class="big">{escape(delimiter.lstrip(chr(92)))}</span>' if delimiter != "." else ""
     if name in FUNCTIONS:
-        return f'<span class="up fn-name">{name}</span>'
+        return f'<span class="up fn-name{"" if argument_follows(reader) else " spaced"}">{name}</span>'
     return command_text(name)
+
+
+def argument_follows(reader: Reader) -> bool:
+    """Whether a function name (log, max…) is followed by "(": TeX then sets no space after it."""
+    ahead = reader.pos
+    while ahead < len(reader.tokens) and str(reader.tokens[ahead]).isspace():
+        ahead += 1
+    return ahead < len(reader.tokens) and reader.tokens[ahead] == "("
 
 
 def command_text(name: str) -> str:
