@@ -236,20 +236,16 @@ def _atoms(reader: notation.Reader, decimals: int, first: str = "regular", size:
         elif token.startswith("\\"):
             yield from _command(reader, token[1:], decimals, first, size)
         else:
-            yield text(_plain(notation.char_text(token)), "italic" if _is_italic(token) else first, size)
+            yield text(_plain(notation.char_text(token)), first, size)
 
 
 def _plain(markup: str) -> str:
+    """mathhtml's text for a token, without its HTML (an <i> it may wrap a letter in, entities)."""
     return html.unescape(markup.replace("<i>", "").replace("</i>", ""))
 
 
-def _is_italic(token: str) -> bool:
-    return token.isalpha() and token.isascii() and notation.math_italic(token) is None
-
-
 def _group(tokens: list[str], decimals: int, first: str = "regular", size: float = 1.0) -> Box:
-    reader = notation.Reader("")
-    reader.tokens = tokens
+    reader = notation.Reader(tokens=tokens)
     return _line(list(_atoms(reader, decimals, first, size)))
 
 
@@ -324,8 +320,7 @@ def _segments(atoms: list[object]) -> list[Box]:
 
 def equation(pieces: Sequence[Piece], decimals: int, measure: float) -> Box:
     """A display equation in lines of at most `measure` em, each centred; a piece wider than that is scaled down."""
-    reader = notation.Reader("")
-    reader.tokens = _tokens(pieces)
+    reader = notation.Reader(tokens=_tokens(pieces))
     segments = _segments(list(_atoms(reader, decimals)))
     lines: list[list[Box]] = [[]]
     width = 0.0

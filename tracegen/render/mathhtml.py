@@ -61,8 +61,8 @@ def _unicode_script(tokens: list[str], table: dict[str, int]) -> str | None:
 class Reader:
     """Walks the token stream; `group()` reads one braced group or one token."""
 
-    def __init__(self, latex: str) -> None:
-        self.tokens = TOKEN.findall(latex)  # spaces are kept for \text{…} and skipped in maths
+    def __init__(self, latex: str = "", tokens: list | None = None) -> None:
+        self.tokens = TOKEN.findall(latex) if tokens is None else tokens  # spaces kept for \text{…}, skipped in maths
         self.pos = 0
 
     def peek(self) -> str | None:
@@ -95,8 +95,7 @@ def latex_html(latex: str) -> Markup:
 
 
 def _sub(tokens: list[str]) -> str:
-    reader = Reader("")
-    reader.tokens = tokens
+    reader = Reader(tokens=tokens)
     return "".join(_render(reader))
 
 
