@@ -175,6 +175,7 @@ def delimited(left: str, content: Box, right: str) -> Box:
     return hlist([parts[0], content, parts[1]])
 
 
+@lru_cache(maxsize=2048)
 def matrix(value: Mat, decimals: int) -> Box:
     """A Mat: numbers right-aligned in columns between bracket pieces (one pair per row, as in HTML)."""
     places = None if value.exact else decimals
@@ -318,8 +319,12 @@ def _segments(atoms: list[object]) -> list[Box]:
     return segments
 
 
-def equation(pieces: Sequence[Piece], decimals: int, measure: float) -> Box:
-    """A display equation in lines of at most `measure` em, each centred; a piece wider than that is scaled down."""
+@lru_cache(maxsize=2048)
+def equation(pieces: tuple[Piece, ...], decimals: int, measure: float) -> Box:
+    """A display equation in lines of at most `measure` em, each centred; a piece wider than that is scaled down.
+
+    Cached: a worksheet and its key share their formulas, and so do a batch's variants.
+    """
     reader = notation.Reader(tokens=_tokens(pieces))
     segments = _segments(list(_atoms(reader, decimals)))
     lines: list[list[Box]] = [[]]

@@ -77,48 +77,47 @@ class Overlay:
                 pending = self.blocks[green * 256 + blue]
                 continue
             if pending is not None and op.endswith(b" re") and i + 1 < len(ops) and ops[i + 1] == b"f":
-                x, y, width, _ = (float(v) for v in op.split()[:4])
-                yield from self._draw(pending, x, y, width / pending.width)
+                left, top, width, _ = (float(v) for v in op.split()[:4])
+                drawing, glyphs = _drawing(pending)
+                for name, gid, char in glyphs:
+                    self.used.setdefault(name, {}).setdefault(gid, char)
+                yield b"q"
+                yield f"{width / pending.width:.6f} 0 0 {width / pending.width:.6f} {left:.3f} {top:.3f} cm".encode()
+                yield drawing
+                yield b"Q"
                 pending = None
                 ops[i + 1] = b""  # the fill that followed
                 continue
             if op:
                 yield op
 
-    def _draw(self, block: Box, left: float, top: float, em: float) -> Iterator[bytes]:
-        """PDF operators drawing `block` with its top-left corner at (left, top) px, 1 em = `em` px (y down)."""
-        def at(x: float, y: float) -> tuple[float, float]:
-            return left + x * em, top - y * em
 
-        items = list(flatten(block))
-        yield b"q"
-        for item in items:
-            if isinstance(item, Rect):
-                x, y = at(item.x, item.y + item.height)
-                yield COLOURS[item.fill]
-                yield f"{x:.3f} {y:.3f} {item.width * em:.3f} {item.height * em:.3f} re f".encode()
-        yield b"BT"
-        fill = None
-        for item in items:
-            if isinstance(item, Run):
-                x, y = at(item.x, item.y)
-                if item.fill != fill:
-                    fill = item.fill
-                    yield COLOURS[fill]
-                yield (f"/{FONT_NAMES[item.face]} {item.size * em:.3f} Tf 1 0 0 {-item.stretch:.4f} {x:.3f} {y:.3f} Tm "
-                       f"<{self._encode(item)}> Tj").encode()
-        yield b"ET"
-        yield b"Q"
-
-    def _encode(self, run: Run) -> str:
-        """Glyph ids (the font's CIDs, Identity-H) as hex; remembers what each stands for (ToUnicode)."""
-        font, used = face(run.face), self.used.setdefault(run.face, {})
-        out = []
-        for char in run.text:
-            gid = font.glyph_id(char)
-            used.setdefault(gid, char)
-            out.append(f"{gid:04x}")
-        return "".join(out)
+@lru_cache(maxsize=4096)
+def _drawing(block: Box) -> tuple[bytes, tuple[tuple[str, int, str], ...]]:
+    """PDF operators drawing `block` in em from its top-left corner (y down, as WeasyPrint's pages),
+    and the (face, glyph id, character) it uses. Cached: blocks repeat across a worksheet, its key
+    and a batch's variants, and only the `cm` before them says where they go."""
+    items = list(flatten(block))
+    ops = [f"{COLOURS[item.fill].decode()}\n{item.x:.4f} {-item.y - item.height:.4f} {item.width:.4f} "
+           f"{item.height:.4f} re f" for item in items if isinstance(item, Rect)]
+    ops.append("BT")
+    glyphs: dict[tuple[str, int], str] = {}
+    fill = None
+    for item in items:
+        if isinstance(item, Run):
+            if item.fill != fill:
+                fill = item.fill
+                ops.append(COLOURS[fill].decode())
+            font = face(item.face)
+            codes = []
+            for char in item.text:
+                gid = font.glyph_id(char)
+                glyphs.setdefault((item.face, gid), char)
+                codes.append(f"{gid:04x}")
+            ops.append(f"/{FONT_NAMES[item.face]} {item.size:.4f} Tf 1 0 0 {-item.stretch:.4f} "
+                       f"{item.x:.4f} {-item.y:.4f} Tm <{''.join(codes)}> Tj")
+    ops.append("ET")
+    return "\n".join(ops).encode(), tuple((name, gid, char) for (name, gid), char in glyphs.items())
 
 
 def _is_marker(op: bytes) -> bool:
