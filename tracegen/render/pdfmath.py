@@ -1,13 +1,15 @@
-"""Display equations drawn into WeasyPrint's PDF where their empty placeholder blocks were laid out.
+"""Maths drawn into WeasyPrint's PDF where its empty placeholder blocks were laid out.
 
-The PDF's HTML gives each display equation one empty block of the equation's size (typeset by
-`tracegen.render.mathbox`), whose background colour rgb(1, g, b) numbers it. WeasyPrint lays
-out and paginates the document as usual; a finisher (WeasyPrint's public hook, run before the
-PDF is written) then replaces each placeholder's background fill in the page's content stream
-with the equation: glyph runs in the shipped fonts, embedded as Type 0 fonts with a ToUnicode
-map, so numbers stay text (copy, search, screen readers, pypdf) in reading order, and the
-rules and highlights as filled rectangles. Why: docs/BENCHMARKS.md (WeasyPrint's time is per
-box and line, and the slides' maths is hundreds of them).
+The PDF's HTML gives each run of display equations (and each picture's labels) one empty
+inline-block of its size (typeset by `tracegen.render.mathbox`), whose background colour
+rgb(1, g, b) numbers it. WeasyPrint lays out and paginates the document as usual; a finisher
+(WeasyPrint's public hook, run before the PDF is written) then replaces each placeholder's
+background fill in the page's content stream with the block: glyph runs in the shipped
+fonts, embedded as Type 0 fonts with a ToUnicode map, so numbers stay text (copy, search,
+screen readers, pypdf) in reading order, and rules and highlights as filled rectangles.
+WeasyPrint's own font embedding is internal to it, so the few dozen lines that embed the
+maths' fonts are here. Why any of this: docs/BENCHMARKS.md (WeasyPrint's time is per box
+and line, and the slides' maths is hundreds of them).
 """
 
 from __future__ import annotations
