@@ -274,9 +274,9 @@ def _command(reader: notation.Reader, name: str, decimals: int, first: str, size
         delimiter = reader.next() if reader.peek() is not None else ""
         yield Delimiter(name, "" if delimiter == "." else delimiter.lstrip("\\"))
     elif name in notation.FUNCTIONS:
+        word = text(name, "regular", size)
         after = 0.0 if notation.argument_follows(reader) else FUNCTION_SPACE * size
-        yield shifted(text(name, "regular", size), dx=FUNCTION_SPACE * size, width=text(name, "regular", size).width
-                      + FUNCTION_SPACE * size + after)
+        yield shifted(word, dx=FUNCTION_SPACE * size, width=word.width + FUNCTION_SPACE * size + after)
     else:
         yield text(_plain(notation.command_text(name)), first, size)
 
@@ -335,17 +335,12 @@ def equation(pieces: tuple[Piece, ...], decimals: int, measure: float) -> Box:
             width = 0.0
         lines[-1].append(segment)
         width += segment.width
-    boxes = [hlist(line) for line in lines]
-    width = min(measure, max(b.width for b in boxes))
-    items: list[Placed] = []
-    y = 0.0
-    for i, box in enumerate(boxes):
+    placed = []
+    for box in map(hlist, lines):
         scale = min(1.0, measure / box.width) if box.width else 1.0
-        height, depth = max(box.height, LINE_TOP) * scale, max(box.depth, -LINE_BOTTOM) * scale
-        y -= height + (LINE_GAP if i else 0.0)
-        items.append(Placed((width - box.width * scale) / 2, y, box, scale))
-        y -= depth
-    return Box(width, 0.0, -y, tuple(items))
+        placed.append(Box(box.width * scale, max(box.height, LINE_TOP) * scale, max(box.depth, -LINE_BOTTOM) * scale,
+                          (Placed(0.0, 0.0, box, scale),)))
+    return stacked(placed, LINE_GAP)
 
 
 def padded(box: Box, pad: float = BLOCK_PAD) -> Box:
@@ -353,12 +348,12 @@ def padded(box: Box, pad: float = BLOCK_PAD) -> Box:
     return Box(box.width + 2 * pad, 0.0, box.height + box.depth + 2 * pad, (Placed(pad, -pad - box.height, box),))
 
 
-def stacked(equations: Sequence[Box]) -> Box:
-    """Display equations one below the other, each centred, EQUATION_GAP apart (a box below its top line)."""
-    width = max(box.width for box in equations)
+def stacked(boxes: Sequence[Box], gap: float = EQUATION_GAP) -> Box:
+    """Boxes one below the other, each centred, `gap` em apart: a block (its top edge is its baseline)."""
+    width = max(box.width for box in boxes)
     items, y = [], 0.0
-    for i, box in enumerate(equations):
-        y -= box.height + (EQUATION_GAP if i else 0.0)
+    for i, box in enumerate(boxes):
+        y -= box.height + (gap if i else 0.0)
         items.append(Placed((width - box.width) / 2, y, box))
         y -= box.depth
     return Box(width, 0.0, -y, tuple(items))
