@@ -21,8 +21,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 import tracegen
-from tracegen import batch
-from tracegen.variants import draw, trace_all
+from tracegen import batching
+from tracegen.variation import draw, trace_all
 
 MATERIALS = [f"seed=0/variant={i}" for i in range(1, 10_001)]
 
@@ -34,7 +34,7 @@ def machine() -> str:
         model = next(line.split(":", 1)[1].strip() for line in lines if line.startswith("Model name"))
     except (OSError, subprocess.CalledProcessError, StopIteration):
         model = platform.processor() or "unknown CPU"
-    return f"{model}, {batch.default_jobs()} cores available, Python {platform.python_version()}"
+    return f"{model}, {batching.default_jobs()} cores available, Python {platform.python_version()}"
 
 
 def median_seconds(task: Callable[[], object], repeat: int) -> tuple[float, list[float]]:
@@ -48,9 +48,9 @@ def median_seconds(task: Callable[[], object], repeat: int) -> tuple[float, list
 
 def class_set(count: int, jobs: int, formats: tuple[str, ...]) -> None:
     """`tracegen batch --variants COUNT --to FORMATS -j JOBS` into a fresh folder, through the library."""
-    options = batch.Options(count=count, formats=formats, jobs=jobs)
+    options = batching.Options(count=count, formats=formats, jobs=jobs)
     with tempfile.TemporaryDirectory() as out:
-        batch.run(batch.plan(tracegen.load_example(), options), Path(out), options)
+        batching.run(batching.plan(tracegen.load_example(), options), Path(out), options)
 
 
 def main() -> None:

@@ -17,8 +17,8 @@ import yaml
 from click.testing import CliRunner
 
 import tracegen
-from tracegen import batch, render
-from tracegen.batch import Options
+from tracegen import batching, render
+from tracegen.batching import Options
 from tracegen.cli import cli
 from tracegen.roster import parse_roster, read_roster
 
@@ -40,11 +40,11 @@ def calls(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     return rendered
 
 
-def run(out: Path, spec: tracegen.Spec | None = None, **options) -> batch.Summary:
+def run(out: Path, spec: tracegen.Spec | None = None, **options) -> batching.Summary:
     options.setdefault("formats", ("md",))
     options.setdefault("jobs", 1)
     opts = Options(**options)
-    return batch.run(batch.plan(spec or tracegen.load_example(), opts), out, opts)
+    return batching.run(batching.plan(spec or tracegen.load_example(), opts), out, opts)
 
 
 def manifest(out: Path) -> list[dict[str, str]]:
@@ -97,7 +97,7 @@ def test_answers_equal_the_trace_of_each_variants_spec_yaml(tmp_path: Path, call
 def test_tracegen_trace_of_spec_yaml_reproduces_the_variant(tmp_path: Path, calls: list[str]) -> None:
     run(tmp_path, count=1, seed=3)
     vid = calls[0]
-    variant = batch.plan(tracegen.load_example(), Options(count=1, seed=3))[0].variant
+    variant = batching.plan(tracegen.load_example(), Options(count=1, seed=3))[0].variant
     result = CliRunner().invoke(cli, ["trace", str(tmp_path / vid / "spec.yaml")])
     assert result.exit_code == 0
     expected = tracegen.trace(variant.spec).export("csv").decode()
@@ -338,8 +338,8 @@ def test_real_pdf_batch_is_byte_identical_across_runs(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("cell", ["=HYPERLINK(\"x\")", "+1", "-2", "@SUM(A1)"])
 def test_roster_text_cannot_become_a_spreadsheet_formula(cell: str) -> None:
-    assert batch.spreadsheet_safe(cell) == "'" + cell
-    assert batch.spreadsheet_safe("Ada Lovelace") == "Ada Lovelace"
+    assert batching.spreadsheet_safe(cell) == "'" + cell
+    assert batching.spreadsheet_safe("Ada Lovelace") == "Ada Lovelace"
 
 
 def test_documents_name_the_student_with_their_id() -> None:

@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 
 import tracegen
 from tracegen.engine import train
-from tracegen.trace import frame
+from tracegen.tracing import frame
 
 
 def sig(z: float) -> float:

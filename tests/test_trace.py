@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 import tracegen
-from tracegen.trace import Trace
+from tracegen.tracing import Trace
 
 COLUMNS = ["variant", "epoch", "step", "phase", "name", "symbol", "sample", "row", "col", "value"]
 KEY = ["variant", "epoch", "phase", "name", "sample", "row", "col"]

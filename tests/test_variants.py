@@ -12,7 +12,7 @@ import pytest
 
 import tracegen
 from tracegen.spec import Spec
-from tracegen.variants import DOMAIN, digest, draw, drawn_kinds, numbers, trace_all, unique_ids, variant_id
+from tracegen.variation import DOMAIN, digest, draw, drawn_kinds, numbers, trace_all, unique_ids, variant_id
 
 SECRET = b"0123456789abcdef-not-a-real-secret"
 

@@ -2,7 +2,7 @@
 
 from tracegen.errors import InputError, OptionError, RenderError, RosterError, SpecError, TracegenError
 from tracegen.spec import Spec, load_example, load_spec
-from tracegen.trace import Trace, trace
+from tracegen.tracing import Trace, trace
 
 __all__ = [
     "InputError",

@@ -14,11 +14,11 @@ from typing import Any
 
 import click
 
-from tracegen import batch, render
+from tracegen import batching, render
 from tracegen.errors import InputError, TracegenError
 from tracegen.files import write_atomic
 from tracegen.spec import Spec, load_example, load_spec
-from tracegen.trace import FORMATS, trace
+from tracegen.tracing import FORMATS, trace
 
 
 class Failure(click.ClickException):
@@ -134,8 +134,8 @@ def render_command(spec: str | None, formats: str, kinds: str, paper: str, outpu
               help="Seed material: the same seed gives the same variants [default: 0].")
 @click.option("--secret-file", type=click.Path(dir_okay=False),
               help="Derive variants from a keyed hash of this file's secret and the student id.")
-@click.option("--to", "formats", default=",".join(batch.FORMATS), show_default=True, help="Document formats.")
-@click.option("--kind", "kinds", default=",".join(batch.KINDS), show_default=True, help="Document kinds.")
+@click.option("--to", "formats", default=",".join(batching.FORMATS), show_default=True, help="Document formats.")
+@click.option("--kind", "kinds", default=",".join(batching.KINDS), show_default=True, help="Document kinds.")
 @click.option("-j", "--jobs", type=int, metavar="JOBS", help="Worker processes [default: the machine's cores].")
 @click.option("-o", "--output", default="output/batch", show_default=True, type=click.Path(file_okay=False),
               help="Folder for the variant folders, manifest.csv and answers.csv.")
@@ -147,16 +147,16 @@ def batch_command(spec: str | None, count: int | None, roster: str | None, seed:
     SPEC defaults to the built-in Class 3 example. Rerunning skips variants whose files
     still match the manifest; a progress bar shows on a terminal only.
     """
-    options = batch.Options(count=count, roster=Path(roster) if roster else None, seed=seed,
+    options = batching.Options(count=count, roster=Path(roster) if roster else None, seed=seed,
                             secret_file=Path(secret_file) if secret_file else None,
-                            kinds=split_list(kinds, batch.KINDS, "--kind"),
-                            formats=split_list(formats, batch.FORMATS, "--to"), jobs=jobs, force=force)
-    jobs_planned = batch.plan(read_spec(spec), options)
+                            kinds=split_list(kinds, batching.KINDS, "--kind"),
+                            formats=split_list(formats, batching.FORMATS, "--to"), jobs=jobs, force=force)
+    jobs_planned = batching.plan(read_spec(spec), options)
     if not sys.stderr.isatty():  # piped or logged: quiet
-        batch.run(jobs_planned, Path(output), options)
+        batching.run(jobs_planned, Path(output), options)
         return
     with click.progressbar(length=len(jobs_planned), label="batch", file=sys.stderr) as bar:
-        summary = batch.run(jobs_planned, Path(output), options, progress=bar.update)
+        summary = batching.run(jobs_planned, Path(output), options, progress=bar.update)
     click.echo(f"{summary.total} variants in {output} ({summary.written} written, {summary.skipped} unchanged)",
                err=True)
 

@@ -18,7 +18,7 @@ from tracegen.docmodel import Eq, Mat, Para, Piece, Section
 from tracegen.handcalc import hand_trace
 from tracegen.spec import Spec
 from tracegen.symbols import symbol
-from tracegen.trace import BASE, Trace
+from tracegen.tracing import BASE, Trace
 
 KINDS = ("worksheet", "key")
 MAX_STUDENT = 120

@@ -16,7 +16,7 @@ from tracegen.activations import unit
 from tracegen.engine import Record, sgd
 from tracegen.losses import per_sample
 from tracegen.spec import Spec
-from tracegen.trace import Trace, frame
+from tracegen.tracing import Trace, frame
 
 Array = np.ndarray
 

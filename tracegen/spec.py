@@ -85,7 +85,7 @@ class ValueRange:
 class Constraints:
     """What makes a drawn variant a good exercise; each one can be relaxed in the spec.
 
-    Batch rejection sampling (tracegen.variants) redraws until all enabled ones hold.
+    Batch rejection sampling (tracegen.variation) redraws until all enabled ones hold.
     """
 
     no_kinks: bool = True  # no ReLU/leaky-ReLU pre-activation exactly at 0

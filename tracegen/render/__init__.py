@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from tracegen.document import KINDS, Document, build
 from tracegen.errors import OptionError
 from tracegen.render.environment import PAPERS, jinja_environment, page_context
-from tracegen.trace import Trace
+from tracegen.tracing import Trace
 
 FORMATS = ("md", "html", "pdf")
 

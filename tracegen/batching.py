@@ -27,8 +27,8 @@ from tracegen.errors import OptionError, TracegenError
 from tracegen.files import write_atomic
 from tracegen.roster import Student, read_roster
 from tracegen.spec import Spec
-from tracegen.trace import trace
-from tracegen.variants import Variant, draw, fingerprint
+from tracegen.tracing import trace
+from tracegen.variation import Variant, draw, fingerprint
 
 KINDS = ("worksheet", "key")
 FORMATS = ("md", "html", "pdf")

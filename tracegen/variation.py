@@ -20,7 +20,7 @@ import numpy as np
 from tracegen.engine import Params, train
 from tracegen.errors import SpecError
 from tracegen.spec import DEFAULT_TRIES, Constraints, Spec, ValueRange
-from tracegen.trace import Trace, frame
+from tracegen.tracing import Trace, frame
 
 Array = np.ndarray
 ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford base32: no I, L, O, U to misread
