@@ -51,6 +51,7 @@ def test_slide6_forward_pass_example(class3_trace):
     # and at full precision, from the closed forms
     assert t.value("y_hat", 1) == pytest.approx(sig(2.0), rel=1e-15)
     assert t.value("L", 1) == pytest.approx(-math.log(sig(2.0)), rel=1e-14)
+    assert t.value("sample_loss", 1, sample=0) == t.value("L", 1)  # one sample: its loss is L
 
 
 def test_epoch1_gradients(class3_trace):
@@ -213,6 +214,8 @@ def test_two_sample_batch_by_hand(batch):
         np.testing.assert_allclose(t.matrix(name, 1, phase="update"), want[name + "'"], rtol=1e-14, err_msg=name)
         np.testing.assert_allclose(t.matrix(name, 2), want[name + "'"], rtol=1e-14, err_msg=name)
     assert set(t.df.loc[t.df["name"] == "x", "sample"]) == {0, 1}
+    # each sample's own loss, before the batch mean or sum: 0.25 and 1 in either mode
+    np.testing.assert_allclose(t.matrix("sample_loss", 1).reshape(-1), [0.25, 1.0], rtol=1e-15)
 
 
 # Frozen biases (update: [W]), a 2-2 linear layer with mse {scale: 0.5, reduction: sum}:

@@ -55,7 +55,7 @@ def test_quantity_names_in_student_order(class3_trace):
     assert order == [
         ("params", "W1"), ("params", "b1"), ("params", "W2"), ("params", "b2"),
         ("forward", "x"), ("forward", "z1"), ("forward", "h1"), ("forward", "z2"), ("forward", "y_hat"),
-        ("loss", "y"), ("loss", "L"),
+        ("loss", "y"), ("loss", "sample_loss"), ("loss", "L"),
         ("backward", "delta2"), ("backward", "dW2"), ("backward", "db2"),
         ("backward", "delta1"), ("backward", "dW1"), ("backward", "db1"),
         ("update", "W1"), ("update", "b1"), ("update", "W2"), ("update", "b2"),
@@ -80,7 +80,7 @@ def test_symbols_are_the_slides_notation(class3_trace):
     assert symbols == {
         "W1": "W^{(1)}", "b1": "b^{(1)}", "W2": "W^{(2)}", "b2": "b^{(2)}",
         "x": "x", "z1": "z^{(1)}", "h1": "h^{(1)}", "z2": "z^{(2)}", "y_hat": "\\hat{y}",
-        "y": "y", "L": "L", "delta2": "\\delta^{(2)}", "delta1": "\\delta^{(1)}",
+        "y": "y", "sample_loss": "\\ell", "L": "L", "delta2": "\\delta^{(2)}", "delta1": "\\delta^{(1)}",
         "dW2": "\\frac{\\partial L}{\\partial W^{(2)}}", "db2": "\\frac{\\partial L}{\\partial b^{(2)}}",
         "dW1": "\\frac{\\partial L}{\\partial W^{(1)}}", "db1": "\\frac{\\partial L}{\\partial b^{(1)}}",
     }
@@ -157,6 +157,12 @@ def test_lookup_errors(class3_trace):
         class3_trace.value("b1", 1, row=5)
 
 
+def test_sample_loss_is_a_blank_only_in_batches(class3_trace, batch_trace):
+    assert "sample_loss" not in set(class3_trace.blanks()["name"])  # one sample: it is L, already a blank
+    assert set(batch_trace.blanks().query("name == 'sample_loss'")["blank"]) == {
+        f"e{e}:sample_loss:{s}:0:0" for e in (1, 2) for s in (0, 1)}
+
+
 def test_answers_are_the_quantities_of_the_blanks(batch_trace):
     blanks = batch_trace.blanks()
     assert batch_trace.answers() == set(zip(blanks["epoch"], blanks["phase"], blanks["name"], strict=True))
@@ -203,8 +209,8 @@ def test_same_spec_same_frame(class3_spec):
 
 def test_row_count(batch_trace):
     # per epoch: params 6+3+6+2+6+3 = 26; forward x 4, z1/h1 6+6, z2/h2 4+4, z3 6, y_hat 6 = 36;
-    # loss y 6 + L 1; backward delta3 6 + 6 + 3, delta2 4 + 6 + 2, delta1 6 + 6 + 3 = 42; update 26
-    assert len(batch_trace.df) == 2 * (26 + 36 + 7 + 42 + 26)
+    # loss y 6 + sample_loss 2 + L 1; backward delta3 6 + 6 + 3, delta2 4 + 6 + 2, delta1 6 + 6 + 3 = 42; update 26
+    assert len(batch_trace.df) == 2 * (26 + 36 + 9 + 42 + 26)
 
 
 @pytest.mark.parametrize("column", KEY)

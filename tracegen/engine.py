@@ -114,6 +114,7 @@ def train(spec: Spec, params: Params | None = None, x: Array | None = None, y: A
         yield Record(epoch, "forward", "y_hat", hs[-1], True)
         losses, delta_out = per_sample(spec.loss, units[-1], zs[-1], hs[-1], y)
         yield Record(epoch, "loss", "y", np.broadcast_to(y, hs[-1].shape), True)
+        yield Record(epoch, "loss", "sample_loss", losses[..., None], True)
         yield Record(epoch, "loss", "L", losses.sum(axis=-1) * factor, False)
         grads = backward(units, params, zs, hs, delta_out * factor)
         for i, (delta, dW, db) in zip(range(n, 0, -1), grads, strict=True):

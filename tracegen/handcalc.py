@@ -58,8 +58,9 @@ def _replay(spec: Spec, params: list[tuple[Array, Array]]) -> Iterator[Record]:
             hs.append(r(act.forward(zs[-1])))
             yield Record(epoch, "forward", f"z{i}", zs[-1], True)
             yield Record(epoch, "forward", "y_hat" if i == n else f"h{i}", hs[-1], True)
-        loss = _loss_from_printed(spec, hs[-1], spec.y).sum() * factor
-        yield Record(epoch, "loss", "L", r(np.asarray(loss)), False)
+        losses = r(_loss_from_printed(spec, hs[-1], spec.y))
+        yield Record(epoch, "loss", "sample_loss", losses[:, None], True)
+        yield Record(epoch, "loss", "L", r(np.asarray(losses.sum() * factor)), False)
         _, delta_out = per_sample(spec.loss, units[-1], zs[-1], hs[-1], spec.y)
         grads, delta = [], r(delta_out * factor)
         for layer in range(n - 1, -1, -1):

@@ -13,7 +13,7 @@ _LAYERED = {
     "dW": "\\frac{{\\partial L}}{{\\partial W^{{({})}}}}",
     "db": "\\frac{{\\partial L}}{{\\partial b^{{({})}}}}",
 }
-_PLAIN = {"x": "x", "y": "y", "y_hat": "\\hat{y}", "L": "L"}
+_PLAIN = {"x": "x", "y": "y", "y_hat": "\\hat{y}", "L": "L", "sample_loss": "\\ell"}
 _NAME = re.compile(r"^(W|b|z|h|delta|dW|db)([1-9][0-9]*)$")
 
 

@@ -131,10 +131,11 @@ class Trace:
         Everything computed is a blank: forward, loss, backward and update quantities.
         Givens (x, y and the first epoch's parameters) are not, and neither are the params
         of later epochs, which repeat the previous epoch's update (so `e1:W1:...` is
-        always the W1 after epoch 1's update).
+        always the W1 after epoch 1's update). With one sample, its loss is L itself, so
+        `sample_loss` is a blank only in batches.
         """
         df = self.df
-        rows = df[(df["phase"] != "params") & ~df["name"].isin(GIVENS)]
+        rows = df[(df["phase"] != "params") & ~df["name"].isin(self._not_blank)]
         ids = ("e" + rows["epoch"].astype(str) + ":" + rows["name"] + ":" + rows["sample"].astype(str)
                + ":" + rows["row"].astype(str) + ":" + rows["col"].astype(str))
         return rows.assign(blank=ids)
@@ -142,7 +143,13 @@ class Trace:
     def answers(self) -> set[tuple[int, str, str]]:
         """(epoch, phase, name) of every quantity with rows in `blanks`, without building its ids."""
         return {key for per_variant in self.quantities.values() for key in per_variant
-                if key[1] != "params" and key[2] not in GIVENS}
+                if key[1] != "params" and key[2] not in self._not_blank}
+
+    @cached_property
+    def _not_blank(self) -> tuple[str, ...]:
+        """Names never blanked: the data, and `sample_loss` when there is one sample (it equals L)."""
+        batch = bool((self.df["sample"].to_numpy() > 0).any())
+        return GIVENS if batch else (*GIVENS, "sample_loss")
 
     def export(self, fmt: str) -> bytes:
         """The DataFrame as csv, json (records) or parquet, values at full precision."""
@@ -167,7 +174,7 @@ def _default_phase(name: str) -> str:
         return "params"
     if kind in ("delta", "dW", "db"):
         return "backward"
-    return "loss" if name in ("L", "y") else "forward"
+    return "loss" if name in ("L", "y", "sample_loss") else "forward"
 
 
 def validate(df: pd.DataFrame) -> None:
