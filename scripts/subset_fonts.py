@@ -25,8 +25,7 @@ from fontTools.ttLib import TTFont
 from fontTools.ttLib.tables._c_m_a_p import CmapSubtable
 from fontTools.ttLib.tables._g_l_y_f import Glyph, GlyphComponent
 
-from tracegen.render.filters import BLANK, BRACKETS, MATRIX_LINE_HEIGHT
-from tracegen.render.mathhtml import SUBSCRIPTS, SUPERSCRIPTS, math_italic
+from tracegen.render.glyphs import BLANK, BRACKETS, MATRIX_LINE_HEIGHT, SUBSCRIPTS, SUPERSCRIPTS, math_italic
 
 SCALE = 0.7
 RAISE, LOWER = 360, -160  # font units (1000 per em)
@@ -143,11 +142,18 @@ TEXT = ("U+0020-007E,U+00A0-017F,U+0391-03A9,U+03B1-03C9,U+0177,U+02C6,U+0302,"
 MATH_ITALIC = "U+0020-007E,U+03B1-03C9,U+0177,U+2032," + SPACES
 HEADINGS = "U+0020-007E,U+00A0-017F,U+2010-2027," + SPACES
 MATH = SPACES + ",U+2113,U+2202,U+2299,U+2248,U+2211,U+2208,U+2264,U+2265,U+2260,U+22C5,U+2032,U+2713,U+2717,U+221A"
+MATHML = ("U+0020-0021,U+0027-003E,U+0041-005E,U+0061-007A,U+007C,U+00A0,U+00B7,U+00D7,U+03B1-03C9,U+02C6,"
+          "U+0302,U+2032,U+2061,U+2113,U+210E,"
+          "U+2190,U+2192,U+2202,U+2211,U+2212,U+2248,U+2264,U+2265,U+2299,U+22C5,U+2000-200B,"
+          "U+1D434-1D467,U+1D6FC-1D714,U+1D7CE-1D7D7")
 SOURCES = {
     "tg-serif-regular": ("/usr/share/fonts/truetype/cmu/cmunrm.ttf", "TG Serif", "Regular", TEXT),
     "tg-serif-italic": ("/usr/share/fonts/truetype/cmu/cmunti.ttf", "TG Serif", "Italic", MATH_ITALIC),
     "tg-serif-bold": ("/usr/share/fonts/truetype/cmu/cmunbx.ttf", "TG Serif", "Bold", HEADINGS),
     "tg-math": ("/usr/share/texmf/fonts/opentype/public/lm-math/latinmodern-math.otf", "TG Math", "Regular", MATH),
+    # The HTML's MathML: Latin Modern Math with its MATH table (stretchy brackets, script sizes, ∑ limits)
+    "tg-mathml": ("/usr/share/texmf/fonts/opentype/public/lm-math/latinmodern-math.otf", "TG MathML", "Regular",
+                  MATHML),
 }
 
 
@@ -155,9 +161,12 @@ def build(source: str, family: str, style: str, unicodes: str, target: Path) -> 
     """Subset `source` to `unicodes`, rename it, save as WOFF2."""
     options = subset.Options()
     options.flavor = "woff2"
-    options.layout_features = ["kern", "liga", "mark", "mkmk"]
     options.name_IDs = ["*"]
-    options.drop_tables += ["MATH"]
+    if family == "TG MathML":  # keep what browsers lay MathML out with
+        options.layout_features = ["kern"]
+    else:
+        options.layout_features = ["kern", "liga", "mark", "mkmk"]
+        options.drop_tables += ["MATH"]
     font = TTFont(source)
     subsetter = subset.Subsetter(options)
     subsetter.populate(unicodes=subset.parse_unicodes(unicodes))
@@ -182,8 +191,12 @@ def build(source: str, family: str, style: str, unicodes: str, target: Path) -> 
 
 
 def main() -> None:
+    """`python scripts/subset_fonts.py [FOLDER [STEM ...]]`: rebuild every face, or only the named ones."""
     out = Path(sys.argv[1] if len(sys.argv) > 1 else "templates/html/static/fonts")
+    wanted = set(sys.argv[2:]) or set(SOURCES)
     for stem, (source, family, style, unicodes) in SOURCES.items():
+        if stem not in wanted:
+            continue
         build(source, family, style, unicodes, out / f"{stem}.woff2")
         print(f"{stem}.woff2: {(out / f'{stem}.woff2').stat().st_size} bytes")
 

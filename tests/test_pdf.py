@@ -8,11 +8,13 @@ from __future__ import annotations
 import io
 
 import pypdf
-from documents import ALL, class3_documents, class3_trace, deep_documents, pdf_text
+from documents import ALL, DEEP, class3_documents, class3_trace, pdf_text
 from test_render import SLIDE_NUMBERS
 
-from tracegen.render import render_documents
-from tracegen.render.environment import font_faces, static_dir
+import tracegen
+from tracegen.document import build
+from tracegen.render import markup, render_documents
+from tracegen.render.environment import static_dir
 from tracegen.render.pdf import _fetcher, font_config
 
 A4_WIDTH, LETTER_WIDTH = 595.28, 612.0
@@ -69,8 +71,7 @@ def test_deep_batch_stays_inside_the_page() -> None:
     import weasyprint
 
     for kind in ALL[0]:
-        html = deep_documents()[(kind, "html")].decode()
-        html = html.replace(str(font_faces(True)), str(font_faces(False)))
+        html, _ = markup(build(tracegen.trace(tracegen.Spec.from_dict(DEEP)), kind), "pdf")
         document = weasyprint.HTML(string=html, base_url=str(static_dir()) + "/", url_fetcher=_fetcher())
         document = document.render(font_config=font_config())
         for page in document.pages:

@@ -13,13 +13,15 @@ import subprocess
 import sys
 import time
 
+import numpy as np
 import pypdf
 import pytest
 from documents import ALL, class3_documents, deep_documents
 
-from tracegen.docmodel import Mat
+from tracegen.document.build import blanks, numbers
 from tracegen.errors import RenderError
-from tracegen.render import filters
+from tracegen.maths.tree import Ident, Matrix, Op, Script
+from tracegen.render import glyphs
 from tracegen.render.environment import PRINT_FONT_PT, PRINT_MARGINS_MM
 from tracegen.render.fontmetrics import face
 from tracegen.render.mathbox import (
@@ -39,6 +41,11 @@ from tracegen.render.mathbox import (
 from tracegen.render.pdf import write_pdf
 
 
+def mat(rows: list[list[float]], answer: bool = False) -> Matrix:
+    """Computed values printed with 3 decimals, as a document prints them."""
+    return numbers(np.array(rows), 3, answer)
+
+
 def runs(box: Box) -> list[Run]:
     return [item for item in flatten(box) if isinstance(item, Run)]
 
@@ -55,36 +62,36 @@ def ink(run: Run) -> tuple[float, float]:
 
 def test_a_matrix_row_line_is_the_css_line_box_the_bracket_pieces_were_drawn_for() -> None:
     regular = face("regular")
-    half_leading = (filters.MATRIX_LINE_HEIGHT - (regular.ascent - regular.descent)) / 2
+    half_leading = (glyphs.MATRIX_LINE_HEIGHT - (regular.ascent - regular.descent)) / 2
     assert LINE_TOP == pytest.approx(regular.ascent + half_leading, abs=1e-9)
-    assert LINE_TOP - LINE_BOTTOM == pytest.approx(filters.MATRIX_LINE_HEIGHT)
+    assert LINE_TOP - LINE_BOTTOM == pytest.approx(glyphs.MATRIX_LINE_HEIGHT)
     bottom, top = regular.extent("\u23a2")  # a middle bracket piece spans its line (and a hair more: no seams)
     assert bottom <= LINE_BOTTOM and top >= LINE_TOP
 
 
-def test_matrix_numbers_are_right_aligned_in_columns_one_line_apart() -> None:
-    box = matrix(Mat(((1.0, -12.5, 0.25), (100.0, 0.0, -3.0), (-1.0, 7.0, 42.0))), 3)
+def test_matrix_numbers_are_aligned_on_their_points_in_columns_one_line_apart() -> None:
+    box = matrix(mat([[1.0, -12.5, 0.25], [100.0, 0.0, -3.0], [-1.0, 7.0, 42.0]]))
     cells = [r for r in runs(box) if r.text not in "⎡⎢⎣⎤⎥⎦"]
     rows = sorted({round(r.y, 9) for r in cells}, reverse=True)
     assert len(rows) == 3 and [rows[0] - rows[1], rows[1] - rows[2]] == pytest.approx([1.3, 1.3])
     assert rows[1] == pytest.approx(0.0)  # the middle row of an odd-rowed matrix sits on the baseline
     by_row = [sorted((r for r in cells if round(r.y, 9) == y), key=lambda r: r.x) for y in rows]
-    for j in range(3):
+    for j in range(3):  # every entry has 3 decimals (tracegen.numbers), so the right ends line up with the points
         ends = {round(right_end(row[j]), 9) for row in by_row}
-        assert len(ends) == 1, f"column {j} is not right-aligned: {ends}"
-    assert [r.text for r in by_row[0]] == ["1", "\u221212.500", "0.250"]
+        assert len(ends) == 1, f"column {j} is not aligned: {ends}"
+    assert [r.text for r in by_row[0]] == ["1.000", "\u221212.500", "0.250"]
     pieces = sorted((r for r in runs(box) if r.text in "⎡⎢⎣"), key=lambda r: -r.y)
     assert [p.text for p in pieces] == ["⎡", "⎢", "⎣"]
 
 
 def test_a_blank_matrix_of_a_worksheet_is_ballot_boxes_in_its_shape() -> None:
-    box = matrix(Mat(((None, None), (None, None)), answer=True), 3)
-    assert sum(r.text.count(filters.BLANK) for r in runs(box)) == 4
+    box = matrix(blanks(np.zeros((2, 2))))
+    assert sum(r.text.count(glyphs.BLANK) for r in runs(box)) == 4
     assert not [i for i in flatten(box) if isinstance(i, Rect)]  # no highlight without an answer
 
 
 def test_a_key_answer_is_highlighted_behind_all_its_numbers() -> None:
-    box = matrix(Mat(((-0.119, 0.0), (1.0, 2.5)), answer=True), 3)
+    box = matrix(mat([[-0.119, 0.0], [1.0, 2.5]], answer=True))
     (highlight,) = [i for i in flatten(box) if isinstance(i, Rect)]
     assert highlight.fill == "answer"
     for run in (r for r in runs(box) if r.text not in "⎡⎣⎤⎦"):  # bracket pieces overlap a hair, to join
@@ -107,7 +114,7 @@ def test_a_fraction_bar_sits_on_the_axis_with_both_parts_centred_over_it() -> No
 
 
 def test_stretched_parentheses_cover_the_matrix_they_enclose() -> None:
-    inner = matrix(Mat(((1.0,), (-1.0,), (2.0,))), 3)
+    inner = matrix(mat([[1.0], [-1.0], [2.0]]))
     box = delimited("(", inner, ")")
     left, right = (r for r in runs(box) if r.text in "()")
     for paren in (left, right):
@@ -118,27 +125,38 @@ def test_stretched_parentheses_cover_the_matrix_they_enclose() -> None:
     assert left.x < min(r.x for r in runs(inner)) and right.x > max(right_end(r) for r in runs(inner)) - 1e-9
 
 
-def test_a_long_equation_wraps_between_pieces_and_nothing_passes_the_measure() -> None:
-    wide = Mat(tuple(tuple(float(i * j) - 7.5 for j in range(6)) for i in range(2)))
-    pieces = ("z", "=", wide, "+", wide, "+", wide, "=", wide)
-    box = equation(pieces, 3, 30.0)
-    lines = {round(r.y, 6) for r in runs(box) if r.text == "\u2005=\u2005"}
-    assert len(lines) >= 2  # the = signs are on different lines
+EQ, PLUS = Op("=", "rel"), Op("+")
+
+
+def test_a_long_equation_wraps_at_its_relations_aligned_and_nothing_passes_the_measure() -> None:
+    wide = mat([[float(i * j) - 7.5 for j in range(6)] for i in range(2)])
+    box = equation((Ident("z"), EQ, wide, PLUS, wide, EQ, wide, PLUS, wide, EQ, wide), 30.0)
+    signs = [r for r in runs(box) if r.text == "="]
+    assert len({round(r.y, 6) for r in signs}) >= 2  # the = signs are on different lines
+    assert len({round(r.x, 6) for r in signs}) == 1  # … one under the other
     assert box.width <= 30.0 and all(0 <= r.x and right_end(r) <= 30.0 + 1e-9 for r in runs(box))
 
 
+def test_a_wrapped_line_never_separates_a_factor_from_the_matrix_it_multiplies() -> None:
+    wide = mat([[float(j) + 0.25 for j in range(7)]])
+    box = equation((Ident("W"), EQ, wide, Op("−"), Ident("η"), wide, EQ, wide), 22.0)
+    eta = next(r for r in runs(box) if r.text == "\U0001d702")  # 𝜂
+    assert len({round(r.y, 6) for r in runs(box) if r.text == "="}) == 2  # it did wrap
+    assert any(r.text == "[" and abs(r.y - eta.y) < 1e-9 and r.x > eta.x for r in runs(box))  # η [ … ] on one line
+
+
 def test_a_piece_wider_than_the_measure_is_scaled_down_to_fit() -> None:
-    huge = Mat((tuple(float(j) + 0.5 for j in range(40)),))
-    box = equation(("W", "=", huge), 3, 30.0)
+    huge = mat([[float(j) + 0.5 for j in range(40)]])
+    box = equation((Script(Ident("W"), sup=Ident("T")), EQ, huge), 30.0)
     assert all(right_end(r) <= 30.0 + 1e-9 for r in runs(box))
     assert min(r.size for r in runs(box)) < 1
 
 
 def test_pdf_equations_are_text_in_reading_order() -> None:
     page = pypdf.PdfReader(io.BytesIO(class3_documents()[("key", "pdf")])).pages[2].extract_text()
-    page = re.sub(r"[^\S\n]+", " ", page)  # the maths' spaces are Unicode ones (U+2005 around operators)
+    page = re.sub(r"[^\S\n]+", " ", page)
     delta = "\U0001d6ff\u207d\u00b2\u207e = \u0177 \u2212 \U0001d466 = 0.881 \u2212 1 = \u22120.119"  # δ⁽²⁾ = ŷ − 𝑦 = …
-    order = ["Epoch 1", "Gradients:", delta, "Note:", "Update parameters", "[1.024 \u22121]"]
+    order = ["Epoch 1", "Gradients:", delta, "Note:", "Update parameters", "[1.024 \u22121.000]"]
     positions = [page.find(piece) for piece in order]
     assert -1 not in positions and positions == sorted(positions), positions
 
@@ -165,7 +183,7 @@ def test_pdf_maths_stays_inside_the_text_column() -> None:
 
 def test_the_finisher_refuses_a_document_whose_placeholders_went_missing() -> None:
     with pytest.raises(RenderError, match="drew 0 of 1"):
-        write_pdf("<p>No placeholder here.</p>", [equation(("x",), 3, 40.0)])
+        write_pdf("<p>No placeholder here.</p>", [equation((Ident("x"),), 40.0)])
 
 
 def test_print_measure_is_the_page_width_less_the_margins() -> None:

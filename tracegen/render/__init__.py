@@ -14,11 +14,13 @@ from collections.abc import Sequence
 from tracegen.document import KINDS, Document, build
 from tracegen.errors import OptionError
 from tracegen.render.environment import PAPERS, jinja_environment, page_context
+from tracegen.render.mathbox import Box
+from tracegen.render.prepare import prepare
 from tracegen.tracing import Trace
 
 FORMATS = ("md", "html", "pdf")
 
-__all__ = ["FORMATS", "KINDS", "PAPERS", "render_documents", "slug"]
+__all__ = ["FORMATS", "KINDS", "PAPERS", "markup", "render_documents", "slug"]
 
 
 def slug(text: str, limit: int = 60) -> str:
@@ -53,13 +55,21 @@ def render_documents(trace: Trace, kinds: Sequence[str] = ("worksheet", "key"),
     return out
 
 
-def _render(doc: Document, fmt: str, paper: str) -> bytes:
+def markup(doc: Document, fmt: str, paper: str = "a4") -> tuple[str, list[Box]]:
+    """The text a format is written from: Markdown, or the HTML (for "pdf": the HTML WeasyPrint lays out,
+    and the typeset maths blocks the PDF finisher draws on its placeholders)."""
     page = page_context(fmt, paper)
-    if fmt == "md":
-        return jinja_environment("md").get_template("md/index.md.j2").render(doc=doc, page=page).encode("utf-8")
-    html = jinja_environment("html").get_template("html/index.html.j2").render(doc=doc, page=page)
-    if fmt == "html":
-        return html.encode("utf-8")
+    prepared, extra = prepare(doc, fmt, page["measure"], page["px_per_em"])
+    page.update(extra)
+    template = "md/index.md.j2" if fmt == "md" else "html/index.html.j2"
+    text = jinja_environment("md" if fmt == "md" else "html").get_template(template).render(doc=prepared, page=page)
+    return text, page["blocks"]
+
+
+def _render(doc: Document, fmt: str, paper: str) -> bytes:
+    text, blocks = markup(doc, fmt, paper)
+    if fmt != "pdf":
+        return text.encode("utf-8")
     from tracegen.render.pdf import write_pdf
 
-    return write_pdf(html, page["blocks"])
+    return write_pdf(text, blocks)

@@ -24,6 +24,7 @@ FONTS = (  # file, family, style, weight
     ("tg-serif-bold.woff2", "TG Serif", "normal", "bold"),
     ("tg-math.woff2", "TG Math", "normal", "normal"),
 )
+MATHML_FONT = ("tg-mathml.woff2", "TG MathML", "normal", "normal")  # HTML only: Latin Modern Math, MATH table kept
 PAPERS = {"a4": "A4", "letter": "letter"}
 
 
@@ -55,21 +56,22 @@ def jinja_environment(fmt: str) -> Environment:
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
-    env.filters.update(FILTERS)
+    env.filters.update(FILTERS[fmt])
     return env
 
 
 @cache
-def stylesheet() -> Markup:
-    """screen.css then print.css, inlined into every HTML document (trusted files, not user text)."""
-    return Markup("\n".join((static_dir() / name).read_text("utf-8") for name in ("screen.css", "print.css")))
+def stylesheet(mathml: bool = True) -> Markup:
+    """screen.css, print.css and for MathML mathml.css, inlined into every HTML document (trusted files)."""
+    names = ("screen.css", "print.css", "mathml.css") if mathml else ("screen.css", "print.css")
+    return Markup("\n".join((static_dir() / name).read_text("utf-8") for name in names))
 
 
 @cache
 def font_faces(embed: bool) -> Markup:
     """@font-face rules: fonts as data: URIs (self-contained HTML) or as paths under the static dir (PDF)."""
     rules = []
-    for name, family, style, weight in FONTS:
+    for name, family, style, weight in (*FONTS, MATHML_FONT) if embed else FONTS:
         if embed:
             data = base64.b64encode((static_dir() / "fonts" / name).read_bytes()).decode("ascii")
             src = f"data:font/woff2;base64,{data}"
@@ -81,16 +83,21 @@ def font_faces(embed: bool) -> Markup:
 
 
 PAPER_WIDTH_MM = {"a4": 210.0, "letter": 215.9}
+SCREEN_MEASURE = 44.0  # em: the text width of the HTML page (screen.css) and of a typical Markdown viewer
 PRINT_MARGINS_MM, PRINT_FONT_PT = 32.0, 10.5  # left + right @page margins and the html font size of print.css
 
 
 def page_context(fmt: str, paper: str) -> dict[str, object]:
     """What a template needs besides the document: format, CSS, fonts and paper size.
 
-    For the PDF also the text width in em (`measure`), where display equations wrap, the
-    size of an em in CSS px, and `blocks`, which collects the maths the PDF finisher draws
-    (`filters.pdf_items`, `filters.pdf_labels`).
+    Also the text width in em (`measure`) where display equations wrap: the printed
+    page's for the PDF, the screen page's for HTML and Markdown; and the size of an em in
+    CSS px (`px_per_em`), which places the PDF's picture labels.
     """
-    measure = (PAPER_WIDTH_MM[paper] - PRINT_MARGINS_MM) / (PRINT_FONT_PT * 25.4 / 72)
-    return {"format": fmt, "css": stylesheet(), "fonts": font_faces(embed=fmt == "html"), "paper": PAPERS[paper],
-            "measure": measure - 0.5, "px_per_em": PRINT_FONT_PT * 96 / 72, "blocks": []}
+    if fmt == "pdf":
+        measure = (PAPER_WIDTH_MM[paper] - PRINT_MARGINS_MM) / (PRINT_FONT_PT * 25.4 / 72) - 0.5
+    else:
+        measure = SCREEN_MEASURE
+    return {"format": fmt, "css": stylesheet(mathml=fmt == "html"), "fonts": font_faces(embed=fmt == "html"),
+            "paper": PAPERS[paper],
+            "measure": measure, "px_per_em": PRINT_FONT_PT * 96 / 72}

@@ -1,27 +1,43 @@
-"""Display equations typeset for the PDF: glyph runs and rectangles placed in em, from the shipped fonts.
+"""Maths typeset for the PDF: glyph runs and rectangles placed in em, from the shipped fonts.
 
 WeasyPrint's cost is per box and per line it lays out (docs/BENCHMARKS.md), and the slides'
 maths is many small ones. So the PDF does not ask WeasyPrint to lay out display equations:
 it reserves one empty block per run of equations (and one per picture for its labels), and
 `tracegen.render.pdfmath` draws there what this module places, in the same fonts, as real
-PDF text. Sizes and spacing follow the HTML's CSS maths, so both formats look alike. The
-notation is the one `mathhtml` writes for HTML (same tokens, symbols and Unicode scripts);
-only the placing happens here, the way TeX places a formula: boxes with a width, a height
-above and a depth below the baseline.
+PDF text. This is the PDF's writer of the maths tree (`tracegen.maths.tree`), placing each
+node the way TeX would: boxes with a width, a height above and a depth below the baseline,
+TeX's spaces between atoms (thin, medium, thick). `lines` decides where a long display
+equation wraps, for every format, from these widths.
 """
 
 from __future__ import annotations
 
-import html
 from collections.abc import Iterator, Sequence
 from functools import lru_cache
 from typing import NamedTuple
 
-from tracegen.docmodel import Mat, Piece
-from tracegen.numbers import MINUS, format_number
-from tracegen.render import mathhtml as notation
-from tracegen.render.filters import BLANK, BRACKETS, MATRIX_LINE_HEIGHT, WIDE, negative_scalar_after_matrix
+from tracegen.maths.tree import (
+    Accent,
+    BigOp,
+    Blank,
+    Fence,
+    Frac,
+    Func,
+    Ident,
+    Lines,
+    Matrix,
+    Node,
+    Num,
+    Op,
+    Row,
+    Script,
+    Space,
+    Text,
+    tall,
+)
+from tracegen.numbers import MINUS
 from tracegen.render.fontmetrics import face, face_for
+from tracegen.render.glyphs import BLANK, BRACKETS, HATS, MATRIX_LINE_HEIGHT, math_italic, script_text
 
 AXIS = 0.25  # the maths axis (middle of the minus sign), em above the baseline
 LINE_TOP, LINE_BOTTOM = 0.9925, -0.3075  # a MATRIX_LINE_HEIGHT line box about its baseline; bracket pieces span it
@@ -30,14 +46,14 @@ SCRIPT, RAISE, LOWER = 0.7, 0.36, -0.16  # as the Unicode script glyphs of the s
 BAR, FRACTION_GAP, FRACTION_SIDE, FRACTION_MARGIN = 0.06, 0.14, 0.22, 0.1  # bar, to it, past the parts, outside
 SCRIPT_KERN = 0.05  # before a superscript or subscript box
 DELIMITER_REACH, DELIMITER_SIDE = 0.08, 0.03  # how far a stretched delimiter reaches past what it encloses
-COLUMN_GAP, MATRIX_SIDE, WIDE_SIZE = 1.0, 0.15, 0.82
+COLUMN_GAP, MATRIX_SIDE, WIDE_SIZE, WIDE = 1.0, 0.15, 0.82, 7  # matrices of WIDE columns or more are set smaller
 ANSWER_SIDE, ANSWER_PAD = 0.08, 0.06  # a highlighted scalar: room beside it, highlight beyond its ink
-FUNCTION_SPACE = 0.12  # before log, max, … and after them unless "(" follows (TeX's thin spaces)
+THIN, MEDIUM, THICK = 3 / 18, 4 / 18, 5 / 18  # TeX's maths spaces, em
+BIG_OP, LIMIT_GAP = 1.4, 0.1  # a large operator's size, and the gap to its limits
 LINE_GAP = 0.25  # between the lines of an equation too wide for one
 BLOCK_PAD = 0.12  # em of room around a block of equations, inside its placeholder (for overhanging ink)
 EQUATION_GAP = 0.55 + 2 * BLOCK_PAD  # between stacked equations: as when each was its own .eq block
 STACK_LIMIT = 20.0  # em: the tallest block of stacked equations (a page holds about 60 em of text)
-BREAK = "\x00"  # between pieces: where a long equation may wrap (as the HTML's zero-width spaces)
 
 
 class Run(NamedTuple):
@@ -81,13 +97,6 @@ class Placed(NamedTuple):
     y: float
     box: Box
     scale: float = 1.0
-
-
-class Delimiter(NamedTuple):
-    """`\\left(` or `\\right)` while an equation is read: sized once what they enclose is set."""
-
-    side: str  # "left" or "right"
-    char: str  # "" for an invisible `.`
 
 
 def flatten(box: Box, x: float = 0.0, y: float = 0.0, scale: float = 1.0) -> Iterator[Run | Rect]:
@@ -175,19 +184,168 @@ def delimited(left: str, content: Box, right: str) -> Box:
     return hlist([parts[0], content, parts[1]])
 
 
+
+
+@lru_cache(maxsize=8192)
+def box(node: Node, size: float = 1.0) -> Box:  # noqa: PLR0911 - one case per node type
+    """`node` typeset at `size` (em of the text around it)."""
+    if isinstance(node, Row):
+        return row(node.items, size)
+    if isinstance(node, Ident):
+        return _ident(node, size)
+    if isinstance(node, Func | Op | Text):
+        return text(node.name if isinstance(node, Func) else node.char if isinstance(node, Op) else node.text,
+                    "regular", size)
+    if isinstance(node, Num):
+        number = text(node.text.replace("-", MINUS), "regular", size)
+        return shifted(number, dx=ANSWER_SIDE, fill="answer", pad=ANSWER_PAD) if node.answer else number
+    if isinstance(node, Space):
+        return Box(node.em * size, 0.0, 0.0)
+    if isinstance(node, Script):
+        return _script(node, size)
+    if isinstance(node, Accent):
+        letter = node.base.text if isinstance(node.base, Ident) else ""
+        return text(HATS.get(letter, letter + "\u0302"), "italic", size)
+    if isinstance(node, Frac):
+        return fraction(box(node.num, size), box(node.den, size))
+    if isinstance(node, Fence):
+        if tall(node.body):
+            return delimited(node.open, box(node.body, size), node.close)
+        return hlist([text(node.open, "regular", size), box(node.body, size), text(node.close, "regular", size)])
+    if isinstance(node, BigOp):
+        return _limits(node, size)
+    if isinstance(node, Blank):
+        return text(BLANK, "regular", size)
+    if isinstance(node, Matrix):
+        return matrix(node, size)
+    return display(node, float("inf"))  # Lines
+
+
+def _ident(node: Ident, size: float) -> Box:
+    if node.style == "bold":
+        return text(node.text, "bold", size)
+    if node.style == "upright":
+        return text(node.text, "regular", size)
+    return text("".join(chr(math_italic(c) or ord(c)) for c in node.text), "italic", size)
+
+
+def _atom(node: Node) -> tuple[str, str]:
+    """TeX's class of `node` on its left and on its right side (how it spaces against its neighbours)."""
+    if isinstance(node, Op):
+        kind = {"prefix": "ord", "open": "open", "close": "close"}.get(node.kind, node.kind)
+        return (kind, kind) if node.kind != "prefix" else ("ord", "prefix")
+    if isinstance(node, Func | BigOp):
+        return "op", "op"
+    if isinstance(node, Fence):
+        return "open", "close"
+    if isinstance(node, Row) and node.items:
+        return _atom(node.items[0])[0], _atom(node.items[-1])[1]
+    return "ord", "ord"
+
+
+def _gap(left: str, right: str) -> float:
+    """TeX's space between atoms of these classes (display and text style)."""
+    if "prefix" in (left, right) or left == "open" or right in ("close", "punct"):
+        return 0.0
+    if "bin" in (left, right):
+        return MEDIUM
+    if "rel" in (left, right):
+        return 0.0 if left == right else THICK
+    if left == "punct" or "op" in (left, right) and not (left == "op" and right == "open"):
+        return THIN
+    return 0.0
+
+
+def _classes(items: Sequence[Node]) -> list[tuple[str, str]]:
+    """Each item's classes, a binary operator with nothing to bind on its left turned ordinary (TeX's rule)."""
+    out: list[tuple[str, str]] = []
+    for item in items:
+        left, right = _atom(item)
+        if left == "bin" and (not out or out[-1][1] in ("bin", "op", "rel", "open", "punct", "prefix")):
+            left = right = "ord"
+        out.append((left, right))
+    return out
+
+
+def row(items: Sequence[Node], size: float = 1.0) -> Box:
+    """Items side by side with TeX's spaces between them."""
+    classes = _classes(items)
+    boxes: list[Box] = []
+    for i, item in enumerate(items):
+        if i and isinstance(item, Space) is False:
+            gap = _gap(classes[i - 1][1], classes[i][0])
+            if gap:
+                boxes.append(Box(gap * size, 0.0, 0.0))
+        boxes.append(box(item, size))
+    return hlist(boxes)
+
+
+def _plain(node: Node | None) -> str | None:
+    """A script's characters, when it is only numbers, letters, operators and parentheses."""
+    if isinstance(node, Num | Ident):
+        return node.text.replace("-", MINUS)
+    if isinstance(node, Op):
+        return node.char
+    if isinstance(node, Fence):
+        inner = _plain(node.body)
+        return None if inner is None else node.open + inner + node.close
+    if isinstance(node, Row):
+        parts = [_plain(item) for item in node.items]
+        return None if None in parts else "".join(parts)  # type: ignore[arg-type]
+    return None
+
+
+def _script(node: Script, size: float) -> Box:
+    """Scripts as the font's Unicode script glyphs where it has them (⁽¹⁾, ᵀ, ⱼ), else as smaller boxes."""
+    base = box(node.base, size)
+    plain = {key: _plain(part) for key, part in (("sub", node.sub), ("sup", node.sup)) if part is not None}
+    glyphs = [script_text(chars or "", key == "sup") for key, chars in plain.items()]
+    if all(glyphs):
+        return hlist([base, text("".join(glyphs), "regular", size)])  # type: ignore[arg-type]
+    sup = box(node.sup, size * SCRIPT) if node.sup is not None else None
+    sub = box(node.sub, size * SCRIPT) if node.sub is not None else None
+    return hlist([base, scripts(sup, sub)])
+
+
+def _limits(node: BigOp, size: float) -> Box:
+    """A large operator with its limits stacked under and over it, all centred (display style)."""
+    symbol = text(node.char, "regular", size * BIG_OP)
+    symbol = shifted(symbol, dy=AXIS * size - (symbol.height - symbol.depth) / 2)
+    width = symbol.width
+    parts = []
+    for part, under in ((node.under, True), (node.over, False)):
+        if part is not None:
+            limit = box(part, size * SCRIPT)
+            gap = LIMIT_GAP * size
+            parts.append((limit, -(symbol.depth + gap + limit.height) if under else symbol.height + gap + limit.depth))
+            width = max(width, limit.width)
+    items = [Placed(THIN * size + (width - symbol.width) / 2, 0.0, symbol)]
+    items += [Placed(THIN * size + (width - limit.width) / 2, y, limit) for limit, y in parts]
+    height = max([symbol.height, *(y + limit.height for limit, y in parts)])
+    depth = max([symbol.depth, *(limit.depth - y for limit, y in parts)])
+    return Box(width + 2 * THIN * size, height, depth, tuple(items))
+
+
+def _split_point(cell: Num | Blank) -> tuple[str, str]:
+    """A number's text before and from its decimal point (a blank is all "before")."""
+    if not isinstance(cell, Num):
+        return BLANK, ""
+    whole, point, fraction_ = cell.text.replace("-", MINUS).partition(".")
+    return whole, point + fraction_
+
+
 @lru_cache(maxsize=2048)
-def matrix(value: Mat, decimals: int) -> Box:
-    """A Mat: numbers right-aligned in columns between bracket pieces (one pair per row, as in HTML)."""
-    places = None if value.exact else decimals
-    size = WIDE_SIZE if value.ncols >= WIDE else 1.0
-    cells = [[BLANK if v is None else format_number(v, places, MINUS) for v in row] for row in value.rows]
-    fill = "answer" if value.answer and value.rows[0][0] is not None else None
-    if value.scalar:
-        return shifted(text(cells[0][0]), dx=ANSWER_SIDE if fill else 0.0, fill=fill, pad=ANSWER_PAD)
-    boxes = [[text(cell, size=size) for cell in row] for row in cells]
-    widths = [max(row[j].width for row in boxes) for j in range(value.ncols)]
-    starts = [sum(widths[:j]) + j * COLUMN_GAP * size for j in range(value.ncols)]
-    rows = value.nrows
+def matrix(value: Matrix, size: float = 1.0) -> Box:
+    """Numbers aligned on their decimal points in columns, between bracket pieces (one pair per row)."""
+    if value.shape == (1, 1):
+        return box(value.rows[0][0], size)
+    size *= WIDE_SIZE if value.shape[1] >= WIDE else 1.0
+    parts = [[_split_point(cell) for cell in cells] for cells in value.rows]
+    fill = "answer" if value.answer and isinstance(value.rows[0][0], Num) else None
+    lefts = [max(text(row_[j][0], size=size).width for row_ in parts) for j in range(value.shape[1])]
+    rights = [max(text(row_[j][1], size=size).width for row_ in parts) for j in range(value.shape[1])]
+    starts = [sum(lefts[:j]) + sum(rights[:j]) + j * COLUMN_GAP * size for j in range(value.shape[1])]
+    rows = value.shape[0]
     if rows == 1:
         baselines, pieces = [0.0], [("[", "]")]
     else:
@@ -195,152 +353,105 @@ def matrix(value: Mat, decimals: int) -> Box:
         baselines = [top - (LINE_TOP + i * MATRIX_LINE_HEIGHT) * size for i in range(rows)]
         pieces = [BRACKETS["top"], *[BRACKETS["middle"]] * (rows - 2), BRACKETS["bottom"]]
     bracket = text(pieces[0][0], size=size).width
-    inner = sum(widths) + (value.ncols - 1) * COLUMN_GAP * size
+    inner = sum(lefts) + sum(rights) + (value.shape[1] - 1) * COLUMN_GAP * size
     items: list[Placed] = []
-    for baseline, (left, right), row in zip(baselines, pieces, boxes, strict=True):
+    for baseline, (left, right), cells in zip(baselines, pieces, parts, strict=True):
         items.append(Placed(0.0, baseline, text(left, size=size)))
-        for start, width, cell in zip(starts, widths, row, strict=True):
-            items.append(Placed(bracket + start + width - cell.width, baseline, cell))
+        for start, width, (whole, fraction_) in zip(starts, lefts, cells, strict=True):
+            cell = text(whole + fraction_, size=size)
+            items.append(Placed(bracket + start + width - text(whole, size=size).width, baseline, cell))
         items.append(Placed(bracket + inner, baseline, text(right, size=size)))
     height, depth = baselines[0] + LINE_TOP * size, -(baselines[-1] + LINE_BOTTOM * size)
-    box = Box(inner + 2 * bracket, height, depth, tuple(items))
-    return shifted(box, dx=MATRIX_SIDE, fill=fill)
+    return shifted(Box(inner + 2 * bracket, height, depth, tuple(items)), dx=MATRIX_SIDE, fill=fill)
 
 
-def _tokens(pieces: Sequence[Piece]) -> list[str | Mat]:
-    out: list[str | Mat] = []
-    for piece, wrap in negative_scalar_after_matrix(pieces):
-        if out:
-            out.append(BREAK)
-        if isinstance(piece, Mat):
-            out.extend(["(", piece, ")"] if wrap else [piece])
-        else:
-            out.extend(notation.TOKEN.findall(piece))
-    return out
+def _width(items: Sequence[Node]) -> float:
+    return row(items).width if items else 0.0
 
 
-def _atoms(reader: notation.Reader, decimals: int, first: str = "regular", size: float = 1.0) -> Iterator[object]:
-    """Boxes, BREAKs and Delimiters, in order."""
-    while reader.peek() is not None:
-        token = reader.next()
-        if isinstance(token, Mat):
-            yield matrix(token, decimals)
-        elif token == BREAK:
-            yield BREAK
-        elif token.isspace():
+def _chains(items: Sequence[Node]) -> list[list[Node]]:
+    """The equations of a line, split where a list separator (", " then a quad) stands between them."""
+    chains: list[list[Node]] = [[]]
+    for i, item in enumerate(items):
+        after = items[i - 1] if i else None
+        if isinstance(item, Space) and item.em >= 1 and isinstance(after, Op) and after.kind == "punct":
+            chains.append([])
             continue
-        elif token in ("^", "_"):
-            yield _scripts(reader, token, decimals, first, size)
-        elif token == "{":
-            reader.pos -= 1
-            yield _group(reader.group(), decimals, first, size)
-        elif token.startswith("\\"):
-            yield from _command(reader, token[1:], decimals, first, size)
-        else:
-            yield text(_plain(notation.char_text(token)), first, size)
+        chains[-1].append(item)
+    return chains
 
 
-def _plain(markup: str) -> str:
-    """mathhtml's text for a token, without its HTML (an <i> it may wrap a letter in, entities)."""
-    return html.unescape(markup.replace("<i>", "").replace("</i>", ""))
+def _cut(items: Sequence[Node], kind: str) -> list[list[Node]]:
+    """`items` cut before each top-level operator of `kind` (a relation or a binary operator)."""
+    parts: list[list[Node]] = [[]]
+    for item in items:
+        if isinstance(item, Op) and item.kind == kind and parts[-1]:
+            parts.append([])
+        parts[-1].append(item)
+    return parts
 
 
-def _group(tokens: list[str], decimals: int, first: str = "regular", size: float = 1.0) -> Box:
-    reader = notation.Reader(tokens=tokens)
-    return _line(list(_atoms(reader, decimals, first, size)))
-
-
-def _scripts(reader: notation.Reader, first_token: str, decimals: int, face_name: str, size: float) -> Box:
-    groups = notation.script_groups(reader, first_token)
-    plain = notation.unicode_scripts(groups)
-    if plain is not None:
-        return text(plain, face_name, size)
-    made = {key: _group(tokens, decimals, face_name, size * SCRIPT) for key, tokens in groups.items()}
-    return scripts(made.get("^"), made.get("_"))
-
-
-def _command(reader: notation.Reader, name: str, decimals: int, first: str, size: float) -> Iterator[object]:
-    if name == "frac":
-        top, bottom = reader.group(), reader.group()
-        yield fraction(_group(top, decimals, first, size), _group(bottom, decimals, first, size))
-    elif name in ("text", "operatorname", "mathrm"):
-        yield text("".join(reader.group()), "regular", size)
-    elif name == "mathbf":
-        yield _group(reader.group(), decimals, "bold", size)
-    elif name == "hat":
-        letter = "".join(reader.group())
-        yield text(notation.HATS.get(letter, letter + chr(0x302)), "italic", size)
-    elif name in ("left", "right"):
-        delimiter = reader.next() if reader.peek() is not None else ""
-        yield Delimiter(name, "" if delimiter == "." else delimiter.lstrip("\\"))
-    elif name in notation.FUNCTIONS:
-        word = text(name, "regular", size)
-        after = 0.0 if notation.argument_follows(reader) else FUNCTION_SPACE * size
-        yield shifted(word, dx=FUNCTION_SPACE * size, width=word.width + FUNCTION_SPACE * size + after)
-    else:
-        yield text(_plain(notation.command_text(name)), first, size)
-
-
-def _line(atoms: list[object]) -> Box:
-    """Atoms without breaks as one box; \\left … \\right pairs become stretched delimiters."""
-    stack: list[tuple[str, list[Box]]] = [("", [])]
-    for atom in atoms:
-        if atom == BREAK:
-            continue
-        if isinstance(atom, Delimiter):
-            kind, delimiter = atom
-            if kind == "left":
-                stack.append((delimiter, []))
-                continue
-            if len(stack) > 1:
-                left, content = stack.pop()
-                stack[-1][1].append(delimited(left, hlist(content), delimiter))
-                continue
-            atom = text(delimiter)
-        stack[-1][1].append(atom)
-    while len(stack) > 1:  # an unmatched \left: its delimiter at normal size
-        left, content = stack.pop()
-        stack[-1][1].append(hlist([text(left), *content]))
-    return hlist(stack[0][1])
-
-
-def _segments(atoms: list[object]) -> list[Box]:
-    """The unbreakable stretches of an equation: between BREAKs outside every \\left … \\right."""
-    segments, current, depth = [], [], 0
-    for atom in atoms:
-        if atom == BREAK and depth == 0:
-            segments.append(_line(current))
-            current = []
-            continue
-        if isinstance(atom, Delimiter):
-            depth += 1 if atom.side == "left" else -1
-        current.append(atom)
-    segments.append(_line(current))
-    return segments
-
-
-@lru_cache(maxsize=2048)
-def equation(pieces: tuple[Piece, ...], decimals: int, measure: float) -> Box:
-    """A display equation in lines of at most `measure` em, each centred; a piece wider than that is scaled down.
-
-    Cached: a worksheet and its key share their formulas, and so do a batch's variants.
-    """
-    reader = notation.Reader(tokens=_tokens(pieces))
-    segments = _segments(list(_atoms(reader, decimals)))
-    lines: list[list[Box]] = [[]]
-    width = 0.0
-    for segment in segments:
-        if lines[-1] and width + segment.width > measure:
+def _fill(parts: list[list[Node]], room: float, first: float) -> list[list[Node]]:
+    """Greedy lines of `parts`: the first line has `first` em of room, every other `room`."""
+    lines: list[list[Node]] = [[]]
+    for part in parts:
+        limit = first if len(lines) == 1 else room
+        if lines[-1] and _width([*lines[-1], *part]) > limit:
             lines.append([])
-            width = 0.0
-        lines[-1].append(segment)
-        width += segment.width
-    placed = []
-    for box in map(hlist, lines):
-        scale = min(1.0, measure / box.width) if box.width else 1.0
-        placed.append(Box(box.width * scale, max(box.height, LINE_TOP) * scale, max(box.depth, -LINE_BOTTOM) * scale,
-                          (Placed(0.0, 0.0, box, scale),)))
-    return stacked(placed, LINE_GAP)
+        lines[-1].extend(part)
+    return lines
+
+
+def lines(items: tuple[Node, ...], measure: float) -> Lines:
+    """A display equation in lines of at most `measure` em, aligned on its relations.
+
+    One line when it fits. Otherwise each equation of the line (they are separated by
+    ", " and a quad) gets its own rows: its left side, then its relations (=, ←) as many
+    per line as fit, each continuation line starting with its relation under the first
+    one's. A part still too wide breaks before its binary operators (+, −), never between
+    a number and the matrix it multiplies. What is wider still is left to the writer
+    (the PDF scales it down, HTML lets it scroll).
+    """
+    if _width(items) <= measure:
+        return Lines(((None, Row(items)),))
+    chains = [_cut(chain, "rel") for chain in _chains(items)]
+    column = max(_width(chain[0]) for chain in chains if len(chain) > 1) if any(len(c) > 1 for c in chains) else 0.0
+    rows: list[tuple[Node | None, Node]] = []
+    for i, parts in enumerate(chains):
+        left, relations = (parts[0], parts[1:]) if len(parts) > 1 else ([], parts)
+        room = measure - column
+        pieces = [piece for part in relations for piece in (_cut(part, "bin") if _width(part) > room else [part])]
+        for j, line in enumerate(_fill(pieces, room, room)):
+            tail = [Op(",", "punct")] if i + 1 < len(chains) and j + 1 == len(_fill(pieces, room, room)) else []
+            rows.append((Row(tuple(left)) if j == 0 and left else None, Row((*line, *tail))))
+    return Lines(tuple(rows))
+
+
+def display(node: Lines, measure: float) -> Box:
+    """The rows of an equation as a block (its top edge is its baseline), right parts aligned on their left edge.
+
+    A row wider than `measure` is scaled down to fit.
+    """
+    lefts = [box(left) if left is not None else None for left, _ in node.rows]
+    column = max((b.width + THICK for b in lefts if b is not None), default=0.0)
+    rows = []
+    for left, (_, right_node) in zip(lefts, node.rows, strict=True):
+        right = box(right_node)
+        items = [Placed(column, 0.0, right)]
+        if left is not None:
+            items.append(Placed(column - THICK - left.width, 0.0, left))
+        height = max(right.height, left.height if left else 0.0, LINE_TOP)
+        depth = max(right.depth, left.depth if left else 0.0, -LINE_BOTTOM)
+        line = Box(column + right.width, height, depth, tuple(items))
+        scale = min(1.0, measure / line.width) if line.width else 1.0
+        rows.append(Box(line.width * scale, height * scale, depth * scale, (Placed(0.0, 0.0, line, scale),)))
+    width = max(r.width for r in rows)
+    return stacked([r._replace(width=width) for r in rows], LINE_GAP)
+
+
+def equation(items: tuple[Node, ...], measure: float) -> Box:
+    """A display equation typeset in lines of at most `measure` em, as a block."""
+    return display(lines(items, measure), measure)
 
 
 def padded(box: Box, pad: float = BLOCK_PAD) -> Box:
@@ -369,7 +480,7 @@ def labels(placed: Sequence[tuple[float, float, float, str, str, bool, str]], wi
     items: list[Placed] = []
     for x, y, size, fill, content, italic, sub in placed:
         if italic:  # as maths letters, like the equations' (one glyph, one Unicode meaning per PDF font)
-            content = "".join(chr(notation.math_italic(c) or ord(c)) for c in content)
+            content = "".join(chr(math_italic(c) or ord(c)) for c in content)
         main = text(content, "italic" if italic else "regular", size / px)
         parts = [main, shifted(text(sub, size=10 / px), dy=-4 / px)] if sub else [main]
         line = hlist(parts)

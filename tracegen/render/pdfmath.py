@@ -34,16 +34,18 @@ COLOURS = {  # the roles of mathbox.Run/Rect fills: #1a1a1a, #fdf1b8 and the pic
 FONT_NAMES = {name: f"TGMath{i}" for i, name in enumerate(FACES)}
 
 
-def placeholder(index: int, block: Box, overlap: bool = False) -> Markup:
+def placeholder(index: int, block: Box, overlap: bool = False, lower: float | None = None) -> Markup:
     """The empty inline-block that reserves `block`'s room in the layout; its colour carries `index`.
 
     A block is a Box whose top edge is its baseline (mathbox.padded, mathbox.labels). `overlap`
     pulls the placeholder back over the inline box before it: a picture its labels go on.
+    `lower` sets inline maths in a line of text: its bottom that many em below the text's baseline.
     """
     green, blue = divmod(index, 256)
     back = f"margin-left:-{block.width:.4f}em;" if overlap else ""
+    align = f"vertical-align:-{lower:.4f}em;" if lower is not None else ""
     return Markup(f'<span class="eqbox" style="width:{block.width:.4f}em;height:{block.depth:.4f}em;'
-                  f'{back}background-color:rgb(1,{green},{blue})"></span>')
+                  f'{back}{align}background-color:rgb(1,{green},{blue})"></span>')
 
 
 class Overlay:

@@ -3,7 +3,7 @@
 A worksheet and its key differ only in data: every number goes through `_Book`, which in
 a worksheet hands out givens (x, y, the first epoch's parameters, η) as numbers, answers
 (the rows of `Trace.blanks()`) as blank cells shaped like the answer, and anything derived
-from an answer as its symbol only. So no computed number enters a worksheet's context.
+from an answer as its symbol only. So no computed number enters a worksheet's model.
 """
 
 from __future__ import annotations
@@ -13,11 +13,15 @@ from typing import Any
 
 import numpy as np
 
-from tracegen import diagram, formulas
-from tracegen.docmodel import Eq, Mat, Para, Piece, Section
+from tracegen import diagram
+from tracegen.document import formulas, wording
+from tracegen.document.formulas import ARROW, EQ, ETA, MINUS, PLUS, QUAD, times
+from tracegen.document.model import Eq, Para, Section
 from tracegen.handcalc import hand_trace
+from tracegen.maths.notation import symbol
+from tracegen.maths.tree import Blank, Matrix, Node, Num, Op, Script, Text, row
+from tracegen.numbers import format_numbers
 from tracegen.spec import Spec
-from tracegen.symbols import symbol
 from tracegen.tracing import BASE, Trace
 
 KINDS = ("worksheet", "key")
@@ -39,12 +43,16 @@ class Document:
     example: Section
     gradients: Section
     epochs: tuple[Section, ...]
-    losses: tuple[tuple[int, Mat], ...]
+    losses: tuple[tuple[int, Node], ...]
     chart: diagram.Chart | None
 
     @property
     def is_key(self) -> bool:
         return self.kind == "key"
+
+    @property
+    def sections(self) -> tuple[Section, ...]:
+        return (self.givens, self.forward, self.example, self.gradients, *self.epochs)
 
 
 class Printed:
@@ -70,19 +78,36 @@ class Printed:
         return self.tables[(epoch, phase or self.phases[(epoch, name)], name)]
 
 
+def numbers(values: np.ndarray, decimals: int | None, answer: bool = False) -> Matrix:
+    """Values as a Matrix of printed numbers (all alike, tracegen.numbers); a 1x1 prints as a scalar."""
+    values = np.atleast_2d(values)
+    texts = format_numbers(values.ravel(), decimals)
+    cols = values.shape[1]
+    cells = tuple(tuple(Num(t, answer) for t in texts[i:i + cols]) for i in range(0, len(texts), cols))
+    return Matrix(cells, answer=answer)
+
+
+def blanks(values: np.ndarray) -> Matrix:
+    """Blank cells shaped like `values` (a worksheet's answer)."""
+    values = np.atleast_2d(values)
+    return Matrix(tuple(tuple(Blank() for _ in cells) for cells in values), answer=True)
+
+
 class _Book:
     """Hands out numbers, blanks or symbols depending on the document kind."""
 
     def __init__(self, trace: Trace, kind: str) -> None:
         self.trace = trace
+        self.decimals = trace.spec.decimals
         self.key = kind == "key"
         self.answers = trace.answers()
         self.printed = Printed(trace)
         self.hand = Printed(hand_trace(trace)) if self.key else None
         self.kinks: dict[tuple[int, str], list[tuple[int, int]]] = {}  # (epoch, z name) -> (sample, row)s
         kinks = trace.kinks
-        for epoch, name, sample, row in zip(kinks["epoch"], kinks["name"], kinks["sample"], kinks["row"], strict=True):
-            self.kinks.setdefault((int(epoch), name), []).append((int(sample), int(row)))
+        for epoch, name, sample, row_ in zip(kinks["epoch"], kinks["name"], kinks["sample"], kinks["row"],
+                                             strict=True):
+            self.kinks.setdefault((int(epoch), name), []).append((int(sample), int(row_)))
 
     def shown(self, name: str, epoch: int, phase: str | None = None) -> bool:
         """Key: everything. Worksheet: x, y and the first epoch's parameters, never an answer."""
@@ -91,28 +116,28 @@ class _Book:
         phase = phase or ("params" if name[0] in "Wb" else "")
         return (epoch, phase, name) not in self.answers and _given(name, epoch, phase)
 
-    def result(self, name: str, epoch: int, phase: str | None = None) -> Mat:
+    def result(self, name: str, epoch: int, phase: str | None = None) -> Matrix:
         """An answer: numbers in the key, blank cells shaped like it in the worksheet."""
         values = self.printed(name, epoch, phase)
-        if self.key:
-            return Mat(_rows(values), answer=True)
-        return Mat(tuple(tuple(None for _ in row) for row in values), answer=True)
+        return numbers(values, self.decimals, answer=True) if self.key else blanks(values)
 
-    def operand(self, name: str, epoch: int, phase: str | None = None, transpose: bool = False) -> Piece:
+    def operand(self, name: str, epoch: int, phase: str | None = None, transpose: bool = False) -> Node:
         """A value substituted into a formula: numbers when shown, else its symbol."""
         if not self.shown(name, epoch, phase):
-            latex = symbol(name)
-            return formulas.transposed(latex) if transpose else latex
+            return symbol(name, transpose)
         values = self.printed(name, epoch, phase)
-        return Mat(_rows(values.T if transpose else values), exact=_given(name, epoch, phase))
+        return numbers(values.T if transpose else values, None if _given(name, epoch, phase) else self.decimals)
 
-    def notes(self, name: str, epoch: int, phase: str | None = None, latex: str | None = None) -> tuple[Para, ...]:
+    def notes(self, name: str, epoch: int, phase: str | None = None, label: Node | None = None) -> tuple[Para, ...]:
         """Grader notes where carrying printed (rounded) values changes a printed digit."""
         if self.hand is None:
             return ()
         full = self.printed(name, epoch, phase)
         hand = self.hand(name, epoch, phase)
-        return formulas.rounding_notes(latex or symbol(name), full, hand, self.trace.spec.decimals)
+        if np.array_equal(np.round(full, self.decimals), np.round(hand, self.decimals)):
+            return ()
+        shown = numbers(np.round(hand, self.decimals), self.decimals)
+        return (wording.say("rounding_note", note=True, value=row(label or symbol(name), EQ, shown)),)
 
 
 def _given(name: str, epoch: int, phase: str | None) -> bool:
@@ -120,13 +145,9 @@ def _given(name: str, epoch: int, phase: str | None) -> bool:
     return name in ("x", "y") or (epoch == 1 and (phase or "params") == "params" and name[0] in "Wb")
 
 
-def _rate(spec: Spec) -> Mat:
-    """The learning rate η, a given: printed exactly as the spec writes it."""
-    return Mat(((spec.learning_rate,),), exact=True)
-
-
-def _rows(values: np.ndarray) -> tuple[tuple[float, ...], ...]:
-    return tuple(tuple(float(v) for v in row) for row in np.atleast_2d(values))
+def _rate(spec: Spec) -> Node:
+    """η = 0.1, a given: printed exactly as the spec writes it."""
+    return row(ETA, EQ, numbers(np.array(spec.learning_rate), None))
 
 
 def clean_student(student: str | None) -> str | None:
@@ -159,9 +180,8 @@ def build(trace: Trace, kind: str, student: str | None = None) -> Document:
                                 [layer.activation.name.replace("_", " ") for layer in spec.layers]),
         givens=_givens_section(spec, book),
         forward=formulas.forward_rules_section(spec),
-        example=Section("Forward Pass Example", "forward-example",
-                        (Para(("The forward pass of epoch 1 with the numbers substituted:",)),
-                         *_forward(spec, book, 1))),
+        example=Section(wording.text("example_title"), "forward-example",
+                        (wording.say("example"), *_forward(spec, book, 1))),
         gradients=formulas.gradient_rules_section(spec),
         epochs=tuple(_epoch_section(spec, book, epoch) for epoch in epochs),
         losses=tuple((e, book.result("L", e)) for e in epochs),
@@ -172,14 +192,15 @@ def build(trace: Trace, kind: str, student: str | None = None) -> Document:
 def _givens_section(spec: Spec, book: _Book) -> Section:
     """The network and everything given: x, y, W, b, η."""
     items: list[Any] = formulas.givens_items(spec)
-    items.append(Para(("We have input",)))
-    items.append(Eq((symbol("x"), "=", book.operand("x", 1), r",\quad", symbol("y"), "=", book.operand("y", 1))))
-    items.append(Para(("and the parameters",)))
+    items.append(wording.say("input"))
+    items.append(Eq((symbol("x"), EQ, book.operand("x", 1), formulas.COMMA, QUAD, symbol("y"), EQ,
+                     book.operand("y", 1))))
+    items.append(wording.say("parameters"))
     for layer in range(1, len(spec.layers) + 1):
-        items.append(Eq((symbol(f"W{layer}"), "=", book.operand(f"W{layer}", 1), r",\quad",
-                         symbol(f"b{layer}"), "=", book.operand(f"b{layer}", 1))))
-    items.append(Para(("Learning rate ", (r"\eta", "=", _rate(spec)), ".")))
-    return Section("The Network", "network", tuple(items))
+        items.append(Eq((symbol(f"W{layer}"), EQ, book.operand(f"W{layer}", 1), formulas.COMMA, QUAD,
+                         symbol(f"b{layer}"), EQ, book.operand(f"b{layer}", 1))))
+    items.append(wording.say("rate", eta=_rate(spec)))
+    return Section(wording.text("network_title"), "network", tuple(items))
 
 
 def _forward(spec: Spec, book: _Book, epoch: int) -> list[Any]:
@@ -195,23 +216,23 @@ def _forward(spec: Spec, book: _Book, epoch: int) -> list[Any]:
 
 def _affine(book: _Book, epoch: int, layer: int) -> Eq:
     source = "x" if layer == 1 else f"h{layer - 1}"
-    pieces: list[Piece] = [symbol(f"z{layer}"), "=", symbol(f"W{layer}") + symbol(source), "+", symbol(f"b{layer}")]
+    items: list[Node] = [symbol(f"z{layer}"), EQ, symbol(f"W{layer}"), symbol(source), PLUS, symbol(f"b{layer}")]
     operands = (book.operand(f"W{layer}", epoch), book.operand(source, epoch), book.operand(f"b{layer}", epoch))
-    if any(isinstance(op, Mat) for op in operands):
-        pieces += ["=", operands[0], operands[1], "+", operands[2]]
-    pieces += ["=", book.result(f"z{layer}", epoch)]
-    return Eq(tuple(pieces), book.notes(f"z{layer}", epoch, "forward"))
+    if any(isinstance(op, Matrix) for op in operands):
+        items += [EQ, *times(operands[0], operands[1]).items, PLUS, operands[2]]
+    items += [EQ, book.result(f"z{layer}", epoch)]
+    return Eq(tuple(items), book.notes(f"z{layer}", epoch, "forward"))
 
 
 def _activate(spec: Spec, book: _Book, epoch: int, layer: int) -> Eq:
     out = "y_hat" if layer == len(spec.layers) else f"h{layer}"
     activation = spec.layers[layer - 1].activation
-    pieces: list[Piece] = [symbol(out), "=", formulas.apply(activation, symbol(f"z{layer}"))]
+    items: list[Node] = [symbol(out), EQ, formulas.apply(activation, symbol(f"z{layer}"))]
     z = book.operand(f"z{layer}", epoch)
-    if isinstance(z, Mat) and activation.name != "linear":
-        pieces += ["=", *formulas.apply_to(activation, z)]
-    pieces += ["=", book.result(out, epoch)]
-    return Eq(tuple(pieces), book.notes(out, epoch, "forward"))
+    if isinstance(z, Matrix) and activation.name != "linear":
+        items += [EQ, formulas.apply(activation, z)]
+    items += [EQ, book.result(out, epoch)]
+    return Eq(tuple(items), book.notes(out, epoch, "forward"))
 
 
 def _kink_notes(spec: Spec, book: _Book, epoch: int, layer: int) -> list[Para]:
@@ -219,44 +240,48 @@ def _kink_notes(spec: Spec, book: _Book, epoch: int, layer: int) -> list[Para]:
     if not book.key:
         return []
     hits = book.kinks.get((epoch, f"z{layer}"), [])
-    return [formulas.kink_note(spec, layer, sample, row) for sample, row in hits]
+    return [formulas.kink_note(spec, layer, sample, row_) for sample, row_ in hits]
 
 
 def _loss(spec: Spec, book: _Book, epoch: int) -> Eq:
-    label = f"L_{{{epoch}}}"
-    pieces: list[Piece] = [label, "=", *formulas.loss_formula(spec)]
+    label = _loss_label(epoch)
+    items: list[Node] = [label, EQ, formulas.loss_formula(spec)]
     y_hat = book.operand("y_hat", epoch)
-    if isinstance(y_hat, Mat) and y_hat.scalar and spec.loss.name == "bce":
-        pieces += ["=", *formulas.bce_substituted(y_hat, book.operand("y", epoch))]
-    pieces += ["=", book.result("L", epoch)]
-    return Eq(tuple(pieces), book.notes("L", epoch, "loss", latex=label))
+    if isinstance(y_hat, Matrix) and y_hat.shape == (1, 1) and spec.loss.name == "bce":
+        items += [EQ, formulas.bce_substituted(y_hat, book.operand("y", epoch))]
+    items += [EQ, book.result("L", epoch)]
+    return Eq(tuple(items), book.notes("L", epoch, "loss", label=label))
+
+
+def _loss_label(epoch: int) -> Node:
+    return Script(symbol("L"), sub=Num(str(epoch)))
 
 
 def _epoch_section(spec: Spec, book: _Book, epoch: int) -> Section:
     items: list[Any] = []
     if epoch == 1 and book.key:
-        items.append(Para(("Forward pass gave ", (symbol("y_hat"), "=", book.operand("y_hat", 1)),
-                           " and ", ("L_{1}", "=", book.operand("L", 1)), ".")))
+        items.append(wording.say("forward_gave", y_hat=row(symbol("y_hat"), EQ, book.operand("y_hat", 1)),
+                                 loss=row(_loss_label(1), EQ, book.operand("L", 1))))
     elif epoch == 1:
-        items.append(Para(("The forward pass above gave ", (symbol("y_hat"),), " and ", ("L_{1}",), ".")))
+        items.append(wording.say("forward_above", y_hat=symbol("y_hat"), loss=_loss_label(1)))
     else:
-        items.append(Para((f"Forward pass with the parameters updated in epoch {epoch - 1}:",)))
+        items.append(wording.say("forward_again", previous=str(epoch - 1)))
         items.extend(_forward(spec, book, epoch))
         items.append(_compare(book, epoch))
-    items.append(Para(("Gradients:",)))
+    items.append(wording.say("gradients"))
     items.extend(_backward(spec, book, epoch))
-    items.append(Para(("Update parameters with ", (r"\eta", "=", _rate(spec)), ":")))
+    items.append(wording.say("update", eta=_rate(spec)))
     items.extend(_updates(spec, book, epoch))
-    return Section(f"Epoch {epoch}", f"epoch-{epoch}", tuple(items), page_break=True)
+    return Section(wording.text("epoch_title", epoch=epoch), f"epoch-{epoch}", tuple(items), page_break=True)
 
 
 def _compare(book: _Book, epoch: int) -> Para:
-    now, before = f"L_{{{epoch}}}", f"L_{{{epoch - 1}}}"
+    now, before = _loss_label(epoch), _loss_label(epoch - 1)
     if not book.key:
-        return Para(("Compare ", (now,), " with ", (before,), ": has the loss decreased?"))
+        return wording.say("compare", now=now, before=before)
     drop = book.trace.value("L", epoch) < book.trace.value("L", epoch - 1)
-    return Para(("Loss has decreased: " if drop else "Loss has not decreased: ",
-                 (now, "<" if drop else r"\ge", before), "."))
+    relation = row(now, Op("<", "rel") if drop else Op("≥", "rel"), before)
+    return wording.say("decreased" if drop else "not_decreased", relation=relation)
 
 
 def _backward(spec: Spec, book: _Book, epoch: int) -> list[Any]:
@@ -271,73 +296,74 @@ def _backward(spec: Spec, book: _Book, epoch: int) -> list[Any]:
     return items
 
 
-def _slope(spec: Spec, book: _Book, epoch: int, layer: int, output: bool = False) -> Piece | None:
+def _slope(spec: Spec, book: _Book, epoch: int, layer: int, output: bool = False) -> Node | None:
     """f'(z^{(l)}) for the worked step: numbers when z is shown, else the symbol."""
     activation = spec.layers[layer - 1].activation
     if not book.shown(f"z{layer}", epoch):
         return formulas.derivative_symbol(activation, layer, output)
     out = "y_hat" if output else f"h{layer}"
-    values = formulas.derivative_values(book.printed(f"z{layer}", epoch), book.printed(out, epoch),
-                                        activation)
-    return None if values is None else Mat(_rows(values))
+    values = formulas.derivative_values(book.printed(f"z{layer}", epoch), book.printed(out, epoch), activation)
+    return None if values is None else numbers(values, book.decimals)
 
 
 def _output_delta(spec: Spec, book: _Book, epoch: int) -> Eq:
     n = len(spec.layers)
-    pieces: list[Piece] = [symbol(f"delta{n}"), "=", *formulas.output_delta(spec)]
+    items: list[Node] = [symbol(f"delta{n}"), EQ, formulas.output_delta(spec)]
     substituted = formulas.output_delta_substituted(spec, book.operand("y_hat", epoch), book.operand("y", epoch),
                                                     _slope(spec, book, epoch, n, output=True))
-    if substituted:
-        pieces += ["=", *substituted]
-    pieces += ["=", book.result(f"delta{n}", epoch)]
-    return Eq(tuple(pieces), book.notes(f"delta{n}", epoch, "backward"))
+    if substituted is not None:
+        items += [EQ, substituted]
+    items += [EQ, book.result(f"delta{n}", epoch)]
+    return Eq(tuple(items), book.notes(f"delta{n}", epoch, "backward"))
 
 
 def _weight_grad(book: _Book, epoch: int, layer: int) -> Eq:
     source = "x" if layer == 1 else f"h{layer - 1}"
-    pieces: list[Piece] = [symbol(f"dW{layer}"), "=", symbol(f"delta{layer}") + formulas.transposed(symbol(source))]
+    items: list[Node] = [symbol(f"dW{layer}"), EQ, symbol(f"delta{layer}"), symbol(source, transpose=True)]
     delta, h = book.operand(f"delta{layer}", epoch), book.operand(source, epoch, transpose=True)
-    if isinstance(delta, Mat) or isinstance(h, Mat):
-        pieces += ["=", delta, h]
-    pieces += ["=", book.result(f"dW{layer}", epoch)]
-    return Eq(tuple(pieces), book.notes(f"dW{layer}", epoch, "backward"))
+    if isinstance(delta, Matrix) or isinstance(h, Matrix):
+        items += [EQ, *times(delta, h).items]
+    items += [EQ, book.result(f"dW{layer}", epoch)]
+    return Eq(tuple(items), book.notes(f"dW{layer}", epoch, "backward"))
 
 
 def _bias_grad(spec: Spec, book: _Book, epoch: int, layer: int) -> Eq:
     batch = spec.n_samples > 1
-    pieces: list[Piece] = [symbol(f"db{layer}"), "=", symbol(f"delta{layer}") + (r"\mathbf{1}" if batch else "")]
+    items: list[Node] = [symbol(f"db{layer}"), EQ, symbol(f"delta{layer}")]
+    if batch:
+        items.append(formulas.INDICATOR)
     delta = book.operand(f"delta{layer}", epoch)
-    if batch and isinstance(delta, Mat):
-        pieces += ["=", delta, Mat(tuple((1.0,) for _ in range(spec.n_samples)))]
-    pieces += ["=", book.result(f"db{layer}", epoch)]
-    return Eq(tuple(pieces), book.notes(f"db{layer}", epoch, "backward"))
+    if batch and isinstance(delta, Matrix):
+        items += [EQ, *times(delta, numbers(np.ones((spec.n_samples, 1)), None)).items]
+    items += [EQ, book.result(f"db{layer}", epoch)]
+    return Eq(tuple(items), book.notes(f"db{layer}", epoch, "backward"))
 
 
 def _hidden_delta(spec: Spec, book: _Book, epoch: int, layer: int) -> Eq:
     activation = spec.layers[layer - 1].activation
-    pieces: list[Piece] = [symbol(f"delta{layer}"), "=", *formulas.hidden_delta(layer, activation)]
+    items: list[Node] = [symbol(f"delta{layer}"), EQ, formulas.hidden_delta(layer, activation)]
     weights = book.operand(f"W{layer + 1}", epoch, transpose=True)
     delta = book.operand(f"delta{layer + 1}", epoch)
-    if isinstance(weights, Mat) or isinstance(delta, Mat):
+    if isinstance(weights, Matrix) or isinstance(delta, Matrix):
         substituted = formulas.hidden_delta_substituted(activation, weights, delta, _slope(spec, book, epoch, layer))
-        pieces += ["=", *substituted] if substituted else []
-    pieces += ["=", book.result(f"delta{layer}", epoch)]
-    return Eq(tuple(pieces), book.notes(f"delta{layer}", epoch, "backward"))
+        items += [EQ, substituted] if substituted is not None else []
+    items += [EQ, book.result(f"delta{layer}", epoch)]
+    return Eq(tuple(items), book.notes(f"delta{layer}", epoch, "backward"))
 
 
 def _updates(spec: Spec, book: _Book, epoch: int) -> list[Eq]:
     items = []
-    rate = _rate(spec)
+    rate = numbers(np.array(spec.learning_rate), None)
     for layer in range(len(spec.layers), 0, -1):
         for kind in ("W", "b"):
             name, grad = f"{kind}{layer}", f"d{kind}{layer}"
             if kind not in spec.update:
-                pieces: list[Piece] = [symbol(name), r"\leftarrow", symbol(name), r"\quad\text{(frozen)}"]
+                pieces: list[Node] = [symbol(name), ARROW, symbol(name), QUAD, Text(wording.text("frozen_step"))]
             else:
-                pieces = [symbol(name), r"\leftarrow", symbol(name), "-", r"\eta" + symbol(grad)]
+                pieces = [symbol(name), ARROW, symbol(name), MINUS, ETA, symbol(grad)]
                 old, step = book.operand(name, epoch, "params"), book.operand(grad, epoch)
-                if isinstance(old, Mat) or isinstance(step, Mat):
-                    pieces += ["=", old, "-", rate, step]
-            pieces += ["=", book.result(name, epoch, "update")]
+                if isinstance(old, Matrix) or isinstance(step, Matrix):
+                    pieces += [EQ, old, MINUS, *times(rate, step).items]
+            pieces += [EQ, book.result(name, epoch, "update")]
             items.append(Eq(tuple(pieces), book.notes(name, epoch, "update")))
     return items

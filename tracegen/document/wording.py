@@ -1,0 +1,104 @@
+"""Every English sentence of the documents, in one place (a translator edits only this file).
+
+A message is text with `{slots}`; `say` fills each slot with plain text or with maths (a
+tree, printed inline by each format). Python code elsewhere picks messages and fills
+slots; it writes no sentences of its own. The few words the templates print themselves
+(headings of the loss table, "Worksheet", "Answer key") are in templates/base/macros.j2.
+"""
+
+from __future__ import annotations
+
+import re
+
+from tracegen.document.model import Para
+from tracegen.maths.tree import Node
+
+MESSAGES = {
+    # Section titles
+    "network_title": "The Network",
+    "forward_title": "Forward Pass",
+    "example_title": "Forward Pass Example",
+    "gradients_title": "Gradients",
+    "epoch_title": "Epoch {epoch}",
+    # The network and its givens
+    "network": "We train a {shape} network on {samples}: {layers}. The loss is {loss}; SGD runs for {epochs}.",
+    "one_sample": "one training sample",
+    "batch": "a batch of {m} samples (the columns of {x})",
+    "layer": "layer {index} has {units} with {activation}",
+    "layer_join": "; ",
+    "input": "We have input",
+    "parameters": "and the parameters",
+    "rate": "Learning rate {eta}.",
+    # Rules
+    "where": "where {definitions}.",
+    "list_join": ", ",
+    "columns": "The {m} samples are the columns of {x}; each bias is added to every column.",
+    "loss_intro": "For training we use {loss} loss:",
+    "backprop": "We compute gradients by backpropagation, from the output layer back.",
+    "odot": "where {odot} is element-wise multiplication.",
+    "odot_ones": "where {odot} is element-wise multiplication and {ones} is a column of ones "
+                 "(it sums over the samples).",
+    "relu_kink": "At the kink we take {rule}, as the rule {indicator} says.",
+    "leaky_rule": "For leaky ReLU with slope {alpha}, {one} for {positive} and {alpha_symbol} otherwise (also at 0).",
+    "sgd": "Then each trained parameter takes an SGD step with learning rate {eta}:",
+    "frozen": "In this exercise {kinds} {verb} frozen: its gradients are computed but it is not updated.",
+    "frozen_is": "is",
+    "frozen_are": "are",
+    "and": " and ",
+    # Worked epochs
+    "example": "The forward pass of epoch 1 with the numbers substituted:",
+    "forward_gave": "Forward pass gave {y_hat} and {loss}.",
+    "forward_above": "The forward pass above gave {y_hat} and {loss}.",
+    "forward_again": "Forward pass with the parameters updated in epoch {previous}:",
+    "compare": "Compare {now} with {before}: has the loss decreased?",
+    "decreased": "Loss has decreased: {relation}.",
+    "not_decreased": "Loss has not decreased: {relation}.",
+    "gradients": "Gradients:",
+    "update": "Update parameters with {eta}:",
+    "frozen_step": "(frozen)",
+    "for_sample": "for sample",
+    # Notes for the grader (keys only)
+    "kink_note": "Note: {z} sits exactly on the kink of {activation}{where}. By the convention {rule} its "
+                 "derivative there is {value}, so this unit passes {passes}",
+    "kink_where": " (sample {sample})",
+    "kink_none": "no gradient back.",
+    "kink_slope": "back only the slope.",
+    "rounding_note": "Grader: carrying the rounded numbers printed above gives {value}; accept either.",
+}
+LOSS_NAMES = {"bce": "binary cross-entropy", "mse": "mean squared error", "cross_entropy": "cross-entropy"}
+ACTIVATION_NAMES = {"relu": "ReLU", "sigmoid": "sigmoid", "tanh": "tanh", "linear": "no activation (linear)",
+                    "softmax": "softmax", "leaky_relu": "leaky ReLU (slope {slope})"}
+UNITS = ("{n} unit", "{n} units")
+SAMPLES = ("{n} sample", "{n} samples")
+EPOCHS = ("{n} epoch", "{n} epochs")
+_SLOT = re.compile(r"\{(\w+)\}")
+
+
+def plural(forms: tuple[str, str], n: int) -> str:
+    """`UNITS, 2` -> "2 units"."""
+    return forms[n != 1].format(n=n)
+
+
+def text(key: str, **slots: object) -> str:
+    """A message with plain-text slots only."""
+    return MESSAGES[key].format(**slots)
+
+
+def say(key: str, note: bool = False, **slots: str | Node | Para) -> Para:
+    """A paragraph: message `key` with its slots filled by text, inline maths or another paragraph's parts."""
+    parts: list[str | Node] = []
+    at = 0
+    message = MESSAGES[key]
+    for match in _SLOT.finditer(message):
+        parts.append(message[at:match.start()])
+        slot = slots[match.group(1)]
+        parts.extend(slot.parts if isinstance(slot, Para) else (slot,))
+        at = match.end()
+    parts.append(message[at:])
+    merged: list[str | Node] = []
+    for part in parts:
+        if isinstance(part, str) and merged and isinstance(merged[-1], str):
+            merged[-1] += part
+        elif part != "":
+            merged.append(part)
+    return Para(tuple(merged), note=note)

@@ -1,0 +1,142 @@
+"""Preprocessors: a document model made ready for one format, before any template runs.
+
+As nbconvert's preprocessors do, this turns the format-neutral model into what one
+format's templates print, so templates only place things:
+
+- Markdown and HTML: each display equation is laid out in lines for the format's text
+  width (`mathbox.lines`, from the fonts' metrics), as a `Display`.
+- PDF: every piece of maths is typeset here (`mathbox`) and reserved as a block that the
+  PDF finisher draws (`pdfmath`); the template gets its placeholder. Consecutive display
+  equations share one block; inline maths gets a block per piece, set on the baseline.
+  The pictures' labels are reserved the same way (`labels`).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from markupsafe import Markup
+
+from tracegen.document import Document
+from tracegen.document.model import Eq, Para, Section
+from tracegen.maths.tree import Lines, Node
+from tracegen.numbers import MINUS, format_number
+from tracegen.render import mathbox
+from tracegen.render.mathbox import STACK_LIMIT, Box, padded, stacked
+
+
+@dataclass(frozen=True)
+class Display:
+    """A display equation laid out in lines (Markdown, HTML), then its grader notes."""
+
+    math: Lines
+    notes: tuple[Para, ...]
+    kind: str = "display"
+
+
+@dataclass(frozen=True)
+class Block:
+    """Display equations typeset as one PDF block: its placeholder, then the last one's notes."""
+
+    placeholder: Markup
+    notes: tuple[Para, ...]
+    kind: str = "block"
+
+
+@dataclass
+class Blocks:
+    """The PDF's typeset blocks in document order; `reserve` hands out each one's placeholder."""
+
+    boxes: list[Box] = field(default_factory=list)
+
+    def reserve(self, block: Box, overlap: bool = False, lower: float | None = None) -> Markup:
+        from tracegen.render.pdfmath import placeholder
+
+        self.boxes.append(block)
+        return placeholder(len(self.boxes) - 1, block, overlap, lower)
+
+
+def prepare(doc: Document, fmt: str, measure: float, px_per_em: float = 14.0) -> tuple[Document, dict[str, Any]]:
+    """`doc` ready for `fmt`, and what the template needs besides it (the PDF's blocks and picture labels)."""
+    if fmt != "pdf":
+        sections = {name: _section(getattr(doc, name), lambda items: _displays(items, measure))
+                    for name in ("givens", "forward", "example", "gradients")}
+        epochs = tuple(_section(s, lambda items: _displays(items, measure)) for s in doc.epochs)
+        return dataclasses.replace(doc, **sections, epochs=epochs), {"blocks": [], "pictures": {}}
+    blocks = Blocks()
+
+    def run(items: tuple[Any, ...]) -> list[Any]:
+        return _blocks(items, measure, blocks)
+
+    sections = {name: _section(getattr(doc, name), run) for name in ("givens", "forward", "example", "gradients")}
+    epochs = tuple(_section(s, run) for s in doc.epochs)
+    losses = tuple((epoch, _inline(node, blocks)) for epoch, node in doc.losses)
+    pictures = {"network": blocks.reserve(labels(doc.diagram, doc.decimals, px_per_em), overlap=True)}
+    if doc.chart is not None:
+        pictures["chart"] = blocks.reserve(labels(doc.chart, doc.decimals, px_per_em), overlap=True)
+    prepared = dataclasses.replace(doc, **sections, epochs=epochs, losses=losses)
+    return prepared, {"blocks": blocks.boxes, "pictures": pictures}
+
+
+def _section(section: Section, convert: Any) -> Section:
+    return dataclasses.replace(section, items=tuple(convert(section.items)))
+
+
+def _displays(items: Iterable[Any], measure: float) -> list[Any]:
+    return [Display(mathbox.lines(item.items, measure), item.notes) if isinstance(item, Eq) else item
+            for item in items]
+
+
+def _blocks(items: Iterable[Any], measure: float, blocks: Blocks) -> list[Any]:
+    """Runs of display equations as one block each; inline maths in paragraphs as blocks of their own.
+
+    A run ends at grader notes (they follow their equation) and before it would grow taller
+    than STACK_LIMIT em, so it still fits a page.
+    """
+    out: list[Any] = []
+    run: list[Box] = []
+
+    def close(notes: tuple[Para, ...] = ()) -> None:
+        if run:
+            out.append(Block(blocks.reserve(padded(stacked(run))), tuple(_para(n, blocks) for n in notes)))
+            run.clear()
+
+    for item in items:
+        if not isinstance(item, Eq):
+            close()
+            out.append(_para(item, blocks) if isinstance(item, Para) else item)
+            continue
+        laid = mathbox.equation(item.items, measure)
+        if run and stacked([*run, laid]).depth > STACK_LIMIT:
+            close()
+        run.append(laid)
+        if item.notes:
+            close(item.notes)
+    close()
+    return out
+
+
+def _para(para: Para, blocks: Blocks) -> Para:
+    return dataclasses.replace(para, parts=tuple(p if isinstance(p, str) else _inline(p, blocks) for p in para.parts))
+
+
+def _inline(node: Node, blocks: Blocks) -> Markup:
+    """Inline maths for the PDF: a block whose baseline sits on the text's."""
+    typeset = mathbox.box(node)
+    return blocks.reserve(padded(typeset, 0.0), lower=typeset.depth)
+
+
+def labels(picture: Any, decimals: int, px_per_em: float) -> Box:
+    """A picture's labels (diagram.Label) for the PDF, drawn over its SVG shapes by the finisher.
+
+    WeasyPrint lays out and draws SVG text letter by letter, which cost about a tenth of a
+    document; the placeholder overlaps the picture exactly (print.css aligns both at the top).
+    """
+    placed = [(label.x, label.y, label.size, label.colour,
+               label.text + ("" if label.value is None else
+                             format_number(label.value, None if label.exact else decimals, MINUS)),
+               label.italic, label.sub) for label in picture.labels]
+    return mathbox.labels(placed, picture.width, picture.height, px_per_em)
