@@ -15,11 +15,11 @@ import numpy as np
 
 from tracegen import diagram
 from tracegen.document import formulas, wording
-from tracegen.document.formulas import ARROW, EQ, ETA, MINUS, PLUS, QUAD, times
+from tracegen.document.formulas import APPROX, ARROW, EQ, ETA, MINUS, PLUS, QUAD, times
 from tracegen.document.model import Eq, Para, Section
 from tracegen.handcalc import hand_trace
-from tracegen.maths.notation import symbol
-from tracegen.maths.tree import Blank, Matrix, Node, Num, Op, Script, Text, row
+from tracegen.maths.notation import layer_tag, symbol
+from tracegen.maths.tree import BigOp, Blank, Ident, Matrix, Node, Num, Op, Script, Text, row
 from tracegen.numbers import format_numbers
 from tracegen.spec import Spec
 from tracegen.tracing import BASE, Trace
@@ -116,24 +116,38 @@ class _Book:
         phase = phase or ("params" if name[0] in "Wb" else "")
         return (epoch, phase, name) not in self.answers and _given(name, epoch, phase)
 
-    def result(self, name: str, epoch: int, phase: str | None = None) -> Matrix:
+    def values(self, name: str, epoch: int, phase: str | None = None, column: int | None = None) -> np.ndarray:
+        """A quantity as printed (units x samples for per-sample ones); `column` keeps one sample's column."""
+        table = self.printed(name, epoch, phase)
+        return table if column is None else table[:, column:column + 1]
+
+    def result(self, name: str, epoch: int, phase: str | None = None, column: int | None = None) -> Matrix:
         """An answer: numbers in the key, blank cells shaped like it in the worksheet."""
-        values = self.printed(name, epoch, phase)
+        values = self.values(name, epoch, phase, column)
         return numbers(values, self.decimals, answer=True) if self.key else blanks(values)
 
-    def operand(self, name: str, epoch: int, phase: str | None = None, transpose: bool = False) -> Node:
+    def operand(self, name: str, epoch: int, phase: str | None = None, transpose: bool = False,
+                column: int | None = None) -> Node:
         """A value substituted into a formula: numbers when shown, else its symbol."""
         if not self.shown(name, epoch, phase):
             return symbol(name, transpose)
-        values = self.printed(name, epoch, phase)
+        values = self.values(name, epoch, phase, column)
         return numbers(values.T if transpose else values, None if _given(name, epoch, phase) else self.decimals)
 
-    def notes(self, name: str, epoch: int, phase: str | None = None, label: Node | None = None) -> tuple[Para, ...]:
+    def cells(self, name: str, epoch: int, column: int) -> list[Num]:
+        """One sample's entries as printed numbers (for formulas written entry by entry); shown values only."""
+        matrix = self.operand(name, epoch, column=column)
+        assert isinstance(matrix, Matrix), f"{name} is not shown in this document"
+        return [cells[0] for cells in matrix.rows]  # type: ignore[misc]
+
+    def notes(self, name: str, epoch: int, phase: str | None = None, label: Node | None = None,
+              column: int | None = None) -> tuple[Para, ...]:
         """Grader notes where carrying printed (rounded) values changes a printed digit."""
         if self.hand is None:
             return ()
-        full = self.printed(name, epoch, phase)
+        full = self.values(name, epoch, phase, column)
         hand = self.hand(name, epoch, phase)
+        hand = hand if column is None else hand[:, column:column + 1]
         if np.array_equal(np.round(full, self.decimals), np.round(hand, self.decimals)):
             return ()
         shown = numbers(np.round(hand, self.decimals), self.decimals)
@@ -208,9 +222,9 @@ def _forward(spec: Spec, book: _Book, epoch: int) -> list[Any]:
     items: list[Any] = []
     for layer in range(1, len(spec.layers) + 1):
         items.append(_affine(book, epoch, layer))
-        items.append(_activate(spec, book, epoch, layer))
+        items.extend(_activate(spec, book, epoch, layer))
         items.extend(_kink_notes(spec, book, epoch, layer))
-    items.append(_loss(spec, book, epoch))
+    items.extend(_loss(spec, book, epoch))
     return items
 
 
@@ -224,15 +238,32 @@ def _affine(book: _Book, epoch: int, layer: int) -> Eq:
     return Eq(tuple(items), book.notes(f"z{layer}", epoch, "forward"))
 
 
-def _activate(spec: Spec, book: _Book, epoch: int, layer: int) -> Eq:
+def _activate(spec: Spec, book: _Book, epoch: int, layer: int) -> list[Eq]:
+    """h = f(z) with z's numbers substituted; σ and tanh of a number written out, softmax's exponentials shown."""
     out = "y_hat" if layer == len(spec.layers) else f"h{layer}"
     activation = spec.layers[layer - 1].activation
     items: list[Node] = [symbol(out), EQ, formulas.apply(activation, symbol(f"z{layer}"))]
     z = book.operand(f"z{layer}", epoch)
-    if isinstance(z, Matrix) and activation.name != "linear":
+    lines: list[Eq] = []
+    rounded = activation.name in formulas.TRANSCENDENTAL
+    if isinstance(z, Matrix) and activation.name == "softmax":
+        lines = _softmax_work(book, epoch, layer)
+    elif isinstance(z, Matrix) and activation.name != "linear":
         items += [EQ, formulas.apply(activation, z)]
-    items += [EQ, book.result(out, epoch)]
-    return Eq(tuple(items), book.notes(out, epoch, "forward"))
+        written = formulas.written_out(activation, z)
+        items += [EQ, written] if written is not None else []
+    relation = APPROX if rounded and isinstance(z, Matrix) else EQ
+    return [*lines, Eq((*items, relation, book.result(out, epoch)), book.notes(out, epoch, "forward"))]
+
+
+def _softmax_work(book: _Book, epoch: int, layer: int) -> list[Eq]:
+    """The exponentials of z and each sample's normaliser, before ŷ (key only: they come from z)."""
+    exps = np.exp(np.round(book.values(f"z{layer}", epoch), book.decimals))  # of z as printed
+    e_z = Script(formulas.E, sup=symbol(f"z{layer}"))
+    z_j = Script(Ident("z"), sup=layer_tag(layer), sub=Ident("j"))
+    total = row(BigOp("∑", Ident("j")), Script(formulas.E, sup=z_j))
+    return [Eq((e_z, APPROX, numbers(exps, book.decimals))),
+            Eq((total, APPROX, numbers(exps.sum(axis=0, keepdims=True), book.decimals)))]
 
 
 def _kink_notes(spec: Spec, book: _Book, epoch: int, layer: int) -> list[Para]:
@@ -243,14 +274,35 @@ def _kink_notes(spec: Spec, book: _Book, epoch: int, layer: int) -> list[Para]:
     return [formulas.kink_note(spec, layer, sample, row_) for sample, row_ in hits]
 
 
-def _loss(spec: Spec, book: _Book, epoch: int) -> Eq:
-    label = _loss_label(epoch)
-    items: list[Node] = [label, EQ, formulas.loss_formula(spec)]
-    y_hat = book.operand("y_hat", epoch)
-    if isinstance(y_hat, Matrix) and y_hat.shape == (1, 1) and spec.loss.name == "bce":
-        items += [EQ, formulas.bce_substituted(y_hat, book.operand("y", epoch))]
-    items += [EQ, book.result("L", epoch)]
-    return Eq(tuple(items), book.notes("L", epoch, "loss", label=label))
+def _loss(spec: Spec, book: _Book, epoch: int) -> list[Eq]:
+    """The loss of each sample (in a batch), then the batch loss L from them, worked as on the slides."""
+    label, m = _loss_label(epoch), spec.n_samples
+    worked = book.shown("y_hat", epoch)
+    if m == 1:
+        items: list[Node] = [label, EQ, formulas.loss_formula(spec)]
+        if worked:
+            items += [EQ, _sample_loss_substituted(spec, book, epoch, 0), APPROX]
+        else:
+            items.append(EQ)
+        return [Eq((*items, book.result("L", epoch)), book.notes("L", epoch, "loss", label=label))]
+    lines = []
+    for sample in range(m):
+        ell = formulas.sample_symbol(sample + 1)
+        work: list[Node] = [EQ, _sample_loss_substituted(spec, book, epoch, sample), APPROX] if worked else [EQ]
+        lines.append(Eq((ell, *work, book.result("sample_loss", epoch, column=sample)),
+                        book.notes("sample_loss", epoch, "loss", label=ell, column=sample)))
+    items = [label, EQ, formulas.loss_formula(spec)]
+    if book.shown("sample_loss", epoch):
+        losses = [cell for s in range(m) for cell in book.cells("sample_loss", epoch, s)]
+        items += [EQ, formulas.batch_loss_substituted(spec, losses)]
+    lines.append(Eq((*items, EQ, book.result("L", epoch)), book.notes("L", epoch, "loss", label=label)))
+    return lines
+
+
+def _sample_loss_substituted(spec: Spec, book: _Book, epoch: int, sample: int) -> Node:
+    y_values = book.values("y", epoch, column=sample)[:, 0]
+    return formulas.sample_loss_substituted(spec, book.cells("y_hat", epoch, sample), list(y_values),
+                                            book.cells("y", epoch, sample))
 
 
 def _loss_label(epoch: int) -> Node:

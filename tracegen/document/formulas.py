@@ -35,7 +35,7 @@ from tracegen.maths.tree import (
 )
 from tracegen.spec import Activation, Spec
 
-EQ, PLUS, MINUS, ODOT = Op("=", "rel"), Op("+"), Op("−"), Op("⊙")
+EQ, APPROX, PLUS, MINUS, ODOT = Op("=", "rel"), Op("≈", "rel"), Op("+"), Op("−"), Op("⊙")
 ARROW, COMMA, QUAD = Op("←", "rel"), Op(",", "punct"), Space(1.0)
 ONE, ETA, ALPHA, E = Num("1"), Ident("η"), Ident("α"), Ident("e")
 INDICATOR = Ident("1", "bold")
@@ -61,14 +61,8 @@ def fenced(node: Node) -> Fence:
 
 
 def times(*factors: Node) -> Row:
-    """Factors side by side; a negative number after another factor is put in parentheses: 0.1 (−0.119)."""
-    out: list[Node] = []
-    for factor in factors:
-        negative = isinstance(factor, Num) and factor.text.startswith("-") or (
-            isinstance(factor, Matrix) and factor.shape == (1, 1) and isinstance(factor.rows[0][0], Num)
-            and factor.rows[0][0].text.startswith("-"))
-        out.append(paren(factor) if out and negative else factor)
-    return row(out)
+    """Factors side by side (a negative number after another factor gets its parentheses: 0.1 (−0.119))."""
+    return row(factors)
 
 
 def apply(activation: Activation, argument: Node) -> Node:
@@ -76,6 +70,28 @@ def apply(activation: Activation, argument: Node) -> Node:
     if activation.name == "linear":
         return argument
     return row(NAMES[activation.name], fenced(argument))
+
+
+TRANSCENDENTAL = ("sigmoid", "tanh", "softmax")  # their results are rounded: the key writes ≈ before them
+
+
+def _negated(number: Num) -> Num:
+    """−(number) as printed: the sign flipped (0 stays 0)."""
+    text = number.text
+    if text.startswith("-"):
+        return Num(text[1:])
+    return number if set(text) <= {"0", "."} else Num("-" + text)
+
+
+def written_out(activation: Activation, z: Matrix) -> Node | None:
+    """σ(2) = 1/(1 + e^{−2}), tanh(a) = (e^a − e^{−a})/(e^a + e^{−a}): a single number's activation written out."""
+    if z.shape != (1, 1) or activation.name not in ("sigmoid", "tanh") or not isinstance(z.rows[0][0], Num):
+        return None
+    value = z.rows[0][0]
+    up, down = Script(E, sup=value), Script(E, sup=_negated(value))
+    if activation.name == "sigmoid":
+        return Frac(ONE, row(ONE, PLUS, down))
+    return Frac(row(up, MINUS, down), row(up, PLUS, down))
 
 
 def coefficient(value: Fraction) -> Node | None:
@@ -132,16 +148,53 @@ def loss_formula(spec: Spec) -> Node:
     return row(coefficient(_batch_factor(spec)) or (), _sum("s", m), _indexed(symbol("sample_loss"), "s"))
 
 
-def bce_substituted(y_hat: Node, y: Node) -> Node:
-    """The slides' `−log(0.881)` for y = 1 (and `−log(1 − ŷ)` for y = 0), else the full form."""
-    target = y.rows[0][0] if isinstance(y, Matrix) and y.shape == (1, 1) else None
-    if isinstance(target, Num) and target.text == "1":
-        return neg(row(Func("log"), fenced(y_hat)))
-    if isinstance(target, Num) and target.text == "0":
-        return neg(row(Func("log"), fenced(row(ONE, MINUS, y_hat))))
-    term = row(y, Func("log"), fenced(y_hat), PLUS, fenced(row(ONE, MINUS, y)), Func("log"),
-               fenced(row(ONE, MINUS, y_hat)))
-    return neg(Fence("[", term, "]"))
+def _log(argument: Node) -> Row:
+    return row(Func("log"), fenced(argument))
+
+
+def _summed(terms: list[Node]) -> Node:
+    """t1 + t2 + …, one term as itself."""
+    out: list[Node] = []
+    for term in terms:
+        out += [PLUS, term] if out else [term]
+    return out[0] if len(out) == 1 else row(out)
+
+
+def sample_loss_substituted(spec: Spec, y_hat: list[Node], y: list[float], y_nodes: list[Node]) -> Node:
+    """One sample's loss with its numbers: the slides' −log(0.881) for y = 1, −log(1 − ŷ) for y = 0, …
+
+    `y_hat` and `y_nodes` are the printed outputs and targets of the sample, `y` the targets' values.
+    """
+    loss, k = spec.loss, len(y_hat)
+    if loss.name == "mse":
+        squares = _summed([Script(fenced(row(target, MINUS, out)), sup=Num("2")) for out, target in
+                           zip(y_hat, y_nodes, strict=True)])
+        scale = Fraction(loss.scale).limit_denominator(1000) / (k if loss.reduction == "mean" else 1)
+        return scaled(coefficient(scale), squares) if k > 1 else row(coefficient(scale) or (), squares)
+    terms = []
+    for out, value, target in zip(y_hat, y, y_nodes, strict=True):
+        if value == 1:
+            terms.append(_log(out))
+        elif value == 0 and loss.name == "bce":
+            terms.append(_log(row(ONE, MINUS, out)))
+        elif value != 0:
+            cross = row(target, _log(out))
+            terms.append(row(cross, PLUS, fenced(row(ONE, MINUS, target)), _log(row(ONE, MINUS, out)))
+                         if loss.name == "bce" else cross)
+    total = _summed(terms or [Num("0")])
+    if loss.name == "bce" and k > 1:
+        return neg(row(Frac(ONE, Num(str(k))), Fence("[", total, "]")))
+    return neg(total if len(terms) == 1 else Fence("[", total, "]"))
+
+
+def batch_loss_substituted(spec: Spec, losses: list[Node]) -> Node:
+    """L from the samples' losses: (1/m)(ℓ₁ + ℓ₂ + …), or their sum."""
+    return scaled(coefficient(_batch_factor(spec)), _summed(losses))
+
+
+def sample_symbol(sample: int) -> Script:
+    """ℓ_s of sample `sample` (1-based)."""
+    return Script(symbol("sample_loss"), sub=Num(str(sample)))
 
 
 def _output_factor(spec: Spec) -> Fraction:

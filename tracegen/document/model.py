@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from tracegen.maths.tree import Node
+from tracegen.maths.tree import Node, row
 
 
 @dataclass(frozen=True)
@@ -20,6 +20,9 @@ class Eq:
     items: tuple[Node, ...]
     notes: tuple[Para, ...] = ()
     kind: str = "eq"
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "items", row(self.items).items)  # nested rows spliced, negatives bracketed
 
 
 @dataclass(frozen=True)

@@ -143,8 +143,25 @@ Node = Ident | Func | Num | Op | Text | Space | Row | Script | Accent | Frac | F
 
 
 def row(*items: Node | Iterable[Node]) -> Row:
-    """A Row of the given nodes; nested Rows and iterables are spliced in."""
-    return Row(tuple(_flat(items)))
+    """A Row of the given nodes; nested Rows and iterables are spliced in.
+
+    A negative number right after a binary operator, or after a factor it multiplies, is put
+    in parentheses, as one writes it by hand: `0.5 − (−1.901)`, `0.1 (−0.119)`.
+    """
+    out: list[Node] = []
+    for item in _flat(items):
+        follows = out[-1] if out else None
+        binary = isinstance(follows, Op) and follows.kind == "bin"
+        factor = follows is not None and not isinstance(follows, Op | Space | Text)
+        out.append(Fence("(", item, ")") if negative(item) and (binary or factor) else item)
+    return Row(tuple(out))
+
+
+def negative(node: Node) -> bool:
+    """Whether `node` is a negative number (or a 1×1 matrix of one)."""
+    if isinstance(node, Matrix) and node.shape == (1, 1):
+        node = node.rows[0][0]
+    return isinstance(node, Num) and node.text.startswith("-")
 
 
 def _flat(items: Iterable[object]) -> Iterator[Node]:

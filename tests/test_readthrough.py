@@ -1,0 +1,62 @@
+"""The faults an instructor's read-through of the documents found (issue 10), one test each.
+
+Networks: the Class 3 example, a 2-3-3-2 tanh/linear/mse net on a batch of 3 (tests/specs/tanh.yaml)
+and a 4-3-3 leaky-ReLU/softmax/cross-entropy net on a batch of 2 (tests/specs/softmax.yaml).
+Expected numbers are computed here from the trace's values, never read from a document.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+from pathlib import Path
+
+import numpy as np
+from documents import class3_documents
+
+import tracegen
+from tracegen.numbers import format_number
+from tracegen.render import render_documents
+
+SPECS = Path(__file__).parent / "specs"
+
+
+@cache
+def traced(name: str) -> tracegen.Trace:
+    return tracegen.trace(tracegen.load_spec(SPECS / f"{name}.yaml"))
+
+
+@cache
+def markdown(name: str, kind: str) -> str:
+    return render_documents(traced(name), (kind,), ("md",))[(kind, "md")].decode()
+
+
+def test_every_blank_of_the_trace_has_a_box_on_the_worksheet() -> None:
+    """Batches: each sample's loss ℓ_s is a blank too (answers.csv has it), so the worksheet asks for it."""
+    for name in ("tanh", "softmax"):
+        worksheet = markdown(name, "worksheet")
+        epochs = traced(name).epochs  # the loss table at the end asks for each L once more
+        assert worksheet.count(r"\boxed") == len(traced(name).blanks()) + epochs, name
+
+
+def test_batch_loss_is_worked_from_each_samples_loss() -> None:
+    trace, key = traced("tanh"), markdown("tanh", "key")
+    losses = [format_number(trace.value("sample_loss", 1, sample=s), 3) for s in range(3)]
+    for s, loss in enumerate(losses, start=1):
+        line = re.escape(rf"\ell_{{{s}}} = ") + ".*" + re.escape(rf"\approx {{\color{{teal}}{loss}}}")
+        assert re.search(line, key), s
+    assert rf"\frac{{1}}{{3}}({' + '.join(losses)})" in key  # L = 1/3 (ℓ₁ + ℓ₂ + ℓ₃) with the numbers
+
+
+def test_softmax_shows_its_exponentials_and_normaliser() -> None:
+    trace, key = traced("softmax"), markdown("softmax", "key")
+    z = np.round(trace.matrix("z2", 1).T, 3)  # units x samples, as printed
+    exps = np.exp(z)
+    for value in (*exps.ravel(), *exps.sum(axis=0)):
+        assert format_number(value, 3) in key
+    assert r"\sum_{j}e^{z_{j}^{(2)}} \approx" in key
+
+
+def test_sigmoid_of_a_number_is_written_out_with_approx() -> None:
+    key = class3_documents()[("key", "md")].decode()
+    assert r"\sigma(2) = \frac{1}{1 + e^{-2}} \approx {\color{teal}0.881}" in key  # as slide 6 writes it
