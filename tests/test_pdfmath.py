@@ -26,6 +26,7 @@ from tracegen.render.environment import PRINT_FONT_PT, PRINT_MARGINS_MM
 from tracegen.render.fontmetrics import face
 from tracegen.render.mathbox import (
     AXIS,
+    BRACKET_STEM,
     LINE_BOTTOM,
     LINE_TOP,
     Box,
@@ -60,13 +61,16 @@ def ink(run: Run) -> tuple[float, float]:
     return run.y + bottom * run.size * run.stretch, run.y + top * run.size * run.stretch
 
 
-def test_a_matrix_row_line_is_the_css_line_box_the_bracket_pieces_were_drawn_for() -> None:
+def test_a_matrix_row_line_is_the_matrix_line_height_about_the_text_baseline() -> None:
     regular = face("regular")
     half_leading = (glyphs.MATRIX_LINE_HEIGHT - (regular.ascent - regular.descent)) / 2
     assert LINE_TOP == pytest.approx(regular.ascent + half_leading, abs=1e-9)
     assert LINE_TOP - LINE_BOTTOM == pytest.approx(glyphs.MATRIX_LINE_HEIGHT)
-    bottom, top = regular.extent("\u23a2")  # a middle bracket piece spans its line (and a hair more: no seams)
-    assert bottom <= LINE_BOTTOM and top >= LINE_TOP
+
+
+def brackets(box: Box) -> list[Rect]:
+    """A matrix's bracket stems."""
+    return [r for r in flatten(box) if isinstance(r, Rect) and r.width == pytest.approx(BRACKET_STEM) and r.height > 1]
 
 
 def test_matrix_numbers_are_aligned_on_their_points_in_columns_one_line_apart() -> None:
@@ -80,21 +84,31 @@ def test_matrix_numbers_are_aligned_on_their_points_in_columns_one_line_apart() 
         ends = {round(right_end(row[j]), 9) for row in by_row}
         assert len(ends) == 1, f"column {j} is not aligned: {ends}"
     assert [r.text for r in by_row[0]] == ["1.000", "\u221212.500", "0.250"]
-    pieces = sorted((r for r in runs(box) if r.text in "⎡⎢⎣"), key=lambda r: -r.y)
-    assert [p.text for p in pieces] == ["⎡", "⎢", "⎣"]
+    left, right = sorted(brackets(box), key=lambda r: r.x)  # one stem each side, spanning every row
+    for stem in (left, right):
+        assert stem.y < min(ink(r)[0] for r in cells) and stem.y + stem.height > max(ink(r)[1] for r in cells)
+    assert left.x < min(r.x for r in cells) and right.x > max(right_end(r) for r in cells)
 
 
-def test_a_blank_matrix_of_a_worksheet_is_ballot_boxes_in_its_shape() -> None:
-    box = matrix(blanks(np.zeros((2, 2))))
-    assert sum(r.text.count(glyphs.BLANK) for r in runs(box)) == 4
-    assert not [i for i in flatten(box) if isinstance(i, Rect)]  # no highlight without an answer
+def test_a_blank_matrix_of_a_worksheet_is_boxes_big_enough_to_write_in_with_gaps() -> None:
+    box = matrix(blanks(np.zeros((2, 2)), 3))
+    outlines = [r for r in flatten(box) if isinstance(r, Rect) and r not in brackets(box)]
+    assert not runs(box) and not [r for r in outlines if r.fill != "ink"]  # no text, no highlight
+    lefts = sorted({round(r.x, 6) for r in outlines if r.width < 0.1 and r.height > 1})  # the boxes' sides
+    assert len(lefts) == 4  # two columns of boxes, two sides each
+    mm = PRINT_FONT_PT * 25.4 / 72  # one em on paper
+    sides = [r for r in outlines if r.width < 0.1]
+    assert min(r.height for r in sides) * mm >= 6.0  # tall enough for handwriting
+    tops = sorted({round(r.y, 6) for r in sides})
+    assert (tops[1] - (tops[0] + sides[0].height)) * mm >= 1.5  # rows do not touch
+    widths = [r.width for r in outlines if r.height < 0.1 and r.width > 1]  # tops and bottoms (not bracket ticks)
+    assert min(widths) * mm >= 15.0  # "−0.238" written by hand needs 15-18 mm
 
 
 def test_a_key_answer_is_highlighted_behind_all_its_numbers() -> None:
     box = matrix(mat([[-0.119, 0.0], [1.0, 2.5]], answer=True))
-    (highlight,) = [i for i in flatten(box) if isinstance(i, Rect)]
-    assert highlight.fill == "answer"
-    for run in (r for r in runs(box) if r.text not in "⎡⎣⎤⎦"):  # bracket pieces overlap a hair, to join
+    (highlight,) = [i for i in flatten(box) if isinstance(i, Rect) and i.fill == "answer"]
+    for run in runs(box):
         bottom, top = ink(run)
         assert highlight.x <= run.x and right_end(run) <= highlight.x + highlight.width
         assert highlight.y <= bottom and top <= highlight.y + highlight.height
@@ -142,7 +156,7 @@ def test_a_wrapped_line_never_separates_a_factor_from_the_matrix_it_multiplies()
     box = equation((Ident("W"), EQ, wide, Op("−"), Ident("η"), wide, EQ, wide), 22.0)
     eta = next(r for r in runs(box) if r.text == "\U0001d702")  # 𝜂
     assert len({round(r.y, 6) for r in runs(box) if r.text == "="}) == 2  # it did wrap
-    assert any(r.text == "[" and abs(r.y - eta.y) < 1e-9 and r.x > eta.x for r in runs(box))  # η [ … ] on one line
+    assert any(r.text == "0.250" and abs(r.y - eta.y) < 1e-9 and r.x > eta.x for r in runs(box))  # η [0.250 …]
 
 
 def test_a_piece_wider_than_the_measure_is_scaled_down_to_fit() -> None:
@@ -156,7 +170,7 @@ def test_pdf_equations_are_text_in_reading_order() -> None:
     page = pypdf.PdfReader(io.BytesIO(class3_documents()[("key", "pdf")])).pages[2].extract_text()
     page = re.sub(r"[^\S\n]+", " ", page)
     delta = "\U0001d6ff\u207d\u00b2\u207e = \u0177 \u2212 \U0001d466 = 0.881 \u2212 1 = \u22120.119"  # δ⁽²⁾ = ŷ − 𝑦 = …
-    order = ["Epoch 1", "Gradients:", delta, "Note:", "Update parameters", "[1.024 \u22121.000]"]
+    order = ["Epoch 1", "Gradients:", delta, "Note:", "Update parameters", "1.024 \u22121.000"]
     positions = [page.find(piece) for piece in order]
     assert -1 not in positions and positions == sorted(positions), positions
 

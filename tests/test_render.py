@@ -212,16 +212,3 @@ def test_filters_write_numbers_and_maths_per_format() -> None:
     placeholder = Markup('<span class="eqbox"></span>')
     assert math_html(placeholder) is placeholder  # the PDF's maths arrives as its placeholder
     assert text_md("a*b_c <x> $y$") == r"a\*b\_c &lt;x&gt; \$y\$"
-
-
-def test_mathml_number_widths_are_the_shipped_math_fonts() -> None:
-    """Matrix cells are padded to align on the point with hard-coded widths: they must be the font's."""
-    from fontTools.ttLib import TTFont
-
-    from tracegen.maths import mathml
-    from tracegen.render.environment import static_dir
-
-    font = TTFont(static_dir() / "fonts" / "tg-mathml.woff2")
-    cmap, metrics, em = font.getBestCmap(), font["hmtx"], font["head"].unitsPerEm
-    for char, width in (("0", mathml.DIGIT), ("7", mathml.DIGIT), (".", mathml.POINT), ("\u2212", mathml.SIGN)):
-        assert abs(metrics[cmap[ord(char)]][0] / em - width) < 0.001, repr(char)

@@ -87,10 +87,11 @@ def numbers(values: np.ndarray, decimals: int | None, answer: bool = False) -> M
     return Matrix(cells, answer=answer)
 
 
-def blanks(values: np.ndarray) -> Matrix:
-    """Blank cells shaped like `values` (a worksheet's answer)."""
+def blanks(values: np.ndarray, decimals: int) -> Matrix:
+    """Blank cells shaped like `values` (a worksheet's answer), each with room for a sign, a digit, the
+    point and `decimals` digits (the same for every blank: a box's size must not hint at its answer)."""
     values = np.atleast_2d(values)
-    return Matrix(tuple(tuple(Blank() for _ in cells) for cells in values), answer=True)
+    return Matrix(tuple(tuple(Blank(decimals + 3) for _ in cells) for cells in values), answer=True)
 
 
 class _Book:
@@ -124,7 +125,7 @@ class _Book:
     def result(self, name: str, epoch: int, phase: str | None = None, column: int | None = None) -> Matrix:
         """An answer: numbers in the key, blank cells shaped like it in the worksheet."""
         values = self.values(name, epoch, phase, column)
-        return numbers(values, self.decimals, answer=True) if self.key else blanks(values)
+        return numbers(values, self.decimals, answer=True) if self.key else blanks(values, self.decimals)
 
     def operand(self, name: str, epoch: int, phase: str | None = None, transpose: bool = False,
                 column: int | None = None) -> Node:

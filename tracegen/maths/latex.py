@@ -36,7 +36,7 @@ COMMANDS = {"δ": r"\delta", "η": r"\eta", "σ": r"\sigma", "α": r"\alpha", "�
 FUNCTIONS = {"log", "max", "min", "exp", "tanh"}  # LaTeX has \log, \max, …; others are \operatorname{…}
 TEXT_SPECIAL = {"\\": r"\backslash ", "{": r"\{", "}": r"\}", "$": r"\$", "&": r"\&", "%": r"\%", "#": r"\#",
                 "_": r"\_", "^": r"\hat{}", "~": r"\sim "}
-BLANK = r"\boxed{\hspace{3em}}"  # a box to write in (no digits in it: a worksheet holds no number it need not)
+SCREEN_PT = 12.0  # blanks are sized for handwriting on a page printed at this size
 ANSWER = r"\color{teal}"
 
 
@@ -130,7 +130,8 @@ def _structure(node: Node) -> list[str]:
         over = "^" + _group(node.over) if node.over is not None else ""
         return [_char(node.char) + under + over]
     if isinstance(node, Blank):
-        return [BLANK]
+        width, height = node.size(SCREEN_PT)
+        return [rf"\boxed{{\rule{{0pt}}{{{height:.1f}em}}\hspace{{{width:.1f}em}}}}"]
     if isinstance(node, Matrix):
         return [_matrix(node)]
     if isinstance(node, Lines):

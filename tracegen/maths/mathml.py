@@ -36,8 +36,7 @@ from tracegen.numbers import MINUS
 THIN = '<mspace width="0.1667em"></mspace>'
 BOLD_DIGITS = {str(d): chr(0x1D7CE + d) for d in range(10)}  # 𝟎…𝟗: MathML Core has no bold mathvariant
 FORMS = {"rel": "infix", "bin": "infix", "prefix": "prefix", "punct": "postfix", "open": "prefix", "close": "postfix"}
-DIGIT, POINT, SIGN = 0.5, 0.278, 0.778  # advance widths (em) of a digit, "." and "−" in the MathML font (tested)
-BLANK_WIDTH = 3.2  # em, a blank's box
+SCREEN_PT = 12.0  # the HTML's font size (screen.css): blanks are sized for handwriting at it
 FENCE = '<mo lspace="0" rspace="0">{}</mo>'  # a bracket or parenthesis: stretchy, no operator space
 
 
@@ -80,7 +79,9 @@ def _structure(node: Node) -> str:
         under, over = (_one(part) if part is not None else "<mrow></mrow>" for part in (node.under, node.over))
         return f'<munderover><mo largeop="true" movablelimits="false">{node.char}</mo>{under}{over}</munderover>'
     if isinstance(node, Blank):
-        return f'<mspace class="blank" width="{BLANK_WIDTH}em" height="0.95em" depth="0.35em"></mspace>'
+        width, height = node.size(SCREEN_PT)
+        return (f'<mspace class="blank" width="{width:.1f}em" height="{height * 0.7:.1f}em" '
+                f'depth="{height * 0.3:.1f}em"></mspace>')
     if isinstance(node, Matrix):
         return _matrix(node)
     if isinstance(node, Lines):
@@ -140,32 +141,35 @@ def _script(node: Script) -> str:
     return f"<msub>{base}{_one(node.sub)}</msub>" if node.sub is not None else base
 
 
-def _halves(cell: Node) -> tuple[float, float]:
-    """Widths (em) of a number cell before and from its decimal point; a blank counts as before."""
+def _shape(cell: Node) -> tuple[bool, int, bool, int]:
+    """A number cell's (sign, digits before the point, point, digits after it); a blank has none."""
     if not isinstance(cell, Num):
-        return BLANK_WIDTH, 0.0
+        return False, 0, False, 0
     whole, point, fraction = cell.text.partition(".")
-    before = DIGIT * len(whole.lstrip("-")) + (SIGN if whole.startswith("-") else 0.0)
-    return before, (POINT + DIGIT * len(fraction)) if point else 0.0
+    return whole.startswith("-"), len(whole.lstrip("-")), bool(point), len(fraction)
 
 
-def _pad(width: float) -> str:
-    return f'<mspace width="{width:.3f}em"></mspace>' if width > 0.0005 else ""
+def _phantom(text: str) -> str:
+    """Invisible characters as wide as `text`: what pads a short number to its column's width."""
+    return f"<mphantom><mn>{text}</mn></mphantom>" if text else ""
 
 
 def _matrix(node: Matrix) -> str:
-    """A table between stretched brackets. Each cell is padded to its column's width so the numbers
-    align on their decimal points whatever alignment a browser gives table cells."""
+    """A table between stretched brackets. Each number is padded with invisible characters (the sign,
+    digits, point it lacks) to its column's widest parts, so numbers align on their points in any browser."""
     if node.shape == (1, 1):
         return _write(node.rows[0][0])
-    halves = [[_halves(cell) for cell in cells] for cells in node.rows]
-    lefts = [max(h[j][0] for h in halves) for j in range(node.shape[1])]
-    rights = [max(h[j][1] for h in halves) for j in range(node.shape[1])]
+    shapes = [[_shape(cell) for cell in cells] for cells in node.rows]
+    widest = [tuple(max(s[j][k] for s in shapes) for k in range(4)) for j in range(node.shape[1])]
     rows = []
-    for cells, sizes in zip(node.rows, halves, strict=True):
-        tds = "".join(f"<mtd>{_pad(left - before)}{_write(cell)}{_pad(right - after)}</mtd>"
-                      for cell, (before, after), left, right in zip(cells, sizes, lefts, rights, strict=True))
-        rows.append(f"<mtr>{tds}</mtr>")
+    for cells, row_shapes in zip(node.rows, shapes, strict=True):
+        tds = []
+        for cell, (sign, before, point, after), (signs, befores, points, afters) in zip(cells, row_shapes, widest,
+                                                                                      strict=True):
+            lead = (MINUS if signs and not sign else "") + "0" * (befores - before)
+            tail = ("." if points and not point else "") + "0" * (afters - after)
+            tds.append(f"<mtd>{_phantom(lead)}{_write(cell)}{_phantom(tail)}</mtd>")
+        rows.append(f"<mtr>{''.join(tds)}</mtr>")
     wide = " wide" if node.shape[1] >= 7 else ""
     answer = ' class="ans"' if node.answer and isinstance(node.rows[0][0], Num) else ""
     return (f'<mrow{answer}>{FENCE.format("[")}<mtable class="mat{wide}">{"".join(rows)}</mtable>'

@@ -111,9 +111,24 @@ class BigOp:
     over: Node | None = None
 
 
+HANDWRITING_MM = 2.6  # a handwritten digit or sign, with the space between it and the next
+BLANK_MARGIN_MM, BLANK_HEIGHT_MM = 2.5, 6.5
+
+
 @dataclass(frozen=True, slots=True)
 class Blank:
-    """A box for a student to write a number in (worksheets)."""
+    """A box for a student to write a number of `chars` characters in, by hand, on paper (worksheets).
+
+    Its size is physical, not typographic: `size` gives it in em of a font of `font_pt` points, so
+    each format draws it large enough for handwriting ("−0.238" needs about 18 mm).
+    """
+
+    chars: int = 6
+
+    def size(self, font_pt: float) -> tuple[float, float]:
+        """(width, height) in em of a `font_pt` font."""
+        em_mm = font_pt * 25.4 / 72
+        return (HANDWRITING_MM * self.chars + BLANK_MARGIN_MM) / em_mm, BLANK_HEIGHT_MM / em_mm
 
 
 @dataclass(frozen=True, slots=True)

@@ -36,8 +36,9 @@ from tracegen.maths.tree import (
     tall,
 )
 from tracegen.numbers import MINUS
+from tracegen.render.environment import PRINT_FONT_PT
 from tracegen.render.fontmetrics import face, face_for
-from tracegen.render.glyphs import BLANK, BRACKETS, HATS, MATRIX_LINE_HEIGHT, math_italic, script_text
+from tracegen.render.glyphs import HATS, MATRIX_LINE_HEIGHT, math_italic, script_text
 
 AXIS = 0.25  # the maths axis (middle of the minus sign), em above the baseline
 LINE_TOP, LINE_BOTTOM = 0.9925, -0.3075  # a MATRIX_LINE_HEIGHT line box about its baseline; bracket pieces span it
@@ -47,6 +48,9 @@ BAR, FRACTION_GAP, FRACTION_SIDE, FRACTION_MARGIN = 0.06, 0.14, 0.22, 0.1  # bar
 SCRIPT_KERN = 0.05  # before a superscript or subscript box
 DELIMITER_REACH, DELIMITER_SIDE = 0.08, 0.03  # how far a stretched delimiter reaches past what it encloses
 COLUMN_GAP, MATRIX_SIDE, WIDE_SIZE, WIDE = 1.0, 0.15, 0.82, 7  # matrices of WIDE columns or more are set smaller
+BRACKET_STEM, BRACKET_TICK, BRACKET_ROOM = 0.07, 0.37, 0.39  # a drawn bracket: stem, tick length, its width
+BRACKET_REACH = 0.04  # how far inside the rows' line boxes a bracket stops, top and bottom
+BLANK_RULE, BLANK_GAP, BLANK_PAD = 0.045, 0.45, 0.2  # a blank's outline; room between rows of blanks, and beside
 ANSWER_SIDE, ANSWER_PAD = 0.08, 0.06  # a highlighted scalar: room beside it, highlight beyond its ink
 THIN, MEDIUM, THICK = 3 / 18, 4 / 18, 5 / 18  # TeX's maths spaces, em
 BIG_OP, LIMIT_GAP = 1.4, 0.1  # a large operator's size, and the gap to its limits
@@ -215,7 +219,7 @@ def box(node: Node, size: float = 1.0) -> Box:  # noqa: PLR0911 - one case per n
     if isinstance(node, BigOp):
         return _limits(node, size)
     if isinstance(node, Blank):
-        return text(BLANK, "regular", size)
+        return _blank(node, size)
     if isinstance(node, Matrix):
         return matrix(node, size)
     return display(node, float("inf"))  # Lines
@@ -326,43 +330,68 @@ def _limits(node: BigOp, size: float) -> Box:
     return Box(width + 2 * THIN * size, height, depth, tuple(items))
 
 
-def _split_point(cell: Num | Blank) -> tuple[str, str]:
-    """A number's text before and from its decimal point (a blank is all "before")."""
-    if not isinstance(cell, Num):
-        return BLANK, ""
-    whole, point, fraction_ = cell.text.replace("-", MINUS).partition(".")
-    return whole, point + fraction_
+def _blank(blank: Blank, size: float) -> Box:
+    """A box outline to write in, sized for handwriting on the printed page, centred on the axis."""
+    width, height = (v * size for v in blank.size(PRINT_FONT_PT))
+    rule = BLANK_RULE * size
+    bottom = AXIS * size - height / 2
+    sides = (Rect(0.0, bottom, rule, height, "ink"), Rect(width - rule, bottom, rule, height, "ink"),
+             Rect(0.0, bottom, width, rule, "ink"), Rect(0.0, bottom + height - rule, width, rule, "ink"))
+    return Box(width, bottom + height, -bottom, sides)
+
+
+def _cell(cell: Num | Blank, size: float) -> tuple[Box, float]:
+    """A matrix entry and where its decimal point is (from its left edge; a blank's right edge)."""
+    if isinstance(cell, Blank):
+        blank = _blank(cell, size)
+        return blank, blank.width
+    whole = cell.text.replace("-", MINUS).partition(".")[0]
+    return text(cell.text.replace("-", MINUS), size=size), text(whole, size=size).width
+
+
+def _bracket(top: float, bottom: float, size: float, right: bool) -> Box:
+    """[ or ] from `bottom` to `top` (em about the baseline): a stem and two ticks."""
+    stem, tick = BRACKET_STEM * size, BRACKET_TICK * size
+    x = BRACKET_ROOM * size - stem if right else 0.0
+    tip = BRACKET_ROOM * size - tick if right else 0.0
+    rects = (Rect(x, bottom, stem, top - bottom, "ink"), Rect(tip, top - stem, tick, stem, "ink"),
+             Rect(tip, bottom, tick, stem, "ink"))
+    return Box(BRACKET_ROOM * size, top, -bottom, rects)
 
 
 @lru_cache(maxsize=2048)
 def matrix(value: Matrix, size: float = 1.0) -> Box:
-    """Numbers aligned on their decimal points in columns, between bracket pieces (one pair per row)."""
+    """Entries in columns between drawn brackets, numbers aligned on their decimal points.
+
+    Rows are a matrix line (MATRIX_LINE_HEIGHT) apart, or further when a row holds blanks to
+    write in; the middle of the rows sits where an odd-rowed matrix's middle row is on the baseline.
+    """
     if value.shape == (1, 1):
         return box(value.rows[0][0], size)
     size *= WIDE_SIZE if value.shape[1] >= WIDE else 1.0
-    parts = [[_split_point(cell) for cell in cells] for cells in value.rows]
-    fill = "answer" if value.answer and isinstance(value.rows[0][0], Num) else None
-    lefts = [max(text(row_[j][0], size=size).width for row_ in parts) for j in range(value.shape[1])]
-    rights = [max(text(row_[j][1], size=size).width for row_ in parts) for j in range(value.shape[1])]
-    starts = [sum(lefts[:j]) + sum(rights[:j]) + j * COLUMN_GAP * size for j in range(value.shape[1])]
-    rows = value.shape[0]
-    if rows == 1:
-        baselines, pieces = [0.0], [("[", "]")]
-    else:
-        top = MATRIX_CENTRE + rows * MATRIX_LINE_HEIGHT * size / 2
-        baselines = [top - (LINE_TOP + i * MATRIX_LINE_HEIGHT) * size for i in range(rows)]
-        pieces = [BRACKETS["top"], *[BRACKETS["middle"]] * (rows - 2), BRACKETS["bottom"]]
-    bracket = text(pieces[0][0], size=size).width
+    cells = [[_cell(cell, size) for cell in cells] for cells in value.rows]
+    columns = range(value.shape[1])
+    lefts = [max(row_[j][1] for row_ in cells) for j in columns]
+    rights = [max(row_[j][0].width - row_[j][1] for row_ in cells) for j in columns]
+    starts = [sum(lefts[:j]) + sum(rights[:j]) + j * COLUMN_GAP * size for j in columns]
+    gap = BLANK_GAP * size if any(isinstance(c, Blank) for r in value.rows for c in r) else 0.0
+    lines = [(max(LINE_TOP * size, max(c.height for c, _ in r) + gap / 2),
+              max(-LINE_BOTTOM * size, max(c.depth for c, _ in r) + gap / 2)) for r in cells]
+    y = MATRIX_CENTRE * size + sum(top + depth for top, depth in lines) / 2
+    top_edge, items = y, []
+    room = (BRACKET_ROOM + (BLANK_PAD if gap else 0.0)) * size  # blanks keep clear of the brackets
+    for (top, depth), row_ in zip(lines, cells, strict=True):
+        y -= top
+        items += [Placed(room + start + left - point, y, cell)
+                  for start, left, (cell, point) in zip(starts, lefts, row_, strict=True)]
+        y -= depth
     inner = sum(lefts) + sum(rights) + (value.shape[1] - 1) * COLUMN_GAP * size
-    items: list[Placed] = []
-    for baseline, (left, right), cells in zip(baselines, pieces, parts, strict=True):
-        items.append(Placed(0.0, baseline, text(left, size=size)))
-        for start, width, (whole, fraction_) in zip(starts, lefts, cells, strict=True):
-            cell = text(whole + fraction_, size=size)
-            items.append(Placed(bracket + start + width - text(whole, size=size).width, baseline, cell))
-        items.append(Placed(bracket + inner, baseline, text(right, size=size)))
-    height, depth = baselines[0] + LINE_TOP * size, -(baselines[-1] + LINE_BOTTOM * size)
-    return shifted(Box(inner + 2 * bracket, height, depth, tuple(items)), dx=MATRIX_SIDE, fill=fill)
+    reach = BRACKET_REACH * size
+    left, right = (_bracket(top_edge - reach, y + reach, size, side) for side in (False, True))
+    items += [Placed(0.0, 0.0, left), Placed(2 * room + inner - right.width, 0.0, right)]
+    body = Box(inner + 2 * room, top_edge, -y, tuple(items))
+    fill = "answer" if value.answer and isinstance(value.rows[0][0], Num) else None
+    return shifted(body, dx=MATRIX_SIDE, fill=fill)
 
 
 def _width(items: Sequence[Node]) -> float:
