@@ -114,6 +114,13 @@ def test_check_the_builtin_example_file():
     assert result.stdout == "ok: Class 3: Training by Hand: 3-2-1 network, 1 sample, 3 epochs, loss bce\n"
 
 
+def test_check_says_one_epoch_in_the_singular(tmp_path):
+    spec = tmp_path / "one.yaml"
+    text = (ROOT / "tracegen" / "examples" / "class3.yaml").read_text().replace("epochs: 3", "epochs: 1")
+    spec.write_text(text)
+    assert "1 sample, 1 epoch, loss bce" in run("check", str(spec)).stdout
+
+
 def test_check_needs_a_spec():
     result = run("check")
     assert result.exit_code == 2

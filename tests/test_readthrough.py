@@ -60,3 +60,35 @@ def test_softmax_shows_its_exponentials_and_normaliser() -> None:
 def test_sigmoid_of_a_number_is_written_out_with_approx() -> None:
     key = class3_documents()[("key", "md")].decode()
     assert r"\sigma(2) = \frac{1}{1 + e^{-2}} \approx {\color{teal}0.881}" in key  # as slide 6 writes it
+
+
+def page_texts(pdf: bytes) -> list[str]:
+    import io
+
+    import pypdf
+
+    return [page.extract_text() for page in pypdf.PdfReader(io.BytesIO(pdf)).pages]
+
+
+def test_no_lead_in_ends_a_page_and_no_note_starts_one() -> None:
+    """"Update parameters with η = 0.1:" stays with its updates; a grader note with its equation."""
+    for name in ("class3", "tanh", "softmax"):
+        trace = tracegen.trace(tracegen.load_example()) if name == "class3" else traced(name)
+        for kind in ("worksheet", "key"):
+            pages = page_texts(render_documents(trace, (kind,), ("pdf",))[(kind, "pdf")])
+            for number, text in enumerate(pages, start=1):
+                lines = [line.strip() for line in text.splitlines() if line.strip()]
+                body = lines[:-2]  # less the running head and the page number, which come last
+                assert not body[-1].endswith(":"), (name, kind, number, body[-1])
+                assert not body[0].startswith(("Note:", "Grader:")), (name, kind, number, body[0])
+
+
+def test_the_kink_is_explained_once_then_referred_to() -> None:
+    key = class3_documents()[("key", "md")].decode()
+    assert key.count("sits exactly on the kink") == 1  # z₂⁽¹⁾ = 0 in every epoch: said once
+    assert key.count("see the note in epoch 1") == 5  # then pointed out where it matters again
+
+
+def test_the_keys_loss_table_does_not_repeat_its_heading() -> None:
+    key = class3_documents()[("key", "md")].decode()
+    assert "## Loss per Epoch" in key and "Loss per epoch:" not in key

@@ -81,7 +81,8 @@ def check_command(spec: str) -> None:
     parsed = load_spec(spec)
     shape = "-".join(str(n) for n in (parsed.n_inputs, *(layer.units for layer in parsed.layers)))
     samples = "1 sample" if parsed.n_samples == 1 else f"{parsed.n_samples} samples"
-    click.echo(f"ok: {parsed.title}: {shape} network, {samples}, {parsed.epochs} epochs, loss {parsed.loss.name}")
+    epochs = "1 epoch" if parsed.epochs == 1 else f"{parsed.epochs} epochs"
+    click.echo(f"ok: {parsed.title}: {shape} network, {samples}, {epochs}, loss {parsed.loss.name}")
 
 
 @cli.command("trace")

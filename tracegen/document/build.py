@@ -105,6 +105,7 @@ class _Book:
         self.printed = Printed(trace)
         self.hand = Printed(hand_trace(trace)) if self.key else None
         self.kinks: dict[tuple[int, str], list[tuple[int, int]]] = {}  # (epoch, z name) -> (sample, row)s
+        self.kink_seen: dict[tuple[int, int, int], int] = {}  # (layer, sample, row) -> epoch of its first note
         kinks = trace.kinks
         for epoch, name, sample, row_ in zip(kinks["epoch"], kinks["name"], kinks["sample"], kinks["row"],
                                              strict=True):
@@ -268,11 +269,15 @@ def _softmax_work(book: _Book, epoch: int, layer: int) -> list[Eq]:
 
 
 def _kink_notes(spec: Spec, book: _Book, epoch: int, layer: int) -> list[Para]:
-    """Key only: point out pre-activations sitting exactly on a ReLU kink."""
+    """Key only: point out pre-activations sitting exactly on a ReLU kink (in full once, then briefly)."""
     if not book.key:
         return []
-    hits = book.kinks.get((epoch, f"z{layer}"), [])
-    return [formulas.kink_note(spec, layer, sample, row_) for sample, row_ in hits]
+    notes = []
+    for sample, row_ in book.kinks.get((epoch, f"z{layer}"), []):
+        first = book.kink_seen.get((layer, sample, row_))
+        book.kink_seen.setdefault((layer, sample, row_), epoch)
+        notes.append(formulas.kink_note(spec, layer, sample, row_, again=first))
+    return notes
 
 
 def _loss(spec: Spec, book: _Book, epoch: int) -> list[Eq]:

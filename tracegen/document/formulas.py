@@ -412,16 +412,19 @@ def _kink_rule(spec: Spec) -> list[Para]:
     return rules
 
 
-def kink_note(spec: Spec, layer: int, sample: int, row_index: int) -> Para:
-    """Key only: the pre-activation sits exactly on the kink, so its derivative is a convention."""
+def kink_note(spec: Spec, layer: int, sample: int, row_index: int, again: int | None = None) -> Para:
+    """Key only: the pre-activation sits exactly on the kink, so its derivative is a convention.
+
+    Said in full the first time; `again` (the epoch of that first note) gives the short form.
+    """
     activation = spec.layers[layer - 1].activation
     relu = activation.name == "relu"
+    z_entry = row(Script(Ident("z"), sup=layer_tag(layer), sub=Num(str(row_index + 1))), EQ, Num("0"))
+    where = wording.text("kink_where", sample=sample + 1) if spec.n_samples > 1 else ""
+    value = Num("0") if relu else Num(f"{activation.slope:g}")
+    if again is not None:
+        return wording.say("kink_again", note=True, z=z_entry, where=where, value=value, epoch=str(again))
     rule = row(INDICATOR, fenced(row(Ident("z"), Op(">", "rel"), Num("0")))) if relu else \
         row(Script(Ident("f"), sup=Ident("′", "upright")), fenced(Num("0")), EQ, ALPHA)
-    return wording.say(
-        "kink_note", note=True,
-        z=row(Script(Ident("z"), sup=layer_tag(layer), sub=Num(str(row_index + 1))), EQ, Num("0")),
-        activation=activation_word(activation),
-        where=wording.text("kink_where", sample=sample + 1) if spec.n_samples > 1 else "",
-        rule=rule, value=Num("0") if relu else Num(f"{activation.slope:g}"),
-        passes=wording.text("kink_none" if relu else "kink_slope"))
+    return wording.say("kink_note", note=True, z=z_entry, activation=activation_word(activation), where=where,
+                       rule=rule, value=value, passes=wording.text("kink_none" if relu else "kink_slope"))

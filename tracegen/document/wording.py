@@ -61,6 +61,7 @@ MESSAGES = {
     "kink_note": "Note: {z} sits exactly on the kink of {activation}{where}. By the convention {rule} its "
                  "derivative there is {value}, so this unit passes {passes}",
     "kink_where": " (sample {sample})",
+    "kink_again": "Note: again {z}{where}, on the kink: its derivative is {value} (see the note in epoch {epoch}).",
     "kink_none": "no gradient back.",
     "kink_slope": "back only the slope.",
     "rounding_note": "Grader: carrying the rounded numbers printed above gives {value}; accept either.",
