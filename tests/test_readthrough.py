@@ -12,6 +12,7 @@ from functools import cache
 from pathlib import Path
 
 import numpy as np
+import pytest
 from documents import class3_documents
 
 import tracegen
@@ -92,3 +93,43 @@ def test_the_kink_is_explained_once_then_referred_to() -> None:
 def test_the_keys_loss_table_does_not_repeat_its_heading() -> None:
     key = class3_documents()[("key", "md")].decode()
     assert "## Loss per Epoch" in key and "Loss per epoch:" not in key
+
+
+def test_alpha_is_the_maths_alpha_and_the_prime_is_a_prime() -> None:
+    """α was the text italic's, which reads as "a"; LReLU'(z) had a straight apostrophe."""
+    from tracegen.maths.tree import Ident
+    from tracegen.render.mathbox import box, flatten
+
+    (run,) = list(flatten(box(Ident("α"))))
+    assert run.face == "math" and run.text == "\U0001d6fc"  # 𝛼 from Latin Modern Math
+    key = markdown("softmax", "key")
+    assert r"\operatorname{LReLU}^{\prime}(z)" in key and "'" not in key.replace("\\'", "")
+
+
+def test_spacing_is_set_by_what_each_operator_is() -> None:
+    """A leading minus binds to what follows; y log ŷ has its thin space; W⁽¹⁾'s bracket clears the W."""
+    from tracegen.maths.mathml import mathml
+    from tracegen.maths.notation import symbol
+    from tracegen.maths.tree import Func, Ident, Op, neg, row
+    from tracegen.render.mathbox import THIN, box, flatten
+
+    minus_z = box(row(Ident("e"), Op("=", "rel"), neg(Ident("z"))))
+    minus, zed = [r for r in flatten(minus_z) if r.text in ("\u2212", "\U0001d467")]
+    assert zed.x - minus.x == pytest.approx(box(Op("−")).width)  # no space after a unary minus
+    assert 'form="prefix" lspace="0" rspace="0">\u2212' in str(mathml(neg(Ident("z"))))
+    y_log = [r for r in flatten(box(row(Ident("y"), Func("log"), symbol("y_hat")))) if r.text == "log"][0]
+    assert y_log.x >= box(Ident("y")).width + THIN - 1e-9  # y log ŷ, not ylog ŷ
+    w1 = list(flatten(box(symbol("W1"))))
+    assert w1[1].x > w1[0].x + box(Ident("W")).width  # the superscript is set off the italic W
+
+
+def test_sum_limits_are_stacked_and_indices_italic() -> None:
+    from tracegen.maths.tree import BigOp, Ident, Num, Op, Script, row
+    from tracegen.render.mathbox import box, flatten
+
+    runs = list(flatten(box(BigOp("∑", row(Ident("s"), Op("=", "rel"), Num("1")), Num("3")))))
+    sigma = next(r for r in runs if r.text == "∑")
+    below, above = next(r for r in runs if r.text == "\U0001d460"), next(r for r in runs if r.text == "3")  # 𝑠
+    assert below.y < sigma.y < above.y  # limits under and over, not beside
+    ell_s = list(flatten(box(Script(Ident("ℓ"), sub=Ident("s")))))
+    assert [r.face for r in ell_s][-1] == "italic" and ell_s[-1].size < 1  # ℓ_s: an italic, smaller s

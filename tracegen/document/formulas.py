@@ -335,8 +335,11 @@ def forward_rules_section(spec: Spec) -> Section:
         items.append(Eq((*affine.items, COMMA, QUAD, output_symbol(spec, layer), EQ, apply(activation, z(layer)))))
     used = {layer.activation.name: layer.activation for layer in spec.layers if layer.activation.name != "linear"}
     if used:
-        definitions = [DEFINITIONS[name](activation) for name, activation in used.items()]
-        items.append(wording.say("where", definitions=_listed(definitions)))
+        definitions: list[Node] = []
+        for name, activation in used.items():  # a display line: the definitions hold fractions
+            definitions += [COMMA, QUAD, DEFINITIONS[name](activation)] if definitions else [
+                DEFINITIONS[name](activation)]
+        items += [wording.say("where"), Eq(tuple(definitions))]
     if spec.n_samples > 1:
         items.append(wording.say("columns", m=str(spec.n_samples), x=symbol("x")))
     items.append(wording.say("loss_intro", loss=wording.LOSS_NAMES[spec.loss.name]))
@@ -345,14 +348,6 @@ def forward_rules_section(spec: Spec) -> Section:
         items.append(Eq((ell, EQ, sample_loss(spec), QUAD, Text(wording.text("for_sample") + " "), Ident("s"))))
     items.append(Eq((symbol("L"), EQ, loss_formula(spec))))
     return Section(wording.text("forward_title"), "forward", tuple(items))
-
-
-def _listed(nodes: list[Node]) -> Para:
-    """Formulas separated by the wording's list separator (text between inline maths)."""
-    parts: list[str | Node] = []
-    for i, node in enumerate(nodes):
-        parts += [wording.text("list_join"), node] if i else [node]
-    return Para(tuple(parts))
 
 
 def gradient_rules_section(spec: Spec) -> Section:

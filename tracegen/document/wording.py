@@ -30,8 +30,7 @@ MESSAGES = {
     "parameters": "and the parameters",
     "rate": "Learning rate {eta}.",
     # Rules
-    "where": "where {definitions}.",
-    "list_join": ", ",
+    "where": "where",
     "columns": "The {m} samples are the columns of {x}; each bias is added to every column.",
     "loss_intro": "For training we use {loss} loss:",
     "backprop": "We compute gradients by backpropagation, from the output layer back.",

@@ -46,6 +46,7 @@ MATRIX_CENTRE = LINE_TOP - MATRIX_LINE_HEIGHT / 2  # so the middle row of an odd
 SCRIPT, RAISE, LOWER = 0.7, 0.36, -0.16  # as the Unicode script glyphs of the shipped font (scripts/subset_fonts.py)
 BAR, FRACTION_GAP, FRACTION_SIDE, FRACTION_MARGIN = 0.06, 0.14, 0.22, 0.1  # bar, to it, past the parts, outside
 SCRIPT_KERN = 0.05  # before a superscript or subscript box
+ITALIC_CORRECTION = 0.06  # after an italic letter, before its superscript glyphs (W⁽¹⁾: the "(" clears the W)
 DELIMITER_REACH, DELIMITER_SIDE = 0.08, 0.03  # how far a stretched delimiter reaches past what it encloses
 COLUMN_GAP, MATRIX_SIDE, WIDE_SIZE, WIDE = 1.0, 0.15, 0.82, 7  # matrices of WIDE columns or more are set smaller
 BRACKET_STEM, BRACKET_TICK, BRACKET_ROOM = 0.07, 0.37, 0.39  # a drawn bracket: stem, tick length, its width
@@ -230,7 +231,9 @@ def _ident(node: Ident, size: float) -> Box:
         return text(node.text, "bold", size)
     if node.style == "upright":
         return text(node.text, "regular", size)
-    return text("".join(chr(math_italic(c) or ord(c)) for c in node.text), "italic", size)
+    letters = "".join(chr(math_italic(c) or ord(c)) for c in node.text)
+    greek = any("\u03b1" <= c <= "\u03c9" for c in node.text)
+    return text(letters, "math" if greek else "italic", size)  # the maths face's 𝛼 never reads as "a"
 
 
 def _atom(node: Node) -> tuple[str, str]:
@@ -285,8 +288,11 @@ def row(items: Sequence[Node], size: float = 1.0) -> Box:
 
 
 def _plain(node: Node | None) -> str | None:
-    """A script's characters, when it is only numbers, letters, operators and parentheses."""
-    if isinstance(node, Num | Ident):
+    """A script's characters, when it is only numbers, operators, parentheses and the transpose's T.
+
+    Index letters (ℓ_s, y_j) are left to real scripts, so they are italic like the text's "sample s".
+    """
+    if isinstance(node, Num) or isinstance(node, Ident) and node.text == "T":
         return node.text.replace("-", MINUS)
     if isinstance(node, Op):
         return node.char
@@ -299,13 +305,19 @@ def _plain(node: Node | None) -> str | None:
     return None
 
 
+def _italic(node: Node) -> bool:
+    """Whether `node` ends in an italic letter, which leans into a superscript after it."""
+    return isinstance(node, Ident) and node.style == "italic"
+
+
 def _script(node: Script, size: float) -> Box:
     """Scripts as the font's Unicode script glyphs where it has them (⁽¹⁾, ᵀ, ⱼ), else as smaller boxes."""
     base = box(node.base, size)
     plain = {key: _plain(part) for key, part in (("sub", node.sub), ("sup", node.sup)) if part is not None}
     glyphs = [script_text(chars or "", key == "sup") for key, chars in plain.items()]
     if all(glyphs):
-        return hlist([base, text("".join(glyphs), "regular", size)])  # type: ignore[arg-type]
+        kern = ITALIC_CORRECTION * size if node.sup is not None and _italic(node.base) else 0.0
+        return hlist([base, Box(kern, 0.0, 0.0), text("".join(glyphs), "regular", size)])  # type: ignore[arg-type]
     sup = box(node.sup, size * SCRIPT) if node.sup is not None else None
     sub = box(node.sub, size * SCRIPT) if node.sub is not None else None
     return hlist([base, scripts(sup, sub)])
