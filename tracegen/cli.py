@@ -79,9 +79,7 @@ def cli() -> None:
 def check_command(spec: str) -> None:
     """Validate SPEC and say what it describes; exit 2 with one line if it is wrong."""
     parsed = load_spec(spec)
-    shape = "-".join(str(n) for n in (parsed.n_inputs, *(layer.units for layer in parsed.layers)))
-    samples = "1 sample" if parsed.n_samples == 1 else f"{parsed.n_samples} samples"
-    click.echo(f"ok: {parsed.title}: {shape} network, {samples}, {parsed.epochs} epochs, loss {parsed.loss.name}")
+    click.echo(f"ok: {parsed.title}: {parsed.summary()}")
 
 
 @cli.command("trace")
