@@ -293,7 +293,12 @@ def load_spec(path: SpecLike) -> Spec:
 
 
 def load_example() -> Spec:
-    """The built-in Class 3 example (the seed slides' 3-2-1 network)."""
+    """The built-in Class 3 example (the seed slides' 3-2-1 network).
+
+    >>> tracegen.load_example().layers[0].W
+    array([[ 1., -1.,  1.],
+           [-2.,  0.,  1.]])
+    """
     text = resources.files("tracegen").joinpath("examples", EXAMPLE).read_text("utf-8")
     return Spec.from_dict(parse_text(text, ".yaml", EXAMPLE), source=EXAMPLE)
 

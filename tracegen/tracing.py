@@ -66,11 +66,13 @@ class Trace:
         self.kinks = kinks if kinks is not None else pd.DataFrame(columns=["variant", "epoch", "name", "sample", "row"])
 
     def __repr__(self) -> str:
-        about = f" of {self.spec.title!r}: {self.spec.summary()}" if self.spec is not None else ""
-        count = len(self.variants)
-        variants = f"; {count} variants" if count > 1 else ""
+        ids = self.variants
+        which = f" variant {ids[0]}" if ids != [BASE] else ""
+        if len(ids) > 1:
+            which = f" ({len(ids)} variants; L of {ids[0]})"
+        about = f" of {self.spec.title!r}{which}: {self.spec.summary()}" if self.spec is not None else which
         loss = f"L {self.value('L', 1):.4g} -> {self.value('L', self.epochs):.4g}"
-        return f"<Trace{about}{variants}; {len(self.df)} rows; {loss}>"
+        return f"<Trace{about}; {len(self.df)} rows; {loss}>"
 
     def _repr_html_(self) -> str:
         """Jupyter's view: what was traced, the loss per epoch and the first rows."""
