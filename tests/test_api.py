@@ -302,7 +302,19 @@ def test_batch_refuses_bad_options_before_writing(tmp_path) -> None:
     assert not (tmp_path / "out").exists()
 
 
-# --- the namespace, type marker and doctests ----------------------------------------
+# --- the README's five lines, the namespace, type marker and doctests -------------------
+
+
+def test_the_readmes_from_python_lines_run(tmp_path, monkeypatch) -> None:
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    code = readme.split("## From Python", 1)[1].split("```python\n", 1)[1].split("```", 1)[0]
+    assert len(code.strip().splitlines()) == 6  # the import, then load, trace, look, render, vary
+    (tmp_path / "class3.yaml").write_bytes(EXAMPLE.read_bytes())
+    monkeypatch.chdir(tmp_path)
+    names: dict = {}
+    exec(compile(code, "README.md", "exec"), names)  # noqa: S102 - our own documentation
+    assert names["t"].value("L") == pytest.approx(LOSS, abs=1e-15)
+    assert len(names["specs"]) == 30 and len({s.variant for s in names["specs"]}) == 30
 
 
 def test_every_public_name_resolves_lazily() -> None:
