@@ -69,6 +69,14 @@ def test_reprs_are_one_short_line_without_arrays(class3_spec) -> None:
                     f"144 rows; L {LOSS:.4g} -> 0.1063>")
 
 
+def test_reprs_of_hand_made_frames_never_raise(class3_trace) -> None:
+    df = class3_trace.df
+    assert repr(tracegen.Trace(df.iloc[:0])) == "<Trace; 0 rows>"
+    without_loss = tracegen.Trace(df[df.name != "L"])
+    assert repr(without_loss) == "<Trace; 141 rows>" and "Loss per epoch" not in without_loss._repr_html_()
+    assert repr(tracegen.Trace(df.assign(variant="Q1"))).startswith("<Trace variant Q1; 144 rows; L 0.1269")
+
+
 def test_html_views_escape_the_title_and_show_the_loss(class3_dict) -> None:
     class3_dict["title"] = "<script>alert(1)</script> & co"
     spec = tracegen.Spec.from_dict(class3_dict)

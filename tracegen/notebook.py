@@ -174,8 +174,10 @@ def trace_html(trace: Trace) -> str:
     rows = [("traced", html.escape(f"{spec.title}: {spec.summary()}" if spec is not None else "a trace table")),
             ("table", f"{len(trace.df)} rows × {len(trace.df.columns)} columns; "
                       f"{len(trace.variants)} variant{'s' if len(trace.variants) != 1 else ''}")]
-    loss = trace.pivot("L").T.rename(index={"L": f"L ({trace.variants[0]})"})  # to_html escapes
-    return (_table(rows, "Trace") + "<p><b>Loss per epoch</b></p>"
-            + loss.to_html(max_cols=LOSS_EPOCHS, float_format="{:.6g}".format)
+    losses = trace.losses()
+    loss = losses.to_frame(f"L ({trace.variants[0]})").T if len(losses) else None  # to_html escapes the label
+    return (_table(rows, "Trace")
+            + ("" if loss is None else "<p><b>Loss per epoch</b></p>"
+               + loss.to_html(max_cols=LOSS_EPOCHS, float_format="{:.6g}".format))
             + f"<p><b>First {TRACE_ROWS} rows</b> of <code>.df</code></p>"
             + trace.df.head(TRACE_ROWS).to_html(index=False))

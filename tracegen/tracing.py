@@ -67,12 +67,25 @@ class Trace:
 
     def __repr__(self) -> str:
         ids = self.variants
-        which = f" variant {ids[0]}" if ids != [BASE] else ""
+        which = f" variant {ids[0]}" if ids and ids != [BASE] else ""
         if len(ids) > 1:
             which = f" ({len(ids)} variants; L of {ids[0]})"
         about = f" of {self.spec.title!r}{which}: {self.spec.summary()}" if self.spec is not None else which
-        loss = f"L {self.value('L', 1):.4g} -> {self.value('L', self.epochs):.4g}"
-        return f"<Trace{about}; {len(self.df)} rows; {loss}>"
+        losses = self.losses()
+        loss = f"; L {losses.iloc[0]:.4g} -> {losses.iloc[-1]:.4g}" if len(losses) else ""
+        return f"<Trace{about}; {len(self.df)} rows{loss}>"
+
+    def losses(self, variant: str | None = None) -> pd.Series:
+        """The batch loss L per epoch (of the first variant by default); empty if the frame has no L.
+
+        >>> tracegen.trace(tracegen.load_example()).losses().round(4).tolist()
+        [0.1269, 0.1159, 0.1063]
+        """
+        df = self.df
+        if variant is None:
+            variant = self._first_variant if len(df) else BASE
+        rows = df[(df["name"] == "L") & (df["variant"] == variant)]
+        return pd.Series(rows["value"].to_numpy(), index=pd.Index(rows["epoch"].to_numpy(), name="epoch"), name="L")
 
     def _repr_html_(self) -> str:
         """Jupyter's view: what was traced, the loss per epoch and the first rows."""
