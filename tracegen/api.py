@@ -118,7 +118,7 @@ def batch(spec: SpecLike, out_dir: str | os.PathLike[str] = "output/batch", *, v
           roster: Roster | None = None, seed: int | None = None, secret: Secret | None = None,
           to: str | Sequence[str] = batching.FORMATS, kind: str | Sequence[str] = batching.KINDS,
           jobs: int | None = None, force: bool = False,
-          progress: Callable[[int], Callable[[int], object]] | None = None) -> pd.DataFrame:
+          progress: Callable[[int], Callable[[int], None]] | None = None) -> pd.DataFrame:
     """`tracegen batch` from Python: every variant's folder, manifest.csv and answers.csv in `out_dir`.
 
     Keyword arguments mirror the command's options (`variants=N` or `roster=`, `seed=` or

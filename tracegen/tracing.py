@@ -28,7 +28,7 @@ from tracegen.symbols import split, symbol
 
 COLUMNS = ("variant", "epoch", "step", "phase", "name", "symbol", "sample", "row", "col", "value")
 PHASES = ("params", "forward", "loss", "backward", "update")
-PHASE_DTYPE = pd.CategoricalDtype(PHASES, ordered=True)
+PHASE_DTYPE = pd.CategoricalDtype(list(PHASES), ordered=True)
 KEY = ("variant", "epoch", "phase", "name", "sample", "row", "col")
 FORMATS = ("csv", "json", "parquet")
 BASE = "base"
@@ -132,7 +132,12 @@ class Trace:
 
     def value(self, name: str, epoch: int = 1, *, phase: str | None = None, sample: int | None = None,
               row: int = 0, col: int = 0, variant: str | None = None) -> float:
-        """One scalar. `W1`/`b1` default to the params phase (start of the epoch)."""
+        """One scalar. `W1`/`b1` default to the params phase (start of the epoch).
+
+        >>> t = tracegen.trace(tracegen.load_example())
+        >>> round(t.value("y_hat"), 6), round(t.value("W2", epoch=1, phase="update", col=0), 6)
+        (0.880797, 1.023841)
+        """
         q = self._quantity(name, epoch, phase, variant)
         if sample is None:
             sample = int(q.sample[0])
@@ -211,6 +216,9 @@ class Trace:
         of later epochs, which repeat the previous epoch's update (so `e1:W1:...` is
         always the W1 after epoch 1's update). With one sample, its loss is L itself, so
         `sample_loss` is a blank only in batches.
+
+        >>> tracegen.trace(tracegen.load_example()).blanks()["blank"].head(3).tolist()
+        ['e1:z1:0:0:0', 'e1:z1:0:1:0', 'e1:h1:0:0:0']
         """
         df = self.df
         rows = df[(df["phase"] != "params") & ~df["name"].isin(self._not_blank)]
@@ -230,7 +238,11 @@ class Trace:
         return GIVENS if batch else (*GIVENS, "sample_loss")
 
     def export(self, fmt: str) -> bytes:
-        """The DataFrame as csv, json (records) or parquet, values at full precision; `phase` as plain text."""
+        """The DataFrame as csv, json (records) or parquet, values at full precision; `phase` as plain text.
+
+        >>> tracegen.trace(tracegen.load_example()).export("csv").decode().splitlines()[1]
+        'base,1,0,params,W1,W^{(1)},-1,0,0,1.0'
+        """
         df = self.df.assign(phase=self.df["phase"].astype(str))
         if fmt == "csv":
             return df.to_csv(index=False, lineterminator="\n").encode("utf-8")
