@@ -109,12 +109,12 @@ def test_the_key_shows_inline_as_the_page_tracegen_render_writes(tour) -> None:
         assert format_number(number, 3, minus="\u2212") in page
 
 
-@pytest.mark.xfail(strict=True, reason="HTML maths becomes MathML with issue 9 (maths as data); "
-                                       "drop this mark when it lands")
-def test_the_inline_key_has_mathml(tour) -> None:
+def test_the_inline_key_has_its_numbers_as_mathml(tour) -> None:
     cells, _ = tour
     page = _srcdoc(output(cells, "key = tracegen.key(t)"))
-    assert re.search(r"<math\b[^>]*>", page) and "<mn>0.881</mn>" in page
+    assert re.search(r'<math display="block">', page)
+    for number in (Y_HAT, LOSS, DW1_00):
+        assert re.search(rf"<mn( class=\"ans\")?>{re.escape(format_number(number, 3, minus=chr(0x2212)))}</mn>", page)
 
 
 def test_the_worksheet_is_saved_where_the_notebook_runs(tour) -> None:

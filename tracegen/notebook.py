@@ -7,7 +7,9 @@ use too, so a notebook's key is byte for byte the CLI's) and keeps the bytes.
 How a document shows inline (`Document._repr_html_`): the HTML is a full, self-contained
 page (its own `<head>`, stylesheet, inlined fonts), so it goes into the notebook as an
 `<iframe srcdoc=...>`, not as a body fragment. An iframe shows the page exactly as a
-browser opening the file does, in JupyterLab, Notebook 7, VS Code and Colab alike: the
+browser opening the file does, in JupyterLab, Notebook 7, VS Code and Colab alike (its
+maths is MathML Core in the page's own inlined MATH font, which current Chromium, Firefox
+and Safari, and so VS Code's Electron, draw natively, no script needed): the
 page's stylesheet cannot restyle the notebook (VS Code renders every output of a
 notebook into one shared webview, where a fragment's `body`/`table` rules would leak
 into the other outputs), and the notebook's styles (JupyterLab's table and heading rules)
