@@ -52,7 +52,7 @@ class Options:
     """What a batch is asked for, besides the spec and the output folder (see `tracegen batch`)."""
 
     count: int | None = None
-    roster: Path | None = None
+    roster: Path | tuple[Student, ...] | None = None  # a roster file, or its students already read (Python API)
     seed: int | None = None
     secret_file: Path | None = None
     kinds: tuple[str, ...] = KINDS
@@ -120,7 +120,7 @@ def plan(spec: Spec, options: Options) -> list[Job]:
     """Check the options, read the roster and draw every variant (InputError on bad input)."""
     check_options(options)
     secret = read_secret(options.secret_file) if options.secret_file is not None else None
-    students = read_roster(options.roster) if options.roster is not None else None
+    students = read_roster(options.roster) if isinstance(options.roster, Path) else options.roster
     variants = draw(spec, materials(options, students, secret), secret)
     people: Sequence[Student | None] = students or [None] * len(variants)
     return [Job(v, s, options.kinds, options.formats) for v, s in zip(variants, people, strict=True)]

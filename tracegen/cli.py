@@ -7,8 +7,10 @@ traceback is ever shown (set TRACEGEN_DEBUG=1 to see one).
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -79,10 +81,7 @@ def cli() -> None:
 def check_command(spec: str) -> None:
     """Validate SPEC and say what it describes; exit 2 with one line if it is wrong."""
     parsed = load_spec(spec)
-    shape = "-".join(str(n) for n in (parsed.n_inputs, *(layer.units for layer in parsed.layers)))
-    samples = "1 sample" if parsed.n_samples == 1 else f"{parsed.n_samples} samples"
-    epochs = "1 epoch" if parsed.epochs == 1 else f"{parsed.epochs} epochs"
-    click.echo(f"ok: {parsed.title}: {shape} network, {samples}, {epochs}, loss {parsed.loss.name}")
+    click.echo(f"ok: {parsed.title}: {parsed.summary()}")
 
 
 @cli.command("trace")
@@ -148,18 +147,20 @@ def batch_command(spec: str | None, count: int | None, roster: str | None, seed:
     SPEC defaults to the built-in Class 3 example. Rerunning skips variants whose files
     still match the manifest; a progress bar shows on a terminal only.
     """
-    options = batching.Options(count=count, roster=Path(roster) if roster else None, seed=seed,
-                            secret_file=Path(secret_file) if secret_file else None,
-                            kinds=split_list(kinds, batching.KINDS, "--kind"),
-                            formats=split_list(formats, batching.FORMATS, "--to"), jobs=jobs, force=force)
-    jobs_planned = batching.plan(read_spec(spec), options)
-    if not sys.stderr.isatty():  # piped or logged: quiet
-        batching.run(jobs_planned, Path(output), options)
-        return
-    with click.progressbar(length=len(jobs_planned), label="batch", file=sys.stderr) as bar:
-        summary = batching.run(jobs_planned, Path(output), options, progress=bar.update)
-    click.echo(f"{summary.total} variants in {output} ({summary.written} written, {summary.skipped} unchanged)",
-               err=True)
+    from tracegen.api import batch
+
+    terminal = sys.stderr.isatty()  # piped or logged: quiet
+    with contextlib.ExitStack() as stack:
+        def bar(total: int) -> Callable[[int], None]:
+            return stack.enter_context(click.progressbar(length=total, label="batch", file=sys.stderr)).update
+
+        manifest = batch(read_spec(spec), output, variants=count, roster=roster, seed=seed, secret=secret_file,
+                         to=split_list(formats, batching.FORMATS, "--to"),
+                         kind=split_list(kinds, batching.KINDS, "--kind"), jobs=jobs, force=force,
+                         progress=bar if terminal else None)
+    if terminal:
+        written, skipped = manifest.attrs["written"], manifest.attrs["skipped"]
+        click.echo(f"{written + skipped} variants in {output} ({written} written, {skipped} unchanged)", err=True)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import difflib
 import json
 import math
+import os
 import re
 import tomllib
 from collections.abc import Mapping
@@ -102,6 +103,11 @@ class Spec:
 
     `x` is always (samples, inputs) and `y` always (samples, outputs) as float64, with
     class indices already one-hot; `flat` remembers that `data.x` was a single vector.
+    `variant` is the id of a drawn variant (None for a spec as written); a trace of the
+    spec carries it, so a variant's documents name it as the batch's do.
+
+    >>> tracegen.load_example()
+    <Spec 'Class 3: Training by Hand': 3-2-1 network, 1 sample, 3 epochs, loss bce>
     """
 
     title: str
@@ -123,6 +129,28 @@ class Spec:
     constraints: Constraints = field(default_factory=Constraints)
     tries: int = DEFAULT_TRIES
     source: str | None = field(default=None, compare=False)
+    variant: str | None = field(default=None, compare=False)
+
+    def __repr__(self) -> str:
+        variant = f" variant {self.variant}" if self.variant else ""
+        return f"<Spec {self.title!r}{variant}: {self.summary()}>"
+
+    def _repr_html_(self) -> str:
+        """Jupyter's view: a compact table of the network, loss, data, training and variants."""
+        from tracegen.notebook import spec_html
+
+        return spec_html(self)
+
+    def summary(self) -> str:
+        """One line: shape, samples, epochs, loss (what `tracegen check` prints).
+
+        >>> tracegen.load_example().summary()
+        '3-2-1 network, 1 sample, 3 epochs, loss bce'
+        """
+        shape = "-".join(map(str, self.sizes))
+        samples = "1 sample" if self.n_samples == 1 else f"{self.n_samples} samples"
+        epochs = "1 epoch" if self.epochs == 1 else f"{self.epochs} epochs"
+        return f"{shape} network, {samples}, {epochs}, loss {self.loss.name}"
 
     @classmethod
     def from_dict(cls, data: Any, source: str | None = None) -> Spec:
@@ -141,6 +169,11 @@ class Spec:
     @property
     def n_samples(self) -> int:
         return int(self.x.shape[0])
+
+    @property
+    def sizes(self) -> tuple[int, ...]:
+        """Inputs, then each layer's units: (3, 2, 1) for the Class 3 network."""
+        return (self.n_inputs, *(layer.units for layer in self.layers))
 
     @property
     def layer_inputs(self) -> tuple[int, ...]:
@@ -226,8 +259,26 @@ class Spec:
         return out
 
 
-def load_spec(path: str | Path) -> Spec:
-    """Read a spec file; the format follows the extension (.yaml/.yml, .json, .toml)."""
+SpecLike = Spec | str | os.PathLike[str] | Mapping[str, Any]  # what every function taking a spec accepts
+
+
+def load_spec(path: SpecLike) -> Spec:
+    """Read a spec file; the format follows the extension (.yaml/.yml, .json, .toml).
+
+    A mapping (the spec as plain data, e.g. a dict) is validated as it is, and a Spec is
+    returned as it is, so every function that takes a spec takes any of the three.
+
+    >>> spec = tracegen.load_spec({"network": {"layers": [{"units": 1, "activation": "sigmoid", "W": [[1, -1]],
+    ...                                                    "b": [0]}]}, "loss": "bce", "data": {"x": [1, 0], "y": 1}})
+    >>> spec.summary()
+    '2-1 network, 1 sample, 1 epoch, loss bce'
+    """
+    if isinstance(path, Spec):
+        return path
+    if isinstance(path, Mapping):
+        return Spec.from_dict(path)
+    if not isinstance(path, str | os.PathLike):
+        raise SpecError("", f"expected a spec file's path or the spec as a mapping, got {type(path).__name__}")
     path = Path(path)
     name = str(path)
     try:
@@ -242,7 +293,12 @@ def load_spec(path: str | Path) -> Spec:
 
 
 def load_example() -> Spec:
-    """The built-in Class 3 example (the seed slides' 3-2-1 network)."""
+    """The built-in Class 3 example (the seed slides' 3-2-1 network).
+
+    >>> tracegen.load_example().layers[0].W
+    array([[ 1., -1.,  1.],
+           [-2.,  0.,  1.]])
+    """
     text = resources.files("tracegen").joinpath("examples", EXAMPLE).read_text("utf-8")
     return Spec.from_dict(parse_text(text, ".yaml", EXAMPLE), source=EXAMPLE)
 

@@ -2,7 +2,11 @@
 
 Records from the engine become columns in one construction (no row-by-row appends), in
 the contract's column order and dtypes. `Trace` validates its frame on construction and
-answers `value` / `matrix` look-ups in each quantity's own shape.
+answers `value` / `matrix` / `pivot` look-ups in each quantity's own shape.
+
+`phase` is an ordered categorical (params < forward < loss < backward < update), so
+sorting a trace in Python follows the order of training; every export writes it as plain
+text, byte for byte as a string column would.
 """
 
 from __future__ import annotations
@@ -19,11 +23,12 @@ import pandas as pd
 
 from tracegen.engine import Params, Record, train
 from tracegen.errors import OptionError, SpecError, TracegenError
-from tracegen.spec import Spec
+from tracegen.spec import Spec, SpecLike, load_spec
 from tracegen.symbols import split, symbol
 
 COLUMNS = ("variant", "epoch", "step", "phase", "name", "symbol", "sample", "row", "col", "value")
 PHASES = ("params", "forward", "loss", "backward", "update")
+PHASE_DTYPE = pd.CategoricalDtype(list(PHASES), ordered=True)
 KEY = ("variant", "epoch", "phase", "name", "sample", "row", "col")
 FORMATS = ("csv", "json", "parquet")
 BASE = "base"
@@ -44,14 +49,49 @@ class Trace:
 
     `kinks` lists the pre-activations that sit exactly at an activation's kink (relu at 0),
     where the derivative is the contract's convention rather than a limit; documents point
-    them out. `spec` is the spec traced, when known.
+    them out. `spec` is the spec traced, when known. A frame whose `phase` column is plain
+    text (read back from a CSV, say) is accepted and gets the ordered categorical.
+
+    >>> t = tracegen.trace(tracegen.load_example())
+    >>> t
+    <Trace of 'Class 3: Training by Hand': 3-2-1 network, 1 sample, 3 epochs, loss bce; 144 rows; L 0.1269 -> 0.1063>
+    >>> list(t.df.sort_values("phase")["phase"].drop_duplicates())  # in training order, not alphabetical
+    ['params', 'forward', 'loss', 'backward', 'update']
     """
 
     def __init__(self, df: pd.DataFrame, spec: Spec | None = None, kinks: pd.DataFrame | None = None) -> None:
         validate(df)
-        self.df = df
+        self.df = df if df["phase"].dtype == PHASE_DTYPE else df.assign(phase=df["phase"].astype(PHASE_DTYPE))
         self.spec = spec
         self.kinks = kinks if kinks is not None else pd.DataFrame(columns=["variant", "epoch", "name", "sample", "row"])
+
+    def __repr__(self) -> str:
+        ids = self.variants
+        which = f" variant {ids[0]}" if ids and ids != [BASE] else ""
+        if len(ids) > 1:
+            which = f" ({len(ids)} variants; L of {ids[0]})"
+        about = f" of {self.spec.title!r}{which}: {self.spec.summary()}" if self.spec is not None else which
+        losses = self.losses()
+        loss = f"; L {losses.iloc[0]:.4g} -> {losses.iloc[-1]:.4g}" if len(losses) else ""
+        return f"<Trace{about}; {len(self.df)} rows{loss}>"
+
+    def losses(self, variant: str | None = None) -> pd.Series:
+        """The batch loss L per epoch (of the first variant by default); empty if the frame has no L.
+
+        >>> tracegen.trace(tracegen.load_example()).losses().round(4).tolist()
+        [0.1269, 0.1159, 0.1063]
+        """
+        df = self.df
+        if variant is None:
+            variant = self._first_variant if len(df) else BASE
+        rows = df[(df["name"] == "L") & (df["variant"] == variant)]
+        return pd.Series(rows["value"].to_numpy(), index=pd.Index(rows["epoch"].to_numpy(), name="epoch"), name="L")
+
+    def _repr_html_(self) -> str:
+        """Jupyter's view: what was traced, the loss per epoch and the first rows."""
+        from tracegen.notebook import trace_html
+
+        return trace_html(self)
 
     @property
     def epochs(self) -> int:
@@ -92,7 +132,12 @@ class Trace:
 
     def value(self, name: str, epoch: int = 1, *, phase: str | None = None, sample: int | None = None,
               row: int = 0, col: int = 0, variant: str | None = None) -> float:
-        """One scalar. `W1`/`b1` default to the params phase (start of the epoch)."""
+        """One scalar. `W1`/`b1` default to the params phase (start of the epoch).
+
+        >>> t = tracegen.trace(tracegen.load_example())
+        >>> round(t.value("y_hat"), 6), round(t.value("W2", epoch=1, phase="update", col=0), 6)
+        (0.880797, 1.023841)
+        """
         q = self._quantity(name, epoch, phase, variant)
         if sample is None:
             sample = int(q.sample[0])
@@ -103,11 +148,22 @@ class Trace:
 
     def matrix(self, name: str, epoch: int = 1, *, phase: str | None = None, sample: int | None = None,
                variant: str | None = None) -> np.ndarray:
-        """A quantity in its own shape.
+        """A quantity in its own shape, as a read-only view of the trace's values.
 
         W/dW: (units, inputs); b/db: (units,); L: a 0-d array. Per-sample quantities
         (x, z, h, y_hat, y, delta): (units,) for one sample (or when `sample` is given),
-        else (samples, units), one row per sample as in `data.x`.
+        else (samples, units), one row per sample as in `data.x`. The array shares memory
+        with the trace (no copy per look-up), so writing to it raises; take `.copy()` to
+        work on the numbers.
+
+        >>> t = tracegen.trace(tracegen.load_example())
+        >>> t.matrix("z1", epoch=1)
+        array([2., 0.])
+        >>> t.matrix("W1", epoch=2).round(3)
+        array([[ 1.012, -1.   ,  1.012],
+               [-2.   ,  0.   ,  1.   ]])
+        >>> t.matrix("W1").flags.writeable
+        False
         """
         q = self._quantity(name, epoch, phase, variant)
         kind, _ = split(name)
@@ -125,6 +181,33 @@ class Trace:
             return values.reshape(int(q.sample.max()) + 1, -1)
         return values
 
+    def pivot(self, name: str, *, phase: str | None = None, variant: str | None = None) -> pd.DataFrame:
+        """One quantity across epochs: a row per epoch, a column per entry, as `matrix` indexes it.
+
+        The question "how does dW1 change over training?" in one call; columns are named
+        by the entry's index in `matrix(name, epoch)` (`dW1[0,2]`, `b1[1]`; `L` for a
+        scalar), so `t.pivot("L").plot()` draws the loss curve.
+
+        >>> t = tracegen.trace(tracegen.load_example())
+        >>> t.pivot("dW1").round(4)
+               dW1[0,0]  dW1[0,1]  dW1[0,2]  dW1[1,0]  dW1[1,1]  dW1[1,2]
+        epoch
+        1       -0.1192       0.0   -0.1192       0.0       0.0       0.0
+        2       -0.1121       0.0   -0.1121       0.0       0.0       0.0
+        3       -0.1055       0.0   -0.1055       0.0       0.0       0.0
+        >>> t.pivot("L").round(4)
+                    L
+        epoch
+        1      0.1269
+        2      0.1159
+        3      0.1063
+        """
+        epochs = range(1, self.epochs + 1)
+        arrays = [self.matrix(name, epoch, phase=phase, variant=variant) for epoch in epochs]
+        labels = [f"{name}[{','.join(map(str, index))}]" if index else name for index in np.ndindex(arrays[0].shape)]
+        return pd.DataFrame(np.stack([array.reshape(-1) for array in arrays]), columns=labels,
+                            index=pd.Index(list(epochs), name="epoch"))
+
     def blanks(self) -> pd.DataFrame:
         """The rows a worksheet leaves blank, with a `blank` id column `e{epoch}:{name}:{sample}:{row}:{col}`.
 
@@ -133,6 +216,9 @@ class Trace:
         of later epochs, which repeat the previous epoch's update (so `e1:W1:...` is
         always the W1 after epoch 1's update). With one sample, its loss is L itself, so
         `sample_loss` is a blank only in batches.
+
+        >>> tracegen.trace(tracegen.load_example()).blanks()["blank"].head(3).tolist()
+        ['e1:z1:0:0:0', 'e1:z1:0:1:0', 'e1:h1:0:0:0']
         """
         df = self.df
         rows = df[(df["phase"] != "params") & ~df["name"].isin(self._not_blank)]
@@ -152,18 +238,23 @@ class Trace:
         return GIVENS if batch else (*GIVENS, "sample_loss")
 
     def export(self, fmt: str) -> bytes:
-        """The DataFrame as csv, json (records) or parquet, values at full precision."""
+        """The DataFrame as csv, json (records) or parquet, values at full precision; `phase` as plain text.
+
+        >>> tracegen.trace(tracegen.load_example()).export("csv").decode().splitlines()[1]
+        'base,1,0,params,W1,W^{(1)},-1,0,0,1.0'
+        """
+        df = self.df.assign(phase=self.df["phase"].astype(str))
         if fmt == "csv":
-            return self.df.to_csv(index=False, lineterminator="\n").encode("utf-8")
+            return df.to_csv(index=False, lineterminator="\n").encode("utf-8")
         if fmt == "json":
-            return (json.dumps(self.df.to_dict(orient="records"), ensure_ascii=False) + "\n").encode("utf-8")
+            return (json.dumps(df.to_dict(orient="records"), ensure_ascii=False) + "\n").encode("utf-8")
         if fmt == "parquet":
             try:
                 import pyarrow  # noqa: F401
             except ImportError:
                 raise TracegenError("parquet export needs pyarrow: pip install 'tracegen[parquet]'") from None
             buffer = io.BytesIO()
-            self.df.to_parquet(buffer, index=False)
+            df.to_parquet(buffer, index=False)
             return buffer.getvalue()
         raise OptionError(f"--format: expected one of {', '.join(FORMATS)}, got {fmt!r}")
 
@@ -279,16 +370,18 @@ def _assemble(cols: dict[str, np.ndarray], order: np.ndarray | slice, labels: li
     """The DataFrame in contract column order; `which` is each row's index into `labels`.
 
     Text columns are taken from a small Index of labels by integer codes: the same values
-    and dtype as building them from millions of Python strings, at a fraction of the cost.
+    and dtype as building them from millions of Python strings, at a fraction of the cost;
+    `phase` is built from its codes as the ordered categorical.
     """
     text = {name: pd.Index(np.array([lab[i] for lab in labels], dtype=object)).take(which)
-            for i, name in enumerate(("phase", "name", "symbol"))}
+            for i, name in enumerate(("phase", "name", "symbol")) if name != "phase"}
+    phases = pd.Categorical.from_codes(np.array([PHASES.index(lab[0]) for lab in labels])[which], dtype=PHASE_DTYPE)
     ints = {name: cols[name][order].astype(np.int64, copy=False) for name in ("epoch", "step", "sample", "row", "col")}
     return pd.DataFrame({
         "variant": pd.Index(np.array(variants, dtype=object)).take(cols["v"][order]),
         "epoch": ints["epoch"],
         "step": ints["step"],
-        "phase": text["phase"],
+        "phase": phases,
         "name": text["name"],
         "symbol": text["symbol"],
         "sample": ints["sample"],
@@ -298,12 +391,22 @@ def _assemble(cols: dict[str, np.ndarray], order: np.ndarray | slice, labels: li
     }, columns=list(COLUMNS))
 
 
-def trace(spec: Spec, params: Params | None = None, variant: str = BASE) -> Trace:
+def trace(spec: SpecLike, params: Params | None = None, variant: str | None = None) -> Trace:
     """Train `spec` (or the given params) and return its validated Trace.
 
-    Training that diverges (a value overflows to inf/NaN) is refused with one SpecError
-    rather than numpy warnings and a table of NaN.
+    `spec` is a Spec, a spec file's path or the spec as plain data (a dict), as
+    `load_spec` reads them. The trace's variant id is `variant`, else the spec's own
+    (a drawn variant's), else "base". Training that diverges (a value overflows to
+    inf/NaN) is refused with one SpecError rather than numpy warnings and a table of NaN.
+
+    >>> t = tracegen.trace({"network": {"layers": [{"units": 1, "activation": "sigmoid", "W": [[2]], "b": [0]}]},
+    ...                     "loss": "bce", "data": {"x": [1], "y": 1}})
+    >>> round(t.value("y_hat"), 4)
+    0.8808
     """
+    spec = load_spec(spec)
+    if variant is None:
+        variant = spec.variant or BASE
     with np.errstate(over="ignore", invalid="ignore"):  # reported once, below
         df, kinks = frame(train(spec, params), variants=(variant,))
     finite = np.isfinite(df["value"].to_numpy())

@@ -49,7 +49,7 @@ class Variant:
 
     @cached_property
     def spec(self) -> Spec:
-        return concrete(self.base, self.drawn)
+        return replace(concrete(self.base, self.drawn), variant=self.id)
 
 
 def fingerprint(secret: bytes) -> str:

@@ -1,0 +1,146 @@
+"""The Python entry points beside `load_spec` and `trace`: documents, variants and batches.
+
+Each is a thin layer over what the CLI runs (`tracegen.render`, `tracegen.batching`,
+`tracegen.variation`), so a notebook and the command line give the same numbers and the
+same bytes. Arguments take what a notebook has at hand: a Spec, a path or a dict for a
+spec; a path or a DataFrame for a roster.
+
+Decisions: a secret is given as the path of the file that holds it (as `--secret-file`),
+never as the secret itself, so it does not end up in a notebook's cells or outputs.
+Option errors name the option by its command-line flag (`--variants: expected ...`),
+since `batch`'s keyword arguments mirror those flags.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import pandas as pd
+
+from tracegen import batching
+from tracegen.errors import OptionError
+from tracegen.notebook import Document
+from tracegen.roster import Student, parse_roster, read_roster
+from tracegen.spec import Spec, SpecLike, load_spec
+from tracegen.tracing import Trace, trace
+
+Roster = str | os.PathLike[str] | pd.DataFrame
+Secret = str | os.PathLike[str]
+
+
+def _trace(source: Trace | SpecLike) -> Trace:
+    return source if isinstance(source, Trace) else trace(source)
+
+
+def key(source: Trace | SpecLike, *, student: str | None = None, paper: str = "a4") -> Document:
+    """The answer key of a trace (or of a spec, traced first): every blank filled, every step worked.
+
+    `student` prints a name on every page; `paper` is "a4" or "letter" (PDF, printed HTML).
+
+    >>> k = tracegen.key(tracegen.load_example(), student="Ada Lovelace (s104)")
+    >>> "Ada Lovelace (s104)" in k.markdown()
+    True
+    """
+    return Document(_trace(source), "key", student=student, paper=paper)
+
+
+def worksheet(source: Trace | SpecLike, *, student: str | None = None, paper: str = "a4") -> Document:
+    """The worksheet of a trace (or of a spec): givens, formulas, a blank for every computed number.
+
+    >>> w = tracegen.worksheet(tracegen.load_example())
+    >>> "0.881" in w.markdown()   # ŷ = σ(2) is the students' to find
+    False
+    """
+    return Document(_trace(source), "worksheet", student=student, paper=paper)
+
+
+def _path(value: str | os.PathLike[str]) -> Path:
+    return Path(value).expanduser()
+
+
+def _students(roster: Roster | None) -> tuple[Student, ...] | None:
+    """A roster file's or a DataFrame's students, checked as `tracegen batch --roster` checks a file.
+
+    A DataFrame is read as the CSV it would be saved as (its index too, when named, e.g.
+    after `set_index("student_id")`), so line n of a message is row n - 2 of the frame.
+    """
+    if roster is None:
+        return None
+    if isinstance(roster, str | os.PathLike):
+        return tuple(read_roster(_path(roster)))
+    if isinstance(roster, pd.DataFrame):
+        text = roster.to_csv(index=any(name is not None for name in roster.index.names))
+        return tuple(parse_roster(text, "roster"))
+    raise OptionError(f"roster: expected a CSV file's path or a DataFrame, got {type(roster).__name__}")
+
+
+def _options(*, count: int | None, roster: Roster | None, seed: int | None, secret: Secret | None,
+             to: str | Sequence[str] = batching.FORMATS, kind: str | Sequence[str] = batching.KINDS,
+             jobs: int | None = None, force: bool = False) -> batching.Options:
+    """The batch Options of Python arguments; `to`/`kind` as a sequence or a comma-separated string."""
+    if isinstance(secret, bytes):
+        raise OptionError("secret: give the path of the file that holds the secret, not the secret itself")
+    return batching.Options(count=count, roster=_students(roster), seed=seed,
+                            secret_file=_path(secret) if secret is not None else None,
+                            kinds=_names(kind), formats=_names(to), jobs=jobs, force=force)
+
+
+def _names(value: str | Sequence[str]) -> tuple[str, ...]:
+    """("md", "pdf") from "md,pdf" or a sequence (a bare "pdf" is one name, not three letters)."""
+    items = value.split(",") if isinstance(value, str) else value
+    return tuple(dict.fromkeys(item.strip() for item in items))
+
+
+def variants(spec: SpecLike, n: int | None = None, *, seed: int | None = None, roster: Roster | None = None,
+             secret: Secret | None = None) -> list[Spec]:
+    """Draw a class's variants of `spec`, as `tracegen batch` does: one Spec per variant.
+
+    Give `n` (numbered variants 1..n) or `roster` (a CSV path or a DataFrame with a
+    `student_id` column: one variant per student), and `seed` (default 0) or `secret`
+    (the path of a secret file). The same arguments draw the same numbers as the batch
+    command, and each Spec carries its variant id, which its trace and documents print.
+
+    >>> specs = tracegen.variants(tracegen.load_example(), n=3, seed=2026)
+    >>> [s.variant for s in specs] == [s.variant for s in tracegen.variants(tracegen.load_example(), 3, seed=2026)]
+    True
+    >>> len(specs), specs[0].summary()
+    (3, '3-2-1 network, 1 sample, 3 epochs, loss bce')
+    """
+    if (n is None) == (roster is None):
+        raise OptionError("give either n (a number of variants) or roster (exactly one)")
+    options = _options(count=n, roster=roster, seed=seed, secret=secret)
+    return [job.variant.spec for job in batching.plan(load_spec(spec), options)]
+
+
+def batch(spec: SpecLike, out_dir: str | os.PathLike[str] = "output/batch", *, variants: int | None = None,
+          roster: Roster | None = None, seed: int | None = None, secret: Secret | None = None,
+          to: str | Sequence[str] = batching.FORMATS, kind: str | Sequence[str] = batching.KINDS,
+          jobs: int | None = None, force: bool = False,
+          progress: Callable[[int], Callable[[int], None]] | None = None) -> pd.DataFrame:
+    """`tracegen batch` from Python: every variant's folder, manifest.csv and answers.csv in `out_dir`.
+
+    Keyword arguments mirror the command's options (`variants=N` or `roster=`, `seed=` or
+    `secret=` for `--secret-file`, `to=`, `kind=`, `jobs=` for `-j`, `force=`); `roster`
+    may also be a DataFrame. `progress`, if given, is called with the number of variants
+    once they are drawn and returns a callable that gets 1 per finished variant. Returns
+    the manifest (one row per file) as a DataFrame of strings; `.attrs` holds `written`
+    and `skipped` (variants left as they were on a rerun).
+
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as out:
+    ...     manifest = tracegen.batch(tracegen.load_example(), out, variants=2, seed=2026, to="md", jobs=1)
+    >>> manifest["file"].str.split("/").str[1].tolist()
+    ['spec.yaml', 'worksheet.md', 'key.md', 'spec.yaml', 'worksheet.md', 'key.md']
+    >>> manifest.attrs
+    {'written': 2, 'skipped': 0}
+    """
+    options = _options(count=variants, roster=roster, seed=seed, secret=secret, to=to, kind=kind, jobs=jobs,
+                       force=force)
+    planned = batching.plan(load_spec(spec), options)
+    out = _path(out_dir)
+    summary = batching.run(planned, out, options, progress=progress(len(planned)) if progress else None)
+    manifest = pd.read_csv(out / batching.MANIFEST, dtype=str, keep_default_na=False)
+    manifest.attrs.update(written=summary.written, skipped=summary.skipped)
+    return manifest
