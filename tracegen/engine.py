@@ -52,11 +52,40 @@ def _t(a: Array) -> Array:
     return np.swapaxes(a, -1, -2)
 
 
+# One step each, shared by `train` and by everything that replays a step from other inputs
+# (the hand calculation, the grader's error carried forward).
+
+
+def affine(h: Array, W: Array, b: Array) -> Array:
+    """z = h W^T + b, one row per sample."""
+    return h @ _t(W) + b[..., None, :]
+
+
+def weight_gradient(delta: Array, h_in: Array) -> Array:
+    """dW = delta^T h_in: each sample's outer product, summed over samples."""
+    return _t(delta) @ h_in
+
+
+def bias_gradient(delta: Array) -> Array:
+    """db = delta summed over samples."""
+    return delta.sum(axis=-2)
+
+
+def delta_below(act: Unit, z: Array, h: Array, delta: Array, W: Array) -> Array:
+    """delta_{l-1} = f'_{l-1}(z_{l-1}) applied to delta_l W_l (`act`, `z`, `h` of layer l-1)."""
+    return act.backward(z, h, delta @ W)
+
+
+def descend(value: Array, grad: Array, rate: float, trained: bool) -> Array:
+    """One SGD step, value - rate * grad; a frozen parameter stays as it is."""
+    return value - rate * grad if trained else value
+
+
 def forward(units: Sequence[Unit], params: Params, x: Array) -> tuple[list[Array], list[Array]]:
     """z_l = h_{l-1} W_l^T + b_l and h_l = f_l(z_l) for every layer (h_0 = x)."""
     zs, hs = [], [x]
     for act, (W, b) in zip(units, params, strict=True):
-        z = hs[-1] @ _t(W) + b[..., None, :]
+        z = affine(hs[-1], W, b)
         zs.append(z)
         hs.append(act.forward(z))
     return zs, hs
@@ -72,9 +101,9 @@ def backward(units: Sequence[Unit], params: Params, zs: list[Array], hs: list[Ar
     grads = []
     delta = delta_out
     for layer in range(len(params) - 1, -1, -1):
-        grads.append((delta, _t(delta) @ hs[layer], delta.sum(axis=-2)))
+        grads.append((delta, weight_gradient(delta, hs[layer]), bias_gradient(delta)))
         if layer:
-            delta = units[layer - 1].backward(zs[layer - 1], hs[layer], delta @ params[layer][0])
+            delta = delta_below(units[layer - 1], zs[layer - 1], hs[layer], delta, params[layer][0])
     return grads
 
 
@@ -82,7 +111,7 @@ def sgd(params: Params, grads: list[tuple[Array, Array, Array]], rate: float, up
     """W <- W - eta dW and b <- b - eta db for the trained kinds; frozen ones stay."""
     new = []
     for (W, b), (_, dW, db) in zip(params, reversed(grads), strict=True):
-        new.append((W - rate * dW if "W" in update else W, b - rate * db if "b" in update else b))
+        new.append((descend(W, dW, rate, "W" in update), descend(b, db, rate, "b" in update)))
     return new
 
 
