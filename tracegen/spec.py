@@ -31,7 +31,7 @@ MAX_DECIMALS = 10
 DEFAULT_SLOPE = 0.01
 EXAMPLE = "class3.yaml"
 
-TOP_KEYS = ("title", "network", "loss", "data", "training", "display", "variants")
+TOP_KEYS = ("title", "network", "loss", "data", "training", "display", "variants", "grading")
 NETWORK_KEYS = ("layers",)
 LAYER_KEYS = ("units", "activation", "W", "b")
 ACTIVATION_KEYS = ("name", "slope")
@@ -45,6 +45,11 @@ DRAWN_KINDS = ("W", "b", "x", "y")
 CONSTRAINT_KEYS = ("no_kinks", "active_hidden", "max_output_z", "loss_decreases", "readable", "distinct")
 DEFAULT_TRIES = 1000
 MAX_TRIES = 1_000_000
+GRADING_KEYS = ("tolerance", "marks", "carried", "quantities")
+RULE_KEYS = ("tolerance", "marks")
+TOLERANCE_MODES = ("decimals", "abs", "rel", "sigfig")
+MAX_SIGFIG = 15
+GRADED_KINDS = ("z", "h", "y_hat", "sample_loss", "L", "delta", "dW", "db", "W", "b")
 
 
 @dataclass(frozen=True)
@@ -97,6 +102,37 @@ class Constraints:
     distinct: bool = True  # no two variants of a batch are identical
 
 
+@dataclass(frozen=True)
+class Tolerance:
+    """How far an answer may be from the value it is checked against (`tracegen grade`).
+
+    `decimals`: half a unit of the `amount`-th decimal (None: `display.decimals`), the
+    printed digit; `abs`: `amount` either side; `rel`: `amount` times the value either
+    side; `sigfig`: half a unit of the `amount`-th significant figure.
+    """
+
+    mode: str = "decimals"
+    amount: float | None = None
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A `grading.quantities` entry: what differs for one quantity kind (`dW`) or name (`dW1`)."""
+
+    tolerance: Tolerance | None = None
+    marks: float | None = None
+
+
+@dataclass(frozen=True)
+class Grading:
+    """The `grading` section: tolerance and marks per blank, and the share of marks a carried answer earns."""
+
+    tolerance: Tolerance = field(default_factory=Tolerance)
+    marks: float = 1.0
+    carried: float = 1.0
+    quantities: tuple[tuple[str, Rule], ...] = ()
+
+
 @dataclass(frozen=True, eq=False)
 class Spec:
     """A validated problem spec.
@@ -128,6 +164,7 @@ class Spec:
     keep: tuple[str, ...] = ()
     constraints: Constraints = field(default_factory=Constraints)
     tries: int = DEFAULT_TRIES
+    grading: Grading = field(default_factory=Grading)
     source: str | None = field(default=None, compare=False)
     variant: str | None = field(default=None, compare=False)
 
@@ -238,6 +275,8 @@ class Spec:
         variants = self._variants_dict()
         if variants:
             out["variants"] = variants
+        if self.grading != Grading():
+            out["grading"] = _grading_dict(self.grading)
         return out
 
     def _variants_dict(self) -> dict[str, Any]:
@@ -453,6 +492,7 @@ def _parse(data: Any) -> Spec:
         optimizer=_choice(optimizer, "training.optimizer", ("sgd",)),
         update=_parse_update(training.get("update", list(PARAM_KINDS))),
         decimals=_integer(display.get("decimals", 3), "display.decimals", 0, MAX_DECIMALS),
+        grading=_parse_grading(top.get("grading"), layers),
         **variants,
     )
 
@@ -671,3 +711,86 @@ def _parse_range(value: Any, key: str) -> ValueRange:
     if count > 10_000:
         raise SpecError(key, f"expected at most 10000 values, got {count}")
     return ValueRange(tuple(round(low + i * step, 12) for i in range(count)))
+
+
+# --- grading ------------------------------------------------------------------------
+
+
+def _tolerance_dict(tolerance: Tolerance) -> Any:
+    if tolerance.amount is None:
+        return tolerance.mode
+    amount = tolerance.amount
+    return {tolerance.mode: int(amount) if tolerance.mode in ("decimals", "sigfig") else amount}
+
+
+def _grading_dict(grading: Grading) -> dict[str, Any]:
+    """The `grading` section as plain data, defaults left out."""
+    out: dict[str, Any] = {}
+    if grading.tolerance != Tolerance():
+        out["tolerance"] = _tolerance_dict(grading.tolerance)
+    for name in ("marks", "carried"):
+        if getattr(grading, name) != 1.0:
+            out[name] = getattr(grading, name)
+    if grading.quantities:
+        out["quantities"] = {name: {key: (_tolerance_dict(value) if key == "tolerance" else value)
+                                    for key in RULE_KEYS if (value := getattr(rule, key)) is not None}
+                             for name, rule in grading.quantities}
+    return out
+
+
+def _parse_grading(value: Any, layers: tuple[Layer, ...]) -> Grading:
+    """`grading`: tolerance, marks per blank, share of marks for carried answers, per-quantity rules."""
+    if value is None:
+        return Grading()
+    section = _mapping(value, "grading", GRADING_KEYS)
+    carried = _number(section.get("carried", 1.0), "grading.carried")
+    if not 0 <= carried <= 1:
+        raise SpecError("grading.carried", f"expected a share of the marks from 0 to 1, got {carried:g}")
+    rules = _mapping(section.get("quantities", {}), "grading.quantities", _graded_names(len(layers)))
+    quantities = []
+    for name, raw in rules.items():
+        key = f"grading.quantities.{name}"
+        rule = _mapping(raw, key, RULE_KEYS)
+        tolerance = _parse_tolerance(rule["tolerance"], f"{key}.tolerance") if "tolerance" in rule else None
+        marks = _marks(rule["marks"], f"{key}.marks") if "marks" in rule else None
+        quantities.append((str(name), Rule(tolerance, marks)))
+    return Grading(
+        tolerance=_parse_tolerance(section.get("tolerance", "decimals"), "grading.tolerance"),
+        marks=_marks(section.get("marks", 1.0), "grading.marks"),
+        carried=carried,
+        quantities=tuple(quantities),
+    )
+
+
+def _graded_names(n: int) -> tuple[str, ...]:
+    """Kinds (`dW`) and names (`dW1`) a rule may name in an `n`-layer network."""
+    layered = [f"{kind}{i}" for kind in ("z", "delta", "dW", "db", "W", "b") for i in range(1, n + 1)]
+    return (*GRADED_KINDS, *layered, *(f"h{i}" for i in range(1, n)))
+
+
+def _marks(value: Any, key: str) -> float:
+    marks = _number(value, key)
+    if marks < 0:
+        raise SpecError(key, f"expected marks of 0 or more, got {marks:g}")
+    return marks
+
+
+def _parse_tolerance(value: Any, key: str) -> Tolerance:
+    """`decimals`, or one mode with its amount: {decimals: 3}, {abs: 0.01}, {rel: 0.02}, {sigfig: 3}."""
+    if value == "decimals":
+        return Tolerance()
+    if not isinstance(value, Mapping) or len(value) != 1:
+        got = f"{len(value)} modes" if isinstance(value, Mapping) else _describe(value)
+        raise SpecError(key, f"expected one of decimals, abs, rel, sigfig with its amount, e.g. {{rel: 0.01}}, "
+                             f"got {got}")
+    ((mode, amount),) = value.items()
+    mode = _choice(mode, key, TOLERANCE_MODES)
+    where = f"{key}.{mode}"
+    if mode == "decimals":
+        return Tolerance(mode, _integer(amount, where, 0, MAX_DECIMALS))
+    if mode == "sigfig":
+        return Tolerance(mode, _integer(amount, where, 1, MAX_SIGFIG))
+    number = _number(amount, where)
+    if number < 0:
+        raise SpecError(where, f"expected a tolerance of 0 or more, got {number:g}")
+    return Tolerance(mode, number)
