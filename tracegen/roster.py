@@ -14,7 +14,7 @@ import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
-from tracegen.errors import RosterError
+from tracegen.errors import InputError, RosterError
 
 ID_COLUMNS = ("student_id", "id", "student")
 NAME_COLUMNS = ("name", "student_name", "full_name")
@@ -39,19 +39,23 @@ class Student:
 
 def read_roster(path: str | Path) -> list[Student]:
     """Students in file order; RosterError (exit 2) naming the file and line on any problem."""
+    return parse_roster(read_csv_text(path, "roster", RosterError), str(path))
+
+
+def read_csv_text(path: str | Path, what: str, error: type[InputError]) -> str:
+    """A spreadsheet's CSV export as text (UTF-8, BOM dropped); `error` naming the file (and line) if unreadable."""
     name = str(path)
     try:
-        text = Path(path).read_bytes().decode("utf-8-sig")
+        return Path(path).read_bytes().decode("utf-8-sig")
     except FileNotFoundError:
-        raise RosterError(f"{name}: roster file not found") from None
+        raise error(f"{name}: {what} file not found") from None
     except IsADirectoryError:
-        raise RosterError(f"{name}: expected a roster CSV file, got a directory") from None
+        raise error(f"{name}: expected a {what} CSV file, got a directory") from None
     except UnicodeDecodeError as err:
         line = text_line(err.object, err.start)
-        raise RosterError(f"{name}:{line}: not UTF-8 text (save the roster as 'CSV UTF-8')") from None
+        raise error(f"{name}:{line}: not UTF-8 text (save the {what} as 'CSV UTF-8')") from None
     except OSError as err:
-        raise RosterError(f"{name}: cannot read roster: {err.strerror}") from None
-    return parse_roster(text, name)
+        raise error(f"{name}: cannot read {what}: {err.strerror}") from None
 
 
 def text_line(data: bytes, offset: int) -> int:
@@ -61,7 +65,7 @@ def text_line(data: bytes, offset: int) -> int:
 
 def parse_roster(text: str, name: str = "roster") -> list[Student]:
     """Parse roster text (see `read_roster`)."""
-    rows = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text))
+    rows = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter(text))
     header, id_col, name_col = _header(rows, name)
     students: list[Student] = []
     first_line: dict[str, int] = {}
@@ -69,26 +73,26 @@ def parse_roster(text: str, name: str = "roster") -> list[Student]:
         if not any(cell.strip() for cell in row):
             continue
         line = rows.line_num
-        student_id = _clean(row[id_col]) if id_col < len(row) else ""
+        student_id = clean(row[id_col]) if id_col < len(row) else ""
         if not student_id:
             raise RosterError(f"{name}:{line}: missing student id (column {header[id_col]!r})")
         if student_id in first_line:
             first = first_line[student_id]
             raise RosterError(f"{name}:{line}: duplicate student id {student_id!r} (first on line {first})")
         first_line[student_id] = line
-        full_name = _clean(row[name_col]) if name_col is not None and name_col < len(row) else ""
+        full_name = clean(row[name_col]) if name_col is not None and name_col < len(row) else ""
         students.append(Student(student_id, full_name or None, line))
     if not students:
         raise RosterError(f"{name}: no students (the roster has a header but no rows)")
     return students
 
 
-def _clean(cell: str) -> str:
+def clean(cell: str) -> str:
     """Trimmed, NFC-normalised text, so the same id typed on two systems seeds the same variant."""
     return unicodedata.normalize("NFC", cell.strip())
 
 
-def _delimiter(text: str) -> str:
+def delimiter(text: str) -> str:
     """The separator used most in the first non-blank line (the header); comma by default."""
     header = next((line for line in text.splitlines() if line.strip()), "")
     return max(DELIMITERS, key=lambda d: (header.count(d), d == ","))
@@ -98,7 +102,7 @@ def _header(rows: _csv.Reader, name: str) -> tuple[list[str], int, int | None]:
     """The header row and the positions of the id and (optional) name columns."""
     for row in rows:
         if any(cell.strip() for cell in row):
-            keys = [_clean(cell).lower().replace(" ", "_").replace("-", "_") for cell in row]
+            keys = [clean(cell).lower().replace(" ", "_").replace("-", "_") for cell in row]
             id_col = next((keys.index(k) for k in ID_COLUMNS if k in keys), None)
             if id_col is None:
                 found = ", ".join(repr(cell) for cell in row)

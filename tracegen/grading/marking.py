@@ -1,0 +1,84 @@
+"""Verdicts and marks for every blank of every student.
+
+- correct: within tolerance of the key, or of the hand calculation (the printed rounded
+  values carried from step to step), or of the value recomputed from the student's own
+  earlier answers when none of the quantities it uses holds a wrong or carried answer;
+- carried: not correct, but within tolerance of the value recomputed from the student's own
+  earlier answers, one of which was wrong or carried (error carried forward);
+- wrong: anything else, including a cell that is not a number;
+- blank: an empty cell, or no column for the blank.
+
+Whether an input "holds" an error is decided per quantity (any of its cells), in the order
+a student computes, so a verdict only ever depends on earlier ones.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from tracegen.grading import mistakes
+from tracegen.grading.batchdir import Batch
+from tracegen.grading.carry import carry, hand
+from tracegen.grading.policy import Policy, within
+from tracegen.grading.responses import EMPTY, NUMBER_CELL
+from tracegen.handcalc import Key, steps
+
+VERDICTS = ("correct", "carried", "wrong", "blank")
+CORRECT, CARRIED, WRONG, BLANK = range(4)
+
+Array = np.ndarray
+
+
+@dataclass(frozen=True, eq=False)
+class Marking:
+    """Everything decided about each (student, blank), every array (students, blanks)."""
+
+    policy: Policy
+    rows: Array  # each student's variant (row of the batch)
+    kinds: Array  # EMPTY, NUMBER_CELL or GARBAGE
+    answers: Array  # the number written, nan where none
+    key: Array
+    hand: Array
+    expected: Array  # recomputed from the student's own earlier answers
+    verdict: Array
+    mistake: Array  # names from mistakes.MISTAKES, "" where none
+    earned: Array
+
+
+def mark(batch: Batch, rows: Array, kinds: Array, answers: Array) -> Marking:
+    """Mark the answers of students whose variants are `rows`."""
+    policy = Policy.of(batch.spec, list(batch.blanks["name"]))
+    carried = carry(batch, rows, answers)
+    key, rounded = batch.key[rows], hand(batch)[rows]
+    expected = batch.take(carried.expected)
+    verdict = _verdicts(batch, policy, kinds, answers, key, rounded, expected)
+    wrong = (verdict == WRONG) & (kinds == NUMBER_CELL)
+    named = mistakes.name(batch, policy, carried, answers, wrong, (key, rounded, expected))
+    share = np.select([verdict == CORRECT, verdict == CARRIED], [1.0, policy.carried], 0.0)
+    return Marking(policy, rows, kinds, answers, key, rounded, expected, verdict, named, share * policy.marks)
+
+
+def _verdicts(batch: Batch, policy: Policy, kinds: Array, answers: Array, key: Array, rounded: Array,
+              expected: Array) -> Array:
+    accepted = (within(answers, key, policy.halfwidths(key))
+                | within(answers, rounded, policy.halfwidths(rounded)))
+    follows = within(answers, expected, policy.halfwidths(expected))
+    verdict = np.where(kinds == EMPTY, BLANK, WRONG).astype(np.int8)
+    erred: dict[Key, Array] = {}  # per quantity and student: a wrong or carried answer was used
+    for step in steps(batch.spec):
+        upstream = np.zeros(len(answers), dtype=bool)
+        for key_ in step.inputs:
+            upstream |= erred.get(key_, False)
+        cells = batch.cells.get(step.key)
+        if cells is None:
+            erred[step.key] = upstream
+            continue
+        c = cells.columns
+        ok, carried = accepted[:, c] | (follows[:, c] & ~upstream[:, None]), follows[:, c]
+        mine = np.select([ok, carried], [CORRECT, CARRIED], WRONG)
+        verdict[:, c] = np.where(kinds[:, c] == NUMBER_CELL, mine, verdict[:, c])
+        used_wrong = (verdict[:, c] == WRONG) & (kinds[:, c] == NUMBER_CELL)
+        erred[step.key] = ((verdict[:, c] == CARRIED) | used_wrong).any(axis=1)
+    return verdict
