@@ -2,8 +2,10 @@
 
 `grade(batch_dir, responses)` reads a batch folder (`tracegen batch`) and a responses CSV
 (or DataFrame) and returns the gradebook and the per-blank detail as DataFrames; with
-`out` it also writes them, a feedback page per student and the class summary. Nothing
-is written unless the whole input is good.
+`out` it also writes them, a feedback page per student and the class summary, after
+everything has been computed (bad input raises InputError and writes nothing).
+`template(batch_dir)` is the empty responses CSV of a batch; `accepted(batch_dir)` the
+values and tolerances each blank accepts, for exports to learning platforms.
 """
 
 from __future__ import annotations
@@ -13,9 +15,14 @@ from typing import NamedTuple
 
 import pandas as pd
 
-from tracegen.grading import batchdir, responses
+from tracegen.batching import spreadsheet_safe
+from tracegen.grading import batchdir, report, responses
+from tracegen.grading.carry import hand
 from tracegen.grading.marking import mark
-from tracegen.grading.tables import detail, gradebook
+from tracegen.grading.policy import Policy
+from tracegen.grading.tables import detail, gradebook, identity
+
+__all__ = ["Grades", "accepted", "grade", "template"]
 
 
 class Grades(NamedTuple):
@@ -28,12 +35,45 @@ class Grades(NamedTuple):
 def grade(batch_dir: str | Path, answers: str | Path | pd.DataFrame, out: str | Path | None = None) -> Grades:
     """Mark the responses in `answers` (a CSV file or a DataFrame) against the batch in `batch_dir`.
 
-    With `out`, also write gradebook.csv, details.csv, feedback/<variant>.html and .md,
-    and summary.html there. InputError (nothing written) if the responses do not fit the batch.
+    With `out`, also write gradebook.csv, details.csv, feedback/<variant>.html and .md, and
+    summary.html there (each file atomically).
     """
     batch = batchdir.read(batch_dir)
     given = responses.read(answers)
     rows, texts = responses.match(given, batch)
-    kinds, values, reasons = responses.numbers(texts, given.decimal_comma)
-    marking = mark(batch, rows, kinds, values)
-    return Grades(gradebook(batch, marking), detail(batch, marking, texts, reasons))
+    marking = mark(batch, rows, texts, given.decimal_comma)
+    grades = Grades(gradebook(batch, marking), detail(batch, marking))
+    if out is not None:
+        report.write(out, report.render(batch, marking, *grades))
+    return grades
+
+
+def template(batch_dir: str | Path) -> bytes:
+    """The empty responses CSV of a batch: one row per student (or variant), one column per blank.
+
+    A roster batch's rows carry the student's name, for whoever types the answers in, and
+    the variant, so the file cannot be graded against another batch by mistake.
+    """
+    batch = batchdir.read(batch_dir)
+    who = identity(batch, range(len(batch.variants)))
+    frame = pd.DataFrame({column: [spreadsheet_safe(text) for text in values] for column, values in who.items()})
+    blanks = pd.DataFrame("", index=frame.index, columns=list(batch.blanks["blank"]))
+    return pd.concat([frame, blanks], axis=1).to_csv(index=False, lineterminator="\n").encode("utf-8")
+
+
+def accepted(batch_dir: str | Path) -> pd.DataFrame:
+    """Per variant and blank: the key and its tolerance, the value carrying the printed rounded
+    values gives and its tolerance (both half-widths, as in Moodle's `=value:tolerance`), and the marks."""
+    batch = batchdir.read(batch_dir)
+    policy = Policy.of(batch.spec, list(batch.blanks["name"]))
+    rounded = hand(batch)
+    count = len(batch.blanks)
+    return pd.DataFrame({
+        "variant": [v for v in batch.variants for _ in range(count)],
+        "blank": list(batch.blanks["blank"]) * len(batch.variants),
+        "key": batch.key.ravel(),
+        "tolerance": policy.halfwidths(batch.key).ravel(),
+        "hand": rounded.ravel(),
+        "hand_tolerance": policy.halfwidths(rounded).ravel(),
+        "marks": list(policy.marks) * len(batch.variants),
+    })

@@ -15,6 +15,7 @@ a student computes, so a verdict only ever depends on earlier ones.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -22,7 +23,7 @@ from tracegen.grading import mistakes
 from tracegen.grading.batchdir import Batch
 from tracegen.grading.carry import carry, hand
 from tracegen.grading.policy import Policy, within
-from tracegen.grading.responses import EMPTY, NUMBER_CELL
+from tracegen.grading.responses import EMPTY, NUMBER_CELL, numbers
 from tracegen.handcalc import Key, steps
 
 VERDICTS = ("correct", "carried", "wrong", "blank")
@@ -37,8 +38,10 @@ class Marking:
 
     policy: Policy
     rows: Array  # each student's variant (row of the batch)
+    texts: list[list[str]]  # each cell as written
     kinds: Array  # EMPTY, NUMBER_CELL or GARBAGE
     answers: Array  # the number written, nan where none
+    reasons: dict[tuple[int, int], str]  # why a cell is not a number
     key: Array
     hand: Array
     expected: Array  # recomputed from the student's own earlier answers
@@ -46,9 +49,19 @@ class Marking:
     mistake: Array  # names from mistakes.MISTAKES, "" where none
     earned: Array
 
+    @cached_property
+    def notes(self) -> Array:
+        """(students, blanks): why a cell is not a number, or the named mistake's message, or ""."""
+        notes = np.array([mistakes.MISTAKES[m][1] if m else "" for m in self.mistake.ravel()], dtype=object)
+        notes = notes.reshape(self.mistake.shape)
+        for (r, c), reason in self.reasons.items():
+            notes[r, c] = reason
+        return notes
 
-def mark(batch: Batch, rows: Array, kinds: Array, answers: Array) -> Marking:
-    """Mark the answers of students whose variants are `rows`."""
+
+def mark(batch: Batch, rows: Array, texts: list[list[str]], decimal_comma: bool) -> Marking:
+    """Mark the answers `texts` (students, blanks) of students whose variants are `rows`."""
+    kinds, answers, reasons = numbers(texts, decimal_comma)
     policy = Policy.of(batch.spec, list(batch.blanks["name"]))
     carried = carry(batch, rows, answers)
     key, rounded = batch.key[rows], hand(batch)[rows]
@@ -57,7 +70,8 @@ def mark(batch: Batch, rows: Array, kinds: Array, answers: Array) -> Marking:
     wrong = (verdict == WRONG) & (kinds == NUMBER_CELL)
     named = mistakes.name(batch, policy, carried, answers, wrong, (key, rounded, expected))
     share = np.select([verdict == CORRECT, verdict == CARRIED], [1.0, policy.carried], 0.0)
-    return Marking(policy, rows, kinds, answers, key, rounded, expected, verdict, named, share * policy.marks)
+    return Marking(policy, rows, texts, kinds, answers, reasons, key, rounded, expected, verdict, named,
+                   share * policy.marks)
 
 
 def _verdicts(batch: Batch, policy: Policy, kinds: Array, answers: Array, key: Array, rounded: Array,

@@ -8,7 +8,6 @@ import pandas as pd
 
 from tracegen.grading.batchdir import Batch
 from tracegen.grading.marking import BLANK, CARRIED, CORRECT, VERDICTS, WRONG, Marking
-from tracegen.grading.mistakes import MISTAKES
 
 COUNTS = (("correct", CORRECT), ("carried", CARRIED), ("wrong", WRONG), ("blank", BLANK))
 
@@ -42,26 +41,23 @@ def gradebook(batch: Batch, marking: Marking) -> pd.DataFrame:
     return pd.DataFrame(columns)
 
 
-def detail(batch: Batch, marking: Marking, texts: list[list[str]], reasons: dict[tuple[int, int], str]) -> pd.DataFrame:
+def detail(batch: Batch, marking: Marking) -> pd.DataFrame:
     """One row per student and blank: what they wrote, the key, the hand and carried values, the verdict."""
     students, blanks = marking.verdict.shape
-    notes = np.array([MISTAKES[m][1] if m else "" for m in marking.mistake.ravel()], dtype=object)
-    for (r, c), reason in reasons.items():
-        notes[r * blanks + c] = reason
     columns: dict[str, object] = {name: np.repeat(np.array(values, dtype=object), blanks)
                                   for name, values in identity(batch, marking.rows).items()}
     columns.update({
         "blank": np.tile(batch.blanks["blank"].to_numpy(), students),
         "epoch": np.tile(batch.blanks["epoch"].to_numpy(), students),
         "name": np.tile(batch.blanks["name"].to_numpy(), students),
-        "answer": [text for row in texts for text in row],
+        "answer": [text for row in marking.texts for text in row],
         "value": marking.answers.ravel(),
         "key": marking.key.ravel(),
         "hand": marking.hand.ravel(),
         "expected": marking.expected.ravel(),
         "verdict": np.array(VERDICTS, dtype=object)[marking.verdict.ravel()],
         "mistake": marking.mistake.ravel(),
-        "note": notes,
+        "note": marking.notes.ravel(),
         "marks": marking.earned.ravel(),
         "max_marks": np.tile(marking.policy.marks, students),
     })

@@ -1,0 +1,228 @@
+"""What the feedback pages and the class summary print, every field ready to print.
+
+Numbers are formatted and the summary's chart is laid out here, so the templates do no
+arithmetic. Text stays raw: the templates escape it for their format.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+
+import numpy as np
+
+from tracegen.grading.batchdir import Batch
+from tracegen.grading.marking import BLANK, CARRIED, CORRECT, VERDICTS, WRONG, Marking
+from tracegen.grading.mistakes import MISTAKES
+from tracegen.numbers import MINUS, format_number
+from tracegen.spec import Tolerance
+from tracegen.symbols import text_symbol
+
+_SUBSCRIPT = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
+CHART_WIDTH, LABEL_WIDTH, BAR_WIDTH, ROW_HEIGHT, TOP = 640, 130, 420, 18, 8
+
+
+@dataclass(frozen=True)
+class Line:
+    """One blank on a feedback page."""
+
+    label: str
+    blank: str
+    answer: str
+    key: str  # the key, and what carrying the printed values gives when that prints differently
+    expected: str  # recomputed from the student's own answers; "" where correct or it prints as the key
+    verdict: str
+    marks: str
+    note: str
+
+
+@dataclass(frozen=True)
+class Part:
+    """One epoch of a feedback page."""
+
+    title: str
+    score: str
+    lines: tuple[Line, ...]
+
+
+@dataclass(frozen=True)
+class Feedback:
+    """One student's page."""
+
+    title: str
+    student: str  # "" in a batch without a roster
+    variant: str
+    score: str
+    max: str
+    counts: tuple[tuple[str, int], ...]
+    rules: str
+    parts: tuple[Part, ...]
+
+
+@dataclass(frozen=True)
+class Bar:
+    """One row of the summary's chart: a quantity of an epoch, its answers stacked by verdict."""
+
+    label: str
+    y: float
+    segments: tuple[tuple[float, float, str], ...]  # x, width, verdict
+    rate: str  # share of answers that earned marks
+
+
+@dataclass(frozen=True)
+class Chart:
+    width: int
+    height: int
+    label_x: int
+    bar_height: int
+    bars: tuple[Bar, ...]
+
+
+@dataclass(frozen=True)
+class Summary:
+    """The class summary page."""
+
+    title: str
+    rules: str
+    students: int
+    scores: tuple[tuple[str, str], ...]  # (what, value): mean, median, lowest, highest
+    max: str
+    chart: Chart
+    mistakes: tuple[tuple[str, str, int, int, str], ...]  # title, message, answers, students, where
+    blanks: tuple[tuple[str, str, str, str, str, str, str], ...]  # blank, label, % per verdict, commonest mistake
+    roster: tuple[tuple[str, str, str, str], ...]  # student, variant, score, feedback file stem
+
+
+def _n(value: float) -> str:
+    """A score or mark: whole numbers bare, others as they are."""
+    return format_number(float(value), None, MINUS)
+
+
+def labels(batch: Batch) -> list[str]:
+    """Each blank as a reader names it: `W⁽¹⁾₁,₂ updated`, `z⁽¹⁾₂ (sample 3)`."""
+    many = batch.spec.n_samples > 1
+    out = []
+    for name, phase, sample, row, col in batch.blanks[["name", "phase", "sample", "row", "col"]].itertuples(
+            index=False, name=None):
+        if name.startswith(("W", "dW")):
+            cell = f"{row + 1}".translate(_SUBSCRIPT) + "," + f"{col + 1}".translate(_SUBSCRIPT)
+        else:
+            cell = "" if name in ("L", "sample_loss") else f"{row + 1}".translate(_SUBSCRIPT)
+        label = text_symbol(name) + cell + (" updated" if phase == "update" else "")
+        out.append(label + (f" (sample {sample + 1})" if many and sample >= 0 else ""))
+    return out
+
+
+def describe(tolerance: Tolerance, decimals: int) -> str:
+    """A tolerance in words: `3 decimals (± 0.0005)`, `± 0.01`, `± 1 %`, `3 significant figures`."""
+    amount = tolerance.amount
+    if tolerance.mode == "decimals":
+        places = decimals if amount is None else int(amount)
+        return f"{places} decimals (± {format_number(0.5 * 10.0 ** -places, None)})"
+    if tolerance.mode == "abs":
+        return f"± {format_number(amount or 0.0, None)}"
+    if tolerance.mode == "rel":
+        return f"± {format_number((amount or 0.0) * 100, None)} %"
+    return f"{int(amount or 0)} significant figures"
+
+
+def rules(batch: Batch) -> str:
+    """How the answers were checked, in one paragraph."""
+    grading = batch.spec.grading
+    own = " (some quantities have their own tolerance)" if grading.quantities else ""
+    return (f"Each answer is checked against the key to {describe(grading.tolerance, batch.spec.decimals)}{own}, "
+            f"and against the numbers that carrying the printed, rounded values gives. An answer that is wrong "
+            f"against the key but right given your own earlier answers is carried (error carried forward) and "
+            f"earns {_n(grading.carried * 100)} % of its marks.")
+
+
+def feedback(batch: Batch, marking: Marking) -> list[Feedback]:
+    """One page per student, in batch order."""
+    names, blanks = labels(batch), batch.blanks["blank"].tolist()
+    epochs = batch.blanks["epoch"].to_numpy()
+    sections = {e: epochs == e for e in dict.fromkeys(epochs.tolist())}
+    marks = [_n(m) for m in marking.policy.marks]
+    text, total = rules(batch), _n(marking.policy.marks.sum())
+    pages = []
+    for s, row in enumerate(marking.rows):
+        key, rounded, expected = ([format_number(v, batch.spec.decimals, MINUS) for v in a[s].tolist()]
+                                  for a in (marking.key, marking.hand, marking.expected))
+        lines = [Line(names[j], blanks[j], marking.texts[s][j],
+                      key[j] if rounded[j] == key[j] else f"{key[j]} or {rounded[j]}",
+                      "" if v == CORRECT or expected[j] in (key[j], rounded[j]) else expected[j],
+                      VERDICTS[v], f"{_n(marking.earned[s, j])}/{marks[j]}", marking.notes[s, j])
+                 for j, v in enumerate(marking.verdict[s].tolist())]
+        parts = tuple(Part(f"Epoch {e}", _out_of(marking.earned[s, mask].sum(), marking.policy.marks[mask].sum()),
+                           tuple(line for line, keep in zip(lines, mask, strict=True) if keep))
+                      for e, mask in sections.items())
+        counts = tuple((VERDICTS[code], int((marking.verdict[s] == code).sum())) for code in range(len(VERDICTS)))
+        student = batch.students[row].label if batch.students else ""
+        pages.append(Feedback(batch.spec.title, student, batch.variants[row], _n(marking.earned[s].sum()), total,
+                              counts, text, parts))
+    return pages
+
+
+def _out_of(score: float, most: float) -> str:
+    return f"{_n(score)} / {_n(most)}"
+
+
+def summary(batch: Batch, marking: Marking) -> Summary:
+    """The class summary: scores, the chart per quantity, common mistakes, per-blank rates, the students."""
+    scores = marking.earned.sum(axis=1)
+    stats = (("mean", float(scores.mean())), ("median", float(np.median(scores))),
+             ("lowest", float(scores.min())), ("highest", float(scores.max())))
+    roster = tuple((batch.students[r].label if batch.students else "", batch.variants[r], _n(score), batch.variants[r])
+                   for r, score in zip(marking.rows, scores, strict=True))
+    return Summary(batch.spec.title, rules(batch), len(scores), tuple((what, _n(round(v, 2))) for what, v in stats),
+                   _n(marking.policy.marks.sum()), chart(batch, marking), common_mistakes(batch, marking),
+                   per_blank(batch, marking), roster)
+
+
+def _percent(count: int, total: int) -> str:
+    return f"{round(100 * count / total)} %" if total else "–"
+
+
+def per_blank(batch: Batch, marking: Marking) -> tuple[tuple[str, str, str, str, str, str, str], ...]:
+    """Each blank: its id and label, the share of students per verdict, and its commonest mistake."""
+    students = len(marking.rows)
+    counts = np.stack([(marking.verdict == code).sum(axis=0) for code in (CORRECT, CARRIED, WRONG, BLANK)])
+    out = []
+    for j, (blank, label) in enumerate(zip(batch.blanks["blank"], labels(batch), strict=True)):
+        named = Counter(m for m in marking.mistake[:, j] if m)
+        commonest = f"{MISTAKES[named.most_common(1)[0][0]][0]} ({named.most_common(1)[0][1]})" if named else ""
+        out.append((blank, label, *(_percent(int(c), students) for c in counts[:, j]), commonest))
+    return tuple(out)
+
+
+def common_mistakes(batch: Batch, marking: Marking) -> tuple[tuple[str, str, int, int, str], ...]:
+    """Each named mistake made: title, message, answers, students, and the blanks it was most made in."""
+    out = []
+    blanks = batch.blanks["blank"].to_numpy()
+    for name, (title, message) in MISTAKES.items():
+        hit = marking.mistake == name
+        if not hit.any():
+            continue
+        per_blank = hit.sum(axis=0)
+        top = np.argsort(-per_blank, kind="stable")[:3]
+        where = ", ".join(f"{blanks[j]} ({per_blank[j]})" for j in top if per_blank[j])
+        out.append((title, message, int(hit.sum()), int(hit.any(axis=1).sum()), where))
+    return tuple(sorted(out, key=lambda row: -row[2]))
+
+
+def chart(batch: Batch, marking: Marking) -> Chart:
+    """One stacked bar per quantity and epoch: the share of its answers per verdict."""
+    groups = batch.blanks.groupby(["epoch", "name"], sort=False).indices
+    bars = []
+    for i, ((epoch, name), columns) in enumerate(groups.items()):
+        verdicts = marking.verdict[:, columns]
+        x, segments = float(LABEL_WIDTH), []
+        for code in (CORRECT, CARRIED, WRONG, BLANK):
+            width = BAR_WIDTH * float((verdicts == code).mean())
+            if width > 0:
+                segments.append((round(x, 2), round(width, 2), VERDICTS[code]))
+            x += width
+        earned = float(np.isin(verdicts, (CORRECT, CARRIED)).mean())
+        updated = " updated" if batch.blanks["phase"].iat[columns[0]] == "update" else ""
+        label = f"epoch {epoch}: {text_symbol(name)}{updated}"
+        bars.append(Bar(label, TOP + i * ROW_HEIGHT, tuple(segments), f"{round(100 * earned)} %"))
+    return Chart(CHART_WIDTH, TOP * 2 + len(bars) * ROW_HEIGHT, LABEL_WIDTH - 6, ROW_HEIGHT - 6, tuple(bars))
