@@ -33,6 +33,7 @@ _EXPORTS = {
     "worksheet": "tracegen.api",
     "variants": "tracegen.api",
     "batch": "tracegen.api",
+    "grade": "tracegen.grading",
 }
 
 __all__ = [
@@ -46,6 +47,7 @@ __all__ = [
     "Trace",
     "TracegenError",
     "batch",
+    "grade",
     "key",
     "load_example",
     "load_spec",
@@ -58,6 +60,7 @@ __version__ = "0.1.0"
 if TYPE_CHECKING:  # what type checkers and IDEs see; at run time __getattr__ imports on demand
     from tracegen.api import batch, key, variants, worksheet
     from tracegen.errors import InputError, OptionError, RenderError, RosterError, SpecError, TracegenError
+    from tracegen.grading import grade
     from tracegen.notebook import Document
     from tracegen.spec import Spec, load_example, load_spec
     from tracegen.tracing import Trace, trace

@@ -17,7 +17,7 @@ from typing import Any
 import click
 
 from tracegen import batching, render
-from tracegen.errors import InputError, TracegenError
+from tracegen.errors import InputError, OptionError, TracegenError
 from tracegen.files import write_atomic
 from tracegen.spec import Spec, load_example, load_spec
 from tracegen.tracing import FORMATS, trace
@@ -161,6 +161,31 @@ def batch_command(spec: str | None, count: int | None, roster: str | None, seed:
     if terminal:
         written, skipped = manifest.attrs["written"], manifest.attrs["skipped"]
         click.echo(f"{written + skipped} variants in {output} ({written} written, {skipped} unchanged)", err=True)
+
+
+@cli.command("grade")
+@click.argument("batch_dir", type=click.Path(file_okay=False))
+@click.argument("responses", type=click.Path(dir_okay=False))
+@click.option("-o", "--output", type=click.Path(file_okay=False),
+              help="Folder for the gradebook, feedback and class summary [default: BATCH_DIR/grades].")
+@click.option("--template", is_flag=True, help="Write the empty RESPONSES.csv of the batch instead of grading.")
+def grade_command(batch_dir: str, responses: str, output: str | None, template: bool) -> None:
+    """Mark RESPONSES.csv against the batch in BATCH_DIR, with error carried forward.
+
+    Writes gradebook.csv, details.csv, feedback/<variant>.html and .md and summary.html
+    (open it first). Responses that do not fit the batch exit 2 and write nothing.
+    """
+    from tracegen import grading
+
+    if template:
+        if Path(responses).exists():
+            raise OptionError(f"{responses}: already exists; --template never overwrites a responses file")
+        click.echo(write_atomic(Path(responses), grading.template(batch_dir)))
+        return
+    out = Path(output) if output else Path(batch_dir) / "grades"
+    book = grading.grade(batch_dir, responses, out=out).gradebook
+    click.echo(f"{len(book)} students graded, mean score {book['score'].mean():.4g} of {book['max'].iat[0]:g}: "
+               f"{out / 'summary.html'}")
 
 
 def main(argv: list[str] | None = None) -> None:

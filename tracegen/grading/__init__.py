@@ -16,6 +16,7 @@ from typing import NamedTuple
 import pandas as pd
 
 from tracegen.batching import spreadsheet_safe
+from tracegen.errors import OptionError
 from tracegen.grading import batchdir, report, responses
 from tracegen.grading.carry import hand
 from tracegen.grading.marking import mark
@@ -38,6 +39,8 @@ def grade(batch_dir: str | Path, answers: str | Path | pd.DataFrame, out: str | 
     With `out`, also write gradebook.csv, details.csv, feedback/<variant>.html and .md, and
     summary.html there (each file atomically).
     """
+    if out is not None and Path(out).exists() and not Path(out).is_dir():
+        raise OptionError(f"-o/--output: {out} is a file; expected a folder")
     batch = batchdir.read(batch_dir)
     given = responses.read(answers)
     rows, texts = responses.match(given, batch)
@@ -52,10 +55,13 @@ def template(batch_dir: str | Path) -> bytes:
     """The empty responses CSV of a batch: one row per student (or variant), one column per blank.
 
     A roster batch's rows carry the student's name, for whoever types the answers in, and
-    the variant, so the file cannot be graded against another batch by mistake.
+    the variant, so the file cannot be graded against another batch by mistake (a numbered
+    batch's rows are named by their variant).
     """
     batch = batchdir.read(batch_dir)
     who = identity(batch, range(len(batch.variants)))
+    if batch.students is None:
+        del who["student_name"]
     frame = pd.DataFrame({column: [spreadsheet_safe(text) for text in values] for column, values in who.items()})
     blanks = pd.DataFrame("", index=frame.index, columns=list(batch.blanks["blank"]))
     return pd.concat([frame, blanks], axis=1).to_csv(index=False, lineterminator="\n").encode("utf-8")
