@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from tracegen.errors import InputError
-from tracegen.grading.batchdir import Batch
+from tracegen.grading.batchdir import Batch, unsafe
 from tracegen.roster import clean, delimiter, read_csv_text
 
 ID_COLUMNS = ("student_id", "variant")
@@ -93,7 +93,7 @@ def _parse(name: str, header: list[str], rows: list[list[str]], lines: list[int]
     for row, line in zip(rows, lines, strict=True):
         if len(row) > len(header) and any(cell.strip() for cell in row[len(header):]):
             raise InputError(f"{name}:{line}: {len(row)} cells, but the header names {len(header)} columns")
-    ids = tuple(_cell(row, where[id_column]) for row in rows)
+    ids = tuple(unsafe(_cell(row, where[id_column])) for row in rows)  # as --template wrote them
     variants = (tuple(_cell(row, where["variant"]).upper() for row in rows)
                 if id_column == "student_id" and "variant" in where else None)
     if id_column == "variant":

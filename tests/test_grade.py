@@ -1,0 +1,580 @@
+"""`tracegen grade`: simulated students, built here from the slides' formulas (not from the
+grader or the engine), are marked on real batches: the Class 3 example, a deep batch network
+(ReLU, tanh, linear output, mse, 3 samples) and a softmax network (cross-entropy, 2 samples).
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+from click.testing import CliRunner
+from conftest import CLASS3
+
+import tracegen
+from tracegen import batching, render
+from tracegen.batching import Options
+from tracegen.cli import cli
+from tracegen.grading import accepted, responses
+from tracegen.grading.policy import halfwidth
+from tracegen.spec import Tolerance
+
+HALF = 0.0005  # half a unit of the 3rd decimal: the printed digit at display.decimals 3
+
+DEEP: dict[str, Any] = {
+    "title": "Deep batch",
+    "network": {"layers": [{"units": 3, "activation": "relu"}, {"units": 3, "activation": "tanh"},
+                           {"units": 2, "activation": "linear"}]},
+    "loss": {"name": "mse", "scale": 0.5},
+    "data": {"x": [[1, 0], [0, 1], [1, 1]], "y": [[1, 0], [0, 1], [1, 1]]},
+    "training": {"learning_rate": 0.1, "epochs": 2},
+    "display": {"decimals": 3},
+    "variants": {"weights": {"values": [-1, -0.5, 0.5, 1]}, "biases": {"values": [-0.5, 0, 0.5]}},
+}
+SOFTMAX: dict[str, Any] = {
+    "title": "Softmax",
+    "network": {"layers": [{"units": 3, "activation": "relu"}, {"units": 3, "activation": "softmax"}]},
+    "loss": "cross_entropy",
+    "data": {"x": [[1, 0], [0, 1]], "y": [0, 2]},
+    "training": {"learning_rate": 0.5, "epochs": 2},
+    "display": {"decimals": 3},
+    "variants": {"weights": {"values": [-1, 0, 1]}, "biases": {"values": [-1, 0, 1]}},
+}
+NETWORKS = {"class3": CLASS3, "deep": DEEP, "softmax": SOFTMAX}
+# a batch whose every variant is the spec as written (the only draw is y from {1}, its own value)
+SLIDES: dict[str, Any] = {"keep": ["W", "b"], "targets": {"values": [1]},
+                          "constraints": {"distinct": False, "no_kinks": False}}
+
+
+# --- a student who works the exercise by the slides' formulas ----------------------------
+
+Mistake = Callable[[int, str, np.ndarray, dict[str, np.ndarray]], np.ndarray]
+
+
+def _act(name: str, z: np.ndarray) -> np.ndarray:
+    if name == "relu":
+        return np.maximum(z, 0.0)
+    if name == "sigmoid":
+        return 1.0 / (1.0 + np.exp(-z))
+    if name == "tanh":
+        return np.tanh(z)
+    if name == "softmax":
+        e = np.exp(z - z.max(axis=1, keepdims=True))
+        return e / e.sum(axis=1, keepdims=True)
+    return z
+
+
+def _slope(name: str, z: np.ndarray, h: np.ndarray) -> np.ndarray:
+    """f'(z) for the elementwise activations: 1(z > 0), h(1 - h), 1 - h², 1."""
+    return {"relu": (z > 0) * 1.0, "sigmoid": h * (1 - h), "tanh": 1 - h * h}.get(name, np.ones_like(z))
+
+
+def _ids(epoch: int, name: str, shape: tuple[int, ...], per_sample: bool) -> list[str]:
+    if per_sample:
+        return [f"e{epoch}:{name}:{s}:{r}:0" for s in range(shape[0]) for r in range(shape[1])]
+    if len(shape) == 2:
+        return [f"e{epoch}:{name}:-1:{r}:{c}" for r in range(shape[0]) for c in range(shape[1])]
+    return [f"e{epoch}:{name}:-1:{r}:0" for r in range(max(1, int(np.prod(shape))))]
+
+
+class Student:
+    """Works the exercise by the slides' formulas, writing each value rounded to `decimals`
+    (None: not) and carrying what was written; `mistake(epoch, name, value, written)` may
+    change one step, and the student carries on from what they wrote."""
+
+    def __init__(self, spec: dict[str, Any], decimals: int | None, mistake: Mistake | None) -> None:
+        layers = spec["network"]["layers"]
+        self.acts = [layer["activation"] for layer in layers]
+        self.x = np.atleast_2d(np.array(spec["data"]["x"], dtype=float))
+        self.m, self.n, self.k = len(self.x), len(layers), layers[-1]["units"]
+        self.y = np.array(spec["data"]["y"], dtype=float).reshape(self.m, -1)
+        self.loss = spec["loss"] if isinstance(spec["loss"], str) else spec["loss"]["name"]
+        if self.loss == "cross_entropy" and self.y.shape[1] == 1:  # class indices
+            self.y = np.eye(self.k)[self.y[:, 0].astype(int)]
+        self.W = [np.array(layer["W"], dtype=float).reshape(layer["units"], -1) for layer in layers]
+        self.b = [np.array(layer["b"], dtype=float).reshape(-1) for layer in layers]
+        self.rate = spec["training"]["learning_rate"]
+        self.decimals, self.mistake = decimals, mistake
+        self.sheet: dict[str, float] = {}
+        self.c: dict[str, np.ndarray] = {}  # what the student wrote last, by name
+        for epoch in range(1, spec["training"]["epochs"] + 1):
+            self.epoch(epoch)
+
+    def write(self, epoch: int, name: str, value: np.ndarray, per_sample: bool = False) -> np.ndarray:
+        value = np.array(value, dtype=float)
+        if self.mistake is not None:
+            value = np.array(self.mistake(epoch, name, value, self.c), dtype=float)
+        if self.decimals is not None:
+            value = np.round(value, self.decimals)
+        self.sheet.update(zip(_ids(epoch, name, value.shape, per_sample), value.ravel().tolist(), strict=True))
+        self.c[name] = value
+        return value
+
+    def epoch(self, e: int) -> None:
+        n = self.n
+        self.c.update({f"{kind}{i}": p[i - 1] for i in range(1, n + 1) for kind, p in (("W", self.W), ("b", self.b))})
+        hs, zs = [self.x], []
+        for i in range(1, n + 1):  # z = W h + b, h = f(z), one row per sample
+            zs.append(self.write(e, f"z{i}", hs[-1] @ self.W[i - 1].T + self.b[i - 1], True))
+            hs.append(self.write(e, "y_hat" if i == n else f"h{i}", _act(self.acts[i - 1], zs[-1]), True))
+        delta = self.losses(e, zs[-1], hs[-1])
+        grads = {}
+        for i in range(n, 0, -1):  # dW = δᵀ h, db = Σ δ, δ below = (δ W) ⊙ f'(z)
+            delta = self.write(e, f"delta{i}", delta, True)
+            grads[i] = (self.write(e, f"dW{i}", delta.T @ hs[i - 1]), self.write(e, f"db{i}", delta.sum(axis=0)))
+            if i > 1:
+                delta = (delta @ self.W[i - 1]) * _slope(self.acts[i - 2], zs[i - 2], hs[i - 1])
+        for i in range(1, n + 1):  # W <- W - η dW
+            self.W[i - 1] = self.write(e, f"W{i}", self.W[i - 1] - self.rate * grads[i][0])
+            self.b[i - 1] = self.write(e, f"b{i}", self.b[i - 1] - self.rate * grads[i][1])
+
+    def losses(self, e: int, z: np.ndarray, y_hat: np.ndarray) -> np.ndarray:
+        """Write each sample's loss and L (their mean); return δ at the output (with the 1/m of the mean)."""
+        y, k, m = self.y, self.k, self.m
+        p = np.clip(y_hat, 1e-12, 1 - 1e-12)  # a ŷ outside (0, 1), after a mistake, still gives a number
+        if self.loss == "bce":
+            per, delta = -(y * np.log(p) + (1 - y) * np.log(1 - p)).mean(axis=1), (y_hat - y) / k
+        elif self.loss == "cross_entropy":
+            per, delta = -(y * np.log(p)).sum(axis=1), y_hat - y
+        else:  # mse, scale 0.5, mean over outputs
+            per, delta = 0.5 * ((y - y_hat) ** 2).mean(axis=1), (y_hat - y) / k * _slope(self.acts[-1], z, y_hat)
+        if m > 1:
+            per = self.write(e, "sample_loss", per[:, None], True)[:, 0]
+        self.write(e, "L", per.mean())
+        return delta / m
+
+
+def work(spec: dict[str, Any], decimals: int | None = None, mistake: Mistake | None = None) -> dict[str, float]:
+    """Every blank as `Student` writes it."""
+    return Student(spec, decimals, mistake).sheet
+
+
+def at(epoch: int, name: str, change: Callable[[np.ndarray, dict[str, np.ndarray]], np.ndarray]) -> Mistake:
+    """A mistake in one step: `change(value, written so far)` replaces what the student writes there."""
+    return lambda e, n, value, c: change(value, c) if (e, n) == (epoch, name) else value
+
+
+# --- batches and grading ----------------------------------------------------------------
+
+
+def make_batch(out: Path, spec: dict[str, Any], roster: Path | None = None, count: int = 3, seed: int = 1) -> Path:
+    """A batch folder (documents faked: grading reads spec.yaml, manifest.csv and answers.csv)."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(render, "render_documents", lambda trace, kinds, formats, student=None: {
+            (kind, fmt): b"document" for kind in kinds for fmt in formats})
+        options = Options(count=None if roster else count, roster=roster, seed=seed, kinds=("key",),
+                          formats=("md",), jobs=1)
+        batching.run(batching.plan(tracegen.Spec.from_dict(copy.deepcopy(spec)), options), out, options)
+    return out
+
+
+def variant_specs(batch: Path) -> dict[str, dict[str, Any]]:
+    ids = pd.read_csv(batch / "answers.csv", dtype={"variant": str})["variant"]
+    return {v: yaml.safe_load((batch / v / "spec.yaml").read_text(encoding="utf-8")) for v in ids}
+
+
+def key(batch: Path) -> pd.DataFrame:
+    return pd.read_csv(batch / "answers.csv", dtype={"variant": str}).set_index("variant")
+
+
+def sheets(batch: Path, **how: Any) -> pd.DataFrame:
+    """One row per variant: the simulated student of that variant (`work(**how)`), as a responses table."""
+    rows = [{"variant": v, **work(spec, **how)} for v, spec in variant_specs(batch).items()]
+    return pd.DataFrame(rows)
+
+
+def verdicts(detail: pd.DataFrame, variant: str) -> pd.Series:
+    return detail[detail["variant"] == variant].set_index("blank")["verdict"]
+
+
+@pytest.fixture(scope="module", params=sorted(NETWORKS))
+def batch(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return make_batch(tmp_path_factory.mktemp(request.param), NETWORKS[request.param])
+
+
+@pytest.fixture(scope="module")
+def class3_batch(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return make_batch(tmp_path_factory.mktemp("class3"), CLASS3)
+
+
+# --- students from the maths ---------------------------------------------------------------
+
+
+def test_the_perfect_student_gets_full_marks(batch: Path) -> None:
+    grades = tracegen.grade(batch, sheets(batch))
+    book = grades.gradebook
+    blanks = len(key(batch).columns)
+    assert (book["score"] == blanks).all() and (book["max"] == blanks).all()
+    assert (book["correct"] == blanks).all() and (book[["carried", "wrong", "blank"]] == 0).all().all()
+    assert set(grades.detail["verdict"]) == {"correct"}
+
+
+def test_a_student_carrying_printed_rounded_values_gets_full_marks(batch: Path) -> None:
+    rounded = sheets(batch, decimals=3)
+    book = tracegen.grade(batch, rounded).gradebook
+    assert (book["correct"] == len(key(batch).columns)).all() and (book["score"] == book["max"]).all()
+    # the case is real: carrying the rounded values moves some printed digits away from the key's
+    off = (rounded.set_index("variant") - key(batch).round(3)).abs().to_numpy()
+    assert (off > HALF + 1e-9).any() or "deep" not in str(batch)
+
+
+def test_one_early_mistake_loses_that_blank_and_the_rest_is_carried(batch: Path) -> None:
+    out_blank = next(c for c in key(batch).columns if c.startswith("e1:y_hat:0:0"))
+    z_out = f"z{len(variant_specs(batch)[key(batch).index[0]]['network']['layers'])}"
+    slip = at(1, z_out, lambda z, c: z + np.eye(1, z.size).reshape(z.shape) * 0.7)  # first cell 0.7 too high
+    student = sheets(batch, decimals=3, mistake=slip)
+    right = sheets(batch, decimals=3).set_index("variant")
+    grades = tracegen.grade(batch, student)
+    k = key(batch)
+    for variant in k.index:
+        verdict = verdicts(grades.detail, variant)
+        wrote = student.set_index("variant").loc[variant]
+        slipped = f"e1:{z_out}:0:0:0"
+        assert verdict[slipped] == "wrong"
+        others = verdict.drop(slipped)
+        assert set(others) <= {"correct", "carried"}
+        # carried exactly where the student's own number is neither the key's nor the rounded-carry one
+        moved = ((wrote - k.loc[variant]).abs() > HALF + 1e-9) & ((wrote - right.loc[variant]).abs() > HALF + 1e-9)
+        assert (others == "carried").equals(moved.drop(slipped))
+        assert verdict[out_blank] == "carried"
+    book = grades.gradebook
+    assert (book["score"] == book["max"] - 1).all() and (book["wrong"] == 1).all()
+
+
+def test_carried_answers_earn_the_specs_share_of_marks(tmp_path: Path) -> None:
+    spec = copy.deepcopy(CLASS3) | {"grading": {"carried": 0.5, "quantities": {"L": {"marks": 2}}}}
+    batch = make_batch(tmp_path / "b", spec)
+    student = sheets(batch, decimals=3, mistake=at(1, "z2", lambda z, c: z + 1))
+    grades = tracegen.grade(batch, student)
+    blanks = len(key(batch).columns)
+    book = grades.gradebook
+    assert (book["max"] == blanks + 3).all()  # L is worth 2 in each of 3 epochs
+    d = grades.detail
+    for variant, row in book.set_index("variant").iterrows():
+        mine = d[d["variant"] == variant]
+        carried = mine.loc[mine["verdict"] == "carried", "max_marks"].sum()
+        assert row["score"] == pytest.approx(row["max"] - 1 - 0.5 * carried)
+        assert carried >= 3  # ŷ, L (2 marks), δ, ... of epoch 1 at least
+
+
+def test_ecf_against_a_hand_derivation_for_class3(tmp_path: Path) -> None:
+    """The slides' network, z1 = [2, 1] instead of [2, -1], then worked on by hand (epoch 1)."""
+    spec = copy.deepcopy(CLASS3) | {"variants": SLIDES}
+    batch = make_batch(tmp_path / "b", spec, count=1)
+    # by hand: h1 = [2, 1]; z2 = 1*2 - 1*1 + 0 = 1; ŷ = σ(1) = 0.731; L = -ln 0.731; δ2 = 0.731 - 1 = -0.269;
+    # dW2 = δ2 h1 = [-0.538, -0.269]; δ1 = δ2 W2 ⊙ 1(z1 > 0) = [-0.269, 0.269]; dW1 = δ1ᵀ x; W ← W - 0.1 dW
+    written = {"z1": [2, 1], "h1": [2, 1], "z2": [1], "y_hat": [0.731], "L": [0.313], "delta2": [-0.269],
+               "dW2": [-0.538, -0.269], "db2": [-0.269], "delta1": [-0.269, 0.269],
+               "dW1": [-0.269, 0, -0.269, 0.269, 0, 0.269], "db1": [-0.269, 0.269],
+               "W1": [1.0269, -1, 1.0269, -2.0269, 0, 0.9731], "b1": [0.0269, 0.9731],
+               "W2": [1.0538, -0.9731], "b2": [0.0269]}
+    k = key(batch)
+    row = {column: written[column.split(":")[1]].pop(0) for column in k.columns if column.startswith("e1:")}
+    row["variant"] = k.index[0]
+    detail = tracegen.grade(batch, pd.DataFrame([row])).detail.set_index("blank")
+    expected = detail["expected"]
+    hand = {"e1:z2:0:0:0": 1.0, "e1:y_hat:0:0:0": 1 / (1 + math.exp(-1)), "e1:L:-1:0:0": -math.log(0.731),
+            "e1:delta2:0:0:0": -0.269, "e1:dW2:-1:0:0": -0.538, "e1:dW2:-1:0:1": -0.269,
+            "e1:delta1:0:0:0": -0.269, "e1:delta1:0:1:0": 0.269, "e1:dW1:-1:1:2": 0.269, "e1:db1:-1:1:0": 0.269,
+            "e1:W1:-1:0:0": 1 - 0.1 * -0.269, "e1:W1:-1:1:0": -2 - 0.1 * 0.269, "e1:W2:-1:0:0": 1 - 0.1 * -0.538,
+            "e1:W2:-1:0:1": -1 - 0.1 * -0.269, "e1:b2:-1:0:0": 0.0269}
+    for blank, value in hand.items():
+        assert expected[blank] == pytest.approx(value, abs=1e-12), blank
+    verdict = detail["verdict"]
+    assert verdict["e1:z1:0:1:0"] == "wrong"
+    right = ["e1:z1:0:0:0", "e1:h1:0:0:0", "e1:dW1:-1:0:1", "e1:dW1:-1:1:1", "e1:W1:-1:1:1"]
+    assert (verdict[right] == "correct").all()
+    assert (verdict[list(hand)] == "carried").all()
+    assert (verdict[[b for b in verdict.index if not b.startswith("e1:")]] == "blank").all()
+
+
+MISTAKES = {  # network -> [(name, the mistake, the blank it is made in)]
+    "class3": [
+        ("forgot_activation", at(1, "y_hat", lambda v, c: c["z2"]), "e1:y_hat:0:0:0"),
+        ("sign", at(1, "dW2", lambda v, c: -v), "e1:dW2:-1:0:0"),
+        ("transposed", at(1, "dW1", lambda v, c: v.T.reshape(v.shape)), None),
+        ("learning_rate", at(1, "W2", lambda v, c: c["W2"] - c["dW2"]), "e1:W2:-1:0:0"),
+        ("plus", at(1, "W2", lambda v, c: c["W2"] + 0.1 * c["dW2"]), "e1:W2:-1:0:0"),
+        ("plus", at(2, "b2", lambda v, c: c["b2"] + 0.1 * c["db2"]), "e2:b2:-1:0:0"),
+    ],
+    "deep": [
+        ("batch_mean", at(1, "delta3", lambda v, c: 3 * v), "e1:delta3:0:0:0"),
+        ("batch_mean", at(1, "L", lambda v, c: c["sample_loss"].sum()), "e1:L:-1:0:0"),
+        ("transposed", at(1, "z2", lambda v, c: c["h1"] @ c["W2"] + c["b2"]), None),
+        ("forgot_activation", at(2, "h2", lambda v, c: c["z2"]), "e2:h2:0:0:0"),
+        ("learning_rate", at(1, "W3", lambda v, c: c["W3"] - c["dW3"]), "e1:W3:-1:0:0"),
+    ],
+    "softmax": [
+        ("forgot_activation", at(1, "y_hat", lambda v, c: c["z2"]), None),
+        ("sign", at(1, "delta2", lambda v, c: -v), None),
+        ("transposed", at(1, "delta1", lambda v, c: (c["delta2"] @ c["W2"].T) * (c["z1"] > 0)), None),
+        ("plus", at(1, "W2", lambda v, c: c["W2"] + 0.5 * c["dW2"]), None),
+    ],
+}
+
+
+@pytest.mark.parametrize("network", sorted(MISTAKES))
+def test_each_named_mistake_is_recognised_and_what_follows_is_carried(network: str, tmp_path: Path) -> None:
+    batch = make_batch(tmp_path / network, NETWORKS[network])
+    k = key(batch)
+    for mistake, slip, blank in MISTAKES[network]:
+        student = sheets(batch, decimals=3, mistake=slip)
+        detail = tracegen.grade(batch, student).detail
+        wrong = detail[detail["verdict"] == "wrong"]
+        assert len(wrong), mistake
+        assert set(wrong["mistake"]) == {mistake}, (mistake, wrong[["variant", "blank", "mistake"]])
+        assert wrong["note"].str.len().gt(10).all()
+        if blank is not None:
+            assert (wrong["blank"] == blank).sum() == len(k), mistake  # in every variant
+        assert set(detail["verdict"]) <= {"correct", "carried", "wrong"}
+        feeds_on = (wrong["name"] != "L").any()  # nothing is computed from L
+        assert (detail["verdict"] == "carried").any() == feeds_on, mistake
+
+
+def test_relu_derivative_at_the_kink_taken_as_one(tmp_path: Path) -> None:
+    """W1 row 2 made to give z = 0 at a ReLU (the kink), and δ1 computed with relu'(0) = 1."""
+    spec = copy.deepcopy(CLASS3)
+    spec["network"]["layers"][0].update(W=[[1, -1, 1], [-1, 0, 1]], b=[0, 0])
+    spec["variants"] = SLIDES | {"constraints": {"distinct": False, "no_kinks": False}}
+    batch = make_batch(tmp_path / "kink", spec, count=1)
+    slip = at(1, "delta1", lambda v, c: (c["delta2"] @ c["W2"]) * (c["z1"] >= 0))
+    detail = tracegen.grade(batch, sheets(batch, decimals=3, mistake=slip)).detail.set_index("blank")
+    assert detail.loc["e1:delta1:0:1:0", ["verdict", "mistake"]].tolist() == ["wrong", "relu_kink"]
+    assert "ReLU′(0)" in detail.loc["e1:delta1:0:1:0", "note"]
+    assert detail.loc["e1:dW1:-1:1:0", "verdict"] == "carried"
+
+
+def test_rounding_too_early_is_named(class3_batch: Path) -> None:
+    detail = tracegen.grade(class3_batch, sheets(class3_batch, decimals=2)).detail
+    wrong = detail[detail["verdict"] == "wrong"]
+    assert len(wrong) and set(wrong["mistake"]) == {"rounded_early"}
+    # off by less than half a unit of the 2nd decimal from the key, or from what their own earlier
+    # (too early rounded) answers give
+    near = [(wrong["value"] - wrong[centre]).abs() <= 10 * HALF for centre in ("key", "hand", "expected")]
+    assert (near[0] | near[1] | near[2]).all() and near[0].any()
+    assert len(wrong) < len(detail) / 2
+
+
+def test_empty_blanks_and_missing_columns_are_blank(class3_batch: Path) -> None:
+    student = sheets(class3_batch).set_index("variant")
+    student = student.drop(columns=[c for c in student.columns if c.startswith("e3:")])
+    student.iloc[0, :4] = np.nan
+    grades = tracegen.grade(class3_batch, student.reset_index())
+    book = grades.gradebook.set_index("variant")
+    per_epoch = len([c for c in key(class3_batch).columns if c.startswith("e3:")])
+    assert (book["blank"] == per_epoch + np.array([4, 0, 0])).all()
+    assert (book["wrong"] == 0).all() and (book["carried"] == 0).all() and (book["epoch_3"] == 0).all()
+    assert (book["score"] == book["max"] - book["blank"]).all()
+
+
+def test_cells_that_are_not_numbers_are_wrong_with_the_reason(class3_batch: Path, tmp_path: Path) -> None:
+    student = sheets(class3_batch, decimals=3).astype(object)
+    garbage = {"e1:z1:0:0:0": "two", "e1:z1:0:1:0": "=1+1", "e1:h1:0:0:0": "1,5", "e1:z2:0:0:0": "1/2",
+               "e1:y_hat:0:0:0": "nan", "e1:L:-1:0:0": "1e999"}
+    for column, text in garbage.items():
+        student.loc[0, column] = text
+    path = tmp_path / "responses.csv"
+    student.to_csv(path, index=False)
+    grades = tracegen.grade(class3_batch, path, out=tmp_path / "grades")
+    detail = grades.detail.set_index(["variant", "blank"]).loc[student.loc[0, "variant"]]
+    assert (detail.loc[list(garbage), "verdict"] == "wrong").all()
+    assert detail.loc["e1:z1:0:0:0", "note"] == "not a number: 'two'"
+    assert "comma" in detail.loc["e1:h1:0:0:0", "note"]
+    assert detail.loc["e1:L:-1:0:0", "note"].startswith("too large")
+    # what follows the unreadable cells is recomputed from the key's values there: still correct
+    assert detail.loc["e1:delta2:0:0:0", "verdict"] == "correct"
+    details_csv = (tmp_path / "grades" / "details.csv").read_text(encoding="utf-8")
+    assert "'=1+1" in details_csv and ",=1+1" not in details_csv
+
+
+@pytest.mark.parametrize(("text", "comma", "value"), [
+    (" 0.5 ", False, 0.5), ("+0.5", False, 0.5), ("\u22120.119", False, -0.119), (".5", False, 0.5),
+    ("-0", False, 0.0), ("1e-3", False, 0.001), ("5.", False, 5.0), ("- 2", False, -2.0), ("0,25", True, 0.25),
+    ("\u2212,5", True, -0.5), ("1E+2", False, 100.0),
+])
+def test_numbers_as_people_type_them(text: str, comma: bool, value: float) -> None:
+    kind, parsed, reason = responses.number(text, comma)
+    assert (kind, parsed, reason) == (responses.NUMBER_CELL, value, "")
+    assert math.copysign(1, parsed) == 1 or value != 0
+
+
+@pytest.mark.parametrize("text", ["abc", "0,5", "1.2.3", "inf", "nan", "1/2", "0x10", "1_000", "e5", "--1"])
+def test_what_is_not_a_number(text: str) -> None:
+    kind, parsed, reason = responses.number(text, False)
+    assert kind == responses.GARBAGE and math.isnan(parsed) and reason
+
+
+def test_a_semicolon_file_with_decimal_commas(class3_batch: Path, tmp_path: Path) -> None:
+    student = sheets(class3_batch, decimals=3)
+    path = tmp_path / "r.csv"
+    path.write_text("\ufeff" + student.to_csv(index=False, sep=";", decimal=",").replace("\n", "\r\n"), "utf-8")
+    book = tracegen.grade(class3_batch, path).gradebook
+    assert (book["score"] == book["max"]).all()
+
+
+# --- tolerances -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("tolerance", "centre", "half"), [
+    (Tolerance(), 2.5, 0.0005), (Tolerance("decimals", 1), -7.0, 0.05), (Tolerance("abs", 0.01), 3.0, 0.01),
+    (Tolerance("rel", 0.02), -0.5, 0.01), (Tolerance("sigfig", 3), 0.0123456, 0.00005),
+    (Tolerance("sigfig", 2), 987.0, 5.0), (Tolerance("sigfig", 3), 0.0, 0.0),
+])
+def test_halfwidths(tolerance: Tolerance, centre: float, half: float) -> None:
+    assert halfwidth(tolerance, np.array([centre]), 3)[0] == pytest.approx(half)
+
+
+WRITTEN: dict[str, Callable[[Path], pd.DataFrame]] = {  # how a student writes their numbers
+    "full": lambda batch: sheets(batch),
+    "carry3": lambda batch: sheets(batch, decimals=3),
+    "round2": lambda batch: sheets(batch).round({c: 2 for c in key(batch).columns}),
+    "round1": lambda batch: sheets(batch).round({c: 1 for c in key(batch).columns}),
+    "sig2": lambda batch: sheets(batch).map(lambda v: v if isinstance(v, str) else float(f"{v:.2g}")),
+}
+
+
+@pytest.mark.parametrize(("grading", "written", "full"), [
+    ({"tolerance": {"sigfig": 2}}, "sig2", True), ({"tolerance": {"sigfig": 3}}, "sig2", False),
+    ({"tolerance": {"abs": 0.01}}, "round2", True), ({"tolerance": {"abs": 0.001}}, "round2", False),
+    ({"tolerance": {"rel": 1e-9}}, "full", True), ({"tolerance": {"rel": 1e-9}}, "carry3", True),
+    ({"tolerance": {"decimals": 1}}, "round1", True), ({"tolerance": {"decimals": 2}}, "round1", False),
+])
+def test_tolerance_modes(tmp_path: Path, grading: dict, written: str, full: bool) -> None:
+    """Each mode accepts what it should; whatever the mode, carrying the printed values is accepted."""
+    batch = make_batch(tmp_path / "b", copy.deepcopy(CLASS3) | {"grading": grading})
+    book = tracegen.grade(batch, WRITTEN[written](batch)).gradebook
+    assert (book["score"] == book["max"]).all() == full
+
+
+def test_accepted_gives_each_blank_its_values_and_tolerances(class3_batch: Path) -> None:
+    table = accepted(class3_batch)
+    k = key(class3_batch)
+    assert len(table) == k.size and list(table["tolerance"].unique()) == [HALF]
+    first = table[table["variant"] == k.index[0]].set_index("blank")
+    assert first["key"].equals(k.iloc[0].rename(None).astype(float)) or np.allclose(first["key"], k.iloc[0])
+    rounded = sheets(class3_batch, decimals=3).set_index("variant").loc[k.index[0]]
+    assert np.allclose(first["hand"], rounded[first.index])
+
+
+# --- the command line, files and bad input ---------------------------------------------
+
+
+ROSTER = "student_id,name\ns1,Ada Lovelace\ns2,<script>alert(1)</script>\n=cmd(),=HYPERLINK(\"x\")\n"
+
+
+@pytest.fixture(scope="module")
+def roster_batch(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("roster")
+    (folder / "class.csv").write_text(ROSTER, encoding="utf-8")
+    return make_batch(folder / "batch", CLASS3, roster=folder / "class.csv")
+
+
+def by_student(batch: Path, **how: Any) -> pd.DataFrame:
+    manifest = pd.read_csv(batch / "manifest.csv", dtype=str).drop_duplicates("variant")
+    ids = dict(zip(manifest["variant"], manifest["seed_material"].str.split("/student=").str[1], strict=True))
+    table = sheets(batch, **how)
+    return table.assign(variant=table["variant"].map(ids)).rename(columns={"variant": "student_id"})
+
+
+def test_cli_grades_a_roster_batch_and_writes_every_report(roster_batch: Path, tmp_path: Path) -> None:
+    path = tmp_path / "responses.csv"
+    by_student(roster_batch, decimals=3).to_csv(path, index=False)
+    result = CliRunner().invoke(cli, ["grade", str(roster_batch), str(path), "-o", str(tmp_path / "g")])
+    assert result.exit_code == 0, result.output
+    assert "3 students graded" in result.output
+    out = tmp_path / "g"
+    book = pd.read_csv(out / "gradebook.csv", dtype=str, keep_default_na=False)
+    assert list(book.columns[:5]) == ["student_id", "student_name", "variant", "score", "max"]
+    assert list(book.columns[-4:]) == ["correct", "carried", "wrong", "blank"]
+    assert list(book["student_id"]) == ["s1", "s2", "'=cmd()"]
+    assert book["student_name"].tolist()[2] == "'=HYPERLINK(\"x\")"
+    variants = book["variant"].tolist()
+    files = {p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file()}
+    assert files == {"gradebook.csv", "details.csv", "summary.html",
+                     *(f"feedback/{v}.{ext}" for v in variants for ext in ("html", "md"))}
+    html = (out / "feedback" / f"{variants[1]}.html").read_text(encoding="utf-8")
+    assert "<script>" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    md = (out / "feedback" / f"{variants[1]}.md").read_text(encoding="utf-8")
+    assert "<script>" not in md and "&lt;script&gt;" in md
+    summary = (out / "summary.html").read_text(encoding="utf-8")
+    assert "<svg" in summary and "http" not in summary.replace('xmlns="http://www.w3.org/2000/svg"', "")
+    assert "<script" not in summary and f'href="feedback/{variants[0]}.html"' in summary
+
+
+def test_reports_are_deterministic(roster_batch: Path, tmp_path: Path) -> None:
+    student = by_student(roster_batch, decimals=3, mistake=at(1, "dW2", lambda v, c: -v))
+    for name in ("a", "b"):
+        tracegen.grade(roster_batch, student, out=tmp_path / name)
+    files = sorted(p.relative_to(tmp_path / "a") for p in (tmp_path / "a").rglob("*") if p.is_file())
+    assert all((tmp_path / "a" / f).read_bytes() == (tmp_path / "b" / f).read_bytes() for f in files)
+    summary = (tmp_path / "a" / "summary.html").read_text(encoding="utf-8")
+    assert "Sign flip" in summary
+
+
+def test_template_lists_every_student_and_blank_and_grades_as_blank(roster_batch: Path, tmp_path: Path) -> None:
+    path = tmp_path / "responses.csv"
+    runner = CliRunner()
+    assert runner.invoke(cli, ["grade", str(roster_batch), str(path), "--template"]).exit_code == 0
+    table = pd.read_csv(path, dtype=str, keep_default_na=False)
+    assert list(table.columns) == ["student_id", "student_name", "variant", *key(roster_batch).columns]
+    assert table["student_id"].tolist() == ["s1", "s2", "'=cmd()"]
+    again = runner.invoke(cli, ["grade", str(roster_batch), str(path), "--template"])
+    assert again.exit_code == 2 and "already exists" in again.output
+    book = tracegen.grade(roster_batch, path).gradebook
+    assert (book["blank"] == len(key(roster_batch).columns)).all() and (book["score"] == 0).all()
+
+
+def bad(batch: Path, tmp_path: Path, text: str) -> str:
+    path = tmp_path / "responses.csv"
+    path.write_text(text, encoding="utf-8")
+    result = CliRunner().invoke(cli, ["grade", str(batch), str(path)])
+    assert result.exit_code == 2, result.output
+    assert not (batch / "grades").exists()
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("tracegen: error: ")
+    return lines[0]
+
+
+def test_bad_responses_exit_2_naming_the_mismatch_and_write_nothing(roster_batch: Path, tmp_path: Path) -> None:
+    first = key(roster_batch).columns[0]
+    assert "'s9' is not in" in bad(roster_batch, tmp_path, f"student_id,{first}\ns1,1\ns9,2\n")
+    assert "column 'e1:z9:0:0:0' is not a blank" in bad(roster_batch, tmp_path, "student_id,e1:z9:0:0:0\ns1,1\n")
+    assert ":3: duplicate student id 's1' (first on line 2)" in bad(roster_batch, tmp_path,
+                                                                    f"student_id,{first}\ns1,1\ns1,2\n")
+    assert "no student_id or variant column" in bad(roster_batch, tmp_path, f"who,{first}\ns1,1\n")
+    assert "none of its 2 variants" in bad(roster_batch, tmp_path, f"variant,{first}\nAAAAAA,1\nBBBBBB,2\n")
+
+
+def test_the_responses_of_another_batch_are_refused(roster_batch: Path, tmp_path: Path) -> None:
+    other = make_batch(tmp_path / "other", CLASS3, roster=roster_batch.parent / "class.csv", seed=99)
+    template = tmp_path / "other.csv"
+    assert CliRunner().invoke(cli, ["grade", str(other), str(template), "--template"]).exit_code == 0
+    message = bad(roster_batch, tmp_path, template.read_text(encoding="utf-8"))
+    assert "student 's1' has variant" in message and "another batch" in message
+    numbered = make_batch(tmp_path / "numbered", CLASS3, seed=5)
+    rows = sheets(numbered).to_csv(index=False)
+    assert "another batch" in bad(make_batch(tmp_path / "numbered2", CLASS3, seed=6), tmp_path, rows)
+    assert "has no roster" in bad(numbered, tmp_path, by_student(roster_batch).to_csv(index=False))
+
+
+def test_a_folder_that_is_not_a_batch_exits_2(tmp_path: Path) -> None:
+    (tmp_path / "r.csv").write_text("variant\n", encoding="utf-8")
+    result = CliRunner().invoke(cli, ["grade", str(tmp_path), str(tmp_path / "r.csv")])
+    assert result.exit_code == 2 and "answers.csv: not found" in result.output
+
+
+def test_a_changed_batch_folder_is_refused(tmp_path: Path) -> None:
+    batch = make_batch(tmp_path / "b", CLASS3, count=2)
+    variant = key(batch).index[1]
+    spec = (batch / variant / "spec.yaml").read_text(encoding="utf-8")
+    (batch / variant / "spec.yaml").write_text(spec.replace("learning_rate: 0.1", "learning_rate: 0.2"), "utf-8")
+    (tmp_path / "r.csv").write_text("variant\n", encoding="utf-8")
+    message = bad(batch, tmp_path, "variant\n" + variant + "\n")
+    assert "differ from" in message and variant in message
