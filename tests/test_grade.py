@@ -220,9 +220,9 @@ def test_a_student_carrying_printed_rounded_values_gets_full_marks(batch: Path) 
     rounded = sheets(batch, decimals=3)
     book = tracegen.grade(batch, rounded).gradebook
     assert (book["correct"] == len(key(batch).columns)).all() and (book["score"] == book["max"]).all()
-    # the case is real: carrying the rounded values moves some printed digits away from the key's
+    # the case is real: carrying the rounded values moves many printed digits away from the key's
     off = (rounded.set_index("variant") - key(batch).round(3)).abs().to_numpy()
-    assert (off > HALF + 1e-9).any() or "deep" not in str(batch)
+    assert (off > HALF + 1e-9).mean() > 0.1
 
 
 def test_one_early_mistake_loses_that_blank_and_the_rest_is_carried(batch: Path) -> None:

@@ -39,6 +39,7 @@ MANIFEST_COLUMNS = ("variant", "student_id", "student_name", "seed_material", "f
 MAX_VARIANTS = 100_000
 MIN_SECRET_BYTES = 16
 CHECKPOINT_SECONDS = 2.0  # how often the manifest is saved during a run, for resuming
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")  # a CSV cell starting so is a formula to a spreadsheet
 
 Recorded = dict[tuple[str, ...], dict[str, str]]  # manifest: (variant, student, name, seed) -> {file: sha256}
 
@@ -89,7 +90,7 @@ def spreadsheet_safe(text: str) -> str:
     A cell starting with = + - @ (or a tab / carriage return) is a formula to Excel and
     LibreOffice; a leading apostrophe makes it plain text (the OWASP CSV-injection advice).
     """
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+    return "'" + text if text[:1] in FORMULA_START else text
 
 
 @dataclass(frozen=True)
@@ -335,7 +336,7 @@ def read_manifest(path: Path) -> Recorded:
     return recorded
 
 
-def _csv_bytes(header: Sequence[str], rows: Sequence[Sequence[object]]) -> bytes:
+def csv_bytes(header: Sequence[str], rows: Sequence[Sequence[object]]) -> bytes:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(header)
@@ -351,7 +352,7 @@ def write_manifest(out: Path, jobs: Sequence[Job], results: dict[str, Outcome]) 
         if outcome is None or outcome.error:
             continue
         rows += [(*job.meta, f"{job.variant.id}/{name}", outcome.hashes[name]) for name in job.files]
-    write_atomic(out / MANIFEST, _csv_bytes(MANIFEST_COLUMNS, rows))
+    write_atomic(out / MANIFEST, csv_bytes(MANIFEST_COLUMNS, rows))
 
 
 def write_answers(out: Path, jobs: Sequence[Job], results: dict[str, Outcome]) -> None:
@@ -359,4 +360,4 @@ def write_answers(out: Path, jobs: Sequence[Job], results: dict[str, Outcome]) -
     done = [results[job.variant.id] for job in jobs if not results[job.variant.id].error]
     blanks = done[0].blanks if done else ()
     rows = [(o.id, *(repr(value) for value in o.answers)) for o in done]
-    write_atomic(out / ANSWERS, _csv_bytes(("variant", *blanks), rows))
+    write_atomic(out / ANSWERS, csv_bytes(("variant", *blanks), rows))

@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from tracegen.batching import ANSWERS, MANIFEST, SPEC_FILE, read_manifest
+from tracegen.batching import ANSWERS, FORMULA_START, MANIFEST, SPEC_FILE, read_manifest
 from tracegen.engine import train
 from tracegen.errors import InputError, SpecError
 from tracegen.handcalc import Key, givens
@@ -33,7 +33,6 @@ from tracegen.variation import ALPHABET
 # exactly, about 8x faster than the pure-Python parser, which load_spec keeps for its
 # clearer syntax errors in hand-written specs.
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 class Cells(NamedTuple):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 
@@ -22,9 +23,8 @@ _SUBSCRIPT = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
 CHART_WIDTH, LABEL_WIDTH, BAR_WIDTH, ROW_HEIGHT, TOP = 640, 130, 420, 18, 8
 
 
-@dataclass(frozen=True)
-class Line:
-    """One blank on a feedback page."""
+class Line(NamedTuple):
+    """One blank on a feedback page (a tuple: templates unpack it, 48,000 lines for a class of 500)."""
 
     label: str
     blank: str
@@ -142,16 +142,14 @@ def feedback(batch: Batch, marking: Marking) -> list[Feedback]:
     epochs = batch.blanks["epoch"].to_numpy()
     sections = {e: epochs == e for e in dict.fromkeys(epochs.tolist())}
     marks = [_n(m) for m in marking.policy.marks]
+    key, expected = _shown(batch, marking)
     text, total = rules(batch), _n(marking.policy.marks.sum())
+    earned = {v: _n(v) for v in np.unique(marking.earned).tolist()}
     pages = []
-    for s, row in enumerate(marking.rows):
-        key, rounded, expected = ([format_number(v, batch.spec.decimals, MINUS) for v in a[s].tolist()]
-                                  for a in (marking.key, marking.hand, marking.expected))
-        lines = [Line(names[j], blanks[j], marking.texts[s][j],
-                      key[j] if rounded[j] == key[j] else f"{key[j]} or {rounded[j]}",
-                      "" if v == CORRECT or expected[j] in (key[j], rounded[j]) else expected[j],
-                      VERDICTS[v], f"{_n(marking.earned[s, j])}/{marks[j]}", marking.notes[s, j])
-                 for j, v in enumerate(marking.verdict[s].tolist())]
+    for s, (row, verdicts, got, notes) in enumerate(zip(marking.rows, marking.verdict.tolist(), marking.earned.tolist(),
+                                                         marking.notes.tolist(), strict=True)):
+        lines = [Line(names[j], blanks[j], marking.texts[s][j], key[s][j], expected[s].get(j, ""), VERDICTS[v],
+                      f"{earned[got[j]]}/{marks[j]}", notes[j]) for j, v in enumerate(verdicts)]
         parts = tuple(Part(f"Epoch {e}", _out_of(marking.earned[s, mask].sum(), marking.policy.marks[mask].sum()),
                            tuple(line for line, keep in zip(lines, mask, strict=True) if keep))
                       for e, mask in sections.items())
@@ -160,6 +158,32 @@ def feedback(batch: Batch, marking: Marking) -> list[Feedback]:
         pages.append(Feedback(batch.spec.title, student, batch.variants[row], _n(marking.earned[s].sum()), total,
                               counts, text, parts))
     return pages
+
+
+def _shown(batch: Batch, marking: Marking) -> tuple[list[list[str]], list[dict[int, str]]]:
+    """Per student and blank: the key as printed (with what carrying the printed values gives,
+    where that prints differently), and, for answers not correct, what the student's own
+    answers give where that prints differently from both. Only those cells are formatted."""
+    d = batch.spec.decimals
+
+    def printed(values: np.ndarray) -> list[list[str]]:
+        return [[format_number(v, d, MINUS) for v in row] for row in values.tolist()]
+
+    def apart(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        return np.round(a, d) != np.round(b, d)
+
+    key = printed(marking.key)
+    for s, j in zip(*np.nonzero(apart(marking.hand, marking.key)), strict=True):
+        rounded = format_number(float(marking.hand[s, j]), d, MINUS)
+        if rounded != key[s][j]:
+            key[s][j] += f" or {rounded}"
+    expected: list[dict[int, str]] = [{} for _ in key]
+    own = (marking.verdict != CORRECT) & apart(marking.expected, marking.key) & apart(marking.expected, marking.hand)
+    for s, j in zip(*np.nonzero(own), strict=True):
+        text = format_number(float(marking.expected[s, j]), d, MINUS)
+        if text not in key[s][j].split(" or "):
+            expected[s][j] = text
+    return key, expected
 
 
 def _out_of(score: float, most: float) -> str:
