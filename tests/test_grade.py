@@ -578,3 +578,37 @@ def test_a_changed_batch_folder_is_refused(tmp_path: Path) -> None:
     (tmp_path / "r.csv").write_text("variant\n", encoding="utf-8")
     message = bad(batch, tmp_path, "variant\n" + variant + "\n")
     assert "differ from" in message and variant in message
+
+
+# --- the grading section of the spec ------------------------------------------------------
+
+
+def test_the_grading_section_round_trips_and_reaches_every_variant(tmp_path: Path) -> None:
+    grading = {"tolerance": {"rel": 0.01}, "marks": 2, "carried": 0.5,
+               "quantities": {"L": {"tolerance": {"sigfig": 3}}, "dW1": {"marks": 3}, "W": {"tolerance": "decimals"}}}
+    spec = tracegen.Spec.from_dict(copy.deepcopy(CLASS3) | {"grading": grading})
+    assert tracegen.Spec.from_dict(spec.to_dict()).grading == spec.grading
+    assert "grading" not in tracegen.load_example().to_dict()
+    batch = make_batch(tmp_path / "b", CLASS3 | {"grading": grading}, count=2)
+    for variant in variant_specs(batch).values():
+        assert variant["grading"] == grading
+
+
+@pytest.mark.parametrize(("grading", "message"), [
+    ({"tolerance": {"rel": -1}}, "grading.tolerance.rel: expected a tolerance of 0 or more, got -1"),
+    ({"tolerance": "abs"}, "grading.tolerance: expected one of decimals, abs, rel, sigfig with its amount"),
+    ({"tolerance": {"abs": 1, "rel": 2}}, "grading.tolerance: expected one of decimals, abs, rel, sigfig with its "
+                                          "amount, e.g. {rel: 0.01}, got 2 modes"),
+    ({"tolerance": {"sigfig": 0}}, "grading.tolerance.sigfig: expected a whole number from 1 to 15, got 0"),
+    ({"tolerance": {"decimal": 2}}, "did you mean 'decimals'?"),
+    ({"carried": 2}, "grading.carried: expected a share of the marks from 0 to 1, got 2"),
+    ({"marks": -1}, "grading.marks: expected marks of 0 or more, got -1"),
+    ({"quantities": {"h2": {"marks": 2}}}, "grading.quantities.h2: unknown key"),
+    ({"quantities": {"z1": {"marks": "two"}}}, "grading.quantities.z1.marks: expected a number, got the text 'two'"),
+    ({"quantities": {"z1": {"points": 2}}}, "grading.quantities.z1.points: unknown key"),
+    ({"tolerence": {"abs": 1}}, "grading.tolerence: unknown key; did you mean 'tolerance'?"),
+])
+def test_a_bad_grading_section_is_one_clear_error(grading: dict, message: str, write_spec: Callable[..., Path]) -> None:
+    path = write_spec(copy.deepcopy(CLASS3) | {"grading": grading})
+    result = CliRunner().invoke(cli, ["check", str(path)])
+    assert result.exit_code == 2 and message in result.output and len(result.output.strip().splitlines()) == 1
