@@ -83,8 +83,8 @@ def _verdicts(batch: Batch, policy: Policy, kinds: Array, answers: Array, key: A
     erred: dict[Key, Array] = {}  # per quantity and student: a wrong or carried answer was used
     for step in steps(batch.spec):
         upstream = np.zeros(len(answers), dtype=bool)
-        for key_ in step.inputs:
-            upstream |= erred.get(key_, False)
+        for used in step.inputs:
+            upstream |= erred.get(used, False)
         cells = batch.cells.get(step.key)
         if cells is None:
             erred[step.key] = upstream

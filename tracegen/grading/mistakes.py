@@ -25,8 +25,8 @@ Array = np.ndarray
 # name -> (title for the class summary, message for the student)
 MISTAKES: dict[str, tuple[str, str]] = {
     "forgot_activation": ("Forgot the activation", "Forgot the activation: this is z itself; apply f(z)."),
-    "relu_kink": ("ReLU′(0) taken as 1", "ReLU′(0) taken as 1: at z = 0 the derivative is the convention 0 "
-                  "(the slides' 1(z > 0); a leaky ReLU's slope)."),
+    "relu_kink": ("ReLU′(0) taken as 1", "ReLU′(0) taken as 1: at z = 0 the derivative is taken as 0, "
+                  "the slides' 1(z > 0) (a leaky ReLU's: its slope)."),
     "learning_rate": ("Forgot the learning rate", "Forgot the learning rate: subtract η times the gradient, "
                       "not the gradient itself."),
     "batch_mean": ("Forgot the batch mean", "Forgot the batch mean: the sum over the samples was not divided "

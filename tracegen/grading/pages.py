@@ -65,15 +65,19 @@ class Bar:
 
     label: str
     y: float
+    text_y: float  # baseline of its label and rate
     segments: tuple[tuple[float, float, str], ...]  # x, width, verdict
     rate: str  # share of answers that earned marks
 
 
 @dataclass(frozen=True)
 class Chart:
+    """The summary's chart, laid out in SVG user units: a label column, then the bars."""
+
     width: int
     height: int
-    label_x: int
+    label_x: int  # where the labels end
+    rate_x: int  # where the rates end
     bar_height: int
     bars: tuple[Bar, ...]
 
@@ -212,8 +216,8 @@ def per_blank(batch: Batch, marking: Marking) -> tuple[tuple[str, str, str, str,
     counts = np.stack([(marking.verdict == code).sum(axis=0) for code in (CORRECT, CARRIED, WRONG, BLANK)])
     out = []
     for j, (blank, label) in enumerate(zip(batch.blanks["blank"], labels(batch), strict=True)):
-        named = Counter(m for m in marking.mistake[:, j] if m)
-        commonest = f"{MISTAKES[named.most_common(1)[0][0]][0]} ({named.most_common(1)[0][1]})" if named else ""
+        named = Counter(m for m in marking.mistake[:, j] if m).most_common(1)
+        commonest = f"{MISTAKES[named[0][0]][0]} ({named[0][1]})" if named else ""
         out.append((blank, label, *(_percent(int(c), students) for c in counts[:, j]), commonest))
     return tuple(out)
 
@@ -248,5 +252,7 @@ def chart(batch: Batch, marking: Marking) -> Chart:
         earned = float(np.isin(verdicts, (CORRECT, CARRIED)).mean())
         updated = " updated" if batch.blanks["phase"].iat[columns[0]] == "update" else ""
         label = f"epoch {epoch}: {text_symbol(name)}{updated}"
-        bars.append(Bar(label, TOP + i * ROW_HEIGHT, tuple(segments), f"{round(100 * earned)} %"))
-    return Chart(CHART_WIDTH, TOP * 2 + len(bars) * ROW_HEIGHT, LABEL_WIDTH - 6, ROW_HEIGHT - 6, tuple(bars))
+        y = TOP + i * ROW_HEIGHT
+        bars.append(Bar(label, y, y + ROW_HEIGHT - 8, tuple(segments), f"{round(100 * earned)} %"))
+    return Chart(CHART_WIDTH, TOP * 2 + len(bars) * ROW_HEIGHT, LABEL_WIDTH - 6, CHART_WIDTH - 4, ROW_HEIGHT - 6,
+                 tuple(bars))

@@ -53,9 +53,11 @@ class Responses:
 def read(source: str | Path | pd.DataFrame) -> Responses:
     """A responses CSV file, or a DataFrame with the same columns (from a notebook)."""
     if isinstance(source, pd.DataFrame):
+        if source.index.name in ID_COLUMNS:  # a table indexed by student_id or variant
+            source = source.reset_index()
         header = [str(column) for column in source.columns]
-        rows = [["" if _missing(value) else str(value) for value in row]
-                for row in source.itertuples(index=False, name=None)]
+        rows = [["" if value is None or (not isinstance(value, str) and pd.isna(value)) else str(value)
+                 for value in row] for row in source.itertuples(index=False, name=None)]
         return _parse("responses", header, rows, list(range(2, len(rows) + 2)), decimal_comma=False)
     text = read_csv_text(source, "responses", InputError)
     separator = delimiter(text)
@@ -73,16 +75,12 @@ def read(source: str | Path | pd.DataFrame) -> Responses:
     return _parse(str(source), rows[0], rows[1:], lines[1:], decimal_comma=separator != ",")
 
 
-def _missing(value: object) -> bool:
-    return value is None or (isinstance(value, float) and math.isnan(value))
-
-
 def _parse(name: str, header: list[str], rows: list[list[str]], lines: list[int], decimal_comma: bool) -> Responses:
     keys = [clean(cell) for cell in header]
-    id_column = next((column for column in ID_COLUMNS if column in [k.lower() for k in keys]), None)
+    lowered = [k.lower() for k in keys]
+    id_column = next((column for column in ID_COLUMNS if column in lowered), None)
     if id_column is None:
         raise InputError(f"{name}:1: no student_id or variant column (the header starts {', '.join(keys[:3])})")
-    lowered = [k.lower() for k in keys]
     where = {column: lowered.index(column) for column in (*ID_COLUMNS, NAME_COLUMN) if column in lowered}
     blank_at = [i for i, k in enumerate(lowered) if k not in (*ID_COLUMNS, NAME_COLUMN)]
     seen: dict[str, int] = {}
