@@ -612,3 +612,14 @@ def test_a_bad_grading_section_is_one_clear_error(grading: dict, message: str, w
     path = write_spec(copy.deepcopy(CLASS3) | {"grading": grading})
     result = CliRunner().invoke(cli, ["check", str(path)])
     assert result.exit_code == 2 and message in result.output and len(result.output.strip().splitlines()) == 1
+
+
+def test_a_numbered_batch_is_graded_by_variant(class3_batch: Path, tmp_path: Path) -> None:
+    template = tracegen.grading.template(class3_batch).decode("utf-8")
+    assert template.splitlines()[0] == ",".join(["variant", *key(class3_batch).columns])
+    assert [line.split(",")[0] for line in template.splitlines()[1:]] == list(key(class3_batch).index)
+    student = sheets(class3_batch, decimals=3)
+    student["variant"] = student["variant"].str.lower()  # typed by hand
+    book = tracegen.grade(class3_batch, student.set_index("variant")).gradebook
+    assert list(book.columns[:4]) == ["variant", "student_name", "score", "max"]
+    assert list(book["variant"]) == list(key(class3_batch).index) and (book["score"] == book["max"]).all()

@@ -17,10 +17,11 @@ import pandas as pd
 
 from tracegen.batching import spreadsheet_safe
 from tracegen.errors import OptionError
-from tracegen.grading import batchdir, report, responses
+from tracegen.grading import batchdir, report
 from tracegen.grading.carry import hand
 from tracegen.grading.marking import mark
 from tracegen.grading.policy import Policy
+from tracegen.grading.responses import match, read
 from tracegen.grading.tables import detail, gradebook, identity
 
 __all__ = ["Grades", "accepted", "grade", "template"]
@@ -33,8 +34,8 @@ class Grades(NamedTuple):
     detail: pd.DataFrame
 
 
-def grade(batch_dir: str | Path, answers: str | Path | pd.DataFrame, out: str | Path | None = None) -> Grades:
-    """Mark the responses in `answers` (a CSV file or a DataFrame) against the batch in `batch_dir`.
+def grade(batch_dir: str | Path, responses: str | Path | pd.DataFrame, out: str | Path | None = None) -> Grades:
+    """Mark `responses` (a CSV file or a DataFrame) against the batch in `batch_dir`.
 
     With `out`, also write gradebook.csv, details.csv, feedback/<variant>.html and .md, and
     summary.html there (each file atomically).
@@ -42,8 +43,8 @@ def grade(batch_dir: str | Path, answers: str | Path | pd.DataFrame, out: str | 
     if out is not None and Path(out).exists() and not Path(out).is_dir():
         raise OptionError(f"-o/--output: {out} is a file; expected a folder")
     batch = batchdir.read(batch_dir)
-    given = responses.read(answers)
-    rows, texts = responses.match(given, batch)
+    given = read(responses)
+    rows, texts = match(given, batch)
     marking = mark(batch, rows, texts, given.decimal_comma)
     grades = Grades(gradebook(batch, marking), detail(batch, marking))
     if out is not None:
