@@ -6,8 +6,10 @@ arithmetic. Text stays raw: the templates escape it for their format.
 
 from __future__ import annotations
 
+import unicodedata
 from collections import Counter
 from dataclasses import dataclass
+from functools import cache
 from typing import NamedTuple
 
 import numpy as np
@@ -15,9 +17,10 @@ import numpy as np
 from tracegen.grading.batchdir import Batch
 from tracegen.grading.marking import BLANK, CARRIED, CORRECT, VERDICTS, WRONG, Marking
 from tracegen.grading.mistakes import MISTAKES
+from tracegen.maths.notation import symbol
+from tracegen.maths.tree import Accent, Fence, Frac, Ident, Node, Num, Row, Script
 from tracegen.numbers import MINUS, format_number
 from tracegen.spec import Tolerance
-from tracegen.symbols import text_symbol
 
 _SUBSCRIPT = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
 CHART_WIDTH, LABEL_WIDTH, BAR_WIDTH, ROW_HEIGHT, TOP = 640, 130, 420, 18, 8
@@ -95,6 +98,33 @@ class Summary:
     mistakes: tuple[tuple[str, str, int, int, str], ...]  # title, message, answers, students, where
     blanks: tuple[tuple[str, str, str, str, str, str, str], ...]  # blank, label, % per verdict, commonest mistake
     roster: tuple[tuple[str, str, str, str], ...]  # student, variant, score, feedback file stem
+
+
+_SUPERSCRIPT = str.maketrans("0123456789()T", "⁰¹²³⁴⁵⁶⁷⁸⁹⁽⁾ᵀ")
+
+
+def plain(node: Node) -> str:
+    """A symbol's tree (tracegen.maths.notation) as one line of Unicode text, for the tables
+    of the grading pages, which have no maths: ∂L/∂W⁽²⁾, ŷ, δ⁽¹⁾."""
+    if isinstance(node, Ident | Num):
+        return node.text
+    if isinstance(node, Row):
+        return "".join(plain(item) for item in node.items)
+    if isinstance(node, Fence):
+        return node.open + plain(node.body) + node.close
+    if isinstance(node, Frac):
+        return f"{plain(node.num)}/{plain(node.den)}"
+    if isinstance(node, Accent):
+        return unicodedata.normalize("NFC", plain(node.base) + "\u0302")
+    if isinstance(node, Script) and node.sub is None and node.sup is not None:
+        return plain(node.base) + plain(node.sup).translate(_SUPERSCRIPT)
+    raise TypeError(f"no plain text for {node!r}")
+
+
+@cache
+def text_symbol(name: str) -> str:
+    """A quantity's symbol as plain text: `dW2` -> `∂L/∂W⁽²⁾`."""
+    return plain(symbol(name))
 
 
 def _n(value: float) -> str:
