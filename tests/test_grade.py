@@ -623,3 +623,11 @@ def test_a_numbered_batch_is_graded_by_variant(class3_batch: Path, tmp_path: Pat
     book = tracegen.grade(class3_batch, student.set_index("variant")).gradebook
     assert list(book.columns[:4]) == ["variant", "student_name", "score", "max"]
     assert list(book["variant"]) == list(key(class3_batch).index) and (book["score"] == book["max"]).all()
+
+
+def test_an_output_folder_that_is_a_file_exits_2(class3_batch: Path, tmp_path: Path) -> None:
+    (tmp_path / "r.csv").write_text(sheets(class3_batch).to_csv(index=False), encoding="utf-8")
+    (tmp_path / "taken").write_text("a file", encoding="utf-8")
+    args = ["grade", str(class3_batch), str(tmp_path / "r.csv"), "-o", str(tmp_path / "taken")]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 2 and "is a file; expected a folder" in result.output
