@@ -630,4 +630,6 @@ def test_an_output_folder_that_is_a_file_exits_2(class3_batch: Path, tmp_path: P
     (tmp_path / "taken").write_text("a file", encoding="utf-8")
     args = ["grade", str(class3_batch), str(tmp_path / "r.csv"), "-o", str(tmp_path / "taken")]
     result = CliRunner().invoke(cli, args)
-    assert result.exit_code == 2 and "is a file; expected a folder" in result.output
+    assert result.exit_code == 2 and "is a file" in result.output
+    with pytest.raises(tracegen.OptionError, match="is a file; expected a folder"):
+        tracegen.grade(class3_batch, tmp_path / "r.csv", out=tmp_path / "taken")
