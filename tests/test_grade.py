@@ -377,7 +377,7 @@ def test_empty_blanks_and_missing_columns_are_blank(class3_batch: Path) -> None:
 def test_cells_that_are_not_numbers_are_wrong_with_the_reason(class3_batch: Path, tmp_path: Path) -> None:
     student = sheets(class3_batch, decimals=3).astype(object)
     garbage = {"e1:z1:0:0:0": "two", "e1:z1:0:1:0": "=1+1", "e1:h1:0:0:0": "1,5", "e1:z2:0:0:0": "1/2",
-               "e1:y_hat:0:0:0": "nan", "e1:L:-1:0:0": "1e999"}
+               "e1:y_hat:0:0:0": "nan", "e1:L:-1:0:0": "1e999", "e1:delta2:0:0:0": "<img src=x onerror=alert(1)>|*"}
     for column, text in garbage.items():
         student.loc[0, column] = text
     path = tmp_path / "responses.csv"
@@ -389,7 +389,13 @@ def test_cells_that_are_not_numbers_are_wrong_with_the_reason(class3_batch: Path
     assert "comma" in detail.loc["e1:h1:0:0:0", "note"]
     assert detail.loc["e1:L:-1:0:0", "note"].startswith("too large")
     # what follows the unreadable cells is recomputed from the key's values there: still correct
-    assert detail.loc["e1:delta2:0:0:0", "verdict"] == "correct"
+    assert detail.loc["e1:dW2:-1:0:0", "verdict"] == "correct"
+    # a student's text is escaped where it is shown: the answer and the reason quoting it
+    variant = student.loc[0, "variant"]
+    html = (tmp_path / "grades" / "feedback" / f"{variant}.html").read_text(encoding="utf-8")
+    md = (tmp_path / "grades" / "feedback" / f"{variant}.md").read_text(encoding="utf-8")
+    assert "<img" not in html and html.count("&lt;img src=x onerror=alert(1)&gt;") == 2
+    assert "<img" not in md and md.count(r"&lt;img src=x onerror=alert(1)&gt;\|\*") == 2
     details_csv = (tmp_path / "grades" / "details.csv").read_text(encoding="utf-8")
     assert "'=1+1" in details_csv and ",=1+1" not in details_csv
 

@@ -110,6 +110,10 @@ def number(text: str, decimal_comma: bool) -> tuple[int, float, str]:
     Accepts surrounding and inner spaces, a leading +, the minus sign (U+2212), `.5`,
     `5.`, `-0`, `1e-3`, and a decimal comma when the file's separator is not a comma.
     """
+    if NUMBER.fullmatch(text):  # most cells: a plain number
+        value = float(text)
+        if math.isfinite(value):
+            return NUMBER_CELL, value + 0.0, ""
     compact = "".join(text.split())
     if not compact:
         return EMPTY, math.nan, ""
