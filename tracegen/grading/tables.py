@@ -3,6 +3,8 @@ contract's columns) and the detail (one row per student and blank)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 import pandas as pd
 
@@ -12,19 +14,15 @@ from tracegen.grading.marking import BLANK, CARRIED, CORRECT, VERDICTS, WRONG, M
 COUNTS = (("correct", CORRECT), ("carried", CARRIED), ("wrong", WRONG), ("blank", BLANK))
 
 
-def identity(batch: Batch, rows: np.ndarray) -> dict[str, list[str]]:
-    """Who each row is: student_id, student_name, variant (roster batch) or variant, student_name."""
+def identity(batch: Batch, rows: Sequence[int] | np.ndarray) -> dict[str, list[str]]:
+    """Who each row (a variant index) is: student_id, student_name, variant in a roster batch;
+    variant, student_name (empty) without a roster, where the variant is the only id."""
     variants = [batch.variants[r] for r in rows]
     if batch.students is None:
         return {"variant": variants, "student_name": [""] * len(rows)}
     students = [batch.students[r] for r in rows]
     return {"student_id": [s.id for s in students], "student_name": [s.name or "" for s in students],
             "variant": variants}
-
-
-def section(epoch: int) -> str:
-    """The gradebook column of an epoch's section of the documents."""
-    return f"epoch_{epoch}"
 
 
 def gradebook(batch: Batch, marking: Marking) -> pd.DataFrame:
@@ -35,7 +33,7 @@ def gradebook(batch: Batch, marking: Marking) -> pd.DataFrame:
     columns["score"] = earned.sum(axis=1)
     columns["max"] = np.full(len(earned), marking.policy.marks.sum())
     for epoch in dict.fromkeys(epochs.tolist()):
-        columns[section(epoch)] = earned[:, epochs == epoch].sum(axis=1)
+        columns[f"epoch_{epoch}"] = earned[:, epochs == epoch].sum(axis=1)
     for name, code in COUNTS:
         columns[name] = (verdict == code).sum(axis=1)
     return pd.DataFrame(columns)
