@@ -33,7 +33,8 @@ from tracegen.tracing import PHASES
 Y_HAT = 1 / (1 + math.exp(-2))
 LOSS = math.log1p(math.exp(-2))
 EXAMPLE = Path(tracegen.__file__).parent / "examples" / "class3.yaml"
-PUBLIC_MODULES = ("tracegen", "tracegen.spec", "tracegen.tracing", "tracegen.notebook", "tracegen.api")
+PUBLIC_MODULES = ("tracegen", "tracegen.spec", "tracegen.tracing", "tracegen.notebook", "tracegen.api",
+                  "tracegen.grading")
 
 
 # --- spec and trace: any form of spec, reprs, phase order, pivot ----------------------

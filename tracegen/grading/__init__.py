@@ -39,6 +39,18 @@ def grade(batch_dir: str | Path, responses: str | Path | pd.DataFrame, out: str 
 
     With `out`, also write gradebook.csv, details.csv, feedback/<variant>.html and .md, and
     summary.html there (each file atomically).
+
+    >>> import tempfile
+    >>> import pandas as pd
+    >>> with tempfile.TemporaryDirectory() as out:
+    ...     _ = tracegen.batch(tracegen.load_example(), out, variants=2, seed=2026, to="md", kind="key", jobs=1)
+    ...     answers = pd.read_csv(f"{out}/answers.csv", dtype={"variant": str})
+    ...     answers.loc[0, "e1:z2:0:0:0"] += 1  # one slip, then every value to 3 decimals
+    ...     book, detail = tracegen.grade(out, answers.round(3))
+    >>> book[["score", "max", "correct", "wrong", "blank"]].to_numpy().tolist()
+    [[95.0, 96.0, 95.0, 1.0, 0.0], [96.0, 96.0, 96.0, 0.0, 0.0]]
+    >>> detail.loc[detail["blank"] == "e1:z2:0:0:0", "verdict"].tolist()
+    ['wrong', 'correct']
     """
     if out is not None and Path(out).exists() and not Path(out).is_dir():
         raise OptionError(f"-o/--output: {out} is a file; expected a folder")
