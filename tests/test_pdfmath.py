@@ -91,7 +91,7 @@ def test_matrix_numbers_are_aligned_on_their_points_in_columns_one_line_apart() 
 
 
 def test_a_blank_matrix_of_a_worksheet_is_boxes_big_enough_to_write_in_with_gaps() -> None:
-    box = matrix(blanks(np.zeros((2, 2)), 3))
+    box = matrix(blanks(np.full((2, 2), "e1:dW1:-1:0:0", dtype=object), 3))
     outlines = [r for r in flatten(box) if isinstance(r, Rect) and r not in brackets(box)]
     assert not runs(box) and not [r for r in outlines if r.fill != "ink"]  # no text, no highlight
     lefts = sorted({round(r.x, 6) for r in outlines if r.width < 0.1 and r.height > 1})  # the boxes' sides

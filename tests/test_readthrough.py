@@ -133,3 +133,16 @@ def test_sum_limits_are_stacked_and_indices_italic() -> None:
     assert below.y < sigma.y < above.y  # limits under and over, not beside
     ell_s = list(flatten(box(Script(Ident("ℓ"), sub=Ident("s")))))
     assert [r.face for r in ell_s][-1] == "italic" and ell_s[-1].size < 1  # ℓ_s: an italic, smaller s
+
+
+def test_every_worksheet_blank_names_the_trace_blank_it_stands_for() -> None:
+    """Exports turn blanks into answer fields: each must say which answers.csv column it is."""
+    from tracegen.document import build
+    from tracegen.maths.tree import Blank, walk
+
+    for name in ("tanh", "softmax"):
+        trace = traced(name)
+        doc = build(trace, "worksheet")
+        ids = [node.id for section in doc.sections for item in section.items if item.kind == "eq"
+               for part in item.items for node in walk(part) if isinstance(node, Blank)]
+        assert sorted(ids) == sorted(trace.blanks()["blank"]), name  # each blank once, none unnamed

@@ -66,16 +66,29 @@ class Printed:
     def __init__(self, trace: Trace) -> None:
         self.tables: dict[tuple[int, str, str], np.ndarray] = {}
         self.phases: dict[tuple[int, str], str] = {}
+        self.per_sample: set[tuple[int, str, str]] = set()
         for (epoch, phase, name), q in trace.quantities[trace.variants[0]].items():
             across = np.where(q.sample >= 0, q.sample, q.col)
             table = np.zeros((int(q.row.max()) + 1, int(across.max()) + 1))
             table[q.row, across] = q.value
             self.tables[(epoch, phase, name)] = table
             self.phases.setdefault((epoch, name), phase)
+            if (q.sample >= 0).any():
+                self.per_sample.add((epoch, phase, name))
 
     def __call__(self, name: str, epoch: int, phase: str | None = None) -> np.ndarray:
         """A quantity as printed; `phase` defaults to the first one it appears in (params for W, b)."""
         return self.tables[(epoch, phase or self.phases[(epoch, name)], name)]
+
+    def ids(self, name: str, epoch: int, phase: str | None = None) -> np.ndarray:
+        """Each printed entry's blank id, `e{epoch}:{name}:{sample}:{row}:{col}` (answers.csv's columns)."""
+        phase = phase or self.phases[(epoch, name)]
+        rows, across = self.tables[(epoch, phase, name)].shape
+        if (epoch, phase, name) in self.per_sample:
+            cells = [[f"e{epoch}:{name}:{s}:{r}:0" for s in range(across)] for r in range(rows)]
+        else:
+            cells = [[f"e{epoch}:{name}:-1:{r}:{c}" for c in range(across)] for r in range(rows)]
+        return np.array(cells, dtype=object)
 
 
 def numbers(values: np.ndarray, decimals: int | None, answer: bool = False) -> Matrix:
@@ -87,11 +100,11 @@ def numbers(values: np.ndarray, decimals: int | None, answer: bool = False) -> M
     return Matrix(cells, answer=answer)
 
 
-def blanks(values: np.ndarray, decimals: int) -> Matrix:
-    """Blank cells shaped like `values` (a worksheet's answer), each with room for a sign, a digit, the
-    point and `decimals` digits (the same for every blank: a box's size must not hint at its answer)."""
-    values = np.atleast_2d(values)
-    return Matrix(tuple(tuple(Blank(decimals + 3) for _ in cells) for cells in values), answer=True)
+def blanks(ids: np.ndarray, decimals: int) -> Matrix:
+    """Blank cells, one per blank id, shaped like the answer (a worksheet's), each with room for a sign, a
+    digit, the point and `decimals` digits (the same for every blank: a box's size must not hint at its answer)."""
+    ids = np.atleast_2d(ids)
+    return Matrix(tuple(tuple(Blank(decimals + 3, str(i)) for i in cells) for cells in ids), answer=True)
 
 
 class _Book:
@@ -125,8 +138,10 @@ class _Book:
 
     def result(self, name: str, epoch: int, phase: str | None = None, column: int | None = None) -> Matrix:
         """An answer: numbers in the key, blank cells shaped like it in the worksheet."""
-        values = self.values(name, epoch, phase, column)
-        return numbers(values, self.decimals, answer=True) if self.key else blanks(values, self.decimals)
+        if self.key:
+            return numbers(self.values(name, epoch, phase, column), self.decimals, answer=True)
+        ids = self.printed.ids(name, epoch, phase)
+        return blanks(ids if column is None else ids[:, column:column + 1], self.decimals)
 
     def operand(self, name: str, epoch: int, phase: str | None = None, transpose: bool = False,
                 column: int | None = None) -> Node:

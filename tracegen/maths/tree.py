@@ -120,10 +120,12 @@ class Blank:
     """A box for a student to write a number of `chars` characters in, by hand, on paper (worksheets).
 
     Its size is physical, not typographic: `size` gives it in em of a font of `font_pt` points, so
-    each format draws it large enough for handwriting ("−0.238" needs about 18 mm).
+    each format draws it large enough for handwriting ("−0.238" needs about 18 mm). `id` names the
+    trace blank it stands for (`e1:z1:0:1:0`, as answers.csv's columns), for exports that make it a field.
     """
 
     chars: int = 6
+    id: str = ""
 
     def size(self, font_pt: float) -> tuple[float, float]:
         """(width, height) in em of a `font_pt` font."""
