@@ -30,7 +30,7 @@ from tracegen.render import KINDS, render_documents, slug  # noqa: E402
 PDFTOPPM = "pdftoppm"
 
 
-def screenshots(trace: tracegen.Trace, name: str, folder: Path, browser: Browser, dpi: int = 80) -> list[Path]:
+def screenshots(trace: tracegen.Trace, name: str, folder: Path, browser: Browser, dpi: int = 100) -> list[Path]:
     """Write the PNGs of `trace`'s worksheet and key into `folder`; return their paths."""
     documents = render_documents(trace, KINDS, ("html", "pdf"))
     written = []
@@ -52,7 +52,7 @@ def _pdf_pages(pdf: bytes, stem: Path, dpi: int, work: Path) -> list[Path]:
     subprocess.run([PDFTOPPM, "-png", "-r", str(dpi), str(source), str(work / "page")], check=True)
     for old in stem.parent.glob(f"{stem.name}-*.png"):
         old.unlink()
-    # pdftoppm pads page numbers to the page count's digits (p-1.png or p-01.png): sort by number.
+    # pdftoppm pads page numbers to the page count's digits (page-1.png or page-01.png): sort by number.
     drawn = sorted(work.glob("page-*.png"), key=lambda p: int(p.stem.rsplit("-", 1)[1]))
     return [write_atomic(f"{stem}-{n}.png", page.read_bytes()) for n, page in enumerate(drawn, 1)]
 
@@ -61,8 +61,10 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("spec", nargs="?", help="spec file (default: the built-in Class 3 example)")
     parser.add_argument("-o", "--output", default="output/screenshots", help="folder for the PNGs")
-    parser.add_argument("--dpi", type=int, default=80, help="resolution of the PDF pages (default 80)")
+    parser.add_argument("--dpi", type=int, default=100, help="resolution of the PDF pages (default 100)")
     args = parser.parse_args(argv)
+    if not 10 <= args.dpi <= 600:
+        parser.error(f"--dpi: expected 10 to 600, got {args.dpi}")
     try:
         spec = tracegen.load_example() if args.spec is None else tracegen.load_spec(args.spec)
         trace = tracegen.trace(spec)
@@ -82,8 +84,7 @@ def main(argv: list[str] | None = None) -> int:
         print("screenshots: error: pdftoppm not found: install it with `apt-get install poppler-utils`",
               file=sys.stderr)
         return 1
-    for path in written:
-        print(path)
+    print(f"{len(written)} PNGs in {args.output}")
     return 0
 
 
