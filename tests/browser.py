@@ -67,7 +67,7 @@ class Browser:
     def __init__(self) -> None:
         missing = [str(p) for p in (CHROMIUM, CHROMEDRIVER) if not p.exists()]
         if missing:
-            raise BrowserMissing(f"{' and '.join(missing)} not found: install them with `{INSTALL}`")
+            raise BrowserMissing(f"{' and '.join(missing)} not found: install Chromium and its driver with `{INSTALL}`")
         try:
             import axe_core_python  # noqa: F401
             from selenium import webdriver

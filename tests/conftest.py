@@ -95,6 +95,9 @@ def chromium() -> Iterator[Browser]:
     try:
         browser = Browser()
     except BrowserMissing as error:
-        pytest.fail(str(error), pytrace=False)
-    yield browser
-    browser.close()
+        message = str(error)
+    else:
+        yield browser
+        browser.close()
+        return
+    pytest.fail(message, pytrace=False)  # outside `except`: one line, no chained traceback
