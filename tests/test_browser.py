@@ -10,10 +10,10 @@ import importlib.util
 import re
 from collections import Counter
 from collections.abc import Iterator
+from functools import cache
 from pathlib import Path
 from typing import Any
 
-import browser as browser_module
 import pytest
 from browser import Browser, BrowserMissing, Page, violations_report
 from documents import DEEP, SOFTMAX, class3_trace, distinctive_answers
@@ -29,6 +29,7 @@ NUMBER = re.compile(r"[\u2212-]?[0-9]+(?:\.[0-9]+)?")
 CASES = ("class3", "deep", "softmax")
 
 
+@cache
 def case_trace(case: str) -> tracegen.Trace:
     """Class 3 (one sample, ReLU/sigmoid, bce), a deep batch with tanh, a softmax classifier."""
     if case == "class3":
@@ -193,7 +194,7 @@ def test_harness_sees_requests_console_errors_and_violations(chromium: Browser, 
 
 
 def test_missing_chromium_fails_with_what_to_install(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    monkeypatch.setattr(browser_module, "CHROMIUM", tmp_path / "chromium")
+    monkeypatch.setattr("browser.CHROMIUM", tmp_path / "chromium")
     with pytest.raises(BrowserMissing, match="chromium not found: .* with `apt-get install chromium chromium-driver`"):
         Browser()
 
