@@ -180,9 +180,10 @@ def test_worksheet_text_shows_no_answer(seen: dict[tuple[str, str], Seen], case:
     assert answers & worksheet == set()
 
 
-def test_class3_key_prints_every_answer() -> None:
+@pytest.mark.parametrize("case", CASES)
+def test_key_prints_every_answer(case: str) -> None:
     """The numbers the reading-order test looks for are the trace's answers, not fewer."""
-    trace = class3_trace()
+    trace = case_trace(case)
     assert unprinted_answers(trace, key_numbers(build(trace, "key"))) == Counter()
 
 
