@@ -1,15 +1,16 @@
-"""Shared fixtures: the Class 3 spec as the seed slides give it, and spec-file writers."""
+"""Shared fixtures: the Class 3 spec as the seed slides give it, spec-file writers, and one headless Chromium."""
 
 from __future__ import annotations
 
 import copy
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
+from browser import Browser, BrowserMissing
 
 import tracegen
 
@@ -86,3 +87,17 @@ def write_spec(tmp_path: Path) -> Callable[..., Path]:
         return path
 
     return write
+
+
+@pytest.fixture(scope="session")
+def chromium() -> Iterator[Browser]:
+    """One headless Chromium for the session; missing, it fails with what to install (never skips)."""
+    try:
+        browser = Browser()
+    except BrowserMissing as error:
+        message = str(error)
+    else:
+        yield browser
+        browser.close()
+        return
+    pytest.fail(message, pytrace=False)  # outside `except`: one line, no chained traceback

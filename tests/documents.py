@@ -35,6 +35,20 @@ DEEP: dict[str, Any] = {
     "display": {"decimals": 3},
 }
 
+# A softmax / cross-entropy classifier: tanh hidden layer, 3 classes, a batch of 2 samples
+# given as class indices, 2 epochs.
+SOFTMAX: dict[str, Any] = {
+    "title": "Softmax classifier",
+    "network": {"layers": [
+        {"units": 3, "activation": "tanh", "W": [[1, -1], [0.5, 1], [-1, 0]], "b": [0, 0.5, -0.5]},
+        {"units": 3, "activation": "softmax", "W": [[1, 0, -1], [-1, 1, 0], [0.5, -0.5, 1]], "b": [0, 0, 0]},
+    ]},
+    "loss": "cross_entropy",
+    "data": {"x": [[1, 2], [-1, 0.5]], "y": [0, 2]},
+    "training": {"learning_rate": 0.5, "epochs": 2},
+    "display": {"decimals": 3},
+}
+
 
 @cache
 def class3_trace() -> tracegen.Trace:
