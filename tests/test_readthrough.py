@@ -103,7 +103,7 @@ def test_alpha_is_the_maths_alpha_and_the_prime_is_a_prime() -> None:
     (run,) = list(flatten(box(Ident("α"))))
     assert run.face == "math" and run.text == "\U0001d6fc"  # 𝛼 from Latin Modern Math
     key = markdown("softmax", "key")
-    assert r"\operatorname{LReLU}^{\prime}(z)" in key and "'" not in key.replace("\\'", "")
+    assert r"\operatorname{LReLU}^{\prime}(z)" in key and r"\operatorname{LReLU}'" not in key
 
 
 def test_spacing_is_set_by_what_each_operator_is() -> None:
@@ -146,3 +146,29 @@ def test_every_worksheet_blank_names_the_trace_blank_it_stands_for() -> None:
         ids = [node.id for section in doc.sections for item in section.items if item.kind == "eq"
                for part in item.items for node in walk(part) if isinstance(node, Blank)]
         assert sorted(ids) == sorted(trace.blanks()["blank"]), name  # each blank once, none unnamed
+
+
+def test_grader_notes_are_true_of_the_numbers_printed_on_their_line() -> None:
+    """tanh net, epoch 1: ℓ_s = ½ Σ_j (y_j − ŷ_j)² (mse, mean over 2 outputs), ŷ printed to 3 decimals.
+
+    Where the printed ŷ give another last digit than the key's ℓ_s, the note under that line says so
+    with that value; under the other lines no such note. (The old notes quoted a student who had
+    carried rounded values from the start, and contradicted the line they stood under.)
+    """
+    trace, key = traced("tanh"), markdown("tanh", "key")
+    y_hat, y = np.round(trace.matrix("y_hat", 1), 3), trace.matrix("y", 1)  # samples x outputs
+    from_line = np.round(((y - y_hat) ** 2).mean(axis=1), 3)
+    printed = np.round(trace.matrix("sample_loss", 1).ravel(), 3)
+    differs = 0
+    for s, (line_value, key_value) in enumerate(zip(from_line, printed, strict=True), start=1):
+        under = key.split(rf"\ell_{{{s}}} = ", 1)[1].split("$$", 2)[1]  # the notes under epoch 1's ℓ_s line
+        note = rf"printed on this line give $\ell_{{{s}}} = {line_value:.3f}$"
+        assert (note in under) == (line_value != key_value), s
+        differs += line_value != key_value
+    assert differs  # the example has such a line
+
+
+def test_grader_notes_name_entries_not_whole_matrices() -> None:
+    key = markdown("tanh", "key")
+    notes = [line for line in key.splitlines() if line.startswith("> Grader:")]
+    assert notes and not [note for note in notes if r"\left[" in note]

@@ -89,8 +89,8 @@ def test_key_fixes_the_slide_errata_and_points_out_the_kink() -> None:
 
 def test_key_notes_where_hand_rounding_changes_a_digit() -> None:
     md = class3_documents()[("key", "md")].decode()
-    # -log(0.891) = 0.1154 while the full-precision L2 prints as 0.116
-    assert r"gives $L_{2} = 0.115$; accept either" in md
+    # carrying rounded results from the start gives -log(0.891) = 0.1154, while L2 prints as 0.116
+    assert r"from the start gets $L_{2} = 0.115$; accept that too" in md
 
 
 def test_gradient_rules_name_the_leaky_slope() -> None:

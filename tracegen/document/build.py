@@ -17,9 +17,9 @@ from tracegen import diagram
 from tracegen.document import formulas, wording
 from tracegen.document.formulas import APPROX, ARROW, EQ, ETA, MINUS, PLUS, QUAD, times
 from tracegen.document.model import Eq, Para, Section
-from tracegen.handcalc import hand_trace
+from tracegen.handcalc import hand_trace, line_trace
 from tracegen.maths.notation import layer_tag, symbol
-from tracegen.maths.tree import BigOp, Blank, Ident, Matrix, Node, Num, Op, Script, Text, row
+from tracegen.maths.tree import Accent, BigOp, Blank, Fence, Ident, Matrix, Node, Num, Op, Script, Text, row
 from tracegen.numbers import format_numbers
 from tracegen.spec import Spec
 from tracegen.tracing import BASE, Trace
@@ -117,6 +117,7 @@ class _Book:
         self.answers = trace.answers()
         self.printed = Printed(trace)
         self.hand = Printed(hand_trace(trace)) if self.key else None
+        self.line = Printed(line_trace(trace)) if self.key else None
         self.kinks: dict[tuple[int, str], list[tuple[int, int]]] = {}  # (epoch, z name) -> (sample, row)s
         self.kink_seen: dict[tuple[int, int, int], int] = {}  # (layer, sample, row) -> epoch of its first note
         kinks = trace.kinks
@@ -159,16 +160,51 @@ class _Book:
 
     def notes(self, name: str, epoch: int, phase: str | None = None, label: Node | None = None,
               column: int | None = None) -> tuple[Para, ...]:
-        """Grader notes where carrying printed (rounded) values changes a printed digit."""
-        if self.hand is None:
+        """Key only: where else a careful student's last digit may land, entry by entry, and why.
+
+        The key prints each result exact, rounded. The numbers printed on the line (rounded
+        inputs) may give another last digit; so may a student's own rounded results carried
+        from the start (the worksheet asks for that). Either is accepted; the note names the
+        entries that differ and says which reason it is, so it is true of what is printed.
+        """
+        if self.line is None or self.hand is None:
             return ()
-        full = self.values(name, epoch, phase, column)
-        hand = self.hand(name, epoch, phase)
-        hand = hand if column is None else hand[:, column:column + 1]
-        if np.array_equal(np.round(full, self.decimals), np.round(hand, self.decimals)):
-            return ()
-        shown = numbers(np.round(hand, self.decimals), self.decimals)
-        return (wording.say("rounding_note", note=True, value=row(label or symbol(name), EQ, shown)),)
+        key = np.round(self.values(name, epoch, phase, column), self.decimals)
+        cut = slice(None) if column is None else slice(column, column + 1)
+        line = np.round(self.line(name, epoch, phase)[:, cut], self.decimals)
+        hand = np.round(self.hand(name, epoch, phase)[:, cut], self.decimals)
+        symbol_ = label or symbol(name)
+        notes = []
+        for reason, values, also in (("line_note", line, key), ("carry_note", hand, np.stack([key, line]))):
+            differ = np.argwhere((values != also).all(axis=0) if also.ndim == 3 else values != also)
+            if len(differ):
+                alike = format_numbers([*key.ravel(), *values[tuple(differ.T)]], self.decimals)[key.size:]
+                entries = [row(_entry(symbol_, key.shape, r, c), EQ, Num(text))  # printed like the key's entries
+                           for (r, c), text in zip(differ, alike, strict=True)]
+                notes.append(wording.say(reason, note=True, values=_joined(entries)))
+        return tuple(notes)
+
+
+def _entry(symbol_: Node, shape: tuple[int, ...], r: int, c: int) -> Node:
+    """Entry (r, c) of a quantity, written with 1-based indices (z₂⁽¹⁾, (∂L/∂W⁽¹⁾)₁₂); a scalar as itself."""
+    if shape == (1, 1):
+        return symbol_
+    index: Node = Num(str(r + 1)) if shape[1] == 1 else row(Num(str(r + 1)), Op(",", "punct"), Num(str(c + 1)))
+    if isinstance(symbol_, Script) and symbol_.sub is None:
+        return Script(symbol_.base, sup=symbol_.sup, sub=index)
+    if isinstance(symbol_, Ident | Accent):
+        return Script(symbol_, sub=index)
+    return Script(Fence("(", symbol_, ")"), sub=index)
+
+
+def _joined(entries: list[Node]) -> Para:
+    """Entries in a sentence: "a", "a and b", "a, b and c"."""
+    parts: list[str | Node] = []
+    for i, entry in enumerate(entries):
+        if i:
+            parts.append(wording.text("and") if i == len(entries) - 1 else wording.text("list_join"))
+        parts.append(entry)
+    return Para(tuple(parts))
 
 
 def _given(name: str, epoch: int, phase: str | None) -> bool:
@@ -231,6 +267,7 @@ def _givens_section(spec: Spec, book: _Book) -> Section:
         items.append(Eq((symbol(f"W{layer}"), EQ, book.operand(f"W{layer}", 1), formulas.COMMA, QUAD,
                          symbol(f"b{layer}"), EQ, book.operand(f"b{layer}", 1))))
     items.append(wording.say("rate", eta=_rate(spec)))
+    items.append(wording.say("rounding_key" if book.key else "rounding_worksheet", decimals=str(spec.decimals)))
     return Section(wording.text("network_title"), "network", tuple(items))
 
 

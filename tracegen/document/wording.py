@@ -29,6 +29,11 @@ MESSAGES = {
     "input": "We have input",
     "parameters": "and the parameters",
     "rate": "Learning rate {eta}.",
+    "rounding_worksheet": "Give each answer to {decimals} decimal places, and use the rounded values you wrote down "
+                          "in the steps that follow.",
+    "rounding_key": "Each result is exact, rounded to {decimals} decimal places. Where the rounded numbers printed on "
+                    "a line, or a student's own rounded results carried from the start (as the worksheet asks), give "
+                    "another last digit, a grader note says so: accept those too.",
     # Rules
     "where": "where",
     "columns": "The {m} samples are the columns of {x}; each bias is added to every column.",
@@ -63,7 +68,10 @@ MESSAGES = {
     "kink_again": "Note: again {z}{where}, on the kink: its derivative is {value} (see the note in epoch {epoch}).",
     "kink_none": "no gradient back.",
     "kink_slope": "back only the slope.",
-    "rounding_note": "Grader: carrying the rounded numbers printed above gives {value}; accept either.",
+    "line_note": "Grader: the rounded numbers printed on this line give {values}; accept either.",
+    "carry_note": "Grader: a student who carries their own rounded results from the start gets {values}; "
+                  "accept that too.",
+    "list_join": ", ",
 }
 LOSS_NAMES = {"bce": "binary cross-entropy", "mse": "mean squared error", "cross_entropy": "cross-entropy"}
 ACTIVATION_NAMES = {"relu": "ReLU", "sigmoid": "sigmoid", "tanh": "tanh", "linear": "no activation (linear)",
