@@ -134,11 +134,6 @@ def seen(chromium: Browser, tmp_path_factory: pytest.TempPathFactory) -> dict[tu
 
 
 DOCUMENTS = [(case, kind) for case in CASES for kind in KINDS]
-# axe-core rules whose violations come from the maths layout and wait for its owner (issue 9):
-# a display equation wider than its column scrolls (mathml.css: `.eq { overflow-x: auto }`) but
-# cannot take keyboard focus (WCAG 2.1.1). In the deep and softmax keys some are wider than any
-# break allows, some were measured to fit 44em but Chromium sets them wider. Remove once fixed.
-AWAITING_MATHS_LAYOUT = ("scrollable-region-focusable",)
 
 
 @pytest.mark.parametrize(("case", "kind"), DOCUMENTS)
@@ -151,7 +146,7 @@ def test_loads_offline_without_console_errors(seen: dict[tuple[str, str], Seen],
 
 @pytest.mark.parametrize(("case", "kind"), DOCUMENTS)
 def test_axe_finds_no_wcag21_aa_violation(seen: dict[tuple[str, str], Seen], case: str, kind: str) -> None:
-    violations = [v for v in seen[(case, kind)].violations if v["id"] not in AWAITING_MATHS_LAYOUT]
+    violations = seen[(case, kind)].violations
     assert not violations, violations_report(violations)
 
 

@@ -172,3 +172,15 @@ def test_grader_notes_name_entries_not_whole_matrices() -> None:
     key = markdown("tanh", "key")
     notes = [line for line in key.splitlines() if line.startswith("> Grader:")]
     assert notes and not [note for note in notes if r"\left[" in note]
+
+
+def test_inline_maths_keeps_its_punctuation_and_commas_have_no_space_before() -> None:
+    from tracegen.maths.mathml import mathml
+    from tracegen.maths.tree import Ident, Num, Op, row
+    from tracegen.render.filters import glued
+
+    zero = Num("0")
+    assert glued(("its derivative is ", zero, ", so this unit")) == [
+        (None, "its derivative is "), (zero, ","), (None, " so this unit")]  # "0," on one line
+    comma = str(mathml(row(Num("0"), Op(",", "punct"), Ident("z"))))
+    assert '<mo form="infix">,</mo>' in comma  # the dictionary's comma: no space before, a thin one after

@@ -345,7 +345,7 @@ def forward_rules_section(spec: Spec) -> Section:
     items.append(wording.say("loss_intro", loss=wording.LOSS_NAMES[spec.loss.name]))
     if spec.n_samples > 1:
         ell = _indexed(symbol("sample_loss"), "s")
-        items.append(Eq((ell, EQ, sample_loss(spec), QUAD, Text(wording.text("for_sample") + " "), Ident("s"))))
+        items.append(Eq((ell, EQ, sample_loss(spec), QUAD, Text(wording.text("for_sample")), Space(0.33), Ident("s"))))
     items.append(Eq((symbol("L"), EQ, loss_formula(spec))))
     return Section(wording.text("forward_title"), "forward", tuple(items))
 

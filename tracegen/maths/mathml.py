@@ -35,7 +35,8 @@ from tracegen.numbers import MINUS
 
 THIN = '<mspace width="0.1667em"></mspace>'
 BOLD_DIGITS = {str(d): chr(0x1D7CE + d) for d in range(10)}  # 𝟎…𝟗: MathML Core has no bold mathvariant
-FORMS = {"rel": "infix", "bin": "infix", "prefix": "prefix", "punct": "postfix", "open": "prefix", "close": "postfix"}
+FORMS = {"rel": "infix", "bin": "infix", "prefix": "prefix", "punct": "infix", "open": "prefix", "close": "postfix"}
+# (a comma is infix in the operator dictionary: no space before it, a thin one after)
 SCREEN_PT = 12.0  # the HTML's font size (screen.css): blanks are sized for handwriting at it
 FENCE = '<mo lspace="0" rspace="0">{}</mo>'  # a bracket or parenthesis: stretchy, no operator space
 

@@ -83,7 +83,8 @@ def font_faces(embed: bool) -> Markup:
 
 
 PAPER_WIDTH_MM = {"a4": 210.0, "letter": 215.9}
-SCREEN_MEASURE = 44.0  # em: the text width of the HTML page (screen.css) and of a typical Markdown viewer
+SCREEN_MEASURE = 38.0  # em: where screen equations wrap; the HTML page is 46 em wide (screen.css), and a
+# browser sets MathML up to about 15 % wider than these boxes (its table cells are padded)
 PRINT_MARGINS_MM, PRINT_FONT_PT = 32.0, 10.5  # left + right @page margins and the html font size of print.css
 
 

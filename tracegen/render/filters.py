@@ -62,6 +62,28 @@ def math_html(node: Node | Markup) -> Markup:
     return node if isinstance(node, Markup) else mathml(node)
 
 
+PUNCTUATION = re.compile(r"^[.,;:!?)]+")
+
+
+def glued(parts: tuple[Any, ...]) -> list[tuple[Any, str]]:
+    """A paragraph's parts as (maths or None, text): punctuation right after maths goes with it, so the
+    HTML keeps them on one line (a line never starts with ", so this unit …")."""
+    out: list[tuple[Any, str]] = []
+    for part in parts:
+        if isinstance(part, str) and not isinstance(part, Markup) and out and out[-1][0] is not None:
+            match = PUNCTUATION.match(part)
+            if match:
+                out[-1] = (out[-1][0], match.group())
+                part = part[match.end():]
+            if part:
+                out.append((None, part))
+        elif isinstance(part, str) and not isinstance(part, Markup):
+            out.append((None, part))
+        else:
+            out.append((part, ""))
+    return out
+
+
 def display_html(node: Node) -> Markup:
     return mathml(node, display=True)
 
@@ -69,5 +91,5 @@ def display_html(node: Node) -> Markup:
 COMMON: dict[str, Callable[..., Any]] = {"num": num, "num_html": num_html, "text_md": text_md}
 FILTERS: dict[str, dict[str, Callable[..., Any]]] = {
     "md": {**COMMON, "math": math_md, "display": display_md},
-    "html": {**COMMON, "math": math_html, "display": display_html},
+    "html": {**COMMON, "math": math_html, "display": display_html, "glued": glued},
 }

@@ -46,6 +46,7 @@ MATRIX_CENTRE = LINE_TOP - MATRIX_LINE_HEIGHT / 2  # so the middle row of an odd
 SCRIPT, RAISE, LOWER = 0.7, 0.36, -0.16  # as the Unicode script glyphs of the shipped font (scripts/subset_fonts.py)
 BAR, FRACTION_GAP, FRACTION_SIDE, FRACTION_MARGIN = 0.06, 0.14, 0.22, 0.1  # bar, to it, past the parts, outside
 SCRIPT_KERN = 0.05  # before a superscript or subscript box
+PRIME = Ident("\u2032", "upright")
 ITALIC_CORRECTION = 0.06  # after an italic letter, before its superscript glyphs (W⁽¹⁾: the "(" clears the W)
 DELIMITER_REACH, DELIMITER_SIDE = 0.08, 0.03  # how far a stretched delimiter reaches past what it encloses
 COLUMN_GAP, MATRIX_SIDE, WIDE_SIZE, WIDE = 1.0, 0.15, 0.82, 7  # matrices of WIDE columns or more are set smaller
@@ -313,6 +314,8 @@ def _italic(node: Node) -> bool:
 def _script(node: Script, size: float) -> Box:
     """Scripts as the font's Unicode script glyphs where it has them (⁽¹⁾, ᵀ, ⱼ), else as smaller boxes."""
     base = box(node.base, size)
+    if node.sup == PRIME and node.sub is None:  # the prime glyph is a superscript already: f′
+        return hlist([base, text("\u2032", "regular", size)])
     plain = {key: _plain(part) for key, part in (("sub", node.sub), ("sup", node.sup)) if part is not None}
     glyphs = [script_text(chars or "", key == "sup") for key, chars in plain.items()]
     if all(glyphs):

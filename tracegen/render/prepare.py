@@ -30,10 +30,15 @@ from tracegen.render.mathbox import STACK_LIMIT, Box, padded, stacked
 
 @dataclass(frozen=True)
 class Display:
-    """A display equation laid out in lines (Markdown, HTML), then its grader notes."""
+    """A display equation laid out in lines (Markdown, HTML), then its grader notes.
+
+    `wide`: it may not fit the page, so the HTML lets it scroll and makes it focusable (a
+    keyboard can scroll it too, WCAG 2.1.1).
+    """
 
     math: Lines
     notes: tuple[Para, ...]
+    wide: bool = False
     kind: str = "display"
 
 
@@ -85,9 +90,17 @@ def _section(section: Section, convert: Any) -> Section:
     return dataclasses.replace(section, items=tuple(convert(section.items)))
 
 
+WIDE = 0.8  # of the measure: an equation set this wide or wider may overflow a browser's page
+
+
 def _displays(items: Iterable[Any], measure: float) -> list[Any]:
-    return [Display(mathbox.lines(item.items, measure), item.notes) if isinstance(item, Eq) else item
-            for item in items]
+    out = []
+    for item in items:
+        if isinstance(item, Eq):
+            laid = mathbox.lines(item.items, measure)
+            item = Display(laid, item.notes, wide=mathbox.display(laid, measure).width > WIDE * measure)
+        out.append(item)
+    return out
 
 
 def _blocks(items: Iterable[Any], measure: float, blocks: Blocks) -> list[Any]:
