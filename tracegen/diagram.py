@@ -2,40 +2,153 @@
 
 Layout is computed here, in Python, so templates only place the shapes (no arithmetic in
 templates). Coordinates are whole SVG user units: a worksheet's markup then holds no
-decimal number that could be mistaken for (or be) an answer. Numbers shown on the
-picture stay floats and are formatted by the render filters like every other number.
+decimal number that could be mistaken for (or be) an answer.
+
+Every text on a picture is a `Label` whose ink box is known here, from the shipped fonts'
+metrics (`_METRICS`, an upper bound that tests/test_diagram.py checks against the fonts).
+So the layout can promise that no label covers another label, a unit, or a point where two
+edges cross: the weights are placed along their edges by a small search, and the gap between
+two layers grows until they fit (tests/test_diagram.py checks every network of up to 6 units
+per layer and 3 or 4 layers).
 """
 
 from __future__ import annotations
 
+import math
+from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
 
 import numpy as np
 
-from tracegen.numbers import format_number
+from tracegen.numbers import MINUS, format_number
 
-COLUMN = 170.0
-MAX_WIDTH = 620.0  # fits A4 and Letter text width unscaled
-ROW = 62.0
-RADIUS = 17.0
-MARGIN = 34.0
-MAX_LABELLED_EDGES = 48
-_SUPERSCRIPT = str.maketrans("0123456789()", "⁰¹²³⁴⁵⁶⁷⁸⁹⁽⁾")
-_SUBSCRIPT = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
+RADIUS = 18
+ROW = 62  # between the centres of two units of a layer
+MARGIN = 12  # around the picture
+MAX_GAP_EDGES = 36  # weights are labelled up to 6-by-6 units per gap (tests/test_diagram.py checks every such network)
+MAX_WIDTH = 660  # fits A4's and Letter's text width (178 mm = 672 px) unscaled
+# Between two layers' centres: the narrowest gap, its steps as it grows until the weights fit,
+# and the gap a layer pair gets when the page has room (COMFORT, plus PER_EDGE for each edge past 6).
+NARROWEST, GAP_STEP, COMFORT, PER_EDGE = 110, 10, 150, 5
+PAD = 1.5  # px of room around a label's ink: its backdrop, and what nothing else may enter
+CLEAR = 1.0  # px from a label's box (its backdrop) to the nearest edge crossing
+NAME_SIZE, WEIGHT_SIZE, BIAS_SIZE, CAPTION_SIZE = 14, 11, 10, 12
+BIAS_DROP = RADIUS + 12  # baseline of a bias label below its unit's centre
+SUPERSCRIPT = str.maketrans("0123456789()", "⁰¹²³⁴⁵⁶⁷⁸⁹⁽⁾")
+SUBSCRIPT = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
+EQUALS = "\u2005=\u2005"  # four-per-em spaces about "=", as the documents' maths sets them
+# Activation names as the documents' formulas print them (formulas.NAMES); italic for a letter.
+FUNCTIONS = {"relu": ("ReLU", False), "leaky_relu": ("LReLU", False), "sigmoid": ("σ", True),
+             "tanh": ("tanh", False), "softmax": ("softmax", False)}
+
+Parts = tuple[tuple[str, bool], ...]
+
+
+def _metrics() -> dict[str, tuple[float, float, float]]:
+    """Advance width, ink top and ink bottom (em, below the baseline positive) of each character we print.
+
+    Each is at least what the shipped face that draws the character measures (regular for
+    upright text, italic for letters), rounded up.
+    """
+    table = {d: (0.5, 0.68, 0.03) for d in "0123456789"}
+    table.update({s: (0.37, 0.32, 0.18) for s in "₀₁₂₃₄₅₆₇₈₉"})
+    table.update({s: (0.37, 0.84, 0.0) for s in "⁰¹²³⁴⁵⁶⁷⁸⁹"})
+    table.update({s: (0.3, 0.89, 0.0) for s in "⁽⁾"})
+    table.update({c: (0.56, 0.71, 0.21) for c in "abcdefghijklnopqrstuvxyz"})
+    table.update({c: (0.76, 0.69, 0.03) for c in "ABCDEFGHIJKLNOPQRSTUVXYZ"})
+    table.update({".": (0.28, 0.11, 0.0), MINUS: (0.78, 0.27, 0.0), "-": (0.34, 0.27, 0.0), "=": (0.78, 0.36, 0.0),
+                  " ": (0.34, 0.0, 0.0), "\u2005": (0.26, 0.0, 0.0), "(": (0.41, 0.75, 0.25), ")": (0.41, 0.75, 0.25),
+                  "m": (0.84, 0.45, 0.02), "w": (0.73, 0.45, 0.02), "M": (0.92, 0.69, 0.03), "W": (1.03, 0.69, 0.03),
+                  "σ": (0.57, 0.45, 0.02), "ŷ": (0.53, 0.65, 0.21)})
+    return table
+
+
+_METRICS = _metrics()
+_UNKNOWN = (1.0, 0.9, 0.25)
+
+
+@lru_cache(maxsize=4096)
+def measure(text: str) -> tuple[float, float, float]:
+    """Advance width, ink top and ink bottom of `text` (em, upper bounds)."""
+    marks = [_METRICS.get(c, _UNKNOWN) for c in text]
+    return (sum(m[0] for m in marks), max((m[1] for m in marks), default=0.0),
+            max((m[2] for m in marks), default=0.0))
+
+
+def _box(x: Any, y: Any, size: float, extent: tuple[float, float, float]) -> tuple[Any, Any, Any, Any]:
+    """Left, top, right, bottom (px) of text of `extent` (measure) centred on x with its baseline at y, PAD around.
+
+    Works on numbers and on NumPy arrays of positions alike (the layout search boxes every candidate at once).
+    """
+    width, top, bottom = extent
+    return (np.floor(x - width * size / 2 - PAD), np.floor(y - top * size - PAD),
+            np.ceil(x + width * size / 2 + PAD), np.ceil(y + bottom * size + PAD))
+
+
+def _widest(texts: Iterable[str]) -> tuple[float, float, float]:
+    """An extent that holds each of `texts` (the widest, tallest and deepest of them)."""
+    extents = [measure(t) for t in texts]
+    return tuple(max(e[k] for e in extents) for k in range(3))  # type: ignore[return-value]
+
+
+@dataclass(frozen=True)
+class Label:
+    """Text on a picture, centred on `x`, baseline at `y` (SVG units, px); `size` in px.
+
+    `parts` are runs of (text, italic). Italic runs are maths letters, set in the italic face
+    (the PDF uses their Unicode maths italic forms, as its equations do); upright runs carry
+    numbers, words and scripts as Unicode super- and subscripts, as the documents' maths.
+    `colour` is a role ("ink", "weight" or "muted") that each format maps to its colour;
+    `backdrop` puts a white box (`box`) behind the label, over the lines it sits on. One list
+    of labels feeds the HTML's SVG and the PDF (which draws them as text over the shapes).
+    """
+
+    x: int
+    y: int
+    size: int
+    colour: str
+    parts: Parts
+    backdrop: bool = False
+
+    @property
+    def text(self) -> str:
+        return "".join(text for text, _ in self.parts)
+
+    @property
+    def box(self) -> tuple[int, int, int, int]:
+        """Left, top, right, bottom (px): the ink with PAD around it, where nothing else may be drawn."""
+        return tuple(int(v) for v in _box(self.x, self.y, self.size, measure(self.text)))  # type: ignore[return-value]
+
+    @property
+    def rect(self) -> tuple[int, int, int, int]:
+        """The box as SVG's x, y, width, height."""
+        left, top, right, bottom = self.box
+        return left, top, right - left, bottom - top
+
+
+def _joined(*parts: tuple[str, bool]) -> Parts:
+    """Runs with neighbours of the same style merged (fewer text pieces to lay out)."""
+    out: list[tuple[str, bool]] = []
+    for text, italic in parts:
+        if out and out[-1][1] == italic:
+            out[-1] = (out[-1][0] + text, italic)
+        elif text:
+            out.append((text, italic))
+    return tuple(out)
 
 
 @dataclass(frozen=True)
 class Node:
-    """A circle with a label `base` with optional subscript and superscript; `bias` printed beside it."""
+    """A unit: a circle with the name `base` (sub- and superscript digits) and its `bias` (None for an input)."""
 
-    x: float
-    y: float
+    x: int
+    y: int
     base: str
     sub: str
     sup: str
     bias: float | None
-    label_y: float = 0.0
-    bias_y: float = 0.0
 
     @property
     def latex(self) -> str:
@@ -47,149 +160,449 @@ class Node:
     @property
     def text(self) -> str:
         """The label as plain Unicode (`h⁽¹⁾₂`), for pictures drawn from text (Markdown's mermaid)."""
-        return self.base + self.sup.translate(_SUPERSCRIPT) + self.sub.translate(_SUBSCRIPT)
+        return self.base + self.sup.translate(SUPERSCRIPT) + self.sub.translate(SUBSCRIPT)
+
+    @property
+    def parts(self) -> Parts:
+        """The name as the documents' maths sets h^{(1)}_{2}: italic letter, then subscript, then superscript."""
+        return _joined((self.base, True), (self.sub.translate(SUBSCRIPT) + self.sup.translate(SUPERSCRIPT), False))
 
 
 @dataclass(frozen=True)
 class Edge:
-    """A connection from one node to the next layer's node, with its weight placed at (lx, ly)."""
+    """A connection from unit `tail` to unit `head` (indices into Diagram.nodes), drawn between their circles.
 
-    x1: float
-    y1: float
-    x2: float
-    y2: float
-    weight: float
-    lx: float
-    ly: float
-    tail: int = 0  # index of the source node in Diagram.nodes
-    head: int = 0  # index of the target node
-
-    @property
-    def backdrop(self) -> tuple[int, int, int, int]:
-        """x, y, width, height of the white box behind the weight, so crossing edges do not cut it."""
-        width = round(6 * len(format_number(self.weight, None)) + 4)
-        return round(self.lx - width / 2), round(self.ly - 10), width, 13
-
-
-@dataclass(frozen=True)
-class Label:
-    """Text on a picture, centred on `x`, baseline at `y` (SVG units, px); `size` in px.
-
-    The text is `text`, then `value` formatted by the render filters (exactly, or with
-    `display.decimals` unless `exact`), then `sub` as a subscript. `colour` is a role
-    ("ink", "weight" or "muted") that each format maps to its colour. One list of labels
-    feeds the HTML's SVG and the PDF (which draws them as text over the shapes).
+    Its weight's label is centred on the edge at (lx, baseline ly).
     """
 
-    x: float
-    y: float
-    size: int
-    colour: str
-    text: str = ""
-    value: float | None = None
-    exact: bool = True
-    italic: bool = False
-    sub: str = ""
+    x1: int
+    y1: int
+    x2: int
+    y2: int
+    weight: float
+    tail: int
+    head: int
+    lx: int
+    ly: int
 
 
 @dataclass(frozen=True)
 class Diagram:
-    """The network: nodes, edges and layer captions; `labelled` is False when weights would not fit."""
+    """The network: units, edges and one caption per layer; `labelled` is False when the weights do not fit."""
 
-    width: float
-    height: float
-    radius: float
+    width: int
+    height: int
+    radius: int
     nodes: tuple[Node, ...]
     edges: tuple[Edge, ...]
-    captions: tuple[tuple[float, str], ...]
+    captions: tuple[Label, ...]
     labelled: bool
+    sizes: tuple[int, ...]
 
     @property
     def labels(self) -> tuple[Label, ...]:
         """Weights on the edges (when they fit), unit names, biases and layer captions."""
-        weights = [Label(e.lx, e.ly, 11, "weight", value=e.weight) for e in self.edges] if self.labelled else []
-        names = [Label(n.x, n.label_y, 15, "ink", n.base, italic=True, sub=n.sub) for n in self.nodes]
-        biases = [Label(n.x, n.bias_y, 10, "muted", "b = ", n.bias) for n in self.nodes if n.bias is not None]
-        captions = [Label(x, self.height - 6, 11, "muted", caption) for x, caption in self.captions]
-        return (*weights, *names, *biases, *captions)
+        weights = [Label(e.lx, e.ly, WEIGHT_SIZE, "weight", ((_number(e.weight), False),), backdrop=True)
+                   for e in self.edges] if self.labelled else []
+        names = [Label(n.x, n.y + _NAME_BASELINE, NAME_SIZE, "ink", n.parts) for n in self.nodes]
+        biases = [Label(n.x, n.y + BIAS_DROP, BIAS_SIZE, "muted", _bias_parts(n.bias), backdrop=True)
+                  for n in self.nodes if n.bias is not None]
+        return (*weights, *names, *biases, *self.captions)
+
+    @property
+    def description(self) -> str:
+        """What the picture shows, for a screen reader (givens only: it is on worksheets too)."""
+        shape = "-".join(str(s) for s in self.sizes)
+        what = "the weights on the edges and " if self.labelled else ""
+        return (f"Diagram of the {shape} network: {self.sizes[0]} inputs on the left, each layer's units to "
+                f"the right of the one before, every unit connected to every unit of the next layer; "
+                f"{what}each unit's bias below it.")
+
+
+_NAME_BASELINE = 5  # a unit's name: baseline below the centre, so its ink sits in the middle
+
+
+def _number(value: float) -> str:
+    """A given as printed on the picture: exactly as written, with a typographic minus."""
+    return format_number(value, None, MINUS)
+
+
+def _bias_parts(bias: float | None) -> Parts:
+    return _joined(("b", True), (EQUALS + _number(bias or 0.0), False))
+
+
+def _caption_parts(layer: int, last: bool, activation: str) -> Parts:
+    """The layer's forward rule (ĥ⁽¹⁾ = ReLU(z⁽¹⁾)), as the Forward Pass section writes it; the inputs are "input x"."""
+    if layer == 0:
+        return _joined(("input ", False), ("x", True))
+    script = f"({layer})".translate(SUPERSCRIPT)
+    out = ("ŷ", True) if last else ("h", True)
+    z = (("z", True), (script, False))
+    if activation == "linear":
+        return _joined(out, ("" if last else script, False), (EQUALS, False), *z)
+    name = FUNCTIONS[activation]
+    return _joined(out, ("" if last else script, False), (EQUALS, False), name, ("(", False), *z, (")", False))
 
 
 def network(weights: list[np.ndarray], biases: list[np.ndarray], activations: list[str]) -> Diagram:
-    """Lay the layers out left to right, each column centred vertically."""
-    sizes = [weights[0].shape[1], *(w.shape[0] for w in weights)]
-    tallest = max(sizes)
-    height = 2 * MARGIN + (tallest - 1) * ROW + 24
-    step = min(COLUMN, (MAX_WIDTH - 2 * MARGIN - 40) / (len(sizes) - 1))
-    width = 2 * MARGIN + (len(sizes) - 1) * step + 40
-    columns = [_column(i, size, tallest, step) for i, size in enumerate(sizes)]
-    nodes = [Node(x, y, "x", str(j + 1), "", None, y + 5) for j, (x, y) in enumerate(columns[0])]
+    """Lay the layers out left to right, each column centred vertically; gaps grow until the weights fit.
+
+    `activations` are the contract's names (relu, leaky_relu, …), one per layer. When even the
+    widest picture that fits the page has no room for every weight, none is printed (the
+    figure's caption then points to the W matrices): that happens only for long numbers in
+    big layers (4 characters such as -0.5 in a 6-6-6-6 network).
+    """
+    sizes = [int(weights[0].shape[1]), *(int(w.shape[0]) for w in weights)]
     last = len(weights)
-    for layer, points in enumerate(columns[1:], start=1):
-        for j, (x, y) in enumerate(points):
-            base, sup = ("ŷ", "") if layer == last else ("h", f"({layer})")  # the caption names the layer
+    tallest = max(sizes)
+    top = MARGIN + RADIUS + 10  # room for a name's superscript
+    columns = [[top + (tallest - size) * ROW // 2 + j * ROW for j in range(size)] for size in sizes]
+    captions = [_caption_parts(i, i == last, "" if i == 0 else activations[i - 1]) for i in range(len(sizes))]
+    caption_widths = [measure(_text(c))[0] * CAPTION_SIZE for c in captions]
+    bias_extents = [(0.0, 0.0, 0.0), *(_widest(_text(_bias_parts(float(b))) for b in layer) for layer in biases)]
+    weight_extents = [_widest(_number(float(v)) for v in w.ravel()) for w in weights]
+    sides = [max(caption_widths[i] / 2, bias_extents[i][0] * BIAS_SIZE / 2 + PAD, RADIUS) for i in (0, -1)]
+    room = math.floor(MAX_WIDTH - 2 * MARGIN - sum(sides))
+    least = [max(NARROWEST, math.ceil((caption_widths[i] + caption_widths[i + 1]) / 2 + 16)) for i in range(last)]
+    dense = any(w.size > MAX_GAP_EDGES for w in weights)
+    placed = None if dense else _fit(columns, least, room, weight_extents, bias_extents)
+    gaps = [gap for gap, _ in placed] if placed else [max(g, min(COMFORT, room // last)) for g in least]
+    xs = [round(MARGIN + sides[0] + sum(gaps[:i])) for i in range(len(sizes))]
+    nodes = [Node(xs[0], y, "x", str(j + 1), "", None) for j, y in enumerate(columns[0])]
+    for layer in range(1, last + 1):
+        for j, y in enumerate(columns[layer]):
+            base, sup = ("ŷ", "") if layer == last else ("h", f"({layer})")
             sub = str(j + 1) if (layer < last or sizes[-1] > 1) else ""
-            nodes.append(Node(x, y, base, sub, sup, float(biases[layer - 1][j]), y + 5, y + RADIUS + 13))
-    labelled = sum(w.size for w in weights) <= MAX_LABELLED_EDGES
+            nodes.append(Node(xs[layer], y, base, sub, sup, float(biases[layer - 1][j])))
     starts = np.cumsum([0, *sizes])
-    edges = [_edge(a, b, float(weights[layer][j, i]), 0.22 + 0.5 * i / max(sizes[layer] - 1, 1),
-                   int(starts[layer] + i), int(starts[layer + 1] + j))
-             for layer in range(last)
-             for j, b in enumerate(columns[layer + 1])
-             for i, a in enumerate(columns[layer])]
-    captions = [(columns[0][0][0], "input x")] + [
-        (points[0][0], f"{'output' if i == last else f'h({i})'}: {name}")
-        for i, (points, name) in enumerate(zip(columns[1:], activations, strict=True), 1)]
-    return Diagram(round(width), round(height), RADIUS, tuple(nodes), tuple(edges), tuple(captions), labelled)
+    edges = []
+    for layer in range(last):
+        for j, y2 in enumerate(columns[layer + 1]):
+            for i, y1 in enumerate(columns[layer]):
+                lx, ly = placed[layer][1][j * sizes[layer] + i] if placed else (0, 0)
+                edges.append(_edge(xs[layer], y1, xs[layer + 1], y2, float(weights[layer][j, i]),
+                                   int(starts[layer] + i), int(starts[layer + 1] + j), xs[layer] + lx, ly))
+    height = max(c[-1] for c in columns) + BIAS_DROP + 14 + CAPTION_SIZE + MARGIN
+    caption_labels = tuple(Label(x, height - MARGIN - 3, CAPTION_SIZE, "muted", c)
+                           for x, c in zip(xs, captions, strict=True))
+    return Diagram(math.ceil(xs[-1] + sides[1] + MARGIN), height, RADIUS, tuple(nodes), tuple(edges), caption_labels,
+                   placed is not None, tuple(sizes))
 
 
-def _column(index: int, size: int, tallest: int, step: float) -> list[tuple[float, float]]:
-    x = MARGIN + 20 + index * step
-    top = MARGIN + (tallest - size) * ROW / 2
-    return [(float(round(x)), float(round(top + j * ROW))) for j in range(size)]
+def _text(parts: Parts) -> str:
+    return "".join(text for text, _ in parts)
 
 
-def _edge(a: tuple[float, float], b: tuple[float, float], weight: float, t: float, tail: int, head: int) -> Edge:
-    """The weight sits on the edge at fraction `t`, staggered per source so labels do not collide."""
-    (x1, y1), (x2, y2) = a, b
-    length = float(np.hypot(x2 - x1, y2 - y1))
+def _edge(x1: int, y1: int, x2: int, y2: int, weight: float, tail: int, head: int, lx: int, ly: int) -> Edge:
+    """The line between the two circles (not their centres)."""
+    length = math.hypot(x2 - x1, y2 - y1)
     ux, uy = (x2 - x1) / length, (y2 - y1) / length
-    sx, sy = x1 + ux * RADIUS, y1 + uy * RADIUS
-    ex, ey = x2 - ux * RADIUS, y2 - uy * RADIUS
-    nx, ny = (-uy, ux) if ux < 0 else (uy, -ux)  # the normal pointing up: labels sit just above their edge
-    return Edge(round(sx), round(sy), round(ex), round(ey), weight, round(sx + (ex - sx) * t + 7 * nx),
-                round(sy + (ey - sy) * t + 7 * ny + 3), tail, head)
+    return Edge(round(x1 + ux * RADIUS), round(y1 + uy * RADIUS), round(x2 - ux * RADIUS), round(y2 - uy * RADIUS),
+                weight, tail, head, lx, ly)
+
+
+Extent = tuple[float, float, float]
+
+
+def _fit(columns: list[list[int]], least: list[int], room: int, weights: list[Extent], biases: list[Extent]
+         ) -> list[tuple[int, tuple[tuple[int, int], ...]]] | None:
+    """Each gap's width and its weights' label spots (x from the left column, baseline y); None if they cannot fit.
+
+    First the narrowest gaps where every weight fits; then the room the page has left goes to
+    the gaps with many edges, up to `_comfortable` (a dense gap reads better wide).
+    """
+    def place(layer: int, gap: int) -> tuple[tuple[int, int], ...] | None:
+        """Through `_place`'s cache, with the columns moved to the top (the same pair recurs in other networks)."""
+        shift = min(columns[layer][0], columns[layer + 1][0])
+        spots = _place(tuple(y - shift for y in columns[layer]), tuple(y - shift for y in columns[layer + 1]), gap,
+                       weights[layer], biases[layer], biases[layer + 1])
+        return None if spots is None else tuple((x, y + shift) for x, y in spots)
+
+    lows = []
+    for layer, gap in enumerate(least):
+        while place(layer, gap) is None:
+            gap += GAP_STEP
+            if gap > room:
+                return None
+        lows.append(gap)
+    if sum(lows) > room:
+        return None
+    wants = [max(low, _comfortable(len(columns[i]), len(columns[i + 1]))) for i, low in enumerate(lows)]
+    extra = sum(wants) - sum(lows)
+    share = min(1.0, (room - sum(lows)) / extra) if extra else 0.0
+    out = []
+    for layer, (low, want) in enumerate(zip(lows, wants, strict=True)):
+        gap = low + int((want - low) * share) // GAP_STEP * GAP_STEP
+        while (spots := place(layer, gap)) is None:  # `low` fits, so this ends
+            gap -= GAP_STEP
+        out.append((gap, spots))
+    return out
+
+
+def _comfortable(sources: int, targets: int) -> int:
+    """The gap that reads well for this many edges: COMFORT px for up to 6, a little more per further edge."""
+    return COMFORT + PER_EDGE * max(0, sources * targets - 6)
+
+
+# Where a weight's label may go along its edge: centres `STEP` px apart, the nearer the source
+# (PREFER of the way) the better, and the fewer other edges passing under it the better.
+STEP = 2.0
+PREFER = 0.35
+UNDER_COST = 0.15  # per other edge under the label, in the units of the fraction of the way
+_NUMBER_CENTRE = 0.33  # em above the baseline: the middle of a number's ink, put on the edge
+
+
+@lru_cache(maxsize=4096)
+def _place(left: tuple[int, ...], right: tuple[int, ...], gap: int, weight: Extent, bias_left: Extent,
+           bias_right: Extent) -> tuple[tuple[int, int], ...] | None:
+    """Spots for the labels of every edge left[i] -> right[j] (in order j, i), or None if they do not all fit.
+
+    Columns at x = 0 and x = `gap`; each label fits `weight` (an extent), each bias label
+    `bias_left` or `bias_right`. A spot is free when its box keeps CLEAR of every crossing of
+    two edges, off every circle and bias label and inside the gap; then free spots that
+    overlap no other chosen one are searched for, the most constrained edge first (`_choose`).
+    """
+    a, b = np.array(left, float), np.array(right, float)
+    src, dst = np.tile(a, len(b)), np.repeat(b, len(a))  # one entry per edge, in order (j, i)
+    owner, frac, spot = [], [], []
+    for e, (y1, y2) in enumerate(zip(src, dst, strict=True)):
+        length = math.hypot(gap, y2 - y1)
+        ts = np.arange(RADIUS / length, 1 - RADIUS / length, STEP / length)
+        owner.append(np.full(len(ts), e))
+        frac.append(ts)
+        spot.append(np.stack([np.round(ts * gap), np.round(y1 + ts * (y2 - y1) + _NUMBER_CENTRE * WEIGHT_SIZE)], 1))
+    who, t, spots = np.concatenate(owner), np.concatenate(frac), np.concatenate(spot)
+    box = np.stack(_box(spots[:, 0], spots[:, 1], WEIGHT_SIZE, weight), axis=1)
+    ok = (box[:, 0] >= 0) & (box[:, 2] <= gap)
+    centres = [(0.0, y) for y in a] + [(float(gap), y) for y in b]
+    ok &= ~np.any([_hits_circle(box, x, y, RADIUS + 1) for x, y in centres], axis=0)
+    biases = [_box(0.0, y + BIAS_DROP, BIAS_SIZE, bias_left) for y in a if bias_left[0]]
+    biases += [_box(float(gap), y + BIAS_DROP, BIAS_SIZE, bias_right) for y in b if bias_right[0]]
+    if biases:
+        ok &= ~_overlaps(box, np.array(biases)).any(axis=1)
+    keep = np.flatnonzero(ok)
+    keep = keep[~_hits_points(box[keep], _crossings(a, b, gap), CLEAR)]
+    if len(np.unique(who[keep])) < len(src):
+        return None
+    box, who, spots = box[keep], who[keep], spots[keep].astype(int)
+    cost = np.abs(t[keep] - PREFER) + UNDER_COST * (_edges_under(box, src, dst, gap) - 1)  # its own edge is under
+    chosen = _choose(who, cost, box, len(src))
+    return None if chosen is None else tuple((int(spots[k, 0]), int(spots[k, 1])) for k in chosen)
+
+
+def _crossings(a: np.ndarray, b: np.ndarray, gap: int) -> np.ndarray:
+    """Points where two edges of the gap cross (columns at x = 0 and x = `gap`)."""
+    points = []
+    for i in range(len(a)):
+        for k in range(i + 1, len(a)):
+            for j in range(len(b)):
+                for m in range(len(b)):
+                    rise = (a[k] - a[i]) - (b[m] - b[j])
+                    if m == j or rise == 0:
+                        continue
+                    t = (a[k] - a[i]) / rise
+                    if 0 < t < 1:
+                        points.append((t * gap, a[i] + t * (b[j] - a[i])))
+    return np.array(points).reshape(-1, 2)
+
+
+def _hits_points(box: np.ndarray, points: np.ndarray, clear: float) -> np.ndarray:
+    """Whether each box, grown by `clear`, contains any of the points."""
+    if not len(points):
+        return np.zeros(len(box), bool)
+    x, y = points[None, :, 0], points[None, :, 1]
+    inside = ((box[:, 0:1] - clear <= x) & (x <= box[:, 2:3] + clear)
+              & (box[:, 1:2] - clear <= y) & (y <= box[:, 3:4] + clear))
+    return inside.any(axis=1)
+
+
+def _hits_circle(box: np.ndarray, xc: float, yc: float, radius: float) -> np.ndarray:
+    nx = np.clip(xc, box[:, 0], box[:, 2])
+    ny = np.clip(yc, box[:, 1], box[:, 3])
+    return (nx - xc) ** 2 + (ny - yc) ** 2 < radius ** 2
+
+
+def _overlaps(one: np.ndarray, other: np.ndarray) -> np.ndarray:
+    """Whether box one[p] and box other[q] share any area (touching edges do not)."""
+    return ((one[:, None, 0] < other[None, :, 2]) & (other[None, :, 0] < one[:, None, 2])
+            & (one[:, None, 1] < other[None, :, 3]) & (other[None, :, 1] < one[:, None, 3]))
+
+
+def _edges_under(box: np.ndarray, src: np.ndarray, dst: np.ndarray, gap: int) -> np.ndarray:
+    """How many of the gap's edges pass under each box."""
+    y_left = src[None, :] + (dst - src)[None, :] * box[:, 0:1] / gap
+    y_right = src[None, :] + (dst - src)[None, :] * box[:, 2:3] / gap
+    low, high = np.minimum(y_left, y_right), np.maximum(y_left, y_right)
+    return ((low < box[:, 3:4]) & (high > box[:, 1:2])).sum(axis=1)
+
+
+def _choose(who: np.ndarray, cost: np.ndarray, box: np.ndarray, count: int, budget: int = 2000
+            ) -> list[int] | None:
+    """One candidate per edge (`who` owns each box), no two overlapping, cheap first: depth-first, the
+    edge with fewest options next. Gives up (None) after `budget` steps: the caller then tries a wider gap.
+    """
+    order = np.argsort(cost, kind="stable")
+    alive = np.ones(len(who), bool)
+    open_ = np.ones(count, bool)  # edges not yet given a spot
+    chosen = [0] * count
+    steps = 0
+
+    def search() -> bool:
+        nonlocal steps
+        if not open_.any():
+            return True
+        steps += 1
+        if steps > budget:
+            return False
+        options = np.bincount(who[alive], minlength=count)
+        edge = int(np.flatnonzero(open_)[np.argmin(options[open_])])
+        open_[edge] = False
+        for k in order[(alive & (who == edge))[order]]:
+            dead = _overlaps(box[k:k + 1], box)[0] & alive & (who != edge)
+            alive[dead] = False
+            if np.bincount(who[alive], minlength=count)[open_].all() and search():
+                chosen[edge] = int(k)
+                return True
+            alive[dead] = True
+        open_[edge] = True
+        return False
+
+    return chosen if search() else None
 
 
 @dataclass(frozen=True)
 class Chart:
-    """Loss per epoch as a polyline with labelled points."""
+    """Loss per epoch: the line, its points, both axes with ticks, and their labels."""
 
-    width: float
-    height: float
-    points: tuple[tuple[float, float, int, float, float], ...]  # x, y, epoch, loss, y of the loss label
+    width: int
+    height: int
     polyline: str
-    axis: str  # the two axes as polyline points
-    tick_y: float  # baseline of the epoch numbers
+    dots: tuple[tuple[int, int], ...]  # empty when the points are too close to draw apart
+    axes: str  # both axes as one polyline, from the x axis's end round to the L axis's top
+    ticks: tuple[tuple[int, int, int, int], ...]  # tick marks as x1, y1, x2, y2
+    labels: tuple[Label, ...]
+    origin: str  # where the L axis starts, as its tick prints it
+    broken: bool  # the L axis does not start at 0: its foot is drawn as a zigzag, the caption says so
+    epochs: int
 
     @property
-    def labels(self) -> tuple[Label, ...]:
-        """Each point's loss above it and its epoch on the axis."""
-        return tuple(label for x, _, epoch, loss, label_y in self.points
-                     for label in (Label(x, label_y, 11, "weight", value=loss, exact=False),
-                                   Label(x, self.tick_y, 11, "muted", str(epoch))))
+    def description(self) -> str:
+        """What the chart shows, for a screen reader (the chart is on answer keys only)."""
+        start = f", its L axis starting at {self.origin} rather than 0" if self.broken else ""
+        return f"Line chart of the loss L for epochs 1 to {self.epochs}{start}."
 
 
-def loss_chart(losses: list[float], width: float = 360.0, height: float = 150.0) -> Chart:
-    """Scale the losses into the box; a flat series sits in the middle."""
-    left, right, top, bottom = 40.0, 20.0, 22.0, 30.0
+def nice_step(span: float, decimals: int, count: int = 4) -> float:
+    """A round tick step (1, 2 or 5 times a power of ten) giving about `count` intervals over `span`.
+
+    Never finer than the document's last decimal, so every tick is exact at the document's decimals.
+    """
+    raw = max(span / count, 10.0 ** -decimals)
+    power = 10.0 ** math.floor(math.log10(raw))
+    return next(round(f * power, 12) for f in (1, 2, 5, 10) if f * power >= raw * (1 - 1e-9))
+
+
+def loss_axis(losses: list[float], decimals: int) -> list[float]:
+    """The L axis's tick values, bottom to top: round numbers from the axis's start to at least the highest loss.
+
+    The axis starts at 0 unless the losses sit high above it (the lowest above half the
+    highest): then it starts at the round value below the lowest loss (the chart marks the
+    break and says where it starts), so that small changes show without misleading.
+    """
     low, high = min(losses), max(losses)
-    span = high - low or 1.0
-    count = max(len(losses) - 1, 1)
-    points = []
-    for i, loss in enumerate(losses):
-        x = left + 14 + (width - left - right - 14) * (i / count if len(losses) > 1 else 0.5)
-        y = top + (height - top - bottom) * ((high - loss) / span if high > low else 0.5)
-        points.append((round(x), round(y), i + 1, loss, round(y) - 7))
-    polyline = " ".join(f"{x},{y}" for x, y, *_ in points)
-    x0, y0, x1, y1 = round(left - 10), round(height - bottom + 8), round(width - right + 8), round(top - 12)
-    return Chart(width, height, tuple(points), polyline, f"{x0},{y1} {x0},{y0} {x1},{y0}", y0 + 14)
+    zero = high <= 0 or low <= high / 2 or low == high
+    step = nice_step(high if zero else high - low, decimals) if high > 0 else 1.0
+    first = 0 if zero else math.floor(low / step + 1e-9)
+    last = max(math.ceil(high / step - 1e-9), first + 1)
+    return [round(k * step, 12) for k in range(first, last + 1)]
+
+
+VALUE_SIZE, TICK_SIZE = 11, 10
+
+
+def loss_chart(losses: list[float], decimals: int, width: int = 400, height: int = 190) -> Chart:
+    """The losses against their epochs on axes with round ticks, each point's loss beside it where it fits."""
+    ticks_l = loss_axis(losses, decimals)
+    texts = [format_number(v, decimals, MINUS) for v in ticks_l]
+    left = round(max(measure(t)[0] for t in texts) * TICK_SIZE) + 24
+    right, top, bottom = 16, 26, 38
+    plot_w, plot_h = width - left - right, height - top - bottom
+    base = top + plot_h
+    count = len(losses)
+    inset = 20  # the first and last points stand off the axes
+    spacing = (plot_w - 2 * inset) / max(count - 1, 1)
+    points = [(round(left + inset + k * spacing) if count > 1 else left + plot_w // 2,
+               round(base - plot_h * (v - ticks_l[0]) / (ticks_l[-1] - ticks_l[0]))) for k, v in enumerate(losses)]
+    labels, ticks = [], []
+    for value, text in zip(ticks_l, texts, strict=True):
+        y = round(base - plot_h * (value - ticks_l[0]) / (ticks_l[-1] - ticks_l[0]))
+        ticks.append((left - 4, y, left, y))
+        labels.append(Label(left - 7 - round(measure(text)[0] * TICK_SIZE / 2), y + 3, TICK_SIZE, "muted",
+                            ((text, False),)))
+    every = next(e for e in (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000) if spacing * e >= 24 or e >= count)
+    for k, (x, _) in enumerate(points):
+        if k == 0 or (k + 1) % every == 0:
+            ticks.append((x, base, x, base + 4))
+            labels.append(Label(x, base + 15, TICK_SIZE, "muted", ((str(k + 1), False),)))
+    labels.append(Label(left + plot_w // 2, height - 6, 11, "muted", (("epoch", False),)))
+    labels.append(Label(left - 12, top - 12, 12, "ink", (("L", True),)))
+    broken = ticks_l[0] != 0
+    foot = f" {left},{base - 4} {left - 4},{base - 7} {left + 4},{base - 11} {left},{base - 14}" if broken else ""
+    axes = f"{left + plot_w},{base} {left},{base}{foot} {left},{top - 6}"
+    dots = tuple(points) if count == 1 or spacing >= 8 else ()
+    corners = _pairs(axes)
+    lines = [*zip(points[:-1], points[1:], strict=True), *zip(corners[:-1], corners[1:], strict=True),
+             *(((x1, y1), (x2, y2)) for x1, y1, x2, y2 in ticks)]
+    labels += _value_labels(points, [format_number(v, decimals, MINUS) for v in losses], labels, lines, dots,
+                            (0, 0, width, height))
+    return Chart(width, height, " ".join(f"{x},{y}" for x, y in points), dots, axes, tuple(ticks), tuple(labels),
+                 texts[0], broken, count)
+
+
+def _pairs(points: str) -> list[tuple[int, int]]:
+    return [(int(x), int(y)) for x, y in (p.split(",") for p in points.split())]
+
+
+# Where a point's loss may go, in order of preference: (dx, dy) of its centre and baseline from the point.
+_VALUE_SPOTS = ((0, -8), (0, 17), (1, -6), (1, 15), (-1, -6), (-1, 15))
+
+
+def _value_labels(points: list[tuple[int, int]], texts: list[str], others: list[Label],
+                  lines: list[tuple[tuple[int, int], tuple[int, int]]], dots: tuple[tuple[int, int], ...],
+                  frame: tuple[int, int, int, int]) -> list[Label]:
+    """Each point's loss at the first spot clear of every line, dot and label (none where none is clear).
+
+    dx = ±1 puts the label beside the point, its near end 5 px off it.
+    """
+    taken = [label.box for label in others] + [(x - 4, y - 4, x + 4, y + 4) for x, y in dots]
+    out = []
+    for (x, y), text in zip(points, texts, strict=True):
+        half = measure(text)[0] * VALUE_SIZE / 2
+        for dx, dy in _VALUE_SPOTS:
+            label = Label(x + dx * round(half + 5), y + dy, VALUE_SIZE, "weight", ((text, False),), backdrop=True)
+            box = label.box
+            inside = frame[0] <= box[0] and frame[1] <= box[1] and box[2] <= frame[2] and box[3] <= frame[3]
+            if inside and not any(_overlap(box, t) for t in taken) and not any(_cuts(box, *line) for line in lines):
+                out.append(label)
+                taken.append(box)
+                break
+    return out
+
+
+def _overlap(one: tuple[int, int, int, int], other: tuple[int, int, int, int]) -> bool:
+    return one[0] < other[2] and other[0] < one[2] and one[1] < other[3] and other[1] < one[3]
+
+
+def _cuts(box: tuple[int, int, int, int], start: tuple[int, int], end: tuple[int, int]) -> bool:
+    """Whether the segment from `start` to `end` passes through the box (Liang-Barsky clipping)."""
+    (x1, y1), (x2, y2) = start, end
+    low, high = 0.0, 1.0
+    for p, q in ((x1 - x2, x1 - box[0]), (x2 - x1, box[2] - x1), (y1 - y2, y1 - box[1]), (y2 - y1, box[3] - y1)):
+        if p == 0:
+            if q < 0:
+                return False
+        elif p < 0:
+            low = max(low, q / p)
+        else:
+            high = min(high, q / p)
+    return low < high

@@ -244,7 +244,7 @@ def build(trace: Trace, kind: str, student: str | None = None) -> Document:
         student=clean_student(student),
         decimals=spec.decimals,
         diagram=diagram.network([trace.matrix(f"W{i}", 1) for i in layers], [trace.matrix(f"b{i}", 1) for i in layers],
-                                [layer.activation.name.replace("_", " ") for layer in spec.layers]),
+                                [layer.activation.name for layer in spec.layers]),
         givens=_givens_section(spec, book),
         forward=formulas.forward_rules_section(spec),
         example=Section(wording.text("example_title"), "forward-example",
@@ -252,7 +252,7 @@ def build(trace: Trace, kind: str, student: str | None = None) -> Document:
         gradients=formulas.gradient_rules_section(spec),
         epochs=tuple(_epoch_section(spec, book, epoch) for epoch in epochs),
         losses=tuple((e, book.result("L", e)) for e in epochs),
-        chart=diagram.loss_chart([trace.value("L", e) for e in epochs]) if book.key else None,
+        chart=diagram.loss_chart([trace.value("L", e) for e in epochs], spec.decimals) if book.key else None,
     )
 
 

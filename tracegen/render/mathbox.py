@@ -514,20 +514,18 @@ def stacked(boxes: Sequence[Box], gap: float = EQUATION_GAP) -> Box:
     return Box(width, 0.0, -y, tuple(items))
 
 
-def labels(placed: Sequence[tuple[float, float, float, str, str, bool, str]], width: float, height: float,
-           px: float) -> Box:
-    """A picture's labels as a block of its size: (x, y, size, fill, text, italic, sub) in px, `px` per em.
+def labels(placed: Sequence[tuple[float, float, float, str, Sequence[tuple[str, bool]]]], width: float,
+           height: float, px: float) -> Box:
+    """A picture's labels as a block of its size: (x, y, size, fill, parts) in px, `px` per em.
 
-    Each label is centred on x with its baseline at y, as SVG's text-anchor="middle"; a
-    subscript follows at 10 px, 4 px lower, as the HTML's SVG sets it.
+    Each label is centred on x with its baseline at y, as SVG's text-anchor="middle"; its
+    parts are runs of (text, italic), italic ones set as maths letters, like the equations'
+    (one glyph, one Unicode meaning per PDF font).
     """
     items: list[Placed] = []
-    for x, y, size, fill, content, italic, sub in placed:
-        if italic:  # as maths letters, like the equations' (one glyph, one Unicode meaning per PDF font)
-            content = "".join(chr(math_italic(c) or ord(c)) for c in content)
-        main = text(content, "italic" if italic else "regular", size / px)
-        parts = [main, shifted(text(sub, size=10 / px), dy=-4 / px)] if sub else [main]
-        line = hlist(parts)
+    for x, y, size, fill, parts in placed:
+        line = hlist([text("".join(chr(math_italic(c) or ord(c)) for c in content), "italic", size / px)
+                      if italic else text(content, "regular", size / px) for content, italic in parts])
         runs = tuple(run._replace(fill=fill) for run in flatten(line))
         items.append(Placed(x / px - line.width / 2, -y / px, Box(line.width, line.height, line.depth, runs)))
     return Box(width / px, 0.0, height / px, tuple(items))

@@ -23,7 +23,6 @@ from markupsafe import Markup
 from tracegen.document import Document
 from tracegen.document.model import Eq, Para, Section
 from tracegen.maths.tree import Lines, Node
-from tracegen.numbers import MINUS, format_number
 from tracegen.render import mathbox
 from tracegen.render.mathbox import STACK_LIMIT, Box, padded, stacked
 
@@ -79,9 +78,9 @@ def prepare(doc: Document, fmt: str, measure: float, px_per_em: float = 14.0) ->
     sections = {name: _section(getattr(doc, name), run) for name in ("givens", "forward", "example", "gradients")}
     epochs = tuple(_section(s, run) for s in doc.epochs)
     losses = tuple((epoch, _inline(node, blocks)) for epoch, node in doc.losses)
-    pictures = {"network": blocks.reserve(labels(doc.diagram, doc.decimals, px_per_em), overlap=True)}
+    pictures = {"network": blocks.reserve(labels(doc.diagram, px_per_em), overlap=True)}
     if doc.chart is not None:
-        pictures["chart"] = blocks.reserve(labels(doc.chart, doc.decimals, px_per_em), overlap=True)
+        pictures["chart"] = blocks.reserve(labels(doc.chart, px_per_em), overlap=True)
     prepared = dataclasses.replace(doc, **sections, epochs=epochs, losses=losses)
     return prepared, {"blocks": blocks.boxes, "pictures": pictures}
 
@@ -142,14 +141,11 @@ def _inline(node: Node, blocks: Blocks) -> Markup:
     return blocks.reserve(padded(typeset, 0.0), lower=typeset.depth)
 
 
-def labels(picture: Any, decimals: int, px_per_em: float) -> Box:
+def labels(picture: Any, px_per_em: float) -> Box:
     """A picture's labels (diagram.Label) for the PDF, drawn over its SVG shapes by the finisher.
 
     WeasyPrint lays out and draws SVG text letter by letter, which cost about a tenth of a
     document; the placeholder overlaps the picture exactly (print.css aligns both at the top).
     """
-    placed = [(label.x, label.y, label.size, label.colour,
-               label.text + ("" if label.value is None else
-                             format_number(label.value, None if label.exact else decimals, MINUS)),
-               label.italic, label.sub) for label in picture.labels]
+    placed = [(label.x, label.y, label.size, label.colour, label.parts) for label in picture.labels]
     return mathbox.labels(placed, picture.width, picture.height, px_per_em)
