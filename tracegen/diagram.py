@@ -28,6 +28,7 @@ RADIUS = 18
 ROW = 62  # between the centres of two units of a layer
 MARGIN = 12  # around the picture
 MAX_GAP_EDGES = 36  # weights are labelled up to 6-by-6 units per gap (tests/test_diagram.py checks every such network)
+CROSSINGS_CHECKED = 400  # edges in a gap up to which bias labels are kept off crossings without weights too
 MAX_WIDTH = 660  # fits A4's and Letter's text width (178 mm = 672 px) unscaled
 # Between two layers' centres: the narrowest gap, its steps as it grows until the weights fit,
 # and the gap a layer pair gets when the page has room (COMFORT, plus PER_EDGE for each edge past 6).
@@ -266,7 +267,7 @@ def network(weights: list[np.ndarray], biases: list[np.ndarray], activations: li
     least = [max(NARROWEST, math.ceil((caption_widths[i] + caption_widths[i + 1]) / 2 + 16)) for i in range(last)]
     dense = any(w.size > MAX_GAP_EDGES for w in weights)
     placed = None if dense else _fit(columns, least, room, weight_extents, bias_extents)
-    gaps = [gap for gap, _ in placed] if placed else [max(g, min(COMFORT, room // last)) for g in least]
+    gaps = [gap for gap, _ in placed] if placed else _bare_gaps(columns, least, room, bias_extents)
     xs = [round(MARGIN + sides[0] + sum(gaps[:i])) for i in range(len(sizes))]
     nodes = [Node(xs[0], y, "x", str(j + 1), "", None) for j, y in enumerate(columns[0])]
     for layer in range(1, last + 1):
@@ -339,6 +340,22 @@ def _fit(columns: list[list[int]], least: list[int], room: int, weights: list[Ex
     return out
 
 
+def _bare_gaps(columns: list[list[int]], least: list[int], room: int, biases: list[Extent]) -> list[int]:
+    """Gaps for a picture without its weights: COMFORT (as the page allows), wider where a bias label would
+    cover a crossing; gaps of over CROSSINGS_CHECKED edges are not checked (their edges are a thicket)."""
+    gaps = []
+    for layer, narrowest in enumerate(least):
+        gap = max(narrowest, min(COMFORT, room // len(least)))
+        left, right = columns[layer], columns[layer + 1]
+        if len(left) * len(right) <= CROSSINGS_CHECKED:
+            shift = min(left[0], right[0])
+            pair = (tuple(y - shift for y in left), tuple(y - shift for y in right))
+            while not _biases_clear(*pair, gap, biases[layer], biases[layer + 1]) and gap < room:
+                gap += GAP_STEP
+        gaps.append(gap)
+    return gaps
+
+
 def _comfortable(sources: int, targets: int) -> int:
     """The gap that reads well for this many edges: COMFORT px for up to 6, a little more per further edge."""
     return COMFORT + PER_EDGE * max(0, sources * targets - 6)
@@ -376,12 +393,13 @@ def _place(left: tuple[int, ...], right: tuple[int, ...], gap: int, weight: Exte
     ok = (box[:, 0] >= 0) & (box[:, 2] <= gap)
     centres = [(0.0, y) for y in a] + [(float(gap), y) for y in b]
     ok &= ~np.any([_hits_circle(box, x, y, RADIUS + 1) for x, y in centres], axis=0)
-    biases = [_box(0.0, y + BIAS_DROP, BIAS_SIZE, bias_left) for y in a if bias_left[0]]
-    biases += [_box(float(gap), y + BIAS_DROP, BIAS_SIZE, bias_right) for y in b if bias_right[0]]
-    if biases:
-        ok &= ~_overlaps(box, np.array(biases)).any(axis=1)
+    crossings = _crossings(a, b, gap)
+    biases = _bias_boxes(left, right, gap, bias_left, bias_right)
+    if _hits_points(biases, crossings, CLEAR).any():  # a bias label on a crossing: the gap is too narrow
+        return None
+    ok &= ~_overlaps(box, biases).any(axis=1)
     keep = np.flatnonzero(ok)
-    keep = keep[~_hits_points(box[keep], _crossings(a, b, gap), CLEAR)]
+    keep = keep[~_hits_points(box[keep], crossings, CLEAR)]
     if len(np.unique(who[keep])) < len(src):
         return None
     box, who, spots = box[keep], who[keep], spots[keep].astype(int)
@@ -390,20 +408,33 @@ def _place(left: tuple[int, ...], right: tuple[int, ...], gap: int, weight: Exte
     return None if chosen is None else tuple((int(spots[k, 0]), int(spots[k, 1])) for k in chosen)
 
 
+def _bias_boxes(left: tuple[int, ...], right: tuple[int, ...], gap: int, bias_left: Extent, bias_right: Extent
+                ) -> np.ndarray:
+    """The boxes of the bias labels under both columns' units (none under the inputs)."""
+    found = [_box(0.0, y + BIAS_DROP, BIAS_SIZE, bias_left) for y in left if bias_left[0]]
+    found += [_box(float(gap), y + BIAS_DROP, BIAS_SIZE, bias_right) for y in right if bias_right[0]]
+    return np.array(found, float).reshape(-1, 4)
+
+
+@lru_cache(maxsize=4096)
+def _biases_clear(left: tuple[int, ...], right: tuple[int, ...], gap: int, bias_left: Extent, bias_right: Extent
+                  ) -> bool:
+    """Whether the gap is wide enough for no bias label to cover a crossing (the test of a gap without weights)."""
+    a, b = np.array(left, float), np.array(right, float)
+    return not _hits_points(_bias_boxes(left, right, gap, bias_left, bias_right), _crossings(a, b, gap), CLEAR).any()
+
+
 def _crossings(a: np.ndarray, b: np.ndarray, gap: int) -> np.ndarray:
-    """Points where two edges of the gap cross (columns at x = 0 and x = `gap`)."""
-    points = []
-    for i in range(len(a)):
-        for k in range(i + 1, len(a)):
-            for j in range(len(b)):
-                for m in range(len(b)):
-                    rise = (a[k] - a[i]) - (b[m] - b[j])
-                    if m == j or rise == 0:
-                        continue
-                    t = (a[k] - a[i]) / rise
-                    if 0 < t < 1:
-                        points.append((t * gap, a[i] + t * (b[j] - a[i])))
-    return np.array(points).reshape(-1, 2)
+    """Points where two edges of the gap cross (columns at x = 0 and x = `gap`): edge i -> j and edge k -> m."""
+    i, k = (v[:, None] for v in np.triu_indices(len(a), 1))
+    j, m = (v.ravel()[None, :] for v in np.meshgrid(np.arange(len(b)), np.arange(len(b)), indexing="ij"))
+    apart = np.broadcast_to(a[k] - a[i], (len(i), j.shape[1]))
+    rise = apart - (b[m] - b[j])
+    with np.errstate(divide="ignore", invalid="ignore"):
+        t = np.where(rise != 0, apart / rise, -1.0)
+    hit = (t > 0) & (t < 1)
+    start = np.broadcast_to(a[i], t.shape)[hit]
+    return np.stack([t[hit] * gap, start + t[hit] * (np.broadcast_to(b[j], t.shape)[hit] - start)], axis=1)
 
 
 def _hits_points(box: np.ndarray, points: np.ndarray, clear: float) -> np.ndarray:
@@ -506,15 +537,21 @@ def loss_axis(losses: list[float], decimals: int) -> list[float]:
     """The L axis's tick values, bottom to top: round numbers from the axis's start to at least the highest loss.
 
     The axis starts at 0 unless the losses sit high above it (the lowest above half the
-    highest): then it starts at the round value below the lowest loss (the chart marks the
-    break and says where it starts), so that small changes show without misleading.
+    highest): then it starts at the round value just below the lowest loss (the chart marks
+    the break and says where it starts), so that small changes show without misleading.
     """
     low, high = min(losses), max(losses)
     zero = high <= 0 or low <= high / 2 or low == high
     step = nice_step(high if zero else high - low, decimals) if high > 0 else 1.0
-    first = 0 if zero else math.floor(low / step + 1e-9)
+    first = 0 if zero else max(0, math.ceil(low / step - 1e-9) - 1)
     last = max(math.ceil(high / step - 1e-9), first + 1)
     return [round(k * step, 12) for k in range(first, last + 1)]
+
+
+def tick_texts(values: list[float], decimals: int) -> list[str]:
+    """Tick numbers all printed alike: at the document's decimals, or bare when every tick is whole."""
+    places = 0 if all(v == round(v) for v in values) else decimals
+    return [f"{v:.{places}f}".replace("-", MINUS) for v in values]
 
 
 VALUE_SIZE, TICK_SIZE = 11, 10
@@ -523,7 +560,7 @@ VALUE_SIZE, TICK_SIZE = 11, 10
 def loss_chart(losses: list[float], decimals: int, width: int = 400, height: int = 190) -> Chart:
     """The losses against their epochs on axes with round ticks, each point's loss beside it where it fits."""
     ticks_l = loss_axis(losses, decimals)
-    texts = [format_number(v, decimals, MINUS) for v in ticks_l]
+    texts = tick_texts(ticks_l, decimals)
     left = round(max(measure(t)[0] for t in texts) * TICK_SIZE) + 24
     right, top, bottom = 16, 26, 38
     plot_w, plot_h = width - left - right, height - top - bottom
@@ -553,8 +590,9 @@ def loss_chart(losses: list[float], decimals: int, width: int = 400, height: int
     corners = _pairs(axes)
     lines = [*zip(points[:-1], points[1:], strict=True), *zip(corners[:-1], corners[1:], strict=True),
              *(((x1, y1), (x2, y2)) for x1, y1, x2, y2 in ticks)]
-    labels += _value_labels(points, [format_number(v, decimals, MINUS) for v in losses], labels, lines, dots,
-                            (0, 0, width, height))
+    values = [format_number(v, decimals, MINUS) for v in losses]
+    if count == 1 or spacing >= max(measure(v)[0] for v in values) * VALUE_SIZE + 6:  # else the table has them
+        labels += _value_labels(points, values, labels, lines, dots, (0, 0, width, height))
     return Chart(width, height, " ".join(f"{x},{y}" for x, y in points), dots, axes, tuple(ticks), tuple(labels),
                  texts[0], broken, count)
 
@@ -564,7 +602,7 @@ def _pairs(points: str) -> list[tuple[int, int]]:
 
 
 # Where a point's loss may go, in order of preference: (dx, dy) of its centre and baseline from the point.
-_VALUE_SPOTS = ((0, -8), (0, 17), (1, -6), (1, 15), (-1, -6), (-1, 15))
+_VALUE_SPOTS = ((0, -8), (0, 17), (1, -6), (1, 15), (-1, -6), (-1, 15), (0, -16), (0, 25), (1, 4), (-1, 4))
 
 
 def _value_labels(points: list[tuple[int, int]], texts: list[str], others: list[Label],

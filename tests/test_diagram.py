@@ -1,0 +1,333 @@
+"""The pictures, checked by geometry: the network diagram's labels and the loss chart's axes.
+
+The label boxes the layout promises (`Label.box`) are first checked to hold the ink that the
+PDF really draws (the shipped fonts' metrics, through `mathbox.labels`); every other check
+then works on those boxes and on edge crossings computed here from the drawn lines.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from functools import cache
+
+import numpy as np
+import pytest
+from documents import class3_documents, pdf_text
+
+import tracegen
+from tracegen import diagram
+from tracegen.diagram import Chart, Diagram, Label
+from tracegen.render import render_documents
+from tracegen.render.fontmetrics import face
+from tracegen.render.mathbox import Run, flatten, labels
+
+A4_TEXT_WIDTH_PX = (210 - 2 * 16) / 25.4 * 96  # print.css: 16 mm side margins; SVG px are 1/96 in
+ACTIVATIONS = ("relu", "tanh", "leaky_relu", "sigmoid", "linear")
+# Weights as a teacher's specs give them: up to 4 characters printed (-0.5, 0.25), integers, zero.
+WEIGHTS = (-0.5, 1.0, 0.0, -2.0, 0.25, 2.0, -1.0, 0.5)
+
+
+def network(sizes: tuple[int, ...], weights: tuple[float, ...] = WEIGHTS, output: str = "sigmoid") -> Diagram:
+    """A diagram of a network of these layer sizes, its weights and biases cycling through `weights`."""
+    cycle = itertools.cycle(weights)
+    w = [np.array([[next(cycle) for _ in range(a)] for _ in range(b)]) for a, b in itertools.pairwise(sizes)]
+    b = [np.array([next(cycle) for _ in range(n)]) for n in sizes[1:]]
+    hidden = [ACTIVATIONS[i % len(ACTIVATIONS)] for i in range(len(sizes) - 2)]
+    return diagram.network(w, b, [*hidden, output])
+
+
+def crossings(d: Diagram) -> np.ndarray:
+    """Every point where two drawn edges cross, shape (n, 2)."""
+    e = np.array([(x.x1, x.y1, x.x2, x.y2) for x in d.edges], float)
+    p, r = e[:, :2], e[:, 2:] - e[:, :2]
+    i, j = np.triu_indices(len(e), 1)
+    denominator = r[i, 0] * r[j, 1] - r[i, 1] * r[j, 0]
+    q = p[j] - p[i]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        t = (q[:, 0] * r[j, 1] - q[:, 1] * r[j, 0]) / denominator
+        u = (q[:, 0] * r[i, 1] - q[:, 1] * r[i, 0]) / denominator
+    proper = (denominator != 0) & (t > 1e-9) & (t < 1 - 1e-9) & (u > 1e-9) & (u < 1 - 1e-9)
+    return p[i][proper] + t[proper, None] * r[i][proper]
+
+
+def boxes(items: tuple[Label, ...]) -> np.ndarray:
+    return np.array([label.box for label in items], float).reshape(-1, 4)
+
+
+def overlapping_pairs(b: np.ndarray) -> list[tuple[int, int]]:
+    """Pairs of boxes that share area (touching is fine)."""
+    share = ((b[:, None, 0] < b[None, :, 2]) & (b[None, :, 0] < b[:, None, 2])
+             & (b[:, None, 1] < b[None, :, 3]) & (b[None, :, 1] < b[:, None, 3]))
+    return [(int(i), int(j)) for i, j in zip(*np.nonzero(np.triu(share, 1)), strict=True)]
+
+
+def faults(d: Diagram) -> list[str]:
+    """Everything wrong with a diagram's labels, by geometry (empty when it is right)."""
+    found = []
+    every = d.labels
+    b = boxes(every)
+    found += [f"{every[i].text!r} overlaps {every[j].text!r}" for i, j in overlapping_pairs(b)]
+    points = crossings(d)
+    if len(points):
+        inside = ((b[:, None, 0] <= points[None, :, 0]) & (points[None, :, 0] <= b[:, None, 2])
+                  & (b[:, None, 1] <= points[None, :, 1]) & (points[None, :, 1] <= b[:, None, 3]))
+        found += [f"{every[i].text!r} covers an edge crossing" for i in np.flatnonzero(inside.any(axis=1))]
+    weights = [label for label in every if label.colour == "weight"]
+    names = [label for label in every if label.colour == "ink"]
+    if weights:
+        w = boxes(tuple(weights))
+        centres = np.array([(n.x, n.y) for n in d.nodes], float)
+        nearest_x = np.clip(centres[None, :, 0], w[:, None, 0], w[:, None, 2]) - centres[None, :, 0]
+        nearest_y = np.clip(centres[None, :, 1], w[:, None, 1], w[:, None, 3]) - centres[None, :, 1]
+        on_unit = np.hypot(nearest_x, nearest_y) < d.radius
+        found += [f"weight {weights[i].text!r} covers a unit" for i in np.flatnonzero(on_unit.any(axis=1))]
+    for label, n in zip(names, d.nodes, strict=True):
+        corners = [(x - n.x, y - n.y) for left, top, right, bottom in label_ink(label)
+                   for x in (left, right) for y in (top, bottom)]
+        if max(np.hypot(*c) for c in corners) > d.radius - 0.6:  # inside the circle's stroke
+            found.append(f"name {label.text!r} leaves its circle")
+    if d.labelled:
+        for label, e in zip(weights, d.edges, strict=True):
+            # the middle of the number's ink (0.33 em above its baseline) lies on its own edge
+            cx, cy = label.x, label.y - 0.33 * label.size
+            distance = abs((e.x2 - e.x1) * (e.y1 - cy) - (e.x1 - cx) * (e.y2 - e.y1)) / np.hypot(e.x2 - e.x1,
+                                                                                                 e.y2 - e.y1)
+            if distance > 1.5 or not min(e.x1, e.x2) <= cx <= max(e.x1, e.x2):
+                found.append(f"weight {label.text!r} is off its edge by {distance:.1f} px")
+    if d.width > A4_TEXT_WIDTH_PX:
+        found.append(f"{d.width} px wide: wider than the page")
+    return found
+
+
+SHAPES = [s for depth in (3, 4) for s in itertools.product(range(1, 7), repeat=depth)]
+
+
+def test_every_network_up_to_6_units_per_layer_gets_its_weights_clear_of_labels_and_crossings() -> None:
+    """1512 networks, 3 or 4 layers of 1 to 6 units: all weights shown, no label on another or on a crossing."""
+    failures = {}
+    for sizes in SHAPES:
+        d = network(sizes)
+        problems = faults(d) + ([] if d.labelled else ["weights not shown"])
+        if problems:
+            failures[sizes] = problems[:3]
+    assert len(SHAPES) == 6 ** 3 + 6 ** 4
+    assert failures == {}
+
+
+@pytest.mark.parametrize("weights", [(-0.125, 0.333333), (-12.75,), (1.0,)], ids=["long", "wide", "short"])
+def test_labels_never_collide_whatever_the_numbers(weights: tuple[float, ...]) -> None:
+    """Numbers too long to fit leave the weights off the picture rather than on top of each other."""
+    shapes = [(6, 6, 6, 6), (6, 6, 6), (3, 6, 6, 2), (2, 3, 3, 2), (3, 2, 1), (6, 1, 6)]
+    assert {s: faults(network(s, weights)) for s in shapes} == {s: [] for s in shapes}
+    assert network((3, 2, 1), weights).labelled
+
+
+def test_a_network_too_big_to_label_still_draws_cleanly() -> None:
+    d = network((7, 8, 2))  # 56 edges in a gap: more than MAX_GAP_EDGES
+    assert not d.labelled and faults(d) == []
+
+
+def test_class3_weights_sit_off_the_crossings_of_its_picture() -> None:
+    """The read-through found Class 3's "0" and "-1" on edge crossings."""
+    d = document_diagram(tracegen.load_example())
+    assert d.labelled and faults(d) == []
+    assert sorted(label.text for label in d.labels if label.colour == "weight") == sorted(
+        ["1", "\u22121", "1", "\u22122", "0", "1", "1", "\u22121"])
+
+
+def document_diagram(spec: tracegen.Spec) -> Diagram:
+    from tracegen.document import build
+
+    return build(tracegen.trace(spec), "worksheet").diagram
+
+
+def tanh_spec() -> tracegen.Spec:
+    """The read-through's 2-3-3-2 tanh/linear/MSE network on a batch of 3."""
+    return tracegen.Spec.from_dict({
+        "title": "Tanh net",
+        "network": {"layers": [
+            {"units": 3, "activation": "tanh", "W": [[0.5, -1], [1, 0.5], [-0.5, 1]], "b": [0, 0.5, -0.5]},
+            {"units": 3, "activation": "tanh", "W": [[1, -1, 0.5], [0, 1, -1], [-1, 0.5, 1]], "b": [0.1, 0, -0.1]},
+            {"units": 2, "activation": "linear", "W": [[1, -1, 0.5], [-0.5, 1, 1]], "b": [0, 0.5]},
+        ]},
+        "loss": "mse",
+        "data": {"x": [[1, 0], [0, 1], [1, -1]], "y": [[0.5, 0], [0, 1], [1, 0.5]]},
+        "training": {"learning_rate": 0.1, "epochs": 2},
+    })
+
+
+def test_units_are_named_per_layer_in_the_slides_notation() -> None:
+    """Both hidden layers of the tanh net were labelled h1-h3; each layer gets its superscript."""
+    d = document_diagram(tanh_spec())
+    names = [label.parts for label in d.labels if label.colour == "ink"]
+    assert names == [
+        (("x", True), ("₁", False)), (("x", True), ("₂", False)),
+        (("h", True), ("₁⁽¹⁾", False)), (("h", True), ("₂⁽¹⁾", False)), (("h", True), ("₃⁽¹⁾", False)),
+        (("h", True), ("₁⁽²⁾", False)), (("h", True), ("₂⁽²⁾", False)), (("h", True), ("₃⁽²⁾", False)),
+        (("ŷ", True), ("₁", False)), (("ŷ", True), ("₂", False))]
+    html = render_documents(tracegen.trace(tanh_spec()), ("worksheet",), ("html",))[("worksheet", "html")].decode()
+    assert html.count('<tspan font-family="TG Italic, TG Math, serif">h</tspan>₂⁽²⁾</text>') == 1
+    assert '<tspan font-family="TG Italic, TG Math, serif">ŷ</tspan>₁</text>' in html
+
+
+def test_captions_are_the_layers_forward_rules_set_as_maths() -> None:
+    """Captions were plain text ("h(1): relu", "input x")."""
+    d = document_diagram(tanh_spec())
+    assert [c.parts for c in d.captions] == [
+        (("input ", False), ("x", True)),
+        (("h", True), ("⁽¹⁾\u2005=\u2005tanh(", False), ("z", True), ("⁽¹⁾)", False)),
+        (("h", True), ("⁽²⁾\u2005=\u2005tanh(", False), ("z", True), ("⁽²⁾)", False)),
+        (("ŷ", True), ("\u2005=\u2005", False), ("z", True), ("⁽³⁾", False))]
+    class3 = document_diagram(tracegen.load_example())
+    assert [c.text for c in class3.captions] == [
+        "input x", "h⁽¹⁾\u2005=\u2005ReLU(z⁽¹⁾)", "ŷ\u2005=\u2005σ(z⁽²⁾)"]
+    assert [part for part in class3.captions[2].parts if part[1]] == [("ŷ", True), ("σ", True), ("z", True)]
+
+
+def test_caption_function_names_are_the_formulas_names() -> None:
+    from tracegen.formulas import NAMES
+
+    assert set(diagram.FUNCTIONS) == set(NAMES)
+    for name, (word, italic) in diagram.FUNCTIONS.items():
+        assert NAMES[name] in (rf"\text{{{word}}}", rf"\{word}", r"\sigma" if word == "σ" else None)
+        assert italic == (word == "σ")
+
+
+def label_ink(label: Label) -> list[tuple[float, float, float, float]]:
+    """Left, top, right, bottom (px) of each run the PDF draws for `label`, from the fonts' metrics."""
+    return [(x + label.x, top + label.y, right + label.x, bottom + label.y)
+            for x, top, right, bottom in _ink_at_origin(label.parts, label.size)]
+
+
+@cache
+def _ink_at_origin(parts: tuple[tuple[str, bool], ...], size: int, px: float = 16.0
+                   ) -> list[tuple[float, float, float, float]]:
+    block = labels([(0.0, 0.0, size, "ink", parts)], 1000.0, 1000.0, px)
+    out = []
+    for run in (item for item in flatten(block) if isinstance(item, Run)):
+        font = face(run.face)
+        bottom, top = font.extent(run.text)
+        out.append((run.x * px, -(run.y + top * run.size) * px,
+                    (run.x + font.width(run.text) * run.size) * px, -(run.y + bottom * run.size) * px))
+    return out
+
+
+def test_label_boxes_hold_the_ink_the_pdf_draws() -> None:
+    """Every label of these pictures, typeset as the PDF typesets it, stays inside the box the layout used."""
+    pictures: list[Diagram | Chart] = [network(s, WEIGHTS + (-12.75, 0.125), output) for s, output in
+                                       (((3, 2, 1), "sigmoid"), ((2, 3, 3, 2), "linear"), ((4, 3, 3), "softmax"),
+                                        ((6, 6, 6, 6), "tanh"), ((6, 5, 2), "relu"), ((2, 2, 2), "leaky_relu"))]
+    pictures += [diagram.loss_chart(series, 3) for series in ([0.127, 0.116, 0.106], [2.58, 0.999], [1234.5])]
+    checked = set()
+    for picture in pictures:
+        for label in picture.labels:
+            left, top, right, bottom = label.box
+            for ink in label_ink(label):
+                assert left <= ink[0] and ink[2] <= right and top <= ink[1] and ink[3] <= bottom, label
+            checked.update(label.text)
+    assert set("0123456789.\u2212=ŷσ₁⁽⁾ReLUtanhsoftmaxinputepochbzxL") <= checked
+
+
+def test_weights_and_biases_print_with_a_typographic_minus_as_given() -> None:
+    d = network((2, 1, 1), (-0.5, 0.125, -3.0))
+    assert [label.text for label in d.labels if label.colour == "weight"] == ["\u22120.5", "0.125", "\u22123"]
+    assert [label.text for label in d.labels if label.colour == "muted" and label.backdrop] == [
+        "b\u2005=\u2005\u22120.5", "b\u2005=\u20050.125"]
+
+
+# The loss chart
+
+
+def value_at(chart: Chart, y: float) -> float:
+    """The value the L axis gives at height y, read off its tick labels as a reader would."""
+    ticks = [(t[1], float(label.text.replace("\u2212", "-"))) for t, label in
+             zip([t for t in chart.ticks if t[0] < t[2]], tick_labels(chart), strict=True)]
+    (y0, v0), (y1, v1) = ticks[0], ticks[-1]
+    return v0 + (y - y0) * (v1 - v0) / (y1 - y0)
+
+
+def tick_labels(chart: Chart) -> list[Label]:
+    """The L axis's numbers, bottom to top (they are right-aligned left of the axis)."""
+    return [label for label in chart.labels if label.colour == "muted" and label.x < chart.ticks[0][2]]
+
+
+def test_loss_chart_has_an_l_axis_with_round_ticks_at_the_documents_decimals() -> None:
+    """The chart had no y-axis scale; Class 3's losses 0.127, 0.116, 0.106 sit high above 0."""
+    chart = diagram.loss_chart([0.1269, 0.1155, 0.1057], 3)
+    assert [label.text for label in tick_labels(chart)] == ["0.100", "0.110", "0.120", "0.130"]
+    assert chart.broken and chart.origin == "0.100" and "starting at 0.100 rather than 0" in chart.description
+    epochs = [label.text for label in chart.labels if label.colour == "muted" and label.x > chart.ticks[0][2]]
+    assert epochs[:3] == ["1", "2", "3"] and "epoch" in epochs
+    for (_, y), loss in zip(chart_points(chart), [0.1269, 0.1155, 0.1057], strict=True):
+        assert value_at(chart, y) == pytest.approx(loss, abs=0.03 / 120)  # within half a pixel of the axis
+
+
+def chart_points(chart: Chart) -> list[tuple[int, int]]:
+    return [(int(x), int(y)) for x, y in (p.split(",") for p in chart.polyline.split())]
+
+
+@pytest.mark.parametrize(("losses", "decimals", "ticks"), [
+    ([2.58, 0.999], 3, ["0", "1", "2", "3"]),
+    ([0.693], 3, ["0.000", "0.200", "0.400", "0.600", "0.800"]),
+    ([0.0, 0.0], 3, ["0", "1"]),
+    ([1.0004, 1.0001], 3, ["1.000", "1.001"]),
+    ([0.5, 0.25, 0.2], 1, ["0.0", "0.2", "0.4", "0.6"]),
+    ([0.52, 0.51], 2, ["0.50", "0.51", "0.52"]),
+    ([1234.5, 1000.0, 990.0], 1, ["900", "1000", "1100", "1200", "1300"]),
+])
+def test_l_axis_ticks_are_round_and_start_at_zero_unless_the_chart_says_otherwise(
+        losses: list[float], decimals: int, ticks: list[str]) -> None:
+    chart = diagram.loss_chart(losses, decimals)
+    assert [label.text for label in tick_labels(chart)] == ticks
+    assert chart.broken == (float(ticks[0]) != 0)
+    for (_, y), loss in zip(chart_points(chart), losses, strict=True):
+        span = float(ticks[-1]) - float(ticks[0])
+        assert value_at(chart, y) == pytest.approx(loss, abs=span / 120)
+
+
+@pytest.mark.parametrize("losses", [
+    [0.127, 0.116, 0.106], [0.5, 0.9, 0.2, 0.95, 0.1], [1.0] * 12, list(np.linspace(2, 0.1, 50)),
+    list(np.linspace(0.7, 0.69, 1000)), [0.3, 0.31], [5.0],
+])
+def test_chart_labels_keep_off_each_other_and_off_the_lines(losses: list[float]) -> None:
+    chart = diagram.loss_chart([float(v) for v in losses], 3)
+    b = boxes(chart.labels)
+    assert overlapping_pairs(b) == []
+    points = chart_points(chart)
+    corners = chart_points_of(chart.axes)
+    lines = [*zip(points[:-1], points[1:], strict=True), *zip(corners[:-1], corners[1:], strict=True),
+             *(((x1, y1), (x2, y2)) for x1, y1, x2, y2 in chart.ticks)]
+    for label in chart.labels:
+        left, top, right, bottom = label.box
+        assert 0 <= left and right <= chart.width and 0 <= top and bottom <= chart.height
+        for (x1, y1), (x2, y2) in lines:
+            for s in np.linspace(0, 1, 400):
+                x, y = x1 + s * (x2 - x1), y1 + s * (y2 - y1)
+                assert not (left < x < right and top < y < bottom), (label.text, (x1, y1, x2, y2))
+    values = [label for label in chart.labels if label.colour == "weight"]
+    assert len(values) == (len(losses) if len(losses) <= 12 else 0)  # each point's loss where they fit
+
+
+def chart_points_of(polyline: str) -> list[tuple[int, int]]:
+    return [(int(x), int(y)) for x, y in (p.split(",") for p in polyline.split())]
+
+
+def test_chart_is_drawn_with_its_axes_in_html_and_pdf() -> None:
+    docs = class3_documents()
+    html = docs[("key", "html")].decode()
+    chart = html.split('<figure class="chart">', 1)[1].split("</figure>", 1)[0]
+    assert 'role="img"' in chart and 'aria-label="Line chart of the loss L for epochs 1 to 3' in chart
+    assert re.findall(r">(0\.1[0-3]0)</text>", chart) == ["0.100", "0.110", "0.120", "0.130"]
+    assert "the <i>L</i> axis starts at 0.100, not at 0" in chart
+    pdf = pdf_text(docs[("key", "pdf")])
+    assert all(tick in pdf for tick in ("0.100", "0.110", "0.120", "0.130")) and "epoch" in pdf
+
+
+def test_network_picture_describes_itself_without_answers() -> None:
+    for kind in ("worksheet", "key"):
+        html = class3_documents()[(kind, "html")].decode()
+        svg = html.split('<figure class="network">', 1)[1].split("</svg>", 1)[0]
+        label = re.search(r'role="img" aria-label="([^"]*)"', svg)
+        assert label and label.group(1).startswith("Diagram of the 3-2-1 network")
+        assert not re.search(r"\d\.\d", label.group(1))
