@@ -22,6 +22,7 @@ from typing import Any
 
 import numpy as np
 
+from tracegen.maths.tree import Func, Ident
 from tracegen.numbers import MINUS, format_number
 
 RADIUS = 18
@@ -40,9 +41,6 @@ BIAS_DROP = RADIUS + 12  # baseline of a bias label below its unit's centre
 SUPERSCRIPT = str.maketrans("0123456789()", "⁰¹²³⁴⁵⁶⁷⁸⁹⁽⁾")
 SUBSCRIPT = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
 EQUALS = "\u2005=\u2005"  # four-per-em spaces about "=", as the documents' maths sets them
-# Activation names as the documents' formulas print them (formulas.NAMES); italic for a letter.
-FUNCTIONS = {"relu": ("ReLU", False), "leaky_relu": ("LReLU", False), "sigmoid": ("σ", True),
-             "tanh": ("tanh", False), "softmax": ("softmax", False)}
 
 Parts = tuple[tuple[str, bool], ...]
 
@@ -232,23 +230,26 @@ def _bias_parts(bias: float | None) -> Parts:
     return _joined(("b", True), (EQUALS + _number(bias or 0.0), False))
 
 
-def _caption_parts(layer: int, last: bool, activation: str) -> Parts:
-    """The layer's forward rule (ĥ⁽¹⁾ = ReLU(z⁽¹⁾)), as the Forward Pass section writes it; the inputs are "input x"."""
+def _caption_parts(layer: int, last: bool, function: Func | Ident | None) -> Parts:
+    """The layer's forward rule (h⁽¹⁾ = ReLU(z⁽¹⁾)), as the Forward Pass section writes it; the inputs are "input x".
+
+    `function` is the activation's name as the formulas write it (a Func or an Ident; None: linear).
+    """
     if layer == 0:
         return _joined(("input ", False), ("x", True))
     script = f"({layer})".translate(SUPERSCRIPT)
-    out = ("ŷ", True) if last else ("h", True)
+    out = (("ŷ", True),) if last else (("h", True), (script, False))
     z = (("z", True), (script, False))
-    if activation == "linear":
-        return _joined(out, ("" if last else script, False), (EQUALS, False), *z)
-    name = FUNCTIONS[activation]
-    return _joined(out, ("" if last else script, False), (EQUALS, False), name, ("(", False), *z, (")", False))
+    if function is None:
+        return _joined(*out, (EQUALS, False), *z)
+    name = (function.name, False) if isinstance(function, Func) else (function.text, function.style == "italic")
+    return _joined(*out, (EQUALS, False), name, ("(", False), *z, (")", False))
 
 
-def network(weights: list[np.ndarray], biases: list[np.ndarray], activations: list[str]) -> Diagram:
+def network(weights: list[np.ndarray], biases: list[np.ndarray], functions: list[Func | Ident | None]) -> Diagram:
     """Lay the layers out left to right, each column centred vertically; gaps grow until the weights fit.
 
-    `activations` are the contract's names (relu, leaky_relu, …), one per layer. When even the
+    `functions` name each layer's activation as the formulas do (None: linear). When even the
     widest picture that fits the page has no room for every weight, none is printed (the
     figure's caption then points to the W matrices): that happens only for long numbers in
     big layers (4 characters such as -0.5 in a 6-6-6-6 network).
@@ -258,7 +259,7 @@ def network(weights: list[np.ndarray], biases: list[np.ndarray], activations: li
     tallest = max(sizes)
     top = MARGIN + RADIUS + 10  # room for a name's superscript
     columns = [[top + (tallest - size) * ROW // 2 + j * ROW for j in range(size)] for size in sizes]
-    captions = [_caption_parts(i, i == last, "" if i == 0 else activations[i - 1]) for i in range(len(sizes))]
+    captions = [_caption_parts(i, i == last, None if i == 0 else functions[i - 1]) for i in range(len(sizes))]
     caption_widths = [measure(_text(c))[0] * CAPTION_SIZE for c in captions]
     bias_extents = [(0.0, 0.0, 0.0), *(_widest(_text(_bias_parts(float(b))) for b in layer) for layer in biases)]
     weight_extents = [_widest(_number(float(v)) for v in w.ravel()) for w in weights]
