@@ -36,6 +36,7 @@ MAX_WIDTH = 660  # fits A4's and Letter's text width (178 mm = 672 px) unscaled
 NARROWEST, GAP_STEP, COMFORT, PER_EDGE = 110, 10, 150, 5
 PAD = 1.5  # px of room around a label's ink: its backdrop, and what nothing else may enter
 CLEAR = 1.0  # px from a label's box (its backdrop) to the nearest edge crossing
+APART = (3, 0)  # px between two weights' boxes, so neighbours do not read as one column; 0 if 3 does not fit
 NAME_SIZE, WEIGHT_SIZE, BIAS_SIZE, CAPTION_SIZE = 14, 11, 10, 12
 BIAS_DROP = RADIUS + 12  # baseline of a bias label below its unit's centre
 SUPERSCRIPT = str.maketrans("0123456789()", "⁰¹²³⁴⁵⁶⁷⁸⁹⁽⁾")
@@ -267,7 +268,8 @@ def network(weights: list[np.ndarray], biases: list[np.ndarray], functions: list
     room = math.floor(MAX_WIDTH - 2 * MARGIN - sum(sides))
     least = [max(NARROWEST, math.ceil((caption_widths[i] + caption_widths[i + 1]) / 2 + 16)) for i in range(last)]
     dense = any(w.size > MAX_GAP_EDGES for w in weights)
-    placed = None if dense else _fit(columns, least, room, weight_extents, bias_extents)
+    placed = None if dense else next(
+        (p for apart in APART if (p := _fit(columns, least, room, weight_extents, bias_extents, apart))), None)
     gaps = [gap for gap, _ in placed] if placed else _bare_gaps(columns, least, room, bias_extents)
     xs = [round(MARGIN + sides[0] + sum(gaps[:i])) for i in range(len(sizes))]
     nodes = [Node(xs[0], y, "x", str(j + 1), "", None) for j, y in enumerate(columns[0])]
@@ -306,8 +308,8 @@ def _edge(x1: int, y1: int, x2: int, y2: int, weight: float, tail: int, head: in
 Extent = tuple[float, float, float]
 
 
-def _fit(columns: list[list[int]], least: list[int], room: int, weights: list[Extent], biases: list[Extent]
-         ) -> list[tuple[int, tuple[tuple[int, int], ...]]] | None:
+def _fit(columns: list[list[int]], least: list[int], room: int, weights: list[Extent], biases: list[Extent],
+         apart: int) -> list[tuple[int, tuple[tuple[int, int], ...]]] | None:
     """Each gap's width and its weights' label spots (x from the left column, baseline y); None if they cannot fit.
 
     First the narrowest gaps where every weight fits; then the room the page has left goes to
@@ -317,7 +319,7 @@ def _fit(columns: list[list[int]], least: list[int], room: int, weights: list[Ex
         """Through `_place`'s cache, with the columns moved to the top (the same pair recurs in other networks)."""
         shift = min(columns[layer][0], columns[layer + 1][0])
         spots = _place(tuple(y - shift for y in columns[layer]), tuple(y - shift for y in columns[layer + 1]), gap,
-                       weights[layer], biases[layer], biases[layer + 1])
+                       weights[layer], biases[layer], biases[layer + 1], apart)
         return None if spots is None else tuple((x, y + shift) for x, y in spots)
 
     lows = []
@@ -372,7 +374,7 @@ _NUMBER_CENTRE = 0.33  # em above the baseline: the middle of a number's ink, pu
 
 @lru_cache(maxsize=4096)
 def _place(left: tuple[int, ...], right: tuple[int, ...], gap: int, weight: Extent, bias_left: Extent,
-           bias_right: Extent) -> tuple[tuple[int, int], ...] | None:
+           bias_right: Extent, apart: int) -> tuple[tuple[int, int], ...] | None:
     """Spots for the labels of every edge left[i] -> right[j] (in order j, i), or None if they do not all fit.
 
     Columns at x = 0 and x = `gap`; each label fits `weight` (an extent), each bias label
@@ -405,7 +407,7 @@ def _place(left: tuple[int, ...], right: tuple[int, ...], gap: int, weight: Exte
         return None
     box, who, spots = box[keep], who[keep], spots[keep].astype(int)
     cost = np.abs(t[keep] - PREFER) + UNDER_COST * (_edges_under(box, src, dst, gap) - 1)  # its own edge is under
-    chosen = _choose(who, cost, box, len(src))
+    chosen = _choose(who, cost, box, len(src), apart)
     return None if chosen is None else tuple((int(spots[k, 0]), int(spots[k, 1])) for k in chosen)
 
 
@@ -468,10 +470,10 @@ def _edges_under(box: np.ndarray, src: np.ndarray, dst: np.ndarray, gap: int) ->
     return ((low < box[:, 3:4]) & (high > box[:, 1:2])).sum(axis=1)
 
 
-def _choose(who: np.ndarray, cost: np.ndarray, box: np.ndarray, count: int, budget: int = 2000
+def _choose(who: np.ndarray, cost: np.ndarray, box: np.ndarray, count: int, apart: int, budget: int = 2000
             ) -> list[int] | None:
-    """One candidate per edge (`who` owns each box), no two overlapping, cheap first: depth-first, the
-    edge with fewest options next. Gives up (None) after `budget` steps: the caller then tries a wider gap.
+    """One candidate per edge (`who` owns each box), no two within `apart` px, cheap first: depth-first,
+    the edge with fewest options next. Gives up (None) after `budget` steps: the caller then tries a wider gap.
     """
     order = np.argsort(cost, kind="stable")
     alive = np.ones(len(who), bool)
@@ -490,7 +492,7 @@ def _choose(who: np.ndarray, cost: np.ndarray, box: np.ndarray, count: int, budg
         edge = int(np.flatnonzero(open_)[np.argmin(options[open_])])
         open_[edge] = False
         for k in order[(alive & (who == edge))[order]]:
-            dead = _overlaps(box[k:k + 1], box)[0] & alive & (who != edge)
+            dead = _overlaps(box[k:k + 1] + (-apart, -apart, apart, apart), box)[0] & alive & (who != edge)
             alive[dead] = False
             if np.bincount(who[alive], minlength=count)[open_].all() and search():
                 chosen[edge] = int(k)
