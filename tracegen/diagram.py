@@ -44,6 +44,7 @@ SUBSCRIPT = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
 EQUALS = "\u2005=\u2005"  # four-per-em spaces about "=", as the documents' maths sets them
 
 Parts = tuple[tuple[str, bool], ...]
+Extent = tuple[float, float, float]  # advance width, ink top, ink bottom (em), as `measure` gives them
 
 
 def _metrics() -> dict[str, tuple[float, float, float]]:
@@ -70,14 +71,14 @@ _UNKNOWN = (1.0, 0.9, 0.25)
 
 
 @lru_cache(maxsize=4096)
-def measure(text: str) -> tuple[float, float, float]:
+def measure(text: str) -> Extent:
     """Advance width, ink top and ink bottom of `text` (em, upper bounds)."""
     marks = [_METRICS.get(c, _UNKNOWN) for c in text]
     return (sum(m[0] for m in marks), max((m[1] for m in marks), default=0.0),
             max((m[2] for m in marks), default=0.0))
 
 
-def _box(x: Any, y: Any, size: float, extent: tuple[float, float, float]) -> tuple[Any, Any, Any, Any]:
+def _box(x: Any, y: Any, size: float, extent: Extent) -> tuple[Any, Any, Any, Any]:
     """Left, top, right, bottom (px) of text of `extent` (measure) centred on x with its baseline at y, PAD around.
 
     Works on numbers and on NumPy arrays of positions alike (the layout search boxes every candidate at once).
@@ -87,10 +88,10 @@ def _box(x: Any, y: Any, size: float, extent: tuple[float, float, float]) -> tup
             np.ceil(x + width * size / 2 + PAD), np.ceil(y + bottom * size + PAD))
 
 
-def _widest(texts: Iterable[str]) -> tuple[float, float, float]:
+def _widest(texts: Iterable[str]) -> Extent:
     """An extent that holds each of `texts` (the widest, tallest and deepest of them)."""
-    extents = [measure(t) for t in texts]
-    return tuple(max(e[k] for e in extents) for k in range(3))  # type: ignore[return-value]
+    widths, tops, bottoms = zip(*(measure(t) for t in texts), strict=True)
+    return max(widths), max(tops), max(bottoms)
 
 
 @dataclass(frozen=True)
@@ -119,7 +120,8 @@ class Label:
     @property
     def box(self) -> tuple[int, int, int, int]:
         """Left, top, right, bottom (px): the ink with PAD around it, where nothing else may be drawn."""
-        return tuple(int(v) for v in _box(self.x, self.y, self.size, measure(self.text)))  # type: ignore[return-value]
+        left, top, right, bottom = _box(self.x, self.y, self.size, measure(self.text))
+        return int(left), int(top), int(right), int(bottom)
 
     @property
     def rect(self) -> tuple[int, int, int, int]:
@@ -227,8 +229,8 @@ def _number(value: float) -> str:
     return format_number(value, None, MINUS)
 
 
-def _bias_parts(bias: float | None) -> Parts:
-    return _joined(("b", True), (EQUALS + _number(bias or 0.0), False))
+def _bias_parts(bias: float) -> Parts:
+    return _joined(("b", True), (EQUALS + _number(bias), False))
 
 
 def _caption_parts(layer: int, last: bool, function: Func | Ident | None) -> Parts:
@@ -253,7 +255,7 @@ def network(weights: list[np.ndarray], biases: list[np.ndarray], functions: list
     `functions` name each layer's activation as the formulas do (None: linear). When even the
     widest picture that fits the page has no room for every weight, none is printed (the
     figure's caption then points to the W matrices): that happens only for long numbers in
-    big layers (4 characters such as -0.5 in a 6-6-6-6 network).
+    big layers (5 characters such as -0.25 in layers of 5 and 6 units), or past MAX_GAP_EDGES.
     """
     sizes = [int(weights[0].shape[1]), *(int(w.shape[0]) for w in weights)]
     last = len(weights)
@@ -305,9 +307,6 @@ def _edge(x1: int, y1: int, x2: int, y2: int, weight: float, tail: int, head: in
                 weight, tail, head, lx, ly)
 
 
-Extent = tuple[float, float, float]
-
-
 def _fit(columns: list[list[int]], least: list[int], room: int, weights: list[Extent], biases: list[Extent],
          apart: int) -> list[tuple[int, tuple[tuple[int, int], ...]]] | None:
     """Each gap's width and its weights' label spots (x from the left column, baseline y); None if they cannot fit.
@@ -316,10 +315,8 @@ def _fit(columns: list[list[int]], least: list[int], room: int, weights: list[Ex
     the gaps with many edges, up to `_comfortable` (a dense gap reads better wide).
     """
     def place(layer: int, gap: int) -> tuple[tuple[int, int], ...] | None:
-        """Through `_place`'s cache, with the columns moved to the top (the same pair recurs in other networks)."""
-        shift = min(columns[layer][0], columns[layer + 1][0])
-        spots = _place(tuple(y - shift for y in columns[layer]), tuple(y - shift for y in columns[layer + 1]), gap,
-                       weights[layer], biases[layer], biases[layer + 1], apart)
+        left, right, shift = _pair(columns, layer)
+        spots = _place(left, right, gap, weights[layer], biases[layer], biases[layer + 1], apart)
         return None if spots is None else tuple((x, y + shift) for x, y in spots)
 
     lows = []
@@ -349,14 +346,19 @@ def _bare_gaps(columns: list[list[int]], least: list[int], room: int, biases: li
     gaps = []
     for layer, narrowest in enumerate(least):
         gap = max(narrowest, min(COMFORT, room // len(least)))
-        left, right = columns[layer], columns[layer + 1]
+        left, right, _ = _pair(columns, layer)
         if len(left) * len(right) <= CROSSINGS_CHECKED:
-            shift = min(left[0], right[0])
-            pair = (tuple(y - shift for y in left), tuple(y - shift for y in right))
-            while not _biases_clear(*pair, gap, biases[layer], biases[layer + 1]) and gap < room:
+            while not _biases_clear(left, right, gap, biases[layer], biases[layer + 1]) and gap < room:
                 gap += GAP_STEP
         gaps.append(gap)
     return gaps
+
+
+def _pair(columns: list[list[int]], layer: int) -> tuple[tuple[int, ...], tuple[int, ...], int]:
+    """The units' heights of a gap's two columns, moved up to start at 0 (so that `_place`'s cache serves the
+    same pair in other networks), and by how much they were moved."""
+    shift = min(columns[layer][0], columns[layer + 1][0])
+    return tuple(y - shift for y in columns[layer]), tuple(y - shift for y in columns[layer + 1]), shift
 
 
 def _comfortable(sources: int, targets: int) -> int:
