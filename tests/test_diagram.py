@@ -186,29 +186,32 @@ def test_the_read_through_networks_are_clean_and_keep_their_weights_apart(spec: 
 def test_units_are_named_per_layer_in_the_slides_notation() -> None:
     """Both hidden layers of the tanh net were labelled h1-h3; each layer gets its superscript."""
     d = document_diagram(tanh_spec())
-    names = [label.parts for label in d.labels if label.colour == "ink"]
-    assert names == [
-        (("x", True), ("₁", False)), (("x", True), ("₂", False)),
-        (("h", True), ("₁⁽¹⁾", False)), (("h", True), ("₂⁽¹⁾", False)), (("h", True), ("₃⁽¹⁾", False)),
-        (("h", True), ("₁⁽²⁾", False)), (("h", True), ("₂⁽²⁾", False)), (("h", True), ("₃⁽²⁾", False)),
-        (("ŷ", True), ("₁", False)), (("ŷ", True), ("₂", False))]
+    names = [label.text for label in d.labels if label.colour == "ink"]
+    assert names == ["x₁", "x₂", "h₁⁽¹⁾", "h₂⁽¹⁾", "h₃⁽¹⁾", "h₁⁽²⁾", "h₂⁽²⁾", "h₃⁽²⁾", "ŷ₁", "ŷ₂"]
+    assert [label.parts for label in d.labels if label.colour == "ink"][5] == (
+        ("h", "italic"), ("1", "sub"), ("(2)", "sup"))
     html = render_documents(tracegen.trace(tanh_spec()), ("worksheet",), ("html",))[("worksheet", "html")].decode()
-    assert html.count('<tspan font-family="TG Italic, TG Math, serif">h</tspan>₂⁽²⁾</text>') == 1
-    assert '<tspan font-family="TG Italic, TG Math, serif">ŷ</tspan>₁</text>' in html
+    # plain digits in smaller tspans, lowered and raised as the font's script glyphs are (search and copy see h1(2))
+    italic = '<tspan font-family="TG Italic, TG Math, serif">'
+    assert html.count(f'{italic}h</tspan><tspan font-size="10" dy="2">2</tspan>'
+                      f'<tspan font-size="10" dy="-7">(2)</tspan></text>') == 1
+    assert f'{italic}ŷ</tspan><tspan font-size="10" dy="2">1</tspan></text>' in html
 
 
 def test_captions_are_the_layers_forward_rules_set_as_maths() -> None:
     """Captions were plain text ("h(1): relu", "input x")."""
     d = document_diagram(tanh_spec())
     assert [c.parts for c in d.captions] == [
-        (("input ", False), ("x", True)),
-        (("h", True), ("⁽¹⁾\u2005=\u2005tanh(", False), ("z", True), ("⁽¹⁾)", False)),
-        (("h", True), ("⁽²⁾\u2005=\u2005tanh(", False), ("z", True), ("⁽²⁾)", False)),
-        (("ŷ", True), ("\u2005=\u2005", False), ("z", True), ("⁽³⁾", False))]
+        (("input ", "upright"), ("x", "italic")),
+        (("h", "italic"), ("(1)", "sup"), ("\u2005=\u2005tanh(", "upright"), ("z", "italic"), ("(1)", "sup"),
+         (")", "upright")),
+        (("h", "italic"), ("(2)", "sup"), ("\u2005=\u2005tanh(", "upright"), ("z", "italic"), ("(2)", "sup"),
+         (")", "upright")),
+        (("ŷ", "italic"), ("\u2005=\u2005", "upright"), ("z", "italic"), ("(3)", "sup"))]
     class3 = document_diagram(tracegen.load_example())
     assert [c.text for c in class3.captions] == [
         "input x", "h⁽¹⁾\u2005=\u2005ReLU(z⁽¹⁾)", "ŷ\u2005=\u2005σ(z⁽²⁾)"]
-    assert [part for part in class3.captions[2].parts if part[1]] == [("ŷ", True), ("σ", True), ("z", True)]
+    assert [text for text, style in class3.captions[2].parts if style == "italic"] == ["ŷ", "σ", "z"]
 
 
 def label_ink(label: Label) -> list[tuple[float, float, float, float]]:
@@ -218,7 +221,7 @@ def label_ink(label: Label) -> list[tuple[float, float, float, float]]:
 
 
 @cache
-def _ink_at_origin(parts: tuple[tuple[str, bool], ...], size: int, px: float = 16.0
+def _ink_at_origin(parts: tuple[tuple[str, str], ...], size: int, px: float = 16.0
                    ) -> list[tuple[float, float, float, float]]:
     block = labels([(0.0, 0.0, size, "ink", parts)], 1000.0, 1000.0, px)
     out = []
@@ -244,6 +247,12 @@ def test_label_boxes_hold_the_ink_the_pdf_draws() -> None:
                 assert left <= ink[0] and ink[2] <= right and top <= ink[1] and ink[3] <= bottom, label
             checked.update(label.text)
     assert set("0123456789.\u2212=ŷσ₁⁽⁾ReLUtanhsoftmaxinputepochbzxL") <= checked
+
+
+def test_svg_scripts_are_set_as_the_pdfs_script_glyphs() -> None:
+    from tracegen.render import mathbox
+
+    assert (diagram.SCRIPT, diagram.RAISE, -diagram.LOWER) == (mathbox.SCRIPT, mathbox.RAISE, mathbox.LOWER)
 
 
 def test_weights_and_biases_print_with_a_typographic_minus_as_given() -> None:

@@ -43,7 +43,11 @@ SUPERSCRIPT = str.maketrans("0123456789()", "⁰¹²³⁴⁵⁶⁷⁸⁹⁽⁾")
 SUBSCRIPT = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
 EQUALS = "\u2005=\u2005"  # four-per-em spaces about "=", as the documents' maths sets them
 
-Parts = tuple[tuple[str, bool], ...]
+Parts = tuple[tuple[str, str], ...]  # runs of (text, style), style one of STYLES
+STYLES = ("upright", "italic", "sub", "sup")
+# Scripts: their size and shift (em of the text), as the shipped font's Unicode script glyphs that the PDF
+# draws (mathbox.SCRIPT, RAISE, LOWER); the HTML's SVG sets plain digits so, for search, copy and screen readers.
+SCRIPT, RAISE, LOWER = 0.7, 0.36, 0.16
 Extent = tuple[float, float, float]  # advance width, ink top, ink bottom (em), as `measure` gives them
 
 
@@ -98,12 +102,14 @@ def _widest(texts: Iterable[str]) -> Extent:
 class Label:
     """Text on a picture, centred on `x`, baseline at `y` (SVG units, px); `size` in px.
 
-    `parts` are runs of (text, italic). Italic runs are maths letters, set in the italic face
-    (the PDF uses their Unicode maths italic forms, as its equations do); upright runs carry
-    numbers, words and scripts as Unicode super- and subscripts, as the documents' maths.
-    `colour` is a role ("ink", "weight" or "muted") that each format maps to its colour;
-    `backdrop` puts a white box (`box`) behind the label, over the lines it sits on. One list
-    of labels feeds the HTML's SVG and the PDF (which draws them as text over the shapes).
+    `parts` are runs of (text, style): "italic" runs are maths letters, set in the italic face
+    (the PDF uses their Unicode maths italic forms, as its equations do); "upright" runs carry
+    numbers and words; "sub" and "sup" runs are scripts (digits, parentheses): the PDF draws
+    them as the font's Unicode script glyphs, as its equations; the HTML's SVG as smaller,
+    shifted plain text (`svg_runs`). `colour` is a role ("ink", "weight" or "muted") that
+    each format maps to its colour; `backdrop` puts a white box (`box`) behind the label, over
+    the lines it sits on. One list of labels feeds the HTML's SVG and the PDF (which draws them
+    as text over the shapes).
     """
 
     x: int
@@ -115,7 +121,19 @@ class Label:
 
     @property
     def text(self) -> str:
-        return "".join(text for text, _ in self.parts)
+        """The label as plain Unicode, scripts as script characters (`h₁⁽¹⁾`): what is measured."""
+        return _text(self.parts)
+
+    @property
+    def svg_runs(self) -> tuple[tuple[str, bool, int | None, int], ...]:
+        """(text, italic, font size or None, dy) per part for SVG tspans; dy is from the previous part's baseline."""
+        out, shift = [], 0
+        for text, style in self.parts:
+            script = style in ("sub", "sup")
+            want = round(LOWER * self.size) if style == "sub" else -round(RAISE * self.size) if script else 0
+            out.append((text, style == "italic", round(SCRIPT * self.size) if script else None, want - shift))
+            shift = want
+        return tuple(out)
 
     @property
     def box(self) -> tuple[int, int, int, int]:
@@ -130,15 +148,21 @@ class Label:
         return left, top, right - left, bottom - top
 
 
-def _joined(*parts: tuple[str, bool]) -> Parts:
+def _joined(*parts: tuple[str, str]) -> Parts:
     """Runs with neighbours of the same style merged (fewer text pieces to lay out)."""
-    out: list[tuple[str, bool]] = []
-    for text, italic in parts:
-        if out and out[-1][1] == italic:
-            out[-1] = (out[-1][0] + text, italic)
+    out: list[tuple[str, str]] = []
+    for text, style in parts:
+        if out and out[-1][1] == style:
+            out[-1] = (out[-1][0] + text, style)
         elif text:
-            out.append((text, italic))
+            out.append((text, style))
     return tuple(out)
+
+
+def _text(parts: Parts) -> str:
+    """Runs as plain Unicode: scripts as Unicode script characters (they measure at least as wide as set)."""
+    table = {"sub": SUBSCRIPT, "sup": SUPERSCRIPT}
+    return "".join(text.translate(table[style]) if style in table else text for text, style in parts)
 
 
 @dataclass(frozen=True)
@@ -166,8 +190,8 @@ class Node:
 
     @property
     def parts(self) -> Parts:
-        """The name as the documents' maths sets h^{(1)}_{2}: italic letter, then subscript, then superscript."""
-        return _joined((self.base, True), (self.sub.translate(SUBSCRIPT) + self.sup.translate(SUPERSCRIPT), False))
+        """The name as the documents' PDF maths sets h^{(1)}_{2}: italic letter, then subscript, then superscript."""
+        return _joined((self.base, "italic"), (self.sub, "sub"), (self.sup, "sup"))
 
 
 @dataclass(frozen=True)
@@ -204,7 +228,7 @@ class Diagram:
     @property
     def labels(self) -> tuple[Label, ...]:
         """Weights on the edges (when they fit), unit names, biases and layer captions."""
-        weights = [Label(e.lx, e.ly, WEIGHT_SIZE, "weight", ((_number(e.weight), False),), backdrop=True)
+        weights = [Label(e.lx, e.ly, WEIGHT_SIZE, "weight", ((_number(e.weight), "upright"),), backdrop=True)
                    for e in self.edges] if self.labelled else []
         names = [Label(n.x, n.y + _NAME_BASELINE, NAME_SIZE, "ink", n.parts) for n in self.nodes]
         biases = [Label(n.x, n.y + BIAS_DROP, BIAS_SIZE, "muted", _bias_parts(n.bias), backdrop=True)
@@ -230,7 +254,7 @@ def _number(value: float) -> str:
 
 
 def _bias_parts(bias: float) -> Parts:
-    return _joined(("b", True), (EQUALS + _number(bias), False))
+    return _joined(("b", "italic"), (EQUALS + _number(bias), "upright"))
 
 
 def _caption_parts(layer: int, last: bool, function: Func | Ident | None) -> Parts:
@@ -239,14 +263,14 @@ def _caption_parts(layer: int, last: bool, function: Func | Ident | None) -> Par
     `function` is the activation's name as the formulas write it (a Func or an Ident; None: linear).
     """
     if layer == 0:
-        return _joined(("input ", False), ("x", True))
-    script = f"({layer})".translate(SUPERSCRIPT)
-    out = (("ŷ", True),) if last else (("h", True), (script, False))
-    z = (("z", True), (script, False))
+        return _joined(("input ", "upright"), ("x", "italic"))
+    script = (f"({layer})", "sup")
+    out = (("ŷ", "italic"),) if last else (("h", "italic"), script)
+    z = (("z", "italic"), script)
     if function is None:
-        return _joined(*out, (EQUALS, False), *z)
-    name = (function.name, False) if isinstance(function, Func) else (function.text, function.style == "italic")
-    return _joined(*out, (EQUALS, False), name, ("(", False), *z, (")", False))
+        return _joined(*out, (EQUALS, "upright"), *z)
+    name = (function.name, "upright") if isinstance(function, Func) else (function.text, function.style)
+    return _joined(*out, (EQUALS, "upright"), name, ("(", "upright"), *z, (")", "upright"))
 
 
 def network(weights: list[np.ndarray], biases: list[np.ndarray], functions: list[Func | Ident | None]) -> Diagram:
@@ -293,10 +317,6 @@ def network(weights: list[np.ndarray], biases: list[np.ndarray], functions: list
                            for x, c in zip(xs, captions, strict=True))
     return Diagram(math.ceil(xs[-1] + sides[1] + MARGIN), height, RADIUS, tuple(nodes), tuple(edges), caption_labels,
                    placed is not None, tuple(sizes))
-
-
-def _text(parts: Parts) -> str:
-    return "".join(text for text, _ in parts)
 
 
 def _edge(x1: int, y1: int, x2: int, y2: int, weight: float, tail: int, head: int, lx: int, ly: int) -> Edge:
@@ -580,14 +600,14 @@ def loss_chart(losses: list[float], decimals: int, width: int = 400, height: int
         y = round(base - plot_h * (value - ticks_l[0]) / (ticks_l[-1] - ticks_l[0]))
         ticks.append((left - 4, y, left, y))
         labels.append(Label(left - 7 - round(measure(text)[0] * TICK_SIZE / 2), y + 3, TICK_SIZE, "muted",
-                            ((text, False),)))
+                            ((text, "upright"),)))
     every = next(e for e in (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000) if spacing * e >= 24 or e >= count)
     for k, (x, _) in enumerate(points):
         if k == 0 or (k + 1) % every == 0:
             ticks.append((x, base, x, base + 4))
-            labels.append(Label(x, base + 15, TICK_SIZE, "muted", ((str(k + 1), False),)))
-    labels.append(Label(left + plot_w // 2, height - 6, 11, "muted", (("epoch", False),)))
-    labels.append(Label(left - 12, top - 12, 12, "ink", (("L", True),)))
+            labels.append(Label(x, base + 15, TICK_SIZE, "muted", ((str(k + 1), "upright"),)))
+    labels.append(Label(left + plot_w // 2, height - 6, 11, "muted", (("epoch", "upright"),)))
+    labels.append(Label(left - 12, top - 12, 12, "ink", (("L", "italic"),)))
     broken = ticks_l[0] != 0
     foot = f" {left},{base - 4} {left - 4},{base - 7} {left + 4},{base - 11} {left},{base - 14}" if broken else ""
     axes = f"{left + plot_w},{base} {left},{base}{foot} {left},{top - 6}"
@@ -622,7 +642,7 @@ def _value_labels(points: list[tuple[int, int]], texts: list[str], others: list[
     for (x, y), text in zip(points, texts, strict=True):
         half = measure(text)[0] * VALUE_SIZE / 2
         for dx, dy in _VALUE_SPOTS:
-            label = Label(x + dx * round(half + 5), y + dy, VALUE_SIZE, "weight", ((text, False),), backdrop=True)
+            label = Label(x + dx * round(half + 5), y + dy, VALUE_SIZE, "weight", ((text, "upright"),), backdrop=True)
             box = label.box
             inside = frame[0] <= box[0] and frame[1] <= box[1] and box[2] <= frame[2] and box[3] <= frame[3]
             if inside and not any(_overlap(box, t) for t in taken) and not any(_cuts(box, *line) for line in lines):

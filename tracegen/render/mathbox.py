@@ -514,18 +514,28 @@ def stacked(boxes: Sequence[Box], gap: float = EQUATION_GAP) -> Box:
     return Box(width, 0.0, -y, tuple(items))
 
 
-def labels(placed: Sequence[tuple[float, float, float, str, Sequence[tuple[str, bool]]]], width: float,
+def labels(placed: Sequence[tuple[float, float, float, str, Sequence[tuple[str, str]]]], width: float,
            height: float, px: float) -> Box:
     """A picture's labels as a block of its size: (x, y, size, fill, parts) in px, `px` per em.
 
     Each label is centred on x with its baseline at y, as SVG's text-anchor="middle"; its
-    parts are runs of (text, italic), italic ones set as maths letters, like the equations'
-    (one glyph, one Unicode meaning per PDF font).
+    parts are runs of (text, style) (diagram.Label): italic ones set as maths letters and
+    scripts as Unicode script glyphs, like the equations' (one glyph, one Unicode meaning per PDF font).
     """
     items: list[Placed] = []
     for x, y, size, fill, parts in placed:
-        line = hlist([text("".join(chr(math_italic(c) or ord(c)) for c in content), "italic", size / px)
-                      if italic else text(content, "regular", size / px) for content, italic in parts])
+        line = hlist([_label_run(content, style, size / px) for content, style in parts])
         runs = tuple(run._replace(fill=fill) for run in flatten(line))
         items.append(Placed(x / px - line.width / 2, -y / px, Box(line.width, line.height, line.depth, runs)))
     return Box(width / px, 0.0, height / px, tuple(items))
+
+
+def _label_run(content: str, style: str, size: float) -> Box:
+    if style == "italic":
+        return text("".join(chr(math_italic(c) or ord(c)) for c in content), "italic", size)
+    if style in ("sub", "sup"):
+        glyphs = script_text(content, style == "sup")
+        if glyphs is None:  # no Unicode script form: smaller text, shifted
+            return shifted(text(content, "regular", size * SCRIPT), dy=(RAISE if style == "sup" else LOWER) * size)
+        return text(glyphs, "regular", size)
+    return text(content, "regular", size)
