@@ -13,17 +13,22 @@ import csv
 import hashlib
 import io
 import os
+import shutil
+import signal
+import tempfile
+import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from tracegen import render
-from tracegen.errors import OptionError, TracegenError
+from tracegen import limits, render
+from tracegen.errors import Interrupted, OptionError, TracegenError
 from tracegen.files import write_atomic
 from tracegen.roster import Student, read_roster
 from tracegen.spec import Spec
@@ -40,6 +45,8 @@ MAX_VARIANTS = 100_000
 MIN_SECRET_BYTES = 16
 CHECKPOINT_SECONDS = 2.0  # how often the manifest is saved during a run, for resuming
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")  # a CSV cell starting so is a formula to a spreadsheet
+STOP_SECONDS = 0.5  # how long a stopped worker may take to clean up before it is killed
+WATCH_SECONDS = 0.5  # how often a worker checks that its parent is still alive
 
 Recorded = dict[tuple[str, ...], dict[str, str]]  # manifest: (variant, student, name, seed) -> {file: sha256}
 
@@ -118,8 +125,12 @@ class Summary:
 
 
 def plan(spec: Spec, options: Options) -> list[Job]:
-    """Check the options, read the roster and draw every variant (InputError on bad input)."""
+    """Check the options and the size of the work, read the roster and draw every variant
+    (InputError on bad input; `options.force` lifts the document limits)."""
     check_options(options)
+    limits.check_trace(spec)
+    if not options.force:
+        limits.check_documents(spec, options.kinds)
     secret = read_secret(options.secret_file) if options.secret_file is not None else None
     students = read_roster(options.roster) if isinstance(options.roster, Path) else options.roster
     variants = draw(spec, materials(options, students, secret), secret)
@@ -256,23 +267,33 @@ def run(jobs: Sequence[Job], out: Path, options: Options, progress: Callable[[in
     """Produce every job into `out`, then write manifest.csv and answers.csv.
 
     The manifest is also saved every few seconds and when the run is interrupted, so a
-    rerun only redoes what is missing. BatchError at the end if any variant failed.
+    rerun only redoes what is missing. Ctrl-C or SIGTERM stops the workers at once, keeps
+    every finished variant in the manifest and raises `Interrupted` saying what was kept.
+    BatchError at the end if any variant failed.
     """
-    out = prepare(out)
+    out = prepare(out, jobs)
     previous = {} if options.force else read_manifest(out / MANIFEST)
     (out / ANSWERS).unlink(missing_ok=True)  # never leave a grading table that mixes two runs
     results: dict[str, Outcome] = {}
     saved = time.monotonic()
-    try:
-        for outcome in execute(jobs, out, previous, options.jobs or default_jobs()):
-            results[outcome.id] = outcome
-            if progress is not None:
-                progress(1)
-            if time.monotonic() - saved > CHECKPOINT_SECONDS:
-                write_manifest(out, jobs, results)
-                saved = time.monotonic()
-    finally:
-        write_manifest(out, jobs, results)
+
+    def record(outcome: Outcome) -> None:
+        nonlocal saved
+        results[outcome.id] = outcome
+        if progress is not None:
+            progress(1)
+        if time.monotonic() - saved > CHECKPOINT_SECONDS:
+            write_manifest(out, jobs, results)
+            saved = time.monotonic()
+
+    with _stop_signals() as caught:
+        try:
+            execute(jobs, out, previous, options.jobs or default_jobs(), record)
+        except KeyboardInterrupt:
+            _sweep(out, jobs)
+            raise Interrupted(_stopped(out, jobs, results), caught[0] if caught else signal.SIGINT) from None
+        finally:
+            write_manifest(out, jobs, results)
     write_answers(out, jobs, results)
     failed = [results[job.variant.id] for job in jobs if results[job.variant.id].error]
     if failed:
@@ -283,28 +304,79 @@ def run(jobs: Sequence[Job], out: Path, options: Options, progress: Callable[[in
     return Summary(len(jobs), len(jobs) - skipped, skipped)
 
 
-def prepare(out: Path) -> Path:
-    """The output folder, created if needed."""
+def _stopped(out: Path, jobs: Sequence[Job], results: dict[str, Outcome]) -> str:
+    """What an interrupted run kept, and how to finish it."""
+    done = sum(1 for o in results.values() if not o.error)
+    return (f"stopped: {done} of {len(jobs)} variants are done in {out} (listed in {MANIFEST}); run the same "
+            f"command again to make the other {len(jobs) - done}")
+
+
+@contextmanager
+def _stop_signals() -> Iterator[list[int]]:
+    """SIGTERM stops a run as Ctrl-C does (a KeyboardInterrupt), so the manifest is saved;
+    yields the list the caught signal number is put in. Only the main thread can set handlers."""
+    caught: list[int] = []
+
+    def handler(signum: int, frame: object) -> None:
+        caught.append(signum)
+        raise KeyboardInterrupt
+
+    if threading.current_thread() is not threading.main_thread():
+        yield caught
+        return
+    previous = signal.signal(signal.SIGTERM, handler)
+    try:
+        yield caught
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def prepare(out: Path, jobs: Sequence[Job] = ()) -> Path:
+    """The output folder, created if needed, without temporary files a killed run left behind."""
     if out.exists() and not out.is_dir():
         raise OptionError(f"-o/--output: {out} is a file; expected a folder")
     out.mkdir(parents=True, exist_ok=True)
+    _sweep(out, jobs)
     return out
 
 
-def execute(jobs: Sequence[Job], out: Path, previous: Recorded, workers: int) -> Iterator[Outcome]:
-    """Outcomes as they finish: in this process for one worker, else in a process pool."""
+def _sweep(out: Path, jobs: Sequence[Job]) -> None:
+    """Remove the temporary files (files.write_atomic's `.NAME.*.tmp`) of the jobs' folders:
+    a worker stopped mid-write, or a batch killed with SIGKILL, may leave one."""
+    for job in jobs:
+        folder = out / job.variant.id
+        for name in job.files:
+            for tmp in folder.glob(f".{name}.*.tmp"):
+                tmp.unlink(missing_ok=True)
+
+
+def execute(jobs: Sequence[Job], out: Path, previous: Recorded, workers: int,
+            record: Callable[[Outcome], None]) -> None:
+    """`record` each Outcome as it finishes: in this process for one worker, else in a process pool.
+
+    On Ctrl-C (KeyboardInterrupt) the pool's workers are stopped at once, the outcomes that
+    arrived before are still recorded, and the interrupt goes on to the caller.
+    """
     tasks = [(job, out, previous.get(job.meta)) for job in jobs]
     if workers == 1 or len(tasks) < 2:
-        yield from (produce(*task) for task in tasks)
+        for task in tasks:
+            record(produce(*task))
         return
-    pool = ProcessPoolExecutor(max_workers=min(workers, len(tasks)))
-    try:
-        futures = {pool.submit(produce, *task): task[0] for task in tasks}
-        for future in as_completed(futures):
-            yield _result(future, futures[future])
-        pool.shutdown()
-    finally:
-        pool.shutdown(wait=False, cancel_futures=True)
+    with tempfile.TemporaryDirectory(prefix="tracegen-batch-") as scratch:
+        pool = ProcessPoolExecutor(max_workers=min(workers, len(tasks)), initializer=_worker_start,
+                                   initargs=(scratch,))
+        futures: dict[Future, Job] = {}
+        try:
+            futures = {pool.submit(_work, *task): task[0] for task in tasks}
+            for future in as_completed(list(futures)):
+                record(_result(future, futures.pop(future)))
+            pool.shutdown()
+        except BaseException:
+            _stop(pool)
+            for future in futures:  # finished before the interrupt, not yet recorded
+                if future.done() and not future.cancelled() and future.exception() is None:
+                    record(future.result())
+            raise
 
 
 def _result(future: Future, job: Job) -> Outcome:
@@ -313,6 +385,58 @@ def _result(future: Future, job: Job) -> Outcome:
         return future.result()
     except Exception as err:  # noqa: BLE001 - BrokenProcessPool and friends
         return Outcome(job.variant.id, {}, error=f"worker failed: {type(err).__name__}: {err}")
+
+
+def _stop(pool: ProcessPoolExecutor) -> None:
+    """Stop a pool now: nothing new starts and running workers end (SIGTERM, then SIGKILL).
+
+    `shutdown(cancel_futures=True)` alone lets every worker finish its task and the tasks
+    already queued to it, and Python's exit hook waits for them: a Ctrl-C took 14-26 s.
+    The worker processes are the pool's private `_processes` (public only from Python 3.14).
+    """
+    processes = list((getattr(pool, "_processes", None) or {}).values())
+    pool.shutdown(wait=False, cancel_futures=True)
+    for process in processes:
+        process.terminate()
+    deadline = time.monotonic() + STOP_SECONDS
+    for process in processes:
+        process.join(max(deadline - time.monotonic(), 0.0))
+        if process.is_alive():  # busy in C code that does not return to Python soon
+            process.kill()
+            process.join()
+
+
+def _worker_start(scratch: str) -> None:
+    """Set up a worker process: the parent decides about Ctrl-C, SIGTERM ends the worker
+    cleanly, temporary files (WeasyPrint's font folders) go into the batch's scratch folder,
+    and a watcher ends the worker when its parent dies, even by SIGKILL."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the whole process group
+    signal.signal(signal.SIGTERM, _exit_on_sigterm)
+    tempfile.tempdir = scratch
+    threading.Thread(target=_watch_parent, args=(os.getppid(), scratch), daemon=True).start()
+
+
+def _exit_on_sigterm(signum: int, frame: object) -> None:
+    raise SystemExit(128 + signum)  # unwinds: an atomic write in progress removes its temporary file
+
+
+def _watch_parent(parent: int, scratch: str) -> None:
+    """End this worker soon after its parent is gone (reparented: the parent pid changes)."""
+    while os.getppid() == parent:
+        time.sleep(WATCH_SECONDS)
+    shutil.rmtree(scratch, ignore_errors=True)
+    os.kill(os.getpid(), signal.SIGTERM)
+    time.sleep(STOP_SECONDS)
+    os._exit(1)  # the main thread did not unwind in time
+
+
+def _work(job: Job, out: Path, recorded: dict[str, str] | None) -> Outcome:
+    """`produce` in a worker; a SIGTERM during it ends the process once its files are cleaned up
+    (the pool would otherwise report the SystemExit and hand the worker its next task)."""
+    try:
+        return produce(job, out, recorded)
+    except SystemExit as stop:
+        os._exit(stop.code if isinstance(stop.code, int) else 1)
 
 
 # --- manifest.csv and answers.csv --------------------------------------------------------

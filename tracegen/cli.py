@@ -17,21 +17,27 @@ from typing import Any
 import click
 
 from tracegen import batching, render
-from tracegen.errors import InputError, OptionError, TracegenError
+from tracegen.errors import InputError, Interrupted, OptionError, TracegenError
 from tracegen.files import write_atomic
 from tracegen.spec import Spec, load_example, load_spec
 from tracegen.tracing import FORMATS, trace
 
+MAX_MESSAGE = 500  # characters of an error line; user text inside is quoted shorter still
+
 
 class Failure(click.ClickException):
-    """One line on stderr and a chosen exit code (2 bad input, 1 anything else)."""
+    """One short line on stderr and a chosen exit code (2 bad input, 1 anything else, 128 +
+    the signal when stopped)."""
 
-    def __init__(self, message: str, exit_code: int) -> None:
+    def __init__(self, message: str, exit_code: int, prefix: str = "error: ") -> None:
         super().__init__(message)
         self.exit_code = exit_code
+        self.prefix = prefix
 
     def show(self, file: Any = None) -> None:
-        click.echo(f"tracegen: error: {self.format_message()}", err=True)
+        from tracegen.text import one_line, shorten
+
+        click.echo(f"tracegen: {self.prefix}{shorten(one_line(self.format_message()), MAX_MESSAGE)}", err=True)
 
 
 class _Group(click.Group):
@@ -44,8 +50,13 @@ class _Group(click.Group):
             raise Failure(str(err), 2) from None
         except TracegenError as err:
             raise Failure(str(err), 1) from None
+        except Interrupted as err:
+            raise Failure(str(err), 128 + err.signal, prefix="") from None
         except KeyboardInterrupt:
-            raise click.exceptions.Abort() from None
+            raise Failure("stopped (Ctrl-C); no file is left half-written", 130, prefix="") from None
+        except MemoryError:
+            raise Failure("out of memory: this machine could not hold the work, although the spec is within "
+                          "tracegen's limits; close other programs or use a smaller spec", 1) from None
         except Exception as err:
             if os.environ.get("TRACEGEN_DEBUG"):
                 raise
@@ -67,6 +78,17 @@ def split_list(value: str, allowed: tuple[str, ...], option: str) -> tuple[str, 
     return items
 
 
+PROGRESS_ROWS = 200_000  # a trace this big takes seconds: say so on a terminal
+PROGRESS_PAGES = 40  # documents this long take seconds each: show a progress bar on a terminal
+
+
+def _progress(items: list, label: str, long: bool) -> Any:
+    """A progress bar over `items` on a terminal when the work is `long`; else a plain iteration."""
+    if long and sys.stderr.isatty():
+        return click.progressbar(items, label=label, file=sys.stderr)
+    return contextlib.nullcontext(items)
+
+
 SPEC_ARG = click.argument("spec", required=False, type=click.Path(dir_okay=False))
 
 
@@ -80,8 +102,15 @@ def cli() -> None:
 @click.argument("spec", type=click.Path(dir_okay=False))
 def check_command(spec: str) -> None:
     """Validate SPEC and say what it describes; exit 2 with one line if it is wrong."""
+    from tracegen import limits
+
     parsed = load_spec(spec)
+    limits.check_trace(parsed)
     click.echo(f"ok: {parsed.title}: {parsed.summary()}")
+    for kind in render.KINDS:  # a spec can be fine to trace and still make documents nobody can read
+        problem = limits.document_problem(parsed, limits.estimate_document(parsed, kind))
+        if problem:
+            click.echo(f"tracegen: note: {': '.join(problem)} (render and batch refuse it)", err=True)
 
 
 @cli.command("trace")
@@ -94,7 +123,14 @@ def trace_command(spec: str | None, fmt: str, output: str | None) -> None:
 
     One row per scalar: variant, epoch, step, phase, name, symbol, sample, row, col, value.
     """
-    data = trace(read_spec(spec)).export(fmt)
+    from tracegen import limits
+
+    parsed = read_spec(spec)
+    limits.check_trace(parsed)
+    rows = limits.trace_rows(parsed)
+    if rows >= PROGRESS_ROWS and sys.stderr.isatty():
+        click.echo(f"tracegen: tracing {rows:,} rows into {fmt}; this takes a few seconds", err=True)
+    data = trace(parsed).export(fmt)
     if output:
         write_atomic(Path(output), data)
     else:
@@ -112,14 +148,28 @@ def trace_command(spec: str | None, fmt: str, output: str | None) -> None:
               help="Page size of the PDF (and of the HTML when printed).")
 @click.option("-o", "--output", default="output", show_default=True, type=click.Path(file_okay=False),
               help="Folder for the documents.")
-def render_command(spec: str | None, formats: str, kinds: str, paper: str, output: str) -> None:
+@click.option("--force", is_flag=True, help="Render documents above the page and font-size limits.")
+def render_command(spec: str | None, formats: str, kinds: str, paper: str, output: str, force: bool) -> None:
     """Write the worksheet and answer key of SPEC (default: the built-in Class 3 example).
 
     Files are named after the spec file: class3-worksheet.pdf, class3-key.html, ...
     Everything is rendered before anything is written.
     """
-    documents = render.render_documents(trace(read_spec(spec)), split_list(kinds, render.KINDS, "--kind"),
-                                        split_list(formats, render.FORMATS, "--to"), paper=paper)
+    from tracegen import limits
+
+    parsed = read_spec(spec)
+    chosen = split_list(kinds, render.KINDS, "--kind")
+    to = split_list(formats, render.FORMATS, "--to")
+    limits.check_trace(parsed)
+    if not force:
+        limits.check_documents(parsed, chosen)
+    result = trace(parsed)
+    pages = sum(limits.estimate_document(parsed, kind).pages for kind in chosen)
+    pairs = [(kind, fmt) for kind in chosen for fmt in to]
+    documents: dict[tuple[str, str], bytes] = {}
+    with _progress(pairs, f"rendering about {pages:,} pages", pages >= PROGRESS_PAGES) as bar:
+        for kind, fmt in bar:
+            documents.update(render.render_documents(result, (kind,), (fmt,), paper=paper))
     stem = render.slug(Path(spec).stem if spec else "class3")
     for (kind, fmt), data in documents.items():
         click.echo(write_atomic(Path(output) / f"{stem}-{kind}.{fmt}", data))
@@ -139,7 +189,8 @@ def render_command(spec: str | None, formats: str, kinds: str, paper: str, outpu
 @click.option("-j", "--jobs", type=int, metavar="JOBS", help="Worker processes [default: the machine's cores].")
 @click.option("-o", "--output", default="output/batch", show_default=True, type=click.Path(file_okay=False),
               help="Folder for the variant folders, manifest.csv and answers.csv.")
-@click.option("--force", is_flag=True, help="Redo every variant, even those whose files match the manifest.")
+@click.option("--force", is_flag=True, help="Redo every variant, even those whose files match the manifest, and "
+                                           "render documents above the page and font-size limits.")
 def batch_command(spec: str | None, count: int | None, roster: str | None, seed: int | None, secret_file: str | None,
                   formats: str, kinds: str, jobs: int | None, output: str, force: bool) -> None:
     """Write one worksheet and key per variant or student, plus manifest.csv and answers.csv.

@@ -40,3 +40,13 @@ class OptionError(InputError):
 
 class RenderError(TracegenError):
     """A document could not be produced (e.g. WeasyPrint is not usable here)."""
+
+
+class Interrupted(KeyboardInterrupt):
+    """Work stopped by Ctrl-C (SIGINT) or SIGTERM after keeping what was finished; `str()`
+    says what was kept and how to resume. A KeyboardInterrupt, so code that handles Ctrl-C
+    still does; the CLI exits 128 + `signal` (130, 143)."""
+
+    def __init__(self, message: str, signal: int = 2) -> None:
+        super().__init__(message)
+        self.signal = signal

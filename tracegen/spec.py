@@ -7,11 +7,8 @@ what was expected and what was found. No maths happens here beyond shape checks.
 from __future__ import annotations
 
 import difflib
-import json
 import math
 import os
-import re
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from importlib import resources
@@ -19,15 +16,17 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import yaml
 
 from tracegen.errors import SpecError
+from tracegen.specfile import parse_text, read_text, scan
+from tracegen.text import one_line, plain, quote
 
 ACTIVATIONS = ("relu", "sigmoid", "tanh", "linear", "leaky_relu", "softmax")
 LOSSES = ("bce", "mse", "cross_entropy")
 PARAM_KINDS = ("W", "b")
 MAX_EPOCHS = 1000
 MAX_DECIMALS = 10
+MAX_TITLE = 200  # characters; the title heads every page
 DEFAULT_SLOPE = 0.01
 EXAMPLE = "class3.yaml"
 
@@ -193,6 +192,7 @@ class Spec:
     def from_dict(cls, data: Any, source: str | None = None) -> Spec:
         """Validate a parsed mapping (as loaded from YAML/JSON/TOML) into a Spec."""
         try:
+            scan(data)
             return replace(_parse(data), source=source)
         except SpecError as err:
             if source is None or err.source is not None:
@@ -305,7 +305,8 @@ def load_spec(path: SpecLike) -> Spec:
     """Read a spec file; the format follows the extension (.yaml/.yml, .json, .toml).
 
     A mapping (the spec as plain data, e.g. a dict) is validated as it is, and a Spec is
-    returned as it is, so every function that takes a spec takes any of the three.
+    returned as it is, so every function that takes a spec takes any of the three. Hostile
+    or oversize files are refused before they cost anything (tracegen.specfile).
 
     >>> spec = tracegen.load_spec({"network": {"layers": [{"units": 1, "activation": "sigmoid", "W": [[1, -1]],
     ...                                                    "b": [0]}]}, "loss": "bce", "data": {"x": [1, 0], "y": 1}})
@@ -319,16 +320,7 @@ def load_spec(path: SpecLike) -> Spec:
     if not isinstance(path, str | os.PathLike):
         raise SpecError("", f"expected a spec file's path or the spec as a mapping, got {type(path).__name__}")
     path = Path(path)
-    name = str(path)
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise SpecError("", f"spec file not found: {name}") from None
-    except IsADirectoryError:
-        raise SpecError("", f"expected a spec file, got a directory: {name}") from None
-    except (OSError, UnicodeDecodeError) as err:
-        raise SpecError("", f"cannot read spec file {name}: {err}") from None
-    return Spec.from_dict(parse_text(text, path.suffix.lower(), name), source=name)
+    return Spec.from_dict(parse_text(read_text(path), path.suffix.lower(), str(path)), source=str(path))
 
 
 def load_example() -> Spec:
@@ -342,36 +334,6 @@ def load_example() -> Spec:
     return Spec.from_dict(parse_text(text, ".yaml", EXAMPLE), source=EXAMPLE)
 
 
-class _YamlLoader(yaml.SafeLoader):
-    """PyYAML's safe loader, plus YAML 1.2 floats: `1e-3` is a number, not the text '1e-3'."""
-
-
-_YamlLoader.add_implicit_resolver(
-    "tag:yaml.org,2002:float",
-    re.compile(r"^[-+]?(?:[0-9][0-9_]*(?:\.[0-9_]*)?|\.[0-9_]+)[eE][-+]?[0-9]+$"),
-    list("-+0123456789."),
-)
-
-
-def parse_text(text: str, suffix: str, name: str) -> Any:
-    """Parse spec text by file suffix; syntax errors become one-line SpecErrors."""
-    try:
-        if suffix == ".json":
-            return json.loads(text)
-        if suffix == ".toml":
-            return tomllib.loads(text)
-        return yaml.load(text, Loader=_YamlLoader)  # noqa: S506 - a SafeLoader subclass
-    except json.JSONDecodeError as err:
-        raise SpecError("", f"invalid JSON at line {err.lineno}, column {err.colno}: {err.msg}", name) from None
-    except tomllib.TOMLDecodeError as err:
-        raise SpecError("", f"invalid TOML: {err}", name) from None
-    except yaml.YAMLError as err:
-        mark = getattr(err, "problem_mark", None)
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        problem = getattr(err, "problem", None) or str(err).splitlines()[0]
-        raise SpecError("", f"invalid YAML{where}: {problem}", name) from None
-
-
 # --- validation helpers -------------------------------------------------------------
 
 
@@ -381,7 +343,7 @@ def _describe(value: Any) -> str:
     if isinstance(value, bool):
         return f"{str(value).lower()} (a boolean)"
     if isinstance(value, str):
-        return f"the text {value!r}"
+        return f"the text {quote(value)}"
     if isinstance(value, Mapping):
         return "a mapping"
     if isinstance(value, list | tuple):
@@ -394,7 +356,7 @@ def _mapping(value: Any, key: str, allowed: tuple[str, ...], required: tuple[str
         raise SpecError(key or "spec", f"expected a mapping, got {_describe(value)}")
     for name in value:
         if name not in allowed:
-            where = f"{key}.{name}" if key else str(name)
+            where = f"{key}.{plain(name)}" if key else plain(name)
             close = difflib.get_close_matches(str(name), allowed, n=1)
             hint = f"; did you mean '{close[0]}'?" if close else f"; expected one of {', '.join(allowed)}"
             raise SpecError(where, f"unknown key{hint}")
@@ -458,8 +420,11 @@ def _shape(shape: tuple[int, ...]) -> str:
 def _parse(data: Any) -> Spec:
     top = _mapping(data, "", TOP_KEYS, required=("network", "loss", "data"))
     title = top.get("title", "Training by Hand")
-    if not isinstance(title, str) or not title.strip():
+    if not isinstance(title, str) or not one_line(title):
         raise SpecError("title", f"expected non-empty text, got {_describe(title)}")
+    title = one_line(title)  # printed in every page header: one line, no control characters
+    if len(title) > MAX_TITLE:
+        raise SpecError("title", f"expected at most {MAX_TITLE} characters, got {len(title):,}")
     network = _mapping(top["network"], "network", NETWORK_KEYS, required=("layers",))
     raw_layers = network["layers"]
     if not isinstance(raw_layers, list) or not raw_layers:
@@ -481,7 +446,7 @@ def _parse(data: Any) -> Spec:
     if optimizer in ("momentum", "adam"):
         raise SpecError("training.optimizer", f"{optimizer} is not supported yet; expected sgd")
     return Spec(
-        title=title.strip(),
+        title=title,
         layers=layers,
         loss=loss,
         x=x,

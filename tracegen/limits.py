@@ -1,0 +1,248 @@
+"""How big the work of a spec will be, estimated from its shapes before any of it starts.
+
+A spec of 96 KB can ask for a trace of 95 million rows (7 GB) or for answer keys of
+2,000 pages whose 64-column matrices print at 2 pt. Both are refused up front, with one
+line that says how big the result would be and which key to change:
+
+- `trace_rows`: exact rows of the trace; above MAX_TRACE_ROWS (about 1 GB of memory to
+  build and export) every command refuses the spec. The Python API has no limit.
+- `estimate_document`: pages and the smallest printed font of the worksheet and the key, from
+  a model of the layout (below). Above MAX_PAGES pages or under MIN_FONT_PT, `render` and
+  `batch` refuse unless given `--force`.
+
+The document model mirrors what the documents print, in shapes only: each worked step is
+an equation of matrices (rows x columns, per-sample quantities as units x samples) and
+symbols, set on A4 with 10.5 pt type in a text width of MEASURE em. An equation wraps
+between its pieces; a piece wider than the text is scaled down to fit, and that scale is
+what makes the font small. Matrices of WIDE_COLUMNS columns or more are set at WIDE_SIZE.
+Epochs start on a new page. The constants were measured on the PDFs tracegen renders
+(cell widths from the shipped fonts' digits; pages fitted within about ±25% over networks
+from 3-2-1 to 64 units, 1-30 samples and 1-50 epochs); it is an estimate, said as "about".
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+
+from tracegen.errors import SpecError
+from tracegen.spec import Spec
+
+MAX_TRACE_ROWS = 1_000_000
+MAX_PAGES = 100  # per document
+MIN_FONT_PT = 6.0  # the smallest number size that still reads in print
+FONT_PT = 10.5  # print.css
+MEASURE = 47.6  # em: A4 text width (210 mm - 32 mm of margins) at FONT_PT, as the PDF sets it
+PAGE_EM = 60.0  # em of content a page holds, on average: 259 mm of text height less unsplittable gaps
+ROW_EM = 1.3  # a matrix row
+EQUATION_GAP = 0.8  # em between equations
+WIDE_COLUMNS, WIDE_SIZE = 7, 0.82  # matrices this wide are set smaller
+BLANK_EM = 4.4  # a blank cell and its column gap, at full size
+COLUMN_GAP_EM = 1.0
+BRACKETS_EM = 1.3  # both brackets of a matrix
+
+
+@dataclass(frozen=True)
+class Piece:
+    """A stretch of an equation that does not wrap: `rows` tall (1 for symbols), `width` em wide
+    (at its size), set at `size` times the font size."""
+
+    rows: float
+    width: float
+    size: float = 1.0
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """What one document would come to: pages and the size of its smallest printed numbers."""
+
+    kind: str
+    pages: int
+    font_pt: float
+
+
+def trace_rows(spec: Spec) -> int:
+    """Rows of the spec's trace: per epoch the parameters twice (before and after the update),
+    their gradients, and every per-sample quantity (x, z, h per layer, y, the sample losses,
+    a delta per layer) plus L."""
+    m = spec.n_samples
+    params = sum(units * (fan_in + 1) for units, fan_in in zip(_units(spec), spec.layer_inputs, strict=True))
+    per_sample = spec.n_inputs + 3 * sum(_units(spec)) + _units(spec)[-1] + 1
+    return spec.epochs * (3 * params + m * per_sample + 1)
+
+
+def _units(spec: Spec) -> list[int]:
+    return [layer.units for layer in spec.layers]
+
+
+def check_trace(spec: Spec) -> None:
+    """SpecError when the trace would exceed MAX_TRACE_ROWS: how big, and which key to lower."""
+    rows = trace_rows(spec)
+    if rows <= MAX_TRACE_ROWS:
+        return
+    per_epoch = rows // spec.epochs
+    fits = MAX_TRACE_ROWS // per_epoch
+    change = (f"lower training.epochs (at most {fits:,} with these shapes)" if fits else
+              "use fewer samples (data.x) or fewer units (network.layers)")
+    raise SpecError("training.epochs" if fits else "network.layers",
+                    f"the trace would have {rows:,} rows, more than the limit of {MAX_TRACE_ROWS:,}: {change}; "
+                    "the Python API (tracegen.trace) has no limit", spec.source)
+
+
+# --- documents ------------------------------------------------------------------------------
+
+
+def cell_em(decimals: int) -> float:
+    """A typical printed number and its column gap at full size: sign, one digit, point, decimals."""
+    return 0.778 + 0.5 * (decimals + 1) + (0.278 if decimals else 0.0) + COLUMN_GAP_EM
+
+
+def mat(rows: int, cols: int, cell: float) -> Piece:
+    size = WIDE_SIZE if cols >= WIDE_COLUMNS else 1.0
+    return Piece(rows, (cols * cell + BRACKETS_EM) * size, size)
+
+
+def sym(width: float, rows: float = 1.0) -> Piece:
+    return Piece(rows, width)
+
+
+def equation_em(pieces: Sequence[Piece]) -> tuple[float, float]:
+    """(height in em, smallest scale) of an equation set in lines of at most MEASURE em."""
+    lines: list[list[Piece]] = [[]]
+    width = 0.0
+    for piece in pieces:
+        if lines[-1] and width + piece.width > MEASURE:
+            lines.append([])
+            width = 0.0
+        lines[-1].append(piece)
+        width += piece.width
+    height, smallest = 0.0, 1.0
+    for line in lines:
+        scale = min(1.0, MEASURE / sum(p.width for p in line))
+        height += max(p.rows * p.size for p in line) * ROW_EM * scale
+        smallest = min(smallest, scale * min(p.size for p in line))
+    return height + EQUATION_GAP * len(lines), smallest
+
+
+GIVEN_DECIMALS = 2  # givens print as written: typically a digit or two after the point
+NOTE_CHANCE = 0.05  # per printed value: that carrying rounded numbers changes its last digit
+
+
+class _Shapes:
+    """The equations of one document, as pieces, from the spec's shapes (see the module docstring)."""
+
+    def __init__(self, spec: Spec, key: bool) -> None:
+        self.key = key
+        self.m = spec.n_samples
+        self.units = _units(spec)
+        self.fan_in = list(spec.layer_inputs)
+        self.number = cell_em(spec.decimals)
+        self.given = cell_em(min(spec.decimals, GIVEN_DECIMALS))
+        self.epochs = spec.epochs
+
+    def value(self, rows: int, cols: int) -> Piece:
+        """A result: numbers in a key, a blank in a worksheet."""
+        return mat(rows, cols, self.number if self.key else BLANK_EM)
+
+    def operand(self, rows: int, cols: int, given: bool) -> list[Piece]:
+        """A substituted operand: a worksheet shows only givens as numbers, the rest as symbols."""
+        if given:
+            return [mat(rows, cols, self.given)]
+        return [mat(rows, cols, self.number)] if self.key else []
+
+    def forward(self, epoch: int) -> Iterator[list[Piece]]:
+        m, first = self.m, epoch == 1
+        for layer, (n, f) in enumerate(zip(self.units, self.fan_in, strict=True)):
+            yield [sym(12), *self.operand(n, f, first), *self.operand(f, m, first and layer == 0),
+                   *self.operand(n, 1, first), sym(1.5), self.value(n, m)]
+            yield [sym(8), *self.operand(n, m, False), self.value(n, m)]
+        yield [sym(20, 2), self.value(1, 1)]
+
+    def backward(self) -> Iterator[list[Piece]]:
+        m, units, fan_in = self.m, self.units, self.fan_in
+        yield [sym(10), *self.operand(units[-1], m, False), *self.operand(units[-1], m, True),
+               self.value(units[-1], m)]
+        for layer in range(len(units) - 1, -1, -1):
+            n, f = units[layer], fan_in[layer]
+            yield [sym(8, 2), *self.operand(n, m, False), *self.operand(m, f, layer == 0), self.value(n, f)]
+            yield [sym(8, 2), *self.operand(n, m, False), self.value(n, 1)]
+            if layer:
+                product = [Piece(max(f, n), (n + m) * self.number + 4.0)] if self.key else []
+                yield [sym(16), *product, *self.operand(f, m, False), self.value(f, m)]
+
+    def updates(self) -> Iterator[list[Piece]]:
+        for n, f in zip(self.units, self.fan_in, strict=True):
+            for cols in (f, 1):
+                yield [sym(8), *self.operand(n, cols, False), sym(2), *self.operand(n, cols, False),
+                       self.value(n, cols)]
+
+    def givens(self) -> Iterator[list[Piece]]:
+        yield [sym(4), mat(self.fan_in[0], self.m, self.given), sym(4), mat(self.units[-1], self.m, self.given)]
+        for n, f in zip(self.units, self.fan_in, strict=True):
+            yield [sym(4), mat(n, f, self.given), sym(4), mat(n, 1, self.given)]
+        for _ in self.units:  # the forward and gradient rules
+            yield from ([sym(14, 2)] for _ in range(5))
+
+    def epoch(self, epoch: int) -> Iterator[list[Piece]]:
+        if epoch > 1:
+            yield from self.forward(epoch)
+        yield from self.backward()
+        yield from self.updates()
+
+
+def _note_em(result: Piece) -> float:
+    """Expected height of the grader note under a key's result: the result again, with a
+    sentence, when carrying rounded numbers would change one of its last digits."""
+    values = result.rows * max(round((result.width / result.size - BRACKETS_EM) / COLUMN_GAP_EM / 3), 1)
+    chance = 1 - (1 - NOTE_CHANCE) ** values
+    return chance * (result.rows * result.size * ROW_EM * min(1.0, MEASURE / result.width) + 2 * ROW_EM)
+
+
+TEXT_EM = 12.0  # an epoch's headings and sentences
+FRONT_EM = 40.0  # title, network diagram, section headings; the key's loss table and chart
+
+
+def estimate_document(spec: Spec, kind: str) -> Estimate:
+    """Pages and smallest number size of the `kind` ("worksheet" or "key") of `spec` (A4)."""
+    shapes = _Shapes(spec, key=kind == "key")
+    smallest = 1.0
+
+    def height(equations: Iterator[list[Piece]]) -> float:
+        nonlocal smallest
+        total = 0.0
+        for pieces in equations:
+            em, scale = equation_em(pieces)
+            total += em + (_note_em(pieces[-1]) if shapes.key else 0.0)
+            smallest = min(smallest, scale)
+        return total
+
+    front = FRONT_EM + height(shapes.givens()) + height(shapes.forward(1))
+    pages = math.ceil(front / PAGE_EM)
+    for epoch in range(1, spec.epochs + 1):
+        pages += math.ceil((TEXT_EM + height(shapes.epoch(epoch))) / PAGE_EM)
+    return Estimate(kind, pages, round(FONT_PT * smallest, 1))
+
+
+def check_documents(spec: Spec, kinds: Sequence[str]) -> None:
+    """SpecError when a document of `kinds` would be unreadable or too long to print (`--force` skips this)."""
+    for estimate in sorted((estimate_document(spec, kind) for kind in kinds), key=lambda e: e.font_pt):
+        problem = document_problem(spec, estimate)
+        if problem:
+            raise SpecError(*problem, spec.source)
+
+
+def document_problem(spec: Spec, estimate: Estimate) -> tuple[str, str] | None:
+    """(key, one line) when `estimate` is above the limits, else None."""
+    name = "answer key" if estimate.kind == "key" else "worksheet"
+    if estimate.font_pt < MIN_FONT_PT:
+        widest = max(spec.n_inputs, spec.n_samples, *_units(spec))
+        return ("network.layers" if widest != spec.n_samples else "data.x",
+                f"the {name} would print its widest matrices at about {estimate.font_pt:g} pt, under the "
+                f"{MIN_FONT_PT:g} pt limit: use fewer units or samples (widest: {widest}) or fewer display.decimals, "
+                "or --force")
+    if estimate.pages > MAX_PAGES:
+        return ("training.epochs",
+                f"the {name} would run to about {estimate.pages:,} pages, more than the limit of {MAX_PAGES}: "
+                "lower training.epochs or use a smaller network or fewer samples, or --force")
+    return None
