@@ -172,7 +172,8 @@ def test_params_left_to_variants_check_but_do_not_trace(class3_dict, write_spec,
     out = tmp_path / "t.csv"
     result = CliRunner().invoke(cli, ["trace", str(path), "-o", str(out)])
     assert result.exit_code == 2
-    assert result.stderr.startswith("tracegen: error: network.layers[0].W: missing")
+    assert result.stderr == (f"tracegen: error: {path}: network.layers[0].W: missing; give it in the spec, "
+                             "or draw it with `tracegen batch` from variants\n")
     assert not out.exists()
 
 

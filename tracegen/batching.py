@@ -30,7 +30,7 @@ import yaml
 from tracegen import limits, render
 from tracegen.errors import Interrupted, OptionError, TracegenError
 from tracegen.files import write_atomic
-from tracegen.roster import Student, read_roster
+from tracegen.roster import MAX_STUDENTS, Student, read_roster
 from tracegen.spec import Spec
 from tracegen.tracing import trace
 from tracegen.variation import Variant, draw, fingerprint
@@ -41,7 +41,7 @@ SPEC_FILE = "spec.yaml"
 MANIFEST = "manifest.csv"
 ANSWERS = "answers.csv"
 MANIFEST_COLUMNS = ("variant", "student_id", "student_name", "seed_material", "file", "sha256")
-MAX_VARIANTS = 100_000
+MAX_VARIANTS = MAX_STUDENTS  # one variant per student
 MIN_SECRET_BYTES = 16
 CHECKPOINT_SECONDS = 2.0  # how often the manifest is saved during a run, for resuming
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")  # a CSV cell starting so is a formula to a spreadsheet
@@ -448,7 +448,7 @@ def read_manifest(path: Path) -> Recorded:
     A missing or damaged manifest only means nothing is skipped.
     """
     try:
-        rows = list(csv.DictReader(io.StringIO(path.read_text(encoding="utf-8"), newline="")))
+        rows = list(csv.DictReader(io.StringIO(path.read_bytes().decode("utf-8"), newline="")))
     except (OSError, UnicodeDecodeError, csv.Error):
         return {}
     recorded: Recorded = {}

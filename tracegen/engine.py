@@ -44,7 +44,8 @@ def initial_params(spec: Spec) -> Params:
     """The spec's own W and b; a clear error when some are left to `variants`."""
     missing = spec.missing_params()
     if missing:
-        raise SpecError(missing[0], "missing; give it in the spec, or draw it with `tracegen batch` from variants")
+        raise SpecError(missing[0], "missing; give it in the spec, or draw it with `tracegen batch` from variants",
+                        spec.source)
     return [(np.array(layer.W, dtype=float), np.array(layer.b, dtype=float)) for layer in spec.layers]
 
 

@@ -3,6 +3,12 @@
 Tolerates what spreadsheet exports produce (a UTF-8 BOM, Windows line ends, blank lines,
 extra columns, `;` or tab separators) and refuses what would silently hand two students
 the same exercise or none: a missing id or a duplicate, named by file and line.
+
+An id seeds the student's variant and is written into the variant's spec.yaml and the
+manifest, so it must be plain: ASCII letters, digits and `. _ - @ +`, at most MAX_ID
+characters (student numbers, user names, e-mail addresses); anything else is refused with
+its line. A name is only printed: control characters are removed and explicit
+right-to-left controls dropped (tracegen.text), so the id always prints as written.
 """
 
 from __future__ import annotations
@@ -10,15 +16,22 @@ from __future__ import annotations
 import _csv
 import csv
 import io
+import re
 import unicodedata
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 from tracegen.errors import InputError, RosterError
+from tracegen.text import label, one_line, quote
 
 ID_COLUMNS = ("student_id", "id", "student")
 NAME_COLUMNS = ("name", "student_name", "full_name")
 DELIMITERS = (",", ";", "\t")
+MAX_ID = 64
+SAFE_ID = re.compile(rf"[A-Za-z0-9._@+-]{{1,{MAX_ID}}}")
+MAX_STUDENTS = 100_000
+MAX_BYTES = 16 << 20  # 16 MiB: 100,000 students at 160 bytes a row
 
 
 @dataclass(frozen=True)
@@ -33,8 +46,8 @@ class Student:
     def label(self) -> str:
         """What documents print: the name with the id, so every page names the student
         readably and unambiguously (two students may share a name; a name in a script the
-        PDF fonts lack still leaves the id)."""
-        return f"{self.name} ({self.id})" if self.name else self.id
+        PDF fonts lack still leaves the id). A long name is shortened, never the id."""
+        return label(self.name, self.id)
 
 
 def read_roster(path: str | Path) -> list[Student]:
@@ -43,10 +56,15 @@ def read_roster(path: str | Path) -> list[Student]:
 
 
 def read_csv_text(path: str | Path, what: str, error: type[InputError]) -> str:
-    """A spreadsheet's CSV export as text (UTF-8, BOM dropped); `error` naming the file (and line) if unreadable."""
+    """A spreadsheet's CSV export as text (UTF-8, BOM dropped); `error` naming the file (and line) if
+    unreadable, or if larger than MAX_BYTES (read no further: /dev/zero is a file too)."""
     name = str(path)
     try:
-        return Path(path).read_bytes().decode("utf-8-sig")
+        with Path(path).open("rb") as handle:
+            data = handle.read(MAX_BYTES + 1)
+        if len(data) > MAX_BYTES:
+            raise error(f"{name}: the {what} is larger than {MAX_BYTES >> 20} MiB; is this the right file?")
+        return data.decode("utf-8-sig")
     except FileNotFoundError:
         raise error(f"{name}: {what} file not found") from None
     except IsADirectoryError:
@@ -66,24 +84,37 @@ def text_line(data: bytes, offset: int) -> int:
 def parse_roster(text: str, name: str = "roster") -> list[Student]:
     """Parse roster text (see `read_roster`)."""
     rows = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter(text))
-    header, id_col, name_col = _header(rows, name)
+    try:
+        students = _students(rows, name)
+    except csv.Error as err:  # a cell over csv's field size limit (128 KiB), say
+        raise RosterError(f"{name}:{rows.line_num}: not a readable CSV row ({err})") from None
+    if not students:
+        raise RosterError(f"{name}: no students (the roster has a header but no rows)")
+    return students
+
+
+def _students(rows: _csv.Reader, name: str) -> list[Student]:
+    numbered = _numbered(rows)
+    header, id_col, name_col = _header(numbered, name)
     students: list[Student] = []
     first_line: dict[str, int] = {}
-    for row in rows:
+    for line, row in numbered:
         if not any(cell.strip() for cell in row):
             continue
-        line = rows.line_num
         student_id = clean(row[id_col]) if id_col < len(row) else ""
         if not student_id:
-            raise RosterError(f"{name}:{line}: missing student id (column {header[id_col]!r})")
+            raise RosterError(f"{name}:{line}: missing student id (column {quote(header[id_col])})")
+        if not SAFE_ID.fullmatch(student_id):
+            raise RosterError(f"{name}:{line}: student id {quote(student_id)} may use only ASCII letters, digits "
+                              f"and . _ - @ + (at most {MAX_ID} characters)")
         if student_id in first_line:
             first = first_line[student_id]
             raise RosterError(f"{name}:{line}: duplicate student id {student_id!r} (first on line {first})")
+        if len(students) == MAX_STUDENTS:
+            raise RosterError(f"{name}:{line}: more than {MAX_STUDENTS:,} students; split the class into batches")
         first_line[student_id] = line
-        full_name = clean(row[name_col]) if name_col is not None and name_col < len(row) else ""
+        full_name = one_line(clean(row[name_col])) if name_col is not None and name_col < len(row) else ""
         students.append(Student(student_id, full_name or None, line))
-    if not students:
-        raise RosterError(f"{name}: no students (the roster has a header but no rows)")
     return students
 
 
@@ -98,15 +129,23 @@ def delimiter(text: str) -> str:
     return max(DELIMITERS, key=lambda d: (header.count(d), d == ","))
 
 
-def _header(rows: _csv.Reader, name: str) -> tuple[list[str], int, int | None]:
-    """The header row and the positions of the id and (optional) name columns."""
+def _numbered(rows: _csv.Reader) -> Iterator[tuple[int, list[str]]]:
+    """(line the row starts on, row): a quoted cell may span lines."""
+    start = 1
     for row in rows:
+        yield start, row
+        start = rows.line_num + 1
+
+
+def _header(rows: Iterator[tuple[int, list[str]]], name: str) -> tuple[list[str], int, int | None]:
+    """The header row and the positions of the id and (optional) name columns."""
+    for line, row in rows:
         if any(cell.strip() for cell in row):
             keys = [clean(cell).lower().replace(" ", "_").replace("-", "_") for cell in row]
             id_col = next((keys.index(k) for k in ID_COLUMNS if k in keys), None)
             if id_col is None:
-                found = ", ".join(repr(cell) for cell in row)
-                raise RosterError(f"{name}:{rows.line_num}: no student id column; expected a header with one of "
+                found = ", ".join(quote(cell) for cell in row[:10]) + (", …" if len(row) > 10 else "")
+                raise RosterError(f"{name}:{line}: no student id column; expected a header with one of "
                                   f"{', '.join(ID_COLUMNS)} (found {found})")
             name_col = next((keys.index(k) for k in NAME_COLUMNS if k in keys), None)
             return row, id_col, name_col

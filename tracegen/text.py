@@ -12,10 +12,12 @@ from __future__ import annotations
 import unicodedata
 
 FSI, PDI = "\u2068", "\u2069"  # first-strong isolate ... pop directional isolate (Unicode TR9)
-# Explicit embeddings, overrides and isolates (LRE RLE PDF LRO RLO, LRI RLI FSI PDI): removed,
-# so nothing a name holds can reach past it; its letters keep their own direction.
-BIDI_CONTROLS = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
-_CLEAN = {code: " " for code in (*range(0x20), *range(0x7F, 0xA0))} | {ord(c): None for c in BIDI_CONTROLS}
+# Explicit embeddings and overrides (LRE RLE PDF LRO RLO) and isolates (LRI RLI FSI PDI):
+# removed from names, so nothing a name holds can reach past it; its letters keep their
+# own direction.
+OVERRIDES, ISOLATES = "\u202a\u202b\u202c\u202d\u202e", "\u2066\u2067\u2068\u2069"
+_CONTROLS = {code: " " for code in (*range(0x20), *range(0x7F, 0xA0))} | {ord(c): None for c in OVERRIDES}
+_ISOLATES = {ord(c): None for c in ISOLATES}
 MAX_LABEL = 120  # characters of a student label on a page
 QUOTE = 40  # characters of user text quoted in an error message
 
@@ -23,7 +25,7 @@ QUOTE = 40  # characters of user text quoted in an error message
 def one_line(text: str) -> str:
     """`text` without control characters (C0, DEL, C1) or explicit bidi controls, each run of
     whitespace (newlines included) one space, trimmed. Idempotent."""
-    return " ".join(text.translate(_CLEAN).split())
+    return " ".join(text.translate(_CONTROLS).translate(_ISOLATES).split())
 
 
 def shorten(text: str, limit: int) -> str:
@@ -48,10 +50,25 @@ def label(name: str | None, ident: str, limit: int = MAX_LABEL) -> str:
 
 
 def printed(text: str | None, limit: int = MAX_LABEL) -> str | None:
-    """Free text as printed in a page header: one line of at most `limit` characters, or None."""
+    """Free text as printed in a page header: one line of at most `limit` characters, or None.
+
+    Isolates stay when they pair up (a `label` isolates a right-to-left name), else go.
+    """
     if text is None:
         return None
-    return shorten(one_line(str(text)), limit) or None
+    line = shorten(" ".join(str(text).translate(_CONTROLS).split()), limit)
+    return (line if _paired(line) else line.translate(_ISOLATES)) or None
+
+
+def _paired(text: str) -> bool:
+    """Whether every isolate initiator in `text` is closed by a PDI, and no PDI is unopened."""
+    depth = 0
+    for char in text:
+        if char in ISOLATES:
+            depth += -1 if char == PDI else 1
+            if depth < 0:
+                return False
+    return depth == 0
 
 
 def quote(text: object, limit: int = QUOTE) -> str:

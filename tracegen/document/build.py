@@ -22,10 +22,10 @@ from tracegen.maths.notation import layer_tag, symbol
 from tracegen.maths.tree import Accent, BigOp, Blank, Fence, Ident, Matrix, Node, Num, Op, Script, Text, row
 from tracegen.numbers import format_numbers
 from tracegen.spec import Spec
+from tracegen.text import printed
 from tracegen.tracing import BASE, Trace
 
 KINDS = ("worksheet", "key")
-MAX_STUDENT = 120
 
 
 @dataclass(frozen=True)
@@ -217,16 +217,6 @@ def _rate(spec: Spec) -> Node:
     return row(ETA, EQ, numbers(np.array(spec.learning_rate), None))
 
 
-def clean_student(student: str | None) -> str | None:
-    """One line of at most MAX_STUDENT characters; escaping happens per format when rendering."""
-    if student is None:
-        return None
-    text = " ".join(str(student).split())
-    if len(text) > MAX_STUDENT:
-        text = text[: MAX_STUDENT - 1] + "…"
-    return text or None
-
-
 def build(trace: Trace, kind: str, student: str | None = None) -> Document:
     """The document model of `trace` for `kind` ("worksheet" or "key")."""
     if kind not in KINDS:
@@ -241,7 +231,7 @@ def build(trace: Trace, kind: str, student: str | None = None) -> Document:
         kind=kind,
         title=spec.title,
         variant=trace.variants[0] if trace.variants else BASE,
-        student=clean_student(student),
+        student=printed(student),  # one line, no control characters; escaped per format later
         decimals=spec.decimals,
         diagram=diagram.network([trace.matrix(f"W{i}", 1) for i in layers], [trace.matrix(f"b{i}", 1) for i in layers],
                                 [formulas.NAMES.get(layer.activation.name) for layer in spec.layers]),
