@@ -19,6 +19,7 @@ import numpy as np
 
 from tracegen.engine import Params, train
 from tracegen.errors import SpecError
+from tracegen.limits import trace_rows
 from tracegen.spec import DEFAULT_TRIES, Constraints, Spec, ValueRange
 from tracegen.tracing import Trace, frame
 
@@ -27,6 +28,7 @@ ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford base32: no I, L, O, U
 ID_LENGTH = 6
 DOMAIN = b"tracegen-variant-v1\0"  # versions the derivation: changing it changes every variant
 MAX_CANDIDATES = 16_384  # candidates checked per vectorised round (bounds memory)
+MAX_ROUND_VALUES = 1 << 22  # trace numbers of one round's candidates (32 MB of float64)
 RELU_LIKE = ("relu", "leaky_relu")
 # Hand-friendly ranges for a W or b the spec gives without a `variants` range to redraw it from.
 DEFAULT_WEIGHTS = ValueRange((-2.0, -1.0, 0.0, 1.0, 2.0))
@@ -222,19 +224,25 @@ class _Search:
 
 
 def _search(spec: Spec, searches: list[_Search]) -> None:
-    """Advance every search to its first candidate that meets the constraints (vectorised)."""
+    """Advance every search to its first candidate that meets the constraints (vectorised).
+
+    A round checks at most `width` candidates, so that their traces hold at most
+    MAX_ROUND_VALUES numbers: a big network checks fewer at a time, not more memory.
+    """
     pending = [s for s in searches if s.hit is None and s.attempt < s.limit]
+    width = max(1, min(MAX_CANDIDATES, MAX_ROUND_VALUES // trace_rows(spec)))
     while pending:
-        k = max(1, min(MAX_CANDIDATES // len(pending), 256))
+        chunk = pending[:width]
+        k = max(1, min(width // len(chunk), 256))
         seeds, attempts, owner = [], [], []
-        for index, search in enumerate(pending):
+        for index, search in enumerate(chunk):
             tries = range(search.attempt, min(search.attempt + k, search.limit))
             seeds += [search.seed] * len(tries)
             attempts += list(tries)
             owner += [index] * len(tries)
         drawn = _draw(spec, seeds, attempts)
         bad = violations(spec, *_arrays(spec, drawn, len(seeds)))
-        _settle(pending, drawn, bad, attempts, owner)
+        _settle(chunk, drawn, bad, attempts, owner)
         pending = [s for s in pending if s.hit is None and s.attempt < s.limit]
 
 
