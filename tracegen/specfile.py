@@ -208,6 +208,7 @@ class _Scan:
     def __init__(self) -> None:
         self.sizes: dict[int, int] = {}  # id -> expanded size of a container already walked
         self.open: set[int] = set()  # containers on the current path (an alias back into one is a cycle)
+        self.shared = False  # whether some container was reached twice (YAML aliases)
 
     def walk(self, value: Any, key: str, depth: int) -> int:
         if isinstance(value, Mapping):
@@ -221,6 +222,7 @@ class _Scan:
             return 1
         ident = id(value)
         if ident in self.sizes:
+            self.shared = True
             return self.sizes[ident]
         if ident in self.open:
             raise SpecError(key or "spec", "contains itself (a YAML alias inside its own anchor)")
@@ -231,8 +233,9 @@ class _Scan:
         for path, child in children:
             total += self.walk(child, path, depth + 1)
             if total > MAX_VALUES:
-                raise SpecError(key or "spec", f"holds more than {MAX_VALUES:,} values (YAML aliases counted in "
-                                               "full); a spec needs far fewer")
+                aliases = " once its YAML aliases are expanded" if self.shared else ""
+                raise SpecError(key or "spec", f"holds more than {MAX_VALUES:,} values{aliases}; "
+                                               "a spec needs far fewer")
         self.open.discard(ident)
         self.sizes[ident] = total
         return total

@@ -1,0 +1,164 @@
+"""Hostile and careless spec files (issue 11): bombs, nesting, huge integers, lone surrogates,
+duplicate keys, oversize files and runaway messages are refused with exit 2 and one short
+line, by key path where there is one, before the validator or the engine runs and in
+little memory; what is not the user's fault (out of memory) is one line and exit 1."""
+
+from __future__ import annotations
+
+import tracemalloc
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+import tracegen
+from tracegen import specfile
+from tracegen.cli import MAX_MESSAGE, cli
+
+BASE = "network:\n  layers:\n    - {units: 1, activation: sigmoid, W: [[1]], b: [0]}\nloss: bce\ndata: {x: [1], y: 1}\n"
+
+
+def bomb(levels: int = 9, fan: int = 9) -> str:
+    """A billion-laughs YAML: 9 levels of 9 aliases each expand to 9^9 = 387 million values."""
+    lines = ["l0: &l0 [" + ", ".join(["lol"] * fan) + "]"]
+    lines += [f"l{i}: &l{i} [" + ", ".join([f"*l{i - 1}"] * fan) + "]" for i in range(1, levels)]
+    return "\n".join(lines) + "\n"
+
+
+DIGITS = "beyond the range of numbers (about ±1.8e308)"
+DEEP = "nested deeper than 16 levels of lists and mappings"
+# (id, suffix, file text, the message after "<file>: ")
+HOSTILE = [
+    ("yaml-alias-bomb", ".yaml", bomb() + BASE,
+     "l5: holds more than 200,000 values once its YAML aliases are expanded; a spec needs far fewer"),
+    ("yaml-alias-in-itself", ".yaml", "title: &a [1, *a]\n" + BASE,
+     "title[1]: contains itself (a YAML alias inside its own anchor)"),
+    ("yaml-nesting-5000", ".yaml", "title: " + "[" * 5000 + "]" * 5000 + "\n" + BASE, f"line 1, column 23: {DEEP}"),
+    ("json-nesting-5000", ".json", '{"title": ' + "[" * 5000 + "]" * 5000 + "}", DEEP),
+    ("json-nesting-20", ".json", '{"data": {"x": ' + "[" * 20 + "]" * 20 + "}}", f"data.x{'[0]' * 14}: {DEEP}"),
+    ("toml-nesting-5000", ".toml", "title = " + "[" * 5000 + "]" * 5000 + "\n", DEEP),
+    ("yaml-int-10^400", ".yaml", BASE + "training: {epochs: 1" + "0" * 400 + "}\n",
+     f"training.epochs: a number with 401 digits is {DIGITS}"),
+    ("json-int-5000-digits", ".json", '{"training": {"epochs": ' + "9" * 5000 + "}}",
+     f"training.epochs: a number with 5,000 digits is {DIGITS}"),
+    ("yaml-int-5000-digits", ".yaml", BASE + "display: {decimals: -" + "9" * 5000 + "}\n",
+     f"display.decimals: a number with 5,000 digits is {DIGITS}"),
+    ("toml-int-5000-digits", ".toml", 'loss = "bce"\n[training]\nepochs = ' + "9" * 5000 + "\n",
+     f"line 3: a number with 5,000 digits is {DIGITS}"),
+    ("json-lone-surrogate", ".json", '{"title": "a\\ud800"}',
+     "title: text 'a\\ud800' is not valid Unicode: a lone surrogate ('\\ud800') at character 2"),
+    ("yaml-lone-surrogate", ".yaml", BASE + 'title: "a\\udfff b"\n',
+     "title: text 'a\\udfff b' is not valid Unicode: a lone surrogate ('\\udfff') at character 2"),
+    ("yaml-duplicate-key", ".yaml", "loss: bce\nloss: mse\n",
+     "line 2, column 1: duplicate key 'loss' (first on line 1)"),
+    ("json-duplicate-key", ".json", '{"training": {"epochs": 2, "epochs": 3}}', "training.epochs: duplicate key"),
+    ("toml-duplicate-key", ".toml", "[training]\nepochs = 2\nepochs = 3\n",
+     "invalid TOML: Cannot overwrite a value (at line 3, column 11)"),
+    ("not-utf8", ".yaml", "title: caf\udce9\n", "line 1: not UTF-8 text (save the spec as UTF-8)"),
+]
+
+
+@pytest.fixture
+def no_work(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A refusal must come first: neither the validator nor the engine may run."""
+
+    def forbidden(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the spec reached the validator or the engine")
+
+    monkeypatch.setattr(tracegen.spec, "_parse", forbidden)
+    monkeypatch.setattr(tracegen.tracing, "train", forbidden)
+
+
+@pytest.mark.parametrize(("suffix", "text", "message"), [h[1:] for h in HOSTILE], ids=[h[0] for h in HOSTILE])
+def test_hostile_spec_files_are_refused_by_the_parser_in_little_memory(tmp_path: Path, no_work: None, suffix: str,
+                                                                         text: str, message: str) -> None:
+    path = tmp_path / f"spec{suffix}"
+    path.write_bytes(text.encode("utf-8", "surrogateescape"))
+    tracemalloc.start()
+    try:
+        with pytest.raises(tracegen.SpecError) as err:
+            tracegen.load_spec(path)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert str(err.value) == f"{path}: {message}"
+    assert peak < 30 * 2**20  # the 9^9 bomb, expanded, would take gigabytes
+    for command in ("check", "trace"):
+        result = CliRunner().invoke(cli, [command, str(path)])
+        assert (result.exit_code, result.stderr, result.stdout) == (2, f"tracegen: error: {path}: {message}\n", "")
+
+
+def test_a_spec_file_over_the_size_cap_is_not_read(tmp_path: Path, no_work: None) -> None:
+    path = tmp_path / "big.yaml"
+    path.write_bytes(BASE.encode() + b"#" + b"x" * specfile.MAX_BYTES)
+    result = CliRunner().invoke(cli, ["check", str(path)])
+    assert result.exit_code == 2
+    assert result.stderr == (f"tracegen: error: {path}: the spec file is larger than 1,024 KiB; a spec needs a few KB "
+                             "(is this the right file?)\n")
+
+
+@pytest.mark.parametrize(("data", "message"), [
+    ({"training": {"epochs": 10 ** 5000}}, f"training.epochs: a number with 5,001 digits is {DIGITS}"),
+    ({"data": {"x": [1, -(10 ** 309)]}}, f"data.x[1]: a number with 310 digits is {DIGITS}"),
+    ({"title": "\udc80"}, "title: text '\\udc80' is not valid Unicode: a lone surrogate ('\\udc80') at character 1"),
+])
+def test_the_python_api_refuses_the_same_values(no_work: None, data: dict, message: str) -> None:
+    with pytest.raises(tracegen.SpecError) as err:
+        tracegen.Spec.from_dict(data)
+    assert str(err.value) == message
+
+
+def test_a_mapping_that_contains_itself_is_refused(no_work: None) -> None:
+    data: dict = {"network": {}}
+    data["network"]["layers"] = [data]
+    with pytest.raises(tracegen.SpecError, match=r"^network\.layers\[0\]: contains itself"):
+        tracegen.Spec.from_dict(data)
+
+
+# --- messages stay one short line ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("extra", "message"), [
+    ("title: [" + "W" * 10_000 + "]\n", "title: expected non-empty text, got a list of 1"),
+    ("\"\\e[31m" + "k" * 990 + "\": 1\n",  # YAML keys are at most 1024 characters
+     "'\\x1b[31m" + "k" * 34 + "…' (995 characters): unknown key; expected one of title, "
+     "network, loss, data, training, display, variants"),
+    ("display: {decimals: '" + "3" * 10_000 + "'}\n",
+     "display.decimals: expected a whole number from 0 to 10, got the text '333333333333333333333333333333333333333…' "
+     "(10,000 characters)"),
+])
+def test_user_text_is_quoted_short_and_escaped(write_spec, extra: str, message: str) -> None:
+    path = write_spec(BASE + extra)
+    result = CliRunner().invoke(cli, ["check", str(path)])
+    assert (result.exit_code, result.stderr) == (2, f"tracegen: error: {path}: {message}\n")
+
+
+def test_any_error_is_cut_to_one_short_line(monkeypatch: pytest.MonkeyPatch) -> None:
+    def wordy(*args: object, **kwargs: object) -> None:
+        raise tracegen.SpecError("data.x", "first line\nsecond\x1b[2J line " + "z" * 20_000)
+
+    monkeypatch.setattr("tracegen.cli.trace", wordy)
+    result = CliRunner().invoke(cli, ["trace"])
+    assert result.exit_code == 2
+    line = result.stderr.removesuffix("\n")
+    assert "\n" not in line and "\x1b" not in line and len(line) == len("tracegen: error: ") + MAX_MESSAGE
+    assert line.startswith("tracegen: error: data.x: first line second [2J line zzz") and line.endswith("z…")
+
+
+def test_out_of_memory_is_one_line_and_exit_1(monkeypatch: pytest.MonkeyPatch) -> None:
+    def hungry(*args: object, **kwargs: object) -> None:
+        raise MemoryError
+
+    monkeypatch.setattr("tracegen.cli.trace", hungry)
+    result = CliRunner().invoke(cli, ["trace"])
+    assert (result.exit_code, result.stderr) == (1, "tracegen: error: out of memory: this machine could not hold the "
+                                                    "work, although the spec is within tracegen's limits; close other "
+                                                    "programs or use a smaller spec\n")
+
+
+def test_titles_are_one_line_without_control_characters(class3_dict: dict) -> None:
+    class3_dict["title"] = "  Class\u00a03\n\tTraining\x1b[31m by\u202e Hand\x00 "
+    assert tracegen.Spec.from_dict(class3_dict).title == "Class 3 Training [31m by Hand"
+    class3_dict["title"] = "T" * 201
+    with pytest.raises(tracegen.SpecError, match="^title: expected at most 200 characters, got 201$"):
+        tracegen.Spec.from_dict(class3_dict)
