@@ -333,6 +333,7 @@ class Report:
     runs: int = 0
     exits: Counter = field(default_factory=Counter)
     categories: Counter = field(default_factory=Counter)
+    outcomes: Counter = field(default_factory=Counter)  # (category, command, exit code) -> runs
     failures: list[str] = field(default_factory=list)  # internal errors, tracebacks, long or multi-line messages
     hangs: list[str] = field(default_factory=list)
     slowest: tuple[float, str] = (0.0, "")
@@ -377,6 +378,7 @@ def run_case(case: Case, folder: Path, report: Report, timeout: float = TIMEOUT)
         elapsed = time.perf_counter() - start
         report.runs += 1
         report.exits[result.exit_code] += 1
+        report.outcomes[(case.category, args[0], result.exit_code)] += 1
         report.slowest = max(report.slowest, (elapsed, label))
         err = result.stderr
         if (result.exit_code not in (0, 2) or "internal error" in err or "Traceback" in err
