@@ -15,9 +15,11 @@ an equation of matrices (rows x columns, per-sample quantities as units x sample
 symbols, set on A4 with 10.5 pt type in a text width of MEASURE em. An equation wraps
 between its pieces; a piece wider than the text is scaled down to fit, and that scale is
 what makes the font small. Matrices of WIDE_COLUMNS columns or more are set at WIDE_SIZE.
-Epochs start on a new page. The constants were measured on the PDFs tracegen renders
-(cell widths from the shipped fonts' digits; pages fitted within about ±25% over networks
-from 3-2-1 to 64 units, 1-30 samples and 1-50 epochs); it is an estimate, said as "about".
+Epochs start on a new page; in a key, a grader note repeats a result when carrying rounded
+numbers would change a last digit (NOTE_CHANCE per value). The constants were measured on
+the PDFs tracegen renders (cell widths from the shipped fonts' digits; pages fitted to within
+30% and number sizes to half a point, over networks from 3-2-1 to ten layers of 64 units,
+1-50 samples and 1-50 epochs); it is an estimate, said as "about".
 """
 
 from __future__ import annotations
