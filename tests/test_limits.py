@@ -6,6 +6,9 @@ saying how big and which key to change, and the engine never runs."""
 from __future__ import annotations
 
 import io
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -165,3 +168,20 @@ def test_batch_refuses_oversize_documents_before_drawing_and_force_lifts_it(tmp_
                                       "-o", str(tmp_path / "out")])
     assert result.exit_code == 0, result.output
     assert len([p for p in Path(tmp_path / "out").iterdir() if p.is_dir()]) == 2
+
+
+@pytest.mark.skipif(not hasattr(os, "openpty"), reason="needs a pseudo-terminal")
+def test_long_documents_show_progress_on_a_terminal(tmp_path, write_spec):
+    path = write_spec(network([2, 1], 3, 1, epochs=25))  # about 50 + 26 pages
+    terminal, child = os.openpty()
+    done = subprocess.run([sys.executable, "-m", "tracegen", "render", str(path), "--to", "md,html", "-o",
+                           str(tmp_path / "out")], stderr=child, stdout=subprocess.PIPE, timeout=120)
+    os.close(child)
+    shown = os.read(terminal, 65536).decode()
+    os.close(terminal)
+    pages = sum(limits.estimate_document(tracegen.Spec.from_dict(network([2, 1], 3, 1, epochs=25)), kind).pages
+                for kind in render.KINDS)
+    assert done.returncode == 0 and pages >= 40
+    assert f"rendering about {pages} pages" in shown and "100%" in shown
+    piped = CliRunner().invoke(cli, ["render", str(path), "--to", "md", "-o", str(tmp_path / "piped")])
+    assert (piped.exit_code, piped.stderr) == (0, "")
