@@ -101,3 +101,18 @@ def chromium() -> Iterator[Browser]:
         browser.close()
         return
     pytest.fail(message, pytrace=False)  # outside `except`: one line, no chained traceback
+
+
+@pytest.fixture
+def forbid(monkeypatch: pytest.MonkeyPatch) -> Callable[..., None]:
+    """forbid((module, "name"), ...): the test fails if one of these functions runs, e.g. the
+    engine, when a refusal must come before any work."""
+
+    def fail(*args: Any, **kwargs: Any) -> None:
+        raise AssertionError("work started that the refusal should have come before")
+
+    def apply(*targets: tuple[object, str]) -> None:
+        for owner, name in targets:
+            monkeypatch.setattr(owner, name, fail)
+
+    return apply

@@ -59,14 +59,9 @@ HOSTILE = [
 
 
 @pytest.fixture
-def no_work(monkeypatch: pytest.MonkeyPatch) -> None:
+def no_work(forbid) -> None:
     """A refusal must come first: neither the validator nor the engine may run."""
-
-    def forbidden(*args: object, **kwargs: object) -> None:
-        raise AssertionError("the spec reached the validator or the engine")
-
-    monkeypatch.setattr(tracegen.spec, "_parse", forbidden)
-    monkeypatch.setattr(tracegen.tracing, "train", forbidden)
+    forbid((tracegen.spec, "_parse"), (tracegen.tracing, "train"))
 
 
 @pytest.mark.parametrize(("suffix", "text", "message"), [h[1:] for h in HOSTILE], ids=[h[0] for h in HOSTILE])

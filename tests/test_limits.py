@@ -48,14 +48,9 @@ def network(units: list[int], inputs: int, samples: int, epochs: int = 1, decima
 
 
 @pytest.fixture
-def no_engine(monkeypatch: pytest.MonkeyPatch) -> None:
+def no_engine(forbid) -> None:
     """The refusal must come before any work: the engine (tracing and variant drawing) never runs."""
-
-    def forbidden(*args: object, **kwargs: object) -> None:
-        raise AssertionError("the engine ran")
-
-    monkeypatch.setattr(tracegen.tracing, "train", forbidden)
-    monkeypatch.setattr(tracegen.variation, "train", forbidden)
+    forbid((tracegen.tracing, "train"), (tracegen.variation, "train"))
 
 
 # --- the trace -------------------------------------------------------------------------------------
@@ -138,7 +133,7 @@ def test_documents_nobody_can_read_are_refused_unless_forced(tmp_path, write_spe
     path = write_spec(network(*shapes))
     out = tmp_path / "out"
     with monkeypatch.context() as patch:
-        patch.setattr(tracegen.tracing, "train", lambda *a, **k: pytest.fail("the engine ran"))
+        patch.setattr(tracegen.tracing, "train", lambda *a, **k: pytest.fail("the engine ran"))  # until --force
         result = CliRunner().invoke(cli, ["render", str(path), "--to", "md", "-o", str(out)])
     assert (result.exit_code, result.stderr) == (2, f"tracegen: error: {path}: {message}\n")
     assert not out.exists()
