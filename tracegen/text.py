@@ -49,7 +49,7 @@ def label(name: str | None, ident: str, limit: int = MAX_LABEL) -> str:
     return f"{isolated(shorten(one_line(name), room))} ({ident})"
 
 
-def printed(text: str | None, limit: int = MAX_LABEL) -> str | None:
+def page_line(text: str | None, limit: int = MAX_LABEL) -> str | None:
     """Free text as printed in a page header: one line of at most `limit` characters, or None.
 
     Isolates stay when they pair up (a `label` isolates a right-to-left name), else go.

@@ -22,7 +22,7 @@ from tracegen.maths.notation import layer_tag, symbol
 from tracegen.maths.tree import Accent, BigOp, Blank, Fence, Ident, Matrix, Node, Num, Op, Script, Text, row
 from tracegen.numbers import format_numbers
 from tracegen.spec import Spec
-from tracegen.text import printed
+from tracegen.text import page_line
 from tracegen.tracing import BASE, Trace
 
 KINDS = ("worksheet", "key")
@@ -231,7 +231,7 @@ def build(trace: Trace, kind: str, student: str | None = None) -> Document:
         kind=kind,
         title=spec.title,
         variant=trace.variants[0] if trace.variants else BASE,
-        student=printed(student),  # one line, no control characters; escaped per format later
+        student=page_line(student),  # one line, no control characters; escaped per format later
         decimals=spec.decimals,
         diagram=diagram.network([trace.matrix(f"W{i}", 1) for i in layers], [trace.matrix(f"b{i}", 1) for i in layers],
                                 [formulas.NAMES.get(layer.activation.name) for layer in spec.layers]),
