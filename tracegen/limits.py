@@ -15,11 +15,13 @@ an equation of matrices (rows x columns, per-sample quantities as units x sample
 symbols, set on A4 with 10.5 pt type in a text width of MEASURE em. An equation wraps
 between its pieces; a piece wider than the text is scaled down to fit, and that scale is
 what makes the font small. Matrices of WIDE_COLUMNS columns or more are set at WIDE_SIZE.
-Epochs start on a new page; in a key, a grader note repeats a result when carrying rounded
-numbers would change a last digit (NOTE_CHANCE per value). The constants were measured on
-the PDFs tracegen renders (cell widths from the shipped fonts' digits; pages fitted to within
-30% and number sizes to half a point, over networks from 3-2-1 to ten layers of 64 units,
-1-50 samples and 1-50 epochs); it is an estimate, said as "about".
+Operands multiplied together (W h, δ hᵀ, η ∂L/∂W) never wrap apart, so a wide weight
+matrix times the samples is one piece. Epochs start on a new page; in a key, a grader note
+repeats a result when carrying rounded numbers would change a last digit (NOTE_CHANCE per
+value). The constants were measured on the PDFs tracegen renders (cell widths from the
+shipped fonts' digits); over networks from 3-2-1 to 64 units wide, 1-30 samples and 1-50
+epochs the estimate came within 30% of the pages and 0.7 pt of the smallest number size.
+It is an estimate, and messages say "about".
 """
 
 from __future__ import annotations
@@ -131,6 +133,16 @@ GIVEN_DECIMALS = 2  # givens print as written: typically a digit or two after th
 NOTE_CHANCE = 0.05  # per printed value: that carrying rounded numbers changes its last digit
 
 
+def product(*parts: list[Piece]) -> list[Piece]:
+    """Operands set side by side that never wrap apart (W h, δ hᵀ, η ∂L/∂W): one piece, as tall
+    as the tallest, at the smallest of their sizes; none when no operand is shown."""
+    pieces = [piece for part in parts for piece in part]
+    if not pieces:
+        return []
+    size = min(p.size for p in pieces)
+    return [Piece(max(p.rows * p.size for p in pieces) / size, sum(p.width for p in pieces), size)]
+
+
 class _Shapes:
     """The equations of one document, as pieces, from the spec's shapes (see the module docstring)."""
 
@@ -141,7 +153,6 @@ class _Shapes:
         self.fan_in = list(spec.layer_inputs)
         self.number = cell_em(spec.decimals)
         self.given = cell_em(min(spec.decimals, GIVEN_DECIMALS))
-        self.epochs = spec.epochs
 
     def value(self, rows: int, cols: int) -> Piece:
         """A result: numbers in a key, a blank in a worksheet."""
@@ -156,27 +167,27 @@ class _Shapes:
     def forward(self, epoch: int) -> Iterator[list[Piece]]:
         m, first = self.m, epoch == 1
         for layer, (n, f) in enumerate(zip(self.units, self.fan_in, strict=True)):
-            yield [sym(12), *self.operand(n, f, first), *self.operand(f, m, first and layer == 0),
+            yield [sym(12), *product(self.operand(n, f, first), self.operand(f, m, first and layer == 0)),
                    *self.operand(n, 1, first), sym(1.5), self.value(n, m)]
-            yield [sym(8), *self.operand(n, m, False), self.value(n, m)]
+            yield [sym(8), *product([sym(3)], self.operand(n, m, False)), self.value(n, m)]
         yield [sym(20, 2), self.value(1, 1)]
 
-    def backward(self) -> Iterator[list[Piece]]:
-        m, units, fan_in = self.m, self.units, self.fan_in
-        yield [sym(10), *self.operand(units[-1], m, False), *self.operand(units[-1], m, True),
-               self.value(units[-1], m)]
+    def backward(self, epoch: int) -> Iterator[list[Piece]]:
+        m, units, fan_in, first = self.m, self.units, self.fan_in, epoch == 1
+        out = units[-1]
+        yield [sym(10), *product(self.operand(out, m, False), self.operand(out, m, True)), self.value(out, m)]
         for layer in range(len(units) - 1, -1, -1):
             n, f = units[layer], fan_in[layer]
-            yield [sym(8, 2), *self.operand(n, m, False), *self.operand(m, f, layer == 0), self.value(n, f)]
-            yield [sym(8, 2), *self.operand(n, m, False), self.value(n, 1)]
-            if layer:
-                product = [Piece(max(f, n), (n + m) * self.number + 4.0)] if self.key else []
-                yield [sym(16), *product, *self.operand(f, m, False), self.value(f, m)]
+            yield [sym(8, 2), *product(self.operand(n, m, False), self.operand(m, f, layer == 0)), self.value(n, f)]
+            yield [sym(8, 2), *product(self.operand(n, m, False), self.operand(m, 1, False)), self.value(n, 1)]
+            if layer:  # (Wᵀ δ) ⊙ f'(z): one group
+                yield [sym(16), *product(self.operand(f, n, first), self.operand(n, m, False), [sym(4)],
+                                         self.operand(f, m, False)), self.value(f, m)]
 
-    def updates(self) -> Iterator[list[Piece]]:
+    def updates(self, epoch: int) -> Iterator[list[Piece]]:
         for n, f in zip(self.units, self.fan_in, strict=True):
             for cols in (f, 1):
-                yield [sym(8), *self.operand(n, cols, False), sym(2), *self.operand(n, cols, False),
+                yield [sym(8), *self.operand(n, cols, epoch == 1), *product([sym(2)], self.operand(n, cols, False)),
                        self.value(n, cols)]
 
     def givens(self) -> Iterator[list[Piece]]:
@@ -189,8 +200,8 @@ class _Shapes:
     def epoch(self, epoch: int) -> Iterator[list[Piece]]:
         if epoch > 1:
             yield from self.forward(epoch)
-        yield from self.backward()
-        yield from self.updates()
+        yield from self.backward(epoch)
+        yield from self.updates(epoch)
 
 
 def _note_em(result: Piece) -> float:
