@@ -187,6 +187,9 @@ def test_secret_file_derivation_is_stable_and_differs_from_the_seed(tmp_path: Pa
     (["--variants", "2", "--secret-file", "short"],
      "--secret-file: short holds 5 bytes; use at least 16 random ones, "
      "e.g. `head -c 32 /dev/urandom | base64 > short`"),
+    (["--variants", "2", "--secret-file", "/dev/zero"],
+     "--secret-file: /dev/zero is larger than 64 KiB; a secret is 16 to a few hundred random bytes (is this the "
+     "right file?)"),
 ])
 def test_bad_options_exit_2_with_one_line_and_no_files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                                         args: list[str], message: str) -> None:

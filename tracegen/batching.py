@@ -43,6 +43,7 @@ ANSWERS = "answers.csv"
 MANIFEST_COLUMNS = ("variant", "student_id", "student_name", "seed_material", "file", "sha256")
 MAX_VARIANTS = MAX_STUDENTS  # one variant per student
 MIN_SECRET_BYTES = 16
+MAX_SECRET_BYTES = 64 * 1024  # read no further: /dev/zero is a file too
 CHECKPOINT_SECONDS = 2.0  # how often the manifest is saved during a run, for resuming
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")  # a CSV cell starting so is a formula to a spreadsheet
 STOP_SECONDS = 0.5  # how long a stopped worker may take to clean up before it is killed
@@ -158,9 +159,13 @@ def check_options(options: Options) -> None:
 def read_secret(path: Path) -> bytes:
     """The secret key (surrounding whitespace removed, so an editor's newline does not matter)."""
     try:
-        secret = Path(path).read_bytes().strip()
+        with Path(path).open("rb") as handle:
+            secret = handle.read(MAX_SECRET_BYTES + 1).strip()
     except OSError as err:
         raise OptionError(f"--secret-file: cannot read {path}: {err.strerror}") from None
+    if len(secret) > MAX_SECRET_BYTES:
+        raise OptionError(f"--secret-file: {path} is larger than {MAX_SECRET_BYTES // 1024} KiB; a secret is 16 to a "
+                          "few hundred random bytes (is this the right file?)")
     if len(secret) < MIN_SECRET_BYTES:
         raise OptionError(f"--secret-file: {path} holds {len(secret)} bytes; use at least {MIN_SECRET_BYTES} "
                           f"random ones, e.g. `head -c 32 /dev/urandom | base64 > {path}`")
