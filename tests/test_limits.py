@@ -121,8 +121,10 @@ def test_wider_matrices_print_smaller_and_more_epochs_take_more_pages():
 
 PAGES = ("training.epochs: the answer key would run to about 122 pages, more than the limit of 100: lower "
          "training.epochs or use a smaller network or fewer samples, or --force")
-FONT = ("network.layers: the worksheet would print its widest matrices at about 3.5 pt, under the 6 pt limit: use "
-        "fewer units or samples (widest: 32) or fewer display.decimals, or --force")
+# The worksheet's widest piece is dW1's 32 blank columns: (32 * 6.0 + 1.3) * 0.82 = 158.5 em after the left
+# side's 2 em, scaled into 47.6 em: 0.297, times the 0.82 of a wide matrix and 10.5 pt: 2.6 pt.
+FONT = ("network.layers: the worksheet would print its widest matrices, blanks shrunk alike, at about 2.6 pt, under "
+        "the 6 pt limit: use fewer units (32-32-1) or samples (2), or fewer display.decimals, or --force")
 
 
 @pytest.mark.parametrize(("shapes", "message"), [

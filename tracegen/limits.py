@@ -12,16 +12,17 @@ line that says how big the result would be and which key to change:
 
 The document model mirrors what the documents print, in shapes only: each worked step is
 an equation of matrices (rows x columns, per-sample quantities as units x samples) and
-symbols, set on A4 with 10.5 pt type in a text width of MEASURE em. An equation wraps
-between its pieces; a piece wider than the text is scaled down to fit, and that scale is
-what makes the font small. Matrices of WIDE_COLUMNS columns or more are set at WIDE_SIZE.
-Operands multiplied together (W h, δ hᵀ, η ∂L/∂W) never wrap apart, so a wide weight
-matrix times the samples is one piece. Epochs start on a new page; in a key, a grader note
-repeats a result when carrying rounded numbers would change a last digit (NOTE_CHANCE per
-value). The constants were measured on the PDFs tracegen renders (cell widths from the
-shipped fonts' digits); over networks from 3-2-1 to 64 units wide, 1-30 samples and 1-50
-epochs the estimate came within 30% of the pages and 0.7 pt of the smallest number size.
-It is an estimate, and messages say "about".
+symbols, set on A4 with 10.5 pt type in a text width of MEASURE em. An equation's pieces
+fill rows after its left side; a row wider than the text is scaled down to fit, and that
+scale is what makes the numbers small (a worksheet's blanks, sized for handwriting, shrink
+alike). Matrices of WIDE_COLUMNS columns or more are set at WIDE_SIZE. Operands multiplied
+together (W h, δ hᵀ, η ∂L/∂W) never wrap apart, so a wide weight matrix times the samples is
+one piece. Epochs start on a new page; in a key, a grader note repeats a result when
+carrying rounded numbers would change a last digit (NOTE_CHANCE per value). The constants
+were measured on the PDFs tracegen renders (cell widths from the shipped fonts' digits,
+page capacity fitted); over networks from 3-2-1 to 64 units wide, 1-30 samples and 1-50
+epochs the estimate came within 25% of the pages and half a point of the smallest matrix
+numbers. It is an estimate, and messages say "about".
 """
 
 from __future__ import annotations
@@ -38,11 +39,14 @@ MAX_PAGES = 100  # per document
 MIN_FONT_PT = 6.0  # the smallest number size that still reads in print
 FONT_PT = 10.5  # print.css
 MEASURE = 47.6  # em: A4 text width (210 mm - 32 mm of margins) at FONT_PT, as the PDF sets it
-PAGE_EM = 60.0  # em of content a page holds, on average: 259 mm of text height less unsplittable gaps
+PAGE_EM = 55.0  # em of content a page holds, on average: 259 mm of text height less unsplittable gaps
 ROW_EM = 1.3  # a matrix row
 EQUATION_GAP = 0.8  # em between equations
 WIDE_COLUMNS, WIDE_SIZE = 7, 0.82  # matrices this wide are set smaller
-BLANK_EM = 4.4  # a blank cell and its column gap, at full size
+BLANK_EM = 6.0  # a blank cell, sized for handwriting, and its gap
+BLANK_ROWS, BLANK_SHORT = 1.7, 0.35  # a blank matrix of r rows is as tall as 1.7 r - 0.35 rows of numbers
+TARGET_EM = 1.5  # a target as written (0 or 1) and its gap
+LEFT_EM = 2.0  # the left side of a worked equation (z⁽¹⁾): continuation rows start after it
 COLUMN_GAP_EM = 1.0
 BRACKETS_EM = 1.3  # both brackets of a matrix
 
@@ -102,7 +106,7 @@ def cell_em(decimals: int) -> float:
     return 0.778 + 0.5 * (decimals + 1) + (0.278 if decimals else 0.0) + COLUMN_GAP_EM
 
 
-def mat(rows: int, cols: int, cell: float) -> Piece:
+def mat(rows: float, cols: int, cell: float) -> Piece:
     size = WIDE_SIZE if cols >= WIDE_COLUMNS else 1.0
     return Piece(rows, (cols * cell + BRACKETS_EM) * size, size)
 
@@ -112,21 +116,23 @@ def sym(width: float, rows: float = 1.0) -> Piece:
 
 
 def equation_em(pieces: Sequence[Piece]) -> tuple[float, float]:
-    """(height in em, smallest scale) of an equation set in lines of at most MEASURE em."""
-    lines: list[list[Piece]] = [[]]
+    """(height in em, smallest scale) of an equation: its pieces fill rows of MEASURE em less
+    its left side, and a row wider than that is scaled down to fit."""
+    room = MEASURE - LEFT_EM
+    rows: list[list[Piece]] = [[]]
     width = 0.0
     for piece in pieces:
-        if lines[-1] and width + piece.width > MEASURE:
-            lines.append([])
+        if rows[-1] and width + piece.width > room:
+            rows.append([])
             width = 0.0
-        lines[-1].append(piece)
+        rows[-1].append(piece)
         width += piece.width
     height, smallest = 0.0, 1.0
-    for line in lines:
-        scale = min(1.0, MEASURE / sum(p.width for p in line))
-        height += max(p.rows * p.size for p in line) * ROW_EM * scale
-        smallest = min(smallest, scale * min(p.size for p in line))
-    return height + EQUATION_GAP * len(lines), smallest
+    for row in rows:
+        scale = min(1.0, MEASURE / (LEFT_EM + sum(p.width for p in row)))
+        height += max(p.rows * p.size for p in row) * ROW_EM * scale
+        smallest = min(smallest, scale * min(p.size for p in row))
+    return height + EQUATION_GAP * len(rows), smallest
 
 
 GIVEN_DECIMALS = 2  # givens print as written: typically a digit or two after the point
@@ -156,7 +162,7 @@ class _Shapes:
 
     def value(self, rows: int, cols: int) -> Piece:
         """A result: numbers in a key, a blank in a worksheet."""
-        return mat(rows, cols, self.number if self.key else BLANK_EM)
+        return mat(rows, cols, self.number) if self.key else mat(rows * BLANK_ROWS - BLANK_SHORT, cols, BLANK_EM)
 
     def operand(self, rows: int, cols: int, given: bool) -> list[Piece]:
         """A substituted operand: a worksheet shows only givens as numbers, the rest as symbols."""
@@ -175,14 +181,15 @@ class _Shapes:
     def backward(self, epoch: int) -> Iterator[list[Piece]]:
         m, units, fan_in, first = self.m, self.units, self.fan_in, epoch == 1
         out = units[-1]
-        yield [sym(10), *product(self.operand(out, m, False), self.operand(out, m, True)), self.value(out, m)]
+        targets = [mat(out, m, TARGET_EM)]  # y as written, beside ŷ in one group
+        yield [sym(10), *product(self.operand(out, m, False), targets), self.value(out, m)]
         for layer in range(len(units) - 1, -1, -1):
             n, f = units[layer], fan_in[layer]
             yield [sym(8, 2), *product(self.operand(n, m, False), self.operand(m, f, layer == 0)), self.value(n, f)]
             yield [sym(8, 2), *product(self.operand(n, m, False), self.operand(m, 1, False)), self.value(n, 1)]
-            if layer:  # (Wᵀ δ) ⊙ f'(z): one group
-                yield [sym(16), *product(self.operand(f, n, first), self.operand(n, m, False), [sym(4)],
-                                         self.operand(f, m, False)), self.value(f, m)]
+            if layer:
+                yield [sym(16), *product(self.operand(f, n, first), self.operand(n, m, False)),
+                       *self.operand(f, m, False), self.value(f, m)]
 
     def updates(self, epoch: int) -> Iterator[list[Piece]]:
         for n, f in zip(self.units, self.fan_in, strict=True):
@@ -191,7 +198,7 @@ class _Shapes:
                        self.value(n, cols)]
 
     def givens(self) -> Iterator[list[Piece]]:
-        yield [sym(4), mat(self.fan_in[0], self.m, self.given), sym(4), mat(self.units[-1], self.m, self.given)]
+        yield [sym(4), mat(self.fan_in[0], self.m, self.given), sym(4), mat(self.units[-1], self.m, TARGET_EM)]
         for n, f in zip(self.units, self.fan_in, strict=True):
             yield [sym(4), mat(n, f, self.given), sym(4), mat(n, 1, self.given)]
         for _ in self.units:  # the forward and gradient rules
@@ -212,8 +219,9 @@ def _note_em(result: Piece) -> float:
     return chance * (result.rows * result.size * ROW_EM * min(1.0, MEASURE / result.width) + 2 * ROW_EM)
 
 
-TEXT_EM = 12.0  # an epoch's headings and sentences
-FRONT_EM = 40.0  # title, network diagram, section headings; the key's loss table and chart
+TEXT_EM = {"worksheet": 4.0, "key": 8.0}  # an epoch's heading and sentences
+FRONT_EM = 50.0  # title, network diagram, section headings; the key's loss table and chart
+SLACK = 0.1  # of a page: an epoch estimated this far past a page break is taken to fit
 
 
 def estimate_document(spec: Spec, kind: str) -> Estimate:
@@ -233,7 +241,7 @@ def estimate_document(spec: Spec, kind: str) -> Estimate:
     front = FRONT_EM + height(shapes.givens()) + height(shapes.forward(1))
     pages = math.ceil(front / PAGE_EM)
     for epoch in range(1, spec.epochs + 1):
-        pages += math.ceil((TEXT_EM + height(shapes.epoch(epoch))) / PAGE_EM)
+        pages += max(1, math.ceil((TEXT_EM[kind] + height(shapes.epoch(epoch))) / PAGE_EM - SLACK))
     return Estimate(kind, pages, round(FONT_PT * smallest, 1))
 
 
@@ -249,11 +257,11 @@ def document_problem(spec: Spec, estimate: Estimate) -> tuple[str, str] | None:
     """(key, one line) when `estimate` is above the limits, else None."""
     name = "answer key" if estimate.kind == "key" else "worksheet"
     if estimate.font_pt < MIN_FONT_PT:
-        widest = max(spec.n_inputs, spec.n_samples, *_units(spec))
-        return ("network.layers" if widest != spec.n_samples else "data.x",
-                f"the {name} would print its widest matrices at about {estimate.font_pt:g} pt, under the "
-                f"{MIN_FONT_PT:g} pt limit: use fewer units or samples (widest: {widest}) or fewer display.decimals, "
-                "or --force")
+        what = "its widest matrices" if estimate.kind == "key" else "its widest matrices, blanks shrunk alike,"
+        return ("data.x" if spec.n_samples > max(spec.n_inputs, *_units(spec)) else "network.layers",
+                f"the {name} would print {what} at about {estimate.font_pt:g} pt, under the {MIN_FONT_PT:g} pt "
+                f"limit: use fewer units ({'-'.join(map(str, (spec.n_inputs, *_units(spec))))}) or samples "
+                f"({spec.n_samples}), or fewer display.decimals, or --force")
     if estimate.pages > MAX_PAGES:
         return ("training.epochs",
                 f"the {name} would run to about {estimate.pages:,} pages, more than the limit of {MAX_PAGES}: "
