@@ -472,7 +472,7 @@ def test_accepted_gives_each_blank_its_values_and_tolerances(class3_batch: Path)
 # --- the command line, files and bad input ---------------------------------------------
 
 
-ROSTER = "student_id,name\ns1,Ada Lovelace\ns2,<script>alert(1)</script>\n=cmd(),=HYPERLINK(\"x\")\n"
+ROSTER = "student_id,name\ns1,Ada Lovelace\ns2,<script>alert(1)</script>\n@cmd,=HYPERLINK(\"x\")\n"
 
 
 @pytest.fixture(scope="module")
@@ -499,7 +499,7 @@ def test_cli_grades_a_roster_batch_and_writes_every_report(roster_batch: Path, t
     book = pd.read_csv(out / "gradebook.csv", dtype=str, keep_default_na=False)
     assert list(book.columns[:5]) == ["student_id", "student_name", "variant", "score", "max"]
     assert list(book.columns[-4:]) == ["correct", "carried", "wrong", "blank"]
-    assert list(book["student_id"]) == ["s1", "s2", "'=cmd()"]
+    assert list(book["student_id"]) == ["s1", "s2", "'@cmd"]
     assert book["student_name"].tolist()[2] == "'=HYPERLINK(\"x\")"
     variants = book["variant"].tolist()
     files = {p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file()}
@@ -530,7 +530,7 @@ def test_template_lists_every_student_and_blank_and_grades_as_blank(roster_batch
     assert runner.invoke(cli, ["grade", str(roster_batch), str(path), "--template"]).exit_code == 0
     table = pd.read_csv(path, dtype=str, keep_default_na=False)
     assert list(table.columns) == ["student_id", "student_name", "variant", *key(roster_batch).columns]
-    assert table["student_id"].tolist() == ["s1", "s2", "'=cmd()"]
+    assert table["student_id"].tolist() == ["s1", "s2", "'@cmd"]
     again = runner.invoke(cli, ["grade", str(roster_batch), str(path), "--template"])
     assert again.exit_code == 2 and "already exists" in again.output
     book = tracegen.grade(roster_batch, path).gradebook
