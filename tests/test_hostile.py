@@ -117,7 +117,7 @@ def test_a_mapping_that_contains_itself_is_refused(no_work: None) -> None:
     ("title: [" + "W" * 10_000 + "]\n", "title: expected non-empty text, got a list of 1"),
     ("\"\\e[31m" + "k" * 990 + "\": 1\n",  # YAML keys are at most 1024 characters
      "'\\x1b[31m" + "k" * 34 + "…' (995 characters): unknown key; expected one of title, "
-     "network, loss, data, training, display, variants"),
+     "network, loss, data, training, display, variants, grading"),
     ("display: {decimals: '" + "3" * 10_000 + "'}\n",
      "display.decimals: expected a whole number from 0 to 10, got the text '333333333333333333333333333333333333333…' "
      "(10,000 characters)"),
