@@ -103,10 +103,11 @@ def test_a_huge_cell_or_file_is_refused_with_its_line(tmp_path, monkeypatch):
     assert result.exit_code == 2
     assert result.stderr == (f"tracegen: error: {tmp_path / 'class.csv'}:3: not a readable CSV row "
                              "(field larger than field limit (131072))\n")
-    monkeypatch.setattr(roster, "MAX_BYTES", 100)
-    result = batch(tmp_path, "id,name\n" + "s1,Ada\n" * 20)
-    assert (result.exit_code, result.stderr) == (
-        2, f"tracegen: error: {tmp_path / 'class.csv'}: the roster is larger than 0 MiB; is this the right file?\n")
+    monkeypatch.setattr(roster, "MAX_BYTES", 1 << 20)
+    result = batch(tmp_path, "id,name\n" + "".join(f"s{i},Ada\n" for i in range(120_000)))
+    assert result.exit_code == 2
+    assert result.stderr == (f"tracegen: error: {tmp_path / 'class.csv'}: the roster file is larger than 1 MiB; "
+                             "is this the right file?\n")
 
 
 def test_more_students_than_a_batch_makes_are_refused(monkeypatch):

@@ -63,7 +63,7 @@ def read_csv_text(path: str | Path, what: str, error: type[InputError]) -> str:
         with Path(path).open("rb") as handle:
             data = handle.read(MAX_BYTES + 1)
         if len(data) > MAX_BYTES:
-            raise error(f"{name}: the {what} is larger than {MAX_BYTES >> 20} MiB; is this the right file?")
+            raise error(f"{name}: the {what} file is larger than {MAX_BYTES >> 20} MiB; is this the right file?")
         return data.decode("utf-8-sig")
     except FileNotFoundError:
         raise error(f"{name}: {what} file not found") from None
