@@ -72,6 +72,13 @@ MESSAGES = {
     "carry_note": "Grader: a student who carries their own rounded results from the start gets {values}; "
                   "accept that too.",
     "list_join": ", ",
+    # Quizzes on learning platforms (tracegen export)
+    "lms_variant": "Variant {variant}",
+    "lms_instructions": "Type each number into its box as a decimal, to {decimals} decimal places.",
+    "lms_boxes": "Each box {box} in the equations is answered in the question with its number n.",
+    "lms_box": "Box {n}: {quantity}.",
+    "lms_scaled": "Enter this value in units of {unit}: the value multiplied by {factor}.",
+    "lms_network": "The network with the weights on its edges; each unit's bias below it.",
 }
 LOSS_NAMES = {"bce": "binary cross-entropy", "mse": "mean squared error", "cross_entropy": "cross-entropy"}
 ACTIVATION_NAMES = {"relu": "ReLU", "sigmoid": "sigmoid", "tanh": "tanh", "linear": "no activation (linear)",

@@ -80,10 +80,12 @@ def template(batch_dir: str | Path) -> bytes:
     return pd.concat([frame, blanks], axis=1).to_csv(index=False, lineterminator="\n").encode("utf-8")
 
 
-def accepted(batch_dir: str | Path) -> pd.DataFrame:
+def accepted(batch_dir: str | Path | batchdir.Batch) -> pd.DataFrame:
     """Per variant and blank: the key and its tolerance, the value carrying the printed rounded
-    values gives and its tolerance (both half-widths, as in Moodle's `=value:tolerance`), and the marks."""
-    batch = batchdir.read(batch_dir)
+    values gives and its tolerance (both half-widths, as in Moodle's `=value:tolerance`), and the marks.
+
+    `batch_dir` may also be a batch already read (`batchdir.read`), as the exports have it."""
+    batch = batch_dir if isinstance(batch_dir, batchdir.Batch) else batchdir.read(batch_dir)
     policy = Policy.of(batch.spec, list(batch.blanks["name"]))
     rounded = hand(batch)
     count = len(batch.blanks)

@@ -55,6 +55,7 @@ class Batch:
     key: np.ndarray  # (variants, blanks), full precision
     givens: dict[Key, np.ndarray]  # stacked (variants, ...)
     cells: dict[Key, Cells]
+    specs: tuple[Spec, ...] = ()  # every variant's, in batch order (exports write each variant's worksheet)
 
     def take(self, values: dict[Key, np.ndarray]) -> np.ndarray:
         """Per-quantity arrays with a leading row axis -> one column per blank (rows, blanks)."""
@@ -85,7 +86,7 @@ def read(folder: str | Path) -> Batch:
     stacked = {name: np.stack([given[name] for given in (givens(s, _params(s)) for s in specs)])
                for name in givens(first, _params(first))}
     batch = Batch(folder, first, variants, _students(folder / MANIFEST, variants), blanks, key, stacked,
-                  _cells(first, blanks))
+                  _cells(first, blanks), tuple(specs))
     _check_key(batch)
     return batch
 

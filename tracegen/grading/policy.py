@@ -75,7 +75,13 @@ def halfwidth(tolerance: Tolerance, centre: np.ndarray, decimals: int) -> np.nda
     return np.where(np.isfinite(unit) & (magnitude > 0), 0.5 * unit, 0.0)
 
 
+def reach(centre: np.ndarray, half: np.ndarray) -> np.ndarray:
+    """How far from `centre` an answer is accepted: the half-width with room for float rounding
+    (what exports state as a platform's tolerance, so it accepts what `within` does)."""
+    return half * (1 + SLACK) + FLOOR * np.maximum(np.abs(centre), 1.0)
+
+
 def within(answer: np.ndarray, centre: np.ndarray, half: np.ndarray) -> np.ndarray:
     """Whether each answer lies in [centre - half, centre + half], with room for float rounding."""
     with np.errstate(invalid="ignore", over="ignore"):
-        return np.abs(answer - centre) <= half * (1 + SLACK) + FLOOR * np.maximum(np.abs(centre), 1.0)
+        return np.abs(answer - centre) <= reach(centre, half)
