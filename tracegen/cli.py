@@ -239,6 +239,26 @@ def grade_command(batch_dir: str, responses: str, output: str | None, template: 
                f"{out / 'summary.html'}")
 
 
+@cli.command("export")
+@click.argument("batch_dir", type=click.Path(file_okay=False))
+@click.option("--to", "platform", metavar="moodle|canvas",
+              help="moodle: Moodle XML, a cloze question per variant; canvas: a QTI 1.2 zip, a quiz per variant.")
+@click.option("-o", "--output", type=click.Path(),
+              help="File to write [default: BATCH_DIR/moodle.xml or BATCH_DIR/canvas-qti.zip].")
+def export_command(batch_dir: str, platform: str | None, output: str | None) -> None:
+    """Export the batch in BATCH_DIR as a quiz for a learning platform: Moodle or Canvas.
+
+    Each variant's worksheet becomes a question (Moodle: a quiz draws one at random per
+    student) whose blanks are answer fields with the grading tolerance. No student name is
+    written. Bad input exits 2 and writes nothing.
+    """
+    from tracegen import lms
+
+    if platform is None:
+        raise OptionError("--to: missing; expected moodle or canvas")
+    click.echo(lms.export(batch_dir, platform, output))
+
+
 def main(argv: list[str] | None = None) -> None:
     """Console-script entry point."""
     cli.main(args=argv, prog_name="tracegen")

@@ -20,6 +20,7 @@ from tracegen.errors import OptionError
 from tracegen.grading import batchdir, report
 from tracegen.grading.carry import hand
 from tracegen.grading.marking import mark
+from tracegen.grading.moodle import Report
 from tracegen.grading.policy import Policy
 from tracegen.grading.responses import match, read
 from tracegen.grading.tables import detail, gradebook, identity
@@ -56,9 +57,15 @@ def grade(batch_dir: str | Path, responses: str | Path | pd.DataFrame, out: str 
         raise OptionError(f"-o/--output: {out} is a file; expected a folder")
     batch = batchdir.read(batch_dir)
     given = read(responses)
+    if isinstance(given, Report):  # Moodle's quiz report: its parts become blanks once the batch is known
+        given = given.resolve(batch)
     rows, texts = match(given, batch)
     marking = mark(batch, rows, texts, given.decimal_comma)
     grades = Grades(gradebook(batch, marking), detail(batch, marking))
+    if given.names is not None:  # the students the file names, by their (unique) variant
+        who = dict(zip(given.ids, given.names, strict=True))
+        for table in grades:
+            table["student_name"] = table["variant"].map(who)
     if out is not None:
         report.write(out, report.render(batch, marking, *grades))
     return grades

@@ -17,6 +17,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -24,6 +25,9 @@ import pandas as pd
 from tracegen.errors import InputError
 from tracegen.grading.batchdir import Batch, unsafe
 from tracegen.roster import clean, delimiter, read_csv_text
+
+if TYPE_CHECKING:
+    from tracegen.grading.moodle import Report
 
 ID_COLUMNS = ("student_id", "variant")
 NAME_COLUMN = "student_name"  # written by --template for the grader's eyes; not read
@@ -48,10 +52,14 @@ class Responses:
     columns: tuple[str, ...]
     cells: tuple[tuple[str, ...], ...]
     decimal_comma: bool
+    names: tuple[str, ...] | None = None  # each row's student, where the file names them (Moodle's report)
 
 
-def read(source: str | Path | pd.DataFrame) -> Responses:
-    """A responses CSV file, or a DataFrame with the same columns (from a notebook)."""
+def read(source: str | Path | pd.DataFrame) -> Responses | Report:
+    """A responses CSV file, or a DataFrame with the same columns (from a notebook).
+
+    Moodle's quiz Responses report is recognised by its header ("Response 1") and read as a
+    `moodle.Report`, which becomes Responses once the batch is known (`Report.resolve`)."""
     if isinstance(source, pd.DataFrame):
         if source.index.name in ID_COLUMNS:  # a table indexed by student_id or variant
             source = source.reset_index()
@@ -72,6 +80,10 @@ def read(source: str | Path | pd.DataFrame) -> Responses:
         raise InputError(f"{source}:{reader.line_num}: not a readable CSV row: {err}") from None
     if not rows:
         raise InputError(f"{source}: the responses file is empty (expected a header with student_id or variant)")
+    from tracegen.grading import moodle  # it builds on this module
+
+    if moodle.is_report(rows[0]):
+        return moodle.read(str(source), rows[0], rows[1:], lines[1:])
     return _parse(str(source), rows[0], rows[1:], lines[1:], decimal_comma=separator != ",")
 
 
