@@ -107,8 +107,9 @@ def split(text: str, count: int) -> list[str] | None:
     """The answers of a cloze response summary `part 1: a; part 2: b; …` with `count` parts, or None.
 
     The label ("part ", or the language's) is read from part 1. Parts are cut from the last
-    one back, each at the last `; part k:` before the next part's, so an answer that itself
-    contains "; part 3:" can only spoil its own part, never another's.
+    one back, each at the last `; part k:` before the next part's: an answer typed as
+    "x; part 3: 0.5" into field 3 is read as 0.5 there and spoils part 2 (which then holds
+    the fake), so a student gains nothing they could not have typed, and no other part moves.
     """
     first = re.match(r"([^0-9;:]*)1\s*:", text)
     if first is None:
