@@ -120,7 +120,7 @@ def assessment(variant: Variant, quiz: Quiz, ident: str, picture: str) -> str:
             text.append(html.heading(item))
         elif isinstance(item, Para):
             text.append(html.paragraph(item, _inline))
-        elif isinstance(item, Figure):
+        elif isinstance(item, Figure) and item.what == "network":
             diagram = doc.diagram
             text.append(f'<p><img src="%24IMS-CC-FILEBASE%24/{picture}" alt="{html.text(wording.text("lms_network"))}"'
                         f' width="{diagram.width}" height="{diagram.height}"></p>')

@@ -95,7 +95,7 @@ def question_text(variant: Variant, quiz: Quiz, weights: dict[str, int]) -> str:
             out.append(html.heading(item))
         elif isinstance(item, Para):
             out.append(html.paragraph(item, _inline))
-        elif isinstance(item, Figure):
+        elif isinstance(item, Figure) and item.what == "network":
             diagram = doc.diagram
             out.append(f'<p><img src="@@PLUGINFILE@@/{PICTURE}" alt="{html.text(wording.text("lms_network"))}" '
                        f'width="{diagram.width}" height="{diagram.height}" style="max-width:100%;height:auto"></p>')
