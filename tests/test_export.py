@@ -24,7 +24,6 @@ from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree
 
-import numpy as np
 import pandas as pd
 import pytest
 from click.testing import CliRunner
@@ -182,9 +181,8 @@ def test_grading_marks_and_tolerances_reach_the_fields(tmp_path: Path) -> None:
     spec = copy.deepcopy(CLASS3) | {"grading": {"tolerance": {"rel": 0.02}, "marks": 0.5,
                                                 "quantities": {"L": {"marks": 1.5, "tolerance": {"abs": 0.01}}}}}
     batch = make_batch(tmp_path / "b", spec, count=2)
-    keys, blanks = key(batch), blank_order(batch)
+    blanks = blank_order(batch)
     for q in questions(render(batch, "moodle"))[1:]:
-        variant = q.findtext("name/text")
         for (weight, alternatives), blank in zip(cloze(q.findtext("questiontext/text")), blanks, strict=True):
             _, value, tolerance, _ = alternatives[0]
             if ":L:" in blank:
@@ -235,7 +233,8 @@ def canvas_items(data: bytes) -> dict[str, list[ElementTree.Element]]:
 
 def numeric(item: ElementTree.Element) -> tuple[str, list[tuple[float, float, float]]]:
     """A numerical item's text and accepted (value, low, high) answers."""
-    fields = {f.findtext(f"{QTI}fieldlabel"): f.findtext(f"{QTI}fieldentry") for f in item.iter(f"{QTI}qtimetadatafield")}
+    fields = {f.findtext(f"{QTI}fieldlabel"): f.findtext(f"{QTI}fieldentry")
+              for f in item.iter(f"{QTI}qtimetadatafield")}
     assert fields["question_type"] == "numerical_question"
     assert item.find(f"{QTI}presentation/{QTI}response_str/{QTI}render_fib").get("fibtype") == "Decimal"
     answers = []

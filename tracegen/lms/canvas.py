@@ -42,11 +42,11 @@ import zipfile
 from xml.sax.saxutils import escape, quoteattr
 
 from tracegen.document import wording
-from tracegen.document.model import Eq, Figure, Para
 from tracegen.lms import html
+from tracegen.lms.fields import asked
 from tracegen.lms.quiz import Answer, Quiz, Variant
 from tracegen.maths.mathml import mathml
-from tracegen.maths.tree import Blank, Ident, Matrix, Node, Num, Row, Script, walk
+from tracegen.maths.tree import Blank, Ident, Matrix, Node, Num, Row, Script
 
 STEP = 1e-4  # Canvas keeps 4 decimals of a typed answer
 QTI = ('xmlns="http://www.imsglobal.org/xsd/ims_qtiasiv1p2" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" '
@@ -116,23 +116,14 @@ def assessment(variant: Variant, quiz: Quiz, ident: str, picture: str) -> str:
     items: list[str] = []
     boxes = 0
     for item in html.items(doc):
-        if isinstance(item, str):
-            text.append(html.heading(item))
-        elif isinstance(item, Para):
-            text.append(html.paragraph(item, _inline))
-        elif isinstance(item, Figure) and item.what == "network":
-            diagram = doc.diagram
-            text.append(f'<p><img src="%24IMS-CC-FILEBASE%24/{picture}" alt="{html.text(wording.text("lms_network"))}"'
-                        f' width="{diagram.width}" height="{diagram.height}"></p>')
-        elif isinstance(item, Eq):
-            asked = [blank.id for node in item.items for blank in walk(node) if isinstance(blank, Blank)]
-            numbers = {blank: boxes + i for i, blank in enumerate(asked, start=1)}
-            text.append(html.equation(item.items, lambda line, numbers=numbers: _cell(_numbered(line, numbers))))
-            if asked:
-                items.append(_text_item(f"{ident}-text{boxes + 1}", "\n".join(text)))
-                text = []
-                items += [_numeric_item(f"{ident}-box{n}", n, variant.answers[blank]) for blank, n in numbers.items()]
-                boxes += len(asked)
+        numbers = {blank.id: boxes + i for i, blank in enumerate(asked(item), start=1)}
+        text.append(html.block(item, doc, _inline, lambda line, numbers=numbers: _cell(_numbered(line, numbers)),
+                               f"%24IMS-CC-FILEBASE%24/{picture}"))
+        if numbers:  # the text so far, with this equation's boxes, then a question per box
+            items.append(_text_item(f"{ident}-text{boxes + 1}", "\n".join(text)))
+            text = []
+            items += [_numeric_item(f"{ident}-box{n}", n, variant.answers[blank]) for blank, n in numbers.items()]
+            boxes += len(numbers)
     if text:
         items.append(_text_item(f"{ident}-end", "\n".join(text)))
     return (f'<?xml version="1.0" encoding="UTF-8"?>\n<questestinterop {QTI}>\n'

@@ -22,9 +22,14 @@ def blanks(doc: Document) -> Iterator[Blank]:
     the epochs' L, so exports leave that table out)."""
     for section in doc.sections:
         for item in section.items:
-            if isinstance(item, Eq):
-                for node in item.items:
-                    yield from (n for n in walk(node) if isinstance(n, Blank))
+            yield from asked(item)
+
+
+def asked(item: object) -> list[Blank]:
+    """The blanks of one item of a document, in reading order (an equation's; none elsewhere)."""
+    if not isinstance(item, Eq):
+        return []
+    return [node for top in item.items for node in walk(top) if isinstance(node, Blank)]
 
 
 def worksheet(spec: Spec) -> Document:

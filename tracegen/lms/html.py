@@ -19,13 +19,14 @@ from functools import cache
 
 from jinja2 import Template
 
-from tracegen.document import Document
+from tracegen.document import Document, wording
 from tracegen.document.model import Eq, Figure, Para
 from tracegen.maths.tree import Blank, Matrix, Node, Row, walk
 from tracegen.render.environment import SCREEN_MEASURE, jinja_environment
 from tracegen.render.mathbox import lines
 
 Maths = Callable[[Node], str]
+Cell = Callable[[Row], str]  # one part of an equation's line, as HTML
 Item = str | Para | Eq | Figure  # a section title, or one of its items
 TABLE = 'style="border-collapse:collapse;margin:0.4em 0 0.4em 1.5em"'
 LEFT = 'style="text-align:right;vertical-align:middle;padding:0.15em 0;white-space:nowrap"'
@@ -47,18 +48,35 @@ def items(doc: Document) -> Iterator[Item]:
         yield from section.items
 
 
+def block(item: Item, doc: Document, inline: Maths, cell: Cell, picture: str, blank_chars: int | None = None) -> str:
+    """One item of the worksheet: a heading, a paragraph, the network's picture (its file at
+    `picture`), or an equation (laid out with each blank `blank_chars` wide, when given)."""
+    if isinstance(item, str):
+        return f"<h4>{text(item)}</h4>"
+    if isinstance(item, Para):
+        return paragraph(item, inline)
+    if isinstance(item, Eq):
+        return equation(item.items, cell, blank_chars)
+    if isinstance(item, Figure) and item.what == "network":
+        return (f'<p><img src="{picture}" alt="{text(wording.text("lms_network"))}" width="{doc.diagram.width}" '
+                f'height="{doc.diagram.height}" style="max-width:100%;height:auto"></p>')
+    return ""
+
+
 def paragraph(para: Para, inline: Maths) -> str:
     return "<p>" + "".join(text(p) if isinstance(p, str) else inline(p) for p in para.parts) + "</p>"
 
 
-def heading(title: str) -> str:
-    return f"<h4>{text(title)}</h4>"
-
-
-def equation(nodes: tuple[Node, ...], cell: Callable[[Row], str], measure: float = SCREEN_MEASURE) -> str:
-    """A display equation as a table of lines: the left side, then each line's relation and terms."""
+def equation(nodes: tuple[Node, ...], cell: Cell, blank_chars: int | None = None) -> str:
+    """A display equation as a table of lines: the left side, then each line's relation and terms.
+    Lines break as in the HTML documents (for the screen page's width), with each blank as wide as
+    `blank_chars` characters of handwriting when given (a platform's answer field)."""
+    if blank_chars is not None:
+        nodes = tuple(Matrix(tuple(tuple(Blank(blank_chars, c.id) if isinstance(c, Blank) else c for c in cells)
+                                   for cells in node.rows), node.answer) if isinstance(node, Matrix) else node
+                      for node in nodes)
     rows = []
-    for left, right in lines(nodes, measure).rows:
+    for left, right in lines(nodes, SCREEN_MEASURE).rows:
         rows.append(f"<tr><td {LEFT}>{cell(_flat(left)) if left is not None else ''}</td>"
                     f"<td {RIGHT}>{cell(_flat(right))}</td></tr>")
     return f"<table {TABLE}>{''.join(rows)}</table>"

@@ -45,11 +45,10 @@ import base64
 import numpy as np
 
 from tracegen.document import wording
-from tracegen.document.model import Eq, Figure, Para
 from tracegen.lms import html
 from tracegen.lms.quiz import Answer, Quiz, Variant
 from tracegen.maths.latex import latex
-from tracegen.maths.tree import HANDWRITING_MM, Blank, Matrix, Node, Row
+from tracegen.maths.tree import BLANK_MARGIN_MM, HANDWRITING_MM, Matrix, Node, Row
 from tracegen.render.environment import PRINT_FONT_PT
 
 FILLER = "-9.9999999999999e+299"  # 21 characters as written and as Moodle stores it; no answer is near it
@@ -90,17 +89,9 @@ def question_text(variant: Variant, quiz: Quiz, weights: dict[str, int]) -> str:
     out = [f"<p><b>{html.text(wording.text('lms_variant', variant=variant.id))}</b></p>",
            f"<h3>{html.text(quiz.title)}</h3>",
            html.paragraph(wording.say("lms_instructions", decimals=str(quiz.decimals)), _inline)]
-    for item in html.items(doc):
-        if isinstance(item, str):
-            out.append(html.heading(item))
-        elif isinstance(item, Para):
-            out.append(html.paragraph(item, _inline))
-        elif isinstance(item, Figure) and item.what == "network":
-            diagram = doc.diagram
-            out.append(f'<p><img src="@@PLUGINFILE@@/{PICTURE}" alt="{html.text(wording.text("lms_network"))}" '
-                       f'width="{diagram.width}" height="{diagram.height}" style="max-width:100%;height:auto"></p>')
-        elif isinstance(item, Eq):
-            out.append(html.equation(_widened(item.items), lambda line: _cell(line, variant, weights)))
+    chars = round((FIELD_EM * PRINT_FONT_PT * 25.4 / 72 - BLANK_MARGIN_MM) / HANDWRITING_MM)
+    out += [html.block(item, doc, _inline, lambda line: _cell(line, variant, weights), f"@@PLUGINFILE@@/{PICTURE}",
+                       chars) for item in html.items(doc)]
     return "\n".join(out)
 
 
@@ -144,14 +135,6 @@ def _fields(matrix: Matrix, variant: Variant, weights: dict[str, int]) -> str:
         right = f'<td rowspan="{span}" {BRACKET_RIGHT}></td>' if r == 0 else ""
         rows.append(f"<tr>{left}{''.join(f'<td {CELL}>{c}</td>' for c in row)}{right}</tr>")
     return f"<table {MATRIX}>{''.join(rows)}</table>"
-
-
-def _widened(items: tuple[Node, ...]) -> tuple[Node, ...]:
-    """The equation with each blank as wide as a Moodle field, so its lines break where the fields need."""
-    chars = round((FIELD_EM * PRINT_FONT_PT * 25.4 / 72 - 2.5) / HANDWRITING_MM)
-    return tuple(Matrix(tuple(tuple(Blank(chars, cell.id) if isinstance(cell, Blank) else cell for cell in row)
-                              for row in item.rows), item.answer)
-                 if isinstance(item, Matrix) else item for item in items)
 
 
 def _weights(quiz: Quiz) -> dict[str, int]:
