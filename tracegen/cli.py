@@ -223,6 +223,8 @@ def batch_command(spec: str | None, count: int | None, roster: str | None, seed:
 def grade_command(batch_dir: str, responses: str, output: str | None, template: bool) -> None:
     """Mark RESPONSES.csv against the batch in BATCH_DIR, with error carried forward.
 
+    RESPONSES.csv may also be Moodle's quiz Responses report, for a quiz made by tracegen export.
+
     Writes gradebook.csv, details.csv, feedback/<variant>.html and .md and summary.html
     (open it first). Responses that do not fit the batch exit 2 and write nothing.
     """

@@ -1,7 +1,8 @@
 """Grading: mark students' answers against a batch, blank by blank, with error carried forward.
 
 `grade(batch_dir, responses)` reads a batch folder (`tracegen batch`) and a responses CSV
-(or DataFrame) and returns the gradebook and the per-blank detail as DataFrames; with
+(or DataFrame, or Moodle's quiz Responses report for a quiz exported by `tracegen export`:
+`grading.moodle`) and returns the gradebook and the per-blank detail as DataFrames; with
 `out` it also writes them, a feedback page per student and the class summary, after
 everything has been computed (bad input raises InputError and writes nothing).
 `template(batch_dir)` is the empty responses CSV of a batch; `accepted(batch_dir)` the

@@ -28,9 +28,8 @@ from tracegen.render.mathbox import lines
 Maths = Callable[[Node], str]
 Cell = Callable[[Row], str]  # one part of an equation's line, as HTML
 Item = str | Para | Eq | Figure  # a section title, or one of its items
-TABLE = 'style="border-collapse:collapse;margin:0.4em 0 0.4em 1.5em"'
-LEFT = 'style="text-align:right;vertical-align:middle;padding:0.15em 0;white-space:nowrap"'
-RIGHT = 'style="text-align:left;vertical-align:middle;padding:0.15em 0"'
+TABLE = 'style="margin:.4em 0 .4em 1.5em"'  # short styles: a class of 500 variants is one file to upload
+LEFT = 'style="text-align:right"'
 SVG = ('<?xml version="1.0" encoding="UTF-8"?>\n{% import "html/macros.j2" as m with context %}'
        "{{ m.network_svg(doc.diagram, standalone=true) }}\n")
 
@@ -78,7 +77,7 @@ def equation(nodes: tuple[Node, ...], cell: Cell, blank_chars: int | None = None
     rows = []
     for left, right in lines(nodes, SCREEN_MEASURE).rows:
         rows.append(f"<tr><td {LEFT}>{cell(_flat(left)) if left is not None else ''}</td>"
-                    f"<td {RIGHT}>{cell(_flat(right))}</td></tr>")
+                    f"<td>{cell(_flat(right))}</td></tr>")
     return f"<table {TABLE}>{''.join(rows)}</table>"
 
 

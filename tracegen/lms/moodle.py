@@ -54,10 +54,10 @@ from tracegen.render.environment import PRINT_FONT_PT
 FILLER = "-9.9999999999999e+299"  # 21 characters as written and as Moodle stores it; no answer is near it
 PICTURE = "network.svg"
 FIELD_EM = 14.0  # a field of about 21-24 characters in Moodle's default theme, for laying equations out
-MATRIX = 'style="display:inline-table;vertical-align:middle;border-collapse:collapse;margin:0.2em 0.3em"'
-BRACKET_LEFT = 'style="border:solid 1.5px;border-right:0;width:0.35em;padding:0"'
-BRACKET_RIGHT = 'style="border:solid 1.5px;border-left:0;width:0.35em;padding:0"'
-CELL = 'style="padding:0.15em 0.3em"'
+MATRIX = 'style="display:inline-table;vertical-align:middle;border-collapse:collapse;margin:0 .3em"'
+BRACKET_LEFT = 'style="border:solid 1.5px;border-right:0;width:.3em"'  # [ and ] drawn as borders
+BRACKET_RIGHT = 'style="border:solid 1.5px;border-left:0;width:.3em"'
+CELL = 'style="padding:2px 4px"'
 
 
 def xml(quiz: Quiz) -> bytes:
