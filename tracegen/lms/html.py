@@ -56,10 +56,12 @@ def block(item: Item, doc: Document, inline: Maths, cell: Cell, picture: str, bl
         return paragraph(item, inline)
     if isinstance(item, Eq):
         return equation(item.items, cell, blank_chars)
-    if isinstance(item, Figure) and item.what == "network":
-        return (f'<p><img src="{picture}" alt="{text(wording.text("lms_network"))}" width="{doc.diagram.width}" '
-                f'height="{doc.diagram.height}" style="max-width:100%;height:auto"></p>')
-    return ""
+    if not isinstance(item, Figure):
+        raise TypeError(f"no HTML for a document item {item!r}")
+    if item.what != "network":  # the loss chart is the key's
+        return ""
+    return (f'<p><img src="{picture}" alt="{text(wording.text("lms_network"))}" width="{doc.diagram.width}" '
+            f'height="{doc.diagram.height}" style="max-width:100%;height:auto"></p>')
 
 
 def paragraph(para: Para, inline: Maths) -> str:
