@@ -1,5 +1,14 @@
 """Rebuild the shipped fonts in templates/html/static/fonts/ (run by hand, not at install).
 
+Usage: python scripts/subset_fonts.py [OUT]           subset the sources (Debian fonts-cmu, fonts-lmodern)
+       python scripts/subset_fonts.py --pdf-only [OUT] only redo the PDF files and metrics from the WOFF2
+
+Each face is written twice, with the same glyphs: WOFF2 (`.woff2`, small, embedded in the
+HTML) and plain TrueType/OpenType (`.ttf`/`.otf`, for the PDF: WeasyPrint and the maths
+finisher read it without decoding WOFF2). `metrics.json` holds what the PDF maths is
+typeset from (tracegen.render.fontmetrics.measure), measured here once instead of at every
+run.
+
 Why subsets: the HTML embeds its fonts as data: URIs to stay self-contained, so they must
 be small; WeasyPrint also loads small fonts faster. Text comes from CMU Serif (Computer
 Modern Unicode, OFL 1.1, Debian package fonts-cmu), the few maths symbols CMU lacks
@@ -16,6 +25,7 @@ brackets and blanks are text, not bordered boxes.
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 
@@ -25,6 +35,8 @@ from fontTools.ttLib import TTFont
 from fontTools.ttLib.tables._c_m_a_p import CmapSubtable
 from fontTools.ttLib.tables._g_l_y_f import Glyph, GlyphComponent
 
+from tracegen.render.environment import FONTS
+from tracegen.render.fontmetrics import METRICS, measure
 from tracegen.render.glyphs import BLANK, BRACKETS, MATRIX_LINE_HEIGHT, SUBSCRIPTS, SUPERSCRIPTS, math_italic
 
 SCALE = 0.7
@@ -191,15 +203,30 @@ def build(source: str, family: str, style: str, unicodes: str, target: Path) -> 
     subset.save_font(font, str(target), options)
 
 
+def write_pdf_fonts(out: Path) -> None:
+    """The PDF's plain TrueType/OpenType copy of each WOFF2 face (same tables, same date) and metrics.json."""
+    metrics = {}
+    for woff2, sfnt, *_ in FONTS:
+        font = TTFont(str(out / woff2), recalcTimestamp=False)
+        font.flavor = None
+        font.save(str(out / sfnt))
+        metrics[sfnt] = measure(TTFont(str(out / sfnt)))
+        print(f"{sfnt}: {(out / sfnt).stat().st_size} bytes")
+    (out / METRICS).write_text(json.dumps(metrics, sort_keys=True, separators=(",", ":")) + "\n", "utf-8")
+
+
 def main() -> None:
-    """`python scripts/subset_fonts.py [FOLDER [STEM ...]]`: rebuild every face, or only the named ones."""
-    out = Path(sys.argv[1] if len(sys.argv) > 1 else "templates/html/static/fonts")
-    wanted = set(sys.argv[2:]) or set(SOURCES)
+    """`python scripts/subset_fonts.py [--pdf-only] [FOLDER [STEM ...]]`: rebuild every face, or only the named
+    ones; then the PDF's TrueType/OpenType copies and metrics.json (alone with --pdf-only)."""
+    args = [a for a in sys.argv[1:] if a != "--pdf-only"]
+    out = Path(args[0] if args else "templates/html/static/fonts")
+    wanted = set(args[1:]) or set(SOURCES)
     for stem, (source, family, style, unicodes) in SOURCES.items():
-        if stem not in wanted:
+        if stem not in wanted or "--pdf-only" in sys.argv:
             continue
         build(source, family, style, unicodes, out / f"{stem}.woff2")
         print(f"{stem}.woff2: {(out / f'{stem}.woff2').stat().st_size} bytes")
+    write_pdf_fonts(out)
 
 
 if __name__ == "__main__":

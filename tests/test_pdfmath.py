@@ -9,9 +9,6 @@ from __future__ import annotations
 
 import io
 import re
-import subprocess
-import sys
-import time
 
 import numpy as np
 import pypdf
@@ -19,7 +16,6 @@ import pytest
 from documents import ALL, class3_documents, deep_documents
 
 from tracegen.document.build import blanks, numbers
-from tracegen.errors import RenderError
 from tracegen.maths.tree import Ident, Matrix, Op, Script
 from tracegen.render import glyphs
 from tracegen.render.environment import PRINT_FONT_PT, PRINT_MARGINS_MM
@@ -39,7 +35,6 @@ from tracegen.render.mathbox import (
     matrix,
     text,
 )
-from tracegen.render.pdf import write_pdf
 
 
 def mat(rows: list[list[float]], answer: bool = False) -> Matrix:
@@ -195,11 +190,6 @@ def test_pdf_maths_stays_inside_the_text_column() -> None:
                 assert margin - 1 <= x <= width - margin - 0.2 * size, f"{kind}: {chunk!r} at {x:.1f}pt"
 
 
-def test_the_finisher_refuses_a_document_whose_placeholders_went_missing() -> None:
-    with pytest.raises(RenderError, match="drew 0 of 1"):
-        write_pdf("<p>No placeholder here.</p>", [equation((Ident("x"),), 40.0)])
-
-
 def test_print_measure_is_the_page_width_less_the_margins() -> None:
     from tracegen.render.environment import page_context, static_dir
 
@@ -211,15 +201,3 @@ def test_print_measure_is_the_page_width_less_the_margins() -> None:
     for paper, width_mm in (("a4", 210.0), ("letter", 215.9)):
         measure = page_context("pdf", paper)["measure"]
         assert measure * PRINT_FONT_PT * 25.4 / 72 <= width_mm - PRINT_MARGINS_MM
-
-
-def test_pdfs_are_byte_identical_across_processes() -> None:
-    """A fresh process, a second later, writes the same bytes (no font dates: the subsets are cached in-process)."""
-    code = ("import sys, tracegen; from tracegen.render import render_documents; "
-            "trace = tracegen.trace(tracegen.load_example()); "
-            "sys.stdout.buffer.write(render_documents(trace, ('worksheet',), ('pdf',))[('worksheet', 'pdf')])")
-    outputs = []
-    for _ in range(2):
-        outputs.append(subprocess.run([sys.executable, "-c", code], capture_output=True, check=True).stdout)
-        time.sleep(1.1)
-    assert outputs[0] == outputs[1] == class3_documents()[("worksheet", "pdf")]

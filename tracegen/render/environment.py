@@ -18,13 +18,16 @@ from markupsafe import Markup
 
 from tracegen.render.filters import FILTERS
 
-FONTS = (  # file, family, style, weight
-    ("tg-serif-regular.woff2", "TG Serif", "normal", "normal"),
-    ("tg-serif-italic.woff2", "TG Italic", "normal", "normal"),  # own family: WeasyPrint ignores a same-family italic
-    ("tg-serif-bold.woff2", "TG Serif", "normal", "bold"),
-    ("tg-math.woff2", "TG Math", "normal", "normal"),
+# HTML file (WOFF2: small, embedded), PDF file (the same font as plain TrueType/OpenType: nothing to
+# decode at run time), family, style, weight. The italic is its own family: WeasyPrint ignores a
+# same-family italic.
+FONTS = (
+    ("tg-serif-regular.woff2", "tg-serif-regular.ttf", "TG Serif", "normal", "normal"),
+    ("tg-serif-italic.woff2", "tg-serif-italic.ttf", "TG Italic", "normal", "normal"),
+    ("tg-serif-bold.woff2", "tg-serif-bold.ttf", "TG Serif", "normal", "bold"),
+    ("tg-math.woff2", "tg-math.otf", "TG Math", "normal", "normal"),
 )
-MATHML_FONT = ("tg-mathml.woff2", "TG MathML", "normal", "normal")  # HTML only: Latin Modern Math, MATH table kept
+MATHML_FONT = ("tg-mathml.woff2", None, "TG MathML", "normal", "normal")  # HTML only: Latin Modern Math, MATH kept
 PAPERS = {"a4": "A4", "letter": "letter"}
 
 
@@ -69,16 +72,17 @@ def stylesheet(mathml: bool = True) -> Markup:
 
 @cache
 def font_faces(embed: bool) -> Markup:
-    """@font-face rules: fonts as data: URIs (self-contained HTML) or as paths under the static dir (PDF)."""
+    """@font-face rules: WOFF2 fonts as data: URIs (self-contained HTML), or paths to the same fonts as plain
+    TrueType/OpenType under the static dir (PDF: WeasyPrint reads them without decoding WOFF2 first)."""
     rules = []
-    for name, family, style, weight in (*FONTS, MATHML_FONT) if embed else FONTS:
+    for woff2, sfnt, family, style, weight in (*FONTS, MATHML_FONT) if embed else FONTS:
         if embed:
-            data = base64.b64encode((static_dir() / "fonts" / name).read_bytes()).decode("ascii")
-            src = f"data:font/woff2;base64,{data}"
+            data = base64.b64encode((static_dir() / "fonts" / woff2).read_bytes()).decode("ascii")
+            src = f'url("data:font/woff2;base64,{data}") format("woff2")'
         else:
-            src = f"fonts/{name}"
+            src = f'url("fonts/{sfnt}") format("{"opentype" if sfnt.endswith(".otf") else "truetype"}")'
         rules.append(f'@font-face {{ font-family: "{family}"; font-style: {style}; font-weight: {weight}; '
-                     f'src: url("{src}") format("woff2"); }}')
+                     f'src: {src}; }}')
     return Markup("\n".join(rules))
 
 

@@ -1,27 +1,31 @@
-"""The shipped fonts as data: glyph ids, advance widths and ink extents, read once per process.
+"""The shipped fonts as data: glyph ids, advance widths and ink extents, measured once when the fonts are built.
 
 The PDF maths (`tracegen.render.mathbox`) is typeset from these numbers and drawn with these
-very fonts (`tracegen.render.pdfmath`), so what is measured is what is printed. fontTools
-comes with WeasyPrint; WOFF2 needs brotli, which WeasyPrint's `fonttools[woff]` brings.
+very fonts (`tracegen.render.pdfmath`), so what is measured is what is printed. The numbers
+are measured by `scripts/subset_fonts.py` when it builds the fonts (`measure`) and shipped
+as `fonts/metrics.json` beside them: a render only reads that file and the plain
+TrueType/OpenType files (no WOFF2 decoding, no font parsing at run time; a test checks the
+file against the fonts).
 """
 
 from __future__ import annotations
 
-import io
+import json
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
 from tracegen.render.environment import FONTS, static_dir
 
-FACES = {"regular": FONTS[0][0], "italic": FONTS[1][0], "bold": FONTS[2][0], "math": FONTS[3][0]}
+FACES = {"regular": FONTS[0][1], "italic": FONTS[1][1], "bold": FONTS[2][1], "math": FONTS[3][1]}  # PDF files
 FALLBACK = ("regular", "italic", "math")  # the CSS font-family order of the documents
+METRICS = "metrics.json"
 
 
 @dataclass(frozen=True)
 class Face:
-    """One font, read once and kept as plain numbers and bytes (a parsed font is thousands of
-    objects that Python's garbage collector would walk during every later render)."""
+    """One font, kept as plain numbers and bytes (a parsed font is thousands of objects that
+    Python's garbage collector would walk during every later render)."""
 
     name: str
     postscript: str
@@ -33,7 +37,7 @@ class Face:
     descent: float  # negative
     italic_angle: float
     bbox: tuple[float, ...]  # in 1/1000 em, as PDF font descriptors want
-    sfnt: bytes  # the font as TrueType/OpenType (not WOFF2), what a PDF embeds a subset of
+    sfnt: bytes  # the font file as TrueType/OpenType, what a PDF embeds (a subset of)
 
     def has(self, char: str) -> bool:
         return ord(char) in self.glyph
@@ -51,32 +55,39 @@ class Face:
 
 
 @cache
+def _metrics() -> dict[str, Any]:
+    return json.loads((static_dir() / "fonts" / METRICS).read_text("utf-8"))
+
+
+@cache
 def face(name: str) -> Face:
     """The shipped face `name` (regular, italic, bold, math)."""
-    from fontTools.ttLib import TTFont
+    data = _metrics()[FACES[name]]
+    return Face(
+        name=name, postscript=data["postscript"], glyph={code: gid for code, gid in data["glyph"]},
+        advance=tuple(data["advance"]), ink=tuple(tuple(pair) for pair in data["ink"]), cff=data["cff"],
+        ascent=data["ascent"], descent=data["descent"], italic_angle=data["italic_angle"], bbox=tuple(data["bbox"]),
+        sfnt=(static_dir() / "fonts" / FACES[name]).read_bytes(),
+    )
 
-    font = TTFont(str(static_dir() / "fonts" / FACES[name]), recalcTimestamp=False)  # saved bytes stay the same
+
+def measure(font: Any) -> dict[str, Any]:
+    """The metrics of a fontTools TTFont as `metrics.json` keeps them (run when the fonts are built)."""
     em = float(font["head"].unitsPerEm)
     order = font.getGlyphOrder()
-    ink = [(bottom / em, top / em) for bottom, top in _vertical_bounds(font, order)]
     ids = {glyph_name: i for i, glyph_name in enumerate(order)}
     head = font["head"]
-    font.flavor = None
-    sfnt = io.BytesIO()
-    font.save(sfnt)
-    return Face(
-        name=name,
-        postscript=font["name"].getDebugName(6) or f"TG-{name}",
-        glyph={code: ids[g] for code, g in font.getBestCmap().items()},
-        advance=tuple(font["hmtx"][g][0] / em for g in order),
-        ink=tuple(ink),
-        cff="CFF " in font,
-        ascent=font["hhea"].ascent / em,
-        descent=font["hhea"].descent / em,
-        italic_angle=float(font["post"].italicAngle),
-        bbox=tuple(v * 1000 / em for v in (head.xMin, head.yMin, head.xMax, head.yMax)),
-        sfnt=sfnt.getvalue(),
-    )
+    return {
+        "postscript": font["name"].getDebugName(6),
+        "glyph": sorted([code, ids[g]] for code, g in font.getBestCmap().items()),
+        "advance": [font["hmtx"][g][0] / em for g in order],
+        "ink": [[bottom / em, top / em] for bottom, top in _vertical_bounds(font, order)],
+        "cff": "CFF " in font,
+        "ascent": font["hhea"].ascent / em,
+        "descent": font["hhea"].descent / em,
+        "italic_angle": float(font["post"].italicAngle),
+        "bbox": [v * 1000 / em for v in (head.xMin, head.yMin, head.xMax, head.yMax)],
+    }
 
 
 def _vertical_bounds(font: Any, order: list[str]) -> list[tuple[float, float]]:

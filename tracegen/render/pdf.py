@@ -20,7 +20,7 @@ from typing import Any
 from tracegen.errors import RenderError
 from tracegen.render.environment import static_dir
 from tracegen.render.mathbox import Box
-from tracegen.render.pdfmath import Overlay
+from tracegen.render.pdfmath import TAGGED_CSS, Overlay
 
 
 def _weasyprint() -> Any:
@@ -63,16 +63,23 @@ def font_config() -> Any:
     return _weasyprint().text.fonts.FontConfiguration()
 
 
-def write_pdf(html: str, blocks: Sequence[Box] = ()) -> bytes:
+def write_pdf(html: str, blocks: Sequence[Box] = (), *, pdf_tags: bool = False, pdf_variant: str | None = None,
+              overlay: Overlay | None = None) -> bytes:
     """The PDF of `html`, laid out with its print CSS, byte-identical for identical input.
 
     `blocks` (maths) are drawn over the placeholders the filters left in `html` (pdfmath).
+    `pdf_tags` and `pdf_variant` (e.g. "pdf/ua-1") are WeasyPrint's: a tagged PDF for screen
+    readers, the maths as Formula elements. `overlay` (tests) is the finisher to use, to read
+    where it drew each block.
     """
     weasyprint = _weasyprint()
     document = weasyprint.HTML(string=html, base_url=str(static_dir()) + "/", url_fetcher=_fetcher())
     identifier = hashlib.sha256(html.encode("utf-8")).hexdigest()[:32].encode("ascii")
+    tagged = [weasyprint.CSS(string=TAGGED_CSS)] if pdf_tags or pdf_variant else []
+    overlay = overlay or Overlay(blocks)
     try:
-        pdf = document.write_pdf(font_config=font_config(), pdf_identifier=identifier, finisher=Overlay(blocks))
+        pdf = document.write_pdf(font_config=font_config(), pdf_identifier=identifier, finisher=overlay,
+                                 stylesheets=tagged, pdf_tags=pdf_tags, pdf_variant=pdf_variant)
     except weasyprint.urls.FatalURLFetchingError as err:
         raise RenderError(f"PDF rendering stopped: {err}") from None
     return bytes(pdf)

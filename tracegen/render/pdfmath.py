@@ -1,41 +1,71 @@
 """Maths drawn into WeasyPrint's PDF where its empty placeholder blocks were laid out.
 
 The PDF's HTML gives each run of display equations (and each picture's labels) one empty
-inline-block of its size (typeset by `tracegen.render.mathbox`), whose background colour
-rgb(1, g, b) numbers it. WeasyPrint lays out and paginates the document as usual; a finisher
-(WeasyPrint's public hook, run before the PDF is written) then replaces each placeholder's
-background fill in the page's content stream with the block: glyph runs in the shipped
-fonts, embedded as Type 0 fonts with a ToUnicode map, so numbers stay text (copy, search,
-screen readers, pypdf) in reading order, and rules and highlights as filled rectangles.
-WeasyPrint's own font embedding is internal to it, so the few dozen lines that embed the
-maths' fonts are here. Why any of this: docs/BENCHMARKS.md (WeasyPrint's time is per box
-and line, and the slides' maths is hundreds of them).
+inline-block of its size (typeset by `tracegen.render.mathbox`), with an id (`tgm-7`) and a
+background colour rgb(1, g, b) that numbers it. WeasyPrint lays out and paginates the
+document as usual; a finisher (WeasyPrint's public hook, run before the PDF is written)
+then reads every page's content stream (`pdfstream`: the PDF syntax, not pydyf's lists),
+follows the graphics state (q/Q, cm, colour, path, marked content, form XObjects) and, where
+a path is filled in a placeholder's colour, ends the path unpainted and draws the block
+there instead: glyph runs in the shipped fonts, embedded as Type 0 fonts with a ToUnicode
+map, so numbers stay text (copy, search, screen readers, pypdf) in reading order, and rules
+and highlights as filled rectangles.
+
+Nothing is dropped or doubled silently: each block is counted where it is drawn, and a block
+drawn other than exactly once, a placeholder without a block, or one whose painted box is not
+its block's shape is a RenderError naming the block and page. Every drawing is recorded in
+`Overlay.drawn` (page and box, in points from the page's top-left), which the tests compare
+with WeasyPrint's `Page.anchors` of the placeholder ids.
+
+Tagged PDF (`pdf_tags`, PDF/UA): WeasyPrint paints backgrounds as artifacts, which screen
+readers skip. So for a tagged PDF each placeholder holds one zero-width space (`TAGGED_CSS`,
+added by `pdf.write_pdf`), whose marked content WeasyPrint ties into the structure tree in
+document order; the block is drawn inside that marked content, and its structure element
+becomes a `Formula` whose `Alt` is the block's text.
+
+The fonts, and why every font program is replaced: `pdffonts`.
 """
 
 from __future__ import annotations
 
-import io
-import zlib
-from collections.abc import Iterator, Sequence
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any
+from typing import Any, NamedTuple
 
 from markupsafe import Markup
 
 from tracegen.errors import RenderError
-from tracegen.render.fontmetrics import FACES, face
+from tracegen.render.fontmetrics import face
 from tracegen.render.mathbox import Box, Rect, Run, flatten
+from tracegen.render.pdffonts import FONT_NAMES, embed
+from tracegen.render.pdfstream import (
+    IDENTITY,
+    Matrix,
+    Operation,
+    apply,
+    inverse,
+    multiply,
+    operations,
+    resolve,
+    serialize,
+)
 
-MARKER = b"0.003922 "  # how pydyf writes the red channel 1/255 of a placeholder's colour
 COLOURS = {  # the roles of mathbox.Run/Rect fills: #1a1a1a, #fdf1b8 and the pictures' #1b4f8a, #555
     "ink": b"0.101961 0.101961 0.101961 rg", "answer": b"0.992157 0.945098 0.721569 rg",
     "weight": b"0.105882 0.309804 0.541176 rg", "muted": b"0.333333 0.333333 0.333333 rg",
 }
-FONT_NAMES = {name: f"TGMath{i}" for i, name in enumerate(FACES)}
+ANCHOR = "tgm-"  # placeholder ids: tgm-0, tgm-1, …
+PT_PER_PX = 0.75  # PDF points per CSS pixel (WeasyPrint's zoom 1)
+TAGGED_CSS = '.eqbox::before { content: "\\200b" }'  # see the module docstring
+_PAINT = frozenset({b"f", b"F", b"f*", b"B", b"B*", b"b", b"b*"})
+_PATH_END = _PAINT | {b"S", b"s", b"n"}
+_MCID = re.compile(rb"/MCID\s+(\d+)")
 
 
 def placeholder(index: int, block: Box, overlap: bool = False, lower: float | None = None) -> Markup:
-    """The empty inline-block that reserves `block`'s room in the layout; its colour carries `index`.
+    """The empty inline-block that reserves `block`'s room in the layout; its id and colour carry `index`.
 
     A block is a Box whose top edge is its baseline (mathbox.padded, mathbox.labels). `overlap`
     pulls the placeholder back over the inline box before it: a picture its labels go on.
@@ -44,56 +74,272 @@ def placeholder(index: int, block: Box, overlap: bool = False, lower: float | No
     green, blue = divmod(index, 256)
     back = f"margin-left:-{block.width:.4f}em;" if overlap else ""
     align = f"vertical-align:-{lower:.4f}em;" if lower is not None else ""
-    return Markup(f'<span class="eqbox" style="width:{block.width:.4f}em;height:{block.depth:.4f}em;'
-                  f'{back}{align}background-color:rgb(1,{green},{blue})"></span>')
+    return Markup(f'<span class="eqbox" id="{ANCHOR}{index}" style="width:{block.width:.4f}em;'
+                  f'height:{block.depth:.4f}em;{back}{align}background-color:rgb(1,{green},{blue})"></span>')
+
+
+class Drawn(NamedTuple):
+    """Where a block was drawn: page (0-based), and its box in points from the page's top-left corner."""
+
+    page: int
+    x: float
+    y: float
+    width: float
+    height: float
+
+
+@dataclass
+class _State:
+    ctm: Matrix = IDENTITY
+    fill: tuple[float, ...] | None = None  # the non-stroking colour when set by `rg`
+
+
+class _Graphics:
+    """What a content stream has set up before an operation: CTM and fill colour (with q/Q), the path
+    being built, and the marked-content sequences open (their MCID, or None)."""
+
+    def __init__(self, ctm: Matrix) -> None:
+        self.states = [_State(ctm)]
+        self.path: list[tuple[float, float]] = []
+        self.marks: list[int | None] = []
+
+    @property
+    def state(self) -> _State:
+        return self.states[-1]
+
+    def before(self, op: Operation) -> None:
+        """Take in `op`, except that a path stays until `after` (the painting operator needs it)."""
+        name, state = op.operator, self.states[-1]
+        if name == b"q":
+            self.states.append(_State(state.ctm, state.fill))
+        elif name == b"Q" and len(self.states) > 1:
+            self.states.pop()
+        elif name == b"cm":
+            state.ctm = multiply(_matrix(op), state.ctm)
+        elif name == b"rg":
+            state.fill = op.numbers()
+        elif name in (b"g", b"k", b"sc", b"scn", b"cs"):
+            state.fill = None
+        elif name in (b"re", b"m", b"l", b"c", b"v", b"y"):
+            self.path.extend(_points(op))
+        elif name in (b"BDC", b"BMC"):
+            found = _MCID.search(op.operands[-1]) if name == b"BDC" and op.operands else None
+            self.marks.append(int(found[1]) if found else None)
+        elif name == b"EMC" and self.marks:
+            self.marks.pop()
+
+    def after(self, op: Operation) -> None:
+        if op.operator in _PATH_END:
+            self.path = []
+
+
+@dataclass
+class _Pending:
+    """A placeholder found, whose block waits for a place to be drawn (tagged PDF: its marked content)."""
+
+    index: int
+    device: Matrix  # block em (y down from its top-left) -> page space
+
+
+@dataclass
+class _Page:
+    number: int
+    height: float
+    tagged: bool
+    resources: list[Any] = field(default_factory=list)  # resource dictionaries of the streams drawn into
 
 
 class Overlay:
-    """A WeasyPrint finisher that draws `blocks[i]` over placeholder i."""
+    """A WeasyPrint finisher that draws `blocks[i]` over placeholder i, exactly once each."""
 
     def __init__(self, blocks: Sequence[Box]) -> None:
         self.blocks = blocks
+        self.drawn: dict[int, list[Drawn]] = {}
         self.used: dict[str, dict[int, str]] = {}  # face -> glyph id -> text it stands for
+        self.formulas: dict[tuple[int, int], int] = {}  # (page, MCID) -> block, in a tagged PDF
+        self._forms: dict[int, bytes] = {}  # rewritten form XObjects, by object number
 
     def __call__(self, document: Any, pdf: Any) -> None:
-        drawn = 0
-        pages = pdf.pages["Kids"][::3]  # pydyf keeps "N 0 R" as three items
-        for number in pages:
-            page = pdf.objects[number]
-            stream = pdf.objects[_object_number(page["Contents"])]
-            ops = list(stream.stream)
-            stream.stream = list(self._replace(ops))
-            drawn += sum(1 for op in ops if _is_marker(op))
-        if drawn != len(self.blocks):
-            raise RenderError(f"PDF maths: drew {drawn} of {len(self.blocks)} blocks (did WeasyPrint's output change?)")
-        if self.used:
-            resources = pdf.objects[_object_number(pdf.objects[pages[0]]["Resources"])]
-            fonts = pdf.objects[_object_number(resources["Font"])]
-            for name, glyphs in sorted(self.used.items()):
-                fonts[FONT_NAMES[name]] = _embed(pdf, name, glyphs)
+        tagged = "StructTreeRoot" in pdf.catalog
+        resources = []
+        for number, reference in enumerate(pdf.pages["Kids"][::3]):  # pydyf keeps "N 0 R" as three items
+            page = pdf.objects[int(reference)]
+            top = max(float(page["MediaBox"][1]), float(page["MediaBox"][3]))
+            state = _Page(number, top, tagged)
+            stream = resolve(pdf, page["Contents"])
+            stream.stream = [self._rewrite(pdf, stream.stream, resolve(pdf, page["Resources"]), state, IDENTITY)]
+            resources += state.resources
+        for number, data in self._forms.items():
+            pdf.objects[number].stream = [data]
+        self._check(document)
+        if tagged:
+            self._tag(pdf)
+        embed(pdf, self.used, resources)
 
-    def _replace(self, ops: list[bytes]) -> Iterator[bytes]:
-        """The page's operators with each placeholder's `rg … re f` replaced by its block."""
-        pending: Box | None = None
-        for i, op in enumerate(ops):
-            if _is_marker(op):
-                _, green, blue = (round(float(v) * 255) for v in op.split()[:3])
-                pending = self.blocks[green * 256 + blue]
-                continue
-            if pending is not None and op.endswith(b" re") and i + 1 < len(ops) and ops[i + 1] == b"f":
-                left, top, width, _ = (float(v) for v in op.split()[:4])
-                drawing, glyphs = _drawing(pending)
-                for name, gid, char in glyphs:
-                    self.used.setdefault(name, {}).setdefault(gid, char)
-                yield b"q"
-                yield f"{width / pending.width:.6f} 0 0 {width / pending.width:.6f} {left:.3f} {top:.3f} cm".encode()
-                yield drawing
-                yield b"Q"
+    def _rewrite(self, pdf: Any, items: list[Any], resources: Any, page: _Page, ctm: Matrix) -> bytes:
+        """One content stream with its placeholders' fills replaced by their blocks; counts what it draws."""
+        try:
+            ops = list(operations(serialize(items)))
+        except ValueError as err:
+            raise RenderError(f"PDF maths: page {page.number + 1}: {err}") from None
+        out: list[bytes] = []
+        graphics, pending = _Graphics(ctm), None
+        for op in ops:
+            graphics.before(op)
+            if op.operator == b"Do":
+                self._form(pdf, resources, op.operands[0], page, graphics.state.ctm)
+            index = _placeholder(graphics.state.fill) if op.operator in _PAINT else None
+            if index is not None:
+                if pending is not None:
+                    raise self._error(pending.index, page, "its placeholder holds no marked content to draw it in")
+                pending = _Pending(index, self._place(index, graphics.path, graphics.state.ctm, page))
+                out.append(b"n")  # the path ends unpainted
+            else:
+                out.append(op.bytes())
+            graphics.after(op)
+            if pending is not None and page.tagged and op.operator == b"BT":
+                raise self._error(pending.index, page, "text was drawn between its placeholder and its marked content")
+            mcid = graphics.marks[-1] if op.operator == b"BDC" else None
+            if pending is not None and (not page.tagged or mcid is not None):
+                out.append(self._draw(pending, graphics.state.ctm, page, mcid))
                 pending = None
-                ops[i + 1] = b""  # the fill that followed
+        if pending is not None:
+            raise self._error(pending.index, page, "its placeholder holds no marked content to draw it in")
+        page.resources.append(resources)
+        return b"\n".join(out)
+
+    def _form(self, pdf: Any, resources: Any, name: bytes, page: _Page, ctm: Matrix) -> None:
+        """Follow `name Do` into a form XObject: its blocks are drawn (and counted) each time it is."""
+        xobject = resolve(pdf, resolve(pdf, resources.get("XObject") or {}).get(name.decode()[1:]))
+        extra = getattr(xobject, "extra", None) or {}
+        if _name(extra.get("Subtype")) != "/Form":
+            return
+        matrix = tuple(float(v) for v in extra["Matrix"]) if "Matrix" in extra else IDENTITY
+        data = self._rewrite(pdf, xobject.stream, resolve(pdf, extra.get("Resources")) or resources, page,
+                             multiply(matrix, ctm))  # type: ignore[arg-type]
+        self._forms.setdefault(xobject.number, data)
+
+    def _place(self, index: int, path: list[tuple[float, float]], ctm: Matrix, page: _Page) -> Matrix:
+        """The matrix from block `index`'s em space to the page, from the box its placeholder painted."""
+        if index >= len(self.blocks):
+            raise RenderError(f"PDF maths: page {page.number + 1}: a placeholder numbers block {index}, "
+                              f"but there are {len(self.blocks)} blocks")
+        block = self.blocks[index]
+        if not path or abs(ctm[1]) > 1e-9 or abs(ctm[2]) > 1e-9:
+            raise self._error(index, page, "its placeholder was painted rotated or without a box")
+        xs, ys = [p[0] for p in path], [p[1] for p in path]
+        width, height = max(xs) - min(xs), max(ys) - min(ys)
+        scale = width / block.width if block.width else 0.0
+        if scale <= 0 or abs(height - block.depth * scale) > 0.01 * max(height, 1.0):
+            raise self._error(index, page, f"its placeholder is {width:.2f} x {height:.2f} (user space), "
+                                           f"not the block's {block.width:.3f} x {block.depth:.3f} em")
+        down = ctm[3] < 0  # user space y runs down the page (as WeasyPrint's pages): em y down is user y up
+        local = (scale, 0.0, 0.0, scale if down else -scale, min(xs), min(ys) if down else max(ys))
+        device = multiply(local, ctm)
+        left, top = apply(device, 0.0, 0.0)
+        right, bottom = apply(device, block.width, block.depth)
+        self.drawn.setdefault(index, []).append(
+            Drawn(page.number, left, page.height - top, right - left, top - bottom))
+        return device
+
+    def _draw(self, pending: _Pending, ctm: Matrix, page: _Page, mcid: int | None) -> bytes:
+        """`q cm … Q` drawing the pending block, given the CTM where it is drawn."""
+        block = self.blocks[pending.index]
+        a, b, c, d, e, f = multiply(pending.device, inverse(ctm))
+        drawing, glyphs = _drawing(block)
+        for name, gid, char in glyphs:
+            self.used.setdefault(name, {}).setdefault(gid, char)
+        if mcid is not None:
+            self.formulas[(page.number, mcid)] = pending.index
+        return b"q\n%s\n%s\nQ" % (f"{a:.6f} {b:.6f} {c:.6f} {d:.6f} {e:.3f} {f:.3f} cm".encode(), drawing)
+
+    def _check(self, document: Any) -> None:
+        """Every block drawn exactly once, where WeasyPrint laid out its placeholder; else a RenderError."""
+        anchors = {name: (number, box) for number, page in enumerate(document.pages)
+                   for name, box in page.anchors.items() if name.startswith(ANCHOR)}
+        problems = []
+        for index, block in enumerate(self.blocks):
+            places = self.drawn.get(index, [])
+            where = anchors.get(f"{ANCHOR}{index}")
+            if len(places) > 1:
+                problems.append(f"drawn {len(places)} times, on pages {', '.join(str(p.page + 1) for p in places)}")
+            elif not places:
+                problems.append("not drawn: its placeholder is not in the PDF")
+            elif where is None:
+                problems.append(f"drawn on page {places[0].page + 1}, but no placeholder with id {ANCHOR}{index} "
+                                "was laid out")
+            elif not _same_place(places[0], *where):
+                problems.append(f"drawn at ({places[0].x:.2f}, {places[0].y:.2f}) pt on page {places[0].page + 1}, "
+                                f"but its placeholder is at {_css_place(*where)}")
+            else:
                 continue
-            if op:
-                yield op
+            problems[-1] = f"block {index} ({_preview(block)}): {problems[-1]}"
+        if problems:
+            raise RenderError("PDF maths: " + "; ".join(problems[:3]) + (" …" if len(problems) > 3 else "")
+                              + " (did WeasyPrint's output change?)")
+
+    def _error(self, index: int, page: _Page, why: str) -> RenderError:
+        block = _preview(self.blocks[index])
+        return RenderError(f"PDF maths: block {index} ({block}) on page {page.number + 1}: {why}")
+
+    def _tag(self, pdf: Any) -> None:
+        """Each drawn block's structure element becomes a Formula, with the block's text as Alt."""
+        import pydyf
+
+        root = resolve(pdf, pdf.catalog["StructTreeRoot"])
+        nums = resolve(pdf, root["ParentTree"])["Nums"]
+        parents = {int(nums[i]): resolve(pdf, nums[i + 1]) for i in range(0, len(nums), 2)}
+        for (page, mcid), index in sorted(self.formulas.items()):
+            element = resolve(pdf, parents[page][mcid])
+            element["S"] = "/Formula"
+            element["Alt"] = pydyf.String(_preview(self.blocks[index], limit=None))
+
+
+def _same_place(drawn: Drawn, page: int, box: Sequence[float]) -> bool:
+    """Whether `drawn` is where WeasyPrint's anchor (CSS px from the page's top-left: x, y or x1, y1, x2, y2) says."""
+    points = [v * PT_PER_PX for v in box]
+    corner = abs(drawn.x - points[0]) < 0.01 and abs(drawn.y - points[1]) < 0.01
+    size = len(points) < 4 or (abs(drawn.width - points[2] + points[0]) < 0.01
+                               and abs(drawn.height - points[3] + points[1]) < 0.01)
+    return drawn.page == page and corner and size
+
+
+def _css_place(page: int, box: Sequence[float]) -> str:
+    return f"({box[0] * PT_PER_PX:.2f}, {box[1] * PT_PER_PX:.2f}) pt on page {page + 1}"
+
+
+def _name(value: Any) -> str | None:
+    return value.decode() if isinstance(value, bytes) else value
+
+
+def _matrix(op: Operation) -> Matrix:
+    a, b, c, d, e, f = op.numbers()
+    return (a, b, c, d, e, f)
+
+
+def _points(op: Operation) -> list[tuple[float, float]]:
+    values = op.numbers()
+    if op.operator == b"re":
+        x, y, w, h = values
+        return [(x, y), (x + w, y + h)]
+    return [(values[i], values[i + 1]) for i in range(0, len(values), 2)]
+
+
+def _placeholder(fill: tuple[float, ...] | None) -> int | None:
+    """The block number a fill colour rgb(1, g, b) (in 0–1 units) carries, or None for any other colour."""
+    if fill is None or len(fill) != 3:
+        return None
+    channels = [v * 255 for v in fill]
+    if any(abs(v - round(v)) > 0.02 for v in channels) or round(channels[0]) != 1:
+        return None
+    return round(channels[1]) * 256 + round(channels[2])
+
+
+def _preview(block: Box, limit: int | None = 40) -> str:
+    """The block's text in reading order, spaces squeezed (an error message's name for it; a tagged PDF's Alt)."""
+    text = " ".join(" ".join(item.text.split()) for item in flatten(block) if isinstance(item, Run))
+    text = " ".join(text.split())
+    return text if limit is None or len(text) <= limit else text[:limit - 1] + "…"
 
 
 @lru_cache(maxsize=4096)
@@ -122,89 +368,3 @@ def _drawing(block: Box) -> tuple[bytes, tuple[tuple[str, int, str], ...]]:
                        f"{item.x:.4f} {-item.y:.4f} Tm <{''.join(codes)}> Tj")
     ops.append("ET")
     return "\n".join(ops).encode(), tuple((name, gid, char) for (name, gid), char in glyphs.items())
-
-
-def _is_marker(op: bytes) -> bool:
-    return op.startswith(MARKER) and op.endswith(b" rg")
-
-
-def _object_number(reference: bytes | str | int) -> int:
-    """The object number of a pydyf reference (`b"12 0 R"`) or of a page's number in `Kids`."""
-    if isinstance(reference, int):
-        return reference
-    return int((reference.encode() if isinstance(reference, str) else reference).split()[0])
-
-
-@lru_cache(maxsize=64)
-def _font_program(name: str, glyphs: frozenset[int]) -> tuple[bytes, int]:
-    """Face `name` cut down to `glyphs`, keeping glyph ids (the PDF's codes), zlib-compressed; and its length.
-
-    Cached: a batch's documents mostly draw the same glyphs, and subsetting costs ~50 ms a face.
-    """
-    from fontTools import subset
-    from fontTools.ttLib import TTFont
-
-    font = TTFont(io.BytesIO(face(name).sfnt), recalcTimestamp=False)  # no date: same glyphs, same bytes
-    options = subset.Options()
-    options.retain_gids, options.notdef_outline, options.hinting = True, True, False
-    options.layout_features, options.name_IDs = [], ["*"]
-    options.drop_tables += ["GSUB", "GPOS", "GDEF"]
-    subsetter = subset.Subsetter(options)
-    subsetter.populate(gids=sorted(glyphs | {0}))
-    subsetter.subset(font)
-    out = io.BytesIO()
-    font.save(out)
-    return zlib.compress(out.getvalue(), 9), len(out.getvalue())
-
-
-def _embed(pdf: Any, name: str, glyphs: dict[int, str]) -> bytes:
-    """A Type 0 font (Identity-H: codes are glyph ids) for face `name`, with widths and ToUnicode for `glyphs`."""
-    import pydyf
-
-    font = face(name)
-    program, length = _font_program(name, frozenset(glyphs))
-    extra = {"Filter": "/FlateDecode", **({"Subtype": "/OpenType"} if font.cff else {"Length1": length})}
-    file = pydyf.Stream([program], pydyf.Dictionary(extra))
-    pdf.add_object(file)
-    descriptor = pydyf.Dictionary({
-        "Type": "/FontDescriptor", "FontName": f"/{font.postscript}", "Flags": 4 + (64 if font.italic_angle else 0),
-        "FontBBox": pydyf.Array(font.bbox), "ItalicAngle": font.italic_angle, "Ascent": font.ascent * 1000,
-        "Descent": font.descent * 1000, "CapHeight": 700, "StemV": 80,
-        ("FontFile3" if font.cff else "FontFile2"): file.reference,
-    })
-    pdf.add_object(descriptor)
-    widths = pydyf.Array()
-    for gid in sorted(glyphs):
-        widths.extend([gid, pydyf.Array([round(font.advance[gid] * 1000, 3)])])
-    cid_font = pydyf.Dictionary({
-        "Type": "/Font", "Subtype": "/CIDFontType0" if font.cff else "/CIDFontType2", "BaseFont": f"/{font.postscript}",
-        "CIDSystemInfo": pydyf.Dictionary({"Registry": pydyf.String("Adobe"), "Ordering": pydyf.String("Identity"),
-                                           "Supplement": 0}),
-        "CIDToGIDMap": "/Identity", "W": widths, "FontDescriptor": descriptor.reference,
-    })
-    pdf.add_object(cid_font)
-    to_unicode = pydyf.Stream([*_CMAP_HEAD, *_bfchar(glyphs), *_CMAP_TAIL], compress=True)
-    pdf.add_object(to_unicode)
-    type0 = pydyf.Dictionary({
-        "Type": "/Font", "Subtype": "/Type0", "BaseFont": f"/{font.postscript}", "Encoding": "/Identity-H",
-        "DescendantFonts": pydyf.Array([cid_font.reference]), "ToUnicode": to_unicode.reference,
-    })
-    pdf.add_object(type0)
-    return type0.reference
-
-
-_CMAP_HEAD = (b"/CIDInit /ProcSet findresource begin", b"12 dict begin", b"begincmap",
-              b"/CIDSystemInfo << /Registry (Adobe) /Ordering (UCS) /Supplement 0 >> def",
-              b"/CMapName /Adobe-Identity-UCS def", b"/CMapType 2 def",
-              b"1 begincodespacerange", b"<0000> <ffff>", b"endcodespacerange")
-_CMAP_TAIL = (b"endcmap", b"CMapName currentdict /CMap defineresource pop", b"end", b"end")
-
-
-def _bfchar(glyphs: dict[int, str]) -> Iterator[bytes]:
-    items = sorted(glyphs.items())
-    for start in range(0, len(items), 100):
-        batch = items[start:start + 100]
-        yield f"{len(batch)} beginbfchar".encode()
-        for gid, char in batch:
-            yield f"<{gid:04x}> <{char.encode('utf-16-be').hex()}>".encode()
-        yield b"endbfchar"
