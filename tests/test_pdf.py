@@ -6,15 +6,21 @@ WeasyPrint is a runtime dependency: these tests never skip.
 from __future__ import annotations
 
 import io
+import json
+import subprocess
+import sys
+import time
 
 import pypdf
 from documents import ALL, DEEP, class3_documents, class3_trace, pdf_text
+from fontTools.ttLib import TTFont
 from test_render import SLIDE_NUMBERS
 
 import tracegen
 from tracegen.document import build
-from tracegen.render import markup, render_documents
-from tracegen.render.environment import static_dir
+from tracegen.render import markup, render_documents, sfnt
+from tracegen.render.environment import FONTS, static_dir
+from tracegen.render.fontmetrics import METRICS, face, measure
 from tracegen.render.pdf import _fetcher, font_config
 
 A4_WIDTH, LETTER_WIDTH = 595.28, 612.0
@@ -80,3 +86,85 @@ def test_deep_batch_stays_inside_the_page() -> None:
             widest = max(box.position_x + box.margin_width() for box in root.descendants()
                          if box is not root and not isinstance(box, weasyprint.formatting_structure.boxes.MarginBox))
             assert widest <= right + 0.5, f"{kind}: a box ends at {widest:.0f}px, the text area at {right:.0f}px"
+
+
+# Run in a fresh process: argv[1] "harfbuzz" (as installed) or "fonttools" (WeasyPrint's fallback, forced). Writes
+# the worksheet PDF, then after a NUL line the same for a student named argv[2]; fails if the fontTools path was
+# asked for and not taken.
+FRESH_PROCESS = """
+import logging, sys
+import weasyprint.pdf.fonts
+import tracegen
+from tracegen.render import render_documents
+said = []
+if sys.argv[1] == "fonttools":
+    weasyprint.pdf.fonts.harfbuzz_subset = None  # as on a machine without libharfbuzz-subset
+    handler = logging.Handler()
+    handler.emit = lambda record: said.append(record.getMessage())
+    logging.getLogger("weasyprint").addHandler(handler)
+trace = tracegen.trace(tracegen.load_example())
+pdfs = [render_documents(trace, ("worksheet",), ("pdf",), student=name)[("worksheet", "pdf")]
+        for name in (None, sys.argv[2])]
+assert sys.argv[1] != "fonttools" or any("fontTools" in message for message in said), said
+sys.stdout.buffer.write(b"%d\\n" % len(pdfs[0]) + pdfs[0] + pdfs[1])
+"""
+
+
+def fresh_pdfs(path: str, student: str) -> tuple[bytes, bytes]:
+    out = subprocess.run([sys.executable, "-c", FRESH_PROCESS, path, student], capture_output=True,
+                         check=True).stdout
+    size, rest = out.split(b"\n", 1)
+    return rest[:int(size)], rest[int(size):]
+
+
+def test_pdfs_are_byte_identical_across_processes_times_and_font_subsetters() -> None:
+    """WeasyPrint subsets fonts with HarfBuzz, or with fontTools (which stamps the time) when libharfbuzz-subset
+    is missing: fresh processes, a second apart, on either path, write the same bytes as this one."""
+    greek = "Αλέξανδρος Παπαδόπουλος"  # drawn with a system font (DejaVu), whose date is taken out too
+    runs = []
+    for path in ("harfbuzz", "fonttools", "fonttools"):
+        runs.append(fresh_pdfs(path, greek))
+        time.sleep(1.1)
+    assert runs[0][0] == runs[1][0] == runs[2][0] == class3_documents()[("worksheet", "pdf")]
+    assert runs[1][1] == runs[2][1]  # system fonts: the same on one path (HarfBuzz and fontTools cut them apart)
+
+
+def test_pdf_fonts_are_the_html_fonts_and_their_metrics_are_measured_from_them() -> None:
+    """The TTF/OTF files the PDF uses hold the WOFF2 files' glyphs; metrics.json is what `measure` reads from them."""
+    metrics = json.loads((static_dir() / "fonts" / METRICS).read_text())
+    for woff2, sfnt_name, *_ in FONTS:
+        pdf_font, html_font = (TTFont(str(static_dir() / "fonts" / name)) for name in (sfnt_name, woff2))
+        assert pdf_font.flavor is None and html_font.flavor == "woff2"
+        assert json.loads(json.dumps(measure(pdf_font))) == metrics[sfnt_name]
+        assert pdf_font.getGlyphOrder() == html_font.getGlyphOrder()
+        assert pdf_font.getBestCmap() == html_font.getBestCmap()
+        assert pdf_font["hmtx"].metrics == html_font["hmtx"].metrics
+        outlines = "glyf" if "glyf" in pdf_font else "CFF "
+        assert pdf_font[outlines].compile(pdf_font) == html_font[outlines].compile(html_font)
+
+
+def test_a_font_subset_keeps_the_chosen_glyphs_and_their_ids_and_empties_the_rest() -> None:
+    regular = face("regular")
+    keep = {regular.glyph_id(c) for c in "x⁽²⁾"}  # the script glyphs are composites of other glyphs
+    out = sfnt.subset(regular.sfnt, keep)
+    font, source = TTFont(io.BytesIO(out), checkChecksums=2), TTFont(io.BytesIO(regular.sfnt))
+    glyf, order = font["glyf"], font.getGlyphOrder()
+    assert order == source.getGlyphOrder() and "GSUB" not in font and "fpgm" not in font
+    components = {c.glyphName for gid in keep for c in getattr(source["glyf"][order[gid]], "components", [])}
+    assert components  # ⁽ ² ⁾ are built from (, 2, )
+    for gid, name in enumerate(order):
+        if gid in keep or name in components or gid == 0:
+            assert glyf[name].getCoordinates(glyf)[0] == source["glyf"][name].getCoordinates(source["glyf"])[0]
+            assert glyf[name].numberOfContours == source["glyf"][name].numberOfContours
+        else:
+            assert glyf[name].numberOfContours == 0, name
+
+
+def test_a_font_without_its_date_has_valid_checksums() -> None:
+    font = TTFont(io.BytesIO(face("italic").sfnt))
+    font["head"].created, font["head"].modified = 3000000000, 3900000000
+    stamped = io.BytesIO()
+    font.save(stamped)
+    out = TTFont(io.BytesIO(sfnt.undated(stamped.getvalue())), checkChecksums=2)
+    assert out["head"].modified == out["head"].created == 3000000000
+    assert sfnt.undated(sfnt.undated(stamped.getvalue())) == sfnt.undated(stamped.getvalue())
