@@ -24,8 +24,9 @@ from test_render import SLIDE_NUMBERS
 import tracegen
 from tracegen.document import build
 from tracegen.errors import RenderError
-from tracegen.render.environment import jinja_environment, page_context
-from tracegen.render.mathbox import Box, equation, padded, stacked
+from tracegen.maths.tree import Ident, Num, Op
+from tracegen.render import markup
+from tracegen.render.mathbox import Box, equation
 from tracegen.render.pdf import write_pdf
 from tracegen.render.pdfmath import Drawn, Overlay
 
@@ -42,9 +43,7 @@ class Spy(Overlay):
 
 def pdf_html(trace: tracegen.Trace, kind: str) -> tuple[str, list[Box]]:
     """The HTML the PDF is made from, and the maths blocks its placeholders stand for."""
-    page = page_context("pdf", "a4")
-    html = jinja_environment("html").get_template("html/index.html.j2").render(doc=build(trace, kind, None), page=page)
-    return html, page["blocks"]
+    return markup(build(trace, kind), "pdf")
 
 
 def finished(trace: tracegen.Trace, kind: str, **options: Any) -> tuple[Spy, bytes]:
@@ -146,7 +145,7 @@ def test_a_tagged_pdf_gives_every_block_as_a_formula_in_marked_content(options: 
 
 
 # Hand-written content streams: the finisher on its own, with a page of 595 x 842 pt.
-BLOCK = padded(stacked([equation(("x", "=", "1"), 3, 40.0)]))
+BLOCK = equation((Ident("x"), Op("=", "rel"), Num("1")), 40.0)
 SCALE = 10.5  # pt per em
 WIDTH, HEIGHT = BLOCK.width * SCALE, BLOCK.depth * SCALE
 FLIP = b"1 0 0 -1 0 842 cm"  # WeasyPrint's pages: y down from the top, in points
@@ -231,4 +230,4 @@ def test_a_placeholder_of_the_wrong_shape_or_number_is_refused() -> None:
 
 def test_a_document_whose_placeholders_went_missing_is_refused() -> None:
     with pytest.raises(RenderError, match=r"block 0 \(𝑥\): not drawn: its placeholder is not in the PDF"):
-        write_pdf("<p>No placeholder here.</p>", [equation(("x",), 3, 40.0)])
+        write_pdf("<p>No placeholder here.</p>", [equation((Ident("x"),), 40.0)])

@@ -19,7 +19,8 @@ with WeasyPrint's `Page.anchors` of the placeholder ids.
 
 Tagged PDF (`pdf_tags`, PDF/UA): WeasyPrint paints backgrounds as artifacts, which screen
 readers skip. So for a tagged PDF each placeholder holds one zero-width space (`TAGGED_CSS`,
-added by `pdf.write_pdf`), whose marked content WeasyPrint ties into the structure tree in
+added by `pdf.write_pdf`; `overflow: hidden` keeps the placeholder's baseline at its bottom
+edge, as when empty), whose marked content WeasyPrint ties into the structure tree in
 document order; the block is drawn inside that marked content, and its structure element
 becomes a `Formula` whose `Alt` is the block's text.
 
@@ -58,7 +59,7 @@ COLOURS = {  # the roles of mathbox.Run/Rect fills: #1a1a1a, #fdf1b8 and the pic
 }
 ANCHOR = "tgm-"  # placeholder ids: tgm-0, tgm-1, …
 PT_PER_PX = 0.75  # PDF points per CSS pixel (WeasyPrint's zoom 1)
-TAGGED_CSS = '.eqbox::before { content: "\\200b" }'  # see the module docstring
+TAGGED_CSS = '.eqbox { overflow: hidden } .eqbox::before { content: "\\200b" }'  # see the module docstring
 _PAINT = frozenset({b"f", b"F", b"f*", b"B", b"B*", b"b", b"b*"})
 _PATH_END = _PAINT | {b"S", b"s", b"n"}
 _MCID = re.compile(rb"/MCID\s+(\d+)")
