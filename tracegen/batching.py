@@ -28,6 +28,8 @@ from typing import Any
 import yaml
 
 from tracegen import limits, render
+from tracegen.choices import DOCUMENT_FORMATS as FORMATS
+from tracegen.choices import KINDS
 from tracegen.errors import Interrupted, OptionError, TracegenError
 from tracegen.files import write_atomic
 from tracegen.roster import MAX_STUDENTS, Student, read_roster
@@ -35,8 +37,6 @@ from tracegen.spec import Spec
 from tracegen.tracing import trace
 from tracegen.variation import Variant, draw, fingerprint
 
-KINDS = ("worksheet", "key")
-FORMATS = ("md", "html", "pdf")
 SPEC_FILE = "spec.yaml"
 MANIFEST = "manifest.csv"
 ANSWERS = "answers.csv"

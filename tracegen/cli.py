@@ -2,25 +2,29 @@
 
 Exceptions are mapped to exit codes in one place (`_Group.invoke`): bad input (spec,
 roster, options) exits 2 with one line on stderr, anything else exits 1, and no
-traceback is ever shown (set TRACEGEN_DEBUG=1 to see one).
+traceback is ever shown (set TRACEGEN_DEBUG=1 to see one). Each command imports what it
+needs when it runs (`tracegen --help` and `check` never load pandas or WeasyPrint).
 """
 
 from __future__ import annotations
 
 import contextlib
+import importlib
 import os
 import sys
+import threading
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from tracegen import batching, render
+from tracegen.choices import DOCUMENT_FORMATS, KINDS, PAPERS, TRACE_FORMATS
 from tracegen.errors import InputError, Interrupted, OptionError, TracegenError
 from tracegen.files import write_atomic
-from tracegen.spec import Spec, load_example, load_spec
-from tracegen.tracing import FORMATS, trace
+
+if TYPE_CHECKING:
+    from tracegen.spec import Spec
 
 MAX_MESSAGE = 500  # characters of an error line; user text inside is quoted shorter still
 
@@ -65,6 +69,8 @@ class _Group(click.Group):
 
 def read_spec(path: str | None) -> Spec:
     """The spec at `path`, or the built-in Class 3 example when no path is given."""
+    from tracegen.spec import load_example, load_spec
+
     return load_example() if path is None else load_spec(path)
 
 
@@ -89,6 +95,18 @@ def _progress(items: list, label: str, long: bool) -> Any:
     return contextlib.nullcontext(items)
 
 
+def _preload(module: str) -> None:
+    """Import `module` in a background thread while the spec is read and traced on this one: WeasyPrint's
+    import takes about half a second, much of it waiting on its library look-ups. A failure is left for
+    the real import, which reports it."""
+
+    def load() -> None:
+        with contextlib.suppress(Exception):
+            importlib.import_module(module)
+
+    threading.Thread(target=load, daemon=True).start()
+
+
 SPEC_ARG = click.argument("spec", required=False, type=click.Path(dir_okay=False))
 
 
@@ -104,10 +122,10 @@ def check_command(spec: str) -> None:
     """Validate SPEC and say what it describes; exit 2 with one line if it is wrong."""
     from tracegen import limits
 
-    parsed = load_spec(spec)
+    parsed = read_spec(spec)
     limits.check_trace(parsed)
     click.echo(f"ok: {parsed.title}: {parsed.summary()}")
-    for kind in render.KINDS:  # a spec can be fine to trace and still make documents nobody can read
+    for kind in KINDS:  # a spec can be fine to trace and still make documents nobody can read
         problem = limits.document_problem(parsed, limits.estimate_document(parsed, kind))
         if problem:
             click.echo(f"tracegen: note: {': '.join(problem)} (render and batch refuse it)", err=True)
@@ -115,7 +133,7 @@ def check_command(spec: str) -> None:
 
 @cli.command("trace")
 @SPEC_ARG
-@click.option("--format", "fmt", type=click.Choice(FORMATS), default="csv", show_default=True,
+@click.option("--format", "fmt", type=click.Choice(TRACE_FORMATS), default="csv", show_default=True,
               help="Output format of the trace table.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write to FILE instead of stdout.")
 def trace_command(spec: str | None, fmt: str, output: str | None) -> None:
@@ -124,6 +142,7 @@ def trace_command(spec: str | None, fmt: str, output: str | None) -> None:
     One row per scalar: variant, epoch, step, phase, name, symbol, sample, row, col, value.
     """
     from tracegen import limits
+    from tracegen.tracing import trace
 
     parsed = read_spec(spec)
     limits.check_trace(parsed)
@@ -140,26 +159,31 @@ def trace_command(spec: str | None, fmt: str, output: str | None) -> None:
 
 @cli.command("render")
 @SPEC_ARG
-@click.option("--to", "formats", default=",".join(render.FORMATS), show_default=True,
+@click.option("--to", "formats", default=",".join(DOCUMENT_FORMATS), show_default=True,
               help="Document formats: md, html, pdf.")
-@click.option("--kind", "kinds", default=",".join(render.KINDS), show_default=True,
+@click.option("--kind", "kinds", default=",".join(KINDS), show_default=True,
               help="Document kinds: worksheet, key.")
-@click.option("--paper", type=click.Choice(tuple(render.PAPERS)), default="a4", show_default=True,
+@click.option("--paper", type=click.Choice(tuple(PAPERS)), default="a4", show_default=True,
               help="Page size of the PDF (and of the HTML when printed).")
+@click.option("--tagged", is_flag=True, help="PDF: tagged PDF/UA-1 for screen readers (about 1.5x slower).")
 @click.option("-o", "--output", default="output", show_default=True, type=click.Path(file_okay=False),
               help="Folder for the documents.")
 @click.option("--force", is_flag=True, help="Render documents above the page and font-size limits.")
-def render_command(spec: str | None, formats: str, kinds: str, paper: str, output: str, force: bool) -> None:
+def render_command(spec: str | None, formats: str, kinds: str, paper: str, tagged: bool, output: str,
+                   force: bool) -> None:
     """Write the worksheet and answer key of SPEC (default: the built-in Class 3 example).
 
     Files are named after the spec file: class3-worksheet.pdf, class3-key.html, ...
     Everything is rendered before anything is written.
     """
-    from tracegen import limits
+    to = split_list(formats, DOCUMENT_FORMATS, "--to")
+    if "pdf" in to:
+        _preload("weasyprint")
+    from tracegen import limits, render
+    from tracegen.tracing import trace
 
     parsed = read_spec(spec)
-    chosen = split_list(kinds, render.KINDS, "--kind")
-    to = split_list(formats, render.FORMATS, "--to")
+    chosen = split_list(kinds, KINDS, "--kind")
     limits.check_trace(parsed)
     if not force:
         limits.check_documents(parsed, chosen)
@@ -169,7 +193,7 @@ def render_command(spec: str | None, formats: str, kinds: str, paper: str, outpu
     documents: dict[tuple[str, str], bytes] = {}
     with _progress(pairs, f"rendering about {pages:,} pages", pages >= PROGRESS_PAGES) as bar:
         for kind, fmt in bar:
-            documents.update(render.render_documents(result, (kind,), (fmt,), paper=paper))
+            documents.update(render.render_documents(result, (kind,), (fmt,), paper=paper, tagged=tagged))
     stem = render.slug(Path(spec).stem if spec else "class3")
     for (kind, fmt), data in documents.items():
         click.echo(write_atomic(Path(output) / f"{stem}-{kind}.{fmt}", data))
@@ -184,8 +208,8 @@ def render_command(spec: str | None, formats: str, kinds: str, paper: str, outpu
               help="Seed material: the same seed gives the same variants [default: 0].")
 @click.option("--secret-file", type=click.Path(dir_okay=False),
               help="Derive variants from a keyed hash of this file's secret and the student id.")
-@click.option("--to", "formats", default=",".join(batching.FORMATS), show_default=True, help="Document formats.")
-@click.option("--kind", "kinds", default=",".join(batching.KINDS), show_default=True, help="Document kinds.")
+@click.option("--to", "formats", default=",".join(DOCUMENT_FORMATS), show_default=True, help="Document formats.")
+@click.option("--kind", "kinds", default=",".join(KINDS), show_default=True, help="Document kinds.")
 @click.option("-j", "--jobs", type=int, metavar="JOBS", help="Worker processes [default: the machine's cores].")
 @click.option("-o", "--output", default="output/batch", show_default=True, type=click.Path(file_okay=False),
               help="Folder for the variant folders, manifest.csv and answers.csv.")
@@ -206,8 +230,8 @@ def batch_command(spec: str | None, count: int | None, roster: str | None, seed:
             return stack.enter_context(click.progressbar(length=total, label="batch", file=sys.stderr)).update
 
         manifest = batch(read_spec(spec), output, variants=count, roster=roster, seed=seed, secret=secret_file,
-                         to=split_list(formats, batching.FORMATS, "--to"),
-                         kind=split_list(kinds, batching.KINDS, "--kind"), jobs=jobs, force=force,
+                         to=split_list(formats, DOCUMENT_FORMATS, "--to"),
+                         kind=split_list(kinds, KINDS, "--kind"), jobs=jobs, force=force,
                          progress=bar if terminal else None)
     if terminal:
         written, skipped = manifest.attrs["written"], manifest.attrs["skipped"]

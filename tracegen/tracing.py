@@ -21,6 +21,7 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 
+from tracegen.choices import TRACE_FORMATS as FORMATS
 from tracegen.engine import Params, Record, train
 from tracegen.errors import OptionError, SpecError, TracegenError
 from tracegen.spec import Spec, SpecLike, load_spec
@@ -30,7 +31,7 @@ COLUMNS = ("variant", "epoch", "step", "phase", "name", "symbol", "sample", "row
 PHASES = ("params", "forward", "loss", "backward", "update")
 PHASE_DTYPE = pd.CategoricalDtype(list(PHASES), ordered=True)
 KEY = ("variant", "epoch", "phase", "name", "sample", "row", "col")
-FORMATS = ("csv", "json", "parquet")
+
 BASE = "base"
 GIVENS = ("x", "y")  # data: never a blank, in any phase
 

@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from tracegen import diagram
+from tracegen.choices import KINDS
 from tracegen.document import formulas, wording
 from tracegen.document.formulas import APPROX, ARROW, EQ, ETA, MINUS, PLUS, QUAD, times
 from tracegen.document.model import Eq, Para, Section
@@ -25,7 +26,6 @@ from tracegen.spec import Spec
 from tracegen.text import page_line
 from tracegen.tracing import BASE, Trace
 
-KINDS = ("worksheet", "key")
 
 
 @dataclass(frozen=True)

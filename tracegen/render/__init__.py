@@ -11,14 +11,13 @@ import re
 import unicodedata
 from collections.abc import Sequence
 
+from tracegen.choices import DOCUMENT_FORMATS as FORMATS
 from tracegen.document import KINDS, Document, build
 from tracegen.errors import OptionError
 from tracegen.render.environment import PAPERS, jinja_environment, page_context
 from tracegen.render.mathbox import Box
 from tracegen.render.prepare import prepare
 from tracegen.tracing import Trace
-
-FORMATS = ("md", "html", "pdf")
 
 __all__ = ["FORMATS", "KINDS", "PAPERS", "markup", "render_documents", "slug"]
 

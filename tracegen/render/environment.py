@@ -16,6 +16,7 @@ from pathlib import Path
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
+from tracegen.choices import PAPERS
 from tracegen.render.filters import FILTERS
 
 # HTML file (WOFF2: small, embedded), PDF file (the same font as plain TrueType/OpenType: nothing to
@@ -28,7 +29,6 @@ FONTS = (
     ("tg-math.woff2", "tg-math.otf", "TG Math", "normal", "normal"),
 )
 MATHML_FONT = ("tg-mathml.woff2", None, "TG MathML", "normal", "normal")  # HTML only: Latin Modern Math, MATH kept
-PAPERS = {"a4": "A4", "letter": "letter"}
 
 
 def templates_dir() -> Path:

@@ -1,0 +1,38 @@
+"""Start-up: each command imports what it needs (timings are in docs/BENCHMARKS.md; here, what gets loaded)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import tracegen
+
+HEAVY = ("pandas", "numpy", "weasyprint", "jinja2", "fontTools")
+
+
+def loaded_after(code: str) -> list[str]:
+    """The heavy libraries a fresh process has loaded after running `code`."""
+    probe = f"import sys\n{code}\nsys.stderr.write(' '.join(m for m in {HEAVY!r} if m in sys.modules))"
+    return subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stderr.split()
+
+
+def test_the_command_line_and_the_errors_load_nothing_heavy() -> None:
+    assert loaded_after("import tracegen.errors") == []
+    assert loaded_after("import tracegen.cli") == []
+    assert loaded_after("from tracegen.cli import main\ntry:\n    main(['--help'])\nexcept SystemExit:\n    pass") == []
+
+
+def test_checking_a_spec_loads_numpy_but_not_pandas_or_weasyprint() -> None:
+    example = Path(tracegen.__file__).parent / "examples" / "class3.yaml"
+    code = f"from tracegen.cli import main\ntry:\n    main(['check', {str(example)!r}])\nexcept SystemExit:\n    pass"
+    assert loaded_after(code) == ["numpy"]
+
+
+def test_every_public_name_is_importable_and_listed() -> None:
+    for name in tracegen.__all__:
+        assert getattr(tracegen, name) is not None
+    namespace: dict[str, object] = {}
+    exec("from tracegen import *", namespace)  # noqa: S102 - the star import the contract's users write
+    assert set(tracegen.__all__) <= set(namespace)
+    assert set(tracegen.__all__) <= set(dir(tracegen))
