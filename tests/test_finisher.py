@@ -25,7 +25,7 @@ import tracegen
 from tracegen.document import build
 from tracegen.errors import RenderError
 from tracegen.maths.tree import Ident, Num, Op
-from tracegen.render import markup
+from tracegen.render import markup, render_documents
 from tracegen.render.mathbox import Box, equation
 from tracegen.render.pdf import write_pdf
 from tracegen.render.pdfmath import Drawn, Overlay
@@ -231,3 +231,13 @@ def test_a_placeholder_of_the_wrong_shape_or_number_is_refused() -> None:
 def test_a_document_whose_placeholders_went_missing_is_refused() -> None:
     with pytest.raises(RenderError, match=r"block 0 \(𝑥\): not drawn: its placeholder is not in the PDF"):
         write_pdf("<p>No placeholder here.</p>", [equation((Ident("x"),), 40.0)])
+
+
+def test_render_documents_makes_tagged_pdf_ua_on_request() -> None:
+    data = render_documents(class3_trace(), ("worksheet",), ("pdf",), tagged=True)[("worksheet", "pdf")]
+    reader = pypdf.PdfReader(io.BytesIO(data))
+    formulas, _ = structure(reader)
+    metadata = reader.trailer["/Root"]["/Metadata"].get_object().get_data()
+    assert formulas and b'pdfuaid:part="1"' in metadata  # PDF/UA-1 identification in the XMP metadata
+    assert "/StructTreeRoot" not in pypdf.PdfReader(io.BytesIO(
+        render_documents(class3_trace(), ("worksheet",), ("pdf",))[("worksheet", "pdf")])).trailer["/Root"]

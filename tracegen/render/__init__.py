@@ -37,11 +37,12 @@ def _check(values: Sequence[str], allowed: Sequence[str], what: str) -> None:
 
 def render_documents(trace: Trace, kinds: Sequence[str] = ("worksheet", "key"),
                      formats: Sequence[str] = ("md", "html", "pdf"), *, student: str | None = None,
-                     paper: str = "a4") -> dict[tuple[str, str], bytes]:
+                     paper: str = "a4", tagged: bool = False) -> dict[tuple[str, str], bytes]:
     """The documents of `trace` as bytes per (kind, format); writes nothing.
 
     `student` (optional) and the trace's variant id are printed on every page. `paper`
-    is "a4" (default) or "letter" for HTML printing and PDF.
+    is "a4" (default) or "letter" for HTML printing and PDF. `tagged` makes the PDFs
+    tagged PDF/UA-1 for screen readers (the maths as Formula elements with their text).
     """
     _check(kinds, KINDS, "kind")
     _check(formats, FORMATS, "format")
@@ -50,7 +51,7 @@ def render_documents(trace: Trace, kinds: Sequence[str] = ("worksheet", "key"),
     for kind in kinds:
         doc = build(trace, kind, student)
         for fmt in formats:
-            out[(kind, fmt)] = _render(doc, fmt, paper)
+            out[(kind, fmt)] = _render(doc, fmt, paper, tagged)
     return out
 
 
@@ -65,10 +66,10 @@ def markup(doc: Document, fmt: str, paper: str = "a4") -> tuple[str, list[Box]]:
     return text, page["blocks"]
 
 
-def _render(doc: Document, fmt: str, paper: str) -> bytes:
+def _render(doc: Document, fmt: str, paper: str, tagged: bool = False) -> bytes:
     text, blocks = markup(doc, fmt, paper)
     if fmt != "pdf":
         return text.encode("utf-8")
     from tracegen.render.pdf import write_pdf
 
-    return write_pdf(text, blocks)
+    return write_pdf(text, blocks, pdf_variant="pdf/ua-1" if tagged else None)
