@@ -13,8 +13,9 @@ from collections.abc import Iterator
 from typing import Any, NamedTuple
 
 _DELIMITERS = rb"\s\x00/<>\[\](){}%"
-_TOKEN = re.compile(rb"(?P<skip>[\s\x00]+|%[^\r\n]*)|(?P<open><<|\[)|(?P<close>>>|\])|(?P<hex><[^<>]*>)|(?P<paren>\()"
-                    rb"|(?P<name>/[^" + _DELIMITERS + rb"]*)|(?P<word>[^" + _DELIMITERS + rb"]+)")
+_TOKEN = re.compile(  # whitespace, then a token; arrays of numbers and hex strings (text) in one go
+    rb"(?:[\s\x00]+|%[^\r\n]*)*(?:(?P<array>\[(?:[^\[\]()<>%]|<[0-9A-Fa-f\s]*>)*\])|(?P<open><<|\[)|(?P<close>>>|\])"
+    rb"|(?P<hex><[^<>]*>)|(?P<paren>\()|(?P<name>/[^" + _DELIMITERS + rb"]*)|(?P<word>[^" + _DELIMITERS + rb"]+)|\Z)")
 _NUMBER = re.compile(rb"[+-]?(?:\d+\.?\d*|\.\d+)\Z")
 _REFERENCE = re.compile(rb"(\d+) +\d+ +R\Z")
 _KEYWORDS = frozenset({b"true", b"false", b"null"})
@@ -59,6 +60,7 @@ def operations(data: bytes) -> Iterator[Operation]:
         if match is None:
             raise ValueError(f"unreadable content stream at byte {at}: {data[at:at + 20]!r}")
         kind, end = match.lastgroup, match.end()
+        at = match.start(kind) if kind else end
         if kind == "paren":
             end = _string_end(data, at)
         if kind == "open":
@@ -68,7 +70,7 @@ def operations(data: bytes) -> Iterator[Operation]:
             depth -= 1
             if depth == 0:
                 operands.append(data[start:end])
-        elif kind != "skip" and depth == 0:
+        elif kind is not None and depth == 0:
             token = data[at:end]
             if kind == "word" and token not in _KEYWORDS and not _NUMBER.match(token):
                 if token == b"BI":  # binary data follows; WeasyPrint writes images as XObjects
