@@ -40,7 +40,7 @@ for version in "${versions[@]}"; do
   log="$work/wp-$version.log"
   if "$env/bin/pip" install -q --no-deps -e "$root" >"$log" 2>&1 \
      && "$env/bin/pip" install -q $requirements "weasyprint==$version" >>"$log" 2>&1; then
-    if (cd "$root" && "$env/bin/python" -m pytest -q -p no:cacheprovider "${tests[@]}" >>"$log" 2>&1); then
+    if (cd "$root" && "$env/bin/python" -m pytest -p no:cacheprovider "${tests[@]}" >>"$log" 2>&1); then
       summary+=("weasyprint $version: ok ($(tail -1 "$log" | sed 's/=//g' | xargs))")
     else
       summary+=("weasyprint $version: FAILED ($(tail -1 "$log" | sed 's/=//g' | xargs))")
