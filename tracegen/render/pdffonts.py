@@ -81,9 +81,10 @@ class _Fonts:
                     streams.append(stream)
                 descriptor[key] = streams[0].reference  # one program per face
                 glyphs.update(_widths_glyphs(cid_font.get("W")))
-            elif key == "FontFile2":  # a system font that drew what the shipped fonts lack
+            else:  # a system font that drew what the shipped fonts lack
                 stream.stream = [sfnt.undated(program)]
-                stream.extra["Length1"] = len(stream.stream[0])
+                if key == "FontFile2":
+                    stream.extra["Length1"] = len(stream.stream[0])
         for name, (streams, glyphs) in faces.items():
             self._fill(streams[0], name, glyphs | set(self.used.get(name, {})))
             for unused in streams[1:]:

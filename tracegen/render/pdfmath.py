@@ -163,13 +163,13 @@ class Overlay:
     def __call__(self, document: Any, pdf: Any) -> None:
         tagged = "StructTreeRoot" in pdf.catalog
         resources = []
-        for number, reference in enumerate(pdf.pages["Kids"][::3]):  # pydyf keeps "N 0 R" as three items
-            page = pdf.objects[int(reference)]
+        for number, reference in enumerate(pdf.page_references):  # as WeasyPrint's own tagging reads them
+            page = resolve(pdf, reference)
             top = max(float(page["MediaBox"][1]), float(page["MediaBox"][3]))
-            state = _Page(number, top, tagged)
+            where = _Page(number, top, tagged)
             stream = resolve(pdf, page["Contents"])
-            stream.stream = [self._rewrite(pdf, stream.stream, resolve(pdf, page["Resources"]), state, IDENTITY)]
-            resources += state.resources
+            stream.stream = [self._rewrite(pdf, stream.stream, resolve(pdf, page["Resources"]), where, IDENTITY)]
+            resources += where.resources
         for number, data in self._forms.items():
             pdf.objects[number].stream = [data]
         self._check(document)
@@ -291,6 +291,9 @@ class Overlay:
         nums = resolve(pdf, root["ParentTree"])["Nums"]
         parents = {int(nums[i]): resolve(pdf, nums[i + 1]) for i in range(0, len(nums), 2)}
         for (page, mcid), index in sorted(self.formulas.items()):
+            if page not in parents or mcid >= len(parents[page]):
+                raise RenderError(f"PDF maths: block {index} on page {page + 1}: its marked content (MCID {mcid}) "
+                                  "has no structure element")
             element = resolve(pdf, parents[page][mcid])
             element["S"] = "/Formula"
             element["Alt"] = pydyf.String(_preview(self.blocks[index], limit=None))

@@ -19,6 +19,7 @@ from collections.abc import Iterable
 
 DROPPED = frozenset({b"GSUB", b"GPOS", b"GDEF", b"BASE", b"JSTF", b"MATH", b"kern", b"DSIG",  # layout
                      b"fpgm", b"prep", b"cvt ", b"hdmx", b"LTSH", b"VDMX"})  # hinting, as WeasyPrint's subsets
+SFNT_VERSIONS = (b"\0\1\0\0", b"OTTO", b"true")  # TrueType, CFF-based OpenType, Apple TrueType
 _CREATED, _MODIFIED, _ADJUSTMENT, _LOCA_FORMAT = 20, 28, 8, 50  # offsets in `head`
 _WORDS, _SCALE, _XY_SCALE, _TWO_BY_TWO, _MORE, _CODE = 0x1, 0x8, 0x40, 0x80, 0x20, 0x100  # composite glyph flags
 
@@ -83,8 +84,10 @@ def subset(program: bytes, keep: Iterable[int]) -> bytes:
 
 
 def undated(program: bytes) -> bytes:
-    """`program` with `head.modified` set to `head.created`: what a subsetter stamped at run time goes."""
-    if program[:4] == b"ttcf":
+    """`program` with `head.modified` set to `head.created`: what a subsetter stamped at run time goes.
+
+    Anything but a single TrueType/OpenType font (a collection, bare CFF) is returned as it is."""
+    if program[:4] not in SFNT_VERSIONS:
         return program
     version, parts = tables(program)
     head = parts.get(b"head")
@@ -95,7 +98,7 @@ def undated(program: bytes) -> bytes:
 
 def postscript_name(program: bytes) -> str | None:
     """Name 6 of the font's `name` table (what identifies a shipped face in a PDF), or None."""
-    if program[:4] == b"ttcf":
+    if program[:4] not in SFNT_VERSIONS:
         return None
     name = tables(program)[1].get(b"name", b"")
     if len(name) < 6:
