@@ -27,7 +27,6 @@ from tracegen.text import page_line
 from tracegen.tracing import BASE, Trace
 
 
-
 @dataclass(frozen=True)
 class Document:
     """Everything a template may print, format-neutral (the `doc` name in templates)."""
