@@ -132,7 +132,7 @@ def test_any_error_is_cut_to_one_short_line(monkeypatch: pytest.MonkeyPatch) -> 
     def wordy(*args: object, **kwargs: object) -> None:
         raise tracegen.SpecError("data.x", "first line\nsecond\x1b[2J line " + "z" * 20_000)
 
-    monkeypatch.setattr("tracegen.cli.trace", wordy)
+    monkeypatch.setattr("tracegen.tracing.trace", wordy)
     result = CliRunner().invoke(cli, ["trace"])
     assert result.exit_code == 2
     line = result.stderr.removesuffix("\n")
@@ -144,7 +144,7 @@ def test_out_of_memory_is_one_line_and_exit_1(monkeypatch: pytest.MonkeyPatch) -
     def hungry(*args: object, **kwargs: object) -> None:
         raise MemoryError
 
-    monkeypatch.setattr("tracegen.cli.trace", hungry)
+    monkeypatch.setattr("tracegen.tracing.trace", hungry)
     result = CliRunner().invoke(cli, ["trace"])
     assert (result.exit_code, result.stderr) == (1, "tracegen: error: out of memory: this machine could not hold the "
                                                     "work, although the spec is within tracegen's limits; close other "

@@ -140,7 +140,7 @@ def test_ctrl_c_outside_a_batch_exits_130_in_one_line(monkeypatch):
     def interrupted(*args: object, **kwargs: object) -> None:
         raise KeyboardInterrupt
 
-    monkeypatch.setattr("tracegen.cli.trace", interrupted)
+    monkeypatch.setattr("tracegen.tracing.trace", interrupted)
     result = CliRunner().invoke(cli, ["render", "--to", "md"])
     assert (result.exit_code, result.stderr) == (130, "tracegen: stopped (Ctrl-C); no file is left half-written\n")
 
