@@ -18,10 +18,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from tracegen.activations import unit
-from tracegen.engine import Record, affine, bias_gradient, delta_below, descend, weight_gradient
+from tracegen.engine import affine, bias_gradient, delta_below, descend, weight_gradient
 from tracegen.losses import per_sample
 from tracegen.spec import Loss, Spec
-from tracegen.tracing import Quantity, Trace, frame
+from tracegen.tracing import Quantity, Trace
 
 Array = np.ndarray
 Key = tuple[int, str, str]  # (epoch, phase, name) as in the trace; the data are epoch 0
@@ -142,23 +142,35 @@ def replay(spec: Spec, store: MutableMapping[Key, Array], decimals: int | None) 
         yield step, store[step.key]
 
 
-def line_trace(trace: Trace) -> Trace:
+Values = dict[Key, tuple[Array, bool]]  # each quantity in the engine's shape, and whether it is per sample
+
+
+def _first_params(trace: Trace) -> list[tuple[Array, Array]]:
+    spec = trace.spec
+    assert spec is not None, "a replay needs the trace's spec"
+    return [(np.asarray(trace.matrix(f"W{i}", 1)), np.asarray(trace.matrix(f"b{i}", 1)))
+            for i in range(1, len(spec.layers) + 1)]
+
+
+def line_values(trace: Trace) -> Values:
     """Each quantity recomputed from its inputs as the key prints them (rounded, not carried).
 
     What the numbers printed on a quantity's own line of the key give: where this differs
     from the key's result at the printed digit, the key's grader note says so.
     """
     spec = trace.spec
-    assert spec is not None, "the line replay needs the trace's spec"
-    quantities = trace.quantities[trace.variants[0]]
-    store = givens(spec, [(np.asarray(trace.matrix(f"W{i}", 1)), np.asarray(trace.matrix(f"b{i}", 1)))
-                          for i in range(1, len(spec.layers) + 1)])
-    for key, q in quantities.items():
+    store = givens(spec, _first_params(trace))
+    for key, q in trace.quantities[trace.variants[0]].items():
         if key[1] != "params":
             store[key] = np.round(_engine_shaped(q, key[2], spec.n_samples), spec.decimals)
-    records = (Record(*step.key, step(store), step.per_sample) for step in steps(spec))
-    df, _ = frame(records, variants=trace.variants[:1])
-    return Trace(df, spec=spec)
+    return {step.key: (step(store), step.per_sample) for step in steps(spec)}
+
+
+def hand_values(trace: Trace) -> Values:
+    """What a student gets carrying rounded values: every quantity rounded after its step and carried."""
+    spec = trace.spec
+    return {step.key: (value, step.per_sample)
+            for step, value in replay(spec, givens(spec, _first_params(trace)), spec.decimals)}
 
 
 def _engine_shaped(q: Quantity, name: str, samples: int) -> Array:
@@ -176,15 +188,3 @@ def _engine_shaped(q: Quantity, name: str, samples: int) -> Array:
     out = np.zeros(int(q.row.max()) + 1)
     out[q.row] = q.value
     return out
-
-
-def hand_trace(trace: Trace) -> Trace:
-    """The trace a student gets carrying rounded values, same shape and names as `trace`."""
-    spec = trace.spec
-    assert spec is not None, "the hand replay needs the trace's spec"
-    params = [(np.asarray(trace.matrix(f"W{i}", 1)), np.asarray(trace.matrix(f"b{i}", 1)))
-              for i in range(1, len(spec.layers) + 1)]
-    records = (Record(*step.key, value, step.per_sample)
-               for step, value in replay(spec, givens(spec, params), spec.decimals))
-    df, _ = frame(records, variants=trace.variants[:1])
-    return Trace(df, spec=spec)

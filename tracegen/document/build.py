@@ -18,7 +18,7 @@ from tracegen.choices import KINDS
 from tracegen.document import formulas, wording
 from tracegen.document.formulas import APPROX, ARROW, EQ, ETA, MINUS, PLUS, QUAD, times
 from tracegen.document.model import Eq, Para, Section
-from tracegen.handcalc import hand_trace, line_trace
+from tracegen.handcalc import Values, hand_values, line_values
 from tracegen.maths.notation import layer_tag, symbol
 from tracegen.maths.tree import Accent, BigOp, Blank, Fence, Ident, Matrix, Node, Num, Op, Script, Text, row
 from tracegen.numbers import format_numbers
@@ -75,6 +75,19 @@ class Printed:
             if (q.sample >= 0).any():
                 self.per_sample.add((epoch, phase, name))
 
+    @classmethod
+    def of(cls, values: Values) -> Printed:
+        """The print layout of replayed quantities (handcalc), from the engine's shapes."""
+        printed = cls.__new__(cls)
+        printed.tables, printed.phases, printed.per_sample = {}, {}, set()
+        for (epoch, phase, name), (value, per_sample) in values.items():
+            table = value.reshape(-1, 1) if value.ndim == 1 else np.atleast_2d(value)  # b: a column, L: 1x1
+            printed.tables[(epoch, phase, name)] = table.T if per_sample else table  # samples become columns
+            printed.phases.setdefault((epoch, name), phase)
+            if per_sample:
+                printed.per_sample.add((epoch, phase, name))
+        return printed
+
     def __call__(self, name: str, epoch: int, phase: str | None = None) -> np.ndarray:
         """A quantity as printed; `phase` defaults to the first one it appears in (params for W, b)."""
         return self.tables[(epoch, phase or self.phases[(epoch, name)], name)]
@@ -115,8 +128,8 @@ class _Book:
         self.key = kind == "key"
         self.answers = trace.answers()
         self.printed = Printed(trace)
-        self.hand = Printed(hand_trace(trace)) if self.key else None
-        self.line = Printed(line_trace(trace)) if self.key else None
+        self.hand = Printed.of(hand_values(trace)) if self.key else None
+        self.line = Printed.of(line_values(trace)) if self.key else None
         self.kinks: dict[tuple[int, str], list[tuple[int, int]]] = {}  # (epoch, z name) -> (sample, row)s
         self.kink_seen: dict[tuple[int, int, int], int] = {}  # (layer, sample, row) -> epoch of its first note
         kinks = trace.kinks
