@@ -184,3 +184,15 @@ def test_inline_maths_keeps_its_punctuation_and_commas_have_no_space_before() ->
         (None, "its derivative is "), (zero, ","), (None, " so this unit")]  # "0," on one line
     comma = str(mathml(row(Num("0"), Op(",", "punct"), Ident("z"))))
     assert '<mo form="infix">,</mo>' in comma  # the dictionary's comma: no space before, a thin one after
+
+
+def test_a_matrix_prints_its_entries_alike_aligned_on_the_point() -> None:
+    """"0.500", "1.500" beside a bare "1": one policy, so columns align on the decimal point."""
+    from tracegen.numbers import format_numbers
+
+    assert format_numbers([0.5, 1.0, -2.0], 3) == ["0.500", "1.000", "-2.000"]  # computed: alike
+    assert format_numbers([2.0, 0.0], 3) == ["2", "0"]  # all whole: bare, as the slides print z1
+    assert format_numbers([0.5, 1.0], None) == ["0.5", "1"]  # givens: as the spec writes them
+    assert format_numbers([-0.0001, 1e-5], 3) == ["0.000", "0.000"]  # too small: 0.000, never -0.000
+    key = class3_documents()[("key", "md")].decode()
+    assert r"{\color{teal}1.024} & {\color{teal}-1.000}" in key  # W2 after epoch 1: both with 3 decimals
