@@ -15,12 +15,11 @@ Modern Unicode, OFL 1.1, Debian package fonts-cmu), the few maths symbols CMU la
 (partial, odot, approx, sum, ...) from Latin Modern Math (GUST Font License, fonts-lmodern).
 The subsets are renamed ("TG Serif", "TG Math") as the licences ask of modified fonts.
 
-Two additions make maths plain text instead of many small HTML boxes (the main cost of a
-WeasyPrint page, see docs/BENCHMARKS.md): the italic face also answers for the Unicode
-mathematical italic letters (U+1D434…, ℎ, 𝛼…), and the regular face gets superscript and
-subscript forms (⁽¹⁾, ᵀ, ₁, ⱼ …) as composite glyphs: its own glyphs, scaled and shifted; and
-matrix bracket pieces (⎡⎢⎣⎤⎥⎦) and the answer blank (☐) drawn to fit a matrix row's line, so
-brackets and blanks are text, not bordered boxes.
+Two additions serve the PDF's maths, which tracegen typesets from these fonts as glyph runs
+(tracegen.render.mathbox): the italic face also answers for the Unicode mathematical italic
+letters (U+1D434…, ℎ), and the regular face gets superscript and subscript forms (⁽¹⁾, ᵀ,
+₁ …) as composite glyphs: its own glyphs, scaled and shifted. Matrix brackets and answer
+boxes are drawn as rules by the typesetter, not taken from a font.
 """
 
 from __future__ import annotations
@@ -30,14 +29,13 @@ import sys
 from pathlib import Path
 
 from fontTools import subset
-from fontTools.pens.ttGlyphPen import TTGlyphPen
 from fontTools.ttLib import TTFont
 from fontTools.ttLib.tables._c_m_a_p import CmapSubtable
 from fontTools.ttLib.tables._g_l_y_f import Glyph, GlyphComponent
 
 from tracegen.render.environment import FONTS
 from tracegen.render.fontmetrics import METRICS, measure
-from tracegen.render.glyphs import BLANK, BRACKETS, MATRIX_LINE_HEIGHT, SUBSCRIPTS, SUPERSCRIPTS, math_italic
+from tracegen.render.glyphs import SUBSCRIPTS, SUPERSCRIPTS, math_italic
 
 SCALE = 0.7
 RAISE, LOWER = 360, -160  # font units (1000 per em)
@@ -84,70 +82,6 @@ def add_scripts(font: TTFont) -> None:
     glyf.glyphOrder = order
     _set_cmap(font, extra)
 
-# Drawn glyphs, so that matrix brackets and answer blanks are text, not bordered boxes. Each spans
-# the line box of a MATRIX_LINE_HEIGHT line (`.mat` in screen.css): stacked bracket pieces (⎡⎢⎣ ⎤⎥⎦)
-# of consecutive rows join into one bracket. Font units (1000 per em).
-STEM, TICK, BRACKET_ADVANCE, OVERLAP = 70, 370, 390, 15  # as the former .07em borders, .3em ticks, .32em padding
-BLANK_WIDTH, BLANK_HEIGHT, BLANK_RULE, BLANK_RADIUS = 3400, 1150, 45, 120  # the former 3.4 × 1.15 em box; its
-# .06 em #555 border as a thinner rule in the text colour (the same weight on paper)
-
-
-def _bracket_outline(piece: str, bottom: int, top: int) -> list[tuple[int, int]]:
-    """A left bracket piece as one clockwise contour: "top", "middle" or "bottom"."""
-    low, high = bottom - OVERLAP, top + OVERLAP  # stems overlap the next row's a little: no hairline seam
-    if piece == "top":
-        return [(0, low), (0, top), (TICK, top), (TICK, top - STEM), (STEM, top - STEM), (STEM, low)]
-    if piece == "bottom":
-        return [(0, bottom), (0, high), (STEM, high), (STEM, bottom + STEM), (TICK, bottom + STEM), (TICK, bottom)]
-    return [(0, low), (0, high), (STEM, high), (STEM, low)]
-
-
-def _rounded_rectangle(pen: TTGlyphPen, x0: int, y0: int, x1: int, y1: int, radius: int, clockwise: bool) -> None:
-    """One contour: a rectangle with quadratic rounded corners (clockwise outside, anticlockwise a hole)."""
-    corners = [((x0, y0), (-1, 0), (0, 1)), ((x0, y1), (0, 1), (1, 0)), ((x1, y1), (1, 0), (0, -1)),
-               ((x1, y0), (0, -1), (-1, 0))]  # (corner, direction in, direction out), clockwise
-    if not clockwise:
-        corners = [(corner, (-out[0], -out[1]), (-into[0], -into[1])) for corner, into, out in reversed(corners)]
-    (x, y), _, out = corners[0]
-    pen.moveTo((x + out[0] * radius, y + out[1] * radius))
-    for (x, y), into, out in corners[1:] + corners[:1]:
-        pen.lineTo((x - into[0] * radius, y - into[1] * radius))
-        pen.qCurveTo((x, y), (x + out[0] * radius, y + out[1] * radius))
-    pen.closePath()
-
-
-def add_drawn_glyphs(font: TTFont) -> None:
-    """Bracket pieces and the answer blank, drawn as outlines and sized to the matrix row line."""
-    hhea, em = font["hhea"], font["head"].unitsPerEm
-    middle, half = (hhea.ascent + hhea.descent) / 2, MATRIX_LINE_HEIGHT * em / 2
-    bottom, top = round(middle - half - 0.5), round(middle + half + 0.5)
-    glyphs = {}
-    for piece, (left, right) in BRACKETS.items():
-        for char, mirror in ((left, False), (right, True)):
-            points = _bracket_outline(piece, bottom, top)
-            if mirror:
-                points = [(BRACKET_ADVANCE - x, y) for x, y in reversed(points)]
-            pen = TTGlyphPen(None)
-            pen.moveTo(points[0])
-            for point in points[1:]:
-                pen.lineTo(point)
-            pen.closePath()
-            glyphs[char] = (pen.glyph(), BRACKET_ADVANCE, min(x for x, _ in points))
-    pen, low = TTGlyphPen(None), round(middle - BLANK_HEIGHT / 2)  # centred in the row line
-    _rounded_rectangle(pen, 0, low, BLANK_WIDTH, low + BLANK_HEIGHT, BLANK_RADIUS, True)
-    _rounded_rectangle(pen, BLANK_RULE, low + BLANK_RULE, BLANK_WIDTH - BLANK_RULE, low + BLANK_HEIGHT - BLANK_RULE,
-                       BLANK_RADIUS - BLANK_RULE, False)
-    glyphs[BLANK] = (pen.glyph(), BLANK_WIDTH, 0)
-    glyf, hmtx, order, extra = font["glyf"], font["hmtx"], list(font.getGlyphOrder()), {}
-    for char, (glyph, advance, lsb) in glyphs.items():
-        name = f"uni{ord(char):04X}"
-        glyf.glyphs[name], hmtx[name] = glyph, (advance, lsb)
-        order.append(name)
-        extra[ord(char)] = name
-    font.setGlyphOrder(order)
-    glyf.glyphOrder = order
-    _set_cmap(font, extra)
-
 SPACES = "U+0020,U+00A0,U+2000-200B,U+2212"  # every face: no fallback (slow in Pango) for spaces and minus
 TEXT = ("U+0020-007E,U+00A0-017F,U+0391-03A9,U+03B1-03C9,U+0177,U+02C6,U+0302,"
         "U+2010-2027,U+2030-203A,U+2190-2193,U+2032,U+2033,U+00D7,U+00B7,U+2113," + SPACES)
@@ -188,7 +122,6 @@ def build(source: str, family: str, style: str, unicodes: str, target: Path) -> 
         add_italic_letters(font)
     if style == "Regular" and family == "TG Serif":
         add_scripts(font)
-        add_drawn_glyphs(font)
     names = font["name"]
     for record in list(names.names):
         if record.nameID in (1, 16):

@@ -1,16 +1,13 @@
 """What the shipped PDF fonts draw beyond plain text (scripts/subset_fonts.py builds these glyphs).
 
 The PDF typesetter (`mathbox`) sets maths as glyph runs of the shipped faces: letters as
-Unicode mathematical italics, simple scripts as Unicode super- and subscript characters,
-matrix brackets as pieces that fill one matrix row's line, a blank as a box glyph. The
-font-building script and the typesetter read these tables from here, so they agree.
+Unicode mathematical italics, simple scripts as Unicode super- and subscript characters.
+The font-building script and the typesetter read these tables from here, so they agree.
 """
 
 from __future__ import annotations
 
-MATRIX_LINE_HEIGHT = 1.3  # em: one matrix row; a bracket piece spans it exactly, so pieces of rows join
-BRACKETS = {"top": ("\u23a1", "\u23a4"), "middle": ("\u23a2", "\u23a5"), "bottom": ("\u23a3", "\u23a6")}
-BLANK = "\u2610"  # ☐, drawn by the regular face as a box to write in
+MATRIX_LINE_HEIGHT = 1.3  # em: one row of numbers in a matrix
 HATS = {"y": "ŷ"}
 SUPERSCRIPTS = {"0": 0x2070, "1": 0xB9, "2": 0xB2, "3": 0xB3, **{str(d): 0x2070 + d for d in range(4, 10)},
                 "+": 0x207A, "\u2212": 0x207B, "=": 0x207C, "(": 0x207D, ")": 0x207E, "T": 0x1D40, "n": 0x207F,
