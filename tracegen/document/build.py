@@ -16,7 +16,7 @@ import numpy as np
 from tracegen import diagram
 from tracegen.choices import KINDS
 from tracegen.document import formulas, wording
-from tracegen.document.formulas import APPROX, ARROW, EQ, ETA, MINUS, PLUS, QUAD, times
+from tracegen.document.formulas import APPROX, ARROW, EQ, ETA, MINUS, PLUS, QUAD
 from tracegen.document.model import Eq, Para, Section
 from tracegen.handcalc import Values, hand_values, line_values
 from tracegen.maths.notation import layer_tag, symbol
@@ -187,12 +187,13 @@ class _Book:
         hand = np.round(self.hand(name, epoch, phase)[:, cut], self.decimals)
         symbol_ = label or symbol(name)
         notes = []
-        for reason, values, also in (("line_note", line, key), ("carry_note", hand, np.stack([key, line]))):
-            differ = np.argwhere((values != also).all(axis=0) if also.ndim == 3 else values != also)
-            if len(differ):
-                alike = format_numbers([*key.ravel(), *values[tuple(differ.T)]], self.decimals)[key.size:]
+        differs = {"line_note": (line, line != key), "carry_note": (hand, (hand != key) & (hand != line))}
+        for reason, (values, differ) in differs.items():
+            if differ.any():
+                spots = np.argwhere(differ)
+                alike = format_numbers([*key.ravel(), *values[differ]], self.decimals)[key.size:]
                 entries = [row(_entry(symbol_, key.shape, r, c), EQ, Num(text))  # printed like the key's entries
-                           for (r, c), text in zip(differ, alike, strict=True)]
+                           for (r, c), text in zip(spots, alike, strict=True)]
                 notes.append(wording.say(reason, note=True, values=_joined(entries)))
         return tuple(notes)
 
@@ -289,7 +290,7 @@ def _affine(book: _Book, epoch: int, layer: int) -> Eq:
     items: list[Node] = [symbol(f"z{layer}"), EQ, symbol(f"W{layer}"), symbol(source), PLUS, symbol(f"b{layer}")]
     operands = (book.operand(f"W{layer}", epoch), book.operand(source, epoch), book.operand(f"b{layer}", epoch))
     if any(isinstance(op, Matrix) for op in operands):
-        items += [EQ, *times(operands[0], operands[1]).items, PLUS, operands[2]]
+        items += [EQ, operands[0], operands[1], PLUS, operands[2]]
     items += [EQ, book.result(f"z{layer}", epoch)]
     return Eq(tuple(items), book.notes(f"z{layer}", epoch, "forward"))
 
@@ -434,7 +435,7 @@ def _weight_grad(book: _Book, epoch: int, layer: int) -> Eq:
     items: list[Node] = [symbol(f"dW{layer}"), EQ, symbol(f"delta{layer}"), symbol(source, transpose=True)]
     delta, h = book.operand(f"delta{layer}", epoch), book.operand(source, epoch, transpose=True)
     if isinstance(delta, Matrix) or isinstance(h, Matrix):
-        items += [EQ, *times(delta, h).items]
+        items += [EQ, delta, h]
     items += [EQ, book.result(f"dW{layer}", epoch)]
     return Eq(tuple(items), book.notes(f"dW{layer}", epoch, "backward"))
 
@@ -446,7 +447,7 @@ def _bias_grad(spec: Spec, book: _Book, epoch: int, layer: int) -> Eq:
         items.append(formulas.INDICATOR)
     delta = book.operand(f"delta{layer}", epoch)
     if batch and isinstance(delta, Matrix):
-        items += [EQ, *times(delta, numbers(np.ones((spec.n_samples, 1)), None)).items]
+        items += [EQ, delta, numbers(np.ones((spec.n_samples, 1)), None)]
     items += [EQ, book.result(f"db{layer}", epoch)]
     return Eq(tuple(items), book.notes(f"db{layer}", epoch, "backward"))
 
@@ -475,7 +476,7 @@ def _updates(spec: Spec, book: _Book, epoch: int) -> list[Eq]:
                 pieces = [symbol(name), ARROW, symbol(name), MINUS, ETA, symbol(grad)]
                 old, step = book.operand(name, epoch, "params"), book.operand(grad, epoch)
                 if isinstance(old, Matrix) or isinstance(step, Matrix):
-                    pieces += [EQ, old, MINUS, *times(rate, step).items]
+                    pieces += [EQ, old, MINUS, rate, step]
             pieces += [EQ, book.result(name, epoch, "update")]
             items.append(Eq(tuple(pieces), book.notes(name, epoch, "update")))
     return items

@@ -55,21 +55,21 @@ def source_symbol(layer: int, transpose: bool = False) -> Node:
     return symbol("x" if layer == 1 else f"h{layer - 1}", transpose)
 
 
-def fenced(node: Node) -> Fence:
-    """(node), brackets that grow with what they hold."""
-    return paren(node)
+def indicator(argument: Node) -> Row:
+    """𝟏(argument > 0), the slides' ReLU derivative."""
+    return row(INDICATOR, paren(row(argument, Op(">", "rel"), Num("0"))))
 
 
-def times(*factors: Node) -> Row:
-    """Factors side by side (a negative number after another factor gets its parentheses: 0.1 (−0.119))."""
-    return row(factors)
+def prime(function: Node) -> Script:
+    """f′."""
+    return Script(function, sup=Ident("′", "upright"))
 
 
 def apply(activation: Activation, argument: Node) -> Node:
     """f(argument); a linear layer passes it through."""
     if activation.name == "linear":
         return argument
-    return row(NAMES[activation.name], fenced(argument))
+    return row(NAMES[activation.name], paren(argument))
 
 
 TRANSCENDENTAL = ("sigmoid", "tanh", "softmax")  # their results are rounded: the key writes ≈ before them
@@ -105,7 +105,7 @@ def coefficient(value: Fraction) -> Node | None:
 
 def scaled(factor: Node | None, node: Node) -> Node:
     """factor · (node), or node alone when there is no factor."""
-    return node if factor is None else row(factor, fenced(node))
+    return node if factor is None else row(factor, paren(node))
 
 
 def _batch_factor(spec: Spec) -> Fraction:
@@ -126,14 +126,14 @@ def sample_loss(spec: Spec) -> Node:
     loss = spec.loss
     y, y_hat = (Ident("y"), Y_HAT) if k == 1 else (_indexed(Ident("y"), "j"), _indexed(Y_HAT, "j"))
     if loss.name == "bce":
-        term = row(y, Func("log"), y_hat, PLUS, fenced(row(ONE, MINUS, y)), Func("log"), fenced(row(ONE, MINUS, y_hat)))
+        term = row(y, Func("log"), y_hat, PLUS, paren(row(ONE, MINUS, y)), Func("log"), paren(row(ONE, MINUS, y_hat)))
         if k == 1:
             return neg(Fence("[", term, "]"))
         return neg(row(Frac(ONE, Num(str(k))), _sum("j", k), Fence("[", term, "]")))
     if loss.name == "cross_entropy":
         return neg(row(_sum("j", k), y, Func("log"), y_hat))
     scale = Fraction(loss.scale).limit_denominator(1000)
-    square = Script(fenced(row(y, MINUS, y_hat)), sup=Num("2"))
+    square = Script(paren(row(y, MINUS, y_hat)), sup=Num("2"))
     if k == 1:
         return row(coefficient(scale) or (), square)
     per = scale / k if loss.reduction == "mean" else scale
@@ -149,7 +149,7 @@ def loss_formula(spec: Spec) -> Node:
 
 
 def _log(argument: Node) -> Row:
-    return row(Func("log"), fenced(argument))
+    return row(Func("log"), paren(argument))
 
 
 def _summed(terms: list[Node]) -> Node:
@@ -167,7 +167,7 @@ def sample_loss_substituted(spec: Spec, y_hat: list[Node], y: list[float], y_nod
     """
     loss, k = spec.loss, len(y_hat)
     if loss.name == "mse":
-        squares = _summed([Script(fenced(row(target, MINUS, out)), sup=Num("2")) for out, target in
+        squares = _summed([Script(paren(row(target, MINUS, out)), sup=Num("2")) for out, target in
                            zip(y_hat, y_nodes, strict=True)])
         scale = Fraction(loss.scale).limit_denominator(1000) / (k if loss.reduction == "mean" else 1)
         return scaled(coefficient(scale), squares) if k > 1 else row(coefficient(scale) or (), squares)
@@ -179,7 +179,7 @@ def sample_loss_substituted(spec: Spec, y_hat: list[Node], y: list[float], y_nod
             terms.append(_log(row(ONE, MINUS, out)))
         elif value != 0:
             cross = row(target, _log(out))
-            terms.append(row(cross, PLUS, fenced(row(ONE, MINUS, target)), _log(row(ONE, MINUS, out)))
+            terms.append(row(cross, PLUS, paren(row(ONE, MINUS, target)), _log(row(ONE, MINUS, out)))
                          if loss.name == "bce" else cross)
     total = _summed(terms or [Num("0")])
     if loss.name == "bce" and k > 1:
@@ -211,7 +211,7 @@ def _output_factor(spec: Spec) -> Fraction:
 def _jacobian(h: Node) -> Fence:
     """diag(h) − h hᵀ, the softmax Jacobian."""
     transposed = Script(h.base, sup=row(h.sup, Ident("T"))) if isinstance(h, Script) else Script(h, sup=Ident("T"))
-    return fenced(row(Func("diag"), fenced(h), MINUS, h, transposed))
+    return paren(row(Func("diag"), paren(h), MINUS, h, transposed))
 
 
 def output_delta(spec: Spec) -> Node:
@@ -222,13 +222,13 @@ def output_delta(spec: Spec) -> Node:
     if spec.loss.name != "mse" or activation.name == "linear":
         return diff
     if activation.name == "softmax":
-        return row(_jacobian(Y_HAT), diff if isinstance(diff, Row) and len(diff.items) == 2 else fenced(diff))
+        return row(_jacobian(Y_HAT), diff if isinstance(diff, Row) and len(diff.items) == 2 else paren(diff))
     return row(_grouped(diff), ODOT, derivative_symbol(activation, n, output=True))
 
 
 def _grouped(node: Node) -> Node:
     """`node` as one factor: a difference gets its parentheses."""
-    return node if isinstance(node, Row) and isinstance(node.items[-1], Fence) else fenced(node)
+    return node if isinstance(node, Row) and isinstance(node.items[-1], Fence) else paren(node)
 
 
 def output_delta_substituted(spec: Spec, y_hat: Node, y: Node, slope: Node | None) -> Node | None:
@@ -247,13 +247,13 @@ def derivative_symbol(activation: Activation, layer: int, output: bool = False) 
     h = symbol("y_hat") if output else symbol(f"h{layer}")
     name = activation.name
     if name == "relu":
-        return row(INDICATOR, fenced(row(z(layer), Op(">", "rel"), Num("0"))))
+        return indicator(z(layer))
     if name in ("leaky_relu", "softmax"):
-        return row(Script(NAMES[name], sup=Ident("′", "upright")), fenced(z(layer)))
+        return row(prime(NAMES[name]), paren(z(layer)))
     if name == "sigmoid":
-        return row(h, ODOT, fenced(row(ONE, MINUS, h)))
+        return row(h, ODOT, paren(row(ONE, MINUS, h)))
     if name == "tanh":
-        return fenced(row(ONE, MINUS, h, ODOT, h))
+        return paren(row(ONE, MINUS, h, ODOT, h))
     return ONE
 
 
@@ -278,7 +278,7 @@ def hidden_delta(layer: int, activation: Activation) -> Node:
         return back
     if activation.name == "softmax":
         return row(_jacobian(symbol(f"h{layer}")), back)
-    return row(fenced(back), ODOT, derivative_symbol(activation, layer))
+    return row(paren(back), ODOT, derivative_symbol(activation, layer))
 
 
 def hidden_delta_substituted(activation: Activation, weights: Node, delta: Node, slope: Node | None) -> Node | None:
@@ -286,8 +286,8 @@ def hidden_delta_substituted(activation: Activation, weights: Node, delta: Node,
     if activation.name == "softmax":
         return None
     if activation.name == "linear" or slope is None:
-        return times(weights, delta)
-    return row(fenced(times(weights, delta)), ODOT, slope)
+        return row(weights, delta)
+    return row(paren(row(weights, delta)), ODOT, slope)
 
 
 def givens_items(spec: Spec) -> list[object]:
@@ -311,16 +311,16 @@ def activation_word(activation: Activation) -> str:
 
 
 DEFINITIONS = {
-    "relu": lambda a: row(Func("ReLU"), fenced(Ident("z")), EQ, Func("max"), fenced(row(Num("0"), COMMA, Ident("z")))),
-    "leaky_relu": lambda a: row(Func("LReLU"), fenced(Ident("z")), EQ, Func("max"),
-                                fenced(row(ALPHA, Ident("z"), COMMA, Ident("z"))), COMMA, QUAD, ALPHA, EQ,
+    "relu": lambda a: row(Func("ReLU"), paren(Ident("z")), EQ, Func("max"), paren(row(Num("0"), COMMA, Ident("z")))),
+    "leaky_relu": lambda a: row(Func("LReLU"), paren(Ident("z")), EQ, Func("max"),
+                                paren(row(ALPHA, Ident("z"), COMMA, Ident("z"))), COMMA, QUAD, ALPHA, EQ,
                                 Num(f"{a.slope:g}")),
-    "sigmoid": lambda a: row(Ident("σ"), fenced(Ident("z")), EQ,
+    "sigmoid": lambda a: row(Ident("σ"), paren(Ident("z")), EQ,
                              Frac(ONE, row(ONE, PLUS, Script(E, sup=neg(Ident("z")))))),
-    "tanh": lambda a: row(Func("tanh"), fenced(Ident("z")), EQ,
+    "tanh": lambda a: row(Func("tanh"), paren(Ident("z")), EQ,
                           Frac(row(Script(E, sup=Ident("z")), MINUS, Script(E, sup=neg(Ident("z")))),
                                row(Script(E, sup=Ident("z")), PLUS, Script(E, sup=neg(Ident("z")))))),
-    "softmax": lambda a: row(Script(row(Func("softmax"), fenced(Ident("z"))), sub=Ident("j")), EQ,
+    "softmax": lambda a: row(Script(row(Func("softmax"), paren(Ident("z"))), sub=Ident("j")), EQ,
                              Frac(Script(E, sup=_indexed(Ident("z"), "j")),
                                   row(BigOp("∑", Ident("i")), Script(E, sup=_indexed(Ident("z"), "i"))))),
 }
@@ -393,15 +393,15 @@ def _kink_rule(spec: Spec) -> list[Para]:
     slopes = list(dict.fromkeys(f"{act.slope:g}" for act in hidden if act.name == "leaky_relu"))
     rules = []
     if any(act.name == "relu" for act in hidden):
-        rules.append(wording.say("relu_kink", rule=row(Script(Func("ReLU"), sup=Ident("′", "upright")),
-                                                       fenced(Num("0")), EQ, Num("0")),
-                                 indicator=row(INDICATOR, fenced(row(Ident("z"), Op(">", "rel"), Num("0"))))))
+        rules.append(wording.say("relu_kink", rule=row(prime(Func("ReLU")),
+                                                       paren(Num("0")), EQ, Num("0")),
+                                 indicator=indicator(Ident("z"))))
     if slopes:
         value: list[Node] = []
         for i, slope in enumerate(slopes):
             value += [COMMA, Num(slope)] if i else [Num(slope)]
         rules.append(wording.say("leaky_rule", alpha=row(ALPHA, EQ, value),
-                                 one=row(Script(Func("LReLU"), sup=Ident("′", "upright")), fenced(Ident("z")), EQ,
+                                 one=row(prime(Func("LReLU")), paren(Ident("z")), EQ,
                                          ONE),
                                  positive=row(Ident("z"), Op(">", "rel"), Num("0")), alpha_symbol=ALPHA))
     return rules
@@ -419,7 +419,7 @@ def kink_note(spec: Spec, layer: int, sample: int, row_index: int, again: int | 
     value = Num("0") if relu else Num(f"{activation.slope:g}")
     if again is not None:
         return wording.say("kink_again", note=True, z=z_entry, where=where, value=value, epoch=str(again))
-    rule = row(INDICATOR, fenced(row(Ident("z"), Op(">", "rel"), Num("0")))) if relu else \
-        row(Script(Ident("f"), sup=Ident("′", "upright")), fenced(Num("0")), EQ, ALPHA)
+    rule = indicator(Ident("z")) if relu else \
+        row(prime(Ident("f")), paren(Num("0")), EQ, ALPHA)
     return wording.say("kink_note", note=True, z=z_entry, activation=activation_word(activation), where=where,
                        rule=rule, value=value, passes=wording.text("kink_none" if relu else "kink_slope"))
