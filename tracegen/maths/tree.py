@@ -15,8 +15,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
-OP_KINDS = ("rel", "bin", "prefix", "punct", "open", "close")
-
 
 @dataclass(frozen=True, slots=True)
 class Ident:
