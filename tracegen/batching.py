@@ -29,7 +29,7 @@ import yaml
 
 from tracegen import limits, render
 from tracegen.choices import DOCUMENT_FORMATS as FORMATS
-from tracegen.choices import KINDS
+from tracegen.choices import KINDS, usable_cores
 from tracegen.errors import Interrupted, OptionError, TracegenError
 from tracegen.files import write_atomic
 from tracegen.roster import MAX_STUDENTS, Student, read_roster
@@ -260,14 +260,6 @@ def _unchanged(folder: Path, job: Job, spec_bytes: bytes, recorded: dict[str, st
 # --- the run -----------------------------------------------------------------------------
 
 
-def default_jobs() -> int:
-    """The cores this process may use (the container's share, not the host's)."""
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # not on Linux
-        return os.cpu_count() or 1
-
-
 def run(jobs: Sequence[Job], out: Path, options: Options, progress: Callable[[int], None] | None = None) -> Summary:
     """Produce every job into `out`, then write manifest.csv and answers.csv.
 
@@ -293,7 +285,7 @@ def run(jobs: Sequence[Job], out: Path, options: Options, progress: Callable[[in
 
     with _stop_signals() as caught:
         try:
-            execute(jobs, out, previous, options.jobs or default_jobs(), record)
+            execute(jobs, out, previous, options.jobs or usable_cores(), record)
         except KeyboardInterrupt:
             _sweep(out, jobs)
             raise Interrupted(_stopped(out, jobs, results), caught[0] if caught else signal.SIGINT) from None

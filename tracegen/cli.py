@@ -9,19 +9,18 @@ needs when it runs (`tracegen --help` and `check` never load pandas or WeasyPrin
 from __future__ import annotations
 
 import contextlib
-import importlib
 import os
 import sys
-import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
 
-from tracegen.choices import DOCUMENT_FORMATS, KINDS, PAPERS, TRACE_FORMATS
+from tracegen.choices import DOCUMENT_FORMATS, KINDS, PAPERS, TRACE_FORMATS, usable_cores
 from tracegen.errors import InputError, Interrupted, OptionError, TracegenError
 from tracegen.files import write_atomic
+from tracegen.pdf_process import PdfProcess
 
 if TYPE_CHECKING:
     from tracegen.spec import Spec
@@ -88,23 +87,14 @@ PROGRESS_ROWS = 200_000  # a trace this big takes seconds: say so on a terminal
 PROGRESS_PAGES = 40  # documents this long take seconds each: show a progress bar on a terminal
 
 
-def _progress(items: list, label: str, long: bool) -> Any:
-    """A progress bar over `items` on a terminal when the work is `long`; else a plain iteration."""
-    if long and sys.stderr.isatty():
-        return click.progressbar(items, label=label, file=sys.stderr)
-    return contextlib.nullcontext(items)
-
-
-def _preload(module: str) -> None:
-    """Import `module` in a background thread while the spec is read and traced on this one: WeasyPrint's
-    import takes about half a second, much of it waiting on its library look-ups. A failure is left for
-    the real import, which reports it."""
-
-    def load() -> None:
-        with contextlib.suppress(Exception):
-            importlib.import_module(module)
-
-    threading.Thread(target=load, daemon=True).start()
+@contextlib.contextmanager
+def _progress(length: int, label: str, long: bool) -> Iterator[Callable[[int], None] | None]:
+    """A progress bar's `update` on a terminal when the work is `long`; else None."""
+    if not (long and sys.stderr.isatty()):
+        yield None
+        return
+    with click.progressbar(length=length, label=label, file=sys.stderr) as bar:
+        yield bar.update
 
 
 SPEC_ARG = click.argument("spec", required=False, type=click.Path(dir_okay=False))
@@ -177,23 +167,21 @@ def render_command(spec: str | None, formats: str, kinds: str, paper: str, tagge
     Everything is rendered before anything is written.
     """
     to = split_list(formats, DOCUMENT_FORMATS, "--to")
-    if "pdf" in to:
-        _preload("weasyprint")
-    from tracegen import limits, render
-    from tracegen.tracing import trace
-
-    parsed = read_spec(spec)
     chosen = split_list(kinds, KINDS, "--kind")
-    limits.check_trace(parsed)
-    if not force:
-        limits.check_documents(parsed, chosen)
-    result = trace(parsed)
-    pages = sum(limits.estimate_document(parsed, kind).pages for kind in chosen)
-    pairs = [(kind, fmt) for kind in chosen for fmt in to]
-    documents: dict[tuple[str, str], bytes] = {}
-    with _progress(pairs, f"rendering about {pages:,} pages", pages >= PROGRESS_PAGES) as bar:
-        for kind, fmt in bar:
-            documents.update(render.render_documents(result, (kind,), (fmt,), paper=paper, tagged=tagged))
+    with PdfProcess.start() if "pdf" in to else contextlib.nullcontext() as pdf_process:
+        from tracegen import limits, render  # while the PDF process imports WeasyPrint
+        from tracegen.tracing import trace
+
+        parsed = read_spec(spec)
+        limits.check_trace(parsed)
+        if not force:
+            limits.check_documents(parsed, chosen)
+        result = trace(parsed)
+        pages = sum(limits.estimate_document(parsed, kind).pages for kind in chosen)
+        long = pages >= PROGRESS_PAGES
+        with _progress(len(chosen) * len(to), f"rendering about {pages:,} pages", long) as update:
+            documents = render.render_documents(result, chosen, to, paper=paper, tagged=tagged,
+                                                processes=usable_cores(), progress=update, pdf_process=pdf_process)
     stem = render.slug(Path(spec).stem if spec else "class3")
     for (kind, fmt), data in documents.items():
         click.echo(write_atomic(Path(output) / f"{stem}-{kind}.{fmt}", data))

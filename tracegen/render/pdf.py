@@ -10,31 +10,30 @@ finisher into the room left for them (`pdfmath`: why, and how).
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import mimetypes
-from collections.abc import Sequence
+import os
+import pickle
+import signal
+import tempfile
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Any
 
-from tracegen.errors import RenderError
+from tracegen.errors import RenderError, portable
 from tracegen.render.environment import static_dir
 from tracegen.render.mathbox import Box
 from tracegen.render.pdfmath import TAGGED_CSS, Overlay
-
-
-def _weasyprint() -> Any:
-    try:
-        import weasyprint
-    except (ImportError, OSError) as err:
-        raise RenderError(f"PDF output needs WeasyPrint and its Pango libraries: {err}") from None
-    return weasyprint
+from tracegen.weasyprint_loader import weasyprint
 
 
 @cache
 def _fetcher() -> Any:
     """A URLFetcher that serves files under the static folder and stops on anything else."""
-    weasyprint = _weasyprint()
+    module = weasyprint()
     from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
 
     root = static_dir().resolve()
@@ -43,7 +42,7 @@ def _fetcher() -> Any:
         def fetch(self, url: str, headers: Any = None) -> Any:
             if not url.startswith("file:"):
                 raise FatalURLFetchingError(f"refusing to fetch {url[:60]!r}: documents load local files only")
-            path = Path(weasyprint.urls.request.url2pathname(url.split("?")[0].removeprefix("file:"))).resolve()
+            path = Path(module.urls.request.url2pathname(url.split("?")[0].removeprefix("file:"))).resolve()
             if not path.is_relative_to(root) or not path.is_file():
                 raise FatalURLFetchingError(f"refusing to fetch {path}: not a shipped static file")
             kind = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
@@ -60,7 +59,7 @@ def _read(path: Path) -> bytes:
 @cache
 def font_config() -> Any:
     """The process-wide FontConfiguration (WeasyPrint caches loaded @font-face fonts in it)."""
-    return _weasyprint().text.fonts.FontConfiguration()
+    return weasyprint().text.fonts.FontConfiguration()
 
 
 def write_pdf(html: str, blocks: Sequence[Box] = (), *, pdf_tags: bool = False, pdf_variant: str | None = None,
@@ -72,14 +71,103 @@ def write_pdf(html: str, blocks: Sequence[Box] = (), *, pdf_tags: bool = False, 
     readers, the maths as Formula elements. `overlay` (tests) is the finisher to use, to read
     where it drew each block.
     """
-    weasyprint = _weasyprint()
-    document = weasyprint.HTML(string=html, base_url=str(static_dir()) + "/", url_fetcher=_fetcher())
+    module = weasyprint()
+    document = module.HTML(string=html, base_url=str(static_dir()) + "/", url_fetcher=_fetcher())
     identifier = hashlib.sha256(html.encode("utf-8")).hexdigest()[:32].encode("ascii")
-    tagged = [weasyprint.CSS(string=TAGGED_CSS)] if pdf_tags or pdf_variant else []
+    tagged = [module.CSS(string=TAGGED_CSS)] if pdf_tags or pdf_variant else []
     overlay = overlay or Overlay(blocks)
     try:
         pdf = document.write_pdf(font_config=font_config(), pdf_identifier=identifier, finisher=overlay,
                                  stylesheets=tagged, pdf_tags=pdf_tags, pdf_variant=pdf_variant)
-    except weasyprint.urls.FatalURLFetchingError as err:
+    except module.urls.FatalURLFetchingError as err:
         raise RenderError(f"PDF rendering stopped: {err}") from None
     return bytes(pdf)
+
+
+def write_pdfs(documents: Iterable[tuple[str, Sequence[Box]]], *, pdf_variant: str | None = None,
+               processes: int = 1, progress: Callable[[int], None] | None = None) -> list[bytes]:
+    """The PDFs of (html, blocks) pairs, each the bytes `write_pdf` gives, in order.
+
+    With `processes` > 1 (where the system can fork), each of the first `processes - 1`
+    documents is laid out by a forked copy of this process while this one goes on: it takes
+    the next document from `documents` (which may be a generator still building them) and
+    lays out the rest. On 2 cores a worksheet and its key then take about the time of the
+    key (`tracegen render`). WeasyPrint is imported before the first fork, so each copy
+    starts with it loaded. A copy sends its PDF (or its error) back through a pipe and keeps
+    its temporary fonts in a scratch folder removed here, whatever happens to it. A failure
+    in any document stops the copies still running and is raised here. `progress` is called
+    with 1 as each PDF is done (a copy's when it is read back).
+    """
+    forks = processes - 1 if hasattr(os, "fork") else 0
+    results: list[bytes | _Forked] = []
+    with tempfile.TemporaryDirectory(prefix="tracegen-pdf-") if forks else contextlib.nullcontext("") as scratch:
+        try:
+            for html, blocks in documents:
+                if len(results) < forks:
+                    results.append(_Forked.start(html, blocks, pdf_variant, scratch))
+                    continue
+                results.append(write_pdf(html, blocks, pdf_variant=pdf_variant))
+                if progress:
+                    progress(1)
+            for index, item in enumerate(results):
+                if isinstance(item, _Forked):
+                    results[index] = item.result()
+                    if progress:
+                        progress(1)
+            return results
+        finally:
+            for item in results:
+                if isinstance(item, _Forked):
+                    item.stop()
+
+
+@dataclass
+class _Forked:
+    """One PDF being laid out by a forked copy of this process, read back through a pipe."""
+
+    pid: int
+    pipe: int
+
+    @classmethod
+    def start(cls, html: str, blocks: Sequence[Box], pdf_variant: str | None, scratch: str) -> _Forked:
+        weasyprint()  # imported here, once, before the copy is made
+        read, write = os.pipe()
+        pid = os.fork()
+        if pid:
+            os.close(write)
+            return cls(pid, read)
+        os.close(read)  # the copy: lay out, send, and end without the parent's exit handlers
+        try:
+            tempfile.tempdir = scratch
+            message = ("pdf", write_pdf(html, blocks, pdf_variant=pdf_variant))
+        except BaseException as err:  # noqa: BLE001 - every failure goes back to the parent
+            message = ("error", portable(err))
+        try:
+            with os.fdopen(write, "wb") as stream:
+                stream.write(pickle.dumps(message))
+        finally:
+            os._exit(0)
+
+    def result(self) -> bytes:
+        """The PDF, or the copy's error raised here."""
+        stream, self.pipe = os.fdopen(self.pipe, "rb"), -1
+        with stream:
+            data = stream.read()
+        os.waitpid(self.pid, 0)
+        self.pid = 0
+        if not data:
+            raise RenderError("a PDF layout process ended before sending its PDF (killed, or out of memory?)")
+        kind, value = pickle.loads(data)  # noqa: S301 - our own fork's bytes
+        if kind == "error":
+            raise value
+        return value
+
+    def stop(self) -> None:
+        """End the copy if it is still running (an error or Ctrl-C here) and reap it."""
+        if self.pipe >= 0:
+            os.close(self.pipe)
+        if self.pid:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(self.pid, signal.SIGKILL)
+            os.waitpid(self.pid, 0)
+

@@ -1,0 +1,89 @@
+"""Documents from a trace: worksheets and answer keys as Markdown, HTML and PDF.
+
+`render_documents` returns bytes and writes nothing; the CLI and the batch writer decide
+where files go. One document model (`tracegen.document`) feeds every format; the PDF is
+the HTML with its print stylesheet, laid out by WeasyPrint.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Callable, Iterator, Sequence
+
+from tracegen.choices import DOCUMENT_FORMATS as FORMATS
+from tracegen.document import KINDS, Document, build
+from tracegen.errors import OptionError
+from tracegen.pdf_process import PdfProcess
+from tracegen.render.environment import PAPERS, jinja_environment, page_context
+from tracegen.render.mathbox import Box
+from tracegen.render.prepare import prepare
+from tracegen.tracing import Trace
+
+__all__ = ["FORMATS", "KINDS", "PAPERS", "markup", "render_documents", "slug"]
+
+
+def slug(text: str, limit: int = 60) -> str:
+    """A file-name-safe stem (ASCII letters, digits, `-`, `_`), never empty, never a path."""
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    cleaned = re.sub(r"[^A-Za-z0-9_]+", "-", ascii_text).strip("-_").lower()[:limit].strip("-_")
+    return cleaned or "document"
+
+
+def _check(values: Sequence[str], allowed: Sequence[str], what: str) -> None:
+    bad = [v for v in values if v not in allowed]
+    if bad or isinstance(values, str):
+        raise OptionError(f"{what}: expected some of {', '.join(allowed)}, got {', '.join(map(str, bad or [values]))}")
+
+
+def render_documents(trace: Trace, kinds: Sequence[str] = ("worksheet", "key"),
+                     formats: Sequence[str] = ("md", "html", "pdf"), *, student: str | None = None,
+                     paper: str = "a4", tagged: bool = False, processes: int = 1,
+                     progress: Callable[[int], None] | None = None,
+                     pdf_process: PdfProcess | None = None) -> dict[tuple[str, str], bytes]:
+    """The documents of `trace` as bytes per (kind, format); writes nothing.
+
+    `student` (optional) and the trace's variant id are printed on every page. `paper`
+    is "a4" (default) or "letter" for HTML printing and PDF. `tagged` makes the PDFs
+    tagged PDF/UA-1 for screen readers (the maths as Formula elements with their text).
+    `processes` > 1 lays PDFs out side by side in forked processes (`pdf.write_pdfs`): the
+    command line's choice for one exercise; the bytes are the same either way. `progress`
+    is called with 1 as each document is done. `pdf_process` (the command line's) lays the
+    PDFs out in a process started early, already warm (`tracegen.pdf_process`).
+    """
+    _check(kinds, KINDS, "kind")
+    _check(formats, FORMATS, "format")
+    _check([paper], tuple(PAPERS), "paper")
+    out: dict[tuple[str, str], bytes] = {}
+
+    def texts() -> Iterator[tuple[str, list[Box]]]:
+        """Each document's text, the PDFs' (HTML, blocks) yielded as they are made."""
+        for kind in kinds:
+            doc = build(trace, kind, student)
+            for fmt in formats:
+                text, blocks = markup(doc, fmt, paper)
+                out[(kind, fmt)] = text.encode("utf-8")  # a PDF's place, in order, until it is made
+                if fmt == "pdf":
+                    yield text, blocks
+                elif progress:
+                    progress(1)
+
+    from tracegen.render.pdf import write_pdfs
+
+    write = pdf_process.write_pdfs if pdf_process else write_pdfs
+    pdfs = write(texts(), pdf_variant="pdf/ua-1" if tagged else None, processes=processes,
+                      progress=progress)
+    for key, pdf in zip([key for key in out if key[1] == "pdf"], pdfs, strict=True):
+        out[key] = pdf
+    return out
+
+
+def markup(doc: Document, fmt: str, paper: str = "a4") -> tuple[str, list[Box]]:
+    """The text a format is written from: Markdown, or the HTML (for "pdf": the HTML WeasyPrint lays out,
+    and the typeset maths blocks the PDF finisher draws on its placeholders)."""
+    page = page_context(fmt, paper)
+    prepared, extra = prepare(doc, fmt, page["measure"], page["px_per_em"])
+    page.update(extra)
+    template = "md/index.md.j2" if fmt == "md" else "html/index.html.j2"
+    text = jinja_environment("md" if fmt == "md" else "html").get_template(template).render(doc=prepared, page=page)
+    return text, page["blocks"]
