@@ -547,10 +547,10 @@ def strict_trace(spec: dict) -> tracegen.Trace:
     parsed = tracegen.Spec.from_dict(spec)
     with warnings.catch_warnings(), np.errstate(all="raise"):
         warnings.simplefilter("error")
-        df, _ = frame(train(parsed))
+        columns, _ = frame(train(parsed))
         t = tracegen.trace(parsed)
-    assert np.isfinite(df["value"]).all()
-    assert df.equals(t.df)
+    assert np.isfinite(columns.value).all()
+    assert columns.frame().equals(t.df)
     return t
 
 

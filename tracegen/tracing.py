@@ -1,8 +1,14 @@
 """The trace: every scalar of training as one row of a tidy pandas DataFrame.
 
 Records from the engine become columns in one construction (no row-by-row appends), in
-the contract's column order and dtypes. `Trace` validates its frame on construction and
+the contract's column order and dtypes. `Trace` validates a frame given to it and
 answers `value` / `matrix` / `pivot` look-ups in each quantity's own shape.
+
+The DataFrame is built lazily. The engine's output is kept as `Columns` (numpy arrays,
+text as codes into small label tables) and `Trace.df` assembles the contract's frame on
+first access. Everything a document needs (`quantities`, `value`, `matrix`, `answers`,
+`kink_rows`) works from the columns, so rendering a trace never imports pandas, which
+costs ~0.3 s of a new process (more with pyarrow, which pandas then loads too).
 
 `phase` is an ordered categorical (params < forward < loss < backward < update), so
 sorting a trace in Python follows the order of training; every export writes it as plain
@@ -15,11 +21,11 @@ import io
 import json
 import math
 from collections.abc import Iterable, Sequence
-from functools import cached_property
-from typing import NamedTuple
+from dataclasses import dataclass
+from functools import cache, cached_property
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
-import pandas as pd
 
 from tracegen.choices import TRACE_FORMATS as FORMATS
 from tracegen.engine import Params, Record, train
@@ -27,13 +33,89 @@ from tracegen.errors import OptionError, SpecError, TracegenError
 from tracegen.spec import Spec, SpecLike, load_spec
 from tracegen.symbols import split, symbol
 
+if TYPE_CHECKING:
+    import pandas as pd
+
 COLUMNS = ("variant", "epoch", "step", "phase", "name", "symbol", "sample", "row", "col", "value")
 PHASES = ("params", "forward", "loss", "backward", "update")
-PHASE_DTYPE = pd.CategoricalDtype(list(PHASES), ordered=True)
 KEY = ("variant", "epoch", "phase", "name", "sample", "row", "col")
 
 BASE = "base"
 GIVENS = ("x", "y")  # data: never a blank, in any phase
+
+
+@cache
+def phase_dtype() -> pd.CategoricalDtype:
+    """`phase`'s dtype: ordered categorical in training order (a function, so pandas loads only when needed)."""
+    import pandas as pd
+
+    return pd.CategoricalDtype(list(PHASES), ordered=True)
+
+
+class Kink(NamedTuple):
+    """A pre-activation exactly at its activation's kink (relu at 0); one row of `Trace.kinks`."""
+
+    variant: str
+    epoch: int
+    name: str
+    sample: int
+    row: int
+
+
+@dataclass(frozen=True, eq=False)
+class Columns:
+    """A trace's columns as numpy arrays in frame order: the DataFrame's content before pandas.
+
+    Text is kept as codes: `variant` indexes `variants`, `quantity` indexes `labels`, each
+    label a (phase, name, symbol); a few dozen labels serve millions of rows.
+    """
+
+    variants: tuple[str, ...]
+    labels: tuple[tuple[str, str, str], ...]
+    variant: np.ndarray
+    quantity: np.ndarray
+    epoch: np.ndarray
+    step: np.ndarray
+    sample: np.ndarray
+    row: np.ndarray
+    col: np.ndarray
+    value: np.ndarray
+
+    @classmethod
+    def of(cls, df: pd.DataFrame) -> Columns:
+        """The columns of a trace DataFrame (one given to `Trace`), for the look-ups."""
+        import pandas as pd
+
+        variant, variants = pd.factorize(df["variant"])
+        text = pd.MultiIndex.from_arrays([df["phase"].astype(str), df["name"], df["symbol"]])
+        quantity, labels = text.factorize()
+        return cls(tuple(variants), tuple(labels), variant, quantity,
+                   *(df[name].to_numpy() for name in ("epoch", "step", "sample", "row", "col", "value")))
+
+    def frame(self) -> pd.DataFrame:
+        """The DataFrame in contract column order.
+
+        Text columns are taken from a small Index of labels by integer codes: the same values
+        and dtype as building them from millions of Python strings, at a fraction of the cost;
+        `phase` is built from its codes as the ordered categorical.
+        """
+        import pandas as pd
+
+        name, symbol_ = (pd.Index(np.array([label[i] for label in self.labels], dtype=object)).take(self.quantity)
+                         for i in (1, 2))
+        phase_codes = np.array([PHASES.index(label[0]) for label in self.labels], dtype=np.intp)
+        return pd.DataFrame({
+            "variant": pd.Index(np.array(self.variants, dtype=object)).take(self.variant),
+            "epoch": self.epoch,
+            "step": self.step,
+            "phase": pd.Categorical.from_codes(phase_codes[self.quantity], dtype=phase_dtype()),
+            "name": name,
+            "symbol": symbol_,
+            "sample": self.sample,
+            "row": self.row,
+            "col": self.col,
+            "value": self.value,
+        }, columns=list(COLUMNS))
 
 
 class Quantity(NamedTuple):
@@ -50,8 +132,12 @@ class Trace:
 
     `kinks` lists the pre-activations that sit exactly at an activation's kink (relu at 0),
     where the derivative is the contract's convention rather than a limit; documents point
-    them out. `spec` is the spec traced, when known. A frame whose `phase` column is plain
-    text (read back from a CSV, say) is accepted and gets the ordered categorical.
+    them out (from `kink_rows`, the same rows without pandas). `spec` is the spec traced,
+    when known. A frame whose `phase` column is plain text (read back from a CSV, say) is
+    accepted and gets the ordered categorical.
+
+    `Trace(df)` takes a DataFrame and validates it; `Trace.from_columns` takes the engine's
+    `Columns` (`frame`), valid by construction, and builds `df` only when it is first read.
 
     >>> t = tracegen.trace(tracegen.load_example())
     >>> t
@@ -62,9 +148,35 @@ class Trace:
 
     def __init__(self, df: pd.DataFrame, spec: Spec | None = None, kinks: pd.DataFrame | None = None) -> None:
         validate(df)
-        self.df = df if df["phase"].dtype == PHASE_DTYPE else df.assign(phase=df["phase"].astype(PHASE_DTYPE))
+        # `df` and `kinks` are cached properties, set here from what was given
+        self.df = df if df["phase"].dtype == phase_dtype() else df.assign(phase=df["phase"].astype(phase_dtype()))
         self.spec = spec
-        self.kinks = kinks if kinks is not None else pd.DataFrame(columns=["variant", "epoch", "name", "sample", "row"])
+        self.kinks = kinks if kinks is not None else _kink_frame(())
+        self.kink_rows = tuple(Kink(str(variant), int(epoch), str(name), int(sample), int(row))
+                               for variant, epoch, name, sample, row in self.kinks[list(Kink._fields)].itertuples(
+                                   index=False))
+
+    @classmethod
+    def from_columns(cls, columns: Columns, spec: Spec | None = None, kinks: Iterable[Kink] = ()) -> Trace:
+        """The Trace of the engine's columns (`frame`); its DataFrame is assembled on first access of `df`."""
+        trace = cls.__new__(cls)
+        trace.columns, trace.spec, trace.kink_rows = columns, spec, tuple(kinks)
+        return trace
+
+    @cached_property
+    def df(self) -> pd.DataFrame:
+        """The trace as the contract's tidy DataFrame."""
+        return self.columns.frame()
+
+    @cached_property
+    def columns(self) -> Columns:
+        """The trace as arrays, which every look-up reads (from `df` for a Trace built from one)."""
+        return Columns.of(self.df)
+
+    @cached_property
+    def kinks(self) -> pd.DataFrame:
+        """`kink_rows` as a DataFrame: variant, epoch, name, sample, row."""
+        return _kink_frame(self.kink_rows)
 
     def __repr__(self) -> str:
         ids = self.variants
@@ -82,6 +194,8 @@ class Trace:
         >>> tracegen.trace(tracegen.load_example()).losses().round(4).tolist()
         [0.1269, 0.1159, 0.1063]
         """
+        import pandas as pd
+
         df = self.df
         if variant is None:
             variant = self._first_variant if len(df) else BASE
@@ -96,26 +210,39 @@ class Trace:
 
     @property
     def epochs(self) -> int:
-        return int(self.df["epoch"].max())
+        return int(self.columns.epoch.max())
 
     @property
     def variants(self) -> list[str]:
-        return list(dict.fromkeys(self.df["variant"]))
+        """Variant ids in order of their first row."""
+        codes, first = np.unique(self.columns.variant, return_index=True)
+        return [self.columns.variants[code] for code in codes[np.argsort(first)]]
 
     @cached_property
     def quantities(self) -> dict[str, dict[tuple[int, str, str], Quantity]]:
-        """variant -> (epoch, phase, name) -> that quantity's rows, both in frame order; one groupby.
+        """variant -> (epoch, phase, name) -> that quantity's rows, both in order of first row; one pass.
 
         Documents make hundreds of look-ups; slicing the DataFrame per look-up cost ~1 ms each.
         """
-        columns = [self.df[c].to_numpy() for c in ("sample", "row", "col", "value")]
+        c = self.columns
+        names: dict[tuple[str, str], int] = {}  # (phase, name) -> code; labels differing in symbol only share one
+        name_code = np.array([names.setdefault(label[:2], len(names)) for label in c.labels], dtype=np.intp)
+        epochs, epoch_code = np.unique(c.epoch, return_inverse=True)
+        keys = np.ravel_multi_index((c.variant, epoch_code, name_code[c.quantity]),
+                                    (max(len(c.variants), 1), max(len(epochs), 1), max(len(names), 1)))
+        _, first, group, counts = np.unique(keys, return_index=True, return_inverse=True, return_counts=True)
+        rows = np.argsort(group, kind="stable")  # each group's rows together, in frame order
+        starts = np.cumsum(counts) - counts
+        phase_names = list(names)
         out: dict[str, dict[tuple[int, str, str], Quantity]] = {}
-        groups = self.df.groupby(["variant", "epoch", "phase", "name"], sort=False).indices
-        for (variant, epoch, phase, name), rows in groups.items():
-            arrays = [column[rows] for column in columns]
+        for g in np.argsort(first):
+            take = rows[starts[g]:starts[g] + counts[g]]
+            arrays = [column[take] for column in (c.sample, c.row, c.col, c.value)]
             for array in arrays:
                 array.flags.writeable = False  # shared by every look-up
-            out.setdefault(variant, {})[(int(epoch), phase, name)] = Quantity(*arrays)
+            head = take[0]
+            phase, name = phase_names[name_code[c.quantity[head]]]
+            out.setdefault(c.variants[c.variant[head]], {})[(int(c.epoch[head]), phase, name)] = Quantity(*arrays)
         return out
 
     @cached_property
@@ -203,6 +330,8 @@ class Trace:
         2      0.1159
         3      0.1063
         """
+        import pandas as pd
+
         epochs = range(1, self.epochs + 1)
         arrays = [self.matrix(name, epoch, phase=phase, variant=variant) for epoch in epochs]
         labels = [f"{name}[{','.join(map(str, index))}]" if index else name for index in np.ndindex(arrays[0].shape)]
@@ -235,7 +364,7 @@ class Trace:
     @cached_property
     def _not_blank(self) -> tuple[str, ...]:
         """Names never blanked: the data, and `sample_loss` when there is one sample (it equals L)."""
-        batch = bool((self.df["sample"].to_numpy() > 0).any())
+        batch = bool((self.columns.sample > 0).any())
         return GIVENS if batch else (*GIVENS, "sample_loss")
 
     def export(self, fmt: str) -> bytes:
@@ -270,7 +399,10 @@ def _default_phase(name: str) -> str:
 
 
 def validate(df: pd.DataFrame) -> None:
-    """Check the contract schema; raise ValueError on any deviation."""
+    """Check the contract schema; raise ValueError on any deviation.
+
+    For frames from outside (`Trace(df)`); the engine's traces are valid by construction.
+    """
     if tuple(df.columns) != COLUMNS:
         raise ValueError(f"trace columns must be {list(COLUMNS)}, got {list(df.columns)}")
     if df["value"].dtype != np.float64:
@@ -291,6 +423,8 @@ def _key_is_unique(df: pd.DataFrame) -> bool:
     factorized) and the codes are combined into one number per row; a hash check of those
     numbers decides. Falls back to pandas when the combined range would not fit in int64.
     """
+    import pandas as pd
+
     codes, sizes = [], []
     for col in KEY:
         values = df[col]
@@ -327,14 +461,15 @@ def _layout(record: Record, lead: int) -> tuple[np.ndarray, np.ndarray, np.ndarr
 
 
 def frame(records: Iterable[Record], variants: Sequence[str] = (BASE,),
-          lead: int = 0) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Engine records -> (trace DataFrame, kinks DataFrame), built once from arrays.
+          lead: int = 0) -> tuple[Columns, tuple[Kink, ...]]:
+    """Engine records -> (the trace's columns, its kinks), built once from arrays.
 
-    With `lead=1`, every record's value carries a leading variant axis of len(variants).
+    With `lead=1`, every record's value carries a leading variant axis of len(variants);
+    rows are then ordered variant by variant.
     """
     parts: dict[str, list] = {k: [] for k in ("v", "sample", "row", "col", "value")}
     labels: list[tuple[str, str, str]] = []
-    kinks: list[tuple] = []
+    kinks: list[Kink] = []
     layouts: dict[tuple, tuple] = {}  # the same shapes recur every epoch: lay each out once
     epochs, steps = [], []
     step, epoch = 0, 0
@@ -353,43 +488,25 @@ def frame(records: Iterable[Record], variants: Sequence[str] = (BASE,),
         labels.append((record.phase, record.name, symbol(record.name)))
         if record.kinks is not None and record.kinks.any():
             hit = record.kinks.reshape(-1)
-            kinks.extend((variants[i], record.epoch, record.name, s, r)
-                         for i, s, r in zip(v[hit], sample[hit], row[hit], strict=True))
+            kinks.extend(Kink(variants[i], record.epoch, record.name, s, r)
+                         for i, s, r in zip(v[hit].tolist(), sample[hit].tolist(), row[hit].tolist(), strict=True))
         step += 1
     cols = {k: np.concatenate(a) for k, a in parts.items()}
     counts = [a.size for a in parts["v"]]
-    cols["epoch"] = np.repeat(np.array(epochs, dtype=np.int64), counts)
-    cols["step"] = np.repeat(np.array(steps, dtype=np.int64), counts)
+    per_record = {"epoch": epochs, "step": steps, "quantity": range(len(labels))}
+    cols.update({k: np.repeat(np.array(a, dtype=np.int64), counts) for k, a in per_record.items()})
+    cols["value"] += 0.0  # -0.0 (relu of a negative, 0 * negative) -> 0.0
     order = np.argsort(cols["v"], kind="stable") if lead else slice(None)
-    which = np.repeat(np.arange(len(labels)), counts)[order]
-    df = _assemble(cols, order, labels, which, variants)
-    return df, pd.DataFrame(kinks, columns=["variant", "epoch", "name", "sample", "row"])
+    ordered = {k: a[order].astype(np.int64 if k != "value" else np.float64, copy=False) for k, a in cols.items()}
+    for array in ordered.values():
+        array.flags.writeable = False  # shared by every Trace look-up
+    return Columns(tuple(variants), tuple(labels), ordered.pop("v"), **ordered), tuple(kinks)
 
 
-def _assemble(cols: dict[str, np.ndarray], order: np.ndarray | slice, labels: list[tuple[str, str, str]],
-              which: np.ndarray, variants: Sequence[str]) -> pd.DataFrame:
-    """The DataFrame in contract column order; `which` is each row's index into `labels`.
+def _kink_frame(kinks: Iterable[Kink]) -> pd.DataFrame:
+    import pandas as pd
 
-    Text columns are taken from a small Index of labels by integer codes: the same values
-    and dtype as building them from millions of Python strings, at a fraction of the cost;
-    `phase` is built from its codes as the ordered categorical.
-    """
-    text = {name: pd.Index(np.array([lab[i] for lab in labels], dtype=object)).take(which)
-            for i, name in enumerate(("phase", "name", "symbol")) if name != "phase"}
-    phases = pd.Categorical.from_codes(np.array([PHASES.index(lab[0]) for lab in labels])[which], dtype=PHASE_DTYPE)
-    ints = {name: cols[name][order].astype(np.int64, copy=False) for name in ("epoch", "step", "sample", "row", "col")}
-    return pd.DataFrame({
-        "variant": pd.Index(np.array(variants, dtype=object)).take(cols["v"][order]),
-        "epoch": ints["epoch"],
-        "step": ints["step"],
-        "phase": phases,
-        "name": text["name"],
-        "symbol": text["symbol"],
-        "sample": ints["sample"],
-        "row": ints["row"],
-        "col": ints["col"],
-        "value": cols["value"][order] + 0.0,  # -0.0 (relu of a negative, 0 * negative) -> 0.0
-    }, columns=list(COLUMNS))
+    return pd.DataFrame(list(kinks), columns=list(Kink._fields))
 
 
 def trace(spec: SpecLike, params: Params | None = None, variant: str | None = None) -> Trace:
@@ -409,10 +526,12 @@ def trace(spec: SpecLike, params: Params | None = None, variant: str | None = No
     if variant is None:
         variant = spec.variant or BASE
     with np.errstate(over="ignore", invalid="ignore"):  # reported once, below
-        df, kinks = frame(train(spec, params), variants=(variant,))
-    finite = np.isfinite(df["value"].to_numpy())
+        columns, kinks = frame(train(spec, params), variants=(variant,))
+    finite = np.isfinite(columns.value)
     if not finite.all():
-        first = df[~finite].iloc[0]
-        raise SpecError("training.learning_rate", f"training diverged: {first['name']} is not finite in epoch "
-                        f"{first['epoch']}; try a smaller learning rate, fewer epochs or smaller values", spec.source)
-    return Trace(df, spec=spec, kinks=kinks)
+        first = int(np.argmin(finite))
+        name = columns.labels[columns.quantity[first]][1]
+        raise SpecError("training.learning_rate", f"training diverged: {name} is not finite in epoch "
+                        f"{columns.epoch[first]}; try a smaller learning rate, fewer epochs or smaller values",
+                        spec.source)
+    return Trace.from_columns(columns, spec=spec, kinks=kinks)

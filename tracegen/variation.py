@@ -341,5 +341,5 @@ def trace_all(variants: Sequence[Variant]) -> Trace:
     base = variants[0].base
     stacked = {key: np.stack([v.drawn[key] for v in variants]) for key in variants[0].drawn}
     params, x, y = _arrays(base, stacked, len(variants))
-    df, kinks = frame(train(base, params, x, y), variants=[v.id for v in variants], lead=1)
-    return Trace(df, spec=base, kinks=kinks)
+    columns, kinks = frame(train(base, params, x, y), variants=[v.id for v in variants], lead=1)
+    return Trace.from_columns(columns, spec=base, kinks=kinks)

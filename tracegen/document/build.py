@@ -132,10 +132,8 @@ class _Book:
         self.line = Printed.of(line_values(trace)) if self.key else None
         self.kinks: dict[tuple[int, str], list[tuple[int, int]]] = {}  # (epoch, z name) -> (sample, row)s
         self.kink_seen: dict[tuple[int, int, int], int] = {}  # (layer, sample, row) -> epoch of its first note
-        kinks = trace.kinks
-        for epoch, name, sample, row_ in zip(kinks["epoch"], kinks["name"], kinks["sample"], kinks["row"],
-                                             strict=True):
-            self.kinks.setdefault((int(epoch), name), []).append((int(sample), int(row_)))
+        for kink in trace.kink_rows:
+            self.kinks.setdefault((kink.epoch, kink.name), []).append((kink.sample, kink.row))
 
     def shown(self, name: str, epoch: int, phase: str | None = None) -> bool:
         """Key: everything. Worksheet: x, y and the first epoch's parameters, never an answer."""
