@@ -36,3 +36,16 @@ def test_every_public_name_is_importable_and_listed() -> None:
     exec("from tracegen import *", namespace)  # noqa: S102 - the star import the contract's users write
     assert set(tracegen.__all__) <= set(namespace)
     assert set(tracegen.__all__) <= set(dir(tracegen))
+
+
+def test_rendering_a_trace_loads_no_pandas() -> None:
+    """The trace keeps its columns as arrays; pandas (and pyarrow with it, ~0.3 s) loads only for `Trace.df`."""
+    code = ("import tracegen, tracegen.render\nfrom tracegen.document import build\n"
+            "t = tracegen.trace(tracegen.load_example())\n"
+            "docs = tracegen.render.render_documents(t, formats=('md', 'html'))\n"
+            "assert all(len(doc) > 1000 for doc in docs.values()) and len(docs) == 4\n"
+            "for kind in ('worksheet', 'key'):\n"
+            "    text, blocks = tracegen.render.markup(build(t, kind), 'pdf')\n"
+            "    assert text.startswith('<!DOCTYPE html>') and blocks\n")
+    assert "pandas" not in loaded_after(code)
+    assert "pandas" in loaded_after(code + "t.df\n")  # the probe sees pandas when it loads

@@ -7,7 +7,8 @@ import pandas as pd
 import pytest
 
 import tracegen
-from tracegen.tracing import Trace
+from tracegen.tracing import Kink, Trace, validate
+from tracegen.variation import draw, trace_all
 
 COLUMNS = ["variant", "epoch", "step", "phase", "name", "symbol", "sample", "row", "col", "value"]
 KEY = ["variant", "epoch", "phase", "name", "sample", "row", "col"]
@@ -193,6 +194,9 @@ def test_kinks_report_class3_z1(class3_trace):
     assert list(kinks.columns) == ["variant", "epoch", "name", "sample", "row"]
     assert kinks.to_dict("records") == [
         {"variant": "base", "epoch": e, "name": "z1", "sample": 0, "row": 1} for e in (1, 2, 3)]
+    assert class3_trace.kink_rows == tuple(Kink("base", e, "z1", 0, 1) for e in (1, 2, 3))  # what documents read
+    again = Trace(class3_trace.df, kinks=kinks)  # a Trace built from frames reads its kink rows from them
+    assert again.kink_rows == class3_trace.kink_rows and again.kinks is kinks
 
 
 def test_no_kinks_without_relu():
@@ -241,3 +245,55 @@ def test_zeros_are_positive_zeros():
     values = tracegen.trace(spec).df["value"].to_numpy()
     assert (values == 0).sum() >= 3
     assert not np.signbit(values[values == 0]).any()
+
+
+@pytest.fixture(scope="module")
+def variants_trace() -> Trace:
+    """Five drawn variants of Class 3 in one vectorised trace."""
+    return trace_all(draw(tracegen.load_example(), [f"seed=3/variant={i}" for i in range(5)]))
+
+
+def test_engine_frames_meet_the_schema(class3_trace, batch_trace, variants_trace):
+    """The engine builds its frame without `validate` (valid by construction); check that it is."""
+    for t in (class3_trace, batch_trace, variants_trace):
+        validate(t.df)
+        assert t.df["phase"].dtype == pd.CategoricalDtype(PHASES, ordered=True)
+    assert len(variants_trace.variants) == 5
+    assert list(variants_trace.df["variant"].drop_duplicates()) == variants_trace.variants
+
+
+def groupby_quantities(df: pd.DataFrame) -> dict:
+    """What `Trace.quantities` must hold, from pandas: variant -> (epoch, phase, name) -> rows, in frame order."""
+    out: dict = {}
+    for (variant, epoch, phase, name), rows in df.groupby(["variant", "epoch", "phase", "name"], sort=False,
+                                                          observed=True):
+        out.setdefault(variant, {})[(int(epoch), str(phase), name)] = rows[["sample", "row", "col", "value"]]
+    return out
+
+
+@pytest.mark.parametrize("shuffle", [False, True])
+def test_quantities_are_the_frames_groups_in_frame_order(class3_trace, batch_trace, variants_trace, shuffle):
+    """Read from the engine's columns, or from a frame given to Trace (shuffled: groups not contiguous)."""
+    for t in (class3_trace, batch_trace, variants_trace):
+        df = t.df.sample(frac=1, random_state=0).reset_index(drop=True) if shuffle else t.df
+        source = Trace(df) if shuffle else t
+        expected = groupby_quantities(df)
+        got = source.quantities
+        assert list(got) == list(expected) == source.variants
+        for variant, groups in expected.items():
+            assert list(got[variant]) == list(groups)  # same keys, same order
+            for key, rows in groups.items():
+                quantity = got[variant][key]
+                for column in ("sample", "row", "col", "value"):
+                    array = getattr(quantity, column)
+                    np.testing.assert_array_equal(array, rows[column].to_numpy())
+                    assert not array.flags.writeable
+
+
+def test_a_trace_from_its_frame_answers_alike(variants_trace):
+    again = Trace(variants_trace.df, spec=variants_trace.spec, kinks=variants_trace.kinks)
+    assert (again.variants, again.epochs, again.answers()) == (
+        variants_trace.variants, variants_trace.epochs, variants_trace.answers())
+    for variant in variants_trace.variants:
+        np.testing.assert_array_equal(again.matrix("dW1", 2, variant=variant),
+                                      variants_trace.matrix("dW1", 2, variant=variant))
