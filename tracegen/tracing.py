@@ -101,16 +101,16 @@ class Columns:
         """
         import pandas as pd
 
-        name, symbol_ = (pd.Index(np.array([label[i] for label in self.labels], dtype=object)).take(self.quantity)
-                         for i in (1, 2))
+        names, symbols = (pd.Index(np.array([label[i] for label in self.labels], dtype=object)).take(self.quantity)
+                          for i in (1, 2))
         phase_codes = np.array([PHASES.index(label[0]) for label in self.labels], dtype=np.intp)
         return pd.DataFrame({
             "variant": pd.Index(np.array(self.variants, dtype=object)).take(self.variant),
             "epoch": self.epoch,
             "step": self.step,
             "phase": pd.Categorical.from_codes(phase_codes[self.quantity], dtype=phase_dtype()),
-            "name": name,
-            "symbol": symbol_,
+            "name": names,
+            "symbol": symbols,
             "sample": self.sample,
             "row": self.row,
             "col": self.col,
@@ -152,9 +152,8 @@ class Trace:
         self.df = df if df["phase"].dtype == phase_dtype() else df.assign(phase=df["phase"].astype(phase_dtype()))
         self.spec = spec
         self.kinks = kinks if kinks is not None else _kink_frame(())
-        self.kink_rows = tuple(Kink(str(variant), int(epoch), str(name), int(sample), int(row))
-                               for variant, epoch, name, sample, row in self.kinks[list(Kink._fields)].itertuples(
-                                   index=False))
+        self.kink_rows = tuple(Kink(str(v), int(e), str(n), int(s), int(r))
+                               for v, e, n, s, r in self.kinks[list(Kink._fields)].itertuples(index=False))
 
     @classmethod
     def from_columns(cls, columns: Columns, spec: Spec | None = None, kinks: Iterable[Kink] = ()) -> Trace:
@@ -225,23 +224,23 @@ class Trace:
         Documents make hundreds of look-ups; slicing the DataFrame per look-up cost ~1 ms each.
         """
         c = self.columns
-        names: dict[tuple[str, str], int] = {}  # (phase, name) -> code; labels differing in symbol only share one
-        name_code = np.array([names.setdefault(label[:2], len(names)) for label in c.labels], dtype=np.intp)
+        pairs: dict[tuple[str, str], int] = {}  # (phase, name) -> code: labels that differ in symbol only are one
+        pair_of = np.array([pairs.setdefault(label[:2], len(pairs)) for label in c.labels], dtype=np.intp)
         epochs, epoch_code = np.unique(c.epoch, return_inverse=True)
-        keys = np.ravel_multi_index((c.variant, epoch_code, name_code[c.quantity]),
-                                    (max(len(c.variants), 1), max(len(epochs), 1), max(len(names), 1)))
+        keys = np.ravel_multi_index((c.variant, epoch_code, pair_of[c.quantity]),
+                                    (max(len(c.variants), 1), max(len(epochs), 1), max(len(pairs), 1)))
         _, first, group, counts = np.unique(keys, return_index=True, return_inverse=True, return_counts=True)
         rows = np.argsort(group, kind="stable")  # each group's rows together, in frame order
         starts = np.cumsum(counts) - counts
-        phase_names = list(names)
+        phase_names = list(pairs)
         out: dict[str, dict[tuple[int, str, str], Quantity]] = {}
-        for g in np.argsort(first):
+        for g in np.argsort(first):  # groups in order of their first row
             take = rows[starts[g]:starts[g] + counts[g]]
             arrays = [column[take] for column in (c.sample, c.row, c.col, c.value)]
             for array in arrays:
                 array.flags.writeable = False  # shared by every look-up
             head = take[0]
-            phase, name = phase_names[name_code[c.quantity[head]]]
+            phase, name = phase_names[pair_of[c.quantity[head]]]
             out.setdefault(c.variants[c.variant[head]], {})[(int(c.epoch[head]), phase, name)] = Quantity(*arrays)
         return out
 
@@ -497,7 +496,7 @@ def frame(records: Iterable[Record], variants: Sequence[str] = (BASE,),
     cols.update({k: np.repeat(np.array(a, dtype=np.int64), counts) for k, a in per_record.items()})
     cols["value"] += 0.0  # -0.0 (relu of a negative, 0 * negative) -> 0.0
     order = np.argsort(cols["v"], kind="stable") if lead else slice(None)
-    ordered = {k: a[order].astype(np.int64 if k != "value" else np.float64, copy=False) for k, a in cols.items()}
+    ordered = {k: a[order] if k == "value" else a[order].astype(np.int64, copy=False) for k, a in cols.items()}
     for array in ordered.values():
         array.flags.writeable = False  # shared by every Trace look-up
     return Columns(tuple(variants), tuple(labels), ordered.pop("v"), **ordered), tuple(kinks)
