@@ -12,12 +12,14 @@ import base64
 from functools import cache
 from importlib import resources
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
 from tracegen.choices import PAPERS
-from tracegen.render.filters import FILTERS
+
+if TYPE_CHECKING:
+    from jinja2 import Environment
 
 # HTML file (WOFF2: small, embedded), PDF file (the same font as plain TrueType/OpenType: nothing to
 # decode at run time), family, style, weight. The italic is its own family: WeasyPrint ignores a
@@ -50,7 +52,15 @@ def static_dir() -> Path:
 
 @cache
 def jinja_environment(fmt: str) -> Environment:
-    """The environment for `md` (no autoescape) or `html` (autoescape); StrictUndefined in both."""
+    """The environment for `md` (no autoescape) or `html` (autoescape); StrictUndefined in both.
+
+    Jinja and the filters are imported here, not with the module: the PDF layout process
+    (`tracegen.pdf_process`) needs this module's paths and page sizes, not templates.
+    """
+    from jinja2 import Environment, FileSystemLoader, StrictUndefined
+
+    from tracegen.render.filters import FILTERS
+
     env = Environment(
         loader=FileSystemLoader(str(templates_dir())),
         undefined=StrictUndefined,
