@@ -22,6 +22,7 @@ from pathlib import Path
 
 import tracegen
 from tracegen import batching
+from tracegen.choices import usable_cores
 from tracegen.variation import draw, trace_all
 
 MATERIALS = [f"seed=0/variant={i}" for i in range(1, 10_001)]
@@ -34,7 +35,7 @@ def machine() -> str:
         model = next(line.split(":", 1)[1].strip() for line in lines if line.startswith("Model name"))
     except (OSError, subprocess.CalledProcessError, StopIteration):
         model = platform.processor() or "unknown CPU"
-    return f"{model}, {batching.default_jobs()} cores available, Python {platform.python_version()}"
+    return f"{model}, {usable_cores()} cores available, Python {platform.python_version()}"
 
 
 def median_seconds(task: Callable[[], object], repeat: int) -> tuple[float, list[float]]:
@@ -65,8 +66,8 @@ def main() -> None:
         ("draw 10,000 variants (constraints, rejection sampling)", *median_seconds(lambda: draw(spec, MATERIALS),
                                                                                   args.repeat)),
         ("trace 10,000 drawn variants (one vectorised pass, one DataFrame)",
-         *median_seconds(lambda: trace_all(variants), args.repeat)),
-        ("draw + trace 10,000 variants", *median_seconds(lambda: trace_all(draw(spec, MATERIALS)), args.repeat)),
+         *median_seconds(lambda: trace_all(variants).df, args.repeat)),
+        ("draw + trace 10,000 variants", *median_seconds(lambda: trace_all(draw(spec, MATERIALS)).df, args.repeat)),
     ]
     for jobs in (1, 2):
         label = f"100 variants, worksheet+key Markdown+HTML (400 files), -j {jobs}"
