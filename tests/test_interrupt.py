@@ -157,3 +157,42 @@ def test_a_run_removes_temporary_files_a_killed_run_left(tmp_path, monkeypatch):
     batching.run(jobs, tmp_path, options)
     assert sorted(p.name for p in folder.iterdir()) == ["key.md", "notes.txt", "spec.yaml", "worksheet.md"]
     assert re.fullmatch(r"[0-9A-Z]{6}", jobs[0].variant.id)
+
+
+def descendants(pid: int) -> list[int]:
+    """`pid`'s children, their children, ..."""
+    found, queue = [], [pid]
+    while queue:
+        children = workers(queue.pop())
+        found += children
+        queue += children
+    return found
+
+
+@pytest.mark.skipif(not hasattr(os, "fork") or not Path("/proc").is_dir(), reason="a forked layout process")
+@pytest.mark.parametrize(("signum", "code", "how"), [(signal.SIGINT, 130, "Ctrl-C"), (signal.SIGTERM, 143, "SIGTERM")])
+def test_a_stopped_pdf_render_ends_its_layout_processes_and_leaves_no_file(tmp_path, signum, code, how):
+    """`render --to pdf` forks a layout process (pdf_process); SIGTERM as well as Ctrl-C must end it and
+    remove its scratch folder, not leave it running or the folder in TMPDIR."""
+    spec = tmp_path / "long.yaml"  # Class 3 for 20 epochs: a few seconds of layout
+    spec.write_text((Path(tracegen.__file__).parent / "examples" / "class3.yaml").read_text().replace(
+        "epochs: 3", "epochs: 20"))
+    out, scratch = tmp_path / "out", tmp_path / "tmp"
+    scratch.mkdir()
+    env = {k: v for k, v in os.environ.items() if k != "TRACEGEN_DEBUG"} | {"TMPDIR": str(scratch)}
+    process = subprocess.Popen([sys.executable, "-m", "tracegen", "render", str(spec), "--to", "pdf", "-o", str(out)],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, start_new_session=True)
+    try:
+        wait_for(lambda: len(descendants(process.pid)) == 2, seconds=60)  # laying out, side by side
+        time.sleep(0.5)  # well into their layouts (20 epochs take seconds)
+        layout = descendants(process.pid)
+        assert len(running(layout)) == 2
+        process.send_signal(signum)  # to the command only: it must end what it started
+        _, err = process.communicate(timeout=60)
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+    assert process.returncode == code
+    assert err.decode() == f"tracegen: stopped ({how}); no file is left half-written\n"
+    assert not running(layout)  # ended before the command exits, not orphaned
+    assert not out.exists() and not list(scratch.iterdir())

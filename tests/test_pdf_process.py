@@ -163,3 +163,15 @@ def test_importing_weasyprint_starts_no_process() -> None:
         "from tracegen.weasyprint_loader import weasyprint\nweasyprint()", "import weasyprint\nweasyprint")],
         capture_output=True, text=True, check=True)
     assert int(plain.stdout) > 0  # the probe sees the search when it happens
+
+
+def test_without_weasyprint_a_pdf_render_says_so_and_writes_nothing(tmp_path: Path) -> None:
+    """The layout process's import error reaches the user as one line, exit 1, and no file (not even the Markdown)."""
+    probe = ("import sys\nsys.modules['weasyprint'] = None  # not installed\n"
+             "from tracegen.cli import main\nmain()\n")
+    out = subprocess.run([sys.executable, "-c", probe, "render", "--to", "md,pdf", "-o", str(tmp_path / "out")],
+                         capture_output=True, text=True)
+    assert out.returncode == 1
+    assert out.stderr.startswith("tracegen: error: PDF output needs WeasyPrint and its Pango libraries")
+    assert len(out.stderr.strip().splitlines()) == 1
+    assert not (tmp_path / "out").exists()

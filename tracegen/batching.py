@@ -18,9 +18,8 @@ import signal
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -34,6 +33,7 @@ from tracegen.errors import Interrupted, OptionError, TracegenError
 from tracegen.files import write_atomic
 from tracegen.roster import MAX_STUDENTS, Student, read_roster
 from tracegen.spec import Spec
+from tracegen.stopping import sigterm_as_interrupt
 from tracegen.tracing import trace
 from tracegen.variation import Variant, draw, fingerprint
 
@@ -283,7 +283,7 @@ def run(jobs: Sequence[Job], out: Path, options: Options, progress: Callable[[in
             write_manifest(out, jobs, results)
             saved = time.monotonic()
 
-    with _stop_signals() as caught:
+    with sigterm_as_interrupt() as caught:
         try:
             execute(jobs, out, previous, options.jobs or usable_cores(), record)
         except KeyboardInterrupt:
@@ -306,26 +306,6 @@ def _stopped(out: Path, jobs: Sequence[Job], results: dict[str, Outcome]) -> str
     done = sum(1 for o in results.values() if not o.error)
     return (f"stopped: {done} of {len(jobs)} variants are done in {out} (listed in {MANIFEST}); run the same "
             f"command again to make the other {len(jobs) - done}")
-
-
-@contextmanager
-def _stop_signals() -> Iterator[list[int]]:
-    """SIGTERM stops a run as Ctrl-C does (a KeyboardInterrupt), so the manifest is saved;
-    yields the list the caught signal number is put in. Only the main thread can set handlers."""
-    caught: list[int] = []
-
-    def handler(signum: int, frame: object) -> None:
-        caught.append(signum)
-        raise KeyboardInterrupt
-
-    if threading.current_thread() is not threading.main_thread():
-        yield caught
-        return
-    previous = signal.signal(signal.SIGTERM, handler)
-    try:
-        yield caught
-    finally:
-        signal.signal(signal.SIGTERM, previous)
 
 
 def prepare(out: Path, jobs: Sequence[Job] = ()) -> Path:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import signal
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -21,6 +22,7 @@ from tracegen.choices import DOCUMENT_FORMATS, KINDS, PAPERS, TRACE_FORMATS, usa
 from tracegen.errors import InputError, Interrupted, OptionError, TracegenError
 from tracegen.files import write_atomic
 from tracegen.pdf_process import PdfProcess
+from tracegen.stopping import sigterm_as_interrupt
 
 if TYPE_CHECKING:
     from tracegen.spec import Spec
@@ -45,6 +47,10 @@ class Failure(click.ClickException):
 
 class _Group(click.Group):
     def invoke(self, ctx: click.Context) -> Any:
+        with sigterm_as_interrupt() as caught:
+            return self._invoke(ctx, caught)
+
+    def _invoke(self, ctx: click.Context, caught: list[int]) -> Any:
         try:
             return super().invoke(ctx)
         except (click.ClickException, click.exceptions.Exit, click.exceptions.Abort):
@@ -56,7 +62,8 @@ class _Group(click.Group):
         except Interrupted as err:
             raise Failure(str(err), 128 + err.signal, prefix="") from None
         except KeyboardInterrupt:
-            raise Failure("stopped (Ctrl-C); no file is left half-written", 130, prefix="") from None
+            how, signum = ("SIGTERM", caught[0]) if caught else ("Ctrl-C", signal.SIGINT)
+            raise Failure(f"stopped ({how}); no file is left half-written", 128 + signum, prefix="") from None
         except MemoryError:
             raise Failure("out of memory: this machine could not hold the work, although the spec is within "
                           "tracegen's limits; close other programs or use a smaller spec", 1) from None

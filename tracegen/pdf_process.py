@@ -24,13 +24,16 @@ import shutil
 import signal
 import tempfile
 import threading
+import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from queue import SimpleQueue
 from typing import IO, Any
 
 from tracegen.errors import RenderError, portable
+from tracegen.stopping import sigterm_as_interrupt
 
 _END = None  # the sender's last item: close the pipe
+STOP_SECONDS = 2.0  # how long a layout process stopped early may take to end its copies
 
 
 class PdfProcess:
@@ -107,11 +110,23 @@ class PdfProcess:
                 os.close(fd)
         self.jobs = self.results = -1
         if self.pid:
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(self.pid, signal.SIGKILL)  # done already, unless we stopped early
-            os.waitpid(self.pid, 0)
+            _end(self.pid)
             self.pid = 0
         shutil.rmtree(self.scratch, ignore_errors=True)
+
+
+def _end(pid: int) -> None:
+    """End a child (done already, unless we stopped early) and reap it: SIGTERM first, so it ends its own
+    copies (`_serve`), SIGKILL if it has not gone within STOP_SECONDS."""
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(pid, signal.SIGTERM)
+    deadline = time.monotonic() + STOP_SECONDS
+    while os.waitpid(pid, os.WNOHANG) == (0, 0):
+        if time.monotonic() > deadline:
+            os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+            return
+        time.sleep(0.005)
 
 
 def _send(queue: SimpleQueue[Any], stream: IO[bytes]) -> None:
@@ -124,24 +139,27 @@ def _send(queue: SimpleQueue[Any], stream: IO[bytes]) -> None:
 
 
 def _serve(jobs: IO[bytes], results: IO[bytes], scratch: str) -> None:
-    """The layout process: import, then lay out what arrives, and send back the PDFs or the error."""
+    """The layout process: import, then lay out what arrives, and send back the PDFs or the error.
+    SIGTERM (the original stopping early) is an interrupt here, so the copies end first."""
     tempfile.tempdir = scratch
-    try:
-        from tracegen.weasyprint_loader import weasyprint
+    with sigterm_as_interrupt():
+        try:
+            from tracegen.weasyprint_loader import weasyprint
 
-        weasyprint()  # first, while the original traces
-        from tracegen.render.pdf import write_pdfs
-        with jobs:
-            try:
-                pdf_variant, processes = pickle.load(jobs)  # noqa: S301 - from the original
-            except EOFError:  # it stopped before asking for anything
-                return
-            message: tuple[str, Any] = ("pdfs", write_pdfs(_received(jobs), pdf_variant=pdf_variant,
-                                                           processes=processes))
-    except BaseException as err:  # noqa: BLE001 - every failure goes back to the original
-        message = ("error", portable(err))
-    with contextlib.suppress(BrokenPipeError), results:
-        results.write(pickle.dumps(message))
+            weasyprint()  # first, while the original traces
+            from tracegen.render.pdf import write_pdfs
+
+            with jobs:
+                try:
+                    pdf_variant, processes = pickle.load(jobs)  # noqa: S301 - from the original
+                except EOFError:  # it stopped before asking for anything
+                    return
+                message: tuple[str, Any] = ("pdfs", write_pdfs(_received(jobs), pdf_variant=pdf_variant,
+                                                               processes=processes))
+        except BaseException as err:  # noqa: BLE001 - every failure goes back to the original
+            message = ("error", portable(err))
+        with contextlib.suppress(BrokenPipeError), results:
+            results.write(pickle.dumps(message))
 
 
 def _received(jobs: IO[bytes]) -> Iterator[tuple[str, Sequence[Any]]]:
