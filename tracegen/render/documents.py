@@ -71,8 +71,7 @@ def render_documents(trace: Trace, kinds: Sequence[str] = ("worksheet", "key"),
     from tracegen.render.pdf import write_pdfs
 
     write = pdf_process.write_pdfs if pdf_process else write_pdfs
-    pdfs = write(texts(), pdf_variant="pdf/ua-1" if tagged else None, processes=processes,
-                      progress=progress)
+    pdfs = write(texts(), pdf_variant="pdf/ua-1" if tagged else None, processes=processes, progress=progress)
     for key, pdf in zip([key for key in out if key[1] == "pdf"], pdfs, strict=True):
         out[key] = pdf
     return out
