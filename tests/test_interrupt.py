@@ -21,6 +21,7 @@ from click.testing import CliRunner
 import tracegen
 from tracegen import batching, render
 from tracegen.cli import cli
+from tracegen.pdf_process import CAN_FORK
 
 VARIANTS = 12
 
@@ -169,7 +170,7 @@ def descendants(pid: int) -> list[int]:
     return found
 
 
-@pytest.mark.skipif(not hasattr(os, "fork") or not Path("/proc").is_dir(), reason="a forked layout process")
+@pytest.mark.skipif(not CAN_FORK or not Path("/proc").is_dir(), reason="a forked layout process (Linux)")
 @pytest.mark.parametrize(("signum", "code", "how"), [(signal.SIGINT, 130, "Ctrl-C"), (signal.SIGTERM, 143, "SIGTERM")])
 def test_a_stopped_pdf_render_ends_its_layout_processes_and_leaves_no_file(tmp_path, signum, code, how):
     """`render --to pdf` forks a layout process (pdf_process); SIGTERM as well as Ctrl-C must end it and

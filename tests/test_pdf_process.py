@@ -27,12 +27,12 @@ from tracegen.cli import cli
 from tracegen.document import build
 from tracegen.errors import RenderError
 from tracegen.maths.tree import Ident
-from tracegen.pdf_process import PdfProcess
+from tracegen.pdf_process import CAN_FORK, PdfProcess
 from tracegen.render import markup
 from tracegen.render.mathbox import equation
 from tracegen.render.pdf import write_pdf, write_pdfs
 
-pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="forking layout needs os.fork")
+pytestmark = pytest.mark.skipif(not CAN_FORK, reason="forked layout is used on Linux only")
 
 
 @pytest.fixture(scope="module")

@@ -51,14 +51,3 @@ class Interrupted(KeyboardInterrupt):
         super().__init__(message)
         self.signal = signal
 
-
-def portable(err: BaseException) -> BaseException:
-    """`err` if it survives pickling (tracegen's errors do), else a RenderError saying what it was:
-    what a forked layout process sends back to the process that waits for its PDF."""
-    import pickle
-
-    try:
-        pickle.loads(pickle.dumps(err))  # noqa: S301 - our own bytes
-    except Exception:  # noqa: BLE001 - unpicklable, or pickled but not rebuildable
-        return RenderError(f"PDF layout failed: {type(err).__name__}: {err}")
-    return err

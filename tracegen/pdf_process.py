@@ -8,11 +8,13 @@ imports WeasyPrint while the original reads the spec, traces it and writes the H
 takes each document's (HTML, blocks) as it is sent, and lays the PDFs out side by side
 (`render.pdf.write_pdfs`, which forks once more, already warm) and sends them back.
 
-Everything crosses two pipes as pickles between a process and its own fork (the same
-code on both sides). The copy keeps its temporary fonts in a scratch folder the original
-owns and removes, and the original ends the copy if it stops early (bad input, Ctrl-C): no
-process and no file is left behind. Where there is no `os.fork` (Windows), `start` gives None
-and the caller lays out the PDFs itself, WeasyPrint's import started early in a thread.
+Everything crosses pipes as pickles between a process and its own fork (the same code on
+both sides): `Forked` runs a task in a forked copy and reads its value or its error back;
+the layout process is one, and each PDF it lays out beside its own is another. The layout
+process keeps its temporary fonts in a scratch folder the original owns and removes, and
+the original ends it if it stops early (bad input, Ctrl-C, SIGTERM): no process and no
+file is left behind. Off Linux (`CAN_FORK`), `start` gives None and the caller lays out
+the PDFs itself, WeasyPrint's import started early in a thread.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ import os
 import pickle
 import shutil
 import signal
+import sys
 import tempfile
 import threading
 import time
@@ -29,42 +32,112 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from queue import SimpleQueue
 from typing import IO, Any
 
-from tracegen.errors import RenderError, portable
+from tracegen.errors import RenderError
 from tracegen.stopping import sigterm_as_interrupt
 
 _END = None  # the sender's last item: close the pipe
 STOP_SECONDS = 2.0  # how long a layout process stopped early may take to end its copies
+# Forking is used on Linux only: macOS has os.fork, but a forked copy of a process that has loaded
+# system frameworks may crash there (why Python's multiprocessing spawns on macOS), and it is untested.
+CAN_FORK = sys.platform.startswith("linux")
+
+
+class Forked:
+    """`task()` run by a forked copy of this process; its value, or the exception it raised, comes back
+    pickled through a pipe (`result`). The copy treats SIGTERM as Ctrl-C (so it can end copies of its
+    own), and ends with `os._exit`: it never returns into the caller's code nor runs its exit handlers.
+    """
+
+    def __init__(self, pid: int, pipe: int) -> None:
+        self.pid, self.pipe = pid, pipe
+
+    @classmethod
+    def start(cls, task: Callable[[], object]) -> Forked:
+        read, write = os.pipe()
+        pid = os.fork()
+        if pid:
+            os.close(write)
+            return cls(pid, read)
+        try:
+            os.close(read)
+            with sigterm_as_interrupt():
+                try:
+                    message: tuple[str, object] = ("value", task())
+                except BaseException as err:  # noqa: BLE001 - every failure goes back to the parent
+                    message = ("error", _portable(err))
+                with contextlib.suppress(BrokenPipeError), os.fdopen(write, "wb") as stream:
+                    stream.write(pickle.dumps(message))
+        finally:
+            os._exit(0)
+
+    def result(self) -> Any:
+        """The task's value, or its exception raised here; a RenderError if the copy ended without a word."""
+        stream, self.pipe = os.fdopen(self.pipe, "rb"), -1
+        with stream:
+            data = stream.read()
+        os.waitpid(self.pid, 0)
+        self.pid = 0
+        if not data:
+            raise RenderError("a PDF layout process ended before sending its result (killed, or out of memory?)")
+        kind, value = pickle.loads(data)  # noqa: S301 - our own fork's bytes
+        if kind == "error":
+            raise value
+        return value
+
+    def stop(self) -> None:
+        """End the copy if it is still at work and reap it: SIGTERM first, so it ends its own copies,
+        SIGKILL if it has not gone within STOP_SECONDS."""
+        if self.pipe >= 0:
+            os.close(self.pipe)
+            self.pipe = -1
+        if not self.pid:
+            return
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(self.pid, signal.SIGTERM)
+        deadline = time.monotonic() + STOP_SECONDS
+        while os.waitpid(self.pid, os.WNOHANG) == (0, 0):
+            if time.monotonic() > deadline:
+                os.kill(self.pid, signal.SIGKILL)
+                os.waitpid(self.pid, 0)
+                break
+            time.sleep(0.005)
+        self.pid = 0
+
+
+def _portable(err: BaseException) -> BaseException:
+    """`err` if it survives pickling (tracegen's errors do), else a RenderError saying what it was."""
+    try:
+        pickle.loads(pickle.dumps(err))  # noqa: S301 - our own bytes
+    except Exception:  # noqa: BLE001 - unpicklable, or pickled but not rebuildable
+        return RenderError(f"PDF layout failed: {type(err).__name__}: {err}")
+    return err
 
 
 class PdfProcess:
     """The original's side: send documents as they are made, read the PDFs back."""
 
-    def __init__(self, pid: int, jobs: int, results: int, scratch: str) -> None:
-        self.pid, self.jobs, self.results, self.scratch = pid, jobs, results, scratch
+    def __init__(self, process: Forked, jobs: int, scratch: str) -> None:
+        self.process, self.jobs, self.scratch = process, jobs, scratch
 
     @classmethod
     def start(cls) -> PdfProcess | None:
         """Fork the layout process; where the system cannot fork, start importing WeasyPrint in a
         thread instead and give None (the caller lays out the PDFs itself)."""
-        if not hasattr(os, "fork"):
+        if not CAN_FORK:
             from tracegen.weasyprint_loader import preload
 
             preload()
             return None
         scratch = tempfile.mkdtemp(prefix="tracegen-pdf-")
         jobs_read, jobs_write = os.pipe()
-        results_read, results_write = os.pipe()
-        pid = os.fork()
-        if pid:
-            os.close(jobs_read)
-            os.close(results_write)
-            return cls(pid, jobs_write, results_read, scratch)
-        os.close(jobs_write)
-        os.close(results_read)
-        try:
-            _serve(os.fdopen(jobs_read, "rb"), os.fdopen(results_write, "wb"), scratch)
-        finally:
-            os._exit(0)  # never return into the original's code, nor run its exit handlers
+
+        def serve() -> list[bytes] | None:
+            os.close(jobs_write)  # else the copy would never see the end of the jobs
+            return _serve(os.fdopen(jobs_read, "rb"), scratch)
+
+        process = Forked.start(serve)
+        os.close(jobs_read)
+        return cls(process, jobs_write, scratch)
 
     def __enter__(self) -> PdfProcess:
         return self
@@ -90,43 +163,19 @@ class PdfProcess:
                 count += 1
         finally:
             queue.put(_END)
-        answer, self.results = os.fdopen(self.results, "rb"), -1
-        with answer:
-            data = answer.read()
+        pdfs = self.process.result()
         sender.join()
-        if not data:
-            raise RenderError("the PDF layout process ended before sending the PDFs (killed, or out of memory?)")
-        kind, value = pickle.loads(data)  # noqa: S301 - our own fork's bytes
-        if kind == "error":
-            raise value
         if progress:
             progress(count)
-        return value
+        return pdfs
 
     def close(self) -> None:
         """End the layout process if it is still at work, reap it, and remove its scratch folder."""
-        for fd in (self.jobs, self.results):
-            if fd >= 0:
-                os.close(fd)
-        self.jobs = self.results = -1
-        if self.pid:
-            _end(self.pid)
-            self.pid = 0
+        if self.jobs >= 0:
+            os.close(self.jobs)
+            self.jobs = -1
+        self.process.stop()
         shutil.rmtree(self.scratch, ignore_errors=True)
-
-
-def _end(pid: int) -> None:
-    """End a child (done already, unless we stopped early) and reap it: SIGTERM first, so it ends its own
-    copies (`_serve`), SIGKILL if it has not gone within STOP_SECONDS."""
-    with contextlib.suppress(ProcessLookupError):
-        os.kill(pid, signal.SIGTERM)
-    deadline = time.monotonic() + STOP_SECONDS
-    while os.waitpid(pid, os.WNOHANG) == (0, 0):
-        if time.monotonic() > deadline:
-            os.kill(pid, signal.SIGKILL)
-            os.waitpid(pid, 0)
-            return
-        time.sleep(0.005)
 
 
 def _send(queue: SimpleQueue[Any], stream: IO[bytes]) -> None:
@@ -138,28 +187,20 @@ def _send(queue: SimpleQueue[Any], stream: IO[bytes]) -> None:
             stream.flush()
 
 
-def _serve(jobs: IO[bytes], results: IO[bytes], scratch: str) -> None:
-    """The layout process: import, then lay out what arrives, and send back the PDFs or the error.
-    SIGTERM (the original stopping early) is an interrupt here, so the copies end first."""
+def _serve(jobs: IO[bytes], scratch: str) -> list[bytes] | None:
+    """The layout process: import, then lay out what arrives (None if nothing is asked)."""
     tempfile.tempdir = scratch
-    with sigterm_as_interrupt():
+    from tracegen.weasyprint_loader import weasyprint
+
+    weasyprint()  # first, while the original traces
+    from tracegen.render.pdf import write_pdfs
+
+    with jobs:
         try:
-            from tracegen.weasyprint_loader import weasyprint
-
-            weasyprint()  # first, while the original traces
-            from tracegen.render.pdf import write_pdfs
-
-            with jobs:
-                try:
-                    pdf_variant, processes = pickle.load(jobs)  # noqa: S301 - from the original
-                except EOFError:  # it stopped before asking for anything
-                    return
-                message: tuple[str, Any] = ("pdfs", write_pdfs(_received(jobs), pdf_variant=pdf_variant,
-                                                               processes=processes))
-        except BaseException as err:  # noqa: BLE001 - every failure goes back to the original
-            message = ("error", portable(err))
-        with contextlib.suppress(BrokenPipeError), results:
-            results.write(pickle.dumps(message))
+            pdf_variant, processes = pickle.load(jobs)  # noqa: S301 - from the original
+        except EOFError:  # it stopped before asking for anything
+            return None
+        return write_pdfs(_received(jobs), pdf_variant=pdf_variant, processes=processes)
 
 
 def _received(jobs: IO[bytes]) -> Iterator[tuple[str, Sequence[Any]]]:

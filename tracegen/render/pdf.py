@@ -13,17 +13,14 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import mimetypes
-import os
-import pickle
-import signal
 import tempfile
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
-from functools import cache
+from functools import cache, partial
 from pathlib import Path
 from typing import Any
 
-from tracegen.errors import RenderError, portable
+from tracegen.errors import RenderError
+from tracegen.pdf_process import CAN_FORK, Forked
 from tracegen.render.environment import static_dir
 from tracegen.render.mathbox import Box
 from tracegen.render.pdfmath import TAGGED_CSS, Overlay
@@ -88,7 +85,7 @@ def write_pdfs(documents: Iterable[tuple[str, Sequence[Box]]], *, pdf_variant: s
                processes: int = 1, progress: Callable[[int], None] | None = None) -> list[bytes]:
     """The PDFs of (html, blocks) pairs, each the bytes `write_pdf` gives, in order.
 
-    With `processes` > 1 (where the system can fork), each of the first `processes - 1`
+    With `processes` > 1 (on Linux: `pdf_process.CAN_FORK`), each of the first `processes - 1`
     documents is laid out by a forked copy of this process while this one goes on: it takes
     the next document from `documents` (which may be a generator still building them) and
     lays out the rest. On 2 cores a worksheet and its key then take about the time of the
@@ -98,76 +95,31 @@ def write_pdfs(documents: Iterable[tuple[str, Sequence[Box]]], *, pdf_variant: s
     in any document stops the copies still running and is raised here. `progress` is called
     with 1 as each PDF is done (a copy's when it is read back).
     """
-    forks = processes - 1 if hasattr(os, "fork") else 0
-    results: list[bytes | _Forked] = []
+    forks = processes - 1 if CAN_FORK else 0
+    results: list[bytes | Forked] = []
     with tempfile.TemporaryDirectory(prefix="tracegen-pdf-") if forks else contextlib.nullcontext("") as scratch:
         try:
             for html, blocks in documents:
                 if len(results) < forks:
-                    results.append(_Forked.start(html, blocks, pdf_variant, scratch))
+                    weasyprint()  # imported once, before the first copy is made
+                    results.append(Forked.start(partial(_write_pdf_in, scratch, html, blocks, pdf_variant)))
                     continue
                 results.append(write_pdf(html, blocks, pdf_variant=pdf_variant))
                 if progress:
                     progress(1)
             for index, item in enumerate(results):
-                if isinstance(item, _Forked):
+                if isinstance(item, Forked):
                     results[index] = item.result()
                     if progress:
                         progress(1)
             return results
         finally:
             for item in results:
-                if isinstance(item, _Forked):
+                if isinstance(item, Forked):
                     item.stop()
 
 
-@dataclass
-class _Forked:
-    """One PDF being laid out by a forked copy of this process, read back through a pipe."""
-
-    pid: int
-    pipe: int
-
-    @classmethod
-    def start(cls, html: str, blocks: Sequence[Box], pdf_variant: str | None, scratch: str) -> _Forked:
-        weasyprint()  # imported here, once, before the copy is made
-        read, write = os.pipe()
-        pid = os.fork()
-        if pid:
-            os.close(write)
-            return cls(pid, read)
-        os.close(read)  # the copy: lay out, send, and end without the parent's exit handlers
-        try:
-            tempfile.tempdir = scratch
-            message = ("pdf", write_pdf(html, blocks, pdf_variant=pdf_variant))
-        except BaseException as err:  # noqa: BLE001 - every failure goes back to the parent
-            message = ("error", portable(err))
-        try:
-            with os.fdopen(write, "wb") as stream:
-                stream.write(pickle.dumps(message))
-        finally:
-            os._exit(0)
-
-    def result(self) -> bytes:
-        """The PDF, or the copy's error raised here."""
-        stream, self.pipe = os.fdopen(self.pipe, "rb"), -1
-        with stream:
-            data = stream.read()
-        os.waitpid(self.pid, 0)
-        self.pid = 0
-        if not data:
-            raise RenderError("a PDF layout process ended before sending its PDF (killed, or out of memory?)")
-        kind, value = pickle.loads(data)  # noqa: S301 - our own fork's bytes
-        if kind == "error":
-            raise value
-        return value
-
-    def stop(self) -> None:
-        """End the copy if it is still running (an error or Ctrl-C here) and reap it."""
-        if self.pipe >= 0:
-            os.close(self.pipe)
-        if self.pid:
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(self.pid, signal.SIGKILL)
-            os.waitpid(self.pid, 0)
-
+def _write_pdf_in(scratch: str, html: str, blocks: Sequence[Box], pdf_variant: str | None) -> bytes:
+    """`write_pdf` in a forked copy, its temporary files in `scratch` (which the parent removes)."""
+    tempfile.tempdir = scratch
+    return write_pdf(html, blocks, pdf_variant=pdf_variant)
