@@ -50,4 +50,3 @@ class Interrupted(KeyboardInterrupt):
     def __init__(self, message: str, signal: int = 2) -> None:
         super().__init__(message)
         self.signal = signal
-
