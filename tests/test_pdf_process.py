@@ -175,3 +175,12 @@ def test_without_weasyprint_a_pdf_render_says_so_and_writes_nothing(tmp_path: Pa
     assert out.stderr.startswith("tracegen: error: PDF output needs WeasyPrint and its Pango libraries")
     assert len(out.stderr.strip().splitlines()) == 1
     assert not (tmp_path / "out").exists()
+
+
+def test_where_it_cannot_fork_the_command_lays_the_pdfs_out_itself(tmp_path: Path, one_by_one, monkeypatch) -> None:
+    """Off Linux `PdfProcess.start` gives None (WeasyPrint's import preloaded in a thread instead): the same PDFs."""
+    monkeypatch.setattr("tracegen.pdf_process.CAN_FORK", False)
+    monkeypatch.setattr("tracegen.render.pdf.CAN_FORK", False)
+    result = CliRunner().invoke(cli, ["render", "--to", "pdf", "-o", str(tmp_path / "out")])
+    assert result.exit_code == 0, result.output
+    assert [(tmp_path / "out" / f"class3-{kind}.pdf").read_bytes() for kind in ("worksheet", "key")] == one_by_one

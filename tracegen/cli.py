@@ -175,7 +175,8 @@ def render_command(spec: str | None, formats: str, kinds: str, paper: str, tagge
     """
     to = split_list(formats, DOCUMENT_FORMATS, "--to")
     chosen = split_list(kinds, KINDS, "--kind")
-    with PdfProcess.start() if "pdf" in to else contextlib.nullcontext() as pdf_process:
+    pdf_process = PdfProcess.start() if "pdf" in to else None  # None also where it cannot fork
+    with pdf_process or contextlib.nullcontext():
         from tracegen import limits, render  # while the PDF process imports WeasyPrint
         from tracegen.tracing import trace
 
