@@ -71,6 +71,8 @@ def weasyprint() -> ModuleType:
     so the process may fork), or a RenderError saying what is missing."""
     while _preloading:
         _preloading.pop().join()
+    if (module := sys.modules.get("weasyprint")) is not None:
+        return module  # every call after the first (once per document): no look-up patched again
     try:
         return _import()
     except (ImportError, OSError) as err:
