@@ -21,9 +21,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 import tracegen
-from tracegen import batching
+from tracegen.batching import run as batching
+from tracegen.batching.variants import draw, trace_all
 from tracegen.choices import usable_cores
-from tracegen.variation import draw, trace_all
 
 MATERIALS = [f"seed=0/variant={i}" for i in range(1, 10_001)]
 

@@ -28,7 +28,8 @@ import numpy as np
 import pandas as pd
 
 import tracegen
-from tracegen import batching, render
+from tracegen import render
+from tracegen.batching import run as batching
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_batch import machine  # noqa: E402

@@ -6,7 +6,7 @@ Usage: python scripts/subset_fonts.py [OUT]           subset the sources (Debian
 Each face is written twice, with the same glyphs: WOFF2 (`.woff2`, small, embedded in the
 HTML) and plain TrueType/OpenType (`.ttf`/`.otf`, for the PDF: WeasyPrint and the maths
 finisher read it without decoding WOFF2). `metrics.json` holds what the PDF maths is
-typeset from (tracegen.render.fontmetrics.measure), measured here once instead of at every
+typeset from (tracegen.render.typeset.metrics.measure), measured here once instead of at every
 run.
 
 Why subsets: the HTML embeds its fonts as data: URIs to stay self-contained, so they must
@@ -16,7 +16,7 @@ Modern Unicode, OFL 1.1, Debian package fonts-cmu), the few maths symbols CMU la
 The subsets are renamed ("TG Serif", "TG Math") as the licences ask of modified fonts.
 
 Two additions serve the PDF's maths, which tracegen typesets from these fonts as glyph runs
-(tracegen.render.mathbox): the italic face also answers for the Unicode mathematical italic
+(tracegen.render.typeset.boxes): the italic face also answers for the Unicode mathematical italic
 letters (U+1D434…, ℎ), and the regular face gets superscript and subscript forms (⁽¹⁾, ᵀ,
 ₁ …) as composite glyphs: its own glyphs, scaled and shifted. Matrix brackets and answer
 boxes are drawn as rules by the typesetter, not taken from a font.
@@ -33,9 +33,9 @@ from fontTools.ttLib import TTFont
 from fontTools.ttLib.tables._c_m_a_p import CmapSubtable
 from fontTools.ttLib.tables._g_l_y_f import Glyph, GlyphComponent
 
-from tracegen.render.environment import FONTS
-from tracegen.render.fontmetrics import METRICS, measure
-from tracegen.render.glyphs import SUBSCRIPTS, SUPERSCRIPTS, math_italic
+from tracegen.render.assets import FONTS
+from tracegen.render.typeset.glyphs import SUBSCRIPTS, SUPERSCRIPTS, math_italic
+from tracegen.render.typeset.metrics import METRICS, measure
 
 SCALE = 0.7
 RAISE, LOWER = 360, -160  # font units (1000 per em)

@@ -26,14 +26,16 @@ import pytest
 import yaml
 
 import tracegen
-from tracegen import batching, render
+from tracegen import render
+from tracegen.batching import folder
+from tracegen.batching import run as batching
+from tracegen.engine.trace import PHASES
 from tracegen.notebook import Document
-from tracegen.tracing import PHASES
 
 Y_HAT = 1 / (1 + math.exp(-2))
 LOSS = math.log1p(math.exp(-2))
 EXAMPLE = Path(tracegen.__file__).parent / "examples" / "class3.yaml"
-PUBLIC_MODULES = ("tracegen", "tracegen.spec", "tracegen.tracing", "tracegen.notebook", "tracegen.api",
+PUBLIC_MODULES = ("tracegen", "tracegen.spec.model", "tracegen.engine.trace", "tracegen.notebook", "tracegen.api",
                   "tracegen.grading")
 
 
@@ -295,7 +297,7 @@ def test_batch_returns_the_manifest_and_resumes(tmp_path) -> None:
     first = tracegen.batch(EXAMPLE, tmp_path, variants=2, seed=1, to="md", kind="key",
                            jobs=1)
     pd.testing.assert_frame_equal(first, pd.read_csv(tmp_path / "manifest.csv", dtype=str, keep_default_na=False))
-    assert list(first.columns) == list(batching.MANIFEST_COLUMNS)
+    assert list(first.columns) == list(folder.MANIFEST_COLUMNS)
     assert first["file"].str.endswith(("spec.yaml", "key.md")).all() and len(first) == 4
     assert first.attrs == {"written": 2, "skipped": 0}
     ticks: list[int] = []
@@ -329,7 +331,7 @@ def test_the_readmes_from_python_lines_run(tmp_path, monkeypatch) -> None:
 def test_every_public_name_resolves_lazily() -> None:
     code = ("import sys, tracegen; assert 'pandas' not in sys.modules and 'numpy' not in sys.modules, 'eager'; "
             "names = [getattr(tracegen, n) for n in tracegen.__all__]; "
-            "from tracegen import *; import tracegen.tracing as m; assert inspect.ismodule(m)")
+            "from tracegen import *; import tracegen.engine.trace as m; assert inspect.ismodule(m)")
     result = subprocess.run([sys.executable, "-c", "import inspect; " + code], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     assert sorted(tracegen.__all__) == sorted(tracegen._EXPORTS)

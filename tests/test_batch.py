@@ -17,10 +17,11 @@ import yaml
 from click.testing import CliRunner
 
 import tracegen
-from tracegen import batching, render
-from tracegen.batching import Options
+from tracegen import csvfiles, render
+from tracegen.batching import run as batching
+from tracegen.batching.roster import parse_roster, read_roster
+from tracegen.batching.run import Options
 from tracegen.cli import cli
-from tracegen.roster import parse_roster, read_roster
 
 SECRET = "a-class-secret-of-more-than-16-bytes\n"
 ID = re.compile(r"^[0-9A-HJKMNP-TV-Z]{6,}$")
@@ -341,8 +342,8 @@ def test_real_pdf_batch_is_byte_identical_across_runs(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("cell", ["=HYPERLINK(\"x\")", "+1", "-2", "@SUM(A1)"])
 def test_roster_text_cannot_become_a_spreadsheet_formula(cell: str) -> None:
-    assert batching.spreadsheet_safe(cell) == "'" + cell
-    assert batching.spreadsheet_safe("Ada Lovelace") == "Ada Lovelace"
+    assert csvfiles.spreadsheet_safe(cell) == "'" + cell
+    assert csvfiles.spreadsheet_safe("Ada Lovelace") == "Ada Lovelace"
 
 
 def test_documents_name_the_student_with_their_id() -> None:

@@ -165,7 +165,7 @@ def test_internal_error_exits_1_without_traceback(monkeypatch):
     def boom(*args, **kwargs):
         raise RuntimeError("boom")
 
-    monkeypatch.setattr("tracegen.tracing.trace", boom)  # the command imports it when it runs
+    monkeypatch.setattr("tracegen.engine.trace.trace", boom)  # the command imports it when it runs
     monkeypatch.delenv("TRACEGEN_DEBUG", raising=False)
     result = run("trace")
     assert result.exit_code == 1

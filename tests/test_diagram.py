@@ -16,12 +16,12 @@ import pytest
 from documents import class3_documents, pdf_text
 
 import tracegen
-from tracegen import diagram
-from tracegen.diagram import Chart, Diagram, Label
+from tracegen.document import diagram
+from tracegen.document.diagram import Chart, Diagram, Label
 from tracegen.document.formulas import NAMES
 from tracegen.render import render_documents
-from tracegen.render.fontmetrics import face
-from tracegen.render.mathbox import Run, flatten, labels
+from tracegen.render.typeset.boxes import Run, flatten, labels
+from tracegen.render.typeset.metrics import face
 
 A4_TEXT_WIDTH_PX = (210 - 2 * 16) / 25.4 * 96  # print.css: 16 mm side margins; SVG px are 1/96 in
 ACTIVATIONS = ("relu", "tanh", "leaky_relu", "sigmoid", "linear", "softmax")
@@ -250,7 +250,7 @@ def test_label_boxes_hold_the_ink_the_pdf_draws() -> None:
 
 
 def test_svg_scripts_are_set_as_the_pdfs_script_glyphs() -> None:
-    from tracegen.render import mathbox
+    from tracegen.render.typeset import boxes as mathbox
 
     assert (diagram.SCRIPT, diagram.RAISE, -diagram.LOWER) == (mathbox.SCRIPT, mathbox.RAISE, mathbox.LOWER)
 

@@ -18,8 +18,8 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 import tracegen
-from tracegen.engine import train
-from tracegen.tracing import frame
+from tracegen.engine.sgd import train
+from tracegen.engine.trace import frame
 
 
 def sig(z: float) -> float:
@@ -345,8 +345,8 @@ def test_published_two_layer_sigmoid_mse_example():
 def test_each_activation_has_a_derivative_beside_it(name):
     """Every contract activation is one unit with forward and backward; the backward is the
     vector-Jacobian product, checked against central differences of <g, f(z)>."""
-    from tracegen.activations import unit
-    from tracegen.spec import Activation
+    from tracegen.engine.activations import unit
+    from tracegen.spec.model import Activation
 
     act = unit(Activation(name, 0.2))
     z = np.array([[-1.3, 0.4, 2.1], [0.7, -0.2, -2.5]])
@@ -362,7 +362,7 @@ def test_each_activation_has_a_derivative_beside_it(name):
 
 @pytest.mark.parametrize("name", ["bce", "mse", "cross_entropy"])
 def test_each_loss_is_registered(name):
-    from tracegen.losses import LOSSES
+    from tracegen.engine.losses import LOSSES
 
     assert callable(LOSSES[name])
 

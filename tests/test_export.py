@@ -32,9 +32,9 @@ from test_grade import at, key, make_batch, variant_specs, work
 
 import tracegen
 from tracegen.cli import cli
+from tracegen.document.blanks import order
 from tracegen.grading import accepted
 from tracegen.lms import render
-from tracegen.lms.fields import order
 
 SVG = "{http://www.w3.org/2000/svg}"
 QTI = "{http://www.imsglobal.org/xsd/ims_qtiasiv1p2}"

@@ -26,9 +26,9 @@ from tracegen.document import build
 from tracegen.errors import RenderError
 from tracegen.maths.tree import Ident, Num, Op
 from tracegen.render import markup, render_documents
-from tracegen.render.mathbox import Box, equation
-from tracegen.render.pdf import write_pdf
-from tracegen.render.pdfmath import Drawn, Overlay
+from tracegen.render.pdf.finisher import Drawn, Overlay
+from tracegen.render.pdf.writer import write_pdf
+from tracegen.render.typeset.boxes import Box, equation
 
 PT_PER_PX = 0.75
 

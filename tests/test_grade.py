@@ -19,12 +19,13 @@ from click.testing import CliRunner
 from conftest import CLASS3
 
 import tracegen
-from tracegen import batching, render
-from tracegen.batching import Options
+from tracegen import render
+from tracegen.batching import run as batching
+from tracegen.batching.run import Options
 from tracegen.cli import cli
 from tracegen.grading import accepted, responses
 from tracegen.grading.policy import halfwidth
-from tracegen.spec import Tolerance
+from tracegen.spec.model import Tolerance
 
 HALF = 0.0005  # half a unit of the 3rd decimal: the printed digit at display.decimals 3
 

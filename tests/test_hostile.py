@@ -12,8 +12,8 @@ import pytest
 from click.testing import CliRunner
 
 import tracegen
-from tracegen import specfile
 from tracegen.cli import MAX_MESSAGE, cli
+from tracegen.spec import reading as specfile
 
 BASE = "network:\n  layers:\n    - {units: 1, activation: sigmoid, W: [[1]], b: [0]}\nloss: bce\ndata: {x: [1], y: 1}\n"
 
@@ -61,7 +61,7 @@ HOSTILE = [
 @pytest.fixture
 def no_work(forbid) -> None:
     """A refusal must come first: neither the validator nor the engine may run."""
-    forbid((tracegen.spec, "_parse"), (tracegen.tracing, "train"))
+    forbid((tracegen.spec.model, "_parse"), (tracegen.engine.trace, "train"))
 
 
 @pytest.mark.parametrize(("suffix", "text", "message"), [h[1:] for h in HOSTILE], ids=[h[0] for h in HOSTILE])
@@ -132,7 +132,7 @@ def test_any_error_is_cut_to_one_short_line(monkeypatch: pytest.MonkeyPatch) -> 
     def wordy(*args: object, **kwargs: object) -> None:
         raise tracegen.SpecError("data.x", "first line\nsecond\x1b[2J line " + "z" * 20_000)
 
-    monkeypatch.setattr("tracegen.tracing.trace", wordy)
+    monkeypatch.setattr("tracegen.engine.trace.trace", wordy)
     result = CliRunner().invoke(cli, ["trace"])
     assert result.exit_code == 2
     line = result.stderr.removesuffix("\n")
@@ -144,7 +144,7 @@ def test_out_of_memory_is_one_line_and_exit_1(monkeypatch: pytest.MonkeyPatch) -
     def hungry(*args: object, **kwargs: object) -> None:
         raise MemoryError
 
-    monkeypatch.setattr("tracegen.tracing.trace", hungry)
+    monkeypatch.setattr("tracegen.engine.trace.trace", hungry)
     result = CliRunner().invoke(cli, ["trace"])
     assert (result.exit_code, result.stderr) == (1, "tracegen: error: out of memory: this machine could not hold the "
                                                     "work, although the spec is within tracegen's limits; close other "

@@ -19,9 +19,10 @@ import pytest
 from click.testing import CliRunner
 
 import tracegen
-from tracegen import batching, render
+from tracegen import render
+from tracegen.batching import run as batching
 from tracegen.cli import cli
-from tracegen.pdf_process import CAN_FORK
+from tracegen.render.pdf.process import CAN_FORK
 
 VARIANTS = 12
 
@@ -141,7 +142,7 @@ def test_ctrl_c_outside_a_batch_exits_130_in_one_line(monkeypatch):
     def interrupted(*args: object, **kwargs: object) -> None:
         raise KeyboardInterrupt
 
-    monkeypatch.setattr("tracegen.tracing.trace", interrupted)
+    monkeypatch.setattr("tracegen.engine.trace.trace", interrupted)
     result = CliRunner().invoke(cli, ["render", "--to", "md"])
     assert (result.exit_code, result.stderr) == (130, "tracegen: stopped (Ctrl-C); no file is left half-written\n")
 

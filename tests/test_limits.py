@@ -19,8 +19,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import tracegen
-from tracegen import limits, render
+from tracegen import render
 from tracegen.cli import cli
+from tracegen.spec import limits
 
 
 def network(units: list[int], inputs: int, samples: int, epochs: int = 1, decimals: int = 3,
@@ -50,7 +51,7 @@ def network(units: list[int], inputs: int, samples: int, epochs: int = 1, decima
 @pytest.fixture
 def no_engine(forbid) -> None:
     """The refusal must come before any work: the engine (tracing and variant drawing) never runs."""
-    forbid((tracegen.tracing, "train"), (tracegen.variation, "train"))
+    forbid((tracegen.engine.trace, "train"), (tracegen.batching.variants, "train"))
 
 
 # --- the trace -------------------------------------------------------------------------------------
@@ -135,7 +136,7 @@ def test_documents_nobody_can_read_are_refused_unless_forced(tmp_path, write_spe
     path = write_spec(network(*shapes))
     out = tmp_path / "out"
     with monkeypatch.context() as patch:
-        patch.setattr(tracegen.tracing, "train", lambda *a, **k: pytest.fail("the engine ran"))  # until --force
+        patch.setattr(tracegen.engine.trace, "train", lambda *a, **k: pytest.fail("the engine ran"))  # until --force
         result = CliRunner().invoke(cli, ["render", str(path), "--to", "md", "-o", str(out)])
     assert (result.exit_code, result.stderr) == (2, f"tracegen: error: {path}: {message}\n")
     assert not out.exists()
@@ -155,7 +156,7 @@ def test_check_accepts_such_a_spec_and_says_render_will_refuse_it(write_spec):
 def test_batch_refuses_oversize_documents_before_drawing_and_force_lifts_it(tmp_path, write_spec, monkeypatch):
     path = write_spec(network([32, 1], 32, 2, given_params=False))
     with monkeypatch.context() as patch:
-        patch.setattr(tracegen.variation, "train", lambda *a, **k: pytest.fail("variants were drawn"))
+        patch.setattr(tracegen.batching.variants, "train", lambda *a, **k: pytest.fail("variants were drawn"))
         result = CliRunner().invoke(cli, ["batch", str(path), "--variants", "2", "-o", str(tmp_path / "out")])
     assert (result.exit_code, result.stderr) == (2, f"tracegen: error: {path}: {FONT}\n")
     assert not (tmp_path / "out").exists()

@@ -18,10 +18,11 @@ from test_render import SLIDE_NUMBERS
 
 import tracegen
 from tracegen.document import build
-from tracegen.render import markup, render_documents, sfnt
-from tracegen.render.environment import FONTS, static_dir
-from tracegen.render.fontmetrics import METRICS, face, measure
-from tracegen.render.pdf import _fetcher, font_config
+from tracegen.render import markup, render_documents
+from tracegen.render.assets import FONTS, static_dir
+from tracegen.render.pdf import sfnt
+from tracegen.render.pdf.writer import _fetcher, font_config
+from tracegen.render.typeset.metrics import METRICS, face, measure
 
 A4_WIDTH, LETTER_WIDTH = 595.28, 612.0
 

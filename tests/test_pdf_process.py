@@ -27,10 +27,10 @@ from tracegen.cli import cli
 from tracegen.document import build
 from tracegen.errors import RenderError
 from tracegen.maths.tree import Ident
-from tracegen.pdf_process import CAN_FORK, PdfProcess
 from tracegen.render import markup
-from tracegen.render.mathbox import equation
-from tracegen.render.pdf import write_pdf, write_pdfs
+from tracegen.render.pdf.process import CAN_FORK, PdfProcess
+from tracegen.render.pdf.writer import write_pdf, write_pdfs
+from tracegen.render.typeset.boxes import equation
 
 pytestmark = pytest.mark.skipif(not CAN_FORK, reason="forked layout is used on Linux only")
 
@@ -113,7 +113,7 @@ def test_an_error_in_a_forked_copy_is_the_same_error_here(texts) -> None:
 
 
 def test_a_copy_that_dies_is_a_render_error_not_a_hang(texts, monkeypatch) -> None:
-    monkeypatch.setattr("tracegen.render.pdf.write_pdf", lambda *a, **k: os.kill(os.getpid(), signal.SIGKILL))
+    monkeypatch.setattr("tracegen.render.pdf.writer.write_pdf", lambda *a, **k: os.kill(os.getpid(), signal.SIGKILL))
     with pytest.raises(RenderError, match="ended before sending"), PdfProcess.start() as process:
         process.write_pdfs(iter(texts), processes=1)
 
@@ -151,7 +151,7 @@ def test_importing_weasyprint_starts_no_process() -> None:
         "    started.append(args)\n"
         "    real(self, args, *a, **k)\n"
         "subprocess.Popen.__init__ = spy\n"
-        "from tracegen.weasyprint_loader import weasyprint\n"
+        "from tracegen.render.pdf.loader import weasyprint\n"
         "weasyprint().HTML(string='<p>x</p>').write_pdf()\n"
         "import ctypes.util\n"
         "assert ctypes.util.find_library.__module__ == 'ctypes.util'  # restored\n"
@@ -160,7 +160,7 @@ def test_importing_weasyprint_starts_no_process() -> None:
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["0"]
     plain = subprocess.run([sys.executable, "-c", probe.replace(
-        "from tracegen.weasyprint_loader import weasyprint\nweasyprint()", "import weasyprint\nweasyprint")],
+        "from tracegen.render.pdf.loader import weasyprint\nweasyprint()", "import weasyprint\nweasyprint")],
         capture_output=True, text=True, check=True)
     assert int(plain.stdout) > 0  # the probe sees the search when it happens
 
@@ -179,8 +179,8 @@ def test_without_weasyprint_a_pdf_render_says_so_and_writes_nothing(tmp_path: Pa
 
 def test_where_it_cannot_fork_the_command_lays_the_pdfs_out_itself(tmp_path: Path, one_by_one, monkeypatch) -> None:
     """Off Linux `PdfProcess.start` gives None (WeasyPrint's import preloaded in a thread instead): the same PDFs."""
-    monkeypatch.setattr("tracegen.pdf_process.CAN_FORK", False)
-    monkeypatch.setattr("tracegen.render.pdf.CAN_FORK", False)
+    monkeypatch.setattr("tracegen.render.pdf.process.CAN_FORK", False)
+    monkeypatch.setattr("tracegen.render.pdf.writer.CAN_FORK", False)
     result = CliRunner().invoke(cli, ["render", "--to", "pdf", "-o", str(tmp_path / "out")])
     assert result.exit_code == 0, result.output
     assert [(tmp_path / "out" / f"class3-{kind}.pdf").read_bytes() for kind in ("worksheet", "key")] == one_by_one

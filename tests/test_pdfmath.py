@@ -17,10 +17,9 @@ from documents import ALL, class3_documents, deep_documents
 
 from tracegen.document.build import blanks, numbers
 from tracegen.maths.tree import Ident, Matrix, Op, Script
-from tracegen.render import glyphs
-from tracegen.render.environment import PRINT_FONT_PT, PRINT_MARGINS_MM
-from tracegen.render.fontmetrics import face
-from tracegen.render.mathbox import (
+from tracegen.render.assets import PRINT_FONT_PT, PRINT_MARGINS_MM
+from tracegen.render.typeset import glyphs
+from tracegen.render.typeset.boxes import (
     AXIS,
     BRACKET_STEM,
     LINE_BOTTOM,
@@ -35,6 +34,7 @@ from tracegen.render.mathbox import (
     matrix,
     text,
 )
+from tracegen.render.typeset.metrics import face
 
 
 def mat(rows: list[list[float]], answer: bool = False) -> Matrix:
@@ -191,7 +191,8 @@ def test_pdf_maths_stays_inside_the_text_column() -> None:
 
 
 def test_print_measure_is_the_page_width_less_the_margins() -> None:
-    from tracegen.render.environment import page_context, static_dir
+    from tracegen.render.assets import static_dir
+    from tracegen.render.environment import page_context
 
     css = (static_dir() / "print.css").read_text()
     left_right = re.search(r"@page \{\s*margin: \S+ (\S+)mm \S+ (\S+)mm;", css)

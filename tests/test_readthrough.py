@@ -98,7 +98,7 @@ def test_the_keys_loss_table_does_not_repeat_its_heading() -> None:
 def test_alpha_is_the_maths_alpha_and_the_prime_is_a_prime() -> None:
     """α was the text italic's, which reads as "a"; LReLU'(z) had a straight apostrophe."""
     from tracegen.maths.tree import Ident
-    from tracegen.render.mathbox import box, flatten
+    from tracegen.render.typeset.boxes import box, flatten
 
     (run,) = list(flatten(box(Ident("α"))))
     assert run.face == "math" and run.text == "\U0001d6fc"  # 𝛼 from Latin Modern Math
@@ -111,7 +111,7 @@ def test_spacing_is_set_by_what_each_operator_is() -> None:
     from tracegen.maths.mathml import mathml
     from tracegen.maths.notation import symbol
     from tracegen.maths.tree import Func, Ident, Op, neg, row
-    from tracegen.render.mathbox import THIN, box, flatten
+    from tracegen.render.typeset.boxes import THIN, box, flatten
 
     minus_z = box(row(Ident("e"), Op("=", "rel"), neg(Ident("z"))))
     minus, zed = [r for r in flatten(minus_z) if r.text in ("\u2212", "\U0001d467")]
@@ -125,7 +125,7 @@ def test_spacing_is_set_by_what_each_operator_is() -> None:
 
 def test_sum_limits_are_stacked_and_indices_italic() -> None:
     from tracegen.maths.tree import BigOp, Ident, Num, Op, Script, row
-    from tracegen.render.mathbox import box, flatten
+    from tracegen.render.typeset.boxes import box, flatten
 
     runs = list(flatten(box(BigOp("∑", row(Ident("s"), Op("=", "rel"), Num("1")), Num("3")))))
     sigma = next(r for r in runs if r.text == "∑")

@@ -11,9 +11,12 @@ import pytest
 from click.testing import CliRunner
 
 import tracegen
-from tracegen import batching, render, roster
+from tracegen import render
+from tracegen import csvfiles
+from tracegen.batching import roster
+from tracegen.batching import run as batching
+from tracegen.batching.roster import parse_roster
 from tracegen.cli import cli
-from tracegen.roster import parse_roster
 from tracegen.text import FSI, PDI
 
 
@@ -103,7 +106,7 @@ def test_a_huge_cell_or_file_is_refused_with_its_line(tmp_path, monkeypatch):
     assert result.exit_code == 2
     assert result.stderr == (f"tracegen: error: {tmp_path / 'class.csv'}:3: not a readable CSV row "
                              "(field larger than field limit (131072))\n")
-    monkeypatch.setattr(roster, "MAX_BYTES", 1 << 20)
+    monkeypatch.setattr(csvfiles, "MAX_BYTES", 1 << 20)
     result = batch(tmp_path, "id,name\n" + "".join(f"s{i},Ada\n" for i in range(120_000)))
     assert result.exit_code == 2
     assert result.stderr == (f"tracegen: error: {tmp_path / 'class.csv'}: the roster file is larger than 1 MiB; "

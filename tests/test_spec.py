@@ -236,7 +236,7 @@ def test_mse_options_and_leaky_slope(class3_dict):
     layer(class3_dict, 1)["activation"] = "linear"
     class3_dict["loss"] = {"name": "mse", "scale": 0.5, "reduction": "sum"}
     spec = tracegen.Spec.from_dict(class3_dict)
-    assert spec.layers[0].activation == tracegen.spec.Activation("leaky_relu", 0.1)
+    assert spec.layers[0].activation == tracegen.spec.model.Activation("leaky_relu", 0.1)
     assert (spec.loss.name, spec.loss.scale, spec.loss.reduction, spec.loss.batch) == ("mse", 0.5, "sum", "mean")
     assert tracegen.Spec.from_dict(spec.to_dict()).to_dict() == spec.to_dict()
 

@@ -22,7 +22,7 @@ import pytest
 from nbclient import NotebookClient
 
 import tracegen
-from tracegen import batching
+from tracegen.batching import run as batching
 from tracegen.numbers import format_number
 
 TOUR = Path(__file__).resolve().parents[1] / "docs" / "tour.ipynb"

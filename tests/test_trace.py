@@ -7,8 +7,8 @@ import pandas as pd
 import pytest
 
 import tracegen
-from tracegen.tracing import Kink, Trace, validate
-from tracegen.variation import draw, trace_all
+from tracegen.batching.variants import draw, trace_all
+from tracegen.engine.trace import Kink, Trace, validate
 
 COLUMNS = ["variant", "epoch", "step", "phase", "name", "symbol", "sample", "row", "col", "value"]
 KEY = ["variant", "epoch", "phase", "name", "sample", "row", "col"]

@@ -11,8 +11,8 @@ import pandas as pd
 import pytest
 
 import tracegen
-from tracegen.spec import Spec
-from tracegen.variation import DOMAIN, digest, draw, drawn_kinds, numbers, trace_all, unique_ids, variant_id
+from tracegen.batching.variants import DOMAIN, digest, draw, drawn_kinds, numbers, trace_all, unique_ids, variant_id
+from tracegen.spec.model import Spec
 
 SECRET = b"0123456789abcdef-not-a-real-secret"
 

@@ -23,11 +23,11 @@ _EXPORTS = {
     "RosterError": "tracegen.errors",
     "SpecError": "tracegen.errors",
     "TracegenError": "tracegen.errors",
-    "Spec": "tracegen.spec",
-    "load_example": "tracegen.spec",
-    "load_spec": "tracegen.spec",
-    "Trace": "tracegen.tracing",
-    "trace": "tracegen.tracing",
+    "Spec": "tracegen.spec.model",
+    "load_example": "tracegen.spec.model",
+    "load_spec": "tracegen.spec.model",
+    "Trace": "tracegen.engine.trace",
+    "trace": "tracegen.engine.trace",
     "Document": "tracegen.notebook",
     "key": "tracegen.api",
     "worksheet": "tracegen.api",
@@ -59,11 +59,11 @@ __version__ = "0.1.0"
 
 if TYPE_CHECKING:  # what type checkers and IDEs see; at run time __getattr__ imports on demand
     from tracegen.api import batch, key, variants, worksheet
+    from tracegen.engine.trace import Trace, trace
     from tracegen.errors import InputError, OptionError, RenderError, RosterError, SpecError, TracegenError
     from tracegen.grading import grade
     from tracegen.notebook import Document
-    from tracegen.spec import Spec, load_example, load_spec
-    from tracegen.tracing import Trace, trace
+    from tracegen.spec.model import Spec, load_example, load_spec
 
 
 def __getattr__(name: str) -> Any:

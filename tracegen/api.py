@@ -1,7 +1,7 @@
 """The Python entry points beside `load_spec` and `trace`: documents, variants and batches.
 
-Each is a thin layer over what the CLI runs (`tracegen.render`, `tracegen.batching`,
-`tracegen.variation`), so a notebook and the command line give the same numbers and the
+Each is a thin layer over what the CLI runs (`tracegen.render`, `tracegen.batching.run`,
+`tracegen.batching.variants`), so a notebook and the command line give the same numbers and the
 same bytes. Arguments take what a notebook has at hand: a Spec, a path or a dict for a
 spec; a path or a DataFrame for a roster.
 
@@ -19,12 +19,12 @@ from pathlib import Path
 
 import pandas as pd
 
-from tracegen import batching
+from tracegen.batching import folder, run
+from tracegen.batching.roster import Student, parse_roster, read_roster
+from tracegen.engine.trace import Trace, trace
 from tracegen.errors import OptionError
 from tracegen.notebook import Document
-from tracegen.roster import Student, parse_roster, read_roster
-from tracegen.spec import Spec, SpecLike, load_spec
-from tracegen.tracing import Trace, trace
+from tracegen.spec.model import Spec, SpecLike, load_spec
 
 Roster = str | os.PathLike[str] | pd.DataFrame
 Secret = str | os.PathLike[str]
@@ -77,12 +77,12 @@ def _students(roster: Roster | None) -> tuple[Student, ...] | None:
 
 
 def _options(*, count: int | None, roster: Roster | None, seed: int | None, secret: Secret | None,
-             to: str | Sequence[str] = batching.FORMATS, kind: str | Sequence[str] = batching.KINDS,
-             jobs: int | None = None, force: bool = False) -> batching.Options:
+             to: str | Sequence[str] = run.FORMATS, kind: str | Sequence[str] = run.KINDS,
+             jobs: int | None = None, force: bool = False) -> run.Options:
     """The batch Options of Python arguments; `to`/`kind` as a sequence or a comma-separated string."""
     if isinstance(secret, bytes):
         raise OptionError("secret: give the path of the file that holds the secret, not the secret itself")
-    return batching.Options(count=count, roster=_students(roster), seed=seed,
+    return run.Options(count=count, roster=_students(roster), seed=seed,
                             secret_file=_path(secret) if secret is not None else None,
                             kinds=_names(kind), formats=_names(to), jobs=jobs, force=force)
 
@@ -111,12 +111,12 @@ def variants(spec: SpecLike, n: int | None = None, *, seed: int | None = None, r
     if (n is None) == (roster is None):
         raise OptionError("give either n (a number of variants) or roster (exactly one)")
     options = _options(count=n, roster=roster, seed=seed, secret=secret)
-    return [job.variant.spec for job in batching.plan(load_spec(spec), options)]
+    return [job.variant.spec for job in run.plan(load_spec(spec), options)]
 
 
 def batch(spec: SpecLike, out_dir: str | os.PathLike[str] = "output/batch", *, variants: int | None = None,
           roster: Roster | None = None, seed: int | None = None, secret: Secret | None = None,
-          to: str | Sequence[str] = batching.FORMATS, kind: str | Sequence[str] = batching.KINDS,
+          to: str | Sequence[str] = run.FORMATS, kind: str | Sequence[str] = run.KINDS,
           jobs: int | None = None, force: bool = False,
           progress: Callable[[int], Callable[[int], None]] | None = None) -> pd.DataFrame:
     """`tracegen batch` from Python: every variant's folder, manifest.csv and answers.csv in `out_dir`.
@@ -138,9 +138,9 @@ def batch(spec: SpecLike, out_dir: str | os.PathLike[str] = "output/batch", *, v
     """
     options = _options(count=variants, roster=roster, seed=seed, secret=secret, to=to, kind=kind, jobs=jobs,
                        force=force)
-    planned = batching.plan(load_spec(spec), options)
+    planned = run.plan(load_spec(spec), options)
     out = _path(out_dir)
-    summary = batching.run(planned, out, options, progress=progress(len(planned)) if progress else None)
-    manifest = pd.read_csv(out / batching.MANIFEST, dtype=str, keep_default_na=False)
+    summary = run.run(planned, out, options, progress=progress(len(planned)) if progress else None)
+    manifest = pd.read_csv(out / folder.MANIFEST, dtype=str, keep_default_na=False)
     manifest.attrs.update(written=summary.written, skipped=summary.skipped)
     return manifest

@@ -21,11 +21,11 @@ import click
 from tracegen.choices import DOCUMENT_FORMATS, KINDS, PAPERS, TRACE_FORMATS, usable_cores
 from tracegen.errors import InputError, Interrupted, OptionError, TracegenError
 from tracegen.files import write_atomic
-from tracegen.pdf_process import PdfProcess
+from tracegen.render.pdf.process import PdfProcess
 from tracegen.stopping import sigterm_as_interrupt
 
 if TYPE_CHECKING:
-    from tracegen.spec import Spec
+    from tracegen.spec.model import Spec
 
 MAX_MESSAGE = 500  # characters of an error line; user text inside is quoted shorter still
 
@@ -75,7 +75,7 @@ class _Group(click.Group):
 
 def read_spec(path: str | None) -> Spec:
     """The spec at `path`, or the built-in Class 3 example when no path is given."""
-    from tracegen.spec import load_example, load_spec
+    from tracegen.spec.model import load_example, load_spec
 
     return load_example() if path is None else load_spec(path)
 
@@ -117,7 +117,7 @@ def cli() -> None:
 @click.argument("spec", type=click.Path(dir_okay=False))
 def check_command(spec: str) -> None:
     """Validate SPEC and say what it describes; exit 2 with one line if it is wrong."""
-    from tracegen import limits
+    from tracegen.spec import limits
 
     parsed = read_spec(spec)
     limits.check_trace(parsed)
@@ -138,8 +138,8 @@ def trace_command(spec: str | None, fmt: str, output: str | None) -> None:
 
     One row per scalar: variant, epoch, step, phase, name, symbol, sample, row, col, value.
     """
-    from tracegen import limits
-    from tracegen.tracing import trace
+    from tracegen.engine.trace import trace
+    from tracegen.spec import limits
 
     parsed = read_spec(spec)
     limits.check_trace(parsed)
@@ -177,8 +177,9 @@ def render_command(spec: str | None, formats: str, kinds: str, paper: str, tagge
     chosen = split_list(kinds, KINDS, "--kind")
     pdf_process = PdfProcess.start() if "pdf" in to else None  # None also where it cannot fork
     with pdf_process or contextlib.nullcontext():
-        from tracegen import limits, render  # while the PDF process imports WeasyPrint
-        from tracegen.tracing import trace
+        from tracegen import render  # while the PDF process imports WeasyPrint
+        from tracegen.engine.trace import trace
+        from tracegen.spec import limits
 
         parsed = read_spec(spec)
         limits.check_trace(parsed)

@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import html
 import os
-from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -34,14 +33,11 @@ from tracegen.files import write_atomic
 from tracegen.render import KINDS, PAPERS, render_documents
 
 if TYPE_CHECKING:
-    from tracegen.spec import Spec
-    from tracegen.tracing import Trace
+    from tracegen.engine.trace import Trace
 
 SUFFIXES = {".md": "md", ".markdown": "md", ".html": "html", ".htm": "html", ".pdf": "pdf"}
 FRAME_HEIGHT = "42em"  # about a screen; the reader drags the frame taller
 KIND_NAMES = {"worksheet": "worksheet", "key": "answer key"}
-TRACE_ROWS = 8  # first rows shown under a trace's summary
-LOSS_EPOCHS = 12  # epochs shown in a trace's loss row before eliding the middle
 
 
 class Document:
@@ -123,63 +119,3 @@ class Document:
         return (f'<iframe srcdoc="{html.escape(self.html(), quote=True)}" title="{label}" sandbox '
                 f'style="width: 100%; height: {FRAME_HEIGHT}; resize: vertical; border: 1px solid #ccc;">'
                 "</iframe>")
-
-
-# --- summary tables: Spec._repr_html_ and Trace._repr_html_ ------------------------------
-
-
-def _table(rows: Iterable[tuple[str, str]], caption: str) -> str:
-    """A two-column table of already-escaped cells."""
-    body = "".join(f'<tr><th style="text-align: left">{key}</th><td style="text-align: left">{value}</td></tr>'
-                   for key, value in rows)
-    return f'<table><caption style="text-align: left"><b>{caption}</b></caption>{body}</table>'
-
-
-def _values(values: Iterable[float]) -> str:
-    return ", ".join(f"{v:g}" for v in values)
-
-
-def spec_rows(spec: Spec) -> list[tuple[str, str]]:
-    """(label, text) rows describing a spec, plain text (escaped by the caller)."""
-    layers = "; ".join(f"{i}: {layer.units} unit{'s' if layer.units != 1 else ''}, {layer.activation.name}"
-                       + (f" (slope {layer.activation.slope:g})" if layer.activation.name == "leaky_relu" else "")
-                       for i, layer in enumerate(spec.layers, 1))
-    loss = spec.loss.name + (f", scale {spec.loss.scale:g}, {spec.loss.reduction} over units"
-                             if spec.loss.name == "mse" else "") + f", {spec.loss.batch} over samples"
-    rows = [("network", f"{'-'.join(map(str, spec.sizes))} ({layers})"), ("loss", loss),
-            ("data", f"{spec.n_samples} sample{'s' if spec.n_samples != 1 else ''} of {spec.n_inputs} inputs"),
-            ("training", f"{spec.optimizer}, η = {spec.learning_rate:g}, {spec.epochs} epochs, "
-                         f"updates {', '.join(spec.update)}"),
-            ("display", f"{spec.decimals} decimals")]
-    drawn = [(key, getattr(spec, key)) for key in ("weights", "biases", "inputs", "targets")]
-    ranges = [f"{key} from {_values(found.values)}" for key, found in drawn if found is not None]
-    if spec.keep:
-        ranges.append(f"keep {', '.join(spec.keep)}")
-    if ranges:
-        rows.append(("variants", "; ".join(ranges)))
-    if spec.missing_params():
-        rows.append(("drawn per variant", ", ".join(spec.missing_params())))
-    if spec.variant:
-        rows.insert(0, ("variant", spec.variant))
-    return rows
-
-
-def spec_html(spec: Spec) -> str:
-    """A compact table of what a spec describes; every text escaped."""
-    rows = [(html.escape(key), html.escape(value)) for key, value in spec_rows(spec)]
-    return _table(rows, f"Spec: {html.escape(spec.title)}")
-
-
-def trace_html(trace: Trace) -> str:
-    """What was traced, the loss per epoch (first variant) and the first rows of the table."""
-    spec = trace.spec
-    rows = [("traced", html.escape(f"{spec.title}: {spec.summary()}" if spec is not None else "a trace table")),
-            ("table", f"{len(trace.df)} rows × {len(trace.df.columns)} columns; "
-                      f"{len(trace.variants)} variant{'s' if len(trace.variants) != 1 else ''}")]
-    losses = trace.losses()
-    loss = losses.to_frame(f"L ({trace.variants[0]})").T if len(losses) else None  # to_html escapes the label
-    return (_table(rows, "Trace")
-            + ("" if loss is None else "<p><b>Loss per epoch</b></p>"
-               + loss.to_html(max_cols=LOSS_EPOCHS, float_format="{:.6g}".format))
-            + f"<p><b>First {TRACE_ROWS} rows</b> of <code>.df</code></p>"
-            + trace.df.head(TRACE_ROWS).to_html(index=False))

@@ -13,18 +13,17 @@ from typing import Any
 
 import numpy as np
 
-from tracegen import diagram
 from tracegen.choices import KINDS
-from tracegen.document import formulas, wording
+from tracegen.document import diagram, formulas, wording
 from tracegen.document.formulas import APPROX, ARROW, EQ, ETA, MINUS, PLUS, QUAD
 from tracegen.document.model import Eq, Para, Section
-from tracegen.handcalc import Values, hand_values, line_values
+from tracegen.engine.hand import Values, hand_values, line_values
+from tracegen.engine.trace import BASE, Trace
 from tracegen.maths.notation import layer_tag, symbol
 from tracegen.maths.tree import Accent, BigOp, Blank, Fence, Ident, Matrix, Node, Num, Op, Script, Text, row
 from tracegen.numbers import format_numbers
-from tracegen.spec import Spec
+from tracegen.spec.model import Spec
 from tracegen.text import page_line
-from tracegen.tracing import BASE, Trace
 
 
 @dataclass(frozen=True)

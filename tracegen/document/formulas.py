@@ -33,7 +33,7 @@ from tracegen.maths.tree import (
     paren,
     row,
 )
-from tracegen.spec import Activation, Spec
+from tracegen.spec.model import Activation, Spec
 
 EQ, APPROX, PLUS, MINUS, ODOT = Op("=", "rel"), Op("≈", "rel"), Op("+"), Op("−"), Op("⊙")
 ARROW, COMMA, QUAD = Op("←", "rel"), Op(",", "punct"), Space(1.0)

@@ -16,14 +16,16 @@ from typing import NamedTuple
 
 import pandas as pd
 
-from tracegen.batching import spreadsheet_safe
+from tracegen.batching import folder as batchdir
+from tracegen.csvfiles import spreadsheet_safe
 from tracegen.errors import OptionError
-from tracegen.grading import batchdir, report
+from tracegen.grading import report
 from tracegen.grading.carry import hand
 from tracegen.grading.marking import mark
 from tracegen.grading.moodle import Report
 from tracegen.grading.policy import Policy
-from tracegen.grading.responses import match, read
+from tracegen.grading.responses import match
+from tracegen.grading.sources import read
 from tracegen.grading.tables import detail, gradebook, identity
 
 __all__ = ["Grades", "accepted", "grade", "template"]

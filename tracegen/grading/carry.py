@@ -15,8 +15,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from tracegen.grading.batchdir import Batch
-from tracegen.handcalc import Key, replay, steps
+from tracegen.batching.folder import Batch
+from tracegen.engine.hand import Key, replay, steps
 
 Array = np.ndarray
 

@@ -19,12 +19,12 @@ from functools import cached_property
 
 import numpy as np
 
+from tracegen.batching.folder import Batch
+from tracegen.engine.hand import Key, steps
 from tracegen.grading import mistakes
-from tracegen.grading.batchdir import Batch
 from tracegen.grading.carry import carry, hand
 from tracegen.grading.policy import Policy, within
 from tracegen.grading.responses import EMPTY, NUMBER_CELL, numbers
-from tracegen.handcalc import Key, steps
 
 VERDICTS = ("correct", "carried", "wrong", "blank")
 CORRECT, CARRIED, WRONG, BLANK = range(4)

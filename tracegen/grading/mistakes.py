@@ -13,12 +13,12 @@ from collections.abc import Iterator
 
 import numpy as np
 
-from tracegen.activations import unit
-from tracegen.engine import affine, delta_below, descend
-from tracegen.grading.batchdir import Batch
+from tracegen.batching.folder import Batch
+from tracegen.engine.activations import unit
+from tracegen.engine.hand import Step, steps
+from tracegen.engine.sgd import affine, delta_below, descend
 from tracegen.grading.carry import Carried
 from tracegen.grading.policy import Policy, within
-from tracegen.handcalc import Step, steps
 
 Array = np.ndarray
 

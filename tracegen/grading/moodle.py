@@ -11,7 +11,7 @@ text as plain text, when "Question text" is ticked), "Response N" (ticked by def
 
 Each row's variant is the one its question text names first ("Variant 1EK052", the first
 line of every exported question); cloze part k is the k-th field of the question, which is
-the worksheet's k-th blank in reading order (`tracegen.lms.fields.order`). With "Right
+the worksheet's k-th blank in reading order (`tracegen.document.blanks.order`). With "Right
 answer" ticked, each part's right answer is checked against the batch's key, so a quiz
 built from another export is refused rather than graded wrong. Cells are read as Moodle
 reads a number, a decimal comma included (`0,5`).
@@ -31,12 +31,12 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from tracegen.batching.folder import Batch
+from tracegen.batching.roster import clean
 from tracegen.document import wording
+from tracegen.document.blanks import order
 from tracegen.errors import InputError
-from tracegen.grading.batchdir import Batch
 from tracegen.grading.responses import NUMBER_CELL, Responses, number
-from tracegen.lms.fields import order
-from tracegen.roster import clean
 
 SLOT = re.compile(r"^(Question|Response|Right answer) ([0-9]+)$", re.IGNORECASE)
 MISSING = ("", "-")  # what the report shows for no attempt or no response

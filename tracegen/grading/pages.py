@@ -14,13 +14,13 @@ from typing import NamedTuple
 
 import numpy as np
 
-from tracegen.grading.batchdir import Batch
+from tracegen.batching.folder import Batch
 from tracegen.grading.marking import BLANK, CARRIED, CORRECT, VERDICTS, WRONG, Marking
 from tracegen.grading.mistakes import MISTAKES
 from tracegen.maths.notation import symbol
 from tracegen.maths.tree import Accent, Fence, Frac, Ident, Node, Num, Row, Script
 from tracegen.numbers import MINUS, format_number
-from tracegen.spec import Tolerance
+from tracegen.spec.model import Tolerance
 
 _SUBSCRIPT = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
 CHART_WIDTH, LABEL_WIDTH, BAR_WIDTH, ROW_HEIGHT, TOP = 640, 130, 420, 18, 8

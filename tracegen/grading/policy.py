@@ -15,8 +15,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from tracegen.spec import Spec, Tolerance
-from tracegen.symbols import split
+from tracegen.maths.symbols import split
+from tracegen.spec.model import Spec, Tolerance
 
 SLACK = 1e-9  # relative room for binary floating point: 0.8805 + 0.0005 is not exactly 0.881
 FLOOR = 1e-12  # absolute room, for a tolerance of 0

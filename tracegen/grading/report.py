@@ -17,14 +17,15 @@ from pathlib import Path
 import pandas as pd
 from markupsafe import Markup
 
-from tracegen.batching import csv_bytes, spreadsheet_safe
+from tracegen.batching.folder import Batch
+from tracegen.csvfiles import csv_bytes, spreadsheet_safe
 from tracegen.files import write_atomic
-from tracegen.grading.batchdir import Batch
 from tracegen.grading.marking import Marking
 from tracegen.grading.pages import feedback, summary
 from tracegen.grading.responses import NUMBER
 from tracegen.numbers import format_number
-from tracegen.render.environment import jinja_environment, templates_dir
+from tracegen.render.assets import templates_dir
+from tracegen.render.environment import jinja_environment
 
 GRADEBOOK, DETAILS, SUMMARY, FEEDBACK = "gradebook.csv", "details.csv", "summary.html", "feedback"
 TEXT_COLUMNS = ("student_id", "student_name", "answer")

@@ -17,17 +17,14 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
+from tracegen.batching.folder import Batch
+from tracegen.batching.roster import clean
+from tracegen.csvfiles import delimiter, read_csv_text, unsafe
 from tracegen.errors import InputError
-from tracegen.grading.batchdir import Batch, unsafe
-from tracegen.roster import clean, delimiter, read_csv_text
-
-if TYPE_CHECKING:
-    from tracegen.grading.moodle import Report
 
 ID_COLUMNS = ("student_id", "variant")
 NAME_COLUMN = "student_name"  # written by --template for the grader's eyes; not read
@@ -55,18 +52,18 @@ class Responses:
     names: tuple[str, ...] | None = None  # each row's student, where the file names them (Moodle's report)
 
 
-def read(source: str | Path | pd.DataFrame) -> Responses | Report:
-    """A responses CSV file, or a DataFrame with the same columns (from a notebook).
+def from_frame(source: pd.DataFrame) -> Responses:
+    """Responses from a DataFrame with a responses file's columns (from a notebook)."""
+    if source.index.name in ID_COLUMNS:  # a table indexed by student_id or variant
+        source = source.reset_index()
+    header = [str(column) for column in source.columns]
+    rows = [["" if value is None or (not isinstance(value, str) and pd.isna(value)) else str(value)
+             for value in row] for row in source.itertuples(index=False, name=None)]
+    return parse("responses", header, rows, list(range(2, len(rows) + 2)), decimal_comma=False)
 
-    Moodle's quiz Responses report is recognised by its header ("Response 1") and read as a
-    `moodle.Report`, which becomes Responses once the batch is known (`Report.resolve`)."""
-    if isinstance(source, pd.DataFrame):
-        if source.index.name in ID_COLUMNS:  # a table indexed by student_id or variant
-            source = source.reset_index()
-        header = [str(column) for column in source.columns]
-        rows = [["" if value is None or (not isinstance(value, str) and pd.isna(value)) else str(value)
-                 for value in row] for row in source.itertuples(index=False, name=None)]
-        return _parse("responses", header, rows, list(range(2, len(rows) + 2)), decimal_comma=False)
+
+def csv_rows(source: str | Path) -> tuple[list[list[str]], list[int], str]:
+    """The non-blank rows of a CSV file typed by people, their line numbers, and its delimiter."""
     text = read_csv_text(source, "responses", InputError)
     separator = delimiter(text)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=separator)
@@ -80,14 +77,10 @@ def read(source: str | Path | pd.DataFrame) -> Responses | Report:
         raise InputError(f"{source}:{reader.line_num}: not a readable CSV row: {err}") from None
     if not rows:
         raise InputError(f"{source}: the responses file is empty (expected a header with student_id or variant)")
-    from tracegen.grading import moodle  # it builds on this module
-
-    if moodle.is_report(rows[0]):
-        return moodle.read(str(source), rows[0], rows[1:], lines[1:])
-    return _parse(str(source), rows[0], rows[1:], lines[1:], decimal_comma=separator != ",")
+    return rows, lines, separator
 
 
-def _parse(name: str, header: list[str], rows: list[list[str]], lines: list[int], decimal_comma: bool) -> Responses:
+def parse(name: str, header: list[str], rows: list[list[str]], lines: list[int], decimal_comma: bool) -> Responses:
     keys = [clean(cell) for cell in header]
     lowered = [k.lower() for k in keys]
     id_column = next((column for column in ID_COLUMNS if column in lowered), None)

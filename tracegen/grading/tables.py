@@ -8,7 +8,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from tracegen.grading.batchdir import Batch
+from tracegen.batching.folder import Batch
 from tracegen.grading.marking import BLANK, CARRIED, CORRECT, VERDICTS, WRONG, Marking
 
 COUNTS = (("correct", CORRECT), ("carried", CARRIED), ("wrong", WRONG), ("blank", BLANK))

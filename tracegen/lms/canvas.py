@@ -42,8 +42,8 @@ import zipfile
 from xml.sax.saxutils import escape, quoteattr
 
 from tracegen.document import wording
+from tracegen.document.blanks import asked
 from tracegen.lms import html
-from tracegen.lms.fields import asked
 from tracegen.lms.quiz import Answer, Quiz, Variant
 from tracegen.maths.mathml import mathml
 from tracegen.maths.tree import Blank, Ident, Matrix, Node, Num, Row, Script

@@ -22,8 +22,9 @@ from jinja2 import Template
 from tracegen.document import Document, wording
 from tracegen.document.model import Eq, Figure, Para
 from tracegen.maths.tree import Blank, Matrix, Node, Row, walk
-from tracegen.render.environment import SCREEN_MEASURE, jinja_environment
-from tracegen.render.mathbox import lines
+from tracegen.render.assets import SCREEN_MEASURE
+from tracegen.render.environment import jinja_environment
+from tracegen.render.typeset.boxes import lines
 
 Maths = Callable[[Node], str]
 Cell = Callable[[Row], str]  # one part of an equation's line, as HTML

@@ -12,12 +12,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from tracegen.batching.folder import Batch, read
 from tracegen.document import Document
+from tracegen.document.blanks import worksheet
 from tracegen.grading import accepted
-from tracegen.grading.batchdir import Batch, read
 from tracegen.grading.pages import labels
 from tracegen.grading.policy import reach
-from tracegen.lms.fields import worksheet
 
 
 @dataclass(frozen=True)

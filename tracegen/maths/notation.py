@@ -1,7 +1,7 @@
 """The slides' notation, as maths trees: the single source of how a quantity is written.
 
 `symbol("dW2")` is ∂L/∂W⁽²⁾ as a tree; the trace's `symbol` column is its LaTeX
-(`tracegen.symbols`), documents write it in every format.
+(`tracegen.maths.symbols`), documents write it in every format.
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
 The document model builds formulas from these nodes; `tracegen.maths.latex` writes them
 as LaTeX (Markdown), `tracegen.maths.mathml` as MathML Core (HTML) and
-`tracegen.render.mathbox` as positioned glyphs (PDF). Nothing is parsed back: a unary
+`tracegen.render.typeset.boxes` as positioned glyphs (PDF). Nothing is parsed back: a unary
 minus is an `Op` of kind "prefix", a matrix is a `Matrix`, so each writer spaces and sets
 them right once. Nodes are frozen (hashable), so typeset results can be cached by node.
 

@@ -1,7 +1,7 @@
 """Documents from a trace: worksheets and answer keys as Markdown, HTML and PDF (`documents`).
 
 The public names are resolved on first use (PEP 562), so a process that only lays out PDFs
-(`tracegen.pdf_process`) imports `render.pdf` without the document model, Jinja and NumPy.
+(`tracegen.render.pdf.process`) imports `render.pdf` without the document model, Jinja and NumPy.
 """
 
 from __future__ import annotations

@@ -13,12 +13,12 @@ from collections.abc import Callable, Iterator, Sequence
 
 from tracegen.choices import DOCUMENT_FORMATS as FORMATS
 from tracegen.document import KINDS, Document, build
+from tracegen.engine.trace import Trace
 from tracegen.errors import OptionError
-from tracegen.pdf_process import PdfProcess
 from tracegen.render.environment import PAPERS, jinja_environment, page_context
-from tracegen.render.mathbox import Box
+from tracegen.render.pdf.process import PdfProcess
 from tracegen.render.prepare import prepare
-from tracegen.tracing import Trace
+from tracegen.render.typeset.boxes import Box
 
 __all__ = ["FORMATS", "KINDS", "PAPERS", "markup", "render_documents", "slug"]
 
@@ -49,7 +49,7 @@ def render_documents(trace: Trace, kinds: Sequence[str] = ("worksheet", "key"),
     `processes` > 1 lays PDFs out side by side in forked processes (`pdf.write_pdfs`): the
     command line's choice for one exercise; the bytes are the same either way. `progress`
     is called with 1 as each document is done. `pdf_process` (the command line's) lays the
-    PDFs out in a process started early, already warm (`tracegen.pdf_process`).
+    PDFs out in a process started early, already warm (`tracegen.render.pdf.process`).
     """
     _check(kinds, KINDS, "kind")
     _check(formats, FORMATS, "format")
@@ -68,7 +68,7 @@ def render_documents(trace: Trace, kinds: Sequence[str] = ("worksheet", "key"),
                 elif progress:
                     progress(1)
 
-    from tracegen.render.pdf import write_pdfs
+    from tracegen.render.pdf.writer import write_pdfs
 
     write = pdf_process.write_pdfs if pdf_process else write_pdfs
     pdfs = write(texts(), pdf_variant="pdf/ua-1" if tagged else None, processes=processes, progress=progress)

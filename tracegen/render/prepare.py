@@ -23,8 +23,8 @@ from markupsafe import Markup
 from tracegen.document import Document
 from tracegen.document.model import Eq, Para, Section
 from tracegen.maths.tree import Lines, Node
-from tracegen.render import mathbox
-from tracegen.render.mathbox import STACK_LIMIT, Box, padded, stacked
+from tracegen.render.typeset import boxes as mathbox
+from tracegen.render.typeset.boxes import STACK_LIMIT, Box, padded, stacked
 
 
 @dataclass(frozen=True)
@@ -57,7 +57,7 @@ class Blocks:
     boxes: list[Box] = field(default_factory=list)
 
     def reserve(self, block: Box, overlap: bool = False, lower: float | None = None) -> Markup:
-        from tracegen.render.pdfmath import placeholder
+        from tracegen.render.pdf.finisher import placeholder
 
         self.boxes.append(block)
         return placeholder(len(self.boxes) - 1, block, overlap, lower)

@@ -15,10 +15,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from tracegen.activations import Unit, unit
+from tracegen.engine.activations import Unit, unit
+from tracegen.engine.losses import per_sample
 from tracegen.errors import SpecError
-from tracegen.losses import per_sample
-from tracegen.spec import Spec
+from tracegen.spec.model import Spec
 
 Array = np.ndarray
 Params = list[tuple[Array, Array]]

@@ -3,7 +3,7 @@
 WeasyPrint's cost is per box and per line it lays out (docs/BENCHMARKS.md), and the slides'
 maths is many small ones. So the PDF does not ask WeasyPrint to lay out display equations:
 it reserves one empty block per run of equations (and one per picture for its labels), and
-`tracegen.render.pdfmath` draws there what this module places, in the same fonts, as real
+`tracegen.render.pdf.finisher` draws there what this module places, in the same fonts, as real
 PDF text. This is the PDF's writer of the maths tree (`tracegen.maths.tree`), placing each
 node the way TeX would: boxes with a width, a height above and a depth below the baseline,
 TeX's spaces between atoms (thin, medium, thick). `lines` decides where a long display
@@ -36,9 +36,9 @@ from tracegen.maths.tree import (
     tall,
 )
 from tracegen.numbers import MINUS
-from tracegen.render.environment import PRINT_FONT_PT
-from tracegen.render.fontmetrics import face, face_for
-from tracegen.render.glyphs import HATS, MATRIX_LINE_HEIGHT, math_italic, script_text
+from tracegen.render.assets import PRINT_FONT_PT
+from tracegen.render.typeset.glyphs import HATS, MATRIX_LINE_HEIGHT, math_italic, script_text
+from tracegen.render.typeset.metrics import face, face_for
 
 AXIS = 0.25  # the maths axis (middle of the minus sign), em above the baseline
 LINE_TOP, LINE_BOTTOM = 0.9925, -0.3075  # a MATRIX_LINE_HEIGHT line box about its baseline; bracket pieces span it

@@ -1,4 +1,6 @@
-"""A batch folder as the grader reads it, one row per variant.
+"""A batch folder: the names of its files, its manifest, and the folder as the grader reads it.
+
+`tracegen batch` (`batching.run`) writes the folder; everything that reads it back reads it here.
 
 `answers.csv` names the blanks and holds their key, `manifest.csv` says which student has
 which variant, and each variant's `spec.yaml` gives what its students were given (x, y
@@ -20,19 +22,25 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from tracegen.batching import ANSWERS, FORMULA_START, MANIFEST, SPEC_FILE, read_manifest
-from tracegen.engine import train
+from tracegen.batching.roster import Student
+from tracegen.batching.variants import ALPHABET
+from tracegen.csvfiles import unsafe
+from tracegen.engine.hand import Key, givens
+from tracegen.engine.sgd import train
+from tracegen.engine.trace import trace
 from tracegen.errors import InputError, SpecError
-from tracegen.handcalc import Key, givens
-from tracegen.roster import Student
-from tracegen.spec import Spec
-from tracegen.tracing import trace
-from tracegen.variation import ALPHABET
+from tracegen.spec.model import Spec
 
 # spec.yaml files are written by tracegen (PyYAML's float format), so libyaml reads them
 # exactly, about 8x faster than the pure-Python parser, which load_spec keeps for its
 # clearer syntax errors in hand-written specs.
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+SPEC_FILE = "spec.yaml"
+MANIFEST = "manifest.csv"
+ANSWERS = "answers.csv"
+MANIFEST_COLUMNS = ("variant", "student_id", "student_name", "seed_material", "file", "sha256")
+Recorded = dict[tuple[str, ...], dict[str, str]]  # manifest: (variant, student, name, seed) -> {file: sha256}
 
 
 class Cells(NamedTuple):
@@ -154,11 +162,6 @@ def _students(path: Path, variants: tuple[str, ...]) -> tuple[Student, ...] | No
     return tuple(who[v] for v in variants)
 
 
-def unsafe(text: str) -> str:
-    """Undo batching.spreadsheet_safe: the text as the roster gave it."""
-    return text[1:] if text[:1] == "'" and text[1:2] in FORMULA_START else text
-
-
 def _cells(spec: Spec, blanks: pd.DataFrame) -> dict[Key, Cells]:
     """Each blank quantity's columns and flat indices, in its own per-variant shape."""
     out: dict[Key, Cells] = {}
@@ -205,3 +208,21 @@ def _check_key(batch: Batch) -> None:
         v, b = np.argwhere(bad)[0]
         raise InputError(f"{batch.folder / ANSWERS}: {batch.blanks['blank'][b]} of variant {batch.variants[v]} is not "
                          f"what its spec.yaml gives; the folder was changed after tracegen batch (rerun it)")
+
+
+def read_manifest(path: Path) -> Recorded:
+    """{(variant, student_id, student_name, seed_material): {file name: sha256}}; {} if unusable.
+
+    A missing or damaged manifest only means nothing is skipped.
+    """
+    try:
+        rows = list(csv.DictReader(io.StringIO(path.read_bytes().decode("utf-8"), newline="")))
+    except (OSError, UnicodeDecodeError, csv.Error):
+        return {}
+    recorded: Recorded = {}
+    for row in rows:
+        if None in row.values() or tuple(row) != MANIFEST_COLUMNS:
+            return {}
+        key = tuple(row[column] for column in MANIFEST_COLUMNS[:4])
+        recorded.setdefault(key, {})[row["file"].rpartition("/")[2]] = row["sha256"]
+    return recorded

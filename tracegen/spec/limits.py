@@ -32,7 +32,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from tracegen.errors import SpecError
-from tracegen.spec import Spec
+from tracegen.spec.model import Spec
 
 MAX_TRACE_ROWS = 1_000_000
 MAX_PAGES = 100  # per document

@@ -17,11 +17,11 @@ from functools import cached_property
 
 import numpy as np
 
-from tracegen.engine import Params, train
+from tracegen.engine.sgd import Params, train
+from tracegen.engine.trace import Trace, frame
 from tracegen.errors import SpecError
-from tracegen.limits import trace_rows
-from tracegen.spec import DEFAULT_TRIES, Constraints, Spec, ValueRange
-from tracegen.tracing import Trace, frame
+from tracegen.spec.limits import trace_rows
+from tracegen.spec.model import DEFAULT_TRIES, Constraints, Spec, ValueRange
 
 Array = np.ndarray
 ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford base32: no I, L, O, U to misread

@@ -1,7 +1,7 @@
 """Maths drawn into WeasyPrint's PDF where its empty placeholder blocks were laid out.
 
 The PDF's HTML gives each run of display equations (and each picture's labels) one empty
-inline-block of its size (typeset by `tracegen.render.mathbox`), with an id (`tgm-7`) and a
+inline-block of its size (typeset by `tracegen.render.typeset.boxes`), with an id (`tgm-7`) and a
 background colour rgb(1, g, b) that numbers it. WeasyPrint lays out and paginates the
 document as usual; a finisher (WeasyPrint's public hook, run before the PDF is written)
 then reads every page's content stream (`pdfstream`: the PDF syntax, not pydyf's lists),
@@ -38,10 +38,8 @@ from typing import Any, NamedTuple
 from markupsafe import Markup
 
 from tracegen.errors import RenderError
-from tracegen.render.fontmetrics import face
-from tracegen.render.mathbox import Box, Rect, Run, flatten
-from tracegen.render.pdffonts import FONT_NAMES, embed
-from tracegen.render.pdfstream import (
+from tracegen.render.pdf.fonts import FONT_NAMES, embed
+from tracegen.render.pdf.stream import (
     IDENTITY,
     Matrix,
     Operation,
@@ -52,6 +50,8 @@ from tracegen.render.pdfstream import (
     resolve,
     serialize,
 )
+from tracegen.render.typeset.boxes import Box, Rect, Run, flatten
+from tracegen.render.typeset.metrics import face
 
 COLOURS = {  # the roles of mathbox.Run/Rect fills: #1a1a1a, #fdf1b8 and the pictures' #1b4f8a, #555
     "ink": b"0.101961 0.101961 0.101961 rg", "answer": b"0.992157 0.945098 0.721569 rg",

@@ -1,7 +1,7 @@
 """The shipped fonts as data: glyph ids, advance widths and ink extents, measured once when the fonts are built.
 
-The PDF maths (`tracegen.render.mathbox`) is typeset from these numbers and drawn with these
-very fonts (`tracegen.render.pdfmath`), so what is measured is what is printed. The numbers
+The PDF maths (`tracegen.render.typeset.boxes`) is typeset from these numbers and drawn with these
+very fonts (`tracegen.render.pdf.finisher`), so what is measured is what is printed. The numbers
 are measured by `scripts/subset_fonts.py` when it builds the fonts (`measure`) and shipped
 as `fonts/metrics.json` beside them: a render only reads that file and the plain
 TrueType/OpenType files (no WOFF2 decoding, no font parsing at run time; a test checks the
@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from tracegen.render.environment import FONTS, static_dir
+from tracegen.render.assets import FONTS, static_dir
 
 FACES = {"regular": FONTS[0][1], "italic": FONTS[1][1], "bold": FONTS[2][1], "math": FONTS[3][1]}  # PDF files
 FALLBACK = ("regular", "italic", "math")  # the CSS font-family order of the documents

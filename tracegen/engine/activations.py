@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from tracegen.spec import Activation
+from tracegen.spec.model import Activation
 
 Array = np.ndarray
 

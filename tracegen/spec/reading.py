@@ -2,7 +2,7 @@
 
 A spec is a few kilobytes of numbers, nested at most six levels deep. Anything far beyond
 that is a mistake or an attack, and is refused with one SpecError before the validator
-(tracegen.spec) sees it:
+(tracegen.spec.model) sees it:
 
 - a file above MAX_BYTES (read no further than that, so /dev/zero or a 10 GB file is cheap);
 - nesting deeper than MAX_DEPTH lists and mappings (the parsers recurse, and would crash);

@@ -9,9 +9,7 @@ match the manifest, so an interrupted batch resumes where it stopped.
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
 import os
 import shutil
 import signal
@@ -26,30 +24,27 @@ from typing import Any
 
 import yaml
 
-from tracegen import limits, render
+from tracegen import render
+from tracegen.batching.folder import ANSWERS, MANIFEST, MANIFEST_COLUMNS, SPEC_FILE, Recorded, read_manifest
+from tracegen.batching.roster import MAX_STUDENTS, Student, read_roster
+from tracegen.batching.variants import Variant, draw, fingerprint
 from tracegen.choices import DOCUMENT_FORMATS as FORMATS
 from tracegen.choices import KINDS, usable_cores
+from tracegen.csvfiles import csv_bytes, spreadsheet_safe
+from tracegen.engine.trace import trace
 from tracegen.errors import Interrupted, OptionError, TracegenError
 from tracegen.files import write_atomic
-from tracegen.roster import MAX_STUDENTS, Student, read_roster
-from tracegen.spec import Spec
+from tracegen.spec import limits
+from tracegen.spec.model import Spec
 from tracegen.stopping import sigterm_as_interrupt
-from tracegen.tracing import trace
-from tracegen.variation import Variant, draw, fingerprint
 
-SPEC_FILE = "spec.yaml"
-MANIFEST = "manifest.csv"
-ANSWERS = "answers.csv"
-MANIFEST_COLUMNS = ("variant", "student_id", "student_name", "seed_material", "file", "sha256")
 MAX_VARIANTS = MAX_STUDENTS  # one variant per student
 MIN_SECRET_BYTES = 16
 MAX_SECRET_BYTES = 64 * 1024  # read no further: /dev/zero is a file too
 CHECKPOINT_SECONDS = 2.0  # how often the manifest is saved during a run, for resuming
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")  # a CSV cell starting so is a formula to a spreadsheet
 STOP_SECONDS = 0.5  # how long a stopped worker may take to clean up before it is killed
 WATCH_SECONDS = 0.5  # how often a worker checks that its parent is still alive
 
-Recorded = dict[tuple[str, ...], dict[str, str]]  # manifest: (variant, student, name, seed) -> {file: sha256}
 
 
 class BatchError(TracegenError):
@@ -90,15 +85,6 @@ class Job:
         student = self.student
         return (self.variant.id, spreadsheet_safe(student.id) if student else "",
                 spreadsheet_safe(student.name or "") if student else "", self.variant.material)
-
-
-def spreadsheet_safe(text: str) -> str:
-    """Roster text as a CSV cell a spreadsheet shows as text, never runs as a formula.
-
-    A cell starting with = + - @ (or a tab / carriage return) is a formula to Excel and
-    LibreOffice; a leading apostrophe makes it plain text (the OWASP CSV-injection advice).
-    """
-    return "'" + text if text[:1] in FORMULA_START else text
 
 
 @dataclass(frozen=True)
@@ -417,32 +403,6 @@ def _work(job: Job, out: Path, recorded: dict[str, str] | None) -> Outcome:
 
 
 # --- manifest.csv and answers.csv --------------------------------------------------------
-
-
-def read_manifest(path: Path) -> Recorded:
-    """{(variant, student_id, student_name, seed_material): {file name: sha256}}; {} if unusable.
-
-    A missing or damaged manifest only means nothing is skipped.
-    """
-    try:
-        rows = list(csv.DictReader(io.StringIO(path.read_bytes().decode("utf-8"), newline="")))
-    except (OSError, UnicodeDecodeError, csv.Error):
-        return {}
-    recorded: Recorded = {}
-    for row in rows:
-        if None in row.values() or tuple(row) != MANIFEST_COLUMNS:
-            return {}
-        key = tuple(row[column] for column in MANIFEST_COLUMNS[:4])
-        recorded.setdefault(key, {})[row["file"].rpartition("/")[2]] = row["sha256"]
-    return recorded
-
-
-def csv_bytes(header: Sequence[str], rows: Sequence[Sequence[object]]) -> bytes:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(header)
-    writer.writerows(rows)
-    return buffer.getvalue().encode("utf-8")
 
 
 def write_manifest(out: Path, jobs: Sequence[Job], results: dict[str, Outcome]) -> None:

@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from tracegen.errors import SpecError
-from tracegen.specfile import parse_text, read_text, scan
+from tracegen.spec.reading import parse_text, read_text, scan
 from tracegen.text import one_line, plain, quote
 
 ACTIVATIONS = ("relu", "sigmoid", "tanh", "linear", "leaky_relu", "softmax")
@@ -90,7 +90,7 @@ class ValueRange:
 class Constraints:
     """What makes a drawn variant a good exercise; each one can be relaxed in the spec.
 
-    Batch rejection sampling (tracegen.variation) redraws until all enabled ones hold.
+    Batch rejection sampling (tracegen.batching.variants) redraws until all enabled ones hold.
     """
 
     no_kinks: bool = True  # no ReLU/leaky-ReLU pre-activation exactly at 0
@@ -173,7 +173,7 @@ class Spec:
 
     def _repr_html_(self) -> str:
         """Jupyter's view: a compact table of the network, loss, data, training and variants."""
-        from tracegen.notebook import spec_html
+        from tracegen.spec.display import spec_html
 
         return spec_html(self)
 
@@ -306,7 +306,7 @@ def load_spec(path: SpecLike) -> Spec:
 
     A mapping (the spec as plain data, e.g. a dict) is validated as it is, and a Spec is
     returned as it is, so every function that takes a spec takes any of the three. Hostile
-    or oversize files are refused before they cost anything (tracegen.specfile).
+    or oversize files are refused before they cost anything (tracegen.spec.reading).
 
     >>> spec = tracegen.load_spec({"network": {"layers": [{"units": 1, "activation": "sigmoid", "W": [[1, -1]],
     ...                                                    "b": [0]}]}, "loss": "bce", "data": {"x": [1, 0], "y": 1}})

@@ -12,8 +12,8 @@ from collections.abc import Callable
 
 import numpy as np
 
-from tracegen.activations import Unit
-from tracegen.spec import Loss
+from tracegen.engine.activations import Unit
+from tracegen.spec.model import Loss
 
 Array = np.ndarray
 LossFn = Callable[[Loss, Unit, Array, Array, Array], tuple[Array, Array]]

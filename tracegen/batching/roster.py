@@ -22,16 +22,15 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from tracegen.errors import InputError, RosterError
+from tracegen.csvfiles import delimiter, read_csv_text
+from tracegen.errors import RosterError
 from tracegen.text import label, one_line, quote
 
 ID_COLUMNS = ("student_id", "id", "student")
 NAME_COLUMNS = ("name", "student_name", "full_name")
-DELIMITERS = (",", ";", "\t")
 MAX_ID = 64
 SAFE_ID = re.compile(rf"[A-Za-z0-9._@+-]{{1,{MAX_ID}}}")
 MAX_STUDENTS = 100_000
-MAX_BYTES = 16 << 20  # 16 MiB: 100,000 students at 160 bytes a row
 
 
 @dataclass(frozen=True)
@@ -53,32 +52,6 @@ class Student:
 def read_roster(path: str | Path) -> list[Student]:
     """Students in file order; RosterError (exit 2) naming the file and line on any problem."""
     return parse_roster(read_csv_text(path, "roster", RosterError), str(path))
-
-
-def read_csv_text(path: str | Path, what: str, error: type[InputError]) -> str:
-    """A spreadsheet's CSV export as text (UTF-8, BOM dropped); `error` naming the file (and line) if
-    unreadable, or if larger than MAX_BYTES (read no further: /dev/zero is a file too)."""
-    name = str(path)
-    try:
-        with Path(path).open("rb") as handle:
-            data = handle.read(MAX_BYTES + 1)
-        if len(data) > MAX_BYTES:
-            raise error(f"{name}: the {what} file is larger than {MAX_BYTES >> 20} MiB; is this the right file?")
-        return data.decode("utf-8-sig")
-    except FileNotFoundError:
-        raise error(f"{name}: {what} file not found") from None
-    except IsADirectoryError:
-        raise error(f"{name}: expected a {what} CSV file, got a directory") from None
-    except UnicodeDecodeError as err:
-        line = text_line(err.object, err.start)
-        raise error(f"{name}:{line}: not UTF-8 text (save the {what} as 'CSV UTF-8')") from None
-    except OSError as err:
-        raise error(f"{name}: cannot read {what}: {err.strerror}") from None
-
-
-def text_line(data: bytes, offset: int) -> int:
-    """1-based line number of a byte offset."""
-    return data.count(b"\n", 0, offset) + 1
 
 
 def parse_roster(text: str, name: str = "roster") -> list[Student]:
@@ -121,12 +94,6 @@ def _students(rows: _csv.Reader, name: str) -> list[Student]:
 def clean(cell: str) -> str:
     """Trimmed, NFC-normalised text, so the same id typed on two systems seeds the same variant."""
     return unicodedata.normalize("NFC", cell.strip())
-
-
-def delimiter(text: str) -> str:
-    """The separator used most in the first non-blank line (the header); comma by default."""
-    header = next((line for line in text.splitlines() if line.strip()), "")
-    return max(DELIMITERS, key=lambda d: (header.count(d), d == ","))
 
 
 def _numbered(rows: _csv.Reader) -> Iterator[tuple[int, list[str]]]:

@@ -17,11 +17,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from tracegen.activations import unit
-from tracegen.engine import affine, bias_gradient, delta_below, descend, weight_gradient
-from tracegen.losses import per_sample
-from tracegen.spec import Loss, Spec
-from tracegen.tracing import Quantity, Trace
+from tracegen.engine.activations import unit
+from tracegen.engine.losses import per_sample
+from tracegen.engine.sgd import affine, bias_gradient, delta_below, descend, weight_gradient
+from tracegen.engine.trace import Quantity, Trace
+from tracegen.spec.model import Loss, Spec
 
 Array = np.ndarray
 Key = tuple[int, str, str]  # (epoch, phase, name) as in the trace; the data are epoch 0

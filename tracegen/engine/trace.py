@@ -28,10 +28,10 @@ from typing import TYPE_CHECKING, NamedTuple
 import numpy as np
 
 from tracegen.choices import TRACE_FORMATS as FORMATS
-from tracegen.engine import Params, Record, train
+from tracegen.engine.sgd import Params, Record, train
 from tracegen.errors import OptionError, SpecError, TracegenError
-from tracegen.spec import Spec, SpecLike, load_spec
-from tracegen.symbols import split, symbol
+from tracegen.maths.symbols import split, symbol
+from tracegen.spec.model import Spec, SpecLike, load_spec
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -203,7 +203,7 @@ class Trace:
 
     def _repr_html_(self) -> str:
         """Jupyter's view: what was traced, the loss per epoch and the first rows."""
-        from tracegen.notebook import trace_html
+        from tracegen.engine.display import trace_html
 
         return trace_html(self)
 

@@ -20,11 +20,11 @@ from pathlib import Path
 from typing import Any
 
 from tracegen.errors import RenderError
-from tracegen.pdf_process import CAN_FORK, Forked
-from tracegen.render.environment import static_dir
-from tracegen.render.mathbox import Box
-from tracegen.render.pdfmath import TAGGED_CSS, Overlay
-from tracegen.weasyprint_loader import weasyprint
+from tracegen.render.assets import static_dir
+from tracegen.render.pdf.finisher import TAGGED_CSS, Overlay
+from tracegen.render.pdf.forking import CAN_FORK, Forked
+from tracegen.render.pdf.loader import weasyprint
+from tracegen.render.typeset.boxes import Box
 
 
 @cache

@@ -12,9 +12,9 @@ from collections.abc import Iterator
 
 from tracegen.document import Document, build
 from tracegen.document.model import Eq
+from tracegen.engine.trace import trace
 from tracegen.maths.tree import Blank, walk
-from tracegen.spec import Spec
-from tracegen.tracing import trace
+from tracegen.spec.model import Spec
 
 
 def blanks(doc: Document) -> Iterator[Blank]:

@@ -1,0 +1,70 @@
+"""CSV files in and out: spreadsheet exports read as people save them, cells written safe for spreadsheets."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Sequence
+from pathlib import Path
+
+from tracegen.errors import InputError
+
+DELIMITERS = (",", ";", "\t")
+MAX_BYTES = 16 << 20  # 16 MiB: a roster of 100,000 students at 160 bytes a row, or a class's responses
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")  # a CSV cell starting so is a formula to a spreadsheet
+
+
+def read_csv_text(path: str | Path, what: str, error: type[InputError]) -> str:
+    """A spreadsheet's CSV export as text (UTF-8, BOM dropped); `error` naming the file (and line) if
+    unreadable, or if larger than MAX_BYTES (read no further: /dev/zero is a file too)."""
+    name = str(path)
+    try:
+        with Path(path).open("rb") as handle:
+            data = handle.read(MAX_BYTES + 1)
+        if len(data) > MAX_BYTES:
+            raise error(f"{name}: the {what} file is larger than {MAX_BYTES >> 20} MiB; is this the right file?")
+        return data.decode("utf-8-sig")
+    except FileNotFoundError:
+        raise error(f"{name}: {what} file not found") from None
+    except IsADirectoryError:
+        raise error(f"{name}: expected a {what} CSV file, got a directory") from None
+    except UnicodeDecodeError as err:
+        line = text_line(err.object, err.start)
+        raise error(f"{name}:{line}: not UTF-8 text (save the {what} as 'CSV UTF-8')") from None
+    except OSError as err:
+        raise error(f"{name}: cannot read {what}: {err.strerror}") from None
+
+
+def text_line(data: bytes, offset: int) -> int:
+    """1-based line number of a byte offset."""
+    return data.count(b"\n", 0, offset) + 1
+
+
+def delimiter(text: str) -> str:
+    """The separator used most in the first non-blank line (the header); comma by default."""
+    header = next((line for line in text.splitlines() if line.strip()), "")
+    return max(DELIMITERS, key=lambda d: (header.count(d), d == ","))
+
+
+def spreadsheet_safe(text: str) -> str:
+    """Roster text as a CSV cell a spreadsheet shows as text, never runs as a formula.
+
+    A cell starting with = + - @ (or a tab / carriage return) is a formula to Excel and
+    LibreOffice; a leading apostrophe makes it plain text (the OWASP CSV-injection advice).
+    """
+    return "'" + text if text[:1] in FORMULA_START else text
+
+
+
+
+def csv_bytes(header: Sequence[str], rows: Sequence[Sequence[object]]) -> bytes:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(header)
+    writer.writerows(rows)
+    return buffer.getvalue().encode("utf-8")
+
+
+def unsafe(text: str) -> str:
+    """Undo spreadsheet_safe: the text as the roster gave it."""
+    return text[1:] if text[:1] == "'" and text[1:2] in FORMULA_START else text

@@ -1,0 +1,46 @@
+"""The shipped templates, fonts and stylesheets, and the page sizes every format lays out to.
+
+Templates live in the package `tracegen.templates` (the top-level `templates/` folder,
+mapped into the wheel by pyproject), found with importlib.resources so an installed
+package works from any directory. The layout process and the typesetter read the fonts
+and sizes from here without loading Jinja.
+"""
+
+from __future__ import annotations
+
+from importlib import resources
+from pathlib import Path
+
+# HTML file (WOFF2: small, embedded), PDF file (the same font as plain TrueType/OpenType: nothing to
+# decode at run time), family, style, weight. The italic is its own family: WeasyPrint ignores a
+# same-family italic.
+FONTS = (
+    ("tg-serif-regular.woff2", "tg-serif-regular.ttf", "TG Serif", "normal", "normal"),
+    ("tg-serif-italic.woff2", "tg-serif-italic.ttf", "TG Italic", "normal", "normal"),
+    ("tg-serif-bold.woff2", "tg-serif-bold.ttf", "TG Serif", "normal", "bold"),
+    ("tg-math.woff2", "tg-math.otf", "TG Math", "normal", "normal"),
+)
+MATHML_FONT = ("tg-mathml.woff2", None, "TG MathML", "normal", "normal")  # HTML only: Latin Modern Math, MATH kept
+
+
+def templates_dir() -> Path:
+    """The installed templates folder (a real directory for regular and editable installs).
+
+    When the package is imported straight from a source checkout (`python -m tracegen` run
+    in the repository, where the checkout shadows the installed copy), there is no
+    `tracegen.templates` package: the top-level `templates/` folder beside it is used.
+    """
+    try:
+        return Path(str(resources.files("tracegen.templates")))
+    except ModuleNotFoundError:
+        return Path(__file__).resolve().parents[2] / "templates"
+
+
+def static_dir() -> Path:
+    return templates_dir() / "html" / "static"
+
+
+PAPER_WIDTH_MM = {"a4": 210.0, "letter": 215.9}
+SCREEN_MEASURE = 38.0  # em: where screen equations wrap; the HTML page is 46 em wide (screen.css), and a
+# browser sets MathML up to about 15 % wider than these boxes (its table cells are padded)
+PRINT_MARGINS_MM, PRINT_FONT_PT = 32.0, 10.5  # left + right @page margins and the html font size of print.css

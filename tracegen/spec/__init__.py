@@ -1,0 +1,1 @@
+"""The exercise as the teacher writes it: reading a spec file safely, checking it, and its size limits."""
