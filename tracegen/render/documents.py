@@ -12,12 +12,12 @@ import unicodedata
 from collections.abc import Callable, Iterator, Sequence
 
 from tracegen.choices import DOCUMENT_FORMATS as FORMATS
+from tracegen.choices import PAPERS
 from tracegen.document import KINDS, Document, build
 from tracegen.engine.trace import Trace
 from tracegen.errors import OptionError
-from tracegen.render.environment import PAPERS, jinja_environment, page_context
+from tracegen.render.exporters import EXPORTERS
 from tracegen.render.pdf.process import PdfProcess
-from tracegen.render.prepare import prepare
 from tracegen.render.typeset.boxes import Box
 
 __all__ = ["FORMATS", "KINDS", "PAPERS", "markup", "render_documents", "slug"]
@@ -80,9 +80,4 @@ def render_documents(trace: Trace, kinds: Sequence[str] = ("worksheet", "key"),
 def markup(doc: Document, fmt: str, paper: str = "a4") -> tuple[str, list[Box]]:
     """The text a format is written from: Markdown, or the HTML (for "pdf": the HTML WeasyPrint lays out,
     and the typeset maths blocks the PDF finisher draws on its placeholders)."""
-    page = page_context(fmt, paper)
-    prepared, extra = prepare(doc, fmt, page["measure"], page["px_per_em"])
-    page.update(extra)
-    template = "md/index.md.j2" if fmt == "md" else "html/index.html.j2"
-    text = jinja_environment("md" if fmt == "md" else "html").get_template(template).render(doc=prepared, page=page)
-    return text, page["blocks"]
+    return EXPORTERS[fmt].markup(doc, paper)

@@ -12,14 +12,9 @@ from typing import TYPE_CHECKING
 
 from markupsafe import Markup
 
-from tracegen.choices import PAPERS
 from tracegen.render.assets import (
     FONTS,
     MATHML_FONT,
-    PAPER_WIDTH_MM,
-    PRINT_FONT_PT,
-    PRINT_MARGINS_MM,
-    SCREEN_MEASURE,
     static_dir,
     templates_dir,
 )
@@ -71,19 +66,3 @@ def font_faces(embed: bool) -> Markup:
         rules.append(f'@font-face {{ font-family: "{family}"; font-style: {style}; font-weight: {weight}; '
                      f'src: {src}; }}')
     return Markup("\n".join(rules))
-
-
-def page_context(fmt: str, paper: str) -> dict[str, object]:
-    """What a template needs besides the document: format, CSS, fonts and paper size.
-
-    Also the text width in em (`measure`) where display equations wrap: the printed
-    page's for the PDF, the screen page's for HTML and Markdown; and the size of an em in
-    CSS px (`px_per_em`), which places the PDF's picture labels.
-    """
-    if fmt == "pdf":
-        measure = (PAPER_WIDTH_MM[paper] - PRINT_MARGINS_MM) / (PRINT_FONT_PT * 25.4 / 72) - 0.5
-    else:
-        measure = SCREEN_MEASURE
-    return {"format": fmt, "css": stylesheet(mathml=fmt == "html"), "fonts": font_faces(embed=fmt == "html"),
-            "paper": PAPERS[paper],
-            "measure": measure, "px_per_em": PRINT_FONT_PT * 96 / 72}

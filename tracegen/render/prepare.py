@@ -1,4 +1,4 @@
-"""Preprocessors: a document model made ready for one format, before any template runs.
+"""Preprocessors: a document model made ready for a format's templates (`exporters`), before any runs.
 
 As nbconvert's preprocessors do, this turns the format-neutral model into what one
 format's templates print, so templates only place things:
@@ -63,13 +63,16 @@ class Blocks:
         return placeholder(len(self.boxes) - 1, block, overlap, lower)
 
 
-def prepare(doc: Document, fmt: str, measure: float, px_per_em: float = 14.0) -> tuple[Document, dict[str, Any]]:
-    """`doc` ready for `fmt`, and what the template needs besides it (the PDF's blocks and picture labels)."""
-    if fmt != "pdf":
-        sections = {name: _section(getattr(doc, name), lambda items: _displays(items, measure))
-                    for name in ("givens", "forward", "example", "gradients")}
-        epochs = tuple(_section(s, lambda items: _displays(items, measure)) for s in doc.epochs)
-        return dataclasses.replace(doc, **sections, epochs=epochs), {"blocks": [], "pictures": {}}
+def for_screen(doc: Document, measure: float) -> Document:
+    """Markdown and HTML: each display equation laid out in lines for the text width `measure` (em)."""
+    sections = {name: _section(getattr(doc, name), lambda items: _displays(items, measure))
+                for name in ("givens", "forward", "example", "gradients")}
+    epochs = tuple(_section(s, lambda items: _displays(items, measure)) for s in doc.epochs)
+    return dataclasses.replace(doc, **sections, epochs=epochs)
+
+
+def for_print(doc: Document, measure: float, px_per_em: float) -> tuple[Document, dict[str, Any]]:
+    """The PDF: `doc` with every piece of maths reserved as a block, and the blocks and picture labels."""
     blocks = Blocks()
 
     def run(items: tuple[Any, ...]) -> list[Any]:

@@ -19,7 +19,7 @@ import tracegen
 from tracegen.numbers import format_number
 from tracegen.render import render_documents
 
-SPECS = Path(__file__).parent / "specs"
+SPECS = Path(__file__).parents[1] / "specs"
 
 
 @cache

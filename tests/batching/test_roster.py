@@ -11,8 +11,7 @@ import pytest
 from click.testing import CliRunner
 
 import tracegen
-from tracegen import render
-from tracegen import csvfiles
+from tracegen import csvfiles, render
 from tracegen.batching import roster
 from tracegen.batching import run as batching
 from tracegen.batching.roster import parse_roster

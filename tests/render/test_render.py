@@ -4,6 +4,7 @@ numbers (errata fixed), user text is inert, output is deterministic and self-con
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -26,6 +27,8 @@ from tracegen.numbers import format_number
 from tracegen.render import render_documents, slug
 from tracegen.render.environment import jinja_environment
 from tracegen.render.filters import FILTERS
+
+SPECS = Path(__file__).parents[1] / "specs"
 
 SLIDE_NUMBERS = ("0.881", "0.127", "-0.119", "-0.238", "1.024", "0.012", "1.012", "2.036", "0.891",
                  "-0.109", "-0.223", "-0.112", "1.046", "0.023", "1.023")
@@ -51,25 +54,32 @@ def test_deep_batch_worksheet_leaks_nothing(fmt: str) -> None:
     assert answers and not {a for a in answers if a in worksheet}
 
 
-def test_worksheet_context_holds_no_answer() -> None:
-    """The model itself: every number in a worksheet's context is a given."""
-    trace = class3_trace()
-    givens = set(trace.df[(trace.df["phase"] == "params") & (trace.df["epoch"] == 1)]["value"]) | {1.0, 0.0, 0.1}
-    found: set[float] = set()
+def model_numbers(node: object) -> set[str]:
+    """Every number written in a document model: the text of each Num and each number inside other text."""
+    found: set[str] = set()
 
-    def walk(node: object) -> None:
-        if isinstance(node, float):
-            found.add(node)
-        elif isinstance(node, tuple | list):
-            for item in node:
-                walk(item)
-        elif hasattr(node, "__dataclass_fields__"):
-            for name in node.__dataclass_fields__:
-                walk(getattr(node, name))
+    def walk(item: object) -> None:
+        if isinstance(item, str):
+            found.update(re.findall(r"[0-9]+(?:\.[0-9]+)?", item))
+        elif isinstance(item, tuple | list):
+            for child in item:
+                walk(child)
+        elif hasattr(item, "__dataclass_fields__"):
+            for name in item.__dataclass_fields__:
+                walk(getattr(item, name))
 
-    doc = build(trace, "worksheet")
-    walk((doc.givens, doc.forward, doc.example, doc.gradients, doc.epochs, doc.losses))
-    assert found <= givens
+    walk(node)
+    return found
+
+
+@pytest.mark.parametrize("trace", [class3_trace(), tracegen.trace(SPECS / "softmax.yaml")], ids=["class3", "softmax"])
+def test_worksheet_model_holds_no_answer(trace: tracegen.Trace) -> None:
+    """The model itself, before any template: no printed answer is among the worksheet's numbers, and
+    the key's model (the same walk) holds them all, so the walk sees numbers where they are."""
+    answers = {a.replace("\u2212", "").lstrip("-") for a in distinctive_answers(trace)}
+    assert answers, "the trace has distinctive answers to look for"
+    assert answers & model_numbers(build(trace, "worksheet")) == set()
+    assert answers <= model_numbers(build(trace, "key"))
 
 
 @pytest.mark.parametrize("fmt", ("md", "html"))

@@ -24,7 +24,9 @@ from tracegen.maths.tree import Num
 from tracegen.numbers import MINUS
 from tracegen.render import render_documents
 
-ROOT = Path(__file__).resolve().parents[1]
+pytestmark = pytest.mark.browser  # Chromium: `pytest -m "not browser"` skips these 80 s
+
+ROOT = Path(__file__).resolve().parents[2]
 NUMBER = re.compile(r"[\u2212-]?[0-9]+(?:\.[0-9]+)?")
 CASES = ("class3", "deep", "softmax")
 

@@ -8,7 +8,7 @@ import importlib.util
 import sys
 from pathlib import Path
 
-SCRIPT = Path(__file__).resolve().parents[1] / "scripts" / "fuzz_specs.py"
+SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "fuzz_specs.py"
 REFUSED = ("yaml-bomb", "deep-list", "deep-map", "huge-int", "surrogate", "duplicate-key", "oversize-file",
            "invalid-utf8", "float-overflow", "nan")
 

@@ -192,7 +192,7 @@ def test_pdf_maths_stays_inside_the_text_column() -> None:
 
 def test_print_measure_is_the_page_width_less_the_margins() -> None:
     from tracegen.render.assets import static_dir
-    from tracegen.render.environment import page_context
+    from tracegen.render.exporters import EXPORTERS
 
     css = (static_dir() / "print.css").read_text()
     left_right = re.search(r"@page \{\s*margin: \S+ (\S+)mm \S+ (\S+)mm;", css)
@@ -200,5 +200,5 @@ def test_print_measure_is_the_page_width_less_the_margins() -> None:
     assert f"html {{ font-size: {PRINT_FONT_PT}pt; }}" in css
 
     for paper, width_mm in (("a4", 210.0), ("letter", 215.9)):
-        measure = page_context("pdf", paper)["measure"]
+        measure = EXPORTERS["pdf"].measure(paper)
         assert measure * PRINT_FONT_PT * 25.4 / 72 <= width_mm - PRINT_MARGINS_MM

@@ -1,0 +1,76 @@
+"""One exporter per output format, as nbconvert has: each owns its preparation, template and page.
+
+Markdown and HTML lay display equations out in lines for the screen's text width
+(`prepare.for_screen`). The PDF is the HTML laid out by WeasyPrint: every piece of maths is
+typeset in Python and reserved as a block the finisher draws (`prepare.for_print`), and
+the text width is the printed page's.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tracegen.choices import PAPERS
+from tracegen.document import Document
+from tracegen.render import prepare
+from tracegen.render.assets import PAPER_WIDTH_MM, PRINT_FONT_PT, PRINT_MARGINS_MM, SCREEN_MEASURE
+from tracegen.render.environment import font_faces, jinja_environment, stylesheet
+from tracegen.render.typeset.boxes import Box
+
+PX_PER_EM = PRINT_FONT_PT * 96 / 72  # the size of an em in CSS px: places the PDF's picture labels
+
+
+class Exporter:
+    """Markdown: a document model -> the text of one format, and the typeset blocks the PDF finisher draws."""
+
+    name = "md"
+    template = "md/index.md.j2"
+    environment = "md"  # which Jinja environment (and filters) the template runs in
+
+    def measure(self, paper: str) -> float:
+        """The text width in em where display equations wrap."""
+        return SCREEN_MEASURE
+
+    def page(self, paper: str) -> dict[str, Any]:
+        """What a template needs besides the document: format, CSS, fonts, paper size and text width."""
+        return {"format": self.name, "css": stylesheet(mathml=False), "fonts": font_faces(embed=False),
+                "paper": PAPERS[paper], "measure": self.measure(paper), "px_per_em": PX_PER_EM}
+
+    def prepare(self, doc: Document, page: dict[str, Any]) -> tuple[Document, dict[str, Any]]:
+        return prepare.for_screen(doc, page["measure"]), {"blocks": [], "pictures": {}}
+
+    def markup(self, doc: Document, paper: str = "a4") -> tuple[str, list[Box]]:
+        page = self.page(paper)
+        prepared, extra = self.prepare(doc, page)
+        page.update(extra)
+        text = jinja_environment(self.environment).get_template(self.template).render(doc=prepared, page=page)
+        return text, page["blocks"]
+
+
+class HtmlExporter(Exporter):
+    """A self-contained HTML page: MathML with its font, CSS and fonts inlined."""
+
+    name = "html"
+    template = "html/index.html.j2"
+    environment = "html"
+
+    def page(self, paper: str) -> dict[str, Any]:
+        return {**super().page(paper), "css": stylesheet(mathml=True), "fonts": font_faces(embed=True)}
+
+
+class PdfExporter(HtmlExporter):
+    """The HTML WeasyPrint lays out, every piece of maths reserved as a block the finisher draws."""
+
+    name = "pdf"
+
+    def measure(self, paper: str) -> float:
+        return (PAPER_WIDTH_MM[paper] - PRINT_MARGINS_MM) / (PRINT_FONT_PT * 25.4 / 72) - 0.5
+
+    def page(self, paper: str) -> dict[str, Any]:
+        return {**Exporter.page(self, paper), "format": self.name}
+
+    def prepare(self, doc: Document, page: dict[str, Any]) -> tuple[Document, dict[str, Any]]:
+        return prepare.for_print(doc, page["measure"], page["px_per_em"])
+
+
+EXPORTERS: dict[str, Exporter] = {exporter.name: exporter for exporter in (Exporter(), HtmlExporter(), PdfExporter())}
