@@ -1,4 +1,4 @@
-"""The Python interface (contract §2, notebook-friendly additions): what a notebook user calls.
+"""The Python interface (docs/python.md): what a notebook user calls.
 
 Documents and variants are checked against what the CLI path writes (the same bytes, the
 same draws), and the numbers against the maths of the Class 3 network (z2 = 2 on the seed

@@ -1,4 +1,5 @@
-"""An exact oracle for backpropagation: autograd's gradient of the batch loss, written from CONTRACT.md §1.
+"""An exact oracle for backpropagation: autograd's gradient of the batch loss,
+written from the loss and activation definitions in docs/spec.md.
 
 The forward pass and the losses are written here again, in the contract's words, with
 autograd's NumPy (nothing of tracegen's engine is called): for random networks of every
@@ -30,7 +31,7 @@ SLOPE = 0.1  # leaky_relu's slope in these networks
 
 
 def activate(name: str, z: Any) -> Any:
-    """CONTRACT.md §1's activations, on a (samples, units) array."""
+    """The activations of docs/spec.md, on a (samples, units) array."""
     if name == "relu":
         return anp.maximum(z, 0.0)
     if name == "sigmoid":
@@ -46,7 +47,7 @@ def activate(name: str, z: Any) -> Any:
 
 
 def sample_losses(loss: dict[str, Any], y_hat: Any, y: np.ndarray) -> Any:
-    """Each sample's loss over its output units k (CONTRACT.md §1)."""
+    """Each sample's loss over its output units k (docs/spec.md)."""
     if loss["name"] == "bce":
         return -anp.mean(y * anp.log(y_hat) + (1 - y) * anp.log(1 - y_hat), axis=1)
     if loss["name"] == "mse":

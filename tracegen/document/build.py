@@ -1,4 +1,4 @@
-"""Trace + kind -> the one document model every format renders (STYLE.md §7, §9).
+"""Trace + kind -> the one document model every format renders.
 
 A worksheet and its key differ only in data: every number goes through `_Book`, which in
 a worksheet hands out givens (x, y, the first epoch's parameters, η) as numbers, answers

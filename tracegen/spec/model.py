@@ -71,7 +71,7 @@ class Layer:
 
 @dataclass(frozen=True)
 class Loss:
-    """A loss and its reduction rules (see CONTRACT.md §1)."""
+    """A loss and its reduction rules (docs/spec.md)."""
 
     name: str
     scale: float = 1.0

@@ -1,4 +1,4 @@
-"""HTML -> PDF through WeasyPrint, the idiomatic way (STYLE.md §12), plus tracegen's own maths.
+"""HTML -> PDF through WeasyPrint, the idiomatic way (its own HTML and CSS), plus tracegen's own maths.
 
 WeasyPrint is imported lazily so Markdown, HTML and `tracegen trace` work where Pango is
 missing. One FontConfiguration is shared by every document of the process (fonts load
