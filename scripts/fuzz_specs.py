@@ -7,7 +7,7 @@ Every spec is written as YAML, JSON or TOML and run through both commands in thi
 process, each under a timeout. A run passes when every command exits 0 or 2 with at most
 one short line on stderr (no internal error, no traceback), none hangs, and the process
 stays within its memory limit; the summary says what was seen. `--keep DIR` saves the
-corpus. tests/test_fuzz.py runs a seeded subset of the same generator.
+corpus. tests/spec/test_fuzz.py runs a seeded subset of the same generator.
 
 The corpus mixes, from one seeded random.Random: valid specs of random shapes; mutations of
 keys, types and values (missing keys, wrong types, out-of-range numbers, ragged or empty

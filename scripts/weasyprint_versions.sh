@@ -14,7 +14,7 @@ cd "$(dirname "$0")/.."
 root=$(pwd)
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-tests=(tests/test_pdf.py tests/test_finisher.py tests/test_pdfmath.py tests/test_render.py tests/test_pdf_process.py)
+tests=(tests/render/test_pdf.py tests/render/test_finisher.py tests/render/test_pdfmath.py tests/render/test_render.py tests/render/test_pdf_process.py)
 
 if [ $# -gt 0 ]; then
   versions=("$@")

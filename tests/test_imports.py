@@ -6,6 +6,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 import tracegen
 
 HEAVY = ("pandas", "numpy", "weasyprint", "jinja2", "fontTools")
@@ -38,6 +40,7 @@ def test_every_public_name_is_importable_and_listed() -> None:
     assert set(tracegen.__all__) <= set(dir(tracegen))
 
 
+@pytest.mark.slow
 def test_rendering_a_trace_loads_no_pandas() -> None:
     """The trace keeps its columns as arrays; pandas (and pyarrow with it, ~0.3 s) loads only for `Trace.df`."""
     code = ("import tracegen, tracegen.render\nfrom tracegen.document import build\n"

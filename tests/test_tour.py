@@ -25,6 +25,8 @@ import tracegen
 from tracegen.batching import run as batching
 from tracegen.numbers import format_number
 
+pytestmark = pytest.mark.slow  # runs the notebook in a kernel
+
 TOUR = Path(__file__).resolve().parents[1] / "docs" / "tour.ipynb"
 Y_HAT = 1 / (1 + math.exp(-2))  # σ(z2), z2 = 2 on the slides
 LOSS = math.log1p(math.exp(-2))  # -log σ(2)

@@ -77,6 +77,7 @@ def files_left_behind(out: Path, scratch: Path) -> list[str]:
 
 @pytest.mark.skipif(not Path("/proc").is_dir(), reason="reads worker states from /proc")
 @pytest.mark.parametrize(("signum", "code"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
+@pytest.mark.slow
 def test_a_stopped_batch_exits_at_once_and_keeps_what_it_finished(tmp_path, signum, code):
     process, out, scratch = start_batch(tmp_path)
     try:
@@ -105,6 +106,7 @@ def test_a_stopped_batch_exits_at_once_and_keeps_what_it_finished(tmp_path, sign
 
 
 @pytest.mark.skipif(not Path("/proc").is_dir(), reason="reads worker states from /proc")
+@pytest.mark.slow
 def test_workers_end_with_their_parent_when_it_is_killed(tmp_path):
     process, out, scratch = start_batch(tmp_path)
     try:

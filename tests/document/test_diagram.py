@@ -104,6 +104,7 @@ def faults(d: Diagram) -> list[str]:
 SHAPES = [s for depth in (3, 4) for s in itertools.product(range(1, 7), repeat=depth)]
 
 
+@pytest.mark.slow
 def test_every_network_up_to_6_units_per_layer_gets_its_weights_clear_of_labels_and_crossings() -> None:
     """1512 networks, 3 or 4 layers of 1 to 6 units: all weights shown, no label on another or on a crossing."""
     failures = {}

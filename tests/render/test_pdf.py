@@ -12,6 +12,7 @@ import sys
 import time
 
 import pypdf
+import pytest
 from documents import ALL, DEEP, class3_documents, class3_trace, pdf_text
 from fontTools.ttLib import TTFont
 from test_render import SLIDE_NUMBERS
@@ -120,6 +121,7 @@ def fresh_pdfs(path: str, student: str) -> tuple[bytes, bytes]:
     return rest[:int(size)], rest[int(size):]
 
 
+@pytest.mark.slow
 def test_pdfs_are_byte_identical_across_processes_times_and_font_subsetters() -> None:
     """WeasyPrint subsets fonts with HarfBuzz, or with fontTools (which stamps the time) when libharfbuzz-subset
     is missing: fresh processes, a second apart, on either path, write the same bytes as this one."""

@@ -170,6 +170,7 @@ def test_pdf_equations_are_text_in_reading_order() -> None:
     assert -1 not in positions and positions == sorted(positions), positions
 
 
+@pytest.mark.slow
 def test_pdf_maths_stays_inside_the_text_column() -> None:
     """Every text run in the deep batch's PDFs starts between the margins (mathbox keeps the ends in)."""
     for kind in ALL[0]:

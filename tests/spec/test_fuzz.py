@@ -1,5 +1,5 @@
 """A seeded subset of the fuzz corpus (scripts/fuzz_specs.py; the full run of 2,100 specs is
-documented in the README): no internal error, no traceback, no hang, one short line, and
+documented in docs/testing.md): no internal error, no traceback, no hang, one short line, and
 every hostile class refused with exit 2."""
 
 from __future__ import annotations
@@ -7,6 +7,8 @@ from __future__ import annotations
 import importlib.util
 import sys
 from pathlib import Path
+
+import pytest
 
 SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "fuzz_specs.py"
 REFUSED = ("yaml-bomb", "deep-list", "deep-map", "huge-int", "surrogate", "duplicate-key", "oversize-file",
@@ -28,6 +30,7 @@ def test_the_corpus_is_the_same_for_the_same_seed():
     assert first != [(case.name, case.data) for case in fuzzer.corpus(60, seed=6)]
 
 
+@pytest.mark.slow
 def test_a_seeded_corpus_gives_no_internal_error_and_no_hang():
     fuzzer = load_fuzzer()
     report = fuzzer.fuzz(count=300, seed=11, timeout=60)

@@ -105,6 +105,7 @@ def pdf_pages(spec: tracegen.Spec, kind: str) -> int:
     (tracegen.load_example(), "key"),
     (tracegen.Spec.from_dict(network([16, 1], 16, 10)), "key"),
 ])
+@pytest.mark.slow
 def test_the_page_estimate_is_within_a_third_of_the_pdf(spec, kind):
     estimate = limits.estimate_document(spec, kind).pages
     assert abs(estimate - pdf_pages(spec, kind)) <= pdf_pages(spec, kind) / 3
@@ -169,6 +170,7 @@ def test_batch_refuses_oversize_documents_before_drawing_and_force_lifts_it(tmp_
 
 
 @pytest.mark.skipif(not hasattr(os, "openpty"), reason="needs a pseudo-terminal")
+@pytest.mark.slow
 def test_long_documents_show_progress_on_a_terminal(tmp_path, write_spec):
     path = write_spec(network([2, 1], 3, 1, epochs=25))  # about 50 + 26 pages
     terminal, child = os.openpty()

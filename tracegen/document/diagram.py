@@ -5,10 +5,10 @@ templates). Coordinates are whole SVG user units: a worksheet's markup then hold
 decimal number that could be mistaken for (or be) an answer.
 
 Every text on a picture is a `Label` whose ink box is known here, from the shipped fonts'
-metrics (`_METRICS`, an upper bound that tests/test_diagram.py checks against the fonts).
+metrics (`_METRICS`, an upper bound that tests/document/test_diagram.py checks against the fonts).
 So the layout can promise that no label covers another label, a unit, or a point where two
 edges cross: the weights are placed along their edges by a small search, and the gap between
-two layers grows until they fit (tests/test_diagram.py checks every network of up to 6 units
+two layers grows until they fit (tests/document/test_diagram.py checks every network of up to 6 units
 per layer and 3 or 4 layers).
 """
 
@@ -28,7 +28,7 @@ from tracegen.numbers import MINUS, format_number
 RADIUS = 18
 ROW = 62  # between the centres of two units of a layer
 MARGIN = 12  # around the picture
-MAX_GAP_EDGES = 36  # weights are labelled up to 6-by-6 units per gap (tests/test_diagram.py checks every such network)
+MAX_GAP_EDGES = 36  # weights are labelled up to 6-by-6 units per gap (tests/document/test_diagram.py checks them)
 CROSSINGS_CHECKED = 400  # edges in a gap up to which bias labels are kept off crossings without weights too
 MAX_WIDTH = 660  # fits A4's and Letter's text width (178 mm = 672 px) unscaled
 # Between two layers' centres: the narrowest gap, its steps as it grows until the weights fit,
