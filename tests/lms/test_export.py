@@ -28,7 +28,7 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 from conftest import CLASS3
-from test_grade import at, key, make_batch, variant_specs, work
+from students import at, key, make_batch, variant_specs, work
 
 import tracegen
 from tracegen.cli import cli

@@ -121,4 +121,4 @@ def _svg_template() -> Template:
 
 def network_svg(doc: Document) -> bytes:
     """The network diagram as an SVG file: the HTML documents' picture (templates/html/macros.j2), on its own."""
-    return _svg_template().render(doc=doc, page={"format": "svg"}).encode("utf-8")
+    return _svg_template().render(doc=doc, page={"format": "svg", "pictures": {}}).encode("utf-8")
