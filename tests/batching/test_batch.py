@@ -300,6 +300,7 @@ def test_piped_output_is_quiet(tmp_path: Path, calls: list[str]) -> None:
 
 
 @pytest.mark.skipif(not hasattr(os, "openpty"), reason="needs a pseudo-terminal")
+@pytest.mark.slow
 def test_a_terminal_gets_a_progress_bar_and_a_summary(tmp_path: Path) -> None:
     terminal, child = os.openpty()
     args = ["batch", "--variants", "2", "-j", "1", "--to", "md", "--kind", "key", "-o", str(tmp_path)]
@@ -332,6 +333,7 @@ def test_real_documents_print_the_variant_and_escape_hostile_names(tmp_path: Pat
     assert HOSTILE[-1][:40] in html(long)  # printed (the renderer may shorten it)
 
 
+@pytest.mark.slow
 def test_real_pdf_batch_is_byte_identical_across_runs(tmp_path: Path) -> None:
     for name in ("a", "b"):
         run(tmp_path / name, count=1, kinds=("key",), formats=("pdf",))

@@ -71,6 +71,7 @@ def page_texts(pdf: bytes) -> list[str]:
     return [page.extract_text() for page in pypdf.PdfReader(io.BytesIO(pdf)).pages]
 
 
+@pytest.mark.slow
 def test_no_lead_in_ends_a_page_and_no_note_starts_one() -> None:
     """"Update parameters with η = 0.1:" stays with its updates; a grader note with its equation."""
     for name in ("class3", "tanh", "softmax"):
