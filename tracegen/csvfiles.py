@@ -46,6 +46,40 @@ def delimiter(text: str) -> str:
     return max(DELIMITERS, key=lambda d: (header.count(d), d == ","))
 
 
+def numbered_rows(text: str, name: str, error: type[InputError]) -> list[tuple[int, list[str]]]:
+    """Every row of CSV text (blank ones too) with the line it starts on, split at `delimiter(text)`.
+
+    A quoted cell may hold a line break (a name typed with Alt+Enter), but a quote that is
+    never closed, or a quoted cell whose later lines hold the separator, is an unbalanced
+    quote that swallowed the rows after it (`s1,"Ada` then `s2,Bob`): `error`, naming the line
+    the cell starts on, rather than a student silently lost.
+    """
+    separator = delimiter(text)
+    lines = io.StringIO(text, newline="").readlines()
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=separator)
+    out: list[tuple[int, list[str]]] = []
+    start = 1
+    try:
+        for row in reader:
+            end = reader.line_num
+            if end > start and _unbalanced(lines[start - 1:end], row, separator):
+                raise error(f"{name}:{start}: a quoted cell runs on to line {end} (a quote \" that is never "
+                            f"closed?); close it, or remove it")
+            out.append((start, row))
+            start = end + 1
+    except csv.Error as err:  # a cell over csv's field size limit (128 KiB), say
+        raise error(f"{name}:{reader.line_num}: not a readable CSV row ({err})") from None
+    return out
+
+
+def _unbalanced(lines: list[str], row: list[str], separator: str) -> bool:
+    """Whether a row read from several lines holds an unbalanced quote: an odd number of quotes
+    (one left open at the end of the file), or a cell with a separator after its first line break."""
+    if sum(line.count('"') for line in lines) % 2:
+        return True
+    return any(separator in cell.partition("\n")[2] or separator in cell.partition("\r")[2] for cell in row)
+
+
 def spreadsheet_safe(text: str) -> str:
     """Roster text as a CSV cell a spreadsheet shows as text, never runs as a formula.
 
@@ -53,8 +87,6 @@ def spreadsheet_safe(text: str) -> str:
     LibreOffice; a leading apostrophe makes it plain text (the OWASP CSV-injection advice).
     """
     return "'" + text if text[:1] in FORMULA_START else text
-
-
 
 
 def csv_bytes(header: Sequence[str], rows: Sequence[Sequence[object]]) -> bytes:

@@ -2,7 +2,8 @@
 
 Tolerates what spreadsheet exports produce (a UTF-8 BOM, Windows line ends, blank lines,
 extra columns, `;` or tab separators) and refuses what would silently hand two students
-the same exercise or none: a missing id or a duplicate, named by file and line.
+the same exercise or none: a missing id or a duplicate, or an unbalanced quote that swallows
+the rows after it, named by file and line.
 
 An id seeds the student's variant and is written into the variant's spec.yaml and the
 manifest, so it must be plain: ASCII letters, digits and `. _ - @ +`, at most MAX_ID
@@ -13,16 +14,13 @@ right-to-left controls dropped (tracegen.text), so the id always prints as writt
 
 from __future__ import annotations
 
-import _csv
-import csv
-import io
 import re
 import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from tracegen.csvfiles import delimiter, read_csv_text
+from tracegen.csvfiles import numbered_rows, read_csv_text
 from tracegen.errors import RosterError
 from tracegen.text import label, one_line, quote
 
@@ -56,18 +54,13 @@ def read_roster(path: str | Path) -> list[Student]:
 
 def parse_roster(text: str, name: str = "roster") -> list[Student]:
     """Parse roster text (see `read_roster`)."""
-    rows = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter(text))
-    try:
-        students = _students(rows, name)
-    except csv.Error as err:  # a cell over csv's field size limit (128 KiB), say
-        raise RosterError(f"{name}:{rows.line_num}: not a readable CSV row ({err})") from None
+    students = _students(iter(numbered_rows(text, name, RosterError)), name)
     if not students:
         raise RosterError(f"{name}: no students (the roster has a header but no rows)")
     return students
 
 
-def _students(rows: _csv.Reader, name: str) -> list[Student]:
-    numbered = _numbered(rows)
+def _students(numbered: Iterator[tuple[int, list[str]]], name: str) -> list[Student]:
     header, id_col, name_col = _header(numbered, name)
     students: list[Student] = []
     first_line: dict[str, int] = {}
@@ -94,14 +87,6 @@ def _students(rows: _csv.Reader, name: str) -> list[Student]:
 def clean(cell: str) -> str:
     """Trimmed, NFC-normalised text, so the same id typed on two systems seeds the same variant."""
     return unicodedata.normalize("NFC", cell.strip())
-
-
-def _numbered(rows: _csv.Reader) -> Iterator[tuple[int, list[str]]]:
-    """(line the row starts on, row): a quoted cell may span lines."""
-    start = 1
-    for row in rows:
-        yield start, row
-        start = rows.line_num + 1
 
 
 def _header(rows: Iterator[tuple[int, list[str]]], name: str) -> tuple[list[str], int, int | None]:

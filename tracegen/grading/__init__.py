@@ -1,8 +1,9 @@
 """Grading: mark students' answers against a batch, blank by blank, with error carried forward.
 
 `grade(batch_dir, responses)` reads a batch folder (`tracegen batch`) and a responses CSV
-(or DataFrame, or Moodle's quiz Responses report for a quiz exported by `tracegen export`:
-`grading.moodle`) and returns the gradebook and the per-blank detail as DataFrames; with
+(or DataFrame, or a platform's report of a quiz exported by `tracegen export`: Moodle's quiz
+Responses report, `grading.moodle`, or Canvas's Student Analysis reports, `grading.canvas`)
+and returns the gradebook and the per-blank detail as DataFrames; with
 `out` it also writes them, a feedback page per student and the class summary, after
 everything has been computed (bad input raises InputError and writes nothing).
 `template(batch_dir)` is the empty responses CSV of a batch; `accepted(batch_dir)` the
@@ -11,6 +12,7 @@ values and tolerances each blank accepts, for exports to learning platforms.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import NamedTuple
 
@@ -22,11 +24,10 @@ from tracegen.errors import OptionError
 from tracegen.grading import report
 from tracegen.grading.carry import hand
 from tracegen.grading.marking import mark
-from tracegen.grading.moodle import Report
 from tracegen.grading.policy import Policy
 from tracegen.grading.responses import match
-from tracegen.grading.sources import read
-from tracegen.grading.tables import detail, gradebook, identity
+from tracegen.grading.sources import Source, read
+from tracegen.grading.tables import detail, gradebook, identity, who
 
 __all__ = ["Grades", "accepted", "grade", "template"]
 
@@ -38,8 +39,11 @@ class Grades(NamedTuple):
     detail: pd.DataFrame
 
 
-def grade(batch_dir: str | Path, responses: str | Path | pd.DataFrame, out: str | Path | None = None) -> Grades:
-    """Mark `responses` (a CSV file or a DataFrame) against the batch in `batch_dir`.
+def grade(batch_dir: str | Path, responses: Source | Sequence[str | Path], out: str | Path | None = None,
+          match_by: str | None = None) -> Grades:
+    """Mark `responses` (a CSV file or a DataFrame, or a platform's report; several files: the
+    Canvas reports of one class) against the batch in `batch_dir`. `match_by` names the report's
+    column that holds a roster batch's student ids (default: the one that does).
 
     With `out`, also write gradebook.csv, details.csv, feedback/<variant>.html and .md, and
     summary.html there (each file atomically).
@@ -59,18 +63,13 @@ def grade(batch_dir: str | Path, responses: str | Path | pd.DataFrame, out: str 
     if out is not None and Path(out).exists() and not Path(out).is_dir():
         raise OptionError(f"-o/--output: {out} is a file; expected a folder")
     batch = batchdir.read(batch_dir)
-    given = read(responses)
-    if isinstance(given, Report):  # Moodle's quiz report: its parts become blanks once the batch is known
-        given = given.resolve(batch)
-    rows, texts = match(given, batch)
-    marking = mark(batch, rows, texts, given.decimal_comma)
-    grades = Grades(gradebook(batch, marking), detail(batch, marking))
-    if given.names is not None:  # the students the file names, by their (unique) variant
-        who = dict(zip(given.ids, given.names, strict=True))
-        for table in grades:
-            table["student_name"] = table["variant"].map(who)
+    given = read(responses, batch, match_by)
+    matched = match(given, batch)
+    marking = mark(batch, matched.rows, matched.cells, matched.readers)
+    people = who(batch, given, matched, list(batch.blanks["blank"]))
+    grades = Grades(gradebook(batch, marking, people), detail(batch, marking, people))
     if out is not None:
-        report.write(out, report.render(batch, marking, *grades))
+        report.write(out, report.render(batch, marking, people, *grades))
     return grades
 
 

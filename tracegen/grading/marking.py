@@ -14,6 +14,7 @@ a student computes, so a verdict only ever depends on earlier ones.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -24,7 +25,7 @@ from tracegen.engine.hand import Key, steps
 from tracegen.grading import mistakes
 from tracegen.grading.carry import carry, hand
 from tracegen.grading.policy import Policy, within
-from tracegen.grading.responses import EMPTY, NUMBER_CELL, numbers
+from tracegen.grading.typed import EMPTY, NUMBER_CELL, Reader, numbers
 
 VERDICTS = ("correct", "carried", "wrong", "blank")
 CORRECT, CARRIED, WRONG, BLANK = range(4)
@@ -41,7 +42,7 @@ class Marking:
     texts: list[list[str]]  # each cell as written
     kinds: Array  # EMPTY, NUMBER_CELL or GARBAGE
     answers: Array  # the number written, nan where none
-    reasons: dict[tuple[int, int], str]  # why a cell is not a number
+    reasons: dict[tuple[int, int], str]  # how a cell was read, or why it is not a number
     key: Array
     hand: Array
     expected: Array  # recomputed from the student's own earlier answers
@@ -51,17 +52,18 @@ class Marking:
 
     @cached_property
     def notes(self) -> Array:
-        """(students, blanks): why a cell is not a number, or the named mistake's message, or ""."""
+        """(students, blanks): how the cell was read or why it is not a number, then the named mistake's message."""
         notes = np.array([mistakes.MISTAKES[m][1] if m else "" for m in self.mistake.ravel()], dtype=object)
         notes = notes.reshape(self.mistake.shape)
-        for (r, c), reason in self.reasons.items():
-            notes[r, c] = reason
+        for (r, c), reason in self.reasons.items():  # how the cell was read, before any mistake's message
+            notes[r, c] = f"{reason}; {notes[r, c]}" if notes[r, c] else reason
         return notes
 
 
-def mark(batch: Batch, rows: Array, texts: list[list[str]], decimal_comma: bool) -> Marking:
-    """Mark the answers `texts` (students, blanks) of students whose variants are `rows`."""
-    kinds, answers, reasons = numbers(texts, decimal_comma)
+def mark(batch: Batch, rows: Array, texts: list[list[str]], readers: Sequence[Reader]) -> Marking:
+    """Mark the answers `texts` (students, blanks) of students whose variants are `rows`, each
+    student's cells read by their reader (`grading.typed`)."""
+    kinds, answers, reasons = numbers(texts, readers)
     policy = Policy.of(batch.spec, list(batch.blanks["name"]))
     carried = carry(batch, rows, answers)
     key, rounded = batch.key[rows], hand(batch)[rows]

@@ -17,6 +17,7 @@ import numpy as np
 from tracegen.batching.folder import Batch
 from tracegen.grading.marking import BLANK, CARRIED, CORRECT, VERDICTS, WRONG, Marking
 from tracegen.grading.mistakes import MISTAKES
+from tracegen.grading.tables import Who
 from tracegen.maths.notation import symbol
 from tracegen.maths.tree import Accent, Fence, Frac, Ident, Node, Num, Row, Script
 from tracegen.numbers import MINUS, format_number
@@ -53,8 +54,9 @@ class Feedback:
     """One student's page."""
 
     title: str
-    student: str  # "" in a batch without a roster
+    student: str  # "" in a batch without a roster, unless a platform's report names them
     variant: str
+    stem: str  # of its files: the variant, numbered where a platform gave two students one variant
     score: str
     max: str
     counts: tuple[tuple[str, int], ...]
@@ -97,7 +99,7 @@ class Summary:
     chart: Chart
     mistakes: tuple[tuple[str, str, int, int, str], ...]  # title, message, answers, students, where
     blanks: tuple[tuple[str, str, str, str, str, str, str], ...]  # blank, label, % per verdict, commonest mistake
-    roster: tuple[tuple[str, str, str, str], ...]  # student, variant, score, feedback file stem
+    roster: tuple[tuple[str, str, str, str], ...]  # student, variant, score ("absent"), feedback file stem ("")
 
 
 _SUPERSCRIPT = str.maketrans("0123456789()T", "⁰¹²³⁴⁵⁶⁷⁸⁹⁽⁾ᵀ")
@@ -170,8 +172,8 @@ def rules(batch: Batch) -> str:
             f"earns {_n(grading.carried * 100)} % of its marks.")
 
 
-def feedback(batch: Batch, marking: Marking) -> list[Feedback]:
-    """One page per student, in batch order."""
+def feedback(batch: Batch, marking: Marking, people: Who) -> list[Feedback]:
+    """One page per graded student, in gradebook order."""
     names, blanks = labels(batch), batch.blanks["blank"].tolist()
     epochs = batch.blanks["epoch"].to_numpy()
     sections = {e: epochs == e for e in dict.fromkeys(epochs.tolist())}
@@ -188,9 +190,8 @@ def feedback(batch: Batch, marking: Marking) -> list[Feedback]:
                            tuple(line for line, keep in zip(lines, mask, strict=True) if keep))
                       for e, mask in sections.items())
         counts = tuple((VERDICTS[code], int((marking.verdict[s] == code).sum())) for code in range(len(VERDICTS)))
-        student = batch.students[row].label if batch.students else ""
-        pages.append(Feedback(batch.spec.title, student, batch.variants[row], _n(marking.earned[s].sum()), total,
-                              counts, text, parts))
+        pages.append(Feedback(batch.spec.title, people.labels[s], batch.variants[row], people.stems[s],
+                              _n(marking.earned[s].sum()), total, counts, text, parts))
     return pages
 
 
@@ -224,13 +225,19 @@ def _out_of(score: float, most: float) -> str:
     return f"{_n(score)} / {_n(most)}"
 
 
-def summary(batch: Batch, marking: Marking) -> Summary:
-    """The class summary: scores, the chart per quantity, common mistakes, per-blank rates, the students."""
+def summary(batch: Batch, marking: Marking, people: Who) -> Summary:
+    """The class summary: scores, the chart per quantity, common mistakes, per-blank rates, the
+    students (in a roster batch the absent ones too, in roster order)."""
     scores = marking.earned.sum(axis=1)
     stats = (("mean", float(scores.mean())), ("median", float(np.median(scores))),
              ("lowest", float(scores.min())), ("highest", float(scores.max())))
-    roster = tuple((batch.students[r].label if batch.students else "", batch.variants[r], _n(score), batch.variants[r])
-                   for r, score in zip(marking.rows, scores, strict=True))
+    graded = [(label, batch.variants[r], _n(score), stem)
+              for label, r, score, stem in zip(people.labels, marking.rows, scores, people.stems, strict=True)]
+    roster = tuple(graded)
+    if batch.students is not None and people.absent:
+        absent = [(batch.students[a].label, batch.variants[a], "absent", "") for a in people.absent]
+        rank = {student.label: i for i, student in enumerate(batch.students)}
+        roster = tuple(sorted(graded + absent, key=lambda entry: rank[entry[0]]))
     return Summary(batch.spec.title, rules(batch), len(scores), tuple((what, _n(round(v, 2))) for what, v in stats),
                    _n(marking.policy.marks.sum()), chart(batch, marking), common_mistakes(batch, marking),
                    per_blank(batch, marking), roster)

@@ -22,27 +22,28 @@ from tracegen.csvfiles import csv_bytes, spreadsheet_safe
 from tracegen.files import write_atomic
 from tracegen.grading.marking import Marking
 from tracegen.grading.pages import feedback, summary
-from tracegen.grading.responses import NUMBER
+from tracegen.grading.tables import COUNTS, Who
+from tracegen.grading.typed import PLAIN
 from tracegen.numbers import format_number
 from tracegen.render.assets import templates_dir
 from tracegen.render.environment import jinja_environment
 
 GRADEBOOK, DETAILS, SUMMARY, FEEDBACK = "gradebook.csv", "details.csv", "summary.html", "feedback"
-TEXT_COLUMNS = ("student_id", "student_name", "answer")
-MARK_COLUMNS = ("score", "max", "marks", "max_marks")
+MARK_COLUMNS = ("score", "max", "marks", "max_marks", *(name for name, _ in COUNTS))
 
 
-def render(batch: Batch, marking: Marking, gradebook: pd.DataFrame, detail: pd.DataFrame) -> dict[str, bytes]:
+def render(batch: Batch, marking: Marking, people: Who, gradebook: pd.DataFrame,
+           detail: pd.DataFrame) -> dict[str, bytes]:
     """Every report file by its path under the output folder."""
     html, md = jinja_environment("html"), jinja_environment("md")
     page_html, page_md = html.get_template("grade/feedback.html.j2"), md.get_template("grade/feedback.md.j2")
     css = stylesheet()
     out = {GRADEBOOK: table_csv(gradebook), DETAILS: table_csv(detail)}
-    for page in feedback(batch, marking):
-        out[f"{FEEDBACK}/{page.variant}.html"] = page_html.render(page=page, css=css).encode("utf-8")
-        out[f"{FEEDBACK}/{page.variant}.md"] = page_md.render(page=page).encode("utf-8")
+    for page in feedback(batch, marking, people):
+        out[f"{FEEDBACK}/{page.stem}.html"] = page_html.render(page=page, css=css).encode("utf-8")
+        out[f"{FEEDBACK}/{page.stem}.md"] = page_md.render(page=page).encode("utf-8")
     out[SUMMARY] = html.get_template("grade/summary.html.j2").render(
-        summary=summary(batch, marking), css=css, feedback=FEEDBACK).encode("utf-8")
+        summary=summary(batch, marking, people), css=css, feedback=FEEDBACK).encode("utf-8")
     return out
 
 
@@ -59,17 +60,21 @@ def stylesheet() -> Markup:
 
 def table_csv(frame: pd.DataFrame) -> bytes:
     """A results table as CSV: text cells a spreadsheet shows as text (an answer that is a plain
-    number stays a number), marks with whole numbers bare, values at full precision."""
+    number stays a number), marks and counts with whole numbers bare, values at full precision,
+    nothing for no value (an absent student's score), and never a negative zero."""
     columns = []
     for column in frame.columns:  # as lists: per-cell work on pandas' arrow-backed columns is 10x slower
         values = frame[column].tolist()
-        if column in TEXT_COLUMNS:
-            values = [text if column == "answer" and NUMBER.fullmatch(text) else spreadsheet_safe(text)
-                      for text in values]
-        elif column in MARK_COLUMNS or str(column).startswith("epoch_"):
-            shown = {v: format_number(float(v), None) for v in set(values)}
+        numeric = frame[column].dtype.kind in "fiu"
+        if numeric and (column in MARK_COLUMNS or str(column).startswith("epoch_")):
+            shown = {v: "" if pd.isna(v) else format_number(float(v), None) for v in set(values)}
             values = [shown[v] for v in values]
         elif frame[column].dtype.kind == "f":
-            values = ["" if math.isnan(v) else repr(v) for v in values]
+            values = ["" if math.isnan(v) else repr(v + 0.0) for v in values]
+        elif numeric:
+            values = [str(v) for v in values]
+        else:  # text: names, ids, answers, notes
+            values = ["" if not isinstance(text, str) else text if column == "answer" and PLAIN.fullmatch(text)
+                      else spreadsheet_safe(text) for text in values]
         columns.append(values)
     return csv_bytes(list(frame.columns), list(zip(*columns, strict=True)))

@@ -1,44 +1,54 @@
 """Students' responses: a CSV (or a DataFrame) of what each student wrote in each blank.
 
 The file is read as a spreadsheet exports it (BOM, Windows line ends, `,` `;` or tab
-separators, blank lines); its structure must be right (an id column, known blank columns,
-one row per student), because a wrong structure means the wrong file. Its cells, on the
-other hand, are taken as people type numbers, and a cell that is not a number is simply a
-wrong answer with the reason shown, never an error.
+separators, blank lines, Excel's empty columns after the last named one); its structure
+must be right (an id column, known blank columns, one row per student, no quote left open),
+because a wrong structure means the wrong file. Its cells, on the other hand, are taken as
+people type numbers (`grading.typed`), and a cell that is not a number is simply a wrong
+answer with the reason shown, never an error.
+
+A decimal comma in a comma-separated file is read when the cell is quoted (`"0,881"`, as a
+spreadsheet saves it). Unquoted, it splits the number into two cells and shifts the rest of
+the row: such a row (more cells than the header names) cannot be read cell by cell, so each
+of its cells is marked as not read, with the reason, and `tracegen grade` names the student.
 """
 
 from __future__ import annotations
 
-import csv
 import difflib
-import io
-import math
-import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
 
 from tracegen.batching.folder import Batch
 from tracegen.batching.roster import clean
-from tracegen.csvfiles import delimiter, read_csv_text, unsafe
+from tracegen.csvfiles import delimiter, numbered_rows, read_csv_text, unsafe
 from tracegen.errors import InputError
+from tracegen.grading.typed import Reader, read, unreadable
+from tracegen.text import one_line, quote
 
 ID_COLUMNS = ("student_id", "variant")
 NAME_COLUMN = "student_name"  # written by --template for the grader's eyes; not read
-MINUSES = "\u2212\u2013"  # the minus sign and the en dash that word processors put for "-"
-NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
-EMPTY, NUMBER_CELL, GARBAGE = 0, 1, 2
+SPLIT = ("{cells} cells for {columns} columns: a decimal comma in a comma-separated file splits a number "
+         "in two, so no cell of this row can be read; write 0.5, quote the cell (\"0,5\") or save the file "
+         "with ; between cells")
 
 
 @dataclass(frozen=True, eq=False)
 class Responses:
     """The rows of a responses file: who (`ids` in `id_column`), and their cells under `columns`.
 
-    `variants` is the file's variant column beside `student_id` (None without one), checked
-    against the batch; `lines` are the rows' line numbers for messages.
+    `variants` is each row's variant where the file says (a variant column beside
+    `student_id`, or the variant a platform gave the student), checked against the batch;
+    `lines` are the rows' line numbers for messages. `reader` reads every cell (`grading.typed`),
+    `broken` the rows whose cells cannot be told apart, with why. A platform's report also
+    names its students (`names`) and keeps its identity columns (`identity`, by header), and
+    with `drawn` the platform drew each student's variant, so in a roster batch a student may
+    have another student's variant.
     """
 
     name: str
@@ -48,8 +58,11 @@ class Responses:
     lines: tuple[int, ...]
     columns: tuple[str, ...]
     cells: tuple[tuple[str, ...], ...]
-    decimal_comma: bool
-    names: tuple[str, ...] | None = None  # each row's student, where the file names them (Moodle's report)
+    reader: Reader = read
+    broken: dict[int, str] = field(default_factory=dict)
+    names: tuple[str, ...] | None = None
+    identity: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    drawn: bool = False
 
 
 def from_frame(source: pd.DataFrame) -> Responses:
@@ -59,33 +72,40 @@ def from_frame(source: pd.DataFrame) -> Responses:
     header = [str(column) for column in source.columns]
     rows = [["" if value is None or (not isinstance(value, str) and pd.isna(value)) else str(value)
              for value in row] for row in source.itertuples(index=False, name=None)]
-    return parse("responses", header, rows, list(range(2, len(rows) + 2)), decimal_comma=False)
+    return parse("responses", header, rows, list(range(2, len(rows) + 2)), separator="")
 
 
 def csv_rows(source: str | Path) -> tuple[list[list[str]], list[int], str]:
     """The non-blank rows of a CSV file typed by people, their line numbers, and its delimiter."""
     text = read_csv_text(source, "responses", InputError)
-    separator = delimiter(text)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=separator)
-    rows, lines = [], []
-    try:
-        for row in reader:
-            if any(cell.strip() for cell in row):
-                rows.append(row)
-                lines.append(reader.line_num)
-    except csv.Error as err:
-        raise InputError(f"{source}:{reader.line_num}: not a readable CSV row: {err}") from None
-    if not rows:
+    numbered = [(line, row) for line, row in numbered_rows(text, str(source), InputError)
+                if any(cell.strip() for cell in row)]
+    if not numbered:
         raise InputError(f"{source}: the responses file is empty (expected a header with student_id or variant)")
-    return rows, lines, separator
+    return [row for _, row in numbered], [line for line, _ in numbered], delimiter(text)
 
 
-def parse(name: str, header: list[str], rows: list[list[str]], lines: list[int], decimal_comma: bool) -> Responses:
+def header_keys(name: str, header: Sequence[str]) -> list[str]:
+    """The header's column names, cleaned, without the empty columns a spreadsheet leaves after the
+    last named one; InputError for an empty name between named ones."""
     keys = [clean(cell) for cell in header]
+    while keys and not keys[-1]:
+        keys.pop()
+    if "" in keys:
+        raise InputError(f"{name}:1: column {keys.index('') + 1} of the header has no name")
+    return keys
+
+
+def parse(name: str, header: list[str], rows: list[list[str]], lines: list[int], separator: str) -> Responses:
+    """The rows of a responses file under its header (`separator`: the file's delimiter)."""
+    keys = header_keys(name, header)
     lowered = [k.lower() for k in keys]
     id_column = next((column for column in ID_COLUMNS if column in lowered), None)
     if id_column is None:
-        raise InputError(f"{name}:1: no student_id or variant column (the header starts {', '.join(keys[:3])})")
+        raise InputError(f"{name}:1: no student_id or variant column, and not a learning platform's report "
+                         f"(the header starts {', '.join(quote(k) for k in keys[:3])}); expected student_id or "
+                         f"variant, Moodle's Responses report ('Response 1', or 'Antwort 1', 'Réponse 1', "
+                         f"'Respuesta 1') or Canvas's Student Analysis ('name', 'id', …, '<id>: <question>')")
     where = {column: lowered.index(column) for column in (*ID_COLUMNS, NAME_COLUMN) if column in lowered}
     blank_at = [i for i, k in enumerate(lowered) if k not in (*ID_COLUMNS, NAME_COLUMN)]
     seen: dict[str, int] = {}
@@ -93,70 +113,46 @@ def parse(name: str, header: list[str], rows: list[list[str]], lines: list[int],
         if key.lower() in seen:
             raise InputError(f"{name}:1: column {key!r} appears twice (columns {seen[key.lower()] + 1} and {i + 1})")
         seen[key.lower()] = i
-    for row, line in zip(rows, lines, strict=True):
-        if len(row) > len(header) and any(cell.strip() for cell in row[len(header):]):
-            raise InputError(f"{name}:{line}: {len(row)} cells, but the header names {len(header)} columns")
+    broken = {}
+    for r, (row, line) in enumerate(zip(rows, lines, strict=True)):
+        if len(row) > len(keys) and any(cell.strip() for cell in row[len(keys):]):
+            if separator != ",":
+                raise InputError(f"{name}:{line}: {len(row)} cells, but the header names {len(keys)} columns")
+            broken[r] = SPLIT.format(cells=len(row), columns=len(keys))
     ids = tuple(unsafe(_cell(row, where[id_column])) for row in rows)  # as --template wrote them
     variants = (tuple(_cell(row, where["variant"]).upper() for row in rows)
                 if id_column == "student_id" and "variant" in where else None)
     if id_column == "variant":
         ids = tuple(i.upper() for i in ids)
     return Responses(name, id_column, ids, variants, tuple(lines), tuple(keys[i] for i in blank_at),
-                     tuple(tuple(_cell(row, i) for i in blank_at) for row in rows), decimal_comma)
+                     tuple(tuple(answer(row, i) for i in blank_at) for row in rows), broken=broken)
 
 
-def _cell(row: Sequence[str], index: int) -> str:
-    return clean(row[index]) if index < len(row) else ""
+def _cell(row: Sequence[str], index: int | None) -> str:
+    return clean(row[index]) if index is not None and index < len(row) else ""
 
 
-def number(text: str, decimal_comma: bool) -> tuple[int, float, str]:
-    """(EMPTY, NUMBER_CELL or GARBAGE, the value or nan, why it is not a number).
-
-    Accepts surrounding and inner spaces, a leading +, the minus sign (U+2212), `.5`,
-    `5.`, `-0`, `1e-3`, and a decimal comma when the file's separator is not a comma.
-    """
-    if NUMBER.fullmatch(text):  # most cells: a plain number
-        value = float(text)
-        if math.isfinite(value):
-            return NUMBER_CELL, value + 0.0, ""
-    compact = "".join(text.split())
-    if not compact:
-        return EMPTY, math.nan, ""
-    for minus in MINUSES:
-        compact = compact.replace(minus, "-")
-    if "," in compact:
-        if not decimal_comma:
-            return GARBAGE, math.nan, "a comma in a comma-separated file: write the decimal point as ."
-        if "." in compact:
-            return GARBAGE, math.nan, f"not a number: {text!r} (both a decimal comma and a point)"
-        compact = compact.replace(",", ".")
-    if not NUMBER.fullmatch(compact):
-        return GARBAGE, math.nan, f"not a number: {text!r}"
-    value = float(compact)
-    if not math.isfinite(value):
-        return GARBAGE, math.nan, f"too large to be an answer: {text!r}"
-    return NUMBER_CELL, value + 0.0, ""
+def answer(row: Sequence[str], index: int | None) -> str:
+    """A cell as a student's answer: trimmed, on one line, without control characters or explicit
+    bidi controls (`text.one_line`, as roster names), so nothing typed reaches a page raw."""
+    return one_line(_cell(row, index))
 
 
-def numbers(cells: Sequence[Sequence[str]], decimal_comma: bool) -> tuple[np.ndarray, np.ndarray, dict]:
-    """Every cell parsed: (kinds (rows, columns), values with nan where none, {(row, column): reason})."""
-    count = len(cells[0]) if cells else 0
-    kinds = np.zeros((len(cells), count), dtype=np.int8)
-    values = np.full((len(cells), count), math.nan)
-    reasons: dict[tuple[int, int], str] = {}
-    for r, row in enumerate(cells):
-        for c, text in enumerate(row):
-            if not text:
-                continue
-            kind, value, reason = number(text, decimal_comma)
-            kinds[r, c], values[r, c] = kind, value
-            if reason:
-                reasons[(r, c)] = reason
-    return kinds, values, reasons
+class Matched(NamedTuple):
+    """A responses file fitted to its batch, in gradebook order (roster order in a roster batch,
+    else batch order): each row's variant (`rows`, as indices), its student in the roster
+    (`students`; None in a numbered batch), where it is in the file (`order`), its cells under
+    the batch's blanks and the reader of each row."""
+
+    rows: np.ndarray
+    students: np.ndarray | None
+    order: np.ndarray
+    cells: list[list[str]]
+    readers: list[Reader]
 
 
-def match(responses: Responses, batch: Batch) -> tuple[np.ndarray, list[list[str]]]:
-    """(each row's variant index in the batch, its cells under the batch's blanks), rows in batch order.
+def match(responses: Responses, batch: Batch) -> Matched:
+    """The responses fitted to the batch (see `Matched`).
 
     InputError for a file that does not fit the batch: a column that is not a blank, a
     student or variant the batch does not have, a duplicate row, a variant that is not
@@ -172,20 +168,21 @@ def match(responses: Responses, batch: Batch) -> tuple[np.ndarray, list[list[str
             raise InputError(f"{name}:1: column {column!r} is not a blank of {batch.folder}{hint}")
     if not responses.ids:
         raise InputError(f"{name}: no students (a header but no rows)")
-    rows = _rows(responses, batch)
-    order = np.argsort(rows, kind="stable")
+    rows, students = _rows(responses, batch)
+    order = np.argsort(rows if students is None else students, kind="stable")
     at = [index[column] for column in responses.columns]
-    cells = []
+    cells, readers = [], []
     for r in order:
         row = [""] * len(index)
         for i, text in zip(at, responses.cells[r], strict=True):
             row[i] = text
         cells.append(row)
-    return rows[order], cells
+        readers.append(unreadable(responses.broken[r]) if r in responses.broken else responses.reader)
+    return Matched(rows[order], None if students is None else students[order], order, cells, readers)
 
 
-def _rows(responses: Responses, batch: Batch) -> np.ndarray:
-    """The batch row (variant index) of every responses row."""
+def _rows(responses: Responses, batch: Batch) -> tuple[np.ndarray, np.ndarray | None]:
+    """The batch row (variant index) of every responses row, and in a roster batch its student's."""
     name, what = responses.name, responses.id_column.replace("_", " ")
     if responses.id_column == "student_id" and batch.students is None:
         raise InputError(f"{name}:1: {batch.folder} has no roster, so rows are named by variant, not student_id")
@@ -196,18 +193,25 @@ def _rows(responses: Responses, batch: Batch) -> np.ndarray:
     if not any(i in known for i in responses.ids):
         raise InputError(f"{name}: none of its {len(responses.ids)} {what}s is in {batch.folder}: "
                          f"the responses of another batch?")
-    rows, first = [], {}
+    variant_row = {variant: i for i, variant in enumerate(batch.variants)}
+    rows, students, first = [], [], {}
     for r, (given, line) in enumerate(zip(responses.ids, responses.lines, strict=True)):
         if not given:
             raise InputError(f"{name}:{line}: no {what}")
         if given in first:
             raise InputError(f"{name}:{line}: duplicate {what} {given!r} (first on line {first[given]})")
         if given not in known:
-            raise InputError(f"{name}:{line}: {what} {given!r} is not in {batch.folder}")
+            raise InputError(f"{name}:{line}: {what} {quote(given)} is not in {batch.folder}")
         first[given] = line
         row = known[given]
-        if responses.variants is not None and responses.variants[r] not in ("", batch.variants[row]):
+        drawn = responses.variants[r] if responses.variants is not None else ""
+        if responses.drawn and drawn in variant_row:  # the platform gave this student this variant
+            students.append(row)
+            rows.append(variant_row[drawn])
+            continue
+        if drawn not in ("", batch.variants[row]):
             raise InputError(f"{name}:{line}: student {given!r} has variant {batch.variants[row]} in {batch.folder}, "
-                             f"not {responses.variants[r]}: the responses of another batch?")
+                             f"not {drawn}: the responses of another batch?")
+        students.append(row)
         rows.append(row)
-    return np.array(rows, dtype=np.intp)
+    return np.array(rows, dtype=np.intp), (np.array(students, dtype=np.intp) if batch.students is not None else None)

@@ -1,24 +1,48 @@
-"""Where responses come from: a responses CSV, a DataFrame, or a learning platform's report."""
+"""Where responses come from: a responses CSV, a DataFrame, or a learning platform's report
+(Moodle's Responses report; Canvas's Student Analysis reports, one per variant's quiz)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 import pandas as pd
 
-from tracegen.grading import moodle
-from tracegen.grading.moodle import Report
+from tracegen.batching.folder import Batch
+from tracegen.errors import InputError
+from tracegen.grading import canvas, moodle
 from tracegen.grading.responses import Responses, csv_rows, from_frame, parse
 
+Source = str | Path | pd.DataFrame
 
-def read(source: str | Path | pd.DataFrame) -> Responses | Report:
-    """A responses CSV file, or a DataFrame with the same columns (from a notebook).
 
-    Moodle's quiz Responses report is recognised by its header ("Response 1") and read as a
-    `moodle.Report`, which becomes Responses once the batch is known (`Report.resolve`)."""
+def read(sources: Source | Sequence[str | Path], batch: Batch, match_by: str | None = None) -> Responses:
+    """The responses of a class, fitted to `batch` where a platform's report needs it (its
+    questions' parts become blanks, its rows the roster's students; `match_by` names the
+    report's column that holds the roster's ids). Several files are the Canvas reports of one
+    class, one per variant's quiz."""
+    many = not isinstance(sources, str | Path | pd.DataFrame)
+    given = [_one(source) for source in (sources if many else [sources])]  # type: ignore[union-attr]
+    if not given:
+        raise InputError("RESPONSES: no file given")
+    if len(given) > 1 and not all(isinstance(one, canvas.Report) for one in given):
+        raise InputError(f"{given[0].name}: several responses files are read only as Canvas's Student Analysis "
+                         f"reports of one class (one per variant's quiz); give one responses file or Moodle report")
+    first = given[0]
+    if isinstance(first, canvas.Report):
+        return canvas.resolve(given, batch, match_by)  # type: ignore[arg-type]
+    if match_by is not None and not isinstance(first, moodle.Report):
+        raise InputError(f"{first.name}: --match-by is for a platform's report; a responses file names its "
+                         f"students by student_id")
+    return first.resolve(batch, match_by) if isinstance(first, moodle.Report) else first
+
+
+def _one(source: Source) -> Responses | moodle.Report | canvas.Report:
     if isinstance(source, pd.DataFrame):
         return from_frame(source)
     rows, lines, separator = csv_rows(source)
     if moodle.is_report(rows[0]):
-        return moodle.read(str(source), rows[0], rows[1:], lines[1:])
-    return parse(str(source), rows[0], rows[1:], lines[1:], decimal_comma=separator != ",")
+        return moodle.read_report(str(source), rows[0], rows[1:], lines[1:])
+    if canvas.is_report(rows[0]):
+        return canvas.read_report(str(source), rows[0], rows[1:], lines[1:])
+    return parse(str(source), rows[0], rows[1:], lines[1:], separator)
