@@ -84,6 +84,7 @@ MATCH_BY = ("email", "idnumber", "username")  # names for Language.identity, for
 MISSING = ("", "-")  # what the report shows for no attempt or no response
 _BEFORE, _, _AFTER = wording.MESSAGES["lms_variant"].partition("{variant}")
 MARKER = re.compile(re.escape(_BEFORE) + r"([0-9A-Z]+)\b" + re.escape(_AFTER), re.IGNORECASE)
+SUMMARY = re.compile(r";\s*[^0-9;:]*[0-9]+\s*:")  # "; part 2:" inside a part
 KEY_ROOM = 1e-9  # relative: Moodle keeps a value to 14 significant digits
 
 
@@ -137,8 +138,7 @@ class Report:
                       for text, line in zip(self.responses, self.lines, strict=True))
         if self.rights is not None:
             self._check(batch, blanks)
-        reader = platform("Moodle", partial(moodle_number, point=self.language.point,
-                                            separator=self.language.separator))
+        reader = platform("Moodle", partial(_graded, point=self.language.point, separator=self.language.separator))
         if batch.students is None:
             once(self.name, self.variants, self.lines)
             return Responses(self.name, "variant", self.variants, None, self.lines, blanks, cells, reader,
@@ -171,6 +171,12 @@ class Report:
                     raise InputError(f"{self.name}:{line}: the right answer of part {k} ({part!r}) is not the key "
                                      f"of {blank} in variant {variant} ({key:.14g}): was the quiz built from "
                                      f"this batch's export?")
+
+
+def _graded(text: str, point: str, separator: str) -> float | None:
+    """Moodle's value of a part, except a part holding the summary's own `; part k:` (a field's answer
+    faking the next part, `split`), which could be either field's: no number, so no mark is gained."""
+    return None if SUMMARY.search(text) else moodle_number(text, point, separator)
 
 
 def once(name: str, variants: Sequence[str], lines: Sequence[int]) -> None:
