@@ -237,14 +237,20 @@ def batch_command(spec: str | None, count: int | None, roster: str | None, seed:
 
 @cli.command("grade")
 @click.argument("batch_dir", type=click.Path(file_okay=False))
-@click.argument("responses", type=click.Path(dir_okay=False))
+@click.argument("responses", nargs=-1, required=True, type=click.Path(dir_okay=False))
 @click.option("-o", "--output", type=click.Path(file_okay=False),
               help="Folder for the gradebook, feedback and class summary [default: BATCH_DIR/grades].")
+@click.option("--match-by", metavar="COLUMN",
+              help="A platform report's column holding a roster batch's student ids: idnumber, email, username "
+                   "or a column's name [default: the one that does].")
 @click.option("--template", is_flag=True, help="Write the empty RESPONSES.csv of the batch instead of grading.")
-def grade_command(batch_dir: str, responses: str, output: str | None, template: bool) -> None:
+def grade_command(batch_dir: str, responses: tuple[str, ...], output: str | None, match_by: str | None,
+                  template: bool) -> None:
     """Mark RESPONSES.csv against the batch in BATCH_DIR, with error carried forward.
 
-    RESPONSES.csv may also be Moodle's quiz Responses report, for a quiz made by tracegen export.
+    RESPONSES.csv may also be a platform's report of a quiz made by tracegen export: Moodle's
+    quiz Responses report, or Canvas's Student Analysis reports (one per variant's quiz: give
+    them all).
 
     Writes gradebook.csv, details.csv, feedback/<variant>.html and .md and summary.html
     (open it first). Responses that do not fit the batch exit 2 and write nothing.
@@ -252,14 +258,23 @@ def grade_command(batch_dir: str, responses: str, output: str | None, template: 
     from tracegen import grading
 
     if template:
-        if Path(responses).exists():
-            raise OptionError(f"{responses}: already exists; --template never overwrites a responses file")
-        click.echo(write_atomic(Path(responses), grading.template(batch_dir)))
+        if len(responses) > 1 or Path(responses[0]).exists():
+            raise OptionError(f"{responses[0]}: already exists; --template never overwrites a responses file"
+                              if len(responses) == 1 else "--template: give one file to write")
+        click.echo(write_atomic(Path(responses[0]), grading.template(batch_dir)))
         return
     out = Path(output) if output else Path(batch_dir) / "grades"
-    book = grading.grade(batch_dir, responses, out=out).gradebook
-    click.echo(f"{len(book)} students graded, mean score {book['score'].mean():.4g} of {book['max'].iat[0]:g}: "
-               f"{out / 'summary.html'}")
+    grades = grading.grade(batch_dir, responses[0] if len(responses) == 1 else responses, out=out, match_by=match_by)
+    book = grades.gradebook
+    graded = book[book["status"] == "graded"]
+    absent = f" ({len(book) - len(graded)} absent)" if len(graded) < len(book) else ""
+    click.echo(f"{len(graded)} students graded{absent}, mean score {graded['score'].mean():.4g} of "
+               f"{book['max'].iat[0]:g}: {out / 'summary.html'}")
+    unread = grading.unread(grades.detail)
+    if unread:
+        click.echo(f"tracegen: {len(unread)} student{'s' if len(unread) > 1 else ''} with cells that could not be "
+                   f"read as numbers (the notes on their feedback say why): "
+                   + "; ".join(f"{who} ({count} cell{'s' if count > 1 else ''})" for who, count in unread), err=True)
 
 
 @cli.command("export")

@@ -46,13 +46,15 @@ def delimiter(text: str) -> str:
     return max(DELIMITERS, key=lambda d: (header.count(d), d == ","))
 
 
-def numbered_rows(text: str, name: str, error: type[InputError]) -> list[tuple[int, list[str]]]:
+def numbered_rows(text: str, name: str, error: type[InputError],
+                  rows_in_cells: bool = True) -> list[tuple[int, list[str]]]:
     """Every row of CSV text (blank ones too) with the line it starts on, split at `delimiter(text)`.
 
-    A quoted cell may hold a line break (a name typed with Alt+Enter), but a quote that is
-    never closed, or a quoted cell whose later lines hold the separator, is an unbalanced
-    quote that swallowed the rows after it (`s1,"Ada` then `s2,Bob`): `error`, naming the line
-    the cell starts on, rather than a student silently lost.
+    A quoted cell may hold a line break (a name typed with Alt+Enter, a platform's question
+    text), but a quote that is never closed is an unbalanced quote that swallowed the rows
+    after it (`s1,"Ada` then `s2,Bob`): `error`, naming the line the cell starts on, rather
+    than a student silently lost. With `rows_in_cells` False (a roster: no cell of it holds a
+    row), so is a quoted cell whose later lines hold the separator (`s1,"Ada`, `s2,Bob"`).
     """
     separator = delimiter(text)
     lines = io.StringIO(text, newline="").readlines()
@@ -62,7 +64,7 @@ def numbered_rows(text: str, name: str, error: type[InputError]) -> list[tuple[i
     try:
         for row in reader:
             end = reader.line_num
-            if end > start and _unbalanced(lines[start - 1:end], row, separator):
+            if end > start and _unbalanced(lines[start - 1:end], row, separator, rows_in_cells):
                 raise error(f"{name}:{start}: a quoted cell runs on to line {end} (a quote \" that is never "
                             f"closed?); close it, or remove it")
             out.append((start, row))
@@ -72,12 +74,13 @@ def numbered_rows(text: str, name: str, error: type[InputError]) -> list[tuple[i
     return out
 
 
-def _unbalanced(lines: list[str], row: list[str], separator: str) -> bool:
+def _unbalanced(lines: list[str], row: list[str], separator: str, rows_in_cells: bool) -> bool:
     """Whether a row read from several lines holds an unbalanced quote: an odd number of quotes
-    (one left open at the end of the file), or a cell with a separator after its first line break."""
+    (one left open at the end of the file), or (unless `rows_in_cells`) a cell with a separator
+    after its first line break."""
     if sum(line.count('"') for line in lines) % 2:
         return True
-    return any(separator in cell.partition("\n")[2] or separator in cell.partition("\r")[2] for cell in row)
+    return not rows_in_cells and any(separator in cell.partition("\n")[2] or separator in cell.partition("\r")[2] for cell in row)
 
 
 def spreadsheet_safe(text: str) -> str:

@@ -198,7 +198,8 @@ def test_rounding_too_early_is_named(class3_batch: Path) -> None:
     assert len(wrong) and set(wrong["mistake"]) == {"rounded_early"}
     # off by less than half a unit of the 2nd decimal from the key, or from what their own earlier
     # (too early rounded) answers give
-    near = [(wrong["value"] - wrong[centre]).abs() <= 10 * HALF for centre in ("key", "key_from_printed", "from_own_answers")]
+    near = [(wrong["value"] - wrong[centre]).abs() <= 10 * HALF
+            for centre in ("key", "key_from_printed", "from_own_answers")]
     assert (near[0] | near[1] | near[2]).all() and near[0].any()
     assert len(wrong) < len(detail) / 2
 

@@ -54,7 +54,7 @@ def read_roster(path: str | Path) -> list[Student]:
 
 def parse_roster(text: str, name: str = "roster") -> list[Student]:
     """Parse roster text (see `read_roster`)."""
-    students = _students(iter(numbered_rows(text, name, RosterError)), name)
+    students = _students(iter(numbered_rows(text, name, RosterError, rows_in_cells=False)), name)
     if not students:
         raise RosterError(f"{name}: no students (the roster has a header but no rows)")
     return students

@@ -27,9 +27,9 @@ from tracegen.grading.marking import mark
 from tracegen.grading.policy import Policy
 from tracegen.grading.responses import match
 from tracegen.grading.sources import Source, read
-from tracegen.grading.tables import detail, gradebook, identity, who
+from tracegen.grading.tables import detail, gradebook, identity, unread, who
 
-__all__ = ["Grades", "accepted", "grade", "template"]
+__all__ = ["Grades", "accepted", "grade", "template", "unread"]
 
 
 class Grades(NamedTuple):

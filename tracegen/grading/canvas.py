@@ -67,7 +67,7 @@ class Report:
 
 
 def read_report(name: str, header: Sequence[str], rows: Sequence[Sequence[str]], lines: Sequence[int]) -> Report:
-    """The report of one exported quiz (InputError if it is not one, or has no submissions)."""
+    """The report of one exported quiz (InputError if it is not one)."""
     keys = header_keys(name, header)
     lowered = [key.lower() for key in keys]
     texts = {i: html.unescape(" ".join(found.group(2).split()))
@@ -89,8 +89,6 @@ def read_report(name: str, header: Sequence[str], rows: Sequence[Sequence[str]],
     kept = [(line, answer(row, identity_at.get("name")), tuple(answer(row, i) for i in identity_at.values()),
              tuple(_units(answer(row, i), units[i]) for i in boxes))
             for row, line in zip(rows, lines, strict=True)]
-    if not kept:
-        raise InputError(f"{name}: no submissions in the report")
     identity = {header: tuple(who[k] for _, _, who, _ in kept) for k, header in enumerate(identity_at)}
     return Report(name, variants.pop(), tuple(k[0] for k in kept), tuple(k[1] for k in kept), identity,
                   tuple(boxes.values()), tuple(k[3] for k in kept))
@@ -128,6 +126,8 @@ def resolve(reports: Sequence[Report], batch: Batch, match_by: str | None = None
             cells.append(tuple(row))
             for header, values in identity.items():
                 values.append(report.identity.get(header, ("",) * len(report.lines))[r])
+    if not lines:
+        raise InputError(f"{name}: no submissions in the report{'s' if len(reports) > 1 else ''}")
     kept = {header: tuple(values) for header, values in identity.items()}
     reader = platform("Canvas", canvas_number)
     if batch.students is None:

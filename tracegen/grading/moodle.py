@@ -46,7 +46,6 @@ from dataclasses import dataclass
 from functools import partial
 
 from tracegen.batching.folder import Batch
-from tracegen.batching.roster import clean
 from tracegen.document import wording
 from tracegen.document.blanks import order
 from tracegen.errors import InputError
@@ -143,7 +142,9 @@ class Report:
             once(self.name, self.variants, self.lines)
             return Responses(self.name, "variant", self.variants, None, self.lines, blanks, cells, reader,
                              names=self.students, identity=self.identity)
-        ids = self.identity[roster_column(self.name, self.identity, batch, match_by, self.language)]
+        names = (_key(self.language.first), _key(self.language.last))
+        ids = self.identity[roster_column(self.name, {h: v for h, v in self.identity.items() if _key(h) not in names},
+                                          batch, match_by, self.language)]
         return Responses(self.name, "student_id", ids, self.variants, self.lines, blanks, cells, reader,
                          names=self.students, identity=self.identity, drawn=True)
 
@@ -245,7 +246,8 @@ def read_report(name: str, header: Sequence[str], rows: Sequence[Sequence[str]],
     keys = header_keys(name, header)
     where = {_key(key): i for i, key in enumerate(keys)}
     first, last = (where.get(_key(column)) for column in (lang.first, lang.last))
-    identity_at = {keys[where[_key(column)]]: where[_key(column)] for column in lang.identity if _key(column) in where}
+    identity_at = {keys[where[_key(column)]]: where[_key(column)]
+                   for column in (lang.last, lang.first, *lang.identity) if _key(column) in where}
     slots, slot = _slots(name, lang, keys, rows)
     kept: list[tuple[int, str, tuple[str, ...], str, str, str]] = []
     for row, line in zip(rows, lines, strict=True):

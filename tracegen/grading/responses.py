@@ -115,6 +115,9 @@ def parse(name: str, header: list[str], rows: list[list[str]], lines: list[int],
         seen[key.lower()] = i
     broken = {}
     for r, (row, line) in enumerate(zip(rows, lines, strict=True)):
+        if any("\n" in cell or "\r" in cell for cell in row):  # no answer or id holds a line break
+            raise InputError(f"{name}:{line}: a quoted cell runs over several lines (a quote \" that is not "
+                             f"closed where it should be?); close it, or remove it")
         if len(row) > len(keys) and any(cell.strip() for cell in row[len(keys):]):
             if separator != ",":
                 raise InputError(f"{name}:{line}: {len(row)} cells, but the header names {len(keys)} columns")

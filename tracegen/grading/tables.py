@@ -124,3 +124,15 @@ def detail(batch: Batch, marking: Marking, people: Who) -> pd.DataFrame:
         "max_marks": np.tile(marking.policy.marks, students),
     })
     return pd.DataFrame(columns)
+
+
+def unread(table: pd.DataFrame) -> list[tuple[str, int]]:
+    """Each student of a detail table with cells that could not be read as numbers (wrong, with no
+    value), as a message names them, and how many such cells they have."""
+    lost = table[(table["verdict"] == "wrong") & table["value"].isna()]
+    key = "student_id" if "student_id" in table else "variant"
+    out = []
+    for ident, rows in lost.groupby(key, sort=False):
+        name = rows["student_name"].iat[0]
+        out.append((f"{ident} {name}".strip() if name else str(ident), len(rows)))
+    return out
