@@ -31,7 +31,7 @@ import pytest
 from click.testing import CliRunner
 from conftest import CLASS3
 from test_export import FIELD, QTI, blank_order, cloze, questions
-from test_grade import at, make_batch, variant_specs, work
+from students import at, make_batch, variant_specs, work
 
 import tracegen
 from tracegen.cli import cli
