@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -80,7 +81,7 @@ def _unbalanced(lines: list[str], row: list[str], separator: str, rows_in_cells:
     after its first line break."""
     if sum(line.count('"') for line in lines) % 2:
         return True
-    return not rows_in_cells and any(separator in cell.partition("\n")[2] or separator in cell.partition("\r")[2] for cell in row)
+    return not rows_in_cells and any(separator in "".join(re.split(r"[\r\n]", cell, maxsplit=1)[1:]) for cell in row)
 
 
 def spreadsheet_safe(text: str) -> str:

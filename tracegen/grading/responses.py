@@ -197,7 +197,7 @@ def _rows(responses: Responses, batch: Batch) -> tuple[np.ndarray, np.ndarray | 
         raise InputError(f"{name}: none of its {len(responses.ids)} {what}s is in {batch.folder}: "
                          f"the responses of another batch?")
     variant_row = {variant: i for i, variant in enumerate(batch.variants)}
-    rows, students, first = [], [], {}
+    rows, students, first = [], [], dict[str, int]()
     for r, (given, line) in enumerate(zip(responses.ids, responses.lines, strict=True)):
         if not given:
             raise InputError(f"{name}:{line}: no {what}")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TypeAlias
 
 import pandas as pd
 
@@ -13,7 +14,7 @@ from tracegen.errors import InputError
 from tracegen.grading import canvas, moodle
 from tracegen.grading.responses import Responses, csv_rows, from_frame, parse
 
-Source = str | Path | pd.DataFrame
+Source: TypeAlias = str | Path | pd.DataFrame
 
 
 def read(sources: Source | Sequence[str | Path], batch: Batch, match_by: str | None = None) -> Responses:
