@@ -67,7 +67,11 @@ def who(batch: Batch, responses: Responses, matched: Matched, blanks: Sequence[s
         names = [page_line(responses.names[r]) or "" if responses.names else "" for r in order]
         columns, labels, absent = {"variant": variants, "student_name": names}, names, []
     repeated = {v for v, n in Counter(variants).items() if n > 1}  # two students given one variant
-    stems = [f"{v}-{i + 1}" if v in repeated else v for i, v in enumerate(variants)]
+    seen: Counter[str] = Counter()
+    stems = []
+    for variant in variants:
+        seen[variant] += 1
+        stems.append(f"{variant}-{seen[variant]}" if variant in repeated else variant)
     platform = {header: [values[r] for r in order] for header, values in responses.identity.items()}
     differs = None
     if responses.identity or responses.names is not None:
