@@ -16,6 +16,7 @@ The reports are built here from the platforms' own formats, not from tracegen's 
 
 from __future__ import annotations
 
+import copy
 import csv
 import html
 import io
@@ -29,8 +30,8 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 from conftest import CLASS3
-from students import at, make_batch, variant_specs, work
-from test_export import FIELD, QTI, blank_order, cloze, questions
+from students import at, key, make_batch, variant_specs, work
+from test_export import FIELD, QTI, TINY, blank_order, canvas_items, cloze, numeric, questions
 
 import tracegen
 from tracegen.cli import cli
@@ -164,8 +165,8 @@ def canvas_reports(batch: Path, attempts: dict[str, tuple[str, dict[str, str]]])
             for student, (drawn, sheet) in attempts.items():
                 if drawn != variant:
                     continue
-                row = [" ".join(PEOPLE[student][:2]), str(100 + int(student[1:])), student, "Class", "7", "",
-                       "2026-03-01 10:40:00 UTC"]
+                name = " ".join(PEOPLE.get(student, (student, ""))[:2]).strip()
+                row = [name, str(100 + len(rows)), student, "Class", "7", "", "2026-03-01 10:40:00 UTC"]
                 box = 0
                 for item in items:
                     title = item.get("title")
@@ -396,3 +397,27 @@ def test_details_use_plain_names_and_never_a_negative_zero(numbered_batch: Path,
     assert "hand" not in details and "expected" not in details
     numbers = details[["value", "key", "key_from_printed", "from_own_answers", "marks", "max_marks"]]
     assert not numbers.isin(["-0.0", "-0"]).any().any() and numbers.isin(["0.0"]).any().any()
+
+
+def test_a_canvas_box_asked_in_units_of_a_power_of_ten_is_read_back_in_units_of_one(tmp_path: Path) -> None:
+    spec = copy.deepcopy(TINY) | {"grading": {"tolerance": {"sigfig": 3}}}
+    batch = make_batch(tmp_path / "b", spec, count=1)
+    (variant,) = variant_specs(batch)
+    keys, blanks = key(batch).iloc[0], blank_order(batch)
+    (quiz,) = canvas_items(render(batch, "canvas")).values()
+    typed_in, scaled = {}, []
+    for blank, box in zip(blanks, [item for item in quiz if item.get("title", "").startswith("Box ")], strict=True):
+        text, _ = numeric(box)
+        k = int(re.search(r"<mn>10</mn><mn>−(\d+)</mn>", text).group(1)) if "units of" in text else 0
+        typed_in[blank] = f"{keys[blank] * 10.0**k:.4f}"  # what Canvas's page keeps of the exact answer
+        if k:
+            scaled.append(blank)
+    assert scaled
+    path = tmp_path / "canvas.csv"
+    path.write_bytes(canvas_reports(batch, {"Xu Xi": (variant, typed_in)})[variant])
+    grades = tracegen.grade(batch, [path])
+    assert grades.gradebook.loc[0, "score"] == grades.gradebook.loc[0, "max"]
+    assert grades.gradebook.loc[0, "student_name"] == "Xu Xi"
+    answers = grades.detail.set_index("blank")["value"]
+    for blank in scaled:
+        assert answers[blank] == pytest.approx(keys[blank], rel=1e-3)
