@@ -218,6 +218,8 @@ def test_a_moodle_and_a_canvas_report_grade_to_the_same_gradebook_as_a_responses
     book = books["csv"].set_index("student_id")
     assert book.loc["s1", "score"] == "96" and book.loc["s2", "wrong"] == "1" and book.loc["s3", "status"] == "absent"
     assert book.loc["s3", "score"] == "" and list(book.index) == ["s1", "s2", "s3"]
+    summary = (tmp_path / "csv" / "summary.html").read_text("utf-8")
+    assert "2 students graded (1 absent)" in summary and "Cy Chen (s3)" in summary
     assert books["moodle"].set_index("student_id").loc["s2", "Email address"] == "bob@example.org"
     assert books["canvas"].set_index("student_id").loc["s1", "sis_id"] == "s1"
 

@@ -100,6 +100,7 @@ class Summary:
     mistakes: tuple[tuple[str, str, int, int, str], ...]  # title, message, answers, students, where
     blanks: tuple[tuple[str, str, str, str, str, str, str], ...]  # blank, label, % per verdict, commonest mistake
     roster: tuple[tuple[str, str, str, str], ...]  # student, variant, score ("absent"), feedback file stem ("")
+    absent: int = 0  # roster students without responses
 
 
 _SUPERSCRIPT = str.maketrans("0123456789()T", "⁰¹²³⁴⁵⁶⁷⁸⁹⁽⁾ᵀ")
@@ -240,7 +241,7 @@ def summary(batch: Batch, marking: Marking, people: Who) -> Summary:
         roster = tuple(sorted(graded + absent, key=lambda entry: rank[entry[0]]))
     return Summary(batch.spec.title, rules(batch), len(scores), tuple((what, _n(round(v, 2))) for what, v in stats),
                    _n(marking.policy.marks.sum()), chart(batch, marking), common_mistakes(batch, marking),
-                   per_blank(batch, marking), roster)
+                   per_blank(batch, marking), roster, len(people.absent))
 
 
 def _percent(count: int, total: int) -> str:

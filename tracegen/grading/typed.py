@@ -72,7 +72,7 @@ def read(text: str) -> Reading:
     value = float(number)
     if PLAIN.fullmatch(text.strip().removeprefix("'")):  # spaces around it, or Excel's apostrophe: nothing to say
         return _finite(text, value, "")
-    return _finite(text, value, f"read as {value:.15g}" + (f" ({why})" if why else ""))
+    return _finite(text, value, f"read as {number.lstrip('+')}" + (f" ({why})" if why else ""))
 
 
 def _separators(digits: str) -> tuple[str | None, str]:
