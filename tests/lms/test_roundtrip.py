@@ -224,6 +224,31 @@ def test_a_moodle_and_a_canvas_report_grade_to_the_same_gradebook_as_a_responses
     assert books["canvas"].set_index("student_id").loc["s1", "sis_id"] == "s1"
 
 
+def test_a_numbered_class_grades_the_same_from_moodle_canvas_and_a_responses_csv(tmp_path: Path) -> None:
+    batch = make_batch(tmp_path / "batch", CLASS3, count=3)
+    specs = variant_specs(batch)
+    variants = list(specs)
+    slip = at(2, "delta1", lambda d, c: -d)
+    sheets = {"s1": (variants[2], typed_sheet(work(specs[variants[2]], decimals=3, mistake=slip))),
+              "s2": (variants[0], typed_sheet(work(specs[variants[0]], decimals=3)))}
+    plain = tmp_path / "responses.csv"
+    pd.DataFrame([{"variant": v, **sheet} for v, sheet in sheets.values()]).to_csv(plain, index=False)
+    moodle = tmp_path / "moodle.csv"
+    moodle.write_bytes(moodle_report(batch, {**sheets, "s3": (variants[1], None)}))
+    canvas = []
+    for variant, data in canvas_reports(batch, sheets).items():
+        canvas.append(tmp_path / f"canvas-{variant}.csv")
+        canvas[-1].write_bytes(data)
+    books = {way: tracegen.grade(batch, files[0] if len(files) == 1 else files).gradebook.set_index("variant")
+             for way, files in {"csv": [plain], "moodle": [moodle], "canvas": canvas}.items()}
+    columns = [c for c in SCORES if c in books["csv"]]
+    assert books["moodle"][columns].equals(books["csv"][columns]) and books["canvas"][columns].equals(
+        books["csv"][columns])
+    assert books["moodle"]["student_name"].equals(books["canvas"]["student_name"])
+    assert list(books["moodle"]["student_name"]) == ["Bob Brown", "Ada Lovelace"]
+    assert books["csv"].loc[variants[2], "wrong"] >= 1 and books["csv"].loc[variants[0], "score"] == 96
+
+
 def test_a_roster_batch_through_moodle_grades_each_student_on_the_variant_moodle_drew(roster_batch: Path,
                                                                                      tmp_path: Path) -> None:
     mine = assigned(roster_batch)
