@@ -22,7 +22,7 @@ import pandas as pd
 from tracegen.batching.folder import Batch
 from tracegen.grading.marking import BLANK, CARRIED, CORRECT, VERDICTS, WRONG, Marking
 from tracegen.grading.responses import Matched, Responses
-from tracegen.text import page_line
+from tracegen.text import isolated, page_line
 
 COUNTS = (("correct", CORRECT), ("carried", CARRIED), ("wrong", WRONG), ("blank", BLANK))
 GRADED, ABSENT = "graded", "absent"
@@ -65,7 +65,7 @@ def who(batch: Batch, responses: Responses, matched: Matched, blanks: Sequence[s
         absent = sorted(set(range(len(batch.students))) - set(matched.students.tolist()))
     else:
         names = [page_line(responses.names[r]) or "" if responses.names else "" for r in order]
-        columns, labels, absent = {"variant": variants, "student_name": names}, names, []
+        columns, labels, absent = {"variant": variants, "student_name": names}, [isolated(n) for n in names], []
     repeated = {v for v, n in Counter(variants).items() if n > 1}  # two students given one variant
     seen: Counter[str] = Counter()
     stems = []
