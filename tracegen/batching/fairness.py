@@ -91,22 +91,25 @@ def gates(spec: Spec, candidates: Profile, base: Profile | None) -> dict[str, Ar
     Also `no_kinks`, which with a base allows the kinks the base has (`same_branches` asks for them).
     """
     rules = spec.constraints
-    n = len(candidates.ties)
     bad: dict[str, Array] = {}
     if rules.no_kinks:
-        allowed = base.branches[..., 2] if base is not None else 0
-        bad["no_kinks"] = (candidates.branches[..., 2] > allowed).reshape(n, -1).any(axis=1)
+        kinks = candidates.branches[..., 2]
+        bad["no_kinks"] = _any(kinks > (base.branches[..., 2] if base is not None else 0))
     if rules.same_branches and base is not None:
-        bad["same_branches"] = (candidates.branches != base.branches).reshape(n, -1).any(axis=1)
+        bad["same_branches"] = _any(candidates.branches != base.branches)
     if rules.no_zero_gradients:
-        allowed = base.zero if base is not None else False
-        bad["no_zero_gradients"] = (candidates.zero & ~allowed).reshape(n, -1).any(axis=1)
+        bad["no_zero_gradients"] = _any(candidates.zero & ~base.zero if base is not None else candidates.zero)
     if rules.loss_band is not None and base is not None and np.isfinite(base.losses).all():
         low, high = base.losses / rules.loss_band, base.losses * rules.loss_band
-        bad["loss_band"] = ((candidates.losses < low) | (candidates.losses > high)).any(axis=1)
+        bad["loss_band"] = _any((candidates.losses < low) | (candidates.losses > high))
     if rules.no_ties:
         bad["no_ties"] = candidates.ties > 0
     return bad
+
+
+def _any(flags: Array) -> Array:
+    """Per candidate (the leading axis): is any flag set?"""
+    return np.asarray(flags.reshape(len(flags), -1).any(axis=1))
 
 
 def row(profile_: Profile, index: int, draws: int | None = None) -> dict[str, str]:
