@@ -8,8 +8,9 @@ tests) it draws the same seed's variants with every constraint as the spec has i
 gates on, the default) and with the four fairness gates off, each in fresh processes, and
 prints a Markdown table for docs/BENCHMARKS.md (section "Fairness gates"): draws a
 variant took (mean, median, 95th percentile, max; deterministic), the share of draws
-accepted, and the median wall time of `draw`. A spec whose variants cannot all meet the
-gates within `variants.tries` says so, with the gate that failed most.
+accepted, and the median wall and CPU time of `draw` (CPU is steadier on a shared
+machine). A spec whose variants cannot all meet the gates within `variants.tries` says
+so, with the gate that failed most.
 """
 
 from __future__ import annotations
@@ -47,12 +48,13 @@ def one(path: str, gates: bool, count: int) -> dict:
         variants["constraints"] = {**variants.get("constraints", {}), **OFF}
     spec = tracegen.Spec.from_dict(data)
     materials = [f"seed=0/variant={i}" for i in range(1, count + 1)]
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     try:
         drawn = draw(spec, materials)
     except tracegen.SpecError as err:
-        return {"seconds": time.perf_counter() - start, "error": str(err)}
-    return {"seconds": time.perf_counter() - start, "draws": [v.attempt + 1 for v in drawn]}
+        return {"seconds": time.perf_counter() - start, "cpu": time.process_time() - cpu, "error": str(err)}
+    return {"seconds": time.perf_counter() - start, "cpu": time.process_time() - cpu,
+            "draws": [v.attempt + 1 for v in drawn]}
 
 
 def measure(path: Path | None, gates: bool, count: int, repeat: int) -> dict:
@@ -63,17 +65,18 @@ def measure(path: Path | None, gates: bool, count: int, repeat: int) -> dict:
                                "--variants", str(count)], capture_output=True, text=True, check=True, cwd=ROOT)
         runs.append(json.loads(done.stdout))
     return {**runs[0], "seconds": statistics.median(run["seconds"] for run in runs),
-            "runs": [run["seconds"] for run in runs]}
+            "cpu": statistics.median(run["cpu"] for run in runs)}
 
 
 def row(label: str, gates: bool, result: dict) -> str:
     on = "on" if gates else "off"
     if "error" in result:
         worst = result["error"].split("; most often failed: ")[1].split(". Relax")[0]
-        return f"| {label} | {on} | – | – | – | – | – | {result['seconds']:.2f} | fails; most often failed: {worst} |"
+        return (f"| {label} | {on} | – | – | – | – | – | {result['seconds']:.2f} | {result['cpu']:.2f} | "
+                f"fails; most often failed: {worst} |")
     draws = np.array(result["draws"])
     return (f"| {label} | {on} | {draws.mean():.1f} | {np.median(draws):g} | {np.percentile(draws, 95):.0f} | "
-            f"{draws.max()} | {len(draws) / draws.sum():.1%} | {result['seconds']:.2f} | |")
+            f"{draws.max()} | {len(draws) / draws.sum():.1%} | {result['seconds']:.2f} | {result['cpu']:.2f} | |")
 
 
 def main() -> None:
@@ -87,8 +90,8 @@ def main() -> None:
         print(json.dumps(one(args.one, bool(args.gates), args.variants)))
         return
     print(f"Machine: {machine()}\n\n{args.variants} variants of seed 0; median of {args.repeat} fresh processes\n")
-    print("| spec | gates | draws: mean | median | p95 | max | accepted | draw (s) | note |")
-    print("|---|---|---|---|---|---|---|---|---|")
+    print("| spec | gates | draws: mean | median | p95 | max | accepted | wall (s) | CPU (s) | note |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
     for label, path in SPECS.items():
         for gates in (False, True):
             print(row(label, gates, measure(path, gates, args.variants, args.repeat)), flush=True)
