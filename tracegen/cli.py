@@ -172,9 +172,9 @@ def render_command(spec: str | None, formats: str, kinds: str, paper: str, tagge
                    force: bool) -> None:
     """Write the worksheet and answer key of SPEC (default: the built-in Class 3 example).
 
-    `--kind solution` adds the worked solution for students: every step and number of the
-    key, without its notes for graders. Files are named after the spec file:
-    class3-worksheet.pdf, class3-key.html, class3-solution.md, ...
+    `--kind worksheet,key,solution` also writes the worked solution for students: every
+    step and number of the key, without its notes for graders. Files are named after the
+    spec file: class3-worksheet.pdf, class3-key.html, class3-solution.md, ...
     Everything is rendered before anything is written.
     """
     to = split_list(formats, DOCUMENT_FORMATS, "--to")
