@@ -200,9 +200,9 @@ def test_rounding_too_early_is_named(class3_batch: Path) -> None:
     detail = tracegen.grade(class3_batch, sheets(class3_batch, decimals=2)).detail
     wrong = detail[detail["verdict"] == "wrong"]
     assert len(wrong) and set(wrong["mistake"]) == {"rounded_early"}
-    # off by less than half a unit of the 2nd decimal from the key, or from what their own earlier
-    # (too early rounded) answers give
-    near = [(wrong["value"] - wrong[centre]).abs() <= 10 * HALF for centre in ("key", "hand", "expected")]
+    # off by at most half a unit of the 2nd decimal from the key, or from what their own earlier
+    # (too early rounded) answers give (exactly half where that is a tie at 2 decimals: 1.055 -> 1.06)
+    near = [(wrong["value"] - wrong[centre]).abs() <= 10 * HALF * (1 + 1e-9) for centre in ("key", "hand", "expected")]
     assert (near[0] | near[1] | near[2]).all() and near[0].any()
     assert len(wrong) < len(detail) / 2
 
