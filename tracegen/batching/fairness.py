@@ -13,8 +13,9 @@ same vectorised training pass that checks the other constraints (`Profile`):
 - `no_ties`: no computed value lies halfway between two printed ones (0.6225 at 3 decimals),
   where rounding half up and half to even part ways.
 
-A spec that leaves W or b to be drawn has no base to compare with: `same_branches` and
-`loss_band` then do not apply, and `no_zero_gradients` allows no zero gradient. The same
+`no_kinks` (an older constraint) allows the kinks the base has, and no other. A spec that
+leaves W or b to be drawn has no base to compare with: `same_branches` and `loss_band` then
+do not apply, and `no_zero_gradients` and `no_kinks` allow none. The same
 `Profile` is each variant's difficulty profile in the batch report and manifest.
 """
 
@@ -32,6 +33,9 @@ from tracegen.spec.model import Spec
 Array = np.ndarray
 TIE_ROOM = 1e-9  # relative: a value this close to a tie is one (float noise of an exact decimal tie)
 PROFILE_COLUMNS = ("active", "inactive", "kinks", "zero_gradients", "loss_first", "loss_last", "ties", "draws")
+LABELS = {"active": "active units", "inactive": "inactive units", "kinks": "units at a kink",
+          "zero_gradients": "zero gradients", "loss_first": "loss, first epoch", "loss_last": "loss, last epoch",
+          "ties": "ties", "draws": "draws"}  # the report's names of PROFILE_COLUMNS
 
 
 @dataclass(frozen=True)
@@ -123,11 +127,6 @@ def row(profile_: Profile, index: int, draws: int | None = None) -> dict[str, st
              "loss_first": f"{profile_.losses[index, 0]:.6g}", "loss_last": f"{profile_.losses[index, -1]:.6g}",
              "ties": str(int(profile_.ties[index]))}
     return cells if draws is None else {**cells, "draws": str(draws)}
-
-
-LABELS = {"active": "active units", "inactive": "inactive units", "kinks": "units at a kink",
-          "zero_gradients": "zero gradients", "loss_first": "loss, first epoch", "loss_last": "loss, last epoch",
-          "ties": "ties", "draws": "draws"}
 
 
 def spread(rows: Sequence[Mapping[str, str]], base: Mapping[str, str] | None = None) -> list[str]:

@@ -236,10 +236,8 @@ def base_profile(spec: Spec) -> Profile | None:
 def profiles(variants: Sequence[Variant]) -> Profile:
     """Every variant's difficulty profile, from one vectorised training pass."""
     base = variants[0].base
-    stacked = {key: np.stack([v.drawn[key] for v in variants]) for key in variants[0].drawn}
-    params, x, y = _arrays(base, stacked, len(variants))
     with np.errstate(all="ignore"):
-        return fairness.profile(base, list(train(base, params, x, y)), len(variants))
+        return fairness.profile(base, list(train(base, *_stacked(variants))), len(variants))
 
 
 def _search(spec: Spec, searches: list[_Search], base: Profile | None) -> None:
@@ -359,7 +357,11 @@ def concrete(spec: Spec, hit: dict[tuple[str, int], Array]) -> Spec:
 def trace_all(variants: Sequence[Variant]) -> Trace:
     """One Trace of many variants of one network, trained in a single vectorised pass."""
     base = variants[0].base
-    stacked = {key: np.stack([v.drawn[key] for v in variants]) for key in variants[0].drawn}
-    params, x, y = _arrays(base, stacked, len(variants))
-    columns, kinks = frame(train(base, params, x, y), variants=[v.id for v in variants], lead=1)
+    columns, kinks = frame(train(base, *_stacked(variants)), variants=[v.id for v in variants], lead=1)
     return Trace.from_columns(columns, spec=base, kinks=kinks)
+
+
+def _stacked(variants: Sequence[Variant]) -> tuple[Params, Array, Array]:
+    """The variants' (params, x, y) with a leading variant axis, for one training pass."""
+    stacked = {key: np.stack([v.drawn[key] for v in variants]) for key in variants[0].drawn}
+    return _arrays(variants[0].base, stacked, len(variants))
