@@ -27,7 +27,7 @@ import yaml
 
 import tracegen
 from tracegen import render
-from tracegen.batching import folder
+from tracegen.batching import fairness, folder
 from tracegen.batching import run as batching
 from tracegen.engine.trace import PHASES
 from tracegen.notebook import Document
@@ -220,7 +220,7 @@ def test_save_refuses_an_unknown_suffix_and_writes_nothing(example_trace, tmp_pa
 
 
 def test_bad_kind_or_paper_fails_when_the_document_is_made(example_trace) -> None:
-    with pytest.raises(tracegen.OptionError, match="kind: expected one of worksheet, key, got 'keys'"):
+    with pytest.raises(tracegen.OptionError, match="kind: expected one of worksheet, key, solution, got 'keys'"):
         Document(example_trace, "keys")
     with pytest.raises(tracegen.OptionError, match="paper: expected one of a4, letter, got 'a5'"):
         tracegen.key(example_trace, paper="a5")
@@ -297,13 +297,13 @@ def test_batch_returns_the_manifest_and_resumes(tmp_path) -> None:
     first = tracegen.batch(EXAMPLE, tmp_path, variants=2, seed=1, to="md", kind="key",
                            jobs=1)
     pd.testing.assert_frame_equal(first, pd.read_csv(tmp_path / "manifest.csv", dtype=str, keep_default_na=False))
-    assert list(first.columns) == list(folder.MANIFEST_COLUMNS)
+    assert list(first.columns) == [*folder.MANIFEST_COLUMNS, *fairness.PROFILE_COLUMNS]
     assert first["file"].str.endswith(("spec.yaml", "key.md")).all() and len(first) == 4
-    assert first.attrs == {"written": 2, "skipped": 0}
+    assert (first.attrs["written"], first.attrs["skipped"]) == (2, 0)
     ticks: list[int] = []
     again = tracegen.batch(tracegen.load_example(), tmp_path, variants=2, seed=1, to=("md",), kind=("key",), jobs=1,
                            progress=lambda total: ticks.append(total) or ticks.append)
-    assert again.attrs == {"written": 0, "skipped": 2} and ticks == [2, 1, 1]
+    assert (again.attrs["written"], again.attrs["skipped"]) == (0, 2) and ticks == [2, 1, 1]
     pd.testing.assert_frame_equal(again, first)
 
 

@@ -1,4 +1,4 @@
-"""tracegen: generate "training by hand" exercises: traces, worksheets and answer keys.
+"""tracegen: generate "training by hand" exercises: traces, worksheets, answer keys and solutions.
 
 Every public name is importable from here and resolved on first use (PEP 562), so
 `import tracegen` and `tracegen --help` stay fast: pandas, NumPy and the renderers load
@@ -31,6 +31,7 @@ _EXPORTS = {
     "Document": "tracegen.notebook",
     "key": "tracegen.api",
     "worksheet": "tracegen.api",
+    "solution": "tracegen.api",
     "variants": "tracegen.api",
     "batch": "tracegen.api",
     "grade": "tracegen.grading",
@@ -51,6 +52,7 @@ __all__ = [
     "key",
     "load_example",
     "load_spec",
+    "solution",
     "trace",
     "variants",
     "worksheet",
@@ -58,7 +60,7 @@ __all__ = [
 __version__ = "0.1.0"
 
 if TYPE_CHECKING:  # what type checkers and IDEs see; at run time __getattr__ imports on demand
-    from tracegen.api import batch, key, variants, worksheet
+    from tracegen.api import batch, key, solution, variants, worksheet
     from tracegen.engine.trace import Trace, trace
     from tracegen.errors import InputError, OptionError, RenderError, RosterError, SpecError, TracegenError
     from tracegen.grading import grade

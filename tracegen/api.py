@@ -56,6 +56,16 @@ def worksheet(source: Trace | SpecLike, *, student: str | None = None, paper: st
     return Document(_trace(source), "worksheet", student=student, paper=paper)
 
 
+def solution(source: Trace | SpecLike, *, student: str | None = None, paper: str = "a4") -> Document:
+    """The worked solution for students: the key's every step and number, without its notes for graders.
+
+    >>> s = tracegen.solution(tracegen.load_example())
+    >>> "0.881" in s.markdown() and "Grader" not in s.markdown()
+    True
+    """
+    return Document(_trace(source), "solution", student=student, paper=paper)
+
+
 def _path(value: str | os.PathLike[str]) -> Path:
     return Path(value).expanduser()
 
@@ -77,7 +87,7 @@ def _students(roster: Roster | None) -> tuple[Student, ...] | None:
 
 
 def _options(*, count: int | None, roster: Roster | None, seed: int | None, secret: Secret | None,
-             to: str | Sequence[str] = run.FORMATS, kind: str | Sequence[str] = run.KINDS,
+             to: str | Sequence[str] = run.FORMATS, kind: str | Sequence[str] = run.DEFAULT_KINDS,
              jobs: int | None = None, force: bool = False) -> run.Options:
     """The batch Options of Python arguments; `to`/`kind` as a sequence or a comma-separated string."""
     if isinstance(secret, bytes):
@@ -116,7 +126,7 @@ def variants(spec: SpecLike, n: int | None = None, *, seed: int | None = None, r
 
 def batch(spec: SpecLike, out_dir: str | os.PathLike[str] = "output/batch", *, variants: int | None = None,
           roster: Roster | None = None, seed: int | None = None, secret: Secret | None = None,
-          to: str | Sequence[str] = run.FORMATS, kind: str | Sequence[str] = run.KINDS,
+          to: str | Sequence[str] = run.FORMATS, kind: str | Sequence[str] = run.DEFAULT_KINDS,
           jobs: int | None = None, force: bool = False,
           progress: Callable[[int], Callable[[int], None]] | None = None) -> pd.DataFrame:
     """`tracegen batch` from Python: every variant's folder, manifest.csv and answers.csv in `out_dir`.
@@ -125,22 +135,24 @@ def batch(spec: SpecLike, out_dir: str | os.PathLike[str] = "output/batch", *, v
     `secret=` for `--secret-file`, `to=`, `kind=`, `jobs=` for `-j`, `force=`); `roster`
     may also be a DataFrame. `progress`, if given, is called with the number of variants
     once they are drawn and returns a callable that gets 1 per finished variant. Returns
-    the manifest (one row per file) as a DataFrame of strings; `.attrs` holds `written`
-    and `skipped` (variants left as they were on a rerun).
+    the manifest (one row per file, with its variant's difficulty profile) as a DataFrame
+    of strings; `.attrs` holds `written` and `skipped` (variants left as they were on a
+    rerun) and `difficulty`, the report's lines on the spread of the class.
 
     >>> import tempfile
     >>> with tempfile.TemporaryDirectory() as out:
     ...     manifest = tracegen.batch(tracegen.load_example(), out, variants=2, seed=2026, to="md", jobs=1)
     >>> manifest["file"].str.split("/").str[1].tolist()
     ['spec.yaml', 'worksheet.md', 'key.md', 'spec.yaml', 'worksheet.md', 'key.md']
-    >>> manifest.attrs
-    {'written': 2, 'skipped': 0}
+    >>> manifest.attrs["written"], manifest.attrs["skipped"]
+    (2, 0)
     """
     options = _options(count=variants, roster=roster, seed=seed, secret=secret, to=to, kind=kind, jobs=jobs,
                        force=force)
-    planned = run.plan(load_spec(spec), options)
+    parsed = load_spec(spec)
+    planned = run.plan(parsed, options)
     out = _path(out_dir)
     summary = run.run(planned, out, options, progress=progress(len(planned)) if progress else None)
     manifest = pd.read_csv(out / folder.MANIFEST, dtype=str, keep_default_na=False)
-    manifest.attrs.update(written=summary.written, skipped=summary.skipped)
+    manifest.attrs.update(written=summary.written, skipped=summary.skipped, difficulty=run.difficulty(parsed, planned))
     return manifest

@@ -7,7 +7,9 @@ must not wait for NumPy, pandas or WeasyPrint to load.
 
 import os
 
-KINDS = ("worksheet", "key")
+KINDS = ("worksheet", "key", "solution")
+DEFAULT_KINDS = ("worksheet", "key")  # what render and batch write unless asked for others
+KIND_NAMES = {"worksheet": "worksheet", "key": "answer key", "solution": "worked solution"}
 DOCUMENT_FORMATS = ("md", "html", "pdf")
 TRACE_FORMATS = ("csv", "json", "parquet")
 PAPERS = {"a4": "A4", "letter": "letter"}  # --paper -> CSS @page size

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from tracegen.choices import DOCUMENT_FORMATS, KINDS, PAPERS, TRACE_FORMATS, usable_cores
+from tracegen.choices import DEFAULT_KINDS, DOCUMENT_FORMATS, KINDS, PAPERS, TRACE_FORMATS, usable_cores
 from tracegen.errors import InputError, Interrupted, OptionError, TracegenError
 from tracegen.files import write_atomic
 from tracegen.render.pdf.process import PdfProcess
@@ -122,7 +122,9 @@ def check_command(spec: str) -> None:
     parsed = read_spec(spec)
     limits.check_trace(parsed)
     click.echo(f"ok: {parsed.title}: {parsed.summary()}")
-    for kind in KINDS:  # a spec can be fine to trace and still make documents nobody can read
+    # A spec can be fine to trace and still make documents nobody can read; a solution is its key
+    # without the notes, so the key speaks for both.
+    for kind in DEFAULT_KINDS:
         problem = limits.document_problem(parsed, limits.estimate_document(parsed, kind))
         if problem:
             click.echo(f"tracegen: note: {': '.join(problem)} (render and batch refuse it)", err=True)
@@ -158,8 +160,8 @@ def trace_command(spec: str | None, fmt: str, output: str | None) -> None:
 @SPEC_ARG
 @click.option("--to", "formats", default=",".join(DOCUMENT_FORMATS), show_default=True,
               help="Document formats: md, html, pdf.")
-@click.option("--kind", "kinds", default=",".join(KINDS), show_default=True,
-              help="Document kinds: worksheet, key.")
+@click.option("--kind", "kinds", default=",".join(DEFAULT_KINDS), show_default=True,
+              help="Document kinds: worksheet, key (for graders), solution (for students).")
 @click.option("--paper", type=click.Choice(tuple(PAPERS)), default="a4", show_default=True,
               help="Page size of the PDF (and of the HTML when printed).")
 @click.option("--tagged", is_flag=True, help="PDF: tagged PDF/UA-1 for screen readers (about 1.5x slower).")
@@ -170,7 +172,9 @@ def render_command(spec: str | None, formats: str, kinds: str, paper: str, tagge
                    force: bool) -> None:
     """Write the worksheet and answer key of SPEC (default: the built-in Class 3 example).
 
-    Files are named after the spec file: class3-worksheet.pdf, class3-key.html, ...
+    `--kind worksheet,key,solution` also writes the worked solution for students: every
+    step and number of the key, without its notes for graders. Files are named after the
+    spec file: class3-worksheet.pdf, class3-key.html, class3-solution.md, ...
     Everything is rendered before anything is written.
     """
     to = split_list(formats, DOCUMENT_FORMATS, "--to")
@@ -206,7 +210,8 @@ def render_command(spec: str | None, formats: str, kinds: str, paper: str, tagge
 @click.option("--secret-file", type=click.Path(dir_okay=False),
               help="Derive variants from a keyed hash of this file's secret and the student id.")
 @click.option("--to", "formats", default=",".join(DOCUMENT_FORMATS), show_default=True, help="Document formats.")
-@click.option("--kind", "kinds", default=",".join(KINDS), show_default=True, help="Document kinds.")
+@click.option("--kind", "kinds", default=",".join(DEFAULT_KINDS), show_default=True,
+              help="Document kinds: worksheet, key, solution.")
 @click.option("-j", "--jobs", type=int, metavar="JOBS", help="Worker processes [default: the machine's cores].")
 @click.option("-o", "--output", default="output/batch", show_default=True, type=click.Path(file_okay=False),
               help="Folder for the variant folders, manifest.csv and answers.csv.")
@@ -218,6 +223,23 @@ def batch_command(spec: str | None, count: int | None, roster: str | None, seed:
 
     SPEC defaults to the built-in Class 3 example. Rerunning skips variants whose files
     still match the manifest; a progress bar shows on a terminal only.
+
+    Fairness gates, on by default, redraw a variant until it works the same rules as the
+    base spec, about as hard; relax one in the spec under variants.constraints (e.g.
+    `loss_band: null`):
+
+    \b
+      same_branches      as many active, inactive and kinked ReLU units per
+                         epoch and layer as the base spec
+      no_zero_gradients  no layer's whole gradient zero in an epoch, unless
+                         the base's is
+      loss_band: 3       each epoch's loss within a factor 3 of the base's
+      no_ties            no computed value halfway between two printed ones
+
+    Beside them: no_kinks, active_hidden, max_output_z (4), loss_decreases,
+    readable, distinct (docs/batch.md).
+    manifest.csv gives each variant's difficulty profile; on a terminal, batch prints
+    the spread across the class.
     """
     from tracegen.api import batch
 
@@ -233,6 +255,7 @@ def batch_command(spec: str | None, count: int | None, roster: str | None, seed:
     if terminal:
         written, skipped = manifest.attrs["written"], manifest.attrs["skipped"]
         click.echo(f"{written + skipped} variants in {output} ({written} written, {skipped} unchanged)", err=True)
+        click.echo("\n".join(manifest.attrs["difficulty"]), err=True)
 
 
 @cli.command("grade")

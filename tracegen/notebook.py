@@ -1,8 +1,8 @@
 """What Python and Jupyter show: rendered documents, and summary tables of a spec and a trace.
 
-`Document` is the public face of one worksheet or answer key. It renders each format on
-first use through `tracegen.render.render_documents` (the one path the CLI and the batch
-use too, so a notebook's key is byte for byte the CLI's) and keeps the bytes.
+`Document` is the public face of one worksheet, answer key or worked solution. It renders
+each format on first use through `tracegen.render.render_documents` (the one path the CLI
+and the batch use too, so a notebook's key is byte for byte the CLI's) and keeps the bytes.
 
 How a document shows inline (`Document._repr_html_`): the HTML is a full, self-contained
 page (its own `<head>`, stylesheet, inlined fonts), so it goes into the notebook as an
@@ -28,6 +28,7 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from tracegen.choices import KIND_NAMES
 from tracegen.errors import OptionError
 from tracegen.files import write_atomic
 from tracegen.render import KINDS, PAPERS, render_documents
@@ -37,15 +38,14 @@ if TYPE_CHECKING:
 
 SUFFIXES = {".md": "md", ".markdown": "md", ".html": "html", ".htm": "html", ".pdf": "pdf"}
 FRAME_HEIGHT = "42em"  # about a screen; the reader drags the frame taller
-KIND_NAMES = {"worksheet": "worksheet", "key": "answer key"}
 
 
 class Document:
-    """One worksheet or answer key of a trace, rendered on demand and kept per format.
+    """One worksheet, answer key or worked solution of a trace, rendered on demand and kept per format.
 
-    Get one from `tracegen.key(trace)` or `tracegen.worksheet(trace)`; it shows itself in
-    Jupyter. `markdown()` and `html()` return text, `pdf()` bytes, and `save(path)`
-    writes the format its suffix names (.md, .html or .pdf), atomically.
+    Get one from `tracegen.key(trace)`, `tracegen.worksheet(trace)` or `tracegen.solution(trace)`;
+    it shows itself in Jupyter. `markdown()` and `html()` return text, `pdf()` bytes, and
+    `save(path)` writes the format its suffix names (.md, .html or .pdf), atomically.
 
     >>> key = tracegen.key(tracegen.load_example())
     >>> key

@@ -71,7 +71,9 @@ def test_layout_and_manifest_hashes_match_the_files(tmp_path: Path, calls: list[
     summary = run(tmp_path, count=4, kinds=("worksheet", "key"), formats=("md", "html"))
     assert (summary.total, summary.written, summary.skipped) == (4, 4, 0)
     rows = manifest(tmp_path)
-    assert list(rows[0]) == ["variant", "student_id", "student_name", "seed_material", "file", "sha256"]
+    assert list(rows[0]) == ["variant", "student_id", "student_name", "seed_material", "file", "sha256",
+                             "active", "inactive", "kinks", "zero_gradients", "loss_first", "loss_last", "ties",
+                             "draws"]
     ids = list(dict.fromkeys(row["variant"] for row in rows))
     assert len(ids) == 4 and all(ID.match(i) for i in ids) and ids == calls
     assert [row["seed_material"] for row in rows[::5]] == [f"seed=0/variant={i}" for i in range(1, 5)]
@@ -209,7 +211,8 @@ def test_unmeetable_constraints_exit_2_naming_the_spec_and_write_nothing(tmp_pat
     Path("tight.yaml").write_text(yaml.safe_dump(data), encoding="utf-8")
     result = CliRunner().invoke(cli, ["batch", "tight.yaml", "--variants", "30", "-o", "out"])
     assert result.exit_code == 2
-    assert result.stderr.startswith("tracegen: error: tight.yaml: variants.constraints: variant seed=0/variant=1: "
+    assert result.stderr.startswith("tracegen: error: tight.yaml: variants.constraints.max_output_z: variant "
+                                    "seed=0/variant=1: "
                                     "no draw in 1000 tries met the constraints; most often failed: max_output_z "
                                     "(1000 of 1000 draws), ")
     assert not Path("out").exists()

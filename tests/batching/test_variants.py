@@ -15,6 +15,9 @@ from tracegen.batching.variants import DOMAIN, digest, draw, drawn_kinds, number
 from tracegen.spec.model import Spec
 
 SECRET = b"0123456789abcdef-not-a-real-secret"
+FAIRNESS_OFF = {"same_branches": False, "no_zero_gradients": False, "loss_band": None, "no_ties": False}
+ALL_OFF = {"no_kinks": False, "active_hidden": False, "max_output_z": None, "loss_decreases": False,
+           "readable": False, "distinct": False, **FAIRNESS_OFF}
 
 
 def materials(count: int, seed: int = 0) -> list[str]:
@@ -34,11 +37,14 @@ def test_draws_come_from_the_hash_alone() -> None:
     assert digest("seed=0/variant=1") == seed
     stream = hashlib.shake_256(seed + (0).to_bytes(4, "big")).digest(24)
     assert numbers([seed], [0], 3).tolist() == [[int.from_bytes(stream[i:i + 8], "big") for i in (0, 8, 16)]]
-    first = draw(tracegen.load_example(), ["seed=0/variant=1"])[0]
-    assert first.id == "SPAEM8"
+    first = draw(example(constraints=FAIRNESS_OFF), ["seed=0/variant=1"])[0]
+    assert (first.id, first.attempt) == ("SPAEM8", 0)
     assert first.spec.layers[0].W.tolist() == [[0, -1, 2], [2, 1, -1]]
     assert first.spec.layers[1].W.tolist() == [[1, -2]]
     assert (first.spec.layers[0].b.tolist(), first.spec.layers[1].b.tolist()) == ([1, 0], [1])
+    fair = draw(tracegen.load_example(), ["seed=0/variant=1"])[0]  # the fairness gates take more draws
+    assert (fair.id, fair.attempt) == ("SPAEM8", 11)
+    assert fair.spec.layers[0].W.tolist() == [[2, 1, -1], [-2, 0, 2]]
 
 
 def test_secret_derivation_is_keyed_stable_and_differs_from_the_plain_seed() -> None:
@@ -79,7 +85,7 @@ def test_300_variants_meet_every_constraint(class_of_300: tuple[list, pd.DataFra
     """Checked from the trace table, independently of the sampler's own checks."""
     _, df = class_of_300
     z1 = df[df.name == "z1"]
-    assert (z1.value != 0).all()  # no pre-activation at the ReLU kink
+    assert (z1.groupby(["variant", "epoch"]).value.apply(lambda z: (z == 0).sum()) == 1).all()  # the base's kink
     assert (z1.groupby(["variant", "epoch", "sample"]).value.max() > 0).all()  # an active hidden unit
     assert (df[df.name == "z2"].value.abs() <= 4).all()  # output not saturated
     losses = df[df.name == "L"].pivot(index="variant", columns="epoch", values="value")
@@ -106,41 +112,39 @@ def test_a_variants_spec_round_trips_through_plain_data() -> None:
 def test_impossible_constraints_name_the_one_that_failed_most() -> None:
     with pytest.raises(tracegen.SpecError) as err:
         draw(example(constraints={"max_output_z": 0.001}, tries=50), materials(3))
-    assert str(err.value).startswith("variants.constraints: variant seed=0/variant=1: no draw in 50 tries")
+    assert str(err.value).startswith("variants.constraints.max_output_z: variant seed=0/variant=1: no draw in 50 "
+                                     "tries")
     assert "most often failed: max_output_z (50 of 50 draws)" in str(err.value)
 
 
 def test_too_few_combinations_for_distinct_variants() -> None:
-    spec = example(weights={"values": [1]}, biases={"values": [-1]}, constraints={"loss_decreases": False})
+    spec = example(weights={"values": [1]}, biases={"values": [-1]}, constraints={"loss_decreases": False,
+                                                                                   **FAIRNESS_OFF})
     assert len(draw(spec, materials(1))) == 1
     with pytest.raises(tracegen.SpecError, match=r"variant seed=0/variant=2: .*distinct"):
         draw(spec, materials(2))
     relaxed = example(weights={"values": [1]}, biases={"values": [-1]},
-                      constraints={"loss_decreases": False, "distinct": False})
+                      constraints={"loss_decreases": False, "distinct": False, **FAIRNESS_OFF})
     assert len(draw(relaxed, materials(2))) == 2
 
 
 def test_diverging_draws_are_redrawn_even_with_every_constraint_off(recwarn: pytest.WarningsChecker) -> None:
-    off = {"no_kinks": False, "active_hidden": False, "max_output_z": None, "loss_decreases": False,
-           "readable": False, "distinct": False}
     data = tracegen.load_example().to_dict()
     data["training"].update(learning_rate=1000, epochs=400)
     data.update(loss="mse", data={"x": [1, 0, 1], "y": 0.5})  # integer draws never hit y: the error never vanishes
     data["network"]["layers"][1]["activation"] = "linear"
-    data["variants"].update(constraints=off, tries=20, keep=["W"])
+    data["variants"].update(constraints=ALL_OFF, tries=20, keep=["W"])
     with pytest.raises(tracegen.SpecError, match=r"most often failed: finite \(20 of 20 draws\)"):
         draw(Spec.from_dict(data), materials(1))
     assert not recwarn.list
 
 
 def test_relaxed_constraints_accept_the_first_draw() -> None:
-    off = {"no_kinks": False, "active_hidden": False, "max_output_z": None, "loss_decreases": False,
-           "readable": False, "distinct": False}
-    assert all(v.attempt == 0 for v in draw(example(constraints=off, tries=1), materials(50)))
+    assert all(v.attempt == 0 for v in draw(example(constraints=ALL_OFF, tries=1), materials(50)))
 
 
 def test_keep_holds_the_specs_own_values_and_draws_the_rest() -> None:
-    spec = example(keep=["W"])
+    spec = example(keep=["W"], constraints=FAIRNESS_OFF)  # W kept, the base's kink allows too few biases
     assert drawn_kinds(spec) == ["b"]
     variants = draw(spec, materials(10))
     assert all(np.array_equal(v.spec.layers[0].W, spec.layers[0].W) for v in variants)
@@ -163,7 +167,7 @@ def test_a_spec_without_ranges_is_redrawn_from_hand_friendly_defaults() -> None:
 
 def test_inputs_and_targets_are_drawn_when_asked() -> None:
     spec = example(inputs={"values": [0, 1, 2]}, targets={"values": [0, 1]}, keep=["W", "b"],
-                   constraints={"loss_decreases": False, "max_output_z": None})
+                   constraints={"loss_decreases": False, "max_output_z": None, **FAIRNESS_OFF})
     variants = draw(spec, materials(12))
     assert {tuple(v.spec.x[0]) for v in variants} <= {(a, b, c) for a in range(3) for b in range(3) for c in range(3)}
     assert {float(v.spec.y[0, 0]) for v in variants} <= {0.0, 1.0}
@@ -173,7 +177,7 @@ def test_cross_entropy_targets_are_drawn_as_one_hot_class_indices() -> None:
     data = tracegen.load_example().to_dict()
     data["network"]["layers"][1].update(units=3, activation="softmax", W=[[1, -1], [0, 1], [1, 1]], b=[0, 0, 1])
     data.update(loss="cross_entropy", data={"x": [[1, 0, 1], [0, 1, 1]], "y": [0, 2]})
-    data["variants"].update(targets={"values": [0, 1, 2]}, constraints={"loss_decreases": False})
+    data["variants"].update(targets={"values": [0, 1, 2]}, constraints={"loss_decreases": False, **FAIRNESS_OFF})
     variants = draw(Spec.from_dict(data), materials(20))
     for v in variants:
         assert v.spec.y.shape == (2, 3) and (v.spec.y.sum(axis=1) == 1).all()

@@ -136,13 +136,16 @@ def test_ecf_against_a_hand_derivation_for_class3(tmp_path: Path) -> None:
     assert (verdict[[b for b in verdict.index if not b.startswith("e1:")]] == "blank").all()
 
 
-MISTAKES = {  # network -> [(name, the mistake, the blank it is made in)]
+# Every Class 3 variant has the base spec's dead hidden unit (the fairness gates), so a slip in dW2
+# or W2 shows in the entry of the unit that is alive, the first or the second.
+ALIVE_DW2, ALIVE_W2 = ("e1:dW2:-1:0:0", "e1:dW2:-1:0:1"), ("e1:W2:-1:0:0", "e1:W2:-1:0:1")
+MISTAKES = {  # network -> [(name, the mistake, the blank it is made in, or the blanks one of which it is)]
     "class3": [
         ("forgot_activation", at(1, "y_hat", lambda v, c: c["z2"]), "e1:y_hat:0:0:0"),
-        ("sign", at(1, "dW2", lambda v, c: -v), "e1:dW2:-1:0:0"),
+        ("sign", at(1, "dW2", lambda v, c: -v), ALIVE_DW2),
         ("transposed", at(1, "dW1", lambda v, c: v.T.reshape(v.shape)), None),
-        ("learning_rate", at(1, "W2", lambda v, c: c["W2"] - c["dW2"]), "e1:W2:-1:0:0"),
-        ("plus", at(1, "W2", lambda v, c: c["W2"] + 0.1 * c["dW2"]), "e1:W2:-1:0:0"),
+        ("learning_rate", at(1, "W2", lambda v, c: c["W2"] - c["dW2"]), ALIVE_W2),
+        ("plus", at(1, "W2", lambda v, c: c["W2"] + 0.1 * c["dW2"]), ALIVE_W2),
         ("plus", at(2, "b2", lambda v, c: c["b2"] + 0.1 * c["db2"]), "e2:b2:-1:0:0"),
     ],
     "deep": [
@@ -173,7 +176,8 @@ def test_each_named_mistake_is_recognised_and_what_follows_is_carried(network: s
         assert set(wrong["mistake"]) == {mistake}, (mistake, wrong[["variant", "blank", "mistake"]])
         assert wrong["note"].str.len().gt(10).all()
         if blank is not None:
-            assert (wrong["blank"] == blank).sum() == len(k), mistake  # in every variant
+            hits = wrong[wrong["blank"].isin([blank] if isinstance(blank, str) else blank)]
+            assert sorted(hits["variant"]) == sorted(k.index), mistake  # once in every variant
         assert set(detail["verdict"]) <= {"correct", "carried", "wrong"}
         feeds_on = (wrong["name"] != "L").any()  # nothing is computed from L
         assert (detail["verdict"] == "carried").any() == feeds_on, mistake
@@ -196,9 +200,9 @@ def test_rounding_too_early_is_named(class3_batch: Path) -> None:
     detail = tracegen.grade(class3_batch, sheets(class3_batch, decimals=2)).detail
     wrong = detail[detail["verdict"] == "wrong"]
     assert len(wrong) and set(wrong["mistake"]) == {"rounded_early"}
-    # off by less than half a unit of the 2nd decimal from the key, or from what their own earlier
-    # (too early rounded) answers give
-    near = [(wrong["value"] - wrong[centre]).abs() <= 10 * HALF
+    # off by at most half a unit of the 2nd decimal from the key, or from what their own earlier
+    # (too early rounded) answers give (exactly half where that is a tie at 2 decimals: 1.055 -> 1.06)
+    near = [(wrong["value"] - wrong[centre]).abs() <= 10 * HALF * (1 + 1e-9)
             for centre in ("key", "key_from_printed", "from_own_answers")]
     assert (near[0] | near[1] | near[2]).all() and near[0].any()
     assert len(wrong) < len(detail) / 2

@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 
 import tracegen
 from tracegen import render
+from tracegen.choices import DEFAULT_KINDS
 from tracegen.cli import cli
 from tracegen.spec import limits
 
@@ -180,7 +181,7 @@ def test_long_documents_show_progress_on_a_terminal(tmp_path, write_spec):
     shown = os.read(terminal, 65536).decode()
     os.close(terminal)
     pages = sum(limits.estimate_document(tracegen.Spec.from_dict(network([2, 1], 3, 1, epochs=25)), kind).pages
-                for kind in render.KINDS)
+                for kind in DEFAULT_KINDS)
     assert done.returncode == 0 and pages >= 40
     assert f"rendering about {pages} pages" in shown and "100%" in shown
     piped = CliRunner().invoke(cli, ["render", str(path), "--to", "md", "-o", str(tmp_path / "piped")])

@@ -213,7 +213,8 @@ def _check_key(batch: Batch) -> None:
 def read_manifest(path: Path) -> Recorded:
     """{(variant, student_id, student_name, seed_material): {file name: sha256}}; {} if unusable.
 
-    A missing or damaged manifest only means nothing is skipped.
+    A missing or damaged manifest only means nothing is skipped. Columns after MANIFEST_COLUMNS
+    (each variant's difficulty profile) are not read: a manifest written without them resumes too.
     """
     try:
         rows = list(csv.DictReader(io.StringIO(path.read_bytes().decode("utf-8"), newline="")))
@@ -221,7 +222,7 @@ def read_manifest(path: Path) -> Recorded:
         return {}
     recorded: Recorded = {}
     for row in rows:
-        if None in row.values() or tuple(row) != MANIFEST_COLUMNS:
+        if None in row.values() or tuple(row)[:len(MANIFEST_COLUMNS)] != MANIFEST_COLUMNS:
             return {}
         key = tuple(row[column] for column in MANIFEST_COLUMNS[:4])
         recorded.setdefault(key, {})[row["file"].rpartition("/")[2]] = row["sha256"]

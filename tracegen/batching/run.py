@@ -18,18 +18,19 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
 
 from tracegen import render
+from tracegen.batching import fairness
 from tracegen.batching.folder import ANSWERS, MANIFEST, MANIFEST_COLUMNS, SPEC_FILE, Recorded, read_manifest
 from tracegen.batching.roster import MAX_STUDENTS, Student, read_roster
-from tracegen.batching.variants import Variant, draw, fingerprint
+from tracegen.batching.variants import Variant, base_profile, draw, fingerprint, profiles
+from tracegen.choices import DEFAULT_KINDS, KINDS, usable_cores
 from tracegen.choices import DOCUMENT_FORMATS as FORMATS
-from tracegen.choices import KINDS, usable_cores
 from tracegen.csvfiles import csv_bytes, spreadsheet_safe
 from tracegen.engine.trace import trace
 from tracegen.errors import Interrupted, OptionError, TracegenError
@@ -59,7 +60,7 @@ class Options:
     roster: Path | tuple[Student, ...] | None = None  # a roster file, or its students already read (Python API)
     seed: int | None = None
     secret_file: Path | None = None
-    kinds: tuple[str, ...] = KINDS
+    kinds: tuple[str, ...] = DEFAULT_KINDS
     formats: tuple[str, ...] = FORMATS
     jobs: int | None = None
     force: bool = False
@@ -67,12 +68,13 @@ class Options:
 
 @dataclass(frozen=True, eq=False)
 class Job:
-    """One variant to produce: who it is for and which documents its folder holds."""
+    """One variant to produce: who it is for, which documents its folder holds, how hard it is."""
 
     variant: Variant
     student: Student | None
     kinds: tuple[str, ...]
     formats: tuple[str, ...]
+    profile: dict[str, str] = field(default_factory=dict)  # fairness.row: the manifest's fairness.PROFILE_COLUMNS
 
     @property
     def files(self) -> list[str]:
@@ -122,7 +124,15 @@ def plan(spec: Spec, options: Options) -> list[Job]:
     students = read_roster(options.roster) if isinstance(options.roster, Path) else options.roster
     variants = draw(spec, materials(options, students, secret), secret)
     people: Sequence[Student | None] = students or [None] * len(variants)
-    return [Job(v, s, options.kinds, options.formats) for v, s in zip(variants, people, strict=True)]
+    drawn = profiles(variants)
+    return [Job(v, s, options.kinds, options.formats, fairness.row(drawn, i, v.attempt + 1))
+            for i, (v, s) in enumerate(zip(variants, people, strict=True))]
+
+
+def difficulty(spec: Spec, jobs: Sequence[Job]) -> list[str]:
+    """The batch report: the spread of the variants' difficulty, beside the base spec's own profile."""
+    base = base_profile(spec)
+    return fairness.spread([job.profile for job in jobs], fairness.row(base, 0) if base is not None else None)
 
 
 def check_options(options: Options) -> None:
@@ -406,14 +416,16 @@ def _work(job: Job, out: Path, recorded: dict[str, str] | None) -> Outcome:
 
 
 def write_manifest(out: Path, jobs: Sequence[Job], results: dict[str, Outcome]) -> None:
-    """One row per file of every finished variant, in batch order (a stable, diffable file)."""
+    """One row per file of every finished variant, in batch order (a stable, diffable file), each with
+    its variant's difficulty profile."""
     rows = []
     for job in jobs:
         outcome = results.get(job.variant.id)
         if outcome is None or outcome.error:
             continue
-        rows += [(*job.meta, f"{job.variant.id}/{name}", outcome.hashes[name]) for name in job.files]
-    write_atomic(out / MANIFEST, csv_bytes(MANIFEST_COLUMNS, rows))
+        profile = [job.profile.get(column, "") for column in fairness.PROFILE_COLUMNS]
+        rows += [(*job.meta, f"{job.variant.id}/{name}", outcome.hashes[name], *profile) for name in job.files]
+    write_atomic(out / MANIFEST, csv_bytes(MANIFEST_COLUMNS + fairness.PROFILE_COLUMNS, rows))
 
 
 def write_answers(out: Path, jobs: Sequence[Job], results: dict[str, Outcome]) -> None:

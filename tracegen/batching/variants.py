@@ -4,7 +4,7 @@ Every number a variant draws comes from SHAKE-256 of a per-variant digest (SHA-2
 seed material, or HMAC-SHA256 of it keyed with a secret), never from a library RNG stream,
 so a seed gives the same variants on every NumPy and Python version. Candidates are
 checked in one vectorised engine pass (a leading candidate axis) and redrawn until the
-spec's `variants.constraints` hold.
+spec's `variants.constraints` hold, the fairness gates among them (tracegen.batching.fairness).
 """
 
 from __future__ import annotations
@@ -17,6 +17,8 @@ from functools import cached_property
 
 import numpy as np
 
+from tracegen.batching import fairness
+from tracegen.batching.fairness import Profile
 from tracegen.engine.sgd import Params, train
 from tracegen.engine.trace import Trace, frame
 from tracegen.errors import SpecError
@@ -165,11 +167,12 @@ def _arrays(spec: Spec, drawn: dict[tuple[str, int], Array], n: int) -> tuple[Pa
 # --- constraints ----------------------------------------------------------------------
 
 
-def violations(spec: Spec, params: Params, x: Array, y: Array) -> dict[str, Array]:
+def violations(spec: Spec, params: Params, x: Array, y: Array, base: Profile | None = None) -> dict[str, Array]:
     """Per enabled constraint, a boolean per candidate: True where the candidate breaks it.
 
     `finite` is always checked: a diverging candidate is redrawn (numpy's overflow warnings
     are silenced here, as tracegen.trace does) rather than failing the variant later.
+    `base` is the base spec's profile, which the fairness gates compare with (None: none).
     """
     n = x.shape[0]
     half = 0.5 * 10.0 ** -spec.decimals * (1 + 1e-9)  # anything this small prints as 0 or -0
@@ -177,11 +180,10 @@ def violations(spec: Spec, params: Params, x: Array, y: Array) -> dict[str, Arra
     losses = []
     with np.errstate(all="ignore"):
         records = list(train(spec, params, x, y))
+        bad.update(fairness.gates(spec, fairness.profile(spec, records, n), base))
     for record in records:
         value = np.reshape(record.value, (n, -1))
         bad["finite"] |= ~np.isfinite(value).all(axis=1)
-        if "no_kinks" in bad and record.kinks is not None:
-            bad["no_kinks"] |= np.reshape(record.kinks, (n, -1)).any(axis=1)
         if "readable" in bad:
             bad["readable"] |= ((value != 0) & (np.abs(value) < half)).any(axis=1)
         if record.name == "L":
@@ -202,7 +204,7 @@ def _check_z(spec: Spec, layer: int, z: Array, bad: dict[str, Array]) -> None:
 
 
 def _enabled(rules: Constraints) -> list[str]:
-    names = ["no_kinks", "active_hidden", "loss_decreases", "readable"]
+    names = ["active_hidden", "loss_decreases", "readable"]  # the others: fairness.gates
     enabled = [name for name in names if getattr(rules, name)]
     return enabled + (["max_output_z"] if rules.max_output_z is not None else [])
 
@@ -223,7 +225,22 @@ class _Search:
     avoid: set[bytes] = field(default_factory=set)  # draws taken by earlier variants (distinct)
 
 
-def _search(spec: Spec, searches: list[_Search]) -> None:
+def base_profile(spec: Spec) -> Profile | None:
+    """The base spec's profile, which the fairness gates hold variants to; None when it leaves W or b to draw."""
+    if spec.missing_params():
+        return None
+    with np.errstate(all="ignore"):
+        return fairness.profile(spec, list(train(spec)), 1)
+
+
+def profiles(variants: Sequence[Variant]) -> Profile:
+    """Every variant's difficulty profile, from one vectorised training pass."""
+    base = variants[0].base
+    with np.errstate(all="ignore"):
+        return fairness.profile(base, list(train(base, *_stacked(variants))), len(variants))
+
+
+def _search(spec: Spec, searches: list[_Search], base: Profile | None) -> None:
     """Advance every search to its first candidate that meets the constraints (vectorised).
 
     A round checks at most `width` candidates, so that their traces hold at most
@@ -241,7 +258,7 @@ def _search(spec: Spec, searches: list[_Search]) -> None:
             attempts += list(tries)
             owner += [index] * len(tries)
         drawn = _draw(spec, seeds, attempts)
-        bad = violations(spec, *_arrays(spec, drawn, len(seeds)))
+        bad = violations(spec, *_arrays(spec, drawn, len(seeds)), base)
         _settle(chunk, drawn, bad, attempts, owner)
         pending = [s for s in pending if s.hit is None and s.attempt < s.limit]
 
@@ -279,28 +296,28 @@ def _first_new(search: _Search, drawn: dict, good: Array) -> int:
 
 
 def _fail(search: _Search, spec: Spec) -> SpecError:
-    """The one-line error naming the constraints that failed most often."""
+    """The one-line error, keyed by the constraint that failed most often, naming the next two too."""
     tries = spec.tries
     counts = sorted(((name, count) for name, count in search.failed.items() if count), key=lambda c: -c[1])[:3]
     worst = ", ".join(f"{name} ({count} of {tries} draws)" for name, count in counts) or "distinct"
-    return SpecError("variants.constraints",
-                     f"variant {search.material}: no draw in {tries} tries met the constraints; most often failed: "
-                     f"{worst}. Relax one under variants.constraints, widen the variants ranges or raise "
-                     "variants.tries", spec.source)
+    key = f"variants.constraints.{counts[0][0]}" if counts and counts[0][0] != "finite" else "variants.constraints"
+    return SpecError(key, f"variant {search.material}: no draw in {tries} tries met the constraints; most often "
+                          f"failed: {worst}. Relax one under variants.constraints, widen the variants ranges or "
+                          "raise variants.tries", spec.source)
 
 
 def _key(hit: dict[tuple[str, int], Array]) -> bytes:
     return b"".join(hit[key].tobytes() for key in sorted(hit))
 
 
-def _distinct(spec: Spec, searches: list[_Search]) -> None:
+def _distinct(spec: Spec, searches: list[_Search], base: Profile | None) -> None:
     """In order, move a variant that repeats an earlier one on to its next passing draw."""
     seen: set[bytes] = set()
     for search in searches:
         if search.hit is not None and _key(search.hit) in seen:
             search.failed["distinct"] = search.failed.get("distinct", 0) + 1
             search.hit, search.attempt, search.avoid = None, search.attempt + 1, seen
-            _search(spec, [search])
+            _search(spec, [search], base)
         if search.hit is None:
             raise _fail(search, spec)
         seen.add(_key(search.hit))
@@ -318,12 +335,13 @@ def draw(spec: Spec, materials: Sequence[str], secret: bytes | None = None) -> l
                                          "variants.inputs or variants.targets", spec.source)
     seeds = [digest(material, secret) for material in materials]
     searches = [_Search(seed, material, 0, spec.tries) for seed, material in zip(seeds, materials, strict=True)]
-    _search(spec, searches)
+    base = base_profile(spec)
+    _search(spec, searches, base)
     for search in searches:
         if search.hit is None:
             raise _fail(search, spec)
     if spec.constraints.distinct:
-        _distinct(spec, searches)
+        _distinct(spec, searches, base)
     ids = unique_ids(seeds)
     return [Variant(vid, s.material, s.attempt, spec, s.hit or {}) for vid, s in zip(ids, searches, strict=True)]
 
@@ -339,7 +357,11 @@ def concrete(spec: Spec, hit: dict[tuple[str, int], Array]) -> Spec:
 def trace_all(variants: Sequence[Variant]) -> Trace:
     """One Trace of many variants of one network, trained in a single vectorised pass."""
     base = variants[0].base
-    stacked = {key: np.stack([v.drawn[key] for v in variants]) for key in variants[0].drawn}
-    params, x, y = _arrays(base, stacked, len(variants))
-    columns, kinks = frame(train(base, params, x, y), variants=[v.id for v in variants], lead=1)
+    columns, kinks = frame(train(base, *_stacked(variants)), variants=[v.id for v in variants], lead=1)
     return Trace.from_columns(columns, spec=base, kinks=kinks)
+
+
+def _stacked(variants: Sequence[Variant]) -> tuple[Params, Array, Array]:
+    """The variants' (params, x, y) with a leading variant axis, for one training pass."""
+    stacked = {key: np.stack([v.drawn[key] for v in variants]) for key in variants[0].drawn}
+    return _arrays(variants[0].base, stacked, len(variants))

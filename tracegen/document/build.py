@@ -46,7 +46,13 @@ class Document:
 
     @property
     def is_key(self) -> bool:
+        """The answer key, for graders (a solution, for students, shows the same numbers without the notes)."""
         return self.kind == "key"
+
+    @property
+    def is_worksheet(self) -> bool:
+        """Blanks where the answers go; the key and the solution fill them."""
+        return self.kind == "worksheet"
 
     @property
     def sections(self) -> tuple[Section, ...]:
@@ -119,24 +125,30 @@ def blanks(ids: np.ndarray, decimals: int) -> Matrix:
 
 
 class _Book:
-    """Hands out numbers, blanks or symbols depending on the document kind."""
+    """Hands out numbers, blanks or symbols depending on the document kind.
+
+    `solved`: every number shown (the key and the solution); grader notes (the replays
+    `hand` and `line`) only in the key.
+    """
 
     def __init__(self, trace: Trace, kind: str) -> None:
         self.trace = trace
         self.decimals = trace.spec.decimals
-        self.key = kind == "key"
+        self.kind = kind
+        self.solved = kind != "worksheet"
         self.answers = trace.answers()
         self.printed = Printed(trace)
-        self.hand = Printed.of(hand_values(trace)) if self.key else None
-        self.line = Printed.of(line_values(trace)) if self.key else None
+        graders = kind == "key"
+        self.hand = Printed.of(hand_values(trace)) if graders else None
+        self.line = Printed.of(line_values(trace)) if graders else None
         self.kinks: dict[tuple[int, str], list[tuple[int, int]]] = {}  # (epoch, z name) -> (sample, row)s
         self.kink_seen: dict[tuple[int, int, int], int] = {}  # (layer, sample, row) -> epoch of its first note
         for kink in trace.kink_rows:
             self.kinks.setdefault((kink.epoch, kink.name), []).append((kink.sample, kink.row))
 
     def shown(self, name: str, epoch: int, phase: str | None = None) -> bool:
-        """Key: everything. Worksheet: x, y and the first epoch's parameters, never an answer."""
-        if self.key:
+        """Key and solution: everything. Worksheet: x, y and the first epoch's parameters, never an answer."""
+        if self.solved:
             return True
         phase = phase or ("params" if name[0] in "Wb" else "")
         return (epoch, phase, name) not in self.answers and _given(name, epoch, phase)
@@ -147,8 +159,8 @@ class _Book:
         return table if column is None else table[:, column:column + 1]
 
     def result(self, name: str, epoch: int, phase: str | None = None, column: int | None = None) -> Matrix:
-        """An answer: numbers in the key, blank cells shaped like it in the worksheet."""
-        if self.key:
+        """An answer: numbers in the key and the solution, blank cells shaped like it in the worksheet."""
+        if self.solved:
             return numbers(self.values(name, epoch, phase, column), self.decimals, answer=True)
         ids = self.printed.ids(name, epoch, phase)
         return blanks(ids if column is None else ids[:, column:column + 1], self.decimals)
@@ -228,7 +240,7 @@ def _rate(spec: Spec) -> Node:
 
 
 def build(trace: Trace, kind: str, student: str | None = None) -> Document:
-    """The document model of `trace` for `kind` ("worksheet" or "key")."""
+    """The document model of `trace` for `kind` ("worksheet", "key" or "solution")."""
     if kind not in KINDS:
         raise ValueError(f"kind must be one of {', '.join(KINDS)}, got {kind!r}")
     spec = trace.spec
@@ -252,7 +264,7 @@ def build(trace: Trace, kind: str, student: str | None = None) -> Document:
         gradients=formulas.gradient_rules_section(spec),
         epochs=tuple(_epoch_section(spec, book, epoch) for epoch in epochs),
         losses=tuple((e, book.result("L", e)) for e in epochs),
-        chart=diagram.loss_chart([trace.value("L", e) for e in epochs], spec.decimals) if book.key else None,
+        chart=diagram.loss_chart([trace.value("L", e) for e in epochs], spec.decimals) if book.solved else None,
     )
 
 
@@ -267,7 +279,7 @@ def _givens_section(spec: Spec, book: _Book) -> Section:
         items.append(Eq((symbol(f"W{layer}"), EQ, book.operand(f"W{layer}", 1), formulas.COMMA, QUAD,
                          symbol(f"b{layer}"), EQ, book.operand(f"b{layer}", 1))))
     items.append(wording.say("rate", eta=_rate(spec)))
-    items.append(wording.say("rounding_key" if book.key else "rounding_worksheet", decimals=str(spec.decimals)))
+    items.append(wording.say(f"rounding_{book.kind}", decimals=str(spec.decimals)))
     return Section(wording.text("network_title"), "network", tuple(items))
 
 
@@ -322,7 +334,7 @@ def _softmax_work(book: _Book, epoch: int, layer: int) -> list[Eq]:
 
 def _kink_notes(spec: Spec, book: _Book, epoch: int, layer: int) -> list[Para]:
     """Key only: point out pre-activations sitting exactly on a ReLU kink (in full once, then briefly)."""
-    if not book.key:
+    if not book.solved:
         return []
     notes = []
     for sample, row_ in book.kinks.get((epoch, f"z{layer}"), []):
@@ -369,7 +381,7 @@ def _loss_label(epoch: int) -> Node:
 
 def _epoch_section(spec: Spec, book: _Book, epoch: int) -> Section:
     items: list[Any] = []
-    if epoch == 1 and book.key:
+    if epoch == 1 and book.solved:
         items.append(wording.say("forward_gave", y_hat=row(symbol("y_hat"), EQ, book.operand("y_hat", 1)),
                                  loss=row(_loss_label(1), EQ, book.operand("L", 1))))
     elif epoch == 1:
@@ -387,7 +399,7 @@ def _epoch_section(spec: Spec, book: _Book, epoch: int) -> Section:
 
 def _compare(book: _Book, epoch: int) -> Para:
     now, before = _loss_label(epoch), _loss_label(epoch - 1)
-    if not book.key:
+    if not book.solved:
         return wording.say("compare", now=now, before=before)
     drop = book.trace.value("L", epoch) < book.trace.value("L", epoch - 1)
     relation = row(now, Op("<", "rel") if drop else Op("≥", "rel"), before)

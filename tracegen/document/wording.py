@@ -3,7 +3,7 @@
 A message is text with `{slots}`; `say` fills each slot with plain text or with maths (a
 tree, printed inline by each format). Python code elsewhere picks messages and fills
 slots; it writes no sentences of its own. The few words the templates print themselves
-(headings of the loss table, "Worksheet", "Answer key") are in templates/base/macros.j2.
+(headings of the loss table, "Worksheet", "Answer key", "Worked solution") are in templates/base/macros.j2.
 """
 
 from __future__ import annotations
@@ -34,6 +34,8 @@ MESSAGES = {
     "rounding_key": "Each result is exact, rounded to {decimals} decimal places. Where the rounded numbers printed on "
                     "a line, or a student's own rounded results carried from the start (as the worksheet asks), give "
                     "another last digit, a grader note says so: accept those too.",
+    "rounding_solution": "Each result is exact, rounded to {decimals} decimal places. If you carried your own rounded "
+                         "results from step to step, a last digit may differ from the one printed here.",
     # Rules
     "where": "where",
     "columns": "The {m} samples are the columns of {x}; each bias is added to every column.",

@@ -31,6 +31,7 @@ import math
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
+from tracegen.choices import KIND_NAMES
 from tracegen.errors import SpecError
 from tracegen.spec.model import Spec
 
@@ -219,14 +220,17 @@ def _note_em(result: Piece) -> float:
     return chance * (result.rows * result.size * ROW_EM * min(1.0, MEASURE / result.width) + 2 * ROW_EM)
 
 
-TEXT_EM = {"worksheet": 4.0, "key": 8.0}  # an epoch's heading and sentences
+TEXT_EM = {"worksheet": 4.0, "key": 8.0, "solution": 8.0}  # an epoch's heading and sentences
 FRONT_EM = 50.0  # title, network diagram, section headings; the key's loss table and chart
 SLACK = 0.1  # of a page: an epoch estimated this far past a page break is taken to fit
 
 
 def estimate_document(spec: Spec, kind: str) -> Estimate:
-    """Pages and smallest number size of the `kind` ("worksheet" or "key") of `spec` (A4)."""
-    shapes = _Shapes(spec, key=kind == "key")
+    """Pages and smallest number size of the `kind` ("worksheet", "key" or "solution") of `spec` (A4).
+
+    A solution is the key without its grader notes."""
+    shapes = _Shapes(spec, key=kind != "worksheet")
+    notes = kind == "key"
     smallest = 1.0
 
     def height(equations: Iterator[list[Piece]]) -> float:
@@ -234,7 +238,7 @@ def estimate_document(spec: Spec, kind: str) -> Estimate:
         total = 0.0
         for pieces in equations:
             em, scale = equation_em(pieces)
-            total += em + (_note_em(pieces[-1]) if shapes.key else 0.0)
+            total += em + (_note_em(pieces[-1]) if notes else 0.0)
             smallest = min(smallest, scale)
         return total
 
@@ -255,9 +259,9 @@ def check_documents(spec: Spec, kinds: Sequence[str]) -> None:
 
 def document_problem(spec: Spec, estimate: Estimate) -> tuple[str, str] | None:
     """(key, one line) when `estimate` is above the limits, else None."""
-    name = "answer key" if estimate.kind == "key" else "worksheet"
+    name = KIND_NAMES[estimate.kind]
     if estimate.font_pt < MIN_FONT_PT:
-        what = "its widest matrices" if estimate.kind == "key" else "its widest matrices, blanks shrunk alike,"
+        what = "its widest matrices, blanks shrunk alike," if estimate.kind == "worksheet" else "its widest matrices"
         return ("data.x" if spec.n_samples > max(spec.n_inputs, *_units(spec)) else "network.layers",
                 f"the {name} would print {what} at about {estimate.font_pt:g} pt, under the {MIN_FONT_PT:g} pt "
                 f"limit: use fewer units ({'-'.join(map(str, (spec.n_inputs, *_units(spec))))}) or samples "

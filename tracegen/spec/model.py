@@ -41,7 +41,9 @@ DISPLAY_KEYS = ("decimals",)
 VARIANT_KEYS = ("weights", "biases", "inputs", "targets", "keep", "constraints", "tries")
 RANGE_KEYS = ("values", "low", "high", "step")
 DRAWN_KINDS = ("W", "b", "x", "y")
-CONSTRAINT_KEYS = ("no_kinks", "active_hidden", "max_output_z", "loss_decreases", "readable", "distinct")
+CONSTRAINT_KEYS = ("no_kinks", "active_hidden", "max_output_z", "loss_decreases", "readable", "distinct",
+                   "same_branches", "no_zero_gradients", "loss_band", "no_ties")
+NUMBER_CONSTRAINTS = {"max_output_z": 0.0, "loss_band": 1.0}  # a number (or null: off), above this
 DEFAULT_TRIES = 1000
 MAX_TRIES = 1_000_000
 GRADING_KEYS = ("tolerance", "marks", "carried", "quantities")
@@ -88,17 +90,23 @@ class ValueRange:
 
 @dataclass(frozen=True)
 class Constraints:
-    """What makes a drawn variant a good exercise; each one can be relaxed in the spec.
+    """What makes a drawn variant a good exercise, and a fair one; each can be relaxed in the spec.
 
     Batch rejection sampling (tracegen.batching.variants) redraws until all enabled ones hold.
+    The last four are the fairness gates (tracegen.batching.fairness): they hold a variant to
+    its base spec, so that every student of a class works the same rules about as hard.
     """
 
-    no_kinks: bool = True  # no ReLU/leaky-ReLU pre-activation exactly at 0
+    no_kinks: bool = True  # no ReLU/leaky-ReLU pre-activation exactly at 0 (beyond the base spec's kinks)
     active_hidden: bool = True  # every sample has an active (z > 0) unit in each ReLU layer
     max_output_z: float | None = 4.0  # |z| at the output at most this (None: no limit)
     loss_decreases: bool = True  # L strictly decreases from epoch to epoch
     readable: bool = True  # no nonzero number prints as 0 (or -0) at display.decimals
     distinct: bool = True  # no two variants of a batch are identical
+    same_branches: bool = True  # per epoch and layer, as many active, inactive and kinked units as the base
+    no_zero_gradients: bool = True  # no layer's whole gradient is zero in an epoch unless the base's is
+    loss_band: float | None = 3.0  # each epoch's L within this factor of the base's (None: no band)
+    no_ties: bool = True  # no computed value halfway between two printed ones (0.6225 at 3 decimals)
 
 
 @dataclass(frozen=True)
@@ -645,10 +653,12 @@ def _parse_constraints(value: Any) -> Constraints:
     flags = {}
     for name, given in options.items():
         key = f"variants.constraints.{name}"
-        if name == "max_output_z":
+        if name in NUMBER_CONSTRAINTS:
             flags[name] = None if given is None else _number(given, key)
-            if flags[name] is not None and flags[name] <= 0:
-                raise SpecError(key, f"expected a positive number or null (no limit), got {given}")
+            floor = NUMBER_CONSTRAINTS[name]
+            if flags[name] is not None and flags[name] <= floor:
+                what = "a positive number" if floor == 0 else f"a number above {floor:g}"
+                raise SpecError(key, f"expected {what} or null (no limit), got {given}")
         elif not isinstance(given, bool):
             raise SpecError(key, f"expected true or false, got {_describe(given)}")
         else:
