@@ -16,7 +16,7 @@ from tracegen.batching import roster
 from tracegen.batching import run as batching
 from tracegen.batching.roster import parse_roster
 from tracegen.cli import cli
-from tracegen.text import FSI, PDI
+from tracegen.text import FSI, MAX_LABEL, PDI
 
 
 @pytest.fixture
@@ -74,7 +74,7 @@ def test_a_long_name_is_shortened_and_the_id_kept(tmp_path, calls):
     name = "W" * 10_000
     assert batch(tmp_path, f"id,name\ns40,{name}\n").exit_code == 0
     label = calls[0][1]
-    assert len(label) == 120 and label.endswith("W… (s40)")
+    assert len(label) == MAX_LABEL and label.endswith("W… (s40)")
     rows = list(csv.DictReader((tmp_path / "out" / "manifest.csv").open(encoding="utf-8", newline="")))
     assert rows[0]["student_name"] == name  # the manifest keeps the roster's name
 
