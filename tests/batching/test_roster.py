@@ -116,3 +116,20 @@ def test_more_students_than_a_batch_makes_are_refused(monkeypatch):
     monkeypatch.setattr(roster, "MAX_STUDENTS", 3)
     with pytest.raises(tracegen.RosterError, match=r"^roster:5: more than 3 students; split the class into batches$"):
         parse_roster("id\na\nb\nc\nd\n")
+
+
+def test_a_transliteration_column_is_read_and_must_exist(tmp_path):
+    text = "Student ID,Name,Latin Name\ns1,李小龙,Li Xiaolong\ns2,Ada,\n"
+    students = parse_roster(text, "class.csv", transliteration="latin-name")
+    assert [(s.name, s.transliteration) for s in students] == [("李小龙", "Li Xiaolong"), ("Ada", None)]
+    result = batch(tmp_path, text, "--transliteration", "pinyin")
+    assert result.exit_code == 2
+    assert result.stderr == (f"tracegen: error: {tmp_path / 'class.csv'}: no column 'pinyin' for --transliteration "
+                             "(the header has 'Student ID', 'Name', 'Latin Name')\n")
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_transliteration_needs_a_roster(tmp_path):
+    result = CliRunner().invoke(cli, ["batch", "--variants", "2", "--transliteration", "latin", "-o", str(tmp_path)])
+    assert result.exit_code == 2
+    assert result.stderr == "tracegen: error: --transliteration names a roster column: give --roster FILE.csv too\n"

@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import csv
 import io
+import json
 import os
 import re
 import subprocess
@@ -234,3 +235,16 @@ def _box_font(path: Path, family: str, chars: list[str]) -> None:
     builder.setupOS2(sTypoAscender=800, sTypoDescender=-200, usWinAscent=800, usWinDescent=200)
     builder.setupPost()
     builder.save(str(path))
+
+
+def test_a_title_no_font_draws_is_bad_input_before_any_file(tmp_path: Path, hebrew_only: dict[str, str],
+                                                           class3_dict: dict) -> None:
+    spec = tmp_path / "han.json"
+    spec.write_text(json.dumps({**class3_dict, "title": "第三课 Training by Hand"}), "utf-8")
+    for command in (["render", str(spec), "--to", "html"], ["batch", str(spec), "--variants", "2", "--to", "html"]):
+        run = subprocess.run([sys.executable, "-m", "tracegen", *command, "-o", str(tmp_path / "out")], text=True,
+                             capture_output=True, env=hebrew_only, cwd=ROOT, timeout=120)
+        assert run.returncode == 2, run.stderr
+        assert run.stderr.startswith("tracegen: error: the title '第三课 Training by Hand' cannot be printed whole: "
+                                     "no font here draws 第 (U+7B2C), 三 (U+4E09), 课 (U+8BFE); install a font for Han")
+        assert not (tmp_path / "out").exists()

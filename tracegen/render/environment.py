@@ -82,22 +82,29 @@ def font_faces(embed: bool, parts: tuple[str, ...] = ()) -> Markup:
     """@font-face rules: WOFF2 fonts as data: URIs (self-contained HTML), with the `parts` that extend them, each
     for its own characters (`unicode-range`); or paths to the whole fonts as plain TrueType/OpenType under the
     static dir (PDF: WeasyPrint reads them without decoding WOFF2 first)."""
-    rules = []
-    ranges = {name: runs for name, _, runs in _parts()}
-    cores = {woff2: (family, style, weight) for woff2, _, family, style, weight in FONTS}
-    faces = [(woff2, sfnt, family, style, weight, None) for woff2, sfnt, family, style, weight in
-             ((*FONTS, MATHML_FONT) if embed else FONTS)]
-    faces += [(name, None, *cores[name.split(".")[0] + ".woff2"], ranges[name]) for name in parts] if embed else []
-    for woff2, sfnt, family, style, weight, runs in faces:
-        if embed:
-            data = base64.b64encode((static_dir() / "fonts" / woff2).read_bytes()).decode("ascii")
-            src = f'url("data:font/woff2;base64,{data}") format("woff2")'
-        else:
-            src = f'url("fonts/{sfnt}") format("{"opentype" if sfnt.endswith(".otf") else "truetype"}")'
-        unicode_range = f" unicode-range: {', '.join(_css_range(*run) for run in runs)};" if runs else ""
-        rules.append(f'@font-face {{ font-family: "{family}"; font-style: {style}; font-weight: {weight}; '
-                     f'src: {src};{unicode_range} }}')
+    rules = [_rule(family, style, weight, _embedded(woff2) if embed else _linked(sfnt))
+             for woff2, sfnt, family, style, weight in ((*FONTS, MATHML_FONT) if embed else FONTS)]
+    if embed:
+        ranges = {name: runs for name, _, runs in _parts()}
+        cores = {woff2: (family, style, weight) for woff2, _, family, style, weight in FONTS}
+        rules += [_rule(*cores[name.split(".")[0] + ".woff2"], _embedded(name), ranges[name]) for name in parts]
     return Markup("\n".join(rules))
+
+
+def _embedded(woff2: str) -> str:
+    data = base64.b64encode((static_dir() / "fonts" / woff2).read_bytes()).decode("ascii")
+    return f'url("data:font/woff2;base64,{data}") format("woff2")'
+
+
+def _linked(sfnt: str | None) -> str:
+    assert sfnt is not None, "every face the PDF uses has a TrueType/OpenType file"
+    return f'url("fonts/{sfnt}") format("{"opentype" if sfnt.endswith(".otf") else "truetype"}")'
+
+
+def _rule(family: str, style: str, weight: str, src: str, runs: tuple[tuple[int, int], ...] = ()) -> str:
+    unicode_range = f" unicode-range: {', '.join(_css_range(*run) for run in runs)};" if runs else ""
+    return (f'@font-face {{ font-family: "{family}"; font-style: {style}; font-weight: {weight}; '
+            f'src: {src};{unicode_range} }}')
 
 
 def _css_range(first: int, last: int) -> str:
