@@ -179,8 +179,10 @@ def test_a_font_subset_keeps_the_chosen_glyphs_and_their_ids_and_empties_the_res
         if gid in keep or name in components or gid == 0:
             assert glyf[name].getCoordinates(glyf)[0] == source["glyf"][name].getCoordinates(source["glyf"])[0]
             assert glyf[name].numberOfContours == source["glyf"][name].numberOfContours
+            assert font["hmtx"][name] == source["hmtx"][name]
         else:
             assert glyf[name].numberOfContours == 0, name
+            assert font["hmtx"][name] == (0, 0), name  # the PDF gives the widths: unused metrics are zeros
 
 
 def test_a_font_without_its_date_has_valid_checksums() -> None:
