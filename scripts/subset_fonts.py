@@ -1,11 +1,14 @@
 """Rebuild the shipped fonts in templates/html/static/fonts/ (run by hand, not at install).
 
-Usage: python scripts/subset_fonts.py [OUT]           subset the sources (Debian fonts-cmu, fonts-lmodern)
-       python scripts/subset_fonts.py --pdf-only [OUT] only redo the PDF files and metrics from the WOFF2
+Usage: python scripts/subset_fonts.py ROOT [OUT [STEM ...]]   (see `main`)
 
-Each face is written twice, with the same glyphs: WOFF2 (`.woff2`, small, embedded in the
-HTML) and plain TrueType/OpenType (`.ttf`/`.otf`, for the PDF: WeasyPrint and the maths
-finisher read it without decoding WOFF2). `metrics.json` holds what the PDF maths is
+Each face is written as WOFF2 (`.woff2`, small, embedded in the HTML) and as plain
+TrueType/OpenType (`.ttf`/`.otf`, for the PDF: WeasyPrint and the maths finisher read it
+without decoding WOFF2). The text faces cover the names repertoire (tracegen.render.assets:
+Latin with its extensions and Vietnamese, Greek, Cyrillic) in their own style, gaps filled by
+`font_gaps`; their PDF file holds it all, their HTML comes as a core that every document
+embeds and one part per block that only documents using it embed (`html-parts.json` lists
+the parts and their code points). `metrics.json` holds what the PDF maths is
 typeset from (tracegen.render.typeset.metrics.measure), measured here once instead of at every
 run.
 
@@ -24,16 +27,19 @@ boxes are drawn as rules by the typesetter, not taken from a font.
 
 from __future__ import annotations
 
+import io
 import json
 import sys
+from collections.abc import Iterable
 from pathlib import Path
 
+from font_gaps import fill
 from fontTools import subset
 from fontTools.ttLib import TTFont
 from fontTools.ttLib.tables._c_m_a_p import CmapSubtable
 from fontTools.ttLib.tables._g_l_y_f import Glyph, GlyphComponent
 
-from tracegen.render.assets import FONTS
+from tracegen.render.assets import BLOCKS, FONTS, HTML_PARTS, repertoire
 from tracegen.render.typeset.glyphs import SUBSCRIPTS, SUPERSCRIPTS, math_italic
 from tracegen.render.typeset.metrics import METRICS, measure
 
@@ -94,34 +100,50 @@ MATHML = ("U+0020-0021,U+0027-003E,U+0041-005E,U+0061-007A,U+007C,U+00A0,U+00B7,
           "U+2190,U+2192,U+2202,U+2211,U+2212,U+2248,U+2264,U+2265,U+2299,U+22C5,U+2000-200B,"
           "U+1D434-1D467,U+1D6FC-1D714,U+1D7CE-1D7D7")
 SOURCES = {
-    "tg-serif-regular": ("/usr/share/fonts/truetype/cmu/cmunrm.ttf", "TG Serif", "Regular", TEXT),
-    "tg-serif-italic": ("/usr/share/fonts/truetype/cmu/cmunti.ttf", "TG Serif", "Italic", MATH_ITALIC),
-    "tg-serif-bold": ("/usr/share/fonts/truetype/cmu/cmunbx.ttf", "TG Serif", "Bold", HEADINGS),
-    "tg-math": ("/usr/share/texmf/fonts/opentype/public/lm-math/latinmodern-math.otf", "TG Math", "Regular", MATH),
+    "tg-serif-regular": ("usr/share/fonts/truetype/cmu/cmunrm.ttf", "TG Serif", "Regular", TEXT),
+    "tg-serif-italic": ("usr/share/fonts/truetype/cmu/cmunti.ttf", "TG Serif", "Italic",
+                        MATH_ITALIC + ",U+00B7,U+2010-2027"),
+    "tg-serif-bold": ("usr/share/fonts/truetype/cmu/cmunbx.ttf", "TG Serif", "Bold", HEADINGS),
+    "tg-math": ("usr/share/texmf/fonts/opentype/public/lm-math/latinmodern-math.otf", "TG Math", "Regular", MATH),
     # The HTML's MathML: Latin Modern Math with its MATH table (stretchy brackets, script sizes, ∑ limits)
-    "tg-mathml": ("/usr/share/texmf/fonts/opentype/public/lm-math/latinmodern-math.otf", "TG MathML", "Regular",
+    "tg-mathml": ("usr/share/texmf/fonts/opentype/public/lm-math/latinmodern-math.otf", "TG MathML", "Regular",
                   MATHML),
 }
+UPRIGHT = SOURCES["tg-serif-regular"][0]  # where the italic and bold borrow a letter they cannot compose
 
 
-def build(source: str, family: str, style: str, unicodes: str, target: Path) -> None:
-    """Subset `source` to `unicodes`, rename it, save as WOFF2."""
+def _options(family: str, flavor: str | None) -> subset.Options:
     options = subset.Options()
-    options.flavor = "woff2"
+    options.flavor = flavor
     options.name_IDs = ["*"]
     if family == "TG MathML":  # keep what browsers lay MathML out with
         options.layout_features = ["kern"]
     else:
         options.layout_features = ["kern", "liga", "mark", "mkmk"]
         options.drop_tables += ["MATH"]
-    font = TTFont(source)
+        options.hinting = False  # the PDF drops it anyway (render.pdf.sfnt); a third of the text faces' bytes
+    return options
+
+
+def _cut(font: TTFont, family: str, unicodes: Iterable[int], flavor: str | None) -> TTFont:
+    """A copy of `font` with only `unicodes` (and the glyphs they need)."""
+    options = _options(family, flavor)
+    copy = TTFont(io.BytesIO(_save(font, None)), recalcTimestamp=False)
     subsetter = subset.Subsetter(options)
-    subsetter.populate(unicodes=subset.parse_unicodes(unicodes))
-    subsetter.subset(font)
-    if style == "Italic":
-        add_italic_letters(font)
-    if style == "Regular" and family == "TG Serif":
-        add_scripts(font)
+    subsetter.populate(unicodes=unicodes)
+    subsetter.subset(copy)
+    copy.flavor = flavor
+    return copy
+
+
+def _save(font: TTFont, flavor: str | None) -> bytes:
+    font.flavor = flavor
+    buffer = io.BytesIO()
+    font.save(buffer)
+    return buffer.getvalue()
+
+
+def _rename(font: TTFont, family: str, style: str) -> None:
     names = font["name"]
     for record in list(names.names):
         if record.nameID in (1, 16):
@@ -133,32 +155,94 @@ def build(source: str, family: str, style: str, unicodes: str, target: Path) -> 
         elif record.nameID == 6:
             names.setName(f"{family.replace(' ', '')}-{style}", record.nameID, record.platformID, record.platEncID,
                           record.langID)
-    subset.save_font(font, str(target), options)
+
+
+def build(root: Path, stem: str, out: Path) -> dict[str, list[list[int]]]:
+    """Face `stem` from its source under `root`: the WOFF2 for the HTML; for a text face also the PDF's full
+    TrueType file and the HTML's parts (returned: part file -> code point ranges)."""
+    source, family, style, unicodes = SOURCES[stem]
+    font = TTFont(str(root / source), recalcTimestamp=False)
+    core = set(subset.parse_unicodes(unicodes))
+    if family == "TG Serif":
+        font = _names_repertoire(root, stem, font, core)
+    else:
+        font = _cut(font, family, sorted(core), "woff2")
+    before = set(font.getBestCmap())
+    if style == "Italic":
+        add_italic_letters(font)
+    if style == "Regular" and family == "TG Serif":
+        add_scripts(font)
+    core |= set(font.getBestCmap()) - before
+    _rename(font, family, style)
+    if family != "TG Serif":
+        (out / f"{stem}.woff2").write_bytes(_save(font, "woff2"))
+        return {}
+    (out / f"{stem}.ttf").write_bytes(_save(font, None))
+    (out / f"{stem}.woff2").write_bytes(_save(_cut(font, family, sorted(core), "woff2"), "woff2"))
+    parts = {}
+    for block, spans in BLOCKS.items():
+        codes = sorted(u for u in font.getBestCmap() if u not in core and any(a <= u <= b for a, b in spans))
+        if codes:
+            name = f"{stem}.{block}.woff2"
+            (out / name).write_bytes(_save(_cut(font, family, codes, "woff2"), "woff2"))
+            parts[name] = _ranges(codes)
+    return parts
+
+
+def _names_repertoire(root: Path, stem: str, font: TTFont, core: set[int]) -> TTFont:
+    """A text face cut to its core and the names repertoire (with the source's combining marks), gaps filled."""
+    source, family, style, _ = SOURCES[stem]
+    upright = TTFont(str(root / UPRIGHT)) if source != UPRIGHT else None
+    marks = {u for u in range(0x300, 0x370) if u in font.getBestCmap()}
+    left = set(fill(font, upright, style.lower(), sorted(repertoire() | core))) & repertoire()
+    if left:
+        raise SystemExit(f"{stem}: cannot draw {' '.join(f'U+{u:04X}' for u in sorted(left))}")
+    return _cut(font, family, sorted(repertoire() | core | marks), None)
+
+
+def _ranges(codes: list[int]) -> list[list[int]]:
+    """Sorted code points as [first, last] runs."""
+    runs: list[list[int]] = []
+    for code in codes:
+        if runs and runs[-1][1] == code - 1:
+            runs[-1][1] = code
+        else:
+            runs.append([code, code])
+    return runs
 
 
 def write_pdf_fonts(out: Path) -> None:
-    """The PDF's plain TrueType/OpenType copy of each WOFF2 face (same tables, same date) and metrics.json."""
+    """The PDF's OpenType copy of the maths face's WOFF2 (same tables, same date) and metrics.json of every face."""
     metrics = {}
-    for woff2, sfnt, *_ in FONTS:
-        font = TTFont(str(out / woff2), recalcTimestamp=False)
-        font.flavor = None
-        font.save(str(out / sfnt))
+    for woff2, sfnt, family, *_ in FONTS:
+        if family == "TG Math":
+            font = TTFont(str(out / woff2), recalcTimestamp=False)
+            font.flavor = None
+            font.save(str(out / sfnt))
         metrics[sfnt] = measure(TTFont(str(out / sfnt)))
         print(f"{sfnt}: {(out / sfnt).stat().st_size} bytes")
     (out / METRICS).write_text(json.dumps(metrics, sort_keys=True, separators=(",", ":")) + "\n", "utf-8")
 
 
 def main() -> None:
-    """`python scripts/subset_fonts.py [--pdf-only] [FOLDER [STEM ...]]`: rebuild every face, or only the named
-    ones; then the PDF's TrueType/OpenType copies and metrics.json (alone with --pdf-only)."""
-    args = [a for a in sys.argv[1:] if a != "--pdf-only"]
-    out = Path(args[0] if args else "templates/html/static/fonts")
-    wanted = set(args[1:]) or set(SOURCES)
-    for stem, (source, family, style, unicodes) in SOURCES.items():
-        if stem not in wanted or "--pdf-only" in sys.argv:
-            continue
-        build(source, family, style, unicodes, out / f"{stem}.woff2")
-        print(f"{stem}.woff2: {(out / f'{stem}.woff2').stat().st_size} bytes")
+    """`python scripts/subset_fonts.py ROOT [FOLDER [STEM ...]]`: rebuild every face, or only the named ones, from
+    the Debian packages fonts-cmu and fonts-lmodern unpacked under ROOT (`/` when installed; else
+    `apt-get download fonts-cmu fonts-lmodern` and `dpkg -x` each into ROOT); then metrics.json and the list
+    of the HTML's parts."""
+    if len(sys.argv) < 2:
+        raise SystemExit(main.__doc__)
+    root = Path(sys.argv[1])
+    out = Path(sys.argv[2] if len(sys.argv) > 2 else "templates/html/static/fonts")
+    wanted = set(sys.argv[3:]) or set(SOURCES)
+    listing = out / HTML_PARTS
+    parts = json.loads(listing.read_text("utf-8")) if listing.exists() else {}
+    for stem in SOURCES:
+        if stem in wanted:
+            parts = {name: runs for name, runs in parts.items() if not name.startswith(stem + ".")}
+            parts.update(build(root, stem, out))
+            for name in sorted(p.name for p in out.glob(f"{stem}*.woff2")):
+                print(f"{name}: {(out / name).stat().st_size} bytes")
+    listing.write_text(json.dumps(parts, sort_keys=True, separators=(",", ":")) + "\n", "utf-8")
     write_pdf_fonts(out)
 
 

@@ -70,7 +70,7 @@ def _path(value: str | os.PathLike[str]) -> Path:
     return Path(value).expanduser()
 
 
-def _students(roster: Roster | None) -> tuple[Student, ...] | None:
+def _students(roster: Roster | None, transliteration: str | None = None) -> tuple[Student, ...] | None:
     """A roster file's or a DataFrame's students, checked as `tracegen batch --roster` checks a file.
 
     A DataFrame is read as the CSV it would be saved as (its index too, when named, e.g.
@@ -79,22 +79,23 @@ def _students(roster: Roster | None) -> tuple[Student, ...] | None:
     if roster is None:
         return None
     if isinstance(roster, str | os.PathLike):
-        return tuple(read_roster(_path(roster)))
+        return tuple(read_roster(_path(roster), transliteration))
     if isinstance(roster, pd.DataFrame):
         text = roster.to_csv(index=any(name is not None for name in roster.index.names))
-        return tuple(parse_roster(text, "roster"))
+        return tuple(parse_roster(text, "roster", transliteration))
     raise OptionError(f"roster: expected a CSV file's path or a DataFrame, got {type(roster).__name__}")
 
 
 def _options(*, count: int | None, roster: Roster | None, seed: int | None, secret: Secret | None,
              to: str | Sequence[str] = run.FORMATS, kind: str | Sequence[str] = run.DEFAULT_KINDS,
-             jobs: int | None = None, force: bool = False) -> run.Options:
+             jobs: int | None = None, force: bool = False, transliteration: str | None = None) -> run.Options:
     """The batch Options of Python arguments; `to`/`kind` as a sequence or a comma-separated string."""
     if isinstance(secret, bytes):
         raise OptionError("secret: give the path of the file that holds the secret, not the secret itself")
-    return run.Options(count=count, roster=_students(roster), seed=seed,
+    return run.Options(count=count, roster=_students(roster, transliteration), seed=seed,
                             secret_file=_path(secret) if secret is not None else None,
-                            kinds=_names(kind), formats=_names(to), jobs=jobs, force=force)
+                            kinds=_names(kind), formats=_names(to), jobs=jobs, force=force,
+                            transliteration=transliteration)
 
 
 def _names(value: str | Sequence[str]) -> tuple[str, ...]:
@@ -127,13 +128,13 @@ def variants(spec: SpecLike, n: int | None = None, *, seed: int | None = None, r
 def batch(spec: SpecLike, out_dir: str | os.PathLike[str] = "output/batch", *, variants: int | None = None,
           roster: Roster | None = None, seed: int | None = None, secret: Secret | None = None,
           to: str | Sequence[str] = run.FORMATS, kind: str | Sequence[str] = run.DEFAULT_KINDS,
-          jobs: int | None = None, force: bool = False,
+          jobs: int | None = None, force: bool = False, transliteration: str | None = None,
           progress: Callable[[int], Callable[[int], None]] | None = None) -> pd.DataFrame:
     """`tracegen batch` from Python: every variant's folder, manifest.csv and answers.csv in `out_dir`.
 
     Keyword arguments mirror the command's options (`variants=N` or `roster=`, `seed=` or
-    `secret=` for `--secret-file`, `to=`, `kind=`, `jobs=` for `-j`, `force=`); `roster`
-    may also be a DataFrame. `progress`, if given, is called with the number of variants
+    `secret=` for `--secret-file`, `to=`, `kind=`, `jobs=` for `-j`, `force=`,
+    `transliteration=`); `roster` may also be a DataFrame. `progress`, if given, is called with the number of variants
     once they are drawn and returns a callable that gets 1 per finished variant. Returns
     the manifest (one row per file, with its variant's difficulty profile) as a DataFrame
     of strings; `.attrs` holds `written` and `skipped` (variants left as they were on a
@@ -148,7 +149,7 @@ def batch(spec: SpecLike, out_dir: str | os.PathLike[str] = "output/batch", *, v
     (2, 0)
     """
     options = _options(count=variants, roster=roster, seed=seed, secret=secret, to=to, kind=kind, jobs=jobs,
-                       force=force)
+                       force=force, transliteration=transliteration)
     parsed = load_spec(spec)
     planned = run.plan(parsed, options)
     out = _path(out_dir)

@@ -58,7 +58,10 @@ class _Group(click.Group):
         except InputError as err:
             raise Failure(str(err), 2) from None
         except TracegenError as err:
-            raise Failure(str(err), 1) from None
+            details = getattr(err, "details", ())  # a batch's failed variants, one line each
+            for line in details if len(details) > 1 else ():
+                Failure(line, 1, prefix="").show()
+            raise Failure(getattr(err, "summary", "") if len(details) > 1 else str(err), 1) from None
         except Interrupted as err:
             raise Failure(str(err), 128 + err.signal, prefix="") from None
         except KeyboardInterrupt:
@@ -217,8 +220,11 @@ def render_command(spec: str | None, formats: str, kinds: str, paper: str, tagge
               help="Folder for the variant folders, manifest.csv and answers.csv.")
 @click.option("--force", is_flag=True, help="Redo every variant, even those whose files match the manifest, and "
                                            "render documents above the page and font-size limits.")
+@click.option("--transliteration", metavar="COLUMN",
+              help="Roster column printed instead of a name that no installed font can print whole.")
 def batch_command(spec: str | None, count: int | None, roster: str | None, seed: int | None, secret_file: str | None,
-                  formats: str, kinds: str, jobs: int | None, output: str, force: bool) -> None:
+                  formats: str, kinds: str, jobs: int | None, output: str, force: bool,
+                  transliteration: str | None) -> None:
     """Write one worksheet and key per variant or student, plus manifest.csv and answers.csv.
 
     SPEC defaults to the built-in Class 3 example. Rerunning skips variants whose files
@@ -251,7 +257,7 @@ def batch_command(spec: str | None, count: int | None, roster: str | None, seed:
         manifest = batch(read_spec(spec), output, variants=count, roster=roster, seed=seed, secret=secret_file,
                          to=split_list(formats, DOCUMENT_FORMATS, "--to"),
                          kind=split_list(kinds, KINDS, "--kind"), jobs=jobs, force=force,
-                         progress=bar if terminal else None)
+                         transliteration=transliteration, progress=bar if terminal else None)
     if terminal:
         written, skipped = manifest.attrs["written"], manifest.attrs["skipped"]
         click.echo(f"{written + skipped} variants in {output} ({written} written, {skipped} unchanged)", err=True)

@@ -18,7 +18,7 @@ FSI, PDI = "\u2068", "\u2069"  # first-strong isolate ... pop directional isolat
 OVERRIDES, ISOLATES = "\u202a\u202b\u202c\u202d\u202e", "\u2066\u2067\u2068\u2069"
 _CONTROLS = {code: " " for code in (*range(0x20), *range(0x7F, 0xA0))} | {ord(c): None for c in OVERRIDES}
 _ISOLATES = {ord(c): None for c in ISOLATES}
-MAX_LABEL = 120  # characters of a student label on a page
+MAX_LABEL = 190  # characters of a student label on a page: a 120-character name, " (", a 64-character id, ")"
 QUOTE = 40  # characters of user text quoted in an error message
 
 

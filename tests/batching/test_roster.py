@@ -16,7 +16,7 @@ from tracegen.batching import roster
 from tracegen.batching import run as batching
 from tracegen.batching.roster import parse_roster
 from tracegen.cli import cli
-from tracegen.text import FSI, PDI
+from tracegen.text import FSI, MAX_LABEL, PDI
 
 
 @pytest.fixture
@@ -74,7 +74,7 @@ def test_a_long_name_is_shortened_and_the_id_kept(tmp_path, calls):
     name = "W" * 10_000
     assert batch(tmp_path, f"id,name\ns40,{name}\n").exit_code == 0
     label = calls[0][1]
-    assert len(label) == 120 and label.endswith("W… (s40)")
+    assert len(label) == MAX_LABEL and label.endswith("W… (s40)")
     rows = list(csv.DictReader((tmp_path / "out" / "manifest.csv").open(encoding="utf-8", newline="")))
     assert rows[0]["student_name"] == name  # the manifest keeps the roster's name
 
@@ -116,3 +116,20 @@ def test_more_students_than_a_batch_makes_are_refused(monkeypatch):
     monkeypatch.setattr(roster, "MAX_STUDENTS", 3)
     with pytest.raises(tracegen.RosterError, match=r"^roster:5: more than 3 students; split the class into batches$"):
         parse_roster("id\na\nb\nc\nd\n")
+
+
+def test_a_transliteration_column_is_read_and_must_exist(tmp_path):
+    text = "Student ID,Name,Latin Name\ns1,李小龙,Li Xiaolong\ns2,Ada,\n"
+    students = parse_roster(text, "class.csv", transliteration="latin-name")
+    assert [(s.name, s.transliteration) for s in students] == [("李小龙", "Li Xiaolong"), ("Ada", None)]
+    result = batch(tmp_path, text, "--transliteration", "pinyin")
+    assert result.exit_code == 2
+    assert result.stderr == (f"tracegen: error: {tmp_path / 'class.csv'}: no column 'pinyin' for --transliteration "
+                             "(the header has 'Student ID', 'Name', 'Latin Name')\n")
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_transliteration_needs_a_roster(tmp_path):
+    result = CliRunner().invoke(cli, ["batch", "--variants", "2", "--transliteration", "latin", "-o", str(tmp_path)])
+    assert result.exit_code == 2
+    assert result.stderr == "tracegen: error: --transliteration names a roster column: give --roster FILE.csv too\n"

@@ -14,13 +14,14 @@ import time
 import pypdf
 import pytest
 from documents import ALL, DEEP, class3_documents, class3_trace, pdf_text
+from fontTools.pens.recordingPen import DecomposingRecordingPen
 from fontTools.ttLib import TTFont
 from test_render import SLIDE_NUMBERS
 
 import tracegen
 from tracegen.document import build
 from tracegen.render import markup, render_documents
-from tracegen.render.assets import FONTS, static_dir
+from tracegen.render.assets import FONTS, HTML_PARTS, static_dir
 from tracegen.render.pdf import sfnt
 from tracegen.render.pdf.writer import _fetcher, font_config
 from tracegen.render.typeset.metrics import METRICS, face, measure
@@ -125,27 +126,44 @@ def fresh_pdfs(path: str, student: str) -> tuple[bytes, bytes]:
 def test_pdfs_are_byte_identical_across_processes_times_and_font_subsetters() -> None:
     """WeasyPrint subsets fonts with HarfBuzz, or with fontTools (which stamps the time) when libharfbuzz-subset
     is missing: fresh processes, a second apart, on either path, write the same bytes as this one."""
-    greek = "Αλέξανδρος Παπαδόπουλος"  # drawn with a system font (DejaVu), whose date is taken out too
+    names = "Αλέξανδρος Ķēniņš Nguyễn Ґалина (s1)"  # drawn by the shipped faces, which tracegen cuts itself
     runs = []
     for path in ("harfbuzz", "fonttools", "fonttools"):
-        runs.append(fresh_pdfs(path, greek))
+        runs.append(fresh_pdfs(path, names))
         time.sleep(1.1)
     assert runs[0][0] == runs[1][0] == runs[2][0] == class3_documents()[("worksheet", "pdf")]
-    assert runs[1][1] == runs[2][1]  # system fonts: the same on one path (HarfBuzz and fontTools cut them apart)
+    assert runs[0][1] == runs[1][1] == runs[2][1]
 
 
 def test_pdf_fonts_are_the_html_fonts_and_their_metrics_are_measured_from_them() -> None:
-    """The TTF/OTF files the PDF uses hold the WOFF2 files' glyphs; metrics.json is what `measure` reads from them."""
+    """The TTF/OTF file the PDF uses draws every character its HTML WOFF2 files (core and parts) draw, with the
+    same outline and advance, and no other; metrics.json is what `measure` reads from it."""
     metrics = json.loads((static_dir() / "fonts" / METRICS).read_text())
+    parts = json.loads((static_dir() / "fonts" / HTML_PARTS).read_text())
     for woff2, sfnt_name, *_ in FONTS:
-        pdf_font, html_font = (TTFont(str(static_dir() / "fonts" / name)) for name in (sfnt_name, woff2))
-        assert pdf_font.flavor is None and html_font.flavor == "woff2"
+        pdf_font = TTFont(str(static_dir() / "fonts" / sfnt_name))
+        assert pdf_font.flavor is None
         assert json.loads(json.dumps(measure(pdf_font))) == metrics[sfnt_name]
-        assert pdf_font.getGlyphOrder() == html_font.getGlyphOrder()
-        assert pdf_font.getBestCmap() == html_font.getBestCmap()
-        assert pdf_font["hmtx"].metrics == html_font["hmtx"].metrics
-        outlines = "glyf" if "glyf" in pdf_font else "CFF "
-        assert pdf_font[outlines].compile(pdf_font) == html_font[outlines].compile(html_font)
+        files = [woff2, *(name for name in parts if name.split(".")[0] == woff2.split(".")[0])]
+        pdf_cmap, drawn = pdf_font.getBestCmap(), set()
+        for name in files:
+            html_font = TTFont(str(static_dir() / "fonts" / name))
+            assert html_font.flavor == "woff2"
+            cmap = html_font.getBestCmap()
+            if name != woff2:  # a part: exactly the code points it is declared for
+                assert set(cmap) == {c for first, last in parts[name] for c in range(first, last + 1)}
+            for code, glyph in cmap.items():
+                assert _outline(html_font, glyph) == _outline(pdf_font, pdf_cmap[code]), f"{name}: U+{code:04X}"
+            drawn |= set(cmap)
+        assert drawn == set(pdf_cmap)
+
+
+def _outline(font: TTFont, glyph: str) -> tuple[int, list]:
+    """A glyph's advance and drawing (components resolved), to compare glyphs across fonts."""
+    glyph_set = font.getGlyphSet()
+    pen = DecomposingRecordingPen(glyph_set)
+    glyph_set[glyph].draw(pen)
+    return font["hmtx"][glyph][0], pen.value
 
 
 def test_a_font_subset_keeps_the_chosen_glyphs_and_their_ids_and_empties_the_rest() -> None:
@@ -161,8 +179,10 @@ def test_a_font_subset_keeps_the_chosen_glyphs_and_their_ids_and_empties_the_res
         if gid in keep or name in components or gid == 0:
             assert glyf[name].getCoordinates(glyf)[0] == source["glyf"][name].getCoordinates(source["glyf"])[0]
             assert glyf[name].numberOfContours == source["glyf"][name].numberOfContours
+            assert font["hmtx"][name] == source["hmtx"][name]
         else:
             assert glyf[name].numberOfContours == 0, name
+            assert font["hmtx"][name] == (0, 0), name  # the PDF gives the widths: unused metrics are zeros
 
 
 def test_a_font_without_its_date_has_valid_checksums() -> None:

@@ -27,6 +27,7 @@ from tracegen.numbers import format_number
 from tracegen.render import render_documents, slug
 from tracegen.render.environment import jinja_environment
 from tracegen.render.filters import FILTERS
+from tracegen.text import MAX_LABEL
 
 SPECS = Path(__file__).parents[1] / "specs"
 
@@ -155,7 +156,7 @@ def test_student_and_variant_are_printed() -> None:
 
 def test_long_student_names_are_shortened() -> None:
     doc = build(class3_trace(), "worksheet", student="x" * 500)
-    assert doc.student is not None and len(doc.student) == 120 and doc.student.endswith("…")
+    assert doc.student is not None and len(doc.student) == MAX_LABEL and doc.student.endswith("…")
 
 
 def test_rendering_is_deterministic() -> None:

@@ -38,6 +38,7 @@ class Student:
     id: str
     name: str | None
     line: int
+    transliteration: str | None = None  # printed instead of a name the fonts cannot print whole, if asked for
 
     @property
     def label(self) -> str:
@@ -47,21 +48,26 @@ class Student:
         return label(self.name, self.id)
 
 
-def read_roster(path: str | Path) -> list[Student]:
-    """Students in file order; RosterError (exit 2) naming the file and line on any problem."""
-    return parse_roster(read_csv_text(path, "roster", RosterError), str(path))
+def read_roster(path: str | Path, transliteration: str | None = None) -> list[Student]:
+    """Students in file order; RosterError (exit 2) naming the file and line on any problem.
+
+    `transliteration` names a column whose cell is printed instead of a student's name when
+    the fonts cannot print the name whole (`tracegen batch --transliteration`).
+    """
+    return parse_roster(read_csv_text(path, "roster", RosterError), str(path), transliteration)
 
 
-def parse_roster(text: str, name: str = "roster") -> list[Student]:
+def parse_roster(text: str, name: str = "roster", transliteration: str | None = None) -> list[Student]:
     """Parse roster text (see `read_roster`)."""
-    students = _students(iter(numbered_rows(text, name, RosterError, rows_in_cells=False)), name)
+    students = _students(iter(numbered_rows(text, name, RosterError, rows_in_cells=False)), name, transliteration)
     if not students:
         raise RosterError(f"{name}: no students (the roster has a header but no rows)")
     return students
 
 
-def _students(numbered: Iterator[tuple[int, list[str]]], name: str) -> list[Student]:
+def _students(numbered: Iterator[tuple[int, list[str]]], name: str, transliteration: str | None) -> list[Student]:
     header, id_col, name_col = _header(numbered, name)
+    other_col = _column(header, transliteration, name) if transliteration is not None else None
     students: list[Student] = []
     first_line: dict[str, int] = {}
     for line, row in numbered:
@@ -79,9 +85,23 @@ def _students(numbered: Iterator[tuple[int, list[str]]], name: str) -> list[Stud
         if len(students) == MAX_STUDENTS:
             raise RosterError(f"{name}:{line}: more than {MAX_STUDENTS:,} students; split the class into batches")
         first_line[student_id] = line
-        full_name = one_line(clean(row[name_col])) if name_col is not None and name_col < len(row) else ""
-        students.append(Student(student_id, full_name or None, line))
+        full_name, other = (one_line(clean(row[col])) if col is not None and col < len(row) else ""
+                            for col in (name_col, other_col))
+        students.append(Student(student_id, full_name or None, line, other or None))
     return students
+
+
+def _column(header: list[str], wanted: str, name: str) -> int:
+    """The position of the column `wanted` (compared as header keys are: case, spaces and dashes aside)."""
+    keys = [_key(cell) for cell in header]
+    if _key(wanted) not in keys:
+        raise RosterError(f"{name}: no column {quote(wanted)} for --transliteration (the header has "
+                          f"{', '.join(quote(cell) for cell in header[:10])})")
+    return keys.index(_key(wanted))
+
+
+def _key(cell: str) -> str:
+    return clean(cell).lower().replace(" ", "_").replace("-", "_")
 
 
 def clean(cell: str) -> str:
@@ -93,7 +113,7 @@ def _header(rows: Iterator[tuple[int, list[str]]], name: str) -> tuple[list[str]
     """The header row and the positions of the id and (optional) name columns."""
     for line, row in rows:
         if any(cell.strip() for cell in row):
-            keys = [clean(cell).lower().replace(" ", "_").replace("-", "_") for cell in row]
+            keys = [_key(cell) for cell in row]
             id_col = next((keys.index(k) for k in ID_COLUMNS if k in keys), None)
             if id_col is None:
                 found = ", ".join(quote(cell) for cell in row[:10]) + (", …" if len(row) > 10 else "")

@@ -27,17 +27,20 @@ import yaml
 from tracegen import render
 from tracegen.batching import fairness
 from tracegen.batching.folder import ANSWERS, MANIFEST, MANIFEST_COLUMNS, SPEC_FILE, Recorded, read_manifest
+from tracegen.batching.names import FONT_FORMATS, printed_label
 from tracegen.batching.roster import MAX_STUDENTS, Student, read_roster
 from tracegen.batching.variants import Variant, base_profile, draw, fingerprint, profiles
 from tracegen.choices import DEFAULT_KINDS, KINDS, usable_cores
 from tracegen.choices import DOCUMENT_FORMATS as FORMATS
 from tracegen.csvfiles import csv_bytes, spreadsheet_safe
 from tracegen.engine.trace import trace
-from tracegen.errors import Interrupted, OptionError, TracegenError
+from tracegen.errors import InputError, Interrupted, OptionError, TracegenError
 from tracegen.files import write_atomic
+from tracegen.render.coverage import require_printable
 from tracegen.spec import limits
 from tracegen.spec.model import Spec
 from tracegen.stopping import sigterm_as_interrupt
+from tracegen.text import quote
 
 MAX_VARIANTS = MAX_STUDENTS  # one variant per student
 MIN_SECRET_BYTES = 16
@@ -49,7 +52,12 @@ WATCH_SECONDS = 0.5  # how often a worker checks that its parent is still alive
 
 
 class BatchError(TracegenError):
-    """Some variants failed; the others were written. The CLI exits 1."""
+    """Some variants failed; the others were written. The CLI exits 1, printing each of `details` (one line per
+    failed variant: its id and why) on a line of its own, then `summary`, when more than one failed."""
+
+    def __init__(self, message: str, details: tuple[str, ...] = (), summary: str = "") -> None:
+        super().__init__(message)
+        self.details, self.summary = details, summary or message
 
 
 @dataclass(frozen=True)
@@ -64,6 +72,7 @@ class Options:
     formats: tuple[str, ...] = FORMATS
     jobs: int | None = None
     force: bool = False
+    transliteration: str | None = None  # roster column printed instead of a name the fonts cannot print whole
 
 
 @dataclass(frozen=True, eq=False)
@@ -74,6 +83,7 @@ class Job:
     student: Student | None
     kinds: tuple[str, ...]
     formats: tuple[str, ...]
+    transliteration: str | None = None  # the roster column of transliterations, if the teacher named one
     profile: dict[str, str] = field(default_factory=dict)  # fairness.row: the manifest's fairness.PROFILE_COLUMNS
 
     @property
@@ -121,11 +131,14 @@ def plan(spec: Spec, options: Options) -> list[Job]:
     if not options.force:
         limits.check_documents(spec, options.kinds)
     secret = read_secret(options.secret_file) if options.secret_file is not None else None
-    students = read_roster(options.roster) if isinstance(options.roster, Path) else options.roster
+    if set(options.formats) & set(FONT_FORMATS):
+        require_printable(spec.title, f"the title {quote(spec.title)}")
+    roster = options.roster
+    students = read_roster(roster, options.transliteration) if isinstance(roster, Path) else roster
     variants = draw(spec, materials(options, students, secret), secret)
     people: Sequence[Student | None] = students or [None] * len(variants)
     drawn = profiles(variants)
-    return [Job(v, s, options.kinds, options.formats, fairness.row(drawn, i, v.attempt + 1))
+    return [Job(v, s, options.kinds, options.formats, options.transliteration, fairness.row(drawn, i, v.attempt + 1))
             for i, (v, s) in enumerate(zip(variants, people, strict=True))]
 
 
@@ -141,6 +154,8 @@ def check_options(options: Options) -> None:
         raise OptionError("give either --variants N or --roster FILE.csv (exactly one)")
     if options.seed is not None and options.secret_file is not None:
         raise OptionError("give either --seed or --secret-file, not both")
+    if options.transliteration is not None and options.roster is None:
+        raise OptionError("--transliteration names a roster column: give --roster FILE.csv too")
     if options.count is not None and not 1 <= options.count <= MAX_VARIANTS:
         raise OptionError(f"--variants: expected a whole number from 1 to {MAX_VARIANTS}, got {options.count}")
     if options.seed is not None and options.seed < 0:
@@ -236,14 +251,15 @@ def produce(job: Job, out: Path, recorded: dict[str, str] | None) -> Outcome:
         folder = out / vid
         if recorded is not None and _unchanged(folder, job, files[SPEC_FILE], recorded):
             return Outcome(vid, {name: recorded[name] for name in job.files}, *answers, skipped=True)
-        student = job.student.label if job.student else None
+        student = printed_label(job.student, job.formats, job.transliteration) if job.student else None
         documents = render.render_documents(result, job.kinds, job.formats, student=student)
         files.update({f"{kind}.{fmt}": documents[(kind, fmt)] for kind in job.kinds for fmt in job.formats})
         for name, data in files.items():
             write_atomic(folder / name, data)
         return Outcome(vid, {name: sha256(data) for name, data in files.items()}, *answers)
     except Exception as err:  # noqa: BLE001 - reported per variant, the batch goes on
-        return Outcome(vid, {}, error=" ".join(f"{type(err).__name__}: {err}".split()))
+        message = str(err) if isinstance(err, InputError) else f"{type(err).__name__}: {err}"
+        return Outcome(vid, {}, error=" ".join(message.split()))
 
 
 def _unchanged(folder: Path, job: Job, spec_bytes: bytes, recorded: dict[str, str]) -> bool:
@@ -288,13 +304,19 @@ def run(jobs: Sequence[Job], out: Path, options: Options, progress: Callable[[in
         finally:
             write_manifest(out, jobs, results)
     write_answers(out, jobs, results)
-    failed = [results[job.variant.id] for job in jobs if results[job.variant.id].error]
-    if failed:
-        detail = "; ".join(f"{o.id}: {o.error}" for o in failed)
-        rest = " (the others were written)" if len(failed) < len(jobs) else ""
-        raise BatchError(f"{len(failed)} of {len(jobs)} variants failed{rest}: {detail}")
+    _report_failures(jobs, results)
     skipped = sum(o.skipped for o in results.values())
     return Summary(len(jobs), len(jobs) - skipped, skipped)
+
+
+def _report_failures(jobs: Sequence[Job], results: dict[str, Outcome]) -> None:
+    """BatchError naming each failed variant and why, if any failed."""
+    failed = [results[job.variant.id] for job in jobs if results[job.variant.id].error]
+    if failed:
+        details = tuple(f"{o.id}: {o.error}" for o in failed)
+        rest = " (the others were written)" if len(failed) < len(jobs) else ""
+        head = f"{len(failed)} of {len(jobs)} variants failed{rest}"
+        raise BatchError(f"{head}: {'; '.join(details)}", details, f"{head}; each is named above")
 
 
 def _stopped(out: Path, jobs: Sequence[Job], results: dict[str, Outcome]) -> str:

@@ -16,9 +16,11 @@ from tracegen.choices import PAPERS
 from tracegen.document import KINDS, Document, build
 from tracegen.engine.trace import Trace
 from tracegen.errors import OptionError
+from tracegen.render.coverage import require_printable
 from tracegen.render.exporters import EXPORTERS
 from tracegen.render.pdf.process import PdfProcess
 from tracegen.render.typeset.boxes import Box
+from tracegen.text import quote
 
 __all__ = ["FORMATS", "KINDS", "PAPERS", "markup", "render_documents", "slug"]
 
@@ -43,7 +45,8 @@ def render_documents(trace: Trace, kinds: Sequence[str] = ("worksheet", "key"),
                      pdf_process: PdfProcess | None = None) -> dict[tuple[str, str], bytes]:
     """The documents of `trace` as bytes per (kind, format); writes nothing.
 
-    `student` (optional) and the trace's variant id are printed on every page. `paper`
+    `student` (optional) and the trace's variant id are printed on every page; a title or
+    student that no available font can print whole is refused (`render.coverage`). `paper`
     is "a4" (default) or "letter" for HTML printing and PDF. `tagged` makes the PDFs
     tagged PDF/UA-1 for screen readers (the maths as Formula elements with their text).
     `processes` > 1 lays PDFs out side by side in forked processes (`pdf.write_pdfs`): the
@@ -54,6 +57,9 @@ def render_documents(trace: Trace, kinds: Sequence[str] = ("worksheet", "key"),
     _check(kinds, KINDS, "kind")
     _check(formats, FORMATS, "format")
     _check([paper], tuple(PAPERS), "paper")
+    if set(formats) & {"html", "pdf"} and trace.spec is not None:  # Markdown is plain text
+        require_printable(trace.spec.title, f"the title {quote(trace.spec.title)}")
+        require_printable(student, f"the student {quote(student)}")
     out: dict[tuple[str, str], bytes] = {}
 
     def texts() -> Iterator[tuple[str, list[Box]]]:

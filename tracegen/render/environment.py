@@ -7,6 +7,7 @@ The files themselves are found by `render.assets`.
 from __future__ import annotations
 
 import base64
+import json
 from functools import cache
 from typing import TYPE_CHECKING
 
@@ -14,6 +15,7 @@ from markupsafe import Markup
 
 from tracegen.render.assets import (
     FONTS,
+    HTML_PARTS,
     MATHML_FONT,
     static_dir,
     templates_dir,
@@ -52,17 +54,58 @@ def stylesheet(mathml: bool = True) -> Markup:
     return Markup("\n".join((static_dir() / name).read_text("utf-8") for name in names))
 
 
+# Which HTML faces print user text: the title (heading and printed running head) and the student's name.
+USER_TEXT_FACES = {"title": ("tg-serif-regular.woff2", "tg-serif-bold.woff2"), "student": ("tg-serif-italic.woff2",)}
+
+
 @cache
-def font_faces(embed: bool) -> Markup:
-    """@font-face rules: WOFF2 fonts as data: URIs (self-contained HTML), or paths to the same fonts as plain
-    TrueType/OpenType under the static dir (PDF: WeasyPrint reads them without decoding WOFF2 first)."""
-    rules = []
-    for woff2, sfnt, family, style, weight in (*FONTS, MATHML_FONT) if embed else FONTS:
-        if embed:
-            data = base64.b64encode((static_dir() / "fonts" / woff2).read_bytes()).decode("ascii")
-            src = f'url("data:font/woff2;base64,{data}") format("woff2")'
-        else:
-            src = f'url("fonts/{sfnt}") format("{"opentype" if sfnt.endswith(".otf") else "truetype"}")'
-        rules.append(f'@font-face {{ font-family: "{family}"; font-style: {style}; font-weight: {weight}; '
-                     f'src: {src}; }}')
+def _parts() -> tuple[tuple[str, str, tuple[tuple[int, int], ...]], ...]:
+    """The HTML's font parts beyond each face's core: (file, the core file it extends, its code point runs)."""
+    listing = json.loads((static_dir() / "fonts" / HTML_PARTS).read_text("utf-8"))
+    return tuple((name, name.split(".")[0] + ".woff2", tuple((first, last) for first, last in runs))
+                 for name, runs in sorted(listing.items()))
+
+
+def font_parts(title: str = "", student: str = "") -> tuple[str, ...]:
+    """The font parts a document's HTML embeds: those holding a character of its title or student name, in the
+    face that prints it (the rest of the repertoire stays out of every document that does not use it)."""
+    used: dict[str, set[int]] = {}
+    for key, text in (("title", title), ("student", student)):
+        for face in USER_TEXT_FACES[key]:
+            used.setdefault(face, set()).update(map(ord, text))
+    return tuple(name for name, face, runs in _parts()
+                 if any(first <= code <= last for code in used.get(face, ()) for first, last in runs))
+
+
+@cache
+def font_faces(embed: bool, parts: tuple[str, ...] = ()) -> Markup:
+    """@font-face rules: WOFF2 fonts as data: URIs (self-contained HTML), with the `parts` that extend them, each
+    for its own characters (`unicode-range`); or paths to the whole fonts as plain TrueType/OpenType under the
+    static dir (PDF: WeasyPrint reads them without decoding WOFF2 first)."""
+    rules = [_rule(family, style, weight, _embedded(woff2) if embed else _linked(sfnt))
+             for woff2, sfnt, family, style, weight in ((*FONTS, MATHML_FONT) if embed else FONTS)]
+    if embed:
+        ranges = {name: runs for name, _, runs in _parts()}
+        cores = {woff2: (family, style, weight) for woff2, _, family, style, weight in FONTS}
+        rules += [_rule(*cores[name.split(".")[0] + ".woff2"], _embedded(name), ranges[name]) for name in parts]
     return Markup("\n".join(rules))
+
+
+def _embedded(woff2: str) -> str:
+    data = base64.b64encode((static_dir() / "fonts" / woff2).read_bytes()).decode("ascii")
+    return f'url("data:font/woff2;base64,{data}") format("woff2")'
+
+
+def _linked(sfnt: str | None) -> str:
+    assert sfnt is not None, "every face the PDF uses has a TrueType/OpenType file"
+    return f'url("fonts/{sfnt}") format("{"opentype" if sfnt.endswith(".otf") else "truetype"}")'
+
+
+def _rule(family: str, style: str, weight: str, src: str, runs: tuple[tuple[int, int], ...] = ()) -> str:
+    unicode_range = f" unicode-range: {', '.join(_css_range(*run) for run in runs)};" if runs else ""
+    return (f'@font-face {{ font-family: "{family}"; font-style: {style}; font-weight: {weight}; '
+            f'src: {src};{unicode_range} }}')
+
+
+def _css_range(first: int, last: int) -> str:
+    return f"U+{first:X}" if first == last else f"U+{first:X}-{last:X}"

@@ -14,7 +14,7 @@ from tracegen.choices import PAPERS
 from tracegen.document import Document
 from tracegen.render import prepare
 from tracegen.render.assets import PAPER_WIDTH_MM, PRINT_FONT_PT, PRINT_MARGINS_MM, SCREEN_MEASURE
-from tracegen.render.environment import font_faces, jinja_environment, stylesheet
+from tracegen.render.environment import font_faces, font_parts, jinja_environment, stylesheet
 from tracegen.render.typeset.boxes import Box
 
 PX_PER_EM = PRINT_FONT_PT * 96 / 72  # the size of an em in CSS px: places the PDF's picture labels
@@ -31,7 +31,7 @@ class Exporter:
         """The text width in em where display equations wrap."""
         return SCREEN_MEASURE
 
-    def page(self, paper: str) -> dict[str, Any]:
+    def page(self, paper: str, doc: Document | None = None) -> dict[str, Any]:
         """What a template needs besides the document: format, CSS, fonts, paper size and text width."""
         return {"format": self.name, "css": stylesheet(mathml=False), "fonts": font_faces(embed=False),
                 "paper": PAPERS[paper], "measure": self.measure(paper), "px_per_em": PX_PER_EM}
@@ -40,7 +40,7 @@ class Exporter:
         return prepare.for_screen(doc, page["measure"]), {"blocks": [], "pictures": {}}
 
     def markup(self, doc: Document, paper: str = "a4") -> tuple[str, list[Box]]:
-        page = self.page(paper)
+        page = self.page(paper, doc)
         prepared, extra = self.prepare(doc, page)
         page.update(extra)
         text = jinja_environment(self.environment).get_template(self.template).render(doc=prepared, page=page)
@@ -54,8 +54,11 @@ class HtmlExporter(Exporter):
     template = "html/index.html.j2"
     environment = "html"
 
-    def page(self, paper: str) -> dict[str, Any]:
-        return {**super().page(paper), "css": stylesheet(mathml=True), "fonts": font_faces(embed=True)}
+    def page(self, paper: str, doc: Document | None = None) -> dict[str, Any]:
+        """As for Markdown, with the MathML stylesheet and the fonts embedded: with the parts of them that
+        the document's title and student name need (`environment.font_parts`)."""
+        parts = font_parts(doc.title, doc.student or "") if doc is not None else ()
+        return {**super().page(paper), "css": stylesheet(mathml=True), "fonts": font_faces(True, parts)}
 
 
 class PdfExporter(HtmlExporter):
@@ -66,7 +69,7 @@ class PdfExporter(HtmlExporter):
     def measure(self, paper: str) -> float:
         return (PAPER_WIDTH_MM[paper] - PRINT_MARGINS_MM) / (PRINT_FONT_PT * 25.4 / 72) - 0.5
 
-    def page(self, paper: str) -> dict[str, Any]:
+    def page(self, paper: str, doc: Document | None = None) -> dict[str, Any]:
         return {**Exporter.page(self, paper), "format": self.name}
 
     def prepare(self, doc: Document, page: dict[str, Any]) -> tuple[Document, dict[str, Any]]:

@@ -21,6 +21,7 @@ DROPPED = frozenset({b"GSUB", b"GPOS", b"GDEF", b"BASE", b"JSTF", b"MATH", b"ker
                      b"fpgm", b"prep", b"cvt ", b"hdmx", b"LTSH", b"VDMX"})  # hinting, as WeasyPrint's subsets
 SFNT_VERSIONS = (b"\0\1\0\0", b"OTTO", b"true")  # TrueType, CFF-based OpenType, Apple TrueType
 _CREATED, _MODIFIED, _ADJUSTMENT, _LOCA_FORMAT = 20, 28, 8, 50  # offsets in `head`
+_METRICS_COUNT = 34  # offset of numberOfHMetrics in `hhea`
 _WORDS, _SCALE, _XY_SCALE, _TWO_BY_TWO, _MORE, _CODE = 0x1, 0x8, 0x40, 0x80, 0x20, 0x100  # composite glyph flags
 
 
@@ -78,9 +79,22 @@ def subset(program: bytes, keep: Iterable[int]) -> bytes:
         pieces.append(data)
         offsets.append(offsets[-1] + len(data))
     parts[b"glyf"] = b"".join(pieces)
+    parts[b"hmtx"] = _blank_metrics(parts[b"hmtx"], parts[b"hhea"], count, wanted)
     parts[b"loca"] = (struct.pack(f">{count + 1}I", *offsets) if long_loca
                       else struct.pack(f">{count + 1}H", *(o // 2 for o in offsets)))
     return assemble(version, parts)
+
+
+def _blank_metrics(hmtx: bytes, hhea: bytes, count: int, wanted: set[int]) -> bytes:
+    """`hmtx` with zeros for the glyphs not drawn: the PDF gives its own widths, and a face with the whole
+    names repertoire would otherwise carry a few kilobytes of unused metrics into every document."""
+    metrics = struct.unpack(">H", hhea[_METRICS_COUNT:_METRICS_COUNT + 2])[0]
+    out = bytearray(hmtx)
+    for gid in range(count):
+        if gid not in wanted:
+            at, size = (4 * gid, 4) if gid < metrics else (4 * metrics + 2 * (gid - metrics), 2)
+            out[at:at + size] = bytes(size)
+    return bytes(out)
 
 
 def undated(program: bytes) -> bytes:
