@@ -39,12 +39,11 @@ LETTERS = {"α": "alpha", "β": "beta", "γ": "gamma", "δ": "delta", "ε": "eps
            "∂": "partial", "Σ": "capital sigma", "Δ": "capital delta"}
 OPERATORS = {"=": "equals", "≈": "is approximately", "←": "becomes", "→": "goes to", "<": "is less than",
              ">": "is greater than", "≤": "is less than or equal to", "≥": "is greater than or equal to",
-             "+": "plus", "−": "minus", "-": "minus", "⊙": "element-wise times", "×": "times", "·": "times",
-             "′": "prime", ":": ":", ";": ";"}
+             "+": "plus", "−": "minus", "-": "minus", "⊙": "element-wise times", "×": "times", "·": "times"}
 SYMBOLS = {"⊙": "circled dot", "×": "times sign", "·": "dot"}
 BIG = {"∑": "the sum", "∏": "the product"}
-OPENING = {"(": "open paren", "[": "open bracket", "{": "open brace", "|": "absolute value of"}
-CLOSING = {")": "close paren", "]": "close bracket", "}": "close brace", "|": "end absolute value"}
+OPENING = {"(": "open paren", "[": "open bracket", "{": "open brace"}
+CLOSING = {")": "close paren", "]": "close bracket", "}": "close brace"}
 ENDS = ("end fraction", "end exponent", "end vector", "end matrix")
 SHAPES = {"T": "transpose", "\u2032": "prime"}  # superscripts that are not powers
 FUNCTION_LETTERS = frozenset("σf")  # single letters the formulas apply as functions: σ(z)
@@ -193,7 +192,7 @@ def _number(text: str) -> str:
 
 
 def _operator(node: Op) -> str:
-    if node.char == "," or node.kind == "punct":
+    if node.kind == "punct":
         return node.char
     return OPERATORS.get(node.char, node.char)
 
