@@ -190,6 +190,12 @@ class Node:
         return self.base + self.sup.translate(SUPERSCRIPT) + self.sub.translate(SUBSCRIPT)
 
     @property
+    def short(self) -> str:
+        """The name within its layer, in plain letters and digits (`h2`, `x3`, `ŷ`): a weight table's headers,
+        whose caption names the layer (script characters would be read as maths set as text)."""
+        return self.base + self.sub
+
+    @property
     def parts(self) -> Parts:
         """The name as the documents' PDF maths sets h^{(1)}_{2}: italic letter, then subscript, then superscript."""
         return _joined((self.base, "italic"), (self.sub, "sub"), (self.sup, "sup"))
@@ -272,11 +278,11 @@ class Diagram:
         out = []
         for layer in range(1, len(self.sizes)):
             sources = range(int(starts[layer - 1]), int(starts[layer]))
-            rows = tuple((self.nodes[unit].text, tuple(weights[(i, unit)] for i in sources),
+            rows = tuple((self.nodes[unit].short, tuple(weights[(i, unit)] for i in sources),
                           _number(self.nodes[unit].bias or 0.0))
                          for unit in range(int(starts[layer]), int(starts[layer + 1])))
             activation = self.activations[layer - 1] if self.activations else ""
-            out.append(WeightTable(layer, activation, tuple(self.nodes[i].text for i in sources), rows))
+            out.append(WeightTable(layer, activation, tuple(self.nodes[i].short for i in sources), rows))
         return tuple(out)
 
 
