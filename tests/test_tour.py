@@ -114,7 +114,7 @@ def test_the_key_shows_inline_as_the_page_tracegen_render_writes(tour) -> None:
 def test_the_inline_key_has_its_numbers_as_mathml(tour) -> None:
     cells, _ = tour
     page = _srcdoc(output(cells, "key = tracegen.key(t)"))
-    assert re.search(r'<math display="block">', page)
+    assert re.search(r'<math display="block" aria-label="[^"]+">', page)  # named by its spoken text
     for number in (Y_HAT, LOSS, DW1_00):
         assert re.search(rf"<mn( class=\"ans\")?>{re.escape(format_number(number, 3, minus=chr(0x2212)))}</mn>", page)
 

@@ -167,7 +167,8 @@ def trace_command(spec: str | None, fmt: str, output: str | None) -> None:
               help="Document kinds: worksheet, key (for graders), solution (for students).")
 @click.option("--paper", type=click.Choice(tuple(PAPERS)), default="a4", show_default=True,
               help="Page size of the PDF (and of the HTML when printed).")
-@click.option("--tagged", is_flag=True, help="PDF: tagged PDF/UA-1 for screen readers (about 1.5x slower).")
+@click.option("--tagged/--untagged", default=True, show_default=True,
+              help="PDF: tagged PDF/UA-1 for screen readers (its maths spoken, about 10% slower), or not.")
 @click.option("-o", "--output", default="output", show_default=True, type=click.Path(file_okay=False),
               help="Folder for the documents.")
 @click.option("--force", is_flag=True, help="Render documents above the page and font-size limits.")

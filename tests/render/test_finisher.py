@@ -2,7 +2,8 @@
 
 Checked three ways: against WeasyPrint's public `Page.anchors` of the placeholder ids, by
 reading the written PDF back with pypdf (the maths' text sits inside those boxes; in a tagged
-PDF inside marked content that the structure tree calls a Formula), and on hand-written
+PDF inside marked content that the structure tree calls a Formula, a picture's labels inside
+its artifact), and on hand-written
 content streams that WeasyPrint does not write today (a fill not right after its rectangle,
 other number formats, a path instead of a rectangle, form XObjects), where a dropped,
 doubled or moved block must be a RenderError naming it.
@@ -26,7 +27,7 @@ from tracegen.document import build
 from tracegen.errors import RenderError
 from tracegen.maths.tree import Ident, Num, Op
 from tracegen.render import markup, render_documents
-from tracegen.render.pdf.finisher import Drawn, Overlay
+from tracegen.render.pdf.finisher import Drawn, Overlay, formulas
 from tracegen.render.pdf.writer import write_pdf
 from tracegen.render.typeset.boxes import Box, equation
 
@@ -48,7 +49,7 @@ def pdf_html(trace: tracegen.Trace, kind: str) -> tuple[str, list[Box]]:
 
 def finished(trace: tracegen.Trace, kind: str, **options: Any) -> tuple[Spy, bytes]:
     html, blocks = pdf_html(trace, kind)
-    spy = Spy(blocks)
+    spy = Spy(blocks, formulas(html))
     return spy, write_pdf(html, blocks, overlay=spy, **options)
 
 
@@ -116,13 +117,13 @@ def structure(reader: pypdf.PdfReader) -> tuple[list[Any], dict[tuple[int, int],
 def test_a_tagged_pdf_gives_every_block_as_a_formula_in_marked_content(options: dict[str, Any]) -> None:
     untagged, _ = finished(class3_trace(), "key")
     spy, data = finished(class3_trace(), "key", **options)
-    assert spy.drawn == untagged.drawn  # the zero-width space in each placeholder moves nothing
+    assert spy.drawn == untagged.drawn  # tagging moves nothing
     reader = pypdf.PdfReader(io.BytesIO(data))
-    formulas, parents = structure(reader)
-    assert len(formulas) == len(spy.blocks)
-    assert all(str(f.get("/Alt", "")).strip() for f in formulas)
-    assert any("0.881" in str(f["/Alt"]) for f in formulas)
-    maths_shown = 0
+    elements, parents = structure(reader)
+    assert len(elements) == len(spy.spoken) == len(spy.blocks) - 2  # all but the two pictures' labels
+    assert sorted(str(f["/Alt"]) for f in elements) == sorted(alt for _, alt in spy.spoken)
+    assert any("equals 1 over 1 plus e to the minus 2 is approximately 0.881" in str(f["/Alt"]) for f in elements)
+    maths_shown = labels_shown = 0
     for number, page in enumerate(reader.pages):
         marks: list[Any] = []
         font = None
@@ -135,11 +136,14 @@ def test_a_tagged_pdf_gives_every_block_as_a_formula_in_marked_content(options: 
             elif operator == b"Tf":
                 font = operands[0]
             elif operator in (b"Tj", b"TJ") and str(font).startswith("/TGMath"):
+                assert marks, "maths text outside marked content"
+                if marks[-1][0] == "/Artifact":  # a picture's label: the picture's Alt describes it
+                    labels_shown += 1
+                    continue
                 maths_shown += 1
-                assert marks and all(tag != "/Artifact" for tag, _ in marks), "maths text inside an artifact"
-                mcid = next(m for _, m in reversed(marks) if m is not None)
-                assert parents[(number, int(mcid))].get("/S") == "/Formula"
-    assert maths_shown > 50
+                assert marks == [("/Formula", marks[-1][1])], "a formula drawn inside other marked content"
+                assert parents[(number, int(marks[-1][1]))].get("/S") == "/Formula"
+    assert maths_shown > 50 and labels_shown > 10
     text = pdf_text(data)
     assert [n for n in SLIDE_NUMBERS if n not in text] == []
 
@@ -233,11 +237,11 @@ def test_a_document_whose_placeholders_went_missing_is_refused() -> None:
         write_pdf("<p>No placeholder here.</p>", [equation((Ident("x"),), 40.0)])
 
 
-def test_render_documents_makes_tagged_pdf_ua_on_request() -> None:
-    data = render_documents(class3_trace(), ("worksheet",), ("pdf",), tagged=True)[("worksheet", "pdf")]
+def test_render_documents_makes_tagged_pdf_ua_unless_asked_not_to() -> None:
+    data = render_documents(class3_trace(), ("worksheet",), ("pdf",))[("worksheet", "pdf")]
     reader = pypdf.PdfReader(io.BytesIO(data))
-    formulas, _ = structure(reader)
+    elements, _ = structure(reader)
     metadata = reader.trailer["/Root"]["/Metadata"].get_object().get_data()
-    assert formulas and b'pdfuaid:part="1"' in metadata  # PDF/UA-1 identification in the XMP metadata
-    assert "/StructTreeRoot" not in pypdf.PdfReader(io.BytesIO(
-        render_documents(class3_trace(), ("worksheet",), ("pdf",))[("worksheet", "pdf")])).trailer["/Root"]
+    assert elements and b'pdfuaid:part="1"' in metadata  # PDF/UA-1 identification in the XMP metadata
+    assert "/StructTreeRoot" not in pypdf.PdfReader(io.BytesIO(render_documents(
+        class3_trace(), ("worksheet",), ("pdf",), tagged=False)[("worksheet", "pdf")])).trailer["/Root"]

@@ -181,6 +181,6 @@ def test_where_it_cannot_fork_the_command_lays_the_pdfs_out_itself(tmp_path: Pat
     """Off Linux `PdfProcess.start` gives None (WeasyPrint's import preloaded in a thread instead): the same PDFs."""
     monkeypatch.setattr("tracegen.render.pdf.process.CAN_FORK", False)
     monkeypatch.setattr("tracegen.render.pdf.writer.CAN_FORK", False)
-    result = CliRunner().invoke(cli, ["render", "--to", "pdf", "-o", str(tmp_path / "out")])
+    result = CliRunner().invoke(cli, ["render", "--to", "pdf", "--untagged", "-o", str(tmp_path / "out")])
     assert result.exit_code == 0, result.output
     assert [(tmp_path / "out" / f"class3-{kind}.pdf").read_bytes() for kind in ("worksheet", "key")] == one_by_one

@@ -208,6 +208,7 @@ def test_filters_write_numbers_and_maths_per_format() -> None:
     from jinja2.runtime import new_context
     from markupsafe import Markup
 
+    from tracegen.maths.speech import speech
     from tracegen.maths.tree import Ident, Op, row
     from tracegen.render.filters import display_md, math_html, math_md, num, num_html, text_md
 
@@ -219,7 +220,9 @@ def test_filters_write_numbers_and_maths_per_format() -> None:
     assert num_html(ctx, -0.25) == "\u22120.250"
     x = row(Ident("x"), Op("=", "rel"), Ident("y"))
     assert math_md(x) == "$x = y$" and display_md(x) == "$$\nx = y\n$$"
-    assert str(math_html(x)) == '<math><mrow><mi>x</mi><mo form="infix">=</mo><mi>y</mi></mrow></math>'
+    page = new_context(jinja_environment("html"), "t", {}, {"page": {"speak": speech}})
+    assert str(math_html(page, x)) == ('<math aria-label="x equals y"><mrow><mi>x</mi><mo form="infix">=</mo>'
+                                       '<mi>y</mi></mrow></math>')  # named by its spoken text
     placeholder = Markup('<span class="eqbox"></span>')
-    assert math_html(placeholder) is placeholder  # the PDF's maths arrives as its placeholder
+    assert math_html(page, placeholder) is placeholder  # the PDF's maths arrives as its placeholder
     assert text_md("a*b_c <x> $y$") == r"a\*b\_c &lt;x&gt; \$y\$"

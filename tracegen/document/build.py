@@ -256,7 +256,8 @@ def build(trace: Trace, kind: str, student: str | None = None) -> Document:
         student=page_line(student),  # one line, no control characters; escaped per format later
         decimals=spec.decimals,
         diagram=diagram.network([trace.matrix(f"W{i}", 1) for i in layers], [trace.matrix(f"b{i}", 1) for i in layers],
-                                [formulas.NAMES.get(layer.activation.name) for layer in spec.layers]),
+                                [formulas.NAMES.get(layer.activation.name) for layer in spec.layers],
+                                [formulas.activation_word(layer.activation) for layer in spec.layers]),
         givens=_givens_section(spec, book),
         forward=formulas.forward_rules_section(spec),
         example=Section(wording.text("example_title"), "forward-example",

@@ -22,7 +22,8 @@ from typing import Any
 
 import numpy as np
 
-from tracegen.maths.tree import Func, Ident
+from tracegen.maths.speech import speech
+from tracegen.maths.tree import Func, Ident, Num
 from tracegen.numbers import MINUS, format_number
 
 RADIUS = 18
@@ -189,6 +190,12 @@ class Node:
         return self.base + self.sup.translate(SUPERSCRIPT) + self.sub.translate(SUBSCRIPT)
 
     @property
+    def short(self) -> str:
+        """The name within its layer, in plain letters and digits (`h2`, `x3`, `ŷ`): a weight table's headers,
+        whose caption names the layer (script characters would be read as maths set as text)."""
+        return self.base + self.sub
+
+    @property
     def parts(self) -> Parts:
         """The name as the documents' PDF maths sets h^{(1)}_{2}: italic letter, then subscript, then superscript."""
         return _joined((self.base, "italic"), (self.sub, "sub"), (self.sup, "sup"))
@@ -213,8 +220,22 @@ class Edge:
 
 
 @dataclass(frozen=True)
+class WeightTable:
+    """One layer's weights and biases as a table a screen reader steps through cell by cell: a row per
+    unit of the layer, a column per unit it takes input from, then its bias (the picture's numbers)."""
+
+    layer: int
+    activation: str
+    inputs: tuple[str, ...]
+    rows: tuple[tuple[str, tuple[str, ...], str], ...]  # unit, its weights (one per input), its bias
+
+
+@dataclass(frozen=True)
 class Diagram:
-    """The network: units, edges and one caption per layer; `labelled` is False when the weights do not fit."""
+    """The network: units, edges and one caption per layer; `labelled` is False when the weights do not fit.
+
+    `activations` names each layer's activation in words ("ReLU", "sigmoid") for its description.
+    """
 
     width: int
     height: int
@@ -224,6 +245,7 @@ class Diagram:
     captions: tuple[Label, ...]
     labelled: bool
     sizes: tuple[int, ...]
+    activations: tuple[str, ...] = ()
 
     @property
     def labels(self) -> tuple[Label, ...]:
@@ -239,10 +261,33 @@ class Diagram:
     def description(self) -> str:
         """What the picture shows, for a screen reader (givens only: it is on worksheets too)."""
         shape = "-".join(str(s) for s in self.sizes)
+        last = len(self.sizes) - 1
+        layers = "; ".join(
+            f"layer {layer}{', the output,' if layer == last else ''} with {_units(self.sizes[layer])}"
+            + (f" ({self.activations[layer - 1]})" if self.activations else "") for layer in range(1, last + 1))
         what = "the weights on the edges and " if self.labelled else ""
-        return (f"Diagram of the {shape} network: {self.sizes[0]} inputs on the left, each layer's units to "
-                f"the right of the one before, every unit connected to every unit of the next layer; "
-                f"{what}each unit's bias below it.")
+        return (f"Diagram of the {shape} network: {self.sizes[0]} inputs on the left, then {layers}. Every unit is "
+                f"connected to every unit of the next layer, {what}each unit's bias below it. The tables after "
+                "the diagram list each layer's weights and biases.")
+
+    @property
+    def tables(self) -> tuple[WeightTable, ...]:
+        """Each layer's weights (as on the edges) and biases, by unit."""
+        starts = np.cumsum([0, *self.sizes])
+        weights = {(e.tail, e.head): _number(e.weight) for e in self.edges}
+        out = []
+        for layer in range(1, len(self.sizes)):
+            sources = range(int(starts[layer - 1]), int(starts[layer]))
+            rows = tuple((self.nodes[unit].short, tuple(weights[(i, unit)] for i in sources),
+                          _number(self.nodes[unit].bias or 0.0))
+                         for unit in range(int(starts[layer]), int(starts[layer + 1])))
+            activation = self.activations[layer - 1] if self.activations else ""
+            out.append(WeightTable(layer, activation, tuple(self.nodes[i].short for i in sources), rows))
+        return tuple(out)
+
+
+def _units(count: int) -> str:
+    return f"{count} unit{'' if count == 1 else 's'}"
 
 
 _NAME_BASELINE = 5  # a unit's name: baseline below the centre, so its ink sits in the middle
@@ -273,10 +318,12 @@ def _caption_parts(layer: int, last: bool, function: Func | Ident | None) -> Par
     return _joined(*out, (EQUALS, "upright"), name, ("(", "upright"), *z, (")", "upright"))
 
 
-def network(weights: list[np.ndarray], biases: list[np.ndarray], functions: list[Func | Ident | None]) -> Diagram:
+def network(weights: list[np.ndarray], biases: list[np.ndarray], functions: list[Func | Ident | None],
+            activations: Iterable[str] = ()) -> Diagram:
     """Lay the layers out left to right, each column centred vertically; gaps grow until the weights fit.
 
-    `functions` name each layer's activation as the formulas do (None: linear). When even the
+    `functions` name each layer's activation as the formulas do (None: linear), `activations` in
+    words (the description says them). When even the
     widest picture that fits the page has no room for every weight, none is printed (the
     figure's caption then points to the W matrices): that happens only for long numbers in
     big layers (5 characters such as -0.25 in layers of 5 and 6 units), or past MAX_GAP_EDGES.
@@ -316,7 +363,7 @@ def network(weights: list[np.ndarray], biases: list[np.ndarray], functions: list
     caption_labels = tuple(Label(x, height - MARGIN - 3, CAPTION_SIZE, "muted", c)
                            for x, c in zip(xs, captions, strict=True))
     return Diagram(math.ceil(xs[-1] + sides[1] + MARGIN), height, RADIUS, tuple(nodes), tuple(edges), caption_labels,
-                   placed is not None, tuple(sizes))
+                   placed is not None, tuple(sizes), tuple(activations))
 
 
 def _edge(x1: int, y1: int, x2: int, y2: int, weight: float, tail: int, head: int, lx: int, ly: int) -> Edge:
@@ -540,12 +587,15 @@ class Chart:
     origin: str  # where the L axis starts, as its tick prints it
     broken: bool  # the L axis does not start at 0: its foot is drawn as a zigzag, the caption says so
     epochs: int
+    losses: tuple[str, ...] = ()  # each epoch's loss as printed (ASCII minus)
 
     @property
     def description(self) -> str:
-        """What the chart shows, for a screen reader (the chart is on answer keys only)."""
+        """What the chart shows, for a screen reader, with the loss of each epoch (it is on answer keys only)."""
         start = f", its L axis starting at {self.origin} rather than 0" if self.broken else ""
-        return f"Line chart of the loss L for epochs 1 to {self.epochs}{start}."
+        losses = "; ".join(f"epoch {k}, {speech(Num(v))}" for k, v in enumerate(self.losses, start=1))
+        return f"Line chart of the loss L for epochs 1 to {self.epochs}{start}." + (
+            f" The losses: {losses}." if losses else "")
 
 
 def nice_step(span: float, decimals: int, count: int = 4) -> float:
@@ -619,7 +669,7 @@ def loss_chart(losses: list[float], decimals: int, width: int = 400, height: int
     if count == 1 or spacing >= max(measure(v)[0] for v in values) * VALUE_SIZE + 6:  # else the table has them
         labels += _value_labels(points, values, labels, lines, dots, (0, 0, width, height))
     return Chart(width, height, " ".join(f"{x},{y}" for x, y in points), dots, axes, tuple(ticks), tuple(labels),
-                 texts[0], broken, count)
+                 texts[0], broken, count, tuple(format_number(v, decimals) for v in losses))
 
 
 def _pairs(points: str) -> list[tuple[int, int]]:

@@ -41,10 +41,12 @@ SCREEN_PT = 12.0  # the HTML's font size (screen.css): blanks are sized for hand
 FENCE = '<mo lspace="0" rspace="0">{}</mo>'  # a bracket or parenthesis: stretchy, no operator space
 
 
-def mathml(node: Node, display: bool = False) -> Markup:
-    """`node` as a `<math>` element (`display` for a block of its own)."""
+def mathml(node: Node, display: bool = False, label: str | None = None) -> Markup:
+    """`node` as a `<math>` element (`display` for a block of its own), named `label` for assistive
+    technology (its spoken text, `tracegen.maths.speech`: docs/accessibility.md says why)."""
     mode = ' display="block"' if display else ""
-    return Markup(f"<math{mode}>{_write(node)}</math>")
+    name = f' aria-label="{escape(label)}"' if label is not None else ""
+    return Markup(f"<math{mode}{name}>{_write(node)}</math>")
 
 
 def _write(node: Node) -> str:  # noqa: PLR0911 - one case per node type

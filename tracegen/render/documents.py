@@ -40,15 +40,16 @@ def _check(values: Sequence[str], allowed: Sequence[str], what: str) -> None:
 
 def render_documents(trace: Trace, kinds: Sequence[str] = ("worksheet", "key"),
                      formats: Sequence[str] = ("md", "html", "pdf"), *, student: str | None = None,
-                     paper: str = "a4", tagged: bool = False, processes: int = 1,
+                     paper: str = "a4", tagged: bool = True, processes: int = 1,
                      progress: Callable[[int], None] | None = None,
                      pdf_process: PdfProcess | None = None) -> dict[tuple[str, str], bytes]:
     """The documents of `trace` as bytes per (kind, format); writes nothing.
 
     `student` (optional) and the trace's variant id are printed on every page; a title or
     student that no available font can print whole is refused (`render.coverage`). `paper`
-    is "a4" (default) or "letter" for HTML printing and PDF. `tagged` makes the PDFs
-    tagged PDF/UA-1 for screen readers (the maths as Formula elements with their text).
+    is "a4" (default) or "letter" for HTML printing and PDF. The PDFs are tagged
+    PDF/UA-1 for screen readers (the maths as Formula elements with their spoken text) unless
+    `tagged` is False (docs/accessibility.md).
     `processes` > 1 lays PDFs out side by side in forked processes (`pdf.write_pdfs`): the
     command line's choice for one exercise; the bytes are the same either way. `progress`
     is called with 1 as each document is done. `pdf_process` (the command line's) lays the

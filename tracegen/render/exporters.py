@@ -37,7 +37,7 @@ class Exporter:
                 "paper": PAPERS[paper], "measure": self.measure(paper), "px_per_em": PX_PER_EM}
 
     def prepare(self, doc: Document, page: dict[str, Any]) -> tuple[Document, dict[str, Any]]:
-        return prepare.for_screen(doc, page["measure"]), {"blocks": [], "pictures": {}}
+        return prepare.for_screen(doc, page["measure"]), {"blocks": [], "pictures": {}, "speak": prepare.speaker(doc)}
 
     def markup(self, doc: Document, paper: str = "a4") -> tuple[str, list[Box]]:
         page = self.page(paper, doc)

@@ -57,9 +57,10 @@ def display_md(node: Node) -> str:
     return f"$$\n{latex(node)}\n$$"
 
 
-def math_html(node: Node | Markup) -> Markup:
-    """Inline maths in HTML (MathML), or the PDF's placeholder for it."""
-    return node if isinstance(node, Markup) else mathml(node)
+@pass_context
+def math_html(ctx: Context, node: Node | Markup) -> Markup:
+    """Inline maths in HTML (MathML, named by its spoken text), or the PDF's placeholder for it."""
+    return node if isinstance(node, Markup) else mathml(node, label=ctx["page"]["speak"](node))
 
 
 PUNCTUATION = re.compile(r"^[.,;:!?)]+")
@@ -84,8 +85,9 @@ def glued(parts: tuple[Any, ...]) -> list[tuple[Any, str]]:
     return out
 
 
-def display_html(node: Node) -> Markup:
-    return mathml(node, display=True)
+@pass_context
+def display_html(ctx: Context, node: Node) -> Markup:
+    return mathml(node, display=True, label=ctx["page"]["speak"](node))
 
 
 COMMON: dict[str, Callable[..., Any]] = {"num": num, "num_html": num_html, "text_md": text_md}

@@ -9,20 +9,26 @@ format's templates print, so templates only place things:
   PDF finisher draws (`pdfmath`); the template gets its placeholder. Consecutive display
   equations share one block; inline maths gets a block per piece, set on the baseline.
   The pictures' labels are reserved the same way (`labels`).
+
+Every format's maths is also spoken (`speaker`): the HTML's `<math>` elements and the tagged
+PDF's formulas carry it, a worksheet's blanks numbered in its reading order.
 """
 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from markupsafe import Markup
 
 from tracegen.document import Document
+from tracegen.document.blanks import blanks as blanks_of
 from tracegen.document.model import Eq, Para, Section
-from tracegen.maths.tree import Lines, Node
+from tracegen.maths.speech import speech
+from tracegen.maths.tree import Lines, Node, Row
 from tracegen.render.typeset import boxes as mathbox
 from tracegen.render.typeset.boxes import STACK_LIMIT, Box, padded, stacked
 
@@ -54,13 +60,23 @@ class Block:
 class Blocks:
     """The PDF's typeset blocks in document order; `reserve` hands out each one's placeholder."""
 
+    speak: Callable[[Node], str]
     boxes: list[Box] = field(default_factory=list)
 
-    def reserve(self, block: Box, overlap: bool = False, lower: float | None = None) -> Markup:
+    def reserve(self, block: Box, overlap: bool = False, lower: float | None = None,
+                alt: str | None = None) -> Markup:
+        """`block`'s placeholder; `alt` is its maths spoken (none for a picture's labels)."""
         from tracegen.render.pdf.finisher import placeholder
 
         self.boxes.append(block)
-        return placeholder(len(self.boxes) - 1, block, overlap, lower)
+        return placeholder(len(self.boxes) - 1, block, overlap, lower, alt)
+
+
+def speaker(doc: Document) -> Callable[[Node], str]:
+    """The document's maths in words (`tracegen.maths.speech`); a worksheet's blanks by their number
+    in its reading order, as the exports number them (`document.blanks`)."""
+    numbers = {blank.id: number for number, blank in enumerate(blanks_of(doc), start=1)}
+    return partial(speech, blanks=numbers)
 
 
 def for_screen(doc: Document, measure: float) -> Document:
@@ -72,8 +88,10 @@ def for_screen(doc: Document, measure: float) -> Document:
 
 
 def for_print(doc: Document, measure: float, px_per_em: float) -> tuple[Document, dict[str, Any]]:
-    """The PDF: `doc` with every piece of maths reserved as a block, and the blocks and picture labels."""
-    blocks = Blocks()
+    """The PDF: `doc` with every piece of maths reserved as a block, and the blocks, picture labels
+    and how to speak its maths."""
+    speak = speaker(doc)
+    blocks = Blocks(speak)
 
     def run(items: tuple[Any, ...]) -> list[Any]:
         return _blocks(items, measure, blocks)
@@ -85,7 +103,7 @@ def for_print(doc: Document, measure: float, px_per_em: float) -> tuple[Document
     if doc.chart is not None:
         pictures["chart"] = blocks.reserve(labels(doc.chart, px_per_em), overlap=True)
     prepared = dataclasses.replace(doc, **sections, epochs=epochs, losses=losses)
-    return prepared, {"blocks": blocks.boxes, "pictures": pictures}
+    return prepared, {"blocks": blocks.boxes, "pictures": pictures, "speak": speak}
 
 
 def _section(section: Section, convert: Any) -> Section:
@@ -113,11 +131,14 @@ def _blocks(items: Iterable[Any], measure: float, blocks: Blocks) -> list[Any]:
     """
     out: list[Any] = []
     run: list[Box] = []
+    spoken: list[str] = []
 
     def close(notes: tuple[Para, ...] = ()) -> None:
         if run:
-            out.append(Block(blocks.reserve(padded(stacked(run))), tuple(_para(n, blocks) for n in notes)))
+            placeholder = blocks.reserve(padded(stacked(run)), alt=". ".join(spoken))
+            out.append(Block(placeholder, tuple(_para(n, blocks) for n in notes)))
             run.clear()
+            spoken.clear()
 
     for item in items:
         if not isinstance(item, Eq):
@@ -128,6 +149,7 @@ def _blocks(items: Iterable[Any], measure: float, blocks: Blocks) -> list[Any]:
         if run and stacked([*run, laid]).depth > STACK_LIMIT:
             close()
         run.append(laid)
+        spoken.append(blocks.speak(Row(item.items)))
         if item.notes:
             close(item.notes)
     close()
@@ -141,7 +163,7 @@ def _para(para: Para, blocks: Blocks) -> Para:
 def _inline(node: Node, blocks: Blocks) -> Markup:
     """Inline maths for the PDF: a block whose baseline sits on the text's."""
     typeset = mathbox.box(node)
-    return blocks.reserve(padded(typeset, 0.0), lower=typeset.depth)
+    return blocks.reserve(padded(typeset, 0.0), lower=typeset.depth, alt=blocks.speak(node))
 
 
 def labels(picture: Any, px_per_em: float) -> Box:

@@ -18,24 +18,26 @@ its block's shape is a RenderError naming the block and page. Every drawing is r
 with WeasyPrint's `Page.anchors` of the placeholder ids.
 
 Tagged PDF (`pdf_tags`, PDF/UA): WeasyPrint paints backgrounds as artifacts, which screen
-readers skip. So for a tagged PDF each placeholder holds one zero-width space (`TAGGED_CSS`,
-added by `pdf.write_pdf`; `overflow: hidden` keeps the placeholder's baseline at its bottom
-edge, as when empty), whose marked content WeasyPrint ties into the structure tree in
-document order; the block is drawn inside that marked content, and its structure element
-becomes a `Formula` whose `Alt` is the block's text.
+readers skip. So a formula's block is drawn just after the artifact that painted its
+placeholder ends, in marked content of its own that `tagging.Structure` ties to the
+placeholder's structure element, a Formula whose Alt is the formula's spoken text (carried
+by the placeholder's `aria-label`, read back by `formulas`). A picture's labels are drawn
+inside the artifact: the picture's own Alt says what it shows. Nothing is added to the
+layout, so tagging costs about as little as WeasyPrint's own (docs/BENCHMARKS.md).
 
 The fonts, and why every font program is replaced: `pdffonts`.
 """
 
 from __future__ import annotations
 
+import html
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, NamedTuple
 
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from tracegen.errors import RenderError
 from tracegen.render.pdf.fonts import FONT_NAMES, embed
@@ -50,6 +52,7 @@ from tracegen.render.pdf.stream import (
     resolve,
     serialize,
 )
+from tracegen.render.pdf.tagging import Structure
 from tracegen.render.typeset.boxes import Box, Rect, Run, flatten
 from tracegen.render.typeset.metrics import face
 
@@ -59,24 +62,33 @@ COLOURS = {  # the roles of mathbox.Run/Rect fills: #1a1a1a, #fdf1b8 and the pic
 }
 ANCHOR = "tgm-"  # placeholder ids: tgm-0, tgm-1, …
 PT_PER_PX = 0.75  # PDF points per CSS pixel (WeasyPrint's zoom 1)
-TAGGED_CSS = '.eqbox { overflow: hidden } .eqbox::before { content: "\\200b" }'  # see the module docstring
 _PAINT = frozenset({b"f", b"F", b"f*", b"B", b"B*", b"b", b"b*"})
 _PATH_END = _PAINT | {b"S", b"s", b"n"}
 _MCID = re.compile(rb"/MCID\s+(\d+)")
+_FORMULA = re.compile(rf'<a class="eqbox" id="{ANCHOR}(\d+)" aria-label="([^"]*)"')
 
 
-def placeholder(index: int, block: Box, overlap: bool = False, lower: float | None = None) -> Markup:
+def placeholder(index: int, block: Box, overlap: bool = False, lower: float | None = None,
+                alt: str | None = None) -> Markup:
     """The empty inline-block that reserves `block`'s room in the layout; its id and colour carry `index`.
 
     A block is a Box whose top edge is its baseline (mathbox.padded, mathbox.labels). `overlap`
     pulls the placeholder back over the inline box before it: a picture its labels go on.
     `lower` sets inline maths in a line of text: its bottom that many em below the text's baseline.
+    `alt` (maths, not a picture's labels) is the formula's spoken text: the placeholder is then an
+    `<a>` without a link, whose structure element in a tagged PDF becomes the Formula (`tagging`).
     """
     green, blue = divmod(index, 256)
     back = f"margin-left:-{block.width:.4f}em;" if overlap else ""
     align = f"vertical-align:-{lower:.4f}em;" if lower is not None else ""
-    return Markup(f'<span class="eqbox" id="{ANCHOR}{index}" style="width:{block.width:.4f}em;'
-                  f'height:{block.depth:.4f}em;{back}{align}background-color:rgb(1,{green},{blue})"></span>')
+    tag, label = ("a", f' aria-label="{escape(alt)}"') if alt is not None else ("span", "")
+    return Markup(f'<{tag} class="eqbox" id="{ANCHOR}{index}"{label} style="width:{block.width:.4f}em;'
+                  f'height:{block.depth:.4f}em;{back}{align}background-color:rgb(1,{green},{blue})"></{tag}>')
+
+
+def formulas(markup: str) -> list[tuple[int, str]]:
+    """(block, spoken text) of each formula placeholder in `markup` (the PDF's HTML), in document order."""
+    return [(int(found[1]), html.unescape(found[2])) for found in _FORMULA.finditer(markup)]
 
 
 class Drawn(NamedTuple):
@@ -140,41 +152,47 @@ class _Pending:
 
     index: int
     device: Matrix  # block em (y down from its top-left) -> page space
+    depth: int  # marked-content sequences open where its placeholder was painted (the artifact's)
 
 
 @dataclass
 class _Page:
     number: int
     height: float
-    tagged: bool
+    structure: Structure | None  # a tagged PDF's
     resources: list[Any] = field(default_factory=list)  # resource dictionaries of the streams drawn into
 
 
 class Overlay:
     """A WeasyPrint finisher that draws `blocks[i]` over placeholder i, exactly once each."""
 
-    def __init__(self, blocks: Sequence[Box]) -> None:
+    def __init__(self, blocks: Sequence[Box], spoken: Sequence[tuple[int, str]] = ()) -> None:
+        """`spoken`: (block, spoken text) of each formula in document order (`formulas`); the other
+        blocks are pictures' labels."""
         self.blocks = blocks
+        self.spoken = spoken
+        self.maths = {index for index, _ in spoken}
         self.drawn: dict[int, list[Drawn]] = {}
         self.used: dict[str, dict[int, str]] = {}  # face -> glyph id -> text it stands for
-        self.formulas: dict[tuple[int, int], int] = {}  # (page, MCID) -> block, in a tagged PDF
+        self.marked: dict[int, tuple[int, int]] = {}  # block -> (page, MCID) it is drawn in, in a tagged PDF
         self._forms: dict[int, bytes] = {}  # rewritten form XObjects, by object number
 
     def __call__(self, document: Any, pdf: Any) -> None:
-        tagged = "StructTreeRoot" in pdf.catalog
+        structure = Structure(pdf) if "StructTreeRoot" in pdf.catalog else None
         resources = []
         for number, reference in enumerate(pdf.page_references):  # as WeasyPrint's own tagging reads them
             page = resolve(pdf, reference)
             top = max(float(page["MediaBox"][1]), float(page["MediaBox"][3]))
-            where = _Page(number, top, tagged)
+            where = _Page(number, top, structure)
             stream = resolve(pdf, page["Contents"])
             stream.stream = [self._rewrite(pdf, stream.stream, resolve(pdf, page["Resources"]), where, IDENTITY)]
             resources += where.resources
         for number, data in self._forms.items():
             pdf.objects[number].stream = [data]
         self._check(document)
-        if tagged:
-            self._tag(pdf)
+        if structure is not None:
+            structure.formulas(self.marked, self.spoken)
+            structure.scopes()
         embed(pdf, self.used, resources)
 
     def _rewrite(self, pdf: Any, items: list[Any], resources: Any, page: _Page, ctm: Matrix) -> bytes:
@@ -185,6 +203,7 @@ class Overlay:
             raise RenderError(f"PDF maths: page {page.number + 1}: {err}") from None
         out: list[bytes] = []
         graphics, pending = _Graphics(ctm), None
+        orphans = page.structure.orphans.get(page.number, frozenset()) if page.structure else frozenset()
         for op in ops:
             graphics.before(op)
             if op.operator == b"Do":
@@ -192,20 +211,20 @@ class Overlay:
             index = _placeholder(graphics.state.fill) if op.operator in _PAINT else None
             if index is not None:
                 if pending is not None:
-                    raise self._error(pending.index, page, "its placeholder holds no marked content to draw it in")
-                pending = _Pending(index, self._place(index, graphics.path, graphics.state.ctm, page))
+                    raise self._error(pending.index, page, "its placeholder's artifact did not end before the next")
+                pending = _Pending(index, self._place(index, graphics.path, graphics.state.ctm, page),
+                                   len(graphics.marks))
                 out.append(b"n")  # the path ends unpainted
-            else:
-                out.append(op.bytes())
+            else:  # a running header's or footer's text is page furniture: an artifact
+                out.append(b"/Artifact BMC" if op.operator == b"BDC" and graphics.marks[-1] in orphans else op.bytes())
             graphics.after(op)
-            if pending is not None and page.tagged and op.operator == b"BT":
-                raise self._error(pending.index, page, "text was drawn between its placeholder and its marked content")
-            mcid = graphics.marks[-1] if op.operator == b"BDC" else None
-            if pending is not None and (not page.tagged or mcid is not None):
-                out.append(self._draw(pending, graphics.state.ctm, page, mcid))
+            if pending is not None and page.structure and op.operator == b"BT":
+                raise self._error(pending.index, page, "text was drawn inside its placeholder's artifact")
+            if pending is not None and self._ready(pending, op, graphics, page):
+                out.append(self._draw(pending, graphics.state.ctm, page))
                 pending = None
         if pending is not None:
-            raise self._error(pending.index, page, "its placeholder holds no marked content to draw it in")
+            raise self._error(pending.index, page, "its placeholder's artifact did not end in its content stream")
         page.resources.append(resources)
         return b"\n".join(out)
 
@@ -243,16 +262,27 @@ class Overlay:
             Drawn(page.number, left, page.height - top, right - left, top - bottom))
         return device
 
-    def _draw(self, pending: _Pending, ctm: Matrix, page: _Page, mcid: int | None) -> bytes:
-        """`q cm … Q` drawing the pending block, given the CTM where it is drawn."""
+    def _ready(self, pending: _Pending, op: Operation, graphics: _Graphics, page: _Page) -> bool:
+        """Whether to draw the pending block now: at once, except a tagged PDF's formula, which waits
+        for the end of the artifact its placeholder was painted in (a picture's labels belong to it)."""
+        if page.structure is None or pending.index not in self.maths or not pending.depth:
+            return True
+        return op.operator == b"EMC" and len(graphics.marks) < pending.depth
+
+    def _draw(self, pending: _Pending, ctm: Matrix, page: _Page) -> bytes:
+        """`q cm … Q` drawing the pending block, given the CTM where it is drawn; a tagged PDF's formula
+        inside marked content of its own (`tagging`)."""
         block = self.blocks[pending.index]
         a, b, c, d, e, f = multiply(pending.device, inverse(ctm))
         drawing, glyphs = _drawing(block)
         for name, gid, char in glyphs:
             self.used.setdefault(name, {}).setdefault(gid, char)
-        if mcid is not None:
-            self.formulas[(page.number, mcid)] = pending.index
-        return b"q\n%s\n%s\nQ" % (f"{a:.6f} {b:.6f} {c:.6f} {d:.6f} {e:.3f} {f:.3f} cm".encode(), drawing)
+        drawn = b"q\n%s\n%s\nQ" % (f"{a:.6f} {b:.6f} {c:.6f} {d:.6f} {e:.3f} {f:.3f} cm".encode(), drawing)
+        if page.structure is None or pending.index not in self.maths:
+            return drawn
+        mcid = page.structure.mcid(page.number)
+        self.marked[pending.index] = (page.number, mcid)
+        return b"/Formula <</MCID %d>> BDC\n%s\nEMC" % (mcid, drawn)
 
     def _check(self, document: Any) -> None:
         """Every block drawn exactly once, where WeasyPrint laid out its placeholder; else a RenderError."""
@@ -282,21 +312,6 @@ class Overlay:
     def _error(self, index: int, page: _Page, why: str) -> RenderError:
         block = _preview(self.blocks[index])
         return RenderError(f"PDF maths: block {index} ({block}) on page {page.number + 1}: {why}")
-
-    def _tag(self, pdf: Any) -> None:
-        """Each drawn block's structure element becomes a Formula, with the block's text as Alt."""
-        import pydyf
-
-        root = resolve(pdf, pdf.catalog["StructTreeRoot"])
-        nums = resolve(pdf, root["ParentTree"])["Nums"]
-        parents = {int(nums[i]): resolve(pdf, nums[i + 1]) for i in range(0, len(nums), 2)}
-        for (page, mcid), index in sorted(self.formulas.items()):
-            if page not in parents or mcid >= len(parents[page]):
-                raise RenderError(f"PDF maths: block {index} on page {page + 1}: its marked content (MCID {mcid}) "
-                                  "has no structure element")
-            element = resolve(pdf, parents[page][mcid])
-            element["S"] = "/Formula"
-            element["Alt"] = pydyf.String(_preview(self.blocks[index], limit=None))
 
 
 def _same_place(drawn: Drawn, page: int, box: Sequence[float]) -> bool:
@@ -339,11 +354,11 @@ def _placeholder(fill: tuple[float, ...] | None) -> int | None:
     return round(channels[1]) * 256 + round(channels[2])
 
 
-def _preview(block: Box, limit: int | None = 40) -> str:
-    """The block's text in reading order, spaces squeezed (an error message's name for it; a tagged PDF's Alt)."""
+def _preview(block: Box, limit: int = 40) -> str:
+    """The block's text in reading order, spaces squeezed (an error message's name for it)."""
     text = " ".join(" ".join(item.text.split()) for item in flatten(block) if isinstance(item, Run))
     text = " ".join(text.split())
-    return text if limit is None or len(text) <= limit else text[:limit - 1] + "…"
+    return text if len(text) <= limit else text[:limit - 1] + "…"
 
 
 @lru_cache(maxsize=4096)

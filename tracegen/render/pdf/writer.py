@@ -21,7 +21,7 @@ from typing import Any
 
 from tracegen.errors import RenderError
 from tracegen.render.assets import static_dir
-from tracegen.render.pdf.finisher import TAGGED_CSS, Overlay
+from tracegen.render.pdf.finisher import Overlay, formulas
 from tracegen.render.pdf.forking import CAN_FORK, Forked
 from tracegen.render.pdf.loader import weasyprint
 from tracegen.render.typeset.boxes import Box
@@ -71,11 +71,10 @@ def write_pdf(html: str, blocks: Sequence[Box] = (), *, pdf_tags: bool = False, 
     module = weasyprint()
     document = module.HTML(string=html, base_url=str(static_dir()) + "/", url_fetcher=_fetcher())
     identifier = hashlib.sha256(html.encode("utf-8")).hexdigest()[:32].encode("ascii")
-    tagged = [module.CSS(string=TAGGED_CSS)] if pdf_tags or pdf_variant else []
-    overlay = overlay or Overlay(blocks)
+    overlay = overlay or Overlay(blocks, formulas(html))
     try:
         pdf = document.write_pdf(font_config=font_config(), pdf_identifier=identifier, finisher=overlay,
-                                 stylesheets=tagged, pdf_tags=pdf_tags, pdf_variant=pdf_variant)
+                                 pdf_tags=pdf_tags, pdf_variant=pdf_variant)
     except module.urls.FatalURLFetchingError as err:
         raise RenderError(f"PDF rendering stopped: {err}") from None
     return bytes(pdf)
