@@ -16,6 +16,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TypeAlias
 
 import pandas as pd
 
@@ -26,8 +27,8 @@ from tracegen.errors import OptionError
 from tracegen.notebook import Document
 from tracegen.spec.model import Spec, SpecLike, load_spec
 
-Roster = str | os.PathLike[str] | pd.DataFrame
-Secret = str | os.PathLike[str]
+Roster: TypeAlias = "str | os.PathLike[str] | pd.DataFrame"
+Secret: TypeAlias = "str | os.PathLike[str]"
 
 
 def _trace(source: Trace | SpecLike) -> Trace:

@@ -36,7 +36,7 @@ class Failure(click.ClickException):
 
     def __init__(self, message: str, exit_code: int, prefix: str = "error: ") -> None:
         super().__init__(message)
-        self.exit_code = exit_code
+        self.exit_code = exit_code  # type: ignore[misc]  # click declares it on the class; ours is per error
         self.prefix = prefix
 
     def show(self, file: Any = None) -> None:

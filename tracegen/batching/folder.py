@@ -134,7 +134,7 @@ def _params(spec: Spec) -> list[tuple[np.ndarray, np.ndarray]]:
     missing = spec.missing_params()
     if missing:
         raise SpecError(missing[0], "missing in a variant's spec.yaml", spec.source)
-    return [(layer.W, layer.b) for layer in spec.layers]
+    return [(layer.W, layer.b) for layer in spec.layers if layer.W is not None and layer.b is not None]
 
 
 def _settings(spec: Spec) -> tuple:

@@ -154,8 +154,8 @@ def _arrays(spec: Spec, drawn: dict[tuple[str, int], Array], n: int) -> tuple[Pa
     """Full (params, x, y) with a leading axis of n: drawn values, or the spec's own broadcast."""
     params = []
     for i, layer in enumerate(spec.layers):
-        W = drawn.get(("W", i), layer.W)
-        b = drawn.get(("b", i), layer.b)
+        W, b = drawn.get(("W", i), layer.W), drawn.get(("b", i), layer.b)
+        assert W is not None and b is not None, "missing parameters are drawn"
         params.append((np.broadcast_to(W, (n, *np.shape(W)[-2:])), np.broadcast_to(b, (n, np.shape(b)[-1]))))
     x = np.broadcast_to(drawn.get(("x", -1), spec.x), (n, *spec.x.shape))
     y = drawn.get(("y", -1), spec.y)
@@ -191,7 +191,7 @@ def violations(spec: Spec, params: Params, x: Array, y: Array, base: Profile | N
         if record.phase == "forward" and record.name.startswith("z"):
             _check_z(spec, int(record.name[1:]), record.value, bad)
     if "loss_decreases" in bad and len(losses) > 1:
-        bad["loss_decreases"] = (np.diff(np.stack(losses, axis=1), axis=1) >= 0).any(axis=1)
+        bad["loss_decreases"] = np.asarray((np.diff(np.stack(losses, axis=1), axis=1) >= 0).any(axis=1))
     return bad
 
 

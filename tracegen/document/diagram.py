@@ -516,7 +516,7 @@ def _hits_points(box: np.ndarray, points: np.ndarray, clear: float) -> np.ndarra
     x, y = points[None, :, 0], points[None, :, 1]
     inside = ((box[:, 0:1] - clear <= x) & (x <= box[:, 2:3] + clear)
               & (box[:, 1:2] - clear <= y) & (y <= box[:, 3:4] + clear))
-    return inside.any(axis=1)
+    return np.asarray(inside.any(axis=1))
 
 
 def _hits_circle(box: np.ndarray, xc: float, yc: float, radius: float) -> np.ndarray:

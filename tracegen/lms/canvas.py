@@ -39,6 +39,7 @@ from __future__ import annotations
 
 import io
 import zipfile
+from functools import partial
 from xml.sax.saxutils import escape, quoteattr
 
 from tracegen.document import wording
@@ -117,7 +118,7 @@ def assessment(variant: Variant, quiz: Quiz, ident: str, picture: str) -> str:
     boxes = 0
     for item in html.items(doc):
         numbers = {blank.id: boxes + i for i, blank in enumerate(asked(item), start=1)}
-        text.append(html.block(item, doc, _inline, lambda line, numbers=numbers: _cell(_numbered(line, numbers)),
+        text.append(html.block(item, doc, _inline, partial(_numbered_cell, numbers=numbers),
                                f"%24IMS-CC-FILEBASE%24/{picture}"))
         if numbers:  # the text so far, with this equation's boxes, then a question per box
             items.append(_text_item(f"{ident}-text{boxes + 1}", "\n".join(text)))
@@ -151,6 +152,10 @@ def _numbered(line: Row, numbers: dict[str, int]) -> Row:
 
 def _inline(node: Node) -> str:
     return str(mathml(node))
+
+
+def _numbered_cell(line: Row, numbers: dict[str, int]) -> str:
+    return _cell(_numbered(line, numbers))
 
 
 def _cell(line: Row) -> str:

@@ -48,7 +48,7 @@ from tracegen.document import wording
 from tracegen.lms import html
 from tracegen.lms.quiz import Answer, Quiz, Variant
 from tracegen.maths.latex import latex
-from tracegen.maths.tree import BLANK_MARGIN_MM, HANDWRITING_MM, Matrix, Node, Row
+from tracegen.maths.tree import BLANK_MARGIN_MM, HANDWRITING_MM, Blank, Matrix, Node, Row
 from tracegen.render.assets import PRINT_FONT_PT
 
 FILLER = "-9.9999999999999e+299"  # 21 characters as written and as Moodle stores it; no answer is near it
@@ -125,7 +125,8 @@ def _cell(line: Row, variant: Variant, weights: dict[str, int]) -> str:
 
 def _fields(matrix: Matrix, variant: Variant, weights: dict[str, int]) -> str:
     """An answer's fields: one field, or a table of them between drawn square brackets."""
-    cells = [[field(variant.answers[blank.id], weights[blank.id]) for blank in row] for row in matrix.rows]
+    cells = [[field(variant.answers[blank.id], weights[blank.id]) for blank in row if isinstance(blank, Blank)]
+             for row in matrix.rows]  # an answer's matrix holds blanks only
     if matrix.shape == (1, 1):
         return cells[0][0]
     span = len(cells)

@@ -35,7 +35,8 @@ def slug(text: str, limit: int = 60) -> str:
 def _check(values: Sequence[str], allowed: Sequence[str], what: str) -> None:
     bad = [v for v in values if v not in allowed]
     if bad or isinstance(values, str):
-        raise OptionError(f"{what}: expected some of {', '.join(allowed)}, got {', '.join(map(str, bad or [values]))}")
+        given = bad or [str(values)]
+        raise OptionError(f"{what}: expected some of {', '.join(allowed)}, got {', '.join(map(str, given))}")
 
 
 def render_documents(trace: Trace, kinds: Sequence[str] = ("worksheet", "key"),

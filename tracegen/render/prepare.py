@@ -81,10 +81,7 @@ def speaker(doc: Document) -> Callable[[Node], str]:
 
 def for_screen(doc: Document, measure: float) -> Document:
     """Markdown and HTML: each display equation laid out in lines for the text width `measure` (em)."""
-    sections = {name: _section(getattr(doc, name), lambda items: _displays(items, measure))
-                for name in ("givens", "forward", "example", "gradients")}
-    epochs = tuple(_section(s, lambda items: _displays(items, measure)) for s in doc.epochs)
-    return dataclasses.replace(doc, **sections, epochs=epochs)
+    return _converted(doc, lambda items: _displays(items, measure))
 
 
 def for_print(doc: Document, measure: float, px_per_em: float) -> tuple[Document, dict[str, Any]]:
@@ -96,14 +93,20 @@ def for_print(doc: Document, measure: float, px_per_em: float) -> tuple[Document
     def run(items: tuple[Any, ...]) -> list[Any]:
         return _blocks(items, measure, blocks)
 
-    sections = {name: _section(getattr(doc, name), run) for name in ("givens", "forward", "example", "gradients")}
-    epochs = tuple(_section(s, run) for s in doc.epochs)
-    losses = tuple((epoch, _inline(node, blocks)) for epoch, node in doc.losses)
+    converted = _converted(doc, run)
+    losses: Any = tuple((epoch, _inline(node, blocks)) for epoch, node in doc.losses)  # placeholders for the nodes
     pictures = {"network": blocks.reserve(labels(doc.diagram, px_per_em), overlap=True)}
     if doc.chart is not None:
         pictures["chart"] = blocks.reserve(labels(doc.chart, px_per_em), overlap=True)
-    prepared = dataclasses.replace(doc, **sections, epochs=epochs, losses=losses)
+    prepared = dataclasses.replace(converted, losses=losses)
     return prepared, {"blocks": blocks.boxes, "pictures": pictures, "speak": speak}
+
+
+def _converted(doc: Document, convert: Any) -> Document:
+    """`doc` with the items of every section passed through `convert`."""
+    return dataclasses.replace(doc, givens=_section(doc.givens, convert), forward=_section(doc.forward, convert),
+                               example=_section(doc.example, convert), gradients=_section(doc.gradients, convert),
+                               epochs=tuple(_section(s, convert) for s in doc.epochs))
 
 
 def _section(section: Section, convert: Any) -> Section:

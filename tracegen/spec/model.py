@@ -650,7 +650,7 @@ def _check_targets(targets: ValueRange, loss: Loss, outputs: int) -> None:
 
 def _parse_constraints(value: Any) -> Constraints:
     options = _mapping(value, "variants.constraints", CONSTRAINT_KEYS)
-    flags = {}
+    flags: dict[str, Any] = {}
     for name, given in options.items():
         key = f"variants.constraints.{name}"
         if name in NUMBER_CONSTRAINTS:

@@ -144,7 +144,11 @@ def _json_pairs(pairs: list[tuple[str, Any]]) -> dict:
         return out
     seen: set[str] = set()
     marked = _Pairs(out)
-    marked.duplicate = next(key for key, _ in pairs if key in seen or seen.add(key))
+    for key, _ in pairs:
+        if key in seen:
+            marked.duplicate = key
+            break
+        seen.add(key)
     return marked
 
 

@@ -111,7 +111,7 @@ def write_pdfs(documents: Iterable[tuple[str, Sequence[Box]]], *, pdf_variant: s
                     results[index] = item.result()
                     if progress:
                         progress(1)
-            return results
+            return [item for item in results if isinstance(item, bytes)]  # every one, now that all are back
         finally:
             for item in results:
                 if isinstance(item, Forked):

@@ -185,7 +185,7 @@ def delimited(left: str, content: Box, right: str) -> Box:
         span = glyph.height + glyph.depth
         stretch = max(1.0, 2 * half / span) if span else 1.0
         y = AXIS - ((glyph.height - glyph.depth) / 2) * stretch
-        runs = tuple(r._replace(y=y, stretch=stretch) for r in glyph.items)
+        runs = tuple(r._replace(y=y, stretch=stretch) for r in glyph.items if isinstance(r, Run))  # a glyph: runs only
         parts.append(Box(glyph.width + DELIMITER_SIDE, AXIS + half, half - AXIS, runs))
     return hlist([parts[0], content, parts[1]])
 
