@@ -17,10 +17,10 @@ from tracegen.choices import KINDS
 from tracegen.document import diagram, formulas, wording
 from tracegen.document.formulas import APPROX, ARROW, EQ, ETA, MINUS, PLUS, QUAD
 from tracegen.document.model import Eq, Para, Section
-from tracegen.engine.hand import Values, hand_values, line_values
+from tracegen.document.notes import Notes
 from tracegen.engine.trace import BASE, Trace
 from tracegen.maths.notation import layer_tag, symbol
-from tracegen.maths.tree import Accent, BigOp, Blank, Fence, Ident, Matrix, Node, Num, Op, Script, Text, row
+from tracegen.maths.tree import BigOp, Blank, Ident, Matrix, Node, Num, Op, Script, Text, row
 from tracegen.numbers import format_numbers
 from tracegen.spec.model import Spec
 from tracegen.text import page_line
@@ -74,19 +74,6 @@ class Printed:
             if (q.sample >= 0).any():
                 self.per_sample.add((epoch, phase, name))
 
-    @classmethod
-    def of(cls, values: Values) -> Printed:
-        """The print layout of replayed quantities (handcalc), from the engine's shapes."""
-        printed = cls.__new__(cls)
-        printed.tables, printed.phases, printed.per_sample = {}, {}, set()
-        for (epoch, phase, name), (value, per_sample) in values.items():
-            table = value.reshape(-1, 1) if value.ndim == 1 else np.atleast_2d(value)  # b: a column, L: 1x1
-            printed.tables[(epoch, phase, name)] = table.T if per_sample else table  # samples become columns
-            printed.phases.setdefault((epoch, name), phase)
-            if per_sample:
-                printed.per_sample.add((epoch, phase, name))
-        return printed
-
     def __call__(self, name: str, epoch: int, phase: str | None = None) -> np.ndarray:
         """A quantity as printed; `phase` defaults to the first one it appears in (params for W, b)."""
         return self.tables[(epoch, phase or self.phases[(epoch, name)], name)]
@@ -127,8 +114,12 @@ class _Book:
         self.key = kind == "key"
         self.answers = trace.answers()
         self.printed = Printed(trace)
-        self.hand = Printed.of(hand_values(trace)) if self.key else None
-        self.line = Printed.of(line_values(trace)) if self.key else None
+        self.grader = Notes(trace) if self.key else None
+        if self.grader is not None:  # the key prints each exact value rounded half up (a float cannot tell a tie)
+            for (epoch, phase, name), table in self.printed.tables.items():
+                source = (epoch - 1, "update", name) if phase == "params" and epoch > 1 else (epoch, phase, name)
+                if source in self.grader.plan:
+                    self.printed.tables[(epoch, phase, name)] = self.grader.printed(source, table)
         self.kinks: dict[tuple[int, str], list[tuple[int, int]]] = {}  # (epoch, z name) -> (sample, row)s
         self.kink_seen: dict[tuple[int, int, int], int] = {}  # (layer, sample, row) -> epoch of its first note
         for kink in trace.kink_rows:
@@ -169,52 +160,15 @@ class _Book:
 
     def notes(self, name: str, epoch: int, phase: str | None = None, label: Node | None = None,
               column: int | None = None) -> tuple[Para, ...]:
-        """Key only: where else a careful student's last digit may land, entry by entry, and why.
-
-        The key prints each result exact, rounded. The numbers printed on the line (rounded
-        inputs) may give another last digit; so may a student's own rounded results carried
-        from the start (the worksheet asks for that). Either is accepted; the note names the
-        entries that differ and says which reason it is, so it is true of what is printed.
-        """
-        if self.line is None or self.hand is None:
+        """Key only: where else a careful student's last digit may land on this line, and why (`notes`)."""
+        if self.grader is None:
             return ()
-        key = np.round(self.values(name, epoch, phase, column), self.decimals)
-        cut = slice(None) if column is None else slice(column, column + 1)
-        line = np.round(self.line(name, epoch, phase)[:, cut], self.decimals)
-        hand = np.round(self.hand(name, epoch, phase)[:, cut], self.decimals)
-        symbol_ = label or symbol(name)
-        notes = []
-        differs = {"line_note": (line, line != key), "carry_note": (hand, (hand != key) & (hand != line))}
-        for reason, (values, differ) in differs.items():
-            if differ.any():
-                spots = np.argwhere(differ)
-                alike = format_numbers([*key.ravel(), *values[differ]], self.decimals)[key.size:]
-                entries = [row(_entry(symbol_, key.shape, r, c), EQ, Num(text))  # printed like the key's entries
-                           for (r, c), text in zip(spots, alike, strict=True)]
-                notes.append(wording.say(reason, note=True, values=_joined(entries)))
-        return tuple(notes)
+        key = (epoch, phase or self.printed.phases[(epoch, name)], name)
+        return self.grader.line(key, label or symbol(name), column)
 
-
-def _entry(symbol_: Node, shape: tuple[int, ...], r: int, c: int) -> Node:
-    """Entry (r, c) of a quantity, written with 1-based indices (z₂⁽¹⁾, (∂L/∂W⁽¹⁾)₁₂); a scalar as itself."""
-    if shape == (1, 1):
-        return symbol_
-    index: Node = Num(str(r + 1)) if shape[1] == 1 else row(Num(str(r + 1)), Op(",", "punct"), Num(str(c + 1)))
-    if isinstance(symbol_, Script) and symbol_.sub is None:
-        return Script(symbol_.base, sup=symbol_.sup, sub=index)
-    if isinstance(symbol_, Ident | Accent):
-        return Script(symbol_, sub=index)
-    return Script(Fence("(", symbol_, ")"), sub=index)
-
-
-def _joined(entries: list[Node]) -> Para:
-    """Entries in a sentence: "a", "a and b", "a, b and c"."""
-    parts: list[str | Node] = []
-    for i, entry in enumerate(entries):
-        if i:
-            parts.append(wording.text("and") if i == len(entries) - 1 else wording.text("list_join"))
-        parts.append(entry)
-    return Para(tuple(parts))
+    def gathered(self) -> tuple[Para, ...]:
+        """Key only: the notes gathered since the last call (students carrying from the start)."""
+        return () if self.grader is None else self.grader.gathered()
 
 
 def _given(name: str, epoch: int, phase: str | None) -> bool:
@@ -248,7 +202,7 @@ def build(trace: Trace, kind: str, student: str | None = None) -> Document:
         givens=_givens_section(spec, book),
         forward=formulas.forward_rules_section(spec),
         example=Section(wording.text("example_title"), "forward-example",
-                        (wording.say("example"), *_forward(spec, book, 1))),
+                        (wording.say("example"), *_forward(spec, book, 1), *book.gathered())),
         gradients=formulas.gradient_rules_section(spec),
         epochs=tuple(_epoch_section(spec, book, epoch) for epoch in epochs),
         losses=tuple((e, book.result("L", e)) for e in epochs),
@@ -382,6 +336,7 @@ def _epoch_section(spec: Spec, book: _Book, epoch: int) -> Section:
     items.extend(_backward(spec, book, epoch))
     items.append(wording.say("update", eta=_rate(spec)))
     items.extend(_updates(spec, book, epoch))
+    items.extend(book.gathered())
     return Section(wording.text("epoch_title", epoch=epoch), f"epoch-{epoch}", tuple(items), page_break=True)
 
 

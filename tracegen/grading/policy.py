@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from tracegen.engine import exact
 from tracegen.maths.symbols import split
 from tracegen.spec.model import Spec, Tolerance
 
@@ -57,6 +58,22 @@ class Policy:
         for tolerance in dict.fromkeys(tolerances):
             mask = np.array([t == tolerance for t in tolerances])
             out[:, mask] = halfwidth(tolerance, centres[:, mask], self.decimals)
+        return out
+
+
+    def exact_halfwidths(self, centres: np.ndarray, columns: np.ndarray | None = None) -> np.ndarray:
+        """`halfwidths` in exact decimals (object arrays): half a unit exactly for a `decimals` tolerance,
+        the others from their float half-widths (within `exact.precise()`)."""
+        tolerances = self.tolerances if columns is None else tuple(self.tolerances[c] for c in columns)
+        out = np.empty(centres.shape, dtype=object)
+        for tolerance in dict.fromkeys(tolerances):
+            mask = np.array([t == tolerance for t in tolerances])
+            if tolerance.mode == "decimals":
+                out[:, mask] = exact.unit(self.decimals if tolerance.amount is None else tolerance.amount) / 2
+            else:
+                floats = exact.floats_of(centres[:, mask]).astype(float)
+                with np.errstate(all="ignore"):
+                    out[:, mask] = exact.to_decimals(halfwidth(tolerance, floats, self.decimals))
         return out
 
 
