@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 import copy
+import functools
 import random
 from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, Context, Decimal, localcontext
 from pathlib import Path
@@ -29,7 +30,9 @@ from tracegen.batching import run as batching
 from tracegen.batching.run import Options
 from tracegen.document.notes import Notes
 from tracegen.grading.marking import CARRIED, CORRECT, WRONG, mark
+from tracegen.grading.mistakes import REVIEW
 
+pytestmark = pytest.mark.slow  # 300 variants, each worked by several students (about 15 s of CPU)
 CONFIGS = 30
 VARIANTS = 10
 CONTEXT = Context(prec=50)
@@ -87,8 +90,9 @@ class Student:
     """
 
     def __init__(self, spec: dict[str, Any], rule: str, places: int | None = None, slip: str | None = None,
-                 printed: dict[str, Decimal] | None = None, mistake: str | None = None) -> None:
-        self.rule, self.slip, self.printed, self.mistake = rule, slip, printed, mistake
+                 printed: dict[str, Decimal] | None = None, mistake: str | None = None,
+                 game: tuple[str, str] | None = None) -> None:
+        self.rule, self.slip, self.printed, self.mistake, self.game = rule, slip, printed, mistake, game
         self.d = spec["display"]["decimals"] if places is None else places
         self.written: dict[str, Decimal] = {}
         self.both: dict[str, set[Decimal]] = {}  # every rounding of the value (a tie: both)
@@ -105,6 +109,11 @@ class Student:
         """Write `value` at `blank`; return what the student goes on with."""
         if blank == self.slip:
             value += Decimal("0.7")
+        if self.game and blank.startswith(f"e1:{self.game[0]}:"):  # a whole quantity made degenerate
+            value = {"zeros": Decimal(0), "scale": value * 1000 + 1000}.get(self.game[1], value)
+            if self.game[1] == "copy":
+                _, name, _, j, c = blank.split(":")
+                value = D(self.spec["network"]["layers"][int(name[1:]) - 1]["W"][int(j)][int(c)])
         written = self._round(value, "even" if self.rule == "even" else "up")
         self.written[blank] = written
         self.both[blank] = {self._round(value, "up"), self._round(value, "even")}
@@ -120,9 +129,7 @@ class Student:
                      for a in (layer["activation"] for layer in layers)]
         self.W = [[[D(v) for v in r] for r in layer["W"]] for layer in layers]
         self.b = [[D(v) for v in layer["b"]] for layer in layers]
-        data = tracegen.Spec.from_dict(copy.deepcopy(spec))  # x and y as one row per sample (the spec's forms vary)
-        self.x = [[D(v) for v in r] for r in data.x]
-        self.y = [[D(v) for v in r] for r in data.y]
+        self.x, self.y = _data(yaml.safe_dump(spec))
         self.loss = spec["loss"] if isinstance(spec["loss"], dict) else {"name": spec["loss"]}
         for e in range(1, spec["training"]["epochs"] + 1):
             zs, hs = self._forward(e)
@@ -181,6 +188,13 @@ class Student:
                           for c in range(len(W[j]))] for j in range(len(W))]
             self.b[i] = [self.w(f"e{e}:b{i + 1}:-1:{j}:0", b[j] - rate * db[j] if "b" in trained else b[j])
                          for j in range(len(b))]
+
+
+@functools.cache
+def _data(text: str) -> tuple[list[Vec], list[Vec]]:
+    """x and y as one row per sample (the spec's forms vary: a number, a class index, a vector)."""
+    spec = tracegen.Spec.from_dict(yaml.safe_load(text))
+    return [[D(v) for v in r] for r in spec.x], [[D(v) for v in r] for r in spec.y]
 
 
 def _exp(v: Decimal) -> Decimal:
@@ -329,19 +343,53 @@ def test_fewer_places_or_a_named_mistake_lose_marks(batches: list[tuple[folder.B
         rows, texts, apart = [], [], []
         for v, spec in enumerate(specs):
             mistake = "learning_rate" if spec["training"]["learning_rate"] != 1 else "plus"
-            for student in (Student(spec, "up", places=d - 1), Student(spec, "full", places=d - 1),
-                            Student(spec, "up", mistake=mistake)):
+            careful = written_by_careful(spec)
+            how = [{"rule": "up", "places": d - 1}, {"rule": "full", "places": d - 1},
+                   {"rule": "up", "mistake": mistake}][v % 3]  # one of the three in turn
+            for student in [Student(spec, **how)]:
                 rows.append(v)
                 texts.append(_texts(batch, student))
-                careful = written_by_careful(spec)
                 apart.append(any(value not in careful[blank] for blank, value in student.written.items()))
         marking = mark(batch, np.array(rows), texts, False)
         full = marking.policy.marks.sum()
         scores = marking.earned.sum(axis=1)
         seen += apart
         for s, (score, differs) in enumerate(zip(scores, apart, strict=True)):
-            assert score < full or not differs, (batch.folder, batch.variants[rows[s]], s % 3)
+            assert score < full or not differs, (batch.folder, batch.variants[rows[s]], rows[s] % 3)
     assert sum(seen) > 0.9 * len(seen)  # nearly every such sheet can be told from a careful one
+
+
+@pytest.mark.parametrize(("quantity", "how", "reason"), [
+    ("z1", "zeros", "from_zeros"), ("z1", "scale", "from_scale"), ("W1", "copy", "from_copy")])
+def test_a_degenerate_answer_earns_no_carried_credit(batches: list[tuple[folder.Batch, list[dict[str, Any]]]],
+                                                       quantity: str, how: str, reason: str) -> None:
+    """Zeros, a copied given or a value 1000 times too large, then everything worked carefully from it:
+    what follows is not carried but wrong, named for a teacher; what is right stays right."""
+    picked = [(batch, specs) for batch, specs in batches
+              if specs[0]["training"]["epochs"] == 2 and len(specs[0]["network"]["layers"]) > 1
+              and np.size(specs[0]["network"]["layers"][0]["W"]) > 1 and "W" in specs[0]["training"]["update"]]
+    assert len(picked) >= 3
+    seen = 0
+    for batch, specs in picked:
+        blanks = np.array(batch.blanks["blank"])
+        texts = [_texts(batch, Student(spec, "up", game=(quantity, how))) for spec in specs]
+        honest = [_texts(batch, Student(spec, "up", slip=f"e1:{quantity}:0:0:0" if quantity == "z1"
+                                        else f"e1:{quantity}:-1:0:0")) for spec in specs]
+        marking = mark(batch, np.tile(np.arange(len(specs)), 2), texts + honest, False)
+        count = len(specs)
+        for s in range(count):
+            verdict, mistake = marking.verdict[s], marking.mistake[s]
+            assert not (verdict == CARRIED).any(), (batch.folder, blanks[verdict == CARRIED][:4])
+            flagged = np.isin(mistake, REVIEW)  # `reason`, or another (× 1000 + 1000 may make a zero)
+            assert reason in mistake or not flagged.any() or set(mistake[flagged]) <= set(REVIEW)
+            later = np.array([not b.startswith(f"e1:{quantity}:") for b in blanks])
+            assert flagged.any() or (verdict[later] == CORRECT).all()  # (dead ReLUs may make zeros harmless)
+            assert (verdict[flagged] == WRONG).all()
+            assert all("a teacher will look" in note for note in marking.notes[s][flagged])
+            seen += int(reason in mistake)
+            assert (marking.verdict[count + s] == WRONG).sum() == 1  # an honest slip there: only itself is wrong
+            assert not set(marking.mistake[count + s]) & set(REVIEW)
+    assert seen >= 10
 
 
 def test_grader_notes_are_true_and_complete(batches: list[tuple[folder.Batch, list[dict[str, Any]]]]) -> None:

@@ -181,8 +181,11 @@ def span(lo: Array, hi: Array, policy: Policy, columns: Array | None = None) -> 
     """What a blank accepts when a careful student's value lies in [lo, hi]: from the least of `lo` and
     its roundings (a student writes `display.decimals` places, or more) to the greatest of `hi` and its
     roundings, widened by the blank's tolerance."""
-    low = np.minimum(lo, np.minimum(exact.rounded(lo, policy.decimals), exact.rounded(lo, policy.decimals, "even")))
-    high = np.maximum(hi, np.maximum(exact.rounded(hi, policy.decimals), exact.rounded(hi, policy.decimals, "even")))
+    if policy.coarse(columns).all():  # ± half the printed digit or more: the roundings are inside already
+        return lo - policy.exact_halfwidths(lo, columns), hi + policy.exact_halfwidths(hi, columns)
+    d = policy.decimals
+    low = np.minimum(lo, np.minimum(exact.rounded(lo, d), exact.rounded(lo, d, "even")))
+    high = np.maximum(hi, np.maximum(exact.rounded(hi, d), exact.rounded(hi, d, "even")))
     return low - policy.exact_halfwidths(low, columns), high + policy.exact_halfwidths(high, columns)
 
 

@@ -61,6 +61,13 @@ class Policy:
         return out
 
 
+    def coarse(self, columns: np.ndarray | None = None) -> np.ndarray:
+        """Per blank (of `columns`): whether its tolerance is ± half a unit of `display.decimals` places or
+        more (then a value's interval holds its own roundings to those places)."""
+        tolerances = self.tolerances if columns is None else tuple(self.tolerances[c] for c in columns)
+        return np.array([t.mode == "decimals" and (t.amount is None or t.amount <= self.decimals)
+                         for t in tolerances], dtype=bool)
+
     def exact_halfwidths(self, centres: np.ndarray, columns: np.ndarray | None = None) -> np.ndarray:
         """`halfwidths` in exact decimals (object arrays): half a unit exactly for a `decimals` tolerance,
         the others from their float half-widths (within `exact.precise()`)."""
