@@ -8,6 +8,8 @@ from an answer as its symbol only. So no computed number enters a worksheet's mo
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -115,6 +117,7 @@ class _Book:
         self.answers = trace.answers()
         self.printed = Printed(trace)
         self.grader = Notes(trace) if self.key else None
+        self.places = self.decimals  # of computed operands on the line being built (`line`)
         if self.grader is not None:  # the key prints each exact value rounded half up (a float cannot tell a tie)
             for (epoch, phase, name), table in self.printed.tables.items():
                 source = (epoch - 1, "update", name) if phase == "params" and epoch > 1 else (epoch, phase, name)
@@ -146,11 +149,34 @@ class _Book:
 
     def operand(self, name: str, epoch: int, phase: str | None = None, transpose: bool = False,
                 column: int | None = None) -> Node:
-        """A value substituted into a formula: numbers when shown, else its symbol."""
+        """A value substituted into a formula: numbers when shown, else its symbol. A computed one prints
+        with the places its line needs (`line`): the line then checks from its printed numbers."""
         if not self.shown(name, epoch, phase):
             return symbol(name, transpose)
-        values = self.values(name, epoch, phase, column)
-        return numbers(values.T if transpose else values, None if _given(name, epoch, phase) else self.decimals)
+        if _given(name, epoch, phase):
+            values, places = self.values(name, epoch, phase, column), None
+        elif self.places == self.decimals or self.grader is None:
+            values, places = self.values(name, epoch, phase, column), self.decimals
+        else:
+            table = self.grader.operand(self._source(name, epoch, phase), self.places)
+            values, places = (table if column is None else table[:, column:column + 1]), self.places
+        return numbers(values.T if transpose else values, places)
+
+    def _source(self, name: str, epoch: int, phase: str | None) -> tuple[int, str, str]:
+        """The step that computes a quantity as printed (a later epoch's W, b: the previous update)."""
+        phase = phase or self.printed.phases[(epoch, name)]
+        return (epoch - 1, "update", name) if phase == "params" else (epoch, phase, name)
+
+    @contextmanager
+    def line(self, name: str, epoch: int, phase: str, column: int | None = None) -> Iterator[None]:
+        """Key only: within the block, computed operands print with the places the line of quantity
+        `name` needs to compute to its printed digit (`Notes.places`)."""
+        if self.grader is not None:
+            self.places = self.grader.places((epoch, phase, name), column)
+        try:
+            yield
+        finally:
+            self.places = self.decimals
 
     def cells(self, name: str, epoch: int, column: int) -> list[Num]:
         """One sample's entries as printed numbers (for formulas written entry by entry); shown values only."""
@@ -239,7 +265,8 @@ def _forward(spec: Spec, book: _Book, epoch: int) -> list[Any]:
 def _affine(book: _Book, epoch: int, layer: int) -> Eq:
     source = "x" if layer == 1 else f"h{layer - 1}"
     items: list[Node] = [symbol(f"z{layer}"), EQ, symbol(f"W{layer}"), symbol(source), PLUS, symbol(f"b{layer}")]
-    operands = (book.operand(f"W{layer}", epoch), book.operand(source, epoch), book.operand(f"b{layer}", epoch))
+    with book.line(f"z{layer}", epoch, "forward"):
+        operands = (book.operand(f"W{layer}", epoch), book.operand(source, epoch), book.operand(f"b{layer}", epoch))
     if any(isinstance(op, Matrix) for op in operands):
         items += [EQ, operands[0], operands[1], PLUS, operands[2]]
     items += [EQ, book.result(f"z{layer}", epoch)]
@@ -251,7 +278,8 @@ def _activate(spec: Spec, book: _Book, epoch: int, layer: int) -> list[Eq]:
     out = "y_hat" if layer == len(spec.layers) else f"h{layer}"
     activation = spec.layers[layer - 1].activation
     items: list[Node] = [symbol(out), EQ, formulas.apply(activation, symbol(f"z{layer}"))]
-    z = book.operand(f"z{layer}", epoch)
+    with book.line(out, epoch, "forward"):
+        z = book.operand(f"z{layer}", epoch)
     lines: list[Eq] = []
     rounded = activation.name in formulas.TRANSCENDENTAL
     if isinstance(z, Matrix) and activation.name == "softmax":
@@ -293,19 +321,22 @@ def _loss(spec: Spec, book: _Book, epoch: int) -> list[Eq]:
     if m == 1:
         items: list[Node] = [label, EQ, formulas.loss_formula(spec)]
         if worked:
-            items += [EQ, _sample_loss_substituted(spec, book, epoch, 0), APPROX]
+            with book.line("L", epoch, "loss"):
+                items += [EQ, _sample_loss_substituted(spec, book, epoch, 0), APPROX]
         else:
             items.append(EQ)
         return [Eq((*items, book.result("L", epoch)), book.notes("L", epoch, "loss", label=label))]
     lines = []
     for sample in range(m):
         ell = formulas.sample_symbol(sample + 1)
-        work: list[Node] = [EQ, _sample_loss_substituted(spec, book, epoch, sample), APPROX] if worked else [EQ]
+        with book.line("sample_loss", epoch, "loss", column=sample):
+            work: list[Node] = [EQ, _sample_loss_substituted(spec, book, epoch, sample), APPROX] if worked else [EQ]
         lines.append(Eq((ell, *work, book.result("sample_loss", epoch, column=sample)),
                         book.notes("sample_loss", epoch, "loss", label=ell, column=sample)))
     items = [label, EQ, formulas.loss_formula(spec)]
     if book.shown("sample_loss", epoch):
-        losses = [cell for s in range(m) for cell in book.cells("sample_loss", epoch, s)]
+        with book.line("L", epoch, "loss"):
+            losses = [cell for s in range(m) for cell in book.cells("sample_loss", epoch, s)]
         items += [EQ, formulas.batch_loss_substituted(spec, losses)]
     lines.append(Eq((*items, EQ, book.result("L", epoch)), book.notes("L", epoch, "loss", label=label)))
     return lines
@@ -367,6 +398,10 @@ def _slope(spec: Spec, book: _Book, epoch: int, layer: int, output: bool = False
     if not book.shown(f"z{layer}", epoch):
         return formulas.derivative_symbol(activation, layer, output)
     out = "y_hat" if output else f"h{layer}"
+    if book.grader is not None:  # exactly, from z and h as printed on the line: the line then checks
+        exact_values = book.grader.slope(activation, (epoch, "forward", f"z{layer}"), (epoch, "forward", out),
+                                         book.places)
+        return None if exact_values is None else numbers(exact_values, None)
     values = formulas.derivative_values(book.printed(f"z{layer}", epoch), book.printed(out, epoch), activation)
     return None if values is None else numbers(values, book.decimals)
 
@@ -374,8 +409,9 @@ def _slope(spec: Spec, book: _Book, epoch: int, layer: int, output: bool = False
 def _output_delta(spec: Spec, book: _Book, epoch: int) -> Eq:
     n = len(spec.layers)
     items: list[Node] = [symbol(f"delta{n}"), EQ, formulas.output_delta(spec)]
-    substituted = formulas.output_delta_substituted(spec, book.operand("y_hat", epoch), book.operand("y", epoch),
-                                                    _slope(spec, book, epoch, n, output=True))
+    with book.line(f"delta{n}", epoch, "backward"):
+        substituted = formulas.output_delta_substituted(spec, book.operand("y_hat", epoch), book.operand("y", epoch),
+                                                        _slope(spec, book, epoch, n, output=True))
     if substituted is not None:
         items += [EQ, substituted]
     items += [EQ, book.result(f"delta{n}", epoch)]
@@ -385,7 +421,8 @@ def _output_delta(spec: Spec, book: _Book, epoch: int) -> Eq:
 def _weight_grad(book: _Book, epoch: int, layer: int) -> Eq:
     source = "x" if layer == 1 else f"h{layer - 1}"
     items: list[Node] = [symbol(f"dW{layer}"), EQ, symbol(f"delta{layer}"), symbol(source, transpose=True)]
-    delta, h = book.operand(f"delta{layer}", epoch), book.operand(source, epoch, transpose=True)
+    with book.line(f"dW{layer}", epoch, "backward"):
+        delta, h = book.operand(f"delta{layer}", epoch), book.operand(source, epoch, transpose=True)
     if isinstance(delta, Matrix) or isinstance(h, Matrix):
         items += [EQ, delta, h]
     items += [EQ, book.result(f"dW{layer}", epoch)]
@@ -397,7 +434,8 @@ def _bias_grad(spec: Spec, book: _Book, epoch: int, layer: int) -> Eq:
     items: list[Node] = [symbol(f"db{layer}"), EQ, symbol(f"delta{layer}")]
     if batch:
         items.append(formulas.INDICATOR)
-    delta = book.operand(f"delta{layer}", epoch)
+    with book.line(f"db{layer}", epoch, "backward"):
+        delta = book.operand(f"delta{layer}", epoch)
     if batch and isinstance(delta, Matrix):
         items += [EQ, delta, numbers(np.ones((spec.n_samples, 1)), None)]
     items += [EQ, book.result(f"db{layer}", epoch)]
@@ -407,10 +445,12 @@ def _bias_grad(spec: Spec, book: _Book, epoch: int, layer: int) -> Eq:
 def _hidden_delta(spec: Spec, book: _Book, epoch: int, layer: int) -> Eq:
     activation = spec.layers[layer - 1].activation
     items: list[Node] = [symbol(f"delta{layer}"), EQ, formulas.hidden_delta(layer, activation)]
-    weights = book.operand(f"W{layer + 1}", epoch, transpose=True)
-    delta = book.operand(f"delta{layer + 1}", epoch)
+    with book.line(f"delta{layer}", epoch, "backward"):
+        weights = book.operand(f"W{layer + 1}", epoch, transpose=True)
+        delta = book.operand(f"delta{layer + 1}", epoch)
+        slope = _slope(spec, book, epoch, layer)
     if isinstance(weights, Matrix) or isinstance(delta, Matrix):
-        substituted = formulas.hidden_delta_substituted(activation, weights, delta, _slope(spec, book, epoch, layer))
+        substituted = formulas.hidden_delta_substituted(activation, weights, delta, slope)
         items += [EQ, substituted] if substituted is not None else []
     items += [EQ, book.result(f"delta{layer}", epoch)]
     return Eq(tuple(items), book.notes(f"delta{layer}", epoch, "backward"))
@@ -426,7 +466,8 @@ def _updates(spec: Spec, book: _Book, epoch: int) -> list[Eq]:
                 pieces: list[Node] = [symbol(name), ARROW, symbol(name), QUAD, Text(wording.text("frozen_step"))]
             else:
                 pieces = [symbol(name), ARROW, symbol(name), MINUS, ETA, symbol(grad)]
-                old, step = book.operand(name, epoch, "params"), book.operand(grad, epoch)
+                with book.line(name, epoch, "update"):
+                    old, step = book.operand(name, epoch, "params"), book.operand(grad, epoch)
                 if isinstance(old, Matrix) or isinstance(step, Matrix):
                     pieces += [EQ, old, MINUS, rate, step]
             pieces += [EQ, book.result(name, epoch, "update")]

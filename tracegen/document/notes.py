@@ -17,11 +17,13 @@ import numpy as np
 from tracegen.document import wording
 from tracegen.document.model import Para
 from tracegen.engine import exact, hand
+from tracegen.engine.exact import Ival
 from tracegen.engine.hand import Key, Paths
 from tracegen.engine.trace import Trace
 from tracegen.maths.notation import symbol
 from tracegen.maths.tree import Accent, Fence, Ident, Node, Num, Op, Script, row
 from tracegen.numbers import format_numbers
+from tracegen.spec.model import Activation
 
 EQ = Op("=", "rel")
 Found = tuple[int, int, Decimal, Decimal]  # row, column, the value written, the path's value before rounding
@@ -66,6 +68,33 @@ class Notes:
             if value.is_finite() and Decimal(f"{out[index]:.{self.decimals}f}") != value:
                 out[index] = float(value)
         return out
+
+    def places(self, key: Key, column: int | None = None, most: int = 6) -> int:
+        """How many places this line's computed operands need so that the step, computed from them as
+        printed, gives the key's result to its printed digit (`decimals`, or up to `most` more)."""
+        cut = slice(None) if column is None else slice(column, column + 1)
+        step = self.plan[key]
+        with exact.precise():
+            goal = exact.rounded(self._table(self.paths.exact, key), self.decimals)[:, cut]
+            for places in range(self.decimals, self.decimals + most + 1):
+                value = step.evaluate(_Inputs(self, places, step.inputs))
+                if (exact.rounded(layout(value.lo, step.per_sample), self.decimals)[:, cut] == goal).all():
+                    return places
+        return self.decimals + most
+
+    def operand(self, key: Key, places: int) -> np.ndarray:
+        """A computed quantity's exact value rounded half up to `places`, floats in print layout."""
+        with exact.precise():
+            return exact.floats_of(exact.rounded(self._table(self.paths.exact, key), places)).astype(float)
+
+    def slope(self, activation: Activation, z: Key, h: Key, places: int) -> np.ndarray | None:
+        """f'(z) from z and h as printed to `places`, exactly (print layout; None for linear and softmax)."""
+        with exact.precise():
+            rounded = [Ival(exact.rounded(self.paths.exact[k], places)) for k in (z, h)]
+            value = hand.slope(activation, *rounded)
+            if value is None:
+                return None
+            return exact.floats_of(layout(value.lo, True)).astype(float)
 
     def found(self, key: Key, column: int | None = None) -> tuple[np.ndarray, dict[str, list[Found]]]:
         """The key's printed values of quantity `key` (print layout; one sample's column), and by reason
@@ -156,6 +185,25 @@ class Notes:
                 if k not in out:
                     out.append(k)
         return out
+
+
+class _Inputs(dict):  # type: ignore[type-arg]
+    """A step's inputs as printed with `places`: givens exact, written quantities rounded, others computed."""
+
+    def __init__(self, notes: Notes, places: int, keys: tuple[Key, ...]) -> None:
+        super().__init__()
+        self.notes, self.places = notes, places
+        for key in keys:
+            self[key] = self._value(key)
+
+    def _value(self, key: Key) -> Ival:
+        paths = self.notes.paths
+        if key in paths.given:
+            return paths.given[key]
+        step = self.notes.plan[key]
+        if step.written:
+            return Ival(exact.rounded(paths.exact[key], self.places))
+        return step.evaluate(_Inputs(self.notes, self.places, step.inputs))
 
 
 def _tie_text(value: Decimal, decimals: int) -> str:

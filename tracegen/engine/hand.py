@@ -285,6 +285,7 @@ class Paths:
     even: dict[Key, Array]
     decimals: int
     steps: tuple[Step, ...]
+    given: dict[Key, Ival]  # the givens, exact
 
 
 def paths(spec: Spec, start: Mapping[Key, Array]) -> Paths:
@@ -305,7 +306,7 @@ def paths(spec: Spec, start: Mapping[Key, Array]) -> Paths:
                 store[step.key] = Ival(exact.rounded(value.lo, decimals, rule)) if step.written else value
     keys = [step.key for step in plan]
     return Paths({k: full[k].lo for k in keys}, {k: line[k].lo for k in keys}, unrounded["up"], unrounded["even"],
-                 decimals, tuple(plan))
+                 decimals, tuple(plan), given)
 
 
 def step_of(plan: tuple[Step, ...] | list[Step], key: Key) -> Step:
