@@ -398,10 +398,10 @@ def _slope(spec: Spec, book: _Book, epoch: int, layer: int, output: bool = False
     if not book.shown(f"z{layer}", epoch):
         return formulas.derivative_symbol(activation, layer, output)
     out = "y_hat" if output else f"h{layer}"
-    if book.grader is not None:  # exactly, from z and h as printed on the line: the line then checks
+    if book.grader is not None:  # from z and h as printed on the line, to the line's places: the line checks
         exact_values = book.grader.slope(activation, (epoch, "forward", f"z{layer}"), (epoch, "forward", out),
                                          book.places)
-        return None if exact_values is None else numbers(exact_values, None)
+        return None if exact_values is None else numbers(exact_values, book.places)
     values = formulas.derivative_values(book.printed(f"z{layer}", epoch), book.printed(out, epoch), activation)
     return None if values is None else numbers(values, book.decimals)
 

@@ -77,7 +77,7 @@ class Notes:
         with exact.precise():
             goal = exact.rounded(self._table(self.paths.exact, key), self.decimals)[:, cut]
             for places in range(self.decimals, self.decimals + most + 1):
-                value = step.evaluate(_Inputs(self, places, step.inputs))
+                value = step.evaluate(_Inputs(self, places, step.inputs), places)
                 if (exact.rounded(layout(value.lo, step.per_sample), self.decimals)[:, cut] == goal).all():
                     return places
         return self.decimals + most
@@ -88,13 +88,14 @@ class Notes:
             return exact.floats_of(exact.rounded(self._table(self.paths.exact, key), places)).astype(float)
 
     def slope(self, activation: Activation, z: Key, h: Key, places: int) -> np.ndarray | None:
-        """f'(z) from z and h as printed to `places`, exactly (print layout; None for linear and softmax)."""
+        """f'(z) from z and h as printed to `places`, rounded to `places` as the line prints it (and as
+        `places` checks it), in print layout; None for linear and softmax."""
         with exact.precise():
             rounded = [Ival(exact.rounded(self.paths.exact[k], places)) for k in (z, h)]
             value = hand.slope(activation, *rounded)
             if value is None:
                 return None
-            return exact.floats_of(layout(value.lo, True)).astype(float)
+            return exact.floats_of(layout(exact.rounded(value.lo, places), True)).astype(float)
 
     def found(self, key: Key, column: int | None = None) -> tuple[np.ndarray, dict[str, list[Found]]]:
         """The key's printed values of quantity `key` (print layout; one sample's column), and by reason

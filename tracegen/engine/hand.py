@@ -63,9 +63,11 @@ class Step:
     def __call__(self, store: Mapping[Key, Array]) -> Array:
         return self.fn(*(store[key] for key in self.inputs))
 
-    def evaluate(self, store: Mapping[Key, Ival]) -> Ival:
-        """The step on decimal intervals; within `exact.precise()`."""
-        return self.exact(*(store[key] for key in self.inputs))
+    def evaluate(self, store: Mapping[Key, Ival], places: int | None = None) -> Ival:
+        """The step on decimal intervals; within `exact.precise()`. `places`: a δ step's factor f'(z)
+        rounded to that many places, as a worked line prints it."""
+        extra = {"places": places} if places is not None and self.kind in ("delta", "delta_out") else {}
+        return self.exact(*(store[key] for key in self.inputs), **extra)
 
 
 def givens(spec: Spec, params: list[tuple[Array, Array]], x: Array | None = None,
@@ -103,7 +105,7 @@ def steps(spec: Spec) -> list[Step]:
                         lambda s: s[..., 0].sum(axis=-1) / count))
         out.append(Step(k.delta(n), "delta_out", n, (k.z(n), k.h(n), Y),
                         lambda zn, yh, y: per_sample(loss, units[-1], zn, yh, y)[1] * factor,
-                        lambda zn, yh, y: output_delta(loss, acts[-1], zn, yh, y) / count))
+                        lambda zn, yh, y, places=None: output_delta(loss, acts[-1], zn, yh, y, places) / count))
         for i in range(n, 0, -1):
             out.append(Step(k.grad("W", i), "dW", i, (k.delta(i), k.h(i - 1)), weight_gradient,
                             lambda d, h: d.T @ h))
@@ -111,7 +113,7 @@ def steps(spec: Spec) -> list[Step]:
             if i > 1:
                 out.append(Step(k.delta(i - 1), "delta", i - 1, (k.delta(i), k.param("W", i), k.z(i - 1), k.h(i - 1)),
                                 lambda d, W, z, h, act=units[i - 2]: delta_below(act, z, h, d, W),
-                                lambda d, W, z, h, a=acts[i - 2]: backward(a, z, h, d @ W)))
+                                lambda d, W, z, h, places=None, a=acts[i - 2]: backward(a, z, h, d @ W, places)))
         for i in range(1, n + 1):
             for kind in ("W", "b"):
                 trained = kind in update
@@ -222,11 +224,13 @@ def _concave(h: Ival, fn: Callable[[Array], Array], peak: Decimal) -> Ival:
     return Ival(np.minimum(*ends), np.where(inside, fn(np.asarray(peak, dtype=object)), np.maximum(*ends)))
 
 
-def backward(activation: Activation, z: Ival, h: Ival, g: Ival) -> Ival:
-    """dL/dz from g = dL/dh: g ⊙ f'(z), softmax's Jacobian h ⊙ (g − ⟨g, h⟩)."""
+def backward(activation: Activation, z: Ival, h: Ival, g: Ival, places: int | None = None) -> Ival:
+    """dL/dz from g = dL/dh: g ⊙ f'(z), softmax's Jacobian h ⊙ (g − ⟨g, h⟩); `places`: f'(z) rounded."""
     if activation.name == "softmax":
         return h * (g - (g * h).sum(axis=-1, keepdims=True))
     factor = slope(activation, z, h)
+    if factor is not None and places is not None:
+        factor = factor.monotone(lambda a: exact.rounded(a, places))
     return g if factor is None else g * factor
 
 
@@ -255,7 +259,7 @@ def _concave_loss(p: Ival, t: Array) -> Ival:
     return Ival(least, np.maximum(*ends))
 
 
-def output_delta(loss: Loss, activation: Activation, z: Ival, y_hat: Ival, y: Ival) -> Ival:
+def output_delta(loss: Loss, activation: Activation, z: Ival, y_hat: Ival, y: Ival, places: int | None = None) -> Ival:
     """dℓ/dz at the output for one sample (before the batch mean)."""
     k = y_hat.shape[-1]
     if loss.name == "bce":
@@ -263,7 +267,7 @@ def output_delta(loss: Loss, activation: Activation, z: Ival, y_hat: Ival, y: Iv
     if loss.name == "cross_entropy":
         return y_hat * y.sum(axis=-1, keepdims=True) - y
     divisor = k if loss.reduction == "mean" else 1
-    return backward(activation, z, y_hat, (y_hat - y) * (2 * _number(loss.scale)) / divisor)
+    return backward(activation, z, y_hat, (y_hat - y) * (2 * _number(loss.scale)) / divisor, places)
 
 
 # Careful students who start from the givens: the paths the key's notes speak of.
