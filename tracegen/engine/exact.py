@@ -16,6 +16,7 @@ interval.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, Context, Decimal, localcontext
@@ -47,8 +48,11 @@ def _decimal(value: float) -> Decimal:
 
 decimals_of = _ufunc(_decimal)  # floats -> the decimals they print as (shortest repr: 0.1 is 0.1)
 floats_of = _ufunc(float)
-exp = _ufunc(lambda d: d.exp())
-_ln = _ufunc(lambda d: d.ln())
+# e^z and log to 40 digits: their results are irrational but for e^0 and log 1, which are exact at any
+# precision, so 40 digits cannot make a tie of a value that is not one; at 60 they cost 3x more.
+TRANSCENDENTAL = Context(prec=40, Emax=CONTEXT.Emax, Emin=CONTEXT.Emin, traps=[])
+exp = _ufunc(functools.lru_cache(maxsize=1 << 16)(lambda d: d.exp(TRANSCENDENTAL)))  # a class shares its values
+_ln = _ufunc(functools.lru_cache(maxsize=1 << 16)(lambda d: d.ln(TRANSCENDENTAL)))
 
 
 def ln(values: Array) -> Array:

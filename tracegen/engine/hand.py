@@ -249,9 +249,12 @@ def sample_losses(loss: Loss, y_hat: Ival, y: Ival) -> Ival:
 
 def _concave_loss(p: Ival, t: Array) -> Ival:
     """−[t log p + (1 − t) log(1 − p)], convex in p with its least value at p = t."""
-    def fn(a: Array) -> Array:
-        terms = np.where(t == 0, ZERO, -t * exact.ln(np.maximum(a, exact.CLIP)))
-        return terms + np.where(t == 1, ZERO, -(ONE - t) * exact.ln(np.maximum(ONE - a, exact.CLIP)))
+    def fn(a: Array) -> Array:  # each log only where its weight is not 0 (the targets are mostly 0 or 1)
+        out = np.full(a.shape, ZERO, dtype=object)
+        for weight, argument in ((t, a), (ONE - t, ONE - a)):
+            used = weight != 0
+            out[used] -= weight[used] * exact.ln(np.maximum(argument[used], exact.CLIP))
+        return out
     if p.point:
         return Ival(fn(p.lo))
     ends = fn(p.lo), fn(p.hi)

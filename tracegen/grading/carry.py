@@ -161,8 +161,11 @@ class _Judging:
         loose = np.zeros(value.shape, dtype=bool)
         loose[:, cells.flat] = self.answered[:, c] & self.erred[key][:, None]
         self.point[key] = Ival(value.reshape(shape))
-        self.box[key] = Ival(np.where(loose, value - self.half, centre).reshape(shape),
-                             np.where(loose, value + self.half, centre).reshape(shape))
+        if loose.any():
+            self.box[key] = Ival(np.where(loose, value - self.half, centre).reshape(shape),
+                                 np.where(loose, value + self.half, centre).reshape(shape))
+        else:  # nobody's own value is in doubt: a point, computed once
+            self.box[key] = Ival(centre.reshape(shape))
         self.used[key] = exact.floats_of(value).astype(float).reshape(shape)
 
 
