@@ -51,6 +51,7 @@ class Judged:
     verdict: Array
     hand: Array
     refused: Array
+    printed: Array  # the key as its document prints it: the exact value rounded half up ("2" when whole)
 
 
 def _cells(values: Array, cells: Cells, rows: int) -> Array:
@@ -77,8 +78,14 @@ def judge(batch: Batch, rows: Array, answers: Array, kinds: Array, policy: Polic
         judging = _Judging(batch, rows, answers, kinds, policy)
         for step in judging.paths.steps:
             judging.step(step)
-        up = exact.floats_of(exact.rounded(judging.given[2], batch.spec.decimals)).astype(float)
-    return Judged(judging.expected, judging.used, judging.verdict, up, judging.refused)
+        d = batch.spec.decimals
+        up = exact.floats_of(exact.rounded(judging.given[2], d)).astype(float)
+        printed = _text(judging.full, d)
+    return Judged(judging.expected, judging.used, judging.verdict, up, judging.refused, printed)
+
+
+_text = np.frompyfunc(lambda value, d: str(int(value)) if value == value.to_integral_value()
+                      else f"{value.quantize(exact.unit(d), exact.ROUNDINGS['up']) + 0:f}", 2, 1)
 
 
 class _Judging:

@@ -47,6 +47,7 @@ class Marking:
     verdict: Array
     mistake: Array  # names from mistakes.MISTAKES, "" where none
     earned: Array
+    printed: Array  # the key of each blank as the key document prints it (text)
 
     @cached_property
     def notes(self) -> Array:
@@ -70,4 +71,4 @@ def mark(batch: Batch, rows: Array, texts: list[list[str]], decimal_comma: bool)
     named = np.where(judged.refused != "", judged.refused, named)
     share = np.select([verdict == CORRECT, verdict == CARRIED], [1.0, policy.carried], 0.0)
     return Marking(policy, rows, texts, kinds, answers, reasons, key, judged.hand, expected, verdict, named,
-                   share * policy.marks)
+                   share * policy.marks, judged.printed)

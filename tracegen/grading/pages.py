@@ -206,7 +206,7 @@ def _shown(batch: Batch, marking: Marking) -> tuple[list[list[str]], list[dict[i
     def apart(a: np.ndarray, b: np.ndarray) -> np.ndarray:
         return np.round(a, d) != np.round(b, d)
 
-    key = printed(marking.key)
+    key = [[text.replace("-", MINUS) for text in row] for row in marking.printed.tolist()]  # as the key prints it
     for s, j in zip(*np.nonzero(apart(marking.hand, marking.key)), strict=True):
         rounded = format_number(float(marking.hand[s, j]), d, MINUS)
         if rounded != key[s][j]:
