@@ -10,6 +10,7 @@ than repeated on every line. A note never names a value no careful student write
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from decimal import Decimal
 
 import numpy as np
@@ -50,6 +51,7 @@ class Notes:
 
     def __init__(self, trace: Trace) -> None:
         spec = trace.spec
+        assert spec is not None, "grader notes need the trace's spec"
         self.decimals = spec.decimals
         self.paths: Paths = hand.paths(spec, hand.givens(spec, first_params(trace)))
         self.plan = {step.key: step for step in self.paths.steps}
@@ -115,7 +117,7 @@ class Notes:
                     if value == shown[r, c] or value in named.setdefault((r, c), set()):
                         continue
                     named[(r, c)].add(value)
-                    found.setdefault(reason, []).append((r, c, value, values[r, c]))
+                    found.setdefault(reason, []).append((int(r), int(c), value, values.item(r, c)))
         return shown, found
 
     def line(self, key: Key, symbol_: Node, column: int | None = None) -> tuple[Para, ...]:
@@ -224,7 +226,7 @@ def entry(symbol_: Node, shape: tuple[int, ...], r: int, c: int) -> Node:
     return Script(Fence("(", symbol_, ")"), sub=index)
 
 
-def joined(entries: list[Item]) -> Para:
+def joined(entries: Sequence[Item]) -> Para:
     """Entries in a sentence: "a", "a and b", "a, b and c" (an entry may be maths and words after it)."""
     parts: list[str | Node] = []
     for i, item in enumerate(entries):

@@ -20,6 +20,7 @@ import functools
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, Context, Decimal, localcontext
+from typing import Any
 
 import numpy as np
 
@@ -60,8 +61,13 @@ def ln(values: Array) -> Array:
     return _ln(values)
 
 
+def constant(value: Decimal | int) -> Array:
+    """A number as a 0-d object array, for NumPy's functions."""
+    return np.asarray(Decimal(value), dtype=object)
+
+
 def clip_probability(values: Array) -> Array:
-    return np.minimum(np.maximum(values, CLIP), ONE - CLIP)
+    return np.minimum(np.maximum(values, constant(CLIP)), constant(ONE - CLIP))
 
 
 def to_decimals(values: Array | float) -> Array:
@@ -114,7 +120,7 @@ class Ival:
     def _map(self, fn: Callable[[Array], Array]) -> Ival:
         return Ival(fn(self.lo)) if self.point else Ival(fn(self.lo), fn(self.hi))
 
-    def __getitem__(self, index: object) -> Ival:
+    def __getitem__(self, index: Any) -> Ival:  # noqa: ANN401 - NumPy's indices
         return self._map(lambda a: a[index])
 
     def reshape(self, *shape: int) -> Ival:
@@ -176,7 +182,7 @@ class Ival:
             return Ival(self.lo * self.lo)
         a, b = self.lo * self.lo, self.hi * self.hi
         straddles = (self.lo <= 0) & (self.hi >= 0)
-        return Ival(np.where(straddles, ZERO, np.minimum(a, b)), np.maximum(a, b))
+        return Ival(np.where(straddles, constant(ZERO), np.minimum(a, b)), np.maximum(a, b))
 
     def hull(self, other: Ival) -> Ival:
         """The least interval holding both."""

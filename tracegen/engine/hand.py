@@ -88,7 +88,7 @@ def steps(spec: Spec) -> list[Step]:
     mean = spec.loss.batch == "mean"
     factor, count = (1.0 / m, m) if mean else (1.0, 1)
     loss, rate, update = spec.loss, spec.learning_rate, spec.update
-    eta = exact.to_decimals(rate)[()]
+    eta = _number(rate)
     out: list[Step] = []
     for e in range(1, spec.epochs + 1):
         k = _Keys(e, n)
@@ -169,7 +169,7 @@ def loss_from_output(loss: Loss, y_hat: Array, y: Array) -> Array:
 
 
 def _number(value: float) -> Decimal:
-    return exact.to_decimals(value)[()]
+    return Decimal(repr(float(value)))  # as the spec writes it
 
 
 def forward(activation: Activation, z: Ival) -> Ival:
@@ -253,7 +253,7 @@ def _concave_loss(p: Ival, t: Array) -> Ival:
         out = np.full(a.shape, ZERO, dtype=object)
         for weight, argument in ((t, a), (ONE - t, ONE - a)):
             used = weight != 0
-            out[used] -= weight[used] * exact.ln(np.maximum(argument[used], exact.CLIP))
+            out[used] -= weight[used] * exact.ln(np.maximum(argument[used], exact.constant(exact.CLIP)))
         return out
     if p.point:
         return Ival(fn(p.lo))

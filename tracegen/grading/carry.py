@@ -207,10 +207,11 @@ def degenerate(answers: Array, answered: Array, key: Array, givens: dict[Key, Ar
     some = answered.any(axis=1)
     if not some.any():
         return out
-    magnitude = np.where(answered, np.abs(np.where(answered, answers, exact.ZERO)), exact.ZERO).max(axis=1)
+    zero = exact.constant(0)
+    magnitude = np.where(answered, np.abs(np.where(answered, answers, zero)), zero).max(axis=1)
     size = np.abs(key).max(axis=1)
     zeros = some & (magnitude == 0) & (size > 0)
-    large = magnitude >= np.maximum(size, exact.ONE) * SCALE
+    large = magnitude >= np.maximum(size, exact.constant(1)) * SCALE
     scale = some & (large | ((magnitude > 0) & (magnitude * SCALE <= size)))
     copy = np.zeros(len(answers), dtype=bool)
     for value in givens.values() if answers.shape[1] > 1 else ():  # one number may equal a given by chance

@@ -76,7 +76,8 @@ class Policy:
         for tolerance in dict.fromkeys(tolerances):
             mask = np.array([t == tolerance for t in tolerances])
             if tolerance.mode == "decimals":
-                out[:, mask] = exact.unit(self.decimals if tolerance.amount is None else tolerance.amount) / 2
+                places = self.decimals if tolerance.amount is None else int(tolerance.amount)
+                out[:, mask] = exact.unit(places) / 2
             else:
                 floats = exact.floats_of(centres[:, mask]).astype(float)
                 with np.errstate(all="ignore"):
