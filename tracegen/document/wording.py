@@ -79,7 +79,8 @@ MESSAGES = {
     "list_join": ", ",
     # Quizzes on learning platforms (tracegen export)
     "lms_variant": "Variant {variant}",
-    "lms_instructions": "Type each number into its box as a decimal, to {decimals} decimal places.",
+    "lms_instructions": "Type each number into its box as a decimal, to {decimals} decimal places, rounding half up; "
+                        "use the rounded values you typed in the steps that follow.",
     "lms_boxes": "Each box {box} in the equations is answered in the question with its number n.",
     "lms_box": "Box {n}: {quantity}.",
     "lms_scaled": "Enter this value in units of {unit}: the value multiplied by {factor}.",
