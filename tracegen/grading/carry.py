@@ -146,8 +146,8 @@ class _Judging:
         wrong = (verdict == WRONG) & answered
         self.erred[step.key] = upstream | ((verdict == CARRIED) | wrong).any(axis=1)
         why = self._degenerate(step.key, own.shape, cells)
-        self.tainted[step.key] = np.where(wrong.any(axis=1) & (why != ""), why,
-                                          np.where(self.erred[step.key], taint, ""))
+        origin = (wrong & (self.refused[:, c] == "")).any(axis=1)  # a new error here, not one refused above
+        self.tainted[step.key] = np.where(origin & (why != ""), why, np.where(self.erred[step.key], taint, ""))
         self._store(step.key, own.shape, cells)
 
     def _degenerate(self, key: Key, shape: tuple[int, ...], cells: Cells) -> Array:

@@ -2,9 +2,8 @@
 
 They come from the spec's `grading` section: a rule for the quantity's name (`dW1`), else
 for its kind (`dW`), else the section's own, else the default (the printed digit: half a
-unit of the `display.decimals`-th decimal, one mark). A tolerance is a half-width around a
-centre: the key, the value that carrying the printed rounded numbers gives, or the value
-recomputed from a student's own earlier answers. The same half-widths are what an
+unit of the `display.decimals`-th decimal, one mark). A tolerance is a half-width around
+each value a careful student writes (`grading.carry`); the same half-widths are what an
 export to a learning platform states per blank (`tracegen.grading.accepted`).
 """
 
