@@ -163,7 +163,7 @@ def test_grader_notes_are_true_of_the_numbers_printed_on_their_line() -> None:
     differs = 0
     for s, (line_value, key_value) in enumerate(zip(from_line, printed, strict=True), start=1):
         under = key.split(rf"\ell_{{{s}}} = ", 1)[1].split("$$", 2)[1]  # the notes under epoch 1's ℓ_s line
-        note = rf"printed on this line give $\ell_{{{s}}} = {line_value:.3f}$"
+        note = rf"printed above gives $\ell_{{{s}}} = {line_value:.3f}$"
         assert (note in under) == (line_value != key_value), s
         differs += line_value != key_value
     assert differs  # the example has such a line

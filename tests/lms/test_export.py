@@ -153,20 +153,23 @@ def test_each_cloze_field_is_a_blank_with_its_key_and_the_printed_digits_toleran
             assert alternatives[-1][0] == 0.0 and abs(alternatives[-1][1]) > 1e250  # the width filler
 
 
-def test_the_value_carrying_rounded_numbers_gives_is_a_second_full_marks_answer(batch: Path, moodle: bytes) -> None:
-    table = accepted(batch).set_index(["variant", "blank"])
+def test_every_value_a_careful_student_writes_is_a_full_marks_answer(batch: Path, moodle: bytes) -> None:
+    """The key first (Moodle's "right answer"), then each interval of careful students' values that adds to it."""
+    table = accepted(batch)
     blanks, seconds = blank_order(batch), 0
     for q in questions(moodle)[1:]:
         variant = q.findtext("name/text")
         for (_, alternatives), blank in zip(cloze(q.findtext("questiontext/text")), blanks, strict=True):
             full = [(value, tolerance) for fraction, value, tolerance, _ in alternatives if fraction == 1.0]
-            row = table.loc[(variant, blank)]
-            adds = abs(row["hand"] - row["key"]) + row["hand_tolerance"] > row["tolerance"] * (1 + 1e-9) + 1e-12
-            assert len(full) == 1 + adds
-            if adds:
+            rows = table[(table["variant"] == variant) & (table["blank"] == blank)]
+            key_value = rows["key"].iloc[0]
+            assert full[0][0] == pytest.approx(key_value, rel=1e-13) and HALF <= full[0][1] < HALF + 1e-9
+            outside = rows[(rows["low"] < key_value - HALF - 1e-12) | (rows["high"] > key_value + HALF + 1e-12)]
+            assert len(full) == 1 + len(outside)
+            for (value, tolerance), (_, row) in zip(full[1:], outside.iterrows(), strict=True):
                 seconds += 1
-                assert full[1][0] == pytest.approx(row["hand"], rel=1e-13)
-                assert HALF <= full[1][1] < HALF + 1e-9
+                assert value - tolerance <= row["low"] + 1e-12 and row["high"] - 1e-12 <= value + tolerance
+                assert tolerance < (row["high"] - row["low"]) / 2 + 1e-9
     assert seconds > 0  # the case is real in this batch
 
 
@@ -280,8 +283,8 @@ def test_canvas_never_exports_an_unanswerable_tiny_value(tmp_path: Path, toleran
         assert low <= to_fixed_4(value) <= high  # what Canvas keeps of the exact answer is accepted
         if tolerance is None:  # ± 0.0005: a tiny value is rightly answered 0.0000, asked as is
             assert k == 0
-        elif i in tiny:  # 3 significant figures of -0.0000454: asked in units of 10⁻⁵ or finer
-            assert k >= 5 and (high - low) / 2 >= 0.00005
+        elif i in tiny:  # 3 significant figures of -0.0000454, or the 0.000 a careful student writes
+            assert any(low <= 0 <= high for _, low, high in answers)
 
 
 # --- the command ---------------------------------------------------------------------------------

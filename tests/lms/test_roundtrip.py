@@ -422,7 +422,7 @@ def test_details_use_plain_names_and_never_a_negative_zero(numbered_batch: Path,
     tracegen.grade(numbered_batch, pd.DataFrame(rows), tmp_path / "g")
     details = pd.read_csv(tmp_path / "g" / "details.csv", dtype=str, keep_default_na=False)
     assert "hand" not in details and "expected" not in details
-    numbers = details[["value", "key", "key_from_printed", "from_own_answers", "marks", "max_marks"]]
+    numbers = details[["value", "key", "carried_from_start", "from_own_answers", "marks", "max_marks"]]
     assert not numbers.isin(["-0.0", "-0"]).any().any() and numbers.isin(["0.0"]).any().any()
 
 

@@ -100,8 +100,9 @@ def test_key_fixes_the_slide_errata_and_points_out_the_kink() -> None:
 
 def test_key_notes_where_hand_rounding_changes_a_digit() -> None:
     md = class3_documents()[("key", "md")].decode()
-    # carrying rounded results from the start gives -log(0.891) = 0.1154, while L2 prints as 0.116
-    assert r"from the start gets $L_{2} = 0.115$; accept that too" in md
+    # carrying the rounded ŷ gives -log(0.891) = 0.1154, while L2 = -log(0.8905) prints as 0.116
+    assert r"-\log(0.8905) \approx {\color{teal}0.116}" in md
+    assert r"carrying the rounded $\hat{y} = 0.891$ printed above gives $L_{2} = 0.115$; accept that too" in md
 
 
 def test_gradient_rules_name_the_leaky_slope() -> None:

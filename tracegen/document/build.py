@@ -8,6 +8,8 @@ from an answer as its symbol only. So no computed number enters a worksheet's mo
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,10 +19,10 @@ from tracegen.choices import KINDS
 from tracegen.document import diagram, formulas, wording
 from tracegen.document.formulas import APPROX, ARROW, EQ, ETA, MINUS, PLUS, QUAD
 from tracegen.document.model import Eq, Para, Section
-from tracegen.engine.hand import Values, hand_values, line_values
+from tracegen.document.notes import Notes
 from tracegen.engine.trace import BASE, Trace
 from tracegen.maths.notation import layer_tag, symbol
-from tracegen.maths.tree import Accent, BigOp, Blank, Fence, Ident, Matrix, Node, Num, Op, Script, Text, row
+from tracegen.maths.tree import BigOp, Blank, Ident, Matrix, Node, Num, Op, Script, Text, row
 from tracegen.numbers import format_numbers
 from tracegen.spec.model import Spec
 from tracegen.text import page_line
@@ -80,19 +82,6 @@ class Printed:
             if (q.sample >= 0).any():
                 self.per_sample.add((epoch, phase, name))
 
-    @classmethod
-    def of(cls, values: Values) -> Printed:
-        """The print layout of replayed quantities (handcalc), from the engine's shapes."""
-        printed = cls.__new__(cls)
-        printed.tables, printed.phases, printed.per_sample = {}, {}, set()
-        for (epoch, phase, name), (value, per_sample) in values.items():
-            table = value.reshape(-1, 1) if value.ndim == 1 else np.atleast_2d(value)  # b: a column, L: 1x1
-            printed.tables[(epoch, phase, name)] = table.T if per_sample else table  # samples become columns
-            printed.phases.setdefault((epoch, name), phase)
-            if per_sample:
-                printed.per_sample.add((epoch, phase, name))
-        return printed
-
     def __call__(self, name: str, epoch: int, phase: str | None = None) -> np.ndarray:
         """A quantity as printed; `phase` defaults to the first one it appears in (params for W, b)."""
         return self.tables[(epoch, phase or self.phases[(epoch, name)], name)]
@@ -138,9 +127,14 @@ class _Book:
         self.solved = kind != "worksheet"
         self.answers = trace.answers()
         self.printed = Printed(trace)
-        graders = kind == "key"
-        self.hand = Printed.of(hand_values(trace)) if graders else None
-        self.line = Printed.of(line_values(trace)) if graders else None
+        self.grader = Notes(trace) if self.solved else None  # the key's and the solution's numbers
+        self.graders = kind == "key"  # grader notes: the key only, never the solution
+        self.places = self.decimals  # of computed operands on the line being built (`line`)
+        if self.grader is not None:  # each exact value printed rounded half up (a float cannot tell a tie)
+            for (epoch, phase, name), table in self.printed.tables.items():
+                source = (epoch - 1, "update", name) if phase == "params" and epoch > 1 else (epoch, phase, name)
+                if source in self.grader.plan:
+                    self.printed.tables[(epoch, phase, name)] = self.grader.printed(source, table)
         self.kinks: dict[tuple[int, str], list[tuple[int, int]]] = {}  # (epoch, z name) -> (sample, row)s
         self.kink_seen: dict[tuple[int, int, int], int] = {}  # (layer, sample, row) -> epoch of its first note
         for kink in trace.kink_rows:
@@ -167,11 +161,34 @@ class _Book:
 
     def operand(self, name: str, epoch: int, phase: str | None = None, transpose: bool = False,
                 column: int | None = None) -> Node:
-        """A value substituted into a formula: numbers when shown, else its symbol."""
+        """A value substituted into a formula: numbers when shown, else its symbol. A computed one prints
+        with the places its line needs (`line`): the line then checks from its printed numbers."""
         if not self.shown(name, epoch, phase):
             return symbol(name, transpose)
-        values = self.values(name, epoch, phase, column)
-        return numbers(values.T if transpose else values, None if _given(name, epoch, phase) else self.decimals)
+        if _given(name, epoch, phase):
+            values, places = self.values(name, epoch, phase, column), None
+        elif self.places == self.decimals or self.grader is None:
+            values, places = self.values(name, epoch, phase, column), self.decimals
+        else:
+            table = self.grader.operand(self._source(name, epoch, phase), self.places)
+            values, places = (table if column is None else table[:, column:column + 1]), self.places
+        return numbers(values.T if transpose else values, places)
+
+    def _source(self, name: str, epoch: int, phase: str | None) -> tuple[int, str, str]:
+        """The step that computes a quantity as printed (a later epoch's W, b: the previous update)."""
+        phase = phase or self.printed.phases[(epoch, name)]
+        return (epoch - 1, "update", name) if phase == "params" else (epoch, phase, name)
+
+    @contextmanager
+    def line(self, name: str, epoch: int, phase: str, column: int | None = None) -> Iterator[None]:
+        """Key only: within the block, computed operands print with the places the line of quantity
+        `name` needs to compute to its printed digit (`Notes.places`)."""
+        if self.grader is not None:
+            self.places = self.grader.places((epoch, phase, name), column)
+        try:
+            yield
+        finally:
+            self.places = self.decimals
 
     def cells(self, name: str, epoch: int, column: int) -> list[Num]:
         """One sample's entries as printed numbers (for formulas written entry by entry); shown values only."""
@@ -181,52 +198,15 @@ class _Book:
 
     def notes(self, name: str, epoch: int, phase: str | None = None, label: Node | None = None,
               column: int | None = None) -> tuple[Para, ...]:
-        """Key only: where else a careful student's last digit may land, entry by entry, and why.
-
-        The key prints each result exact, rounded. The numbers printed on the line (rounded
-        inputs) may give another last digit; so may a student's own rounded results carried
-        from the start (the worksheet asks for that). Either is accepted; the note names the
-        entries that differ and says which reason it is, so it is true of what is printed.
-        """
-        if self.line is None or self.hand is None:
+        """Key only: where else a careful student's last digit may land on this line, and why (`notes`)."""
+        if self.grader is None or not self.graders:
             return ()
-        key = np.round(self.values(name, epoch, phase, column), self.decimals)
-        cut = slice(None) if column is None else slice(column, column + 1)
-        line = np.round(self.line(name, epoch, phase)[:, cut], self.decimals)
-        hand = np.round(self.hand(name, epoch, phase)[:, cut], self.decimals)
-        symbol_ = label or symbol(name)
-        notes = []
-        differs = {"line_note": (line, line != key), "carry_note": (hand, (hand != key) & (hand != line))}
-        for reason, (values, differ) in differs.items():
-            if differ.any():
-                spots = np.argwhere(differ)
-                alike = format_numbers([*key.ravel(), *values[differ]], self.decimals)[key.size:]
-                entries = [row(_entry(symbol_, key.shape, r, c), EQ, Num(text))  # printed like the key's entries
-                           for (r, c), text in zip(spots, alike, strict=True)]
-                notes.append(wording.say(reason, note=True, values=_joined(entries)))
-        return tuple(notes)
+        key = (epoch, phase or self.printed.phases[(epoch, name)], name)
+        return self.grader.line(key, label or symbol(name), column)
 
-
-def _entry(symbol_: Node, shape: tuple[int, ...], r: int, c: int) -> Node:
-    """Entry (r, c) of a quantity, written with 1-based indices (z₂⁽¹⁾, (∂L/∂W⁽¹⁾)₁₂); a scalar as itself."""
-    if shape == (1, 1):
-        return symbol_
-    index: Node = Num(str(r + 1)) if shape[1] == 1 else row(Num(str(r + 1)), Op(",", "punct"), Num(str(c + 1)))
-    if isinstance(symbol_, Script) and symbol_.sub is None:
-        return Script(symbol_.base, sup=symbol_.sup, sub=index)
-    if isinstance(symbol_, Ident | Accent):
-        return Script(symbol_, sub=index)
-    return Script(Fence("(", symbol_, ")"), sub=index)
-
-
-def _joined(entries: list[Node]) -> Para:
-    """Entries in a sentence: "a", "a and b", "a, b and c"."""
-    parts: list[str | Node] = []
-    for i, entry in enumerate(entries):
-        if i:
-            parts.append(wording.text("and") if i == len(entries) - 1 else wording.text("list_join"))
-        parts.append(entry)
-    return Para(tuple(parts))
+    def gathered(self) -> tuple[Para, ...]:
+        """Key only: the notes gathered since the last call (students carrying from the start)."""
+        return () if self.grader is None or not self.graders else self.grader.gathered()
 
 
 def _given(name: str, epoch: int, phase: str | None) -> bool:
@@ -261,7 +241,7 @@ def build(trace: Trace, kind: str, student: str | None = None) -> Document:
         givens=_givens_section(spec, book),
         forward=formulas.forward_rules_section(spec),
         example=Section(wording.text("example_title"), "forward-example",
-                        (wording.say("example"), *_forward(spec, book, 1))),
+                        (wording.say("example"), *_forward(spec, book, 1), *book.gathered())),
         gradients=formulas.gradient_rules_section(spec),
         epochs=tuple(_epoch_section(spec, book, epoch) for epoch in epochs),
         losses=tuple((e, book.result("L", e)) for e in epochs),
@@ -298,7 +278,8 @@ def _forward(spec: Spec, book: _Book, epoch: int) -> list[Any]:
 def _affine(book: _Book, epoch: int, layer: int) -> Eq:
     source = "x" if layer == 1 else f"h{layer - 1}"
     items: list[Node] = [symbol(f"z{layer}"), EQ, symbol(f"W{layer}"), symbol(source), PLUS, symbol(f"b{layer}")]
-    operands = (book.operand(f"W{layer}", epoch), book.operand(source, epoch), book.operand(f"b{layer}", epoch))
+    with book.line(f"z{layer}", epoch, "forward"):
+        operands = (book.operand(f"W{layer}", epoch), book.operand(source, epoch), book.operand(f"b{layer}", epoch))
     if any(isinstance(op, Matrix) for op in operands):
         items += [EQ, operands[0], operands[1], PLUS, operands[2]]
     items += [EQ, book.result(f"z{layer}", epoch)]
@@ -310,7 +291,8 @@ def _activate(spec: Spec, book: _Book, epoch: int, layer: int) -> list[Eq]:
     out = "y_hat" if layer == len(spec.layers) else f"h{layer}"
     activation = spec.layers[layer - 1].activation
     items: list[Node] = [symbol(out), EQ, formulas.apply(activation, symbol(f"z{layer}"))]
-    z = book.operand(f"z{layer}", epoch)
+    with book.line(out, epoch, "forward"):
+        z = book.operand(f"z{layer}", epoch)
     lines: list[Eq] = []
     rounded = activation.name in formulas.TRANSCENDENTAL
     if isinstance(z, Matrix) and activation.name == "softmax":
@@ -352,19 +334,22 @@ def _loss(spec: Spec, book: _Book, epoch: int) -> list[Eq]:
     if m == 1:
         items: list[Node] = [label, EQ, formulas.loss_formula(spec)]
         if worked:
-            items += [EQ, _sample_loss_substituted(spec, book, epoch, 0), APPROX]
+            with book.line("L", epoch, "loss"):
+                items += [EQ, _sample_loss_substituted(spec, book, epoch, 0), APPROX]
         else:
             items.append(EQ)
         return [Eq((*items, book.result("L", epoch)), book.notes("L", epoch, "loss", label=label))]
     lines = []
     for sample in range(m):
         ell = formulas.sample_symbol(sample + 1)
-        work: list[Node] = [EQ, _sample_loss_substituted(spec, book, epoch, sample), APPROX] if worked else [EQ]
+        with book.line("sample_loss", epoch, "loss", column=sample):
+            work: list[Node] = [EQ, _sample_loss_substituted(spec, book, epoch, sample), APPROX] if worked else [EQ]
         lines.append(Eq((ell, *work, book.result("sample_loss", epoch, column=sample)),
                         book.notes("sample_loss", epoch, "loss", label=ell, column=sample)))
     items = [label, EQ, formulas.loss_formula(spec)]
     if book.shown("sample_loss", epoch):
-        losses = [cell for s in range(m) for cell in book.cells("sample_loss", epoch, s)]
+        with book.line("L", epoch, "loss"):
+            losses = [cell for s in range(m) for cell in book.cells("sample_loss", epoch, s)]
         items += [EQ, formulas.batch_loss_substituted(spec, losses)]
     lines.append(Eq((*items, EQ, book.result("L", epoch)), book.notes("L", epoch, "loss", label=label)))
     return lines
@@ -395,6 +380,7 @@ def _epoch_section(spec: Spec, book: _Book, epoch: int) -> Section:
     items.extend(_backward(spec, book, epoch))
     items.append(wording.say("update", eta=_rate(spec)))
     items.extend(_updates(spec, book, epoch))
+    items.extend(book.gathered())
     return Section(wording.text("epoch_title", epoch=epoch), f"epoch-{epoch}", tuple(items), page_break=True)
 
 
@@ -425,6 +411,10 @@ def _slope(spec: Spec, book: _Book, epoch: int, layer: int, output: bool = False
     if not book.shown(f"z{layer}", epoch):
         return formulas.derivative_symbol(activation, layer, output)
     out = "y_hat" if output else f"h{layer}"
+    if book.grader is not None:  # from z and h as printed on the line, to the line's places: the line checks
+        exact_values = book.grader.slope(activation, (epoch, "forward", f"z{layer}"), (epoch, "forward", out),
+                                         book.places)
+        return None if exact_values is None else numbers(exact_values, book.places)
     values = formulas.derivative_values(book.printed(f"z{layer}", epoch), book.printed(out, epoch), activation)
     return None if values is None else numbers(values, book.decimals)
 
@@ -432,8 +422,9 @@ def _slope(spec: Spec, book: _Book, epoch: int, layer: int, output: bool = False
 def _output_delta(spec: Spec, book: _Book, epoch: int) -> Eq:
     n = len(spec.layers)
     items: list[Node] = [symbol(f"delta{n}"), EQ, formulas.output_delta(spec)]
-    substituted = formulas.output_delta_substituted(spec, book.operand("y_hat", epoch), book.operand("y", epoch),
-                                                    _slope(spec, book, epoch, n, output=True))
+    with book.line(f"delta{n}", epoch, "backward"):
+        substituted = formulas.output_delta_substituted(spec, book.operand("y_hat", epoch), book.operand("y", epoch),
+                                                        _slope(spec, book, epoch, n, output=True))
     if substituted is not None:
         items += [EQ, substituted]
     items += [EQ, book.result(f"delta{n}", epoch)]
@@ -443,7 +434,8 @@ def _output_delta(spec: Spec, book: _Book, epoch: int) -> Eq:
 def _weight_grad(book: _Book, epoch: int, layer: int) -> Eq:
     source = "x" if layer == 1 else f"h{layer - 1}"
     items: list[Node] = [symbol(f"dW{layer}"), EQ, symbol(f"delta{layer}"), symbol(source, transpose=True)]
-    delta, h = book.operand(f"delta{layer}", epoch), book.operand(source, epoch, transpose=True)
+    with book.line(f"dW{layer}", epoch, "backward"):
+        delta, h = book.operand(f"delta{layer}", epoch), book.operand(source, epoch, transpose=True)
     if isinstance(delta, Matrix) or isinstance(h, Matrix):
         items += [EQ, delta, h]
     items += [EQ, book.result(f"dW{layer}", epoch)]
@@ -455,7 +447,8 @@ def _bias_grad(spec: Spec, book: _Book, epoch: int, layer: int) -> Eq:
     items: list[Node] = [symbol(f"db{layer}"), EQ, symbol(f"delta{layer}")]
     if batch:
         items.append(formulas.INDICATOR)
-    delta = book.operand(f"delta{layer}", epoch)
+    with book.line(f"db{layer}", epoch, "backward"):
+        delta = book.operand(f"delta{layer}", epoch)
     if batch and isinstance(delta, Matrix):
         items += [EQ, delta, numbers(np.ones((spec.n_samples, 1)), None)]
     items += [EQ, book.result(f"db{layer}", epoch)]
@@ -465,10 +458,12 @@ def _bias_grad(spec: Spec, book: _Book, epoch: int, layer: int) -> Eq:
 def _hidden_delta(spec: Spec, book: _Book, epoch: int, layer: int) -> Eq:
     activation = spec.layers[layer - 1].activation
     items: list[Node] = [symbol(f"delta{layer}"), EQ, formulas.hidden_delta(layer, activation)]
-    weights = book.operand(f"W{layer + 1}", epoch, transpose=True)
-    delta = book.operand(f"delta{layer + 1}", epoch)
+    with book.line(f"delta{layer}", epoch, "backward"):
+        weights = book.operand(f"W{layer + 1}", epoch, transpose=True)
+        delta = book.operand(f"delta{layer + 1}", epoch)
+        slope = _slope(spec, book, epoch, layer)
     if isinstance(weights, Matrix) or isinstance(delta, Matrix):
-        substituted = formulas.hidden_delta_substituted(activation, weights, delta, _slope(spec, book, epoch, layer))
+        substituted = formulas.hidden_delta_substituted(activation, weights, delta, slope)
         items += [EQ, substituted] if substituted is not None else []
     items += [EQ, book.result(f"delta{layer}", epoch)]
     return Eq(tuple(items), book.notes(f"delta{layer}", epoch, "backward"))
@@ -484,7 +479,8 @@ def _updates(spec: Spec, book: _Book, epoch: int) -> list[Eq]:
                 pieces: list[Node] = [symbol(name), ARROW, symbol(name), QUAD, Text(wording.text("frozen_step"))]
             else:
                 pieces = [symbol(name), ARROW, symbol(name), MINUS, ETA, symbol(grad)]
-                old, step = book.operand(name, epoch, "params"), book.operand(grad, epoch)
+                with book.line(name, epoch, "update"):
+                    old, step = book.operand(name, epoch, "params"), book.operand(grad, epoch)
                 if isinstance(old, Matrix) or isinstance(step, Matrix):
                     pieces += [EQ, old, MINUS, rate, step]
             pieces += [EQ, book.result(name, epoch, "update")]

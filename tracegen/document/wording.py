@@ -29,13 +29,13 @@ MESSAGES = {
     "input": "We have input",
     "parameters": "and the parameters",
     "rate": "Learning rate {eta}.",
-    "rounding_worksheet": "Give each answer to {decimals} decimal places, and use the rounded values you wrote down "
-                          "in the steps that follow.",
-    "rounding_key": "Each result is exact, rounded to {decimals} decimal places. Where the rounded numbers printed on "
-                    "a line, or a student's own rounded results carried from the start (as the worksheet asks), give "
-                    "another last digit, a grader note says so: accept those too.",
-    "rounding_solution": "Each result is exact, rounded to {decimals} decimal places. If you carried your own rounded "
-                         "results from step to step, a last digit may differ from the one printed here.",
+    "rounding_worksheet": "Give each answer to {decimals} decimal places, rounding half up (a 5 after the last place "
+                          "rounds away from zero), and use the rounded values you wrote down in the steps that follow.",
+    "rounding_key": "Each result is exact, rounded half up to {decimals} decimal places. A careful student may write "
+                    "another last digit: at a tie rounded half to even, or from rounded numbers carried into a step. "
+                    "Grader notes name every such value, and why: accept those too.",
+    "rounding_solution": "Each result is exact, rounded half up to {decimals} decimal places. If you carried your own "
+                         "rounded results from step to step, a last digit may differ from the one printed here.",
     # Rules
     "where": "where",
     "columns": "The {m} samples are the columns of {x}; each bias is added to every column.",
@@ -70,13 +70,19 @@ MESSAGES = {
     "kink_again": "Note: again {z}{where}, on the kink: its derivative is {value} (see the note in epoch {epoch}).",
     "kink_none": "no gradient back.",
     "kink_slope": "back only the slope.",
-    "line_note": "Grader: the rounded numbers printed on this line give {values}; accept either.",
-    "carry_note": "Grader: a student who carries their own rounded results from the start gets {values}; "
-                  "accept that too.",
+    "tie_note": "Grader: exactly {exact}, a tie at the last digit, rounded half up here; rounded half to even it "
+                "gives {values}: accept that too.",
+    "line_note": "Grader: carrying the rounded {inputs} printed above gives {values}; accept that too.",
+    "up_note": "Grader: a student who carries their own rounded results from the start writes {values} in this part; "
+               "accept those too.",
+    "even_note": "Grader: a student who carries their own rounded results from the start and rounds ties half to "
+                 "even writes {values} in this part; accept those too.",
+    "from_tie": " (from {exact}, a tie)",
     "list_join": ", ",
     # Quizzes on learning platforms (tracegen export)
     "lms_variant": "Variant {variant}",
-    "lms_instructions": "Type each number into its box as a decimal, to {decimals} decimal places.",
+    "lms_instructions": "Type each number into its box as a decimal, to {decimals} decimal places, rounding half up; "
+                        "use the rounded values you typed in the steps that follow.",
     "lms_boxes": "Each box {box} in the equations is answered in the question with its number n.",
     "lms_box": "Box {n}: {quantity}.",
     "lms_scaled": "Enter this value in units of {unit}: the value multiplied by {factor}.",

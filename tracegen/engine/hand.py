@@ -1,42 +1,51 @@
-"""Training as a student does it by hand: each quantity computed from the ones written before it.
+"""Training as a careful student does it by hand: what they can write at each blank.
 
 `steps(spec)` lists every quantity of training in the order a student computes it, each
-as a function of the quantities it is computed from, built from the engine's own step
-functions. Replaying them while rounding every result to `display.decimals` and carrying
-the rounded numbers is `hand_trace`: the key prints full-precision values rounded for print,
-a student carries the rounded numbers from line to line, and the grader notes say where
-the two paths differ at the printed digit. The grader replays the same steps from a
-student's own answers (error carried forward). This is a model of the student, not of the
-maths: the engine stays the reference.
+as a rule of the quantities it is computed from: `fn` with the engine's own float step
+functions, `exact` the same rule in exact decimals on intervals (`exact.Ival`).
+
+A careful student computes each step exactly from what they use and writes the result
+rounded to `display.decimals`, ties half up (the school rule; half to even is accepted at
+an exact tie). They either carry the rounded numbers they wrote (the worksheet asks for
+that), or keep full precision and write the rounded results; a full-precision student's
+own value behind a number they wrote is known only to ± half a unit of its last digit.
+The key's grader notes and `tracegen grade` both ask this model what a careful student
+can write (`paths` for students starting from the givens, `tracegen.grading.carry` for a
+student's own earlier answers). The engine stays the reference for the numbers.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping, MutableMapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from decimal import Decimal
 
 import numpy as np
 
+from tracegen.engine import exact
 from tracegen.engine.activations import unit
+from tracegen.engine.exact import ONE, ZERO, Ival
 from tracegen.engine.losses import per_sample
 from tracegen.engine.sgd import affine, bias_gradient, delta_below, descend, weight_gradient
-from tracegen.engine.trace import Quantity, Trace
-from tracegen.spec.model import Loss, Spec
+from tracegen.spec.model import Activation, Loss, Spec
 
 Array = np.ndarray
 Key = tuple[int, str, str]  # (epoch, phase, name) as in the trace; the data are epoch 0
 X: Key = (0, "given", "x")
 Y: Key = (0, "given", "y")
 PER_SAMPLE = ("affine", "activation", "sample_loss", "delta_out", "delta")
+ROUNDINGS = tuple(exact.ROUNDINGS)  # "up", "even"
 
 
 @dataclass(frozen=True, eq=False)
 class Step:
-    """One quantity as a function of the quantities a student computes it from.
+    """One quantity as a rule of the quantities a student computes it from.
 
     `kind` says which rule it is (affine, activation, sample_loss, L, delta_out, delta,
     dW, db, W, b: the grader names mistakes by it); `layer` is the quantity's 1-based
-    layer (0 for the loss). Arrays may carry leading axes (one per variant or student).
+    layer (0 for the loss); `written` whether a student writes it (a single sample's loss
+    is L itself, so it is not). `fn` computes in floats, `exact` on decimal intervals;
+    arrays may carry leading axes (one per variant or student).
     """
 
     key: Key
@@ -44,6 +53,8 @@ class Step:
     layer: int
     inputs: tuple[Key, ...]
     fn: Callable[..., Array]
+    exact: Callable[..., Ival]
+    written: bool = True
 
     @property
     def per_sample(self) -> bool:
@@ -51,6 +62,12 @@ class Step:
 
     def __call__(self, store: Mapping[Key, Array]) -> Array:
         return self.fn(*(store[key] for key in self.inputs))
+
+    def evaluate(self, store: Mapping[Key, Ival], places: int | None = None) -> Ival:
+        """The step on decimal intervals; within `exact.precise()`. `places`: a δ step's factor f'(z)
+        rounded to that many places, as a worked line prints it."""
+        extra = {"places": places} if places is not None and self.kind in ("delta", "delta_out") else {}
+        return self.exact(*(store[key] for key in self.inputs), **extra)
 
 
 def givens(spec: Spec, params: list[tuple[Array, Array]], x: Array | None = None,
@@ -66,31 +83,43 @@ def givens(spec: Spec, params: list[tuple[Array, Array]], x: Array | None = None
 def steps(spec: Spec) -> list[Step]:
     """Every computed quantity of every epoch, in the trace's order (forward, loss, backward, update)."""
     units = [unit(layer.activation) for layer in spec.layers]
-    n = len(units)
-    factor = 1.0 / spec.n_samples if spec.loss.batch == "mean" else 1.0
+    acts = [layer.activation for layer in spec.layers]
+    n, m = len(units), spec.n_samples
+    mean = spec.loss.batch == "mean"
+    factor, count = (1.0 / m, m) if mean else (1.0, 1)
     loss, rate, update = spec.loss, spec.learning_rate, spec.update
+    eta = _number(rate)
     out: list[Step] = []
     for e in range(1, spec.epochs + 1):
         k = _Keys(e, n)
-        for i, act in enumerate(units, start=1):
-            out.append(Step(k.z(i), "affine", i, (k.h(i - 1), k.param("W", i), k.param("b", i)), affine))
-            out.append(Step(k.h(i), "activation", i, (k.z(i),), act.forward))
+        for i, (act, activation) in enumerate(zip(units, acts, strict=True), start=1):
+            out.append(Step(k.z(i), "affine", i, (k.h(i - 1), k.param("W", i), k.param("b", i)), affine,
+                            lambda h, W, b: h @ W.T + b[..., None, :]))
+            out.append(Step(k.h(i), "activation", i, (k.z(i),), act.forward,
+                            lambda z, a=activation: forward(a, z)))
         out.append(Step(k.sample_loss, "sample_loss", 0, (k.h(n), Y),
-                        lambda yh, y: loss_from_output(loss, yh, y)[..., None]))
+                        lambda yh, y: loss_from_output(loss, yh, y)[..., None],
+                        lambda yh, y: sample_losses(loss, yh, y)[..., None], written=m > 1))
         out.append(Step((e, "loss", "L"), "L", 0, (k.sample_loss,),
-                        lambda s: np.asarray(s[..., 0].sum(axis=-1) * factor)))
+                        lambda s: np.asarray(s[..., 0].sum(axis=-1) * factor),
+                        lambda s: s[..., 0].sum(axis=-1) / count))
         out.append(Step(k.delta(n), "delta_out", n, (k.z(n), k.h(n), Y),
-                        lambda zn, yh, y: per_sample(loss, units[-1], zn, yh, y)[1] * factor))
+                        lambda zn, yh, y: per_sample(loss, units[-1], zn, yh, y)[1] * factor,
+                        lambda zn, yh, y, places=None: output_delta(loss, acts[-1], zn, yh, y, places) / count))
         for i in range(n, 0, -1):
-            out.append(Step(k.grad("W", i), "dW", i, (k.delta(i), k.h(i - 1)), weight_gradient))
-            out.append(Step(k.grad("b", i), "db", i, (k.delta(i),), bias_gradient))
+            out.append(Step(k.grad("W", i), "dW", i, (k.delta(i), k.h(i - 1)), weight_gradient,
+                            lambda d, h: d.T @ h))
+            out.append(Step(k.grad("b", i), "db", i, (k.delta(i),), bias_gradient, lambda d: d.sum(axis=-2)))
             if i > 1:
                 out.append(Step(k.delta(i - 1), "delta", i - 1, (k.delta(i), k.param("W", i), k.z(i - 1), k.h(i - 1)),
-                                lambda d, W, z, h, act=units[i - 2]: delta_below(act, z, h, d, W)))
+                                lambda d, W, z, h, act=units[i - 2]: delta_below(act, z, h, d, W),
+                                lambda d, W, z, h, places=None, a=acts[i - 2]: backward(a, z, h, d @ W, places)))
         for i in range(1, n + 1):
             for kind in ("W", "b"):
+                trained = kind in update
                 out.append(Step((e, "update", f"{kind}{i}"), kind, i, (k.param(kind, i), k.grad(kind, i)),
-                                lambda value, grad, trained=kind in update: descend(value, grad, rate, trained)))
+                                lambda value, grad, t=trained: descend(value, grad, rate, t),
+                                lambda value, grad, t=trained: value - grad * eta if t else value))
     return out
 
 
@@ -123,7 +152,7 @@ class _Keys:
 
 
 def loss_from_output(loss: Loss, y_hat: Array, y: Array) -> Array:
-    """Per-sample loss from the written ŷ, as a student evaluates it (the engine works from z)."""
+    """Per-sample loss from the written ŷ in floats, as a student evaluates it (the engine works from z)."""
     if loss.name == "mse":
         squares = (y - y_hat) ** 2
         reduced = squares.mean(axis=-1) if loss.reduction == "mean" else squares.sum(axis=-1)
@@ -134,57 +163,175 @@ def loss_from_output(loss: Loss, y_hat: Array, y: Array) -> Array:
     return -(y * np.log(p)).sum(axis=-1)
 
 
-def replay(spec: Spec, store: MutableMapping[Key, Array], decimals: int | None) -> Iterator[tuple[Step, Array]]:
-    """Each step computed from `store`, rounded to `decimals` (None: not at all) and carried in it."""
-    for step in steps(spec):
-        value = step(store)
-        store[step.key] = value if decimals is None else np.round(value, decimals)
-        yield step, store[step.key]
+# The same rules in exact decimals, on intervals. Each gives an interval holding every value
+# its inputs' intervals can give; activations and losses are monotone or convex in each entry,
+# so their intervals are exact; products of intervals may be a little wider than the truth.
 
 
-Values = dict[Key, tuple[Array, bool]]  # each quantity in the engine's shape, and whether it is per sample
+def _number(value: float) -> Decimal:
+    return Decimal(repr(float(value)))  # as the spec writes it
 
 
-def _first_params(trace: Trace) -> list[tuple[Array, Array]]:
-    spec = trace.spec
-    assert spec is not None, "a replay needs the trace's spec"
-    return [(np.asarray(trace.matrix(f"W{i}", 1)), np.asarray(trace.matrix(f"b{i}", 1)))
-            for i in range(1, len(spec.layers) + 1)]
+def forward(activation: Activation, z: Ival) -> Ival:
+    """f(z) for an activation (each is increasing in z; softmax in its own entry, decreasing in the others)."""
+    name = activation.name
+    if name in ("relu", "leaky_relu"):
+        slope = ZERO if name == "relu" else _number(activation.slope)
+        return z.monotone(lambda a: np.where(a > 0, a, a * slope))
+    if name == "sigmoid":
+        return z.monotone(lambda a: ONE / (ONE + exact.exp(-a)))
+    if name == "tanh":
+        return z.monotone(_tanh)
+    if name == "softmax":
+        return _softmax(z)
+    return z
 
 
-def line_values(trace: Trace) -> Values:
-    """Each quantity recomputed from its inputs as the key prints them (rounded, not carried).
+def _tanh(a: Array) -> Array:
+    """tanh = 1 − 2/(e^{2a} + 1): exact at 0, no overflow for large |a| (Decimal's range is wide)."""
+    return ONE - 2 / (exact.exp(2 * a) + ONE)
 
-    What the numbers printed on a quantity's own line of the key give: where this differs
-    from the key's result at the printed digit, the key's grader note says so.
+
+def _softmax(z: Ival) -> Ival:
+    """e^{z_j} / Σ e^{z_i}: least with z_j low and the others high, greatest the other way."""
+    up, down = exact.exp(z.hi), exact.exp(z.lo)
+    if z.point:
+        return Ival(down / down.sum(axis=-1, keepdims=True))
+    hi_sum, lo_sum = up.sum(axis=-1, keepdims=True), down.sum(axis=-1, keepdims=True)
+    return Ival(down / (hi_sum - up + down), up / (lo_sum - down + up))
+
+
+def slope(activation: Activation, z: Ival, h: Ival) -> Ival | None:
+    """f'(z) entry by entry (None for softmax, whose Jacobian mixes entries, and for linear: 1)."""
+    name = activation.name
+    if name in ("relu", "leaky_relu"):
+        low = ZERO if name == "relu" else _number(activation.slope)
+        lo, hi = (low, ONE) if low <= ONE else (ONE, low)
+        at = np.vectorize(lambda v: hi if v > 0 else lo, otypes=[object])
+        return z.monotone(at) if low <= ONE else z.monotone(at, increasing=False)
+    if name == "sigmoid":  # h(1 − h): greatest at h = ½
+        return _concave(h, lambda a: a * (ONE - a), exact.HALF)
+    if name == "tanh":
+        return ONE - h.square()
+    return None
+
+
+def _concave(h: Ival, fn: Callable[[Array], Array], peak: Decimal) -> Ival:
+    if h.point:
+        return Ival(fn(h.lo))
+    ends = fn(h.lo), fn(h.hi)
+    inside = (h.lo <= peak) & (peak <= h.hi)
+    return Ival(np.minimum(*ends), np.where(inside, fn(np.asarray(peak, dtype=object)), np.maximum(*ends)))
+
+
+def backward(activation: Activation, z: Ival, h: Ival, g: Ival, places: int | None = None) -> Ival:
+    """dL/dz from g = dL/dh: g ⊙ f'(z), softmax's Jacobian h ⊙ (g − ⟨g, h⟩); `places`: f'(z) rounded."""
+    if activation.name == "softmax":
+        return h * (g - (g * h).sum(axis=-1, keepdims=True))
+    factor = slope(activation, z, h)
+    if factor is not None and places is not None:
+        factor = factor.monotone(lambda a: exact.rounded(a, places))
+    return g if factor is None else g * factor
+
+
+def sample_losses(loss: Loss, y_hat: Ival, y: Ival) -> Ival:
+    """Each sample's loss from ŷ (y a point: the targets are given)."""
+    k = y_hat.shape[-1]
+    if loss.name == "mse":
+        squares = (y - y_hat).square().sum(axis=-1)
+        return squares * _number(loss.scale) / (k if loss.reduction == "mean" else 1)
+    p = y_hat.monotone(exact.clip_probability)
+    t = np.broadcast_to(y.lo, p.shape)
+    if loss.name == "cross_entropy":  # −y log p falls as p grows (y ≥ 0)
+        return p.monotone(lambda a: -t * exact.ln(a), increasing=False).sum(axis=-1)
+    return _concave_loss(p, t).sum(axis=-1) / k
+
+
+def _concave_loss(p: Ival, t: Array) -> Ival:
+    """−[t log p + (1 − t) log(1 − p)], convex in p with its least value at p = t."""
+    def fn(a: Array) -> Array:  # each log only where its weight is not 0 (the targets are mostly 0 or 1)
+        out = np.full(a.shape, ZERO, dtype=object)
+        for weight, argument in ((t, a), (ONE - t, ONE - a)):
+            used = weight != 0
+            out[used] -= weight[used] * exact.ln(np.maximum(argument[used], exact.constant(exact.CLIP)))
+        return out
+    if p.point:
+        return Ival(fn(p.lo))
+    ends = fn(p.lo), fn(p.hi)
+    least = fn(np.minimum(np.maximum(t, p.lo), p.hi))
+    return Ival(least, np.maximum(*ends))
+
+
+def output_delta(loss: Loss, activation: Activation, z: Ival, y_hat: Ival, y: Ival, places: int | None = None) -> Ival:
+    """dℓ/dz at the output for one sample (before the batch mean)."""
+    k = y_hat.shape[-1]
+    if loss.name == "bce":
+        return (y_hat - y) / k
+    if loss.name == "cross_entropy":
+        return y_hat * y.sum(axis=-1, keepdims=True) - y
+    divisor = k if loss.reduction == "mean" else 1
+    return backward(activation, z, y_hat, (y_hat - y) * (2 * _number(loss.scale)) / divisor, places)
+
+
+# Careful students who start from the givens: the paths the key's notes speak of.
+
+
+@dataclass(frozen=True, eq=False)
+class Paths:
+    """Per quantity (engine shape, leading variant axes as given), each path's value before rounding.
+
+    `exact`: full precision (the key is it rounded half up); `line`: the step from the key's
+    printed (rounded) values of its inputs, what the numbers printed on the key give a student
+    who carries them; `up` / `even`: a student who carries their own rounded results from the
+    start, rounding half up / half to even.
     """
-    spec = trace.spec
-    store = givens(spec, _first_params(trace))
-    for key, q in trace.quantities[trace.variants[0]].items():
-        if key[1] != "params":
-            store[key] = np.round(_engine_shaped(q, key[2], spec.n_samples), spec.decimals)
-    return {step.key: (step(store), step.per_sample) for step in steps(spec)}
+
+    exact: dict[Key, Array]
+    line: dict[Key, Array]
+    up: dict[Key, Array]
+    even: dict[Key, Array]
+    decimals: int
+    steps: tuple[Step, ...]
+    given: dict[Key, Ival]  # the givens, exact
 
 
-def hand_values(trace: Trace) -> Values:
-    """What a student gets carrying rounded values: every quantity rounded after its step and carried."""
-    spec = trace.spec
-    return {step.key: (value, step.per_sample)
-            for step, value in replay(spec, givens(spec, _first_params(trace)), spec.decimals)}
+def paths(spec: Spec, start: Mapping[Key, Array]) -> Paths:
+    """Every careful student's path from the givens `start` (floats as the spec writes them)."""
+    decimals, plan = spec.decimals, steps(spec)
+    with exact.precise():
+        given = {key: Ival(exact.to_decimals(value)) for key, value in start.items()}
+        full, line, printed = dict(given), dict(given), dict(given)
+        chains = {rule: dict(given) for rule in ROUNDINGS}
+        unrounded: dict[str, dict[Key, Array]] = {rule: {} for rule in ROUNDINGS}
+        for step in plan:
+            full[step.key] = step.evaluate(full)
+            line[step.key] = step.evaluate(printed)
+            printed[step.key] = Ival(exact.rounded(full[step.key].lo, decimals)) if step.written else line[step.key]
+            for rule, store in chains.items():
+                value = step.evaluate(store)
+                unrounded[rule][step.key] = value.lo
+                store[step.key] = Ival(exact.rounded(value.lo, decimals, rule)) if step.written else value
+    keys = [step.key for step in plan]
+    return Paths({k: full[k].lo for k in keys}, {k: line[k].lo for k in keys}, unrounded["up"], unrounded["even"],
+                 decimals, tuple(plan), given)
 
 
-def _engine_shaped(q: Quantity, name: str, samples: int) -> Array:
-    """A trace quantity back in the engine's shape: (samples, units), W (units, inputs), b (units,), L ()."""
-    if (q.sample >= 0).any():
-        out = np.zeros((samples, int(q.row.max()) + 1))
-        out[q.sample, q.row] = q.value
-        return out
-    if name == "L":
-        return np.asarray(q.value[0])
-    if name.startswith(("W", "dW")):
-        out = np.zeros((int(q.row.max()) + 1, int(q.col.max()) + 1))
-        out[q.row, q.col] = q.value
-        return out
-    out = np.zeros(int(q.row.max()) + 1)
-    out[q.row] = q.value
-    return out
+def step_of(plan: tuple[Step, ...] | list[Step], key: Key) -> Step:
+    return next(step for step in plan if step.key == key)
+
+
+def written_by(paths_: Paths, key: Key) -> list[tuple[str, Array]]:
+    """(reason, values) for every way a careful student from the givens writes quantity `key`.
+
+    Reasons, in the order a note prefers them: "key" (full precision, half up), "tie" (full
+    precision half to even: differs only at an exact tie), "line" (from the key's printed
+    inputs, either rounding), "up" and "even" (carrying their own rounded results).
+    """
+    d = paths_.decimals
+    with exact.precise():
+        return [("key", exact.rounded(paths_.exact[key], d)),
+                ("tie", exact.rounded(paths_.exact[key], d, "even")),
+                ("line", exact.rounded(paths_.line[key], d)),
+                ("line", exact.rounded(paths_.line[key], d, "even")),
+                ("up", exact.rounded(paths_.up[key], d)),
+                ("even", exact.rounded(paths_.even[key], d, "even"))]

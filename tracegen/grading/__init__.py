@@ -13,6 +13,7 @@ values and tolerances each blank accepts, for exports to learning platforms.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from decimal import Decimal
 from pathlib import Path
 from typing import NamedTuple
 
@@ -20,9 +21,10 @@ import pandas as pd
 
 from tracegen.batching import folder as batchdir
 from tracegen.csvfiles import spreadsheet_safe
+from tracegen.engine import exact, hand
 from tracegen.errors import OptionError
 from tracegen.grading import report
-from tracegen.grading.carry import hand
+from tracegen.grading.carry import centres, span
 from tracegen.grading.marking import mark
 from tracegen.grading.policy import Policy
 from tracegen.grading.responses import match
@@ -90,20 +92,34 @@ def template(batch_dir: str | Path) -> bytes:
 
 
 def accepted(batch_dir: str | Path | batchdir.Batch) -> pd.DataFrame:
-    """Per variant and blank: the key and its tolerance, the value carrying the printed rounded
-    values gives and its tolerance (both half-widths, as in Moodle's `=value:tolerance`), and the marks.
+    """Per variant and blank, each interval an answer is accepted in when nothing before it was wrong:
+    every value a careful student writes from the givens (the key and its grader notes) ± the blank's
+    tolerance, overlapping intervals merged; one row per interval (variant, blank, key, tolerance: the
+    key's half-width, low, high, marks).
 
-    `batch_dir` may also be a batch already read (`batchdir.read`), as the exports have it."""
+    The same judgement as `grade` short of error carried forward, which needs a student's other
+    answers. `batch_dir` may also be a batch already read (`batchdir.read`), as the exports have it."""
     batch = batch_dir if isinstance(batch_dir, batchdir.Batch) else batchdir.read(batch_dir)
     policy = Policy.of(batch.spec, list(batch.blanks["name"]))
-    rounded = hand(batch)
-    count = len(batch.blanks)
-    return pd.DataFrame({
-        "variant": [v for v in batch.variants for _ in range(count)],
-        "blank": list(batch.blanks["blank"]) * len(batch.variants),
-        "key": batch.key.ravel(),
-        "tolerance": policy.halfwidths(batch.key).ravel(),
-        "hand": rounded.ravel(),
-        "hand_tolerance": policy.halfwidths(rounded).ravel(),
-        "marks": list(policy.marks) * len(batch.variants),
-    })
+    rows: list[tuple[str, str, float, float, float, float, float]] = []
+    blanks = list(batch.blanks["blank"])
+    tolerance = policy.halfwidths(batch.key)
+    with exact.precise():
+        spans = [span(table, table, policy) for table in centres(batch, hand.paths(batch.spec, batch.givens))]
+        for v, variant in enumerate(batch.variants):
+            for b, blank in enumerate(blanks):
+                for low, high in merged(sorted((lo[v, b], hi[v, b]) for lo, hi in spans)):
+                    rows.append((variant, blank, float(batch.key[v, b]), float(tolerance[v, b]), float(low),
+                                 float(high), float(policy.marks[b])))
+    return pd.DataFrame(rows, columns=["variant", "blank", "key", "tolerance", "low", "high", "marks"])
+
+
+def merged(spans: list[tuple[Decimal, Decimal]]) -> list[tuple[Decimal, Decimal]]:
+    """Sorted intervals with the overlapping ones joined."""
+    out: list[tuple[Decimal, Decimal]] = []
+    for low, high in spans:
+        if out and low <= out[-1][1]:
+            out[-1] = (out[-1][0], max(out[-1][1], high))
+        else:
+            out.append((low, high))
+    return out

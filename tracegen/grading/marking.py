@@ -1,15 +1,16 @@
-"""Verdicts and marks for every blank of every student.
+"""Verdicts and marks for every blank of every student, by the careful-student model.
 
-- correct: within tolerance of the key, or of the hand calculation (the printed rounded
-  values carried from step to step), or of the value recomputed from the student's own
+- correct: within tolerance of a value a careful student writes from the givens (the key
+  and its grader notes), or of one a careful student writes from the student's own
   earlier answers when none of the quantities it uses holds a wrong or carried answer;
-- carried: not correct, but within tolerance of the value recomputed from the student's own
-  earlier answers, one of which was wrong or carried (error carried forward);
+- carried: not correct, but within tolerance of a value a careful student writes from the
+  student's own earlier answers, one of which was wrong or carried (error carried
+  forward), unless one of those answers is degenerate (then wrong, named for a teacher);
 - wrong: anything else, including a cell that is not a number;
 - blank: an empty cell, or no column for the blank.
 
 Whether an input "holds" an error is decided per quantity (any of its cells), in the order
-a student computes, so a verdict only ever depends on earlier ones.
+a student computes, so a verdict only ever depends on earlier ones (`grading.carry`).
 """
 
 from __future__ import annotations
@@ -21,14 +22,12 @@ from functools import cached_property
 import numpy as np
 
 from tracegen.batching.folder import Batch
-from tracegen.engine.hand import Key, steps
 from tracegen.grading import mistakes
-from tracegen.grading.carry import carry, hand
-from tracegen.grading.policy import Policy, within
-from tracegen.grading.typed import EMPTY, NUMBER_CELL, Reader, numbers
+from tracegen.grading.carry import BLANK, CARRIED, CORRECT, VERDICTS, WRONG, judge
+from tracegen.grading.policy import Policy
+from tracegen.grading.typed import NUMBER_CELL, Reader, numbers
 
-VERDICTS = ("correct", "carried", "wrong", "blank")
-CORRECT, CARRIED, WRONG, BLANK = range(4)
+__all__ = ["BLANK", "CARRIED", "CORRECT", "VERDICTS", "WRONG", "Marking", "mark"]
 
 Array = np.ndarray
 
@@ -49,6 +48,7 @@ class Marking:
     verdict: Array
     mistake: Array  # names from mistakes.MISTAKES, "" where none
     earned: Array
+    printed: Array  # the key of each blank as the key document prints it (text)
 
     @cached_property
     def notes(self) -> Array:
@@ -65,36 +65,12 @@ def mark(batch: Batch, rows: Array, texts: list[list[str]], readers: Sequence[Re
     student's cells read by their reader (`grading.typed`)."""
     kinds, answers, reasons = numbers(texts, readers)
     policy = Policy.of(batch.spec, list(batch.blanks["name"]))
-    carried = carry(batch, rows, answers)
-    key, rounded = batch.key[rows], hand(batch)[rows]
-    expected = batch.take(carried.expected)
-    verdict = _verdicts(batch, policy, kinds, answers, key, rounded, expected)
+    judged = judge(batch, rows, answers, kinds, policy)
+    key, verdict = batch.key[rows], judged.verdict
+    expected = batch.take(judged.expected)
     wrong = (verdict == WRONG) & (kinds == NUMBER_CELL)
-    named = mistakes.name(batch, policy, carried, answers, wrong, (key, rounded, expected))
+    named = mistakes.name(batch, policy, judged, answers, wrong & (judged.refused == ""), (key, judged.hand, expected))
+    named = np.where(judged.refused != "", judged.refused, named)
     share = np.select([verdict == CORRECT, verdict == CARRIED], [1.0, policy.carried], 0.0)
-    return Marking(policy, rows, texts, kinds, answers, reasons, key, rounded, expected, verdict, named,
-                   share * policy.marks)
-
-
-def _verdicts(batch: Batch, policy: Policy, kinds: Array, answers: Array, key: Array, rounded: Array,
-              expected: Array) -> Array:
-    accepted = (within(answers, key, policy.halfwidths(key))
-                | within(answers, rounded, policy.halfwidths(rounded)))
-    follows = within(answers, expected, policy.halfwidths(expected))
-    verdict = np.where(kinds == EMPTY, BLANK, WRONG).astype(np.int8)
-    erred: dict[Key, Array] = {}  # per quantity and student: a wrong or carried answer was used
-    for step in steps(batch.spec):
-        upstream = np.zeros(len(answers), dtype=bool)
-        for used in step.inputs:
-            upstream |= erred.get(used, False)
-        cells = batch.cells.get(step.key)
-        if cells is None:
-            erred[step.key] = upstream
-            continue
-        c = cells.columns
-        ok, carried = accepted[:, c] | (follows[:, c] & ~upstream[:, None]), follows[:, c]
-        mine = np.select([ok, carried], [CORRECT, CARRIED], WRONG)
-        verdict[:, c] = np.where(kinds[:, c] == NUMBER_CELL, mine, verdict[:, c])
-        used_wrong = (verdict[:, c] == WRONG) & (kinds[:, c] == NUMBER_CELL)
-        erred[step.key] = ((verdict[:, c] == CARRIED) | used_wrong).any(axis=1)
-    return verdict
+    return Marking(policy, rows, texts, kinds, answers, reasons, key, judged.hand, expected, verdict, named,
+                   share * policy.marks, judged.printed)

@@ -17,7 +17,7 @@ from tracegen.batching.folder import Batch
 from tracegen.engine.activations import unit
 from tracegen.engine.hand import Step, steps
 from tracegen.engine.sgd import affine, delta_below, descend
-from tracegen.grading.carry import Carried
+from tracegen.grading.carry import Judged as Carried
 from tracegen.grading.policy import Policy, within
 
 Array = np.ndarray
@@ -35,9 +35,16 @@ MISTAKES: dict[str, tuple[str, str]] = {
              "the gradient."),
     "transposed": ("Transposed matrix", "Transposed matrix: rows and columns are swapped."),
     "sign": ("Sign flip", "Sign flip: the size is right, the sign is not."),
-    "rounded_early": ("Rounded too early", "Rounded too early: close, but off in the last printed digit; "
-                      "keep every printed decimal of the values you carry."),
+    "rounded_early": ("Rounded too early", "Rounded too early: close, but no careful way of working gives "
+                      "this last digit; keep every printed decimal of the values you carry."),
+    "from_zeros": ("Built on an answer of zeros (for a teacher)", "Not carried forward: this builds on an answer "
+                   "that is all zeros where the key's is not, which makes the step trivial; a teacher will look."),
+    "from_copy": ("Built on a copied given (for a teacher)", "Not carried forward: this builds on an answer that "
+                  "copies a given (x, y or a starting parameter), which makes the step trivial; a teacher will look."),
+    "from_scale": ("Built on an answer off by 100 times or more (for a teacher)", "Not carried forward: this "
+                   "builds on an answer 100 or more times too large or too small; a teacher will look."),
 }
+REVIEW = ("from_zeros", "from_copy", "from_scale")  # a teacher decides these
 CLOSE = 10.0  # "rounded too early": within this many tolerances, i.e. right to one place less
 
 

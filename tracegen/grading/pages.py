@@ -33,7 +33,7 @@ class Line(NamedTuple):
     label: str
     blank: str
     answer: str
-    key: str  # the key, and what carrying the printed values gives when that prints differently
+    key: str  # the key, and what carrying one's own rounded results gives when that prints differently
     expected: str  # recomputed from the student's own answers; "" where correct or it prints as the key
     verdict: str
     marks: str
@@ -167,10 +167,12 @@ def rules(batch: Batch) -> str:
     """How the answers were checked, in one paragraph."""
     grading = batch.spec.grading
     own = " (some quantities have their own tolerance)" if grading.quantities else ""
-    return (f"Each answer is checked against the key to {describe(grading.tolerance, batch.spec.decimals)}{own}, "
-            f"and against the numbers that carrying the printed, rounded values gives. An answer that is wrong "
-            f"against the key but right given your own earlier answers is carried (error carried forward) and "
-            f"earns {_n(grading.carried * 100)} % of its marks.")
+    return (f"Each answer is checked to {describe(grading.tolerance, batch.spec.decimals)}{own} against every "
+            f"value a careful student writes there: rounding half up (or half to even at a tie), carrying the "
+            f"rounded values they wrote or keeping full precision. An answer that is wrong against the key but "
+            f"right given your own earlier answers is carried (error carried forward) and earns "
+            f"{_n(grading.carried * 100)} % of its marks, unless it builds on an answer of zeros, a copied given "
+            f"or one 100 times off.")
 
 
 def feedback(batch: Batch, marking: Marking, people: Who) -> list[Feedback]:
@@ -197,7 +199,7 @@ def feedback(batch: Batch, marking: Marking, people: Who) -> list[Feedback]:
 
 
 def _shown(batch: Batch, marking: Marking) -> tuple[list[list[str]], list[dict[int, str]]]:
-    """Per student and blank: the key as printed (with what carrying the printed values gives,
+    """Per student and blank: the key as printed (with what carrying one's rounded results gives,
     where that prints differently), and, for answers not correct, what the student's own
     answers give where that prints differently from both. Only those cells are formatted."""
     d = batch.spec.decimals
@@ -208,7 +210,7 @@ def _shown(batch: Batch, marking: Marking) -> tuple[list[list[str]], list[dict[i
     def apart(a: np.ndarray, b: np.ndarray) -> np.ndarray:
         return np.round(a, d) != np.round(b, d)
 
-    key = printed(marking.key)
+    key = [[text.replace("-", MINUS) for text in row] for row in marking.printed.tolist()]  # as the key prints it
     for s, j in zip(*np.nonzero(apart(marking.hand, marking.key)), strict=True):
         rounded = format_number(float(marking.hand[s, j]), d, MINUS)
         if rounded != key[s][j]:

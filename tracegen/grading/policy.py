@@ -2,9 +2,8 @@
 
 They come from the spec's `grading` section: a rule for the quantity's name (`dW1`), else
 for its kind (`dW`), else the section's own, else the default (the printed digit: half a
-unit of the `display.decimals`-th decimal, one mark). A tolerance is a half-width around a
-centre: the key, the value that carrying the printed rounded numbers gives, or the value
-recomputed from a student's own earlier answers. The same half-widths are what an
+unit of the `display.decimals`-th decimal, one mark). A tolerance is a half-width around
+each value a careful student writes (`grading.carry`); the same half-widths are what an
 export to a learning platform states per blank (`tracegen.grading.accepted`).
 """
 
@@ -15,6 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from tracegen.engine import exact
 from tracegen.maths.symbols import split
 from tracegen.spec.model import Spec, Tolerance
 
@@ -57,6 +57,30 @@ class Policy:
         for tolerance in dict.fromkeys(tolerances):
             mask = np.array([t == tolerance for t in tolerances])
             out[:, mask] = halfwidth(tolerance, centres[:, mask], self.decimals)
+        return out
+
+
+    def coarse(self, columns: np.ndarray | None = None) -> np.ndarray:
+        """Per blank (of `columns`): whether its tolerance is ± half a unit of `display.decimals` places or
+        more (then a value's interval holds its own roundings to those places)."""
+        tolerances = self.tolerances if columns is None else tuple(self.tolerances[c] for c in columns)
+        return np.array([t.mode == "decimals" and (t.amount is None or t.amount <= self.decimals)
+                         for t in tolerances], dtype=bool)
+
+    def exact_halfwidths(self, centres: np.ndarray, columns: np.ndarray | None = None) -> np.ndarray:
+        """`halfwidths` in exact decimals (object arrays): half a unit exactly for a `decimals` tolerance,
+        the others from their float half-widths (within `exact.precise()`)."""
+        tolerances = self.tolerances if columns is None else tuple(self.tolerances[c] for c in columns)
+        out = np.empty(centres.shape, dtype=object)
+        for tolerance in dict.fromkeys(tolerances):
+            mask = np.array([t == tolerance for t in tolerances])
+            if tolerance.mode == "decimals":
+                places = self.decimals if tolerance.amount is None else int(tolerance.amount)
+                out[:, mask] = exact.unit(places) / 2
+            else:
+                floats = exact.floats_of(centres[:, mask]).astype(float)
+                with np.errstate(all="ignore"):
+                    out[:, mask] = exact.to_decimals(halfwidth(tolerance, floats, self.decimals))
         return out
 
 

@@ -119,7 +119,7 @@ def detail(batch: Batch, marking: Marking, people: Who) -> pd.DataFrame:
         "answer": [text for row in marking.texts for text in row],
         "value": marking.answers.ravel(),
         "key": marking.key.ravel(),
-        "key_from_printed": marking.hand.ravel(),
+        "carried_from_start": marking.hand.ravel(),
         "from_own_answers": marking.expected.ravel(),
         "verdict": np.array(VERDICTS, dtype=object)[marking.verdict.ravel()],
         "mistake": marking.mistake.ravel(),

@@ -5,8 +5,8 @@ whole set of linked questions at random, so each variant is a quiz of its own (a
 to its student or section in Canvas). In it, the worksheet is cut at its answers: the text
 up to an equation with blanks is a text-only item whose equation shows each blank as a
 numbered box □ₙ, then each box is a numerical question, worth the blank's marks, that
-accepts the key ± the grading tolerance (and the value carrying the printed rounded
-numbers gives, where it adds).
+accepts the key ± the grading tolerance, and each other interval of values a careful student
+writes (`tracegen.grading.accepted`) where it adds.
 
 Checked against:
 - Canvas's import of QTI packages (Canvas Instructor Guide, "How do I import quizzes from QTI

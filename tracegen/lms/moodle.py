@@ -16,8 +16,9 @@ Checked against Moodle's documentation and the code that reads the file:
   marks, `%n%` n percent, `~` between alternatives. A value is accepted within `value ± tolerance`
   (`qtype_numerical_answer::get_tolerance_interval`, 'nominal', question/type/numerical/question.php):
   the tolerance written is `policy.reach`, the grading tolerance with the grader's own float room,
-  so Moodle accepts what `tracegen grade` accepts. The value that carrying the printed rounded
-  numbers gives is a second full-marks alternative where it adds to the key's interval. The
+  so Moodle accepts what `tracegen grade` accepts. Each other interval of values a careful
+  student writes (`tracegen.grading.accepted`) is a further full-marks alternative where it adds
+  to the key's. The
   policy has no partial-credit band for a single number (an answer is right, carried or wrong,
   and "carried" needs the student's other answers): `tracegen grade` applies error carried
   forward to the quiz's responses afterwards.
@@ -96,7 +97,7 @@ def question_text(variant: Variant, quiz: Quiz, weights: dict[str, int]) -> str:
 
 
 def field(answer: Answer, weight: int) -> str:
-    """`{weight:NUMERICAL:=key:reach~=hand:reach~%0%FILLER:0}` (the hand value only where it adds)."""
+    """`{weight:NUMERICAL:=key:reach~=value:reach…~%0%FILLER:0}` (the other intervals where they add)."""
     alternatives = [f"={number(centre)}:{number(room, exact=True)}" for centre, room in answer.centres]
     return "{" + f"{weight}:NUMERICAL:" + "~".join([*alternatives, f"%0%{FILLER}:0"]) + "}"
 

@@ -12,6 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
+
 from tracegen.batching.folder import Batch, read
 from tracegen.document import Document
 from tracegen.document.blanks import worksheet
@@ -22,23 +24,23 @@ from tracegen.grading.policy import reach
 
 @dataclass(frozen=True)
 class Answer:
-    """What one blank accepts: `key` ± `reach`, and the value carrying the printed rounded numbers gives,
-    `hand` ± `hand_reach` (each reach is the grading tolerance with the grader's float room); its marks."""
+    """What one blank accepts when nothing before it was wrong: `key` ± `reach`, then each interval of
+    values a careful student writes as (centre, reach) where it adds to the key's (each reach with the
+    grader's float room, `policy.reach`); its marks. A platform's "right answer" is the key."""
 
     blank: str
     label: str  # as a reader names it: z⁽¹⁾₂, ∂L/∂W⁽¹⁾₁,₂ (sample 2)
     key: float
     reach: float
-    hand: float
-    hand_reach: float
+    spans: tuple[tuple[float, float], ...]
     marks: float
 
     @property
     def centres(self) -> tuple[tuple[float, float], ...]:
-        """(centre, reach) of each accepted interval: the key's, and the hand value's where it adds to it."""
-        if abs(self.hand - self.key) + self.hand_reach <= self.reach:
-            return ((self.key, self.reach),)
-        return ((self.key, self.reach), (self.hand, self.hand_reach))
+        """(centre, reach) of each accepted interval, the key's first."""
+        slack = 1e-9 * self.reach  # the float room of two reaches of one interval may differ in the last bit
+        low, high = self.key - self.reach - slack, self.key + self.reach + slack
+        return ((self.key, self.reach), *((c, r) for c, r in self.spans if not low <= c - r <= c + r <= high))
 
 
 @dataclass(frozen=True)
@@ -73,18 +75,22 @@ def load(batch_dir: str | Path) -> Quiz:
 
 def quiz(batch: Batch) -> Quiz:
     table = accepted(batch)
-    count = len(batch.blanks)
-    names = labels(batch)
-    centres = table[["key", "hand"]].to_numpy()
-    halves = table[["tolerance", "hand_tolerance"]].to_numpy()
-    reaches = reach(centres, halves)
+    names = dict(zip(batch.blanks["blank"], labels(batch), strict=True))
+    spans: dict[tuple[str, str], list[tuple[float, float]]] = {}
+    keys: dict[tuple[str, str], tuple[float, float, float]] = {}
+    for variant, blank, key, tolerance, low, high, mark in table.itertuples(index=False):
+        centre, half = (low + high) / 2, (high - low) / 2
+        spans.setdefault((variant, blank), []).append((centre, _reach(centre, half)))
+        keys[(variant, blank)] = (key, _reach(key, tolerance), mark)
     variants = []
-    for v, (variant, spec) in enumerate(zip(batch.variants, batch.specs, strict=True)):
+    for variant, spec in zip(batch.variants, batch.specs, strict=True):
         answers = {}
-        for b in range(count):
-            i = v * count + b
-            blank = str(table["blank"].iat[i])
-            answers[blank] = Answer(blank, names[b], float(centres[i, 0]), float(reaches[i, 0]),
-                                    float(centres[i, 1]), float(reaches[i, 1]), float(table["marks"].iat[i]))
+        for blank in batch.blanks["blank"]:
+            key, room, mark = keys[(variant, blank)]
+            answers[blank] = Answer(blank, names[blank], key, room, tuple(spans[(variant, blank)]), mark)
         variants.append(Variant(variant, worksheet(spec), answers))
     return Quiz(batch.spec.title, batch.spec.decimals, tuple(variants))
+
+
+def _reach(centre: float, half: float) -> float:
+    return float(reach(np.array([centre]), np.array([half]))[0])
