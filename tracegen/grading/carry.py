@@ -31,7 +31,7 @@ from tracegen.engine import exact, hand
 from tracegen.engine.exact import Ival
 from tracegen.engine.hand import Key, Paths
 from tracegen.grading.policy import Policy
-from tracegen.grading.responses import NUMBER_CELL
+from tracegen.grading.typed import NUMBER_CELL
 
 Array = np.ndarray
 VERDICTS = ("correct", "carried", "wrong", "blank")
