@@ -31,6 +31,7 @@ from tracegen.batching.run import Options
 from tracegen.document.notes import Notes
 from tracegen.grading.marking import CARRIED, CORRECT, WRONG, mark
 from tracegen.grading.mistakes import REVIEW
+from tracegen.grading.typed import read
 
 pytestmark = pytest.mark.slow  # 300 variants, each worked by several students (about 15 s of CPU)
 CONFIGS = 30
@@ -73,7 +74,10 @@ def config(rng: random.Random) -> dict[str, Any]:
         "display": {"decimals": rng.choice([2, 3, 3, 4])},
         "variants": {"weights": {"values": [-1, -0.5, 0, 0.5, 1, 1.5]}, "biases": {"values": [-0.5, 0, 0.5, 1]},
                      "constraints": {"no_kinks": True, "loss_decreases": False, "active_hidden": False,
-                                     "readable": False, "max_output_z": None}},
+                                     "readable": False, "max_output_z": None,
+                                     # ties are what this file tests: none of the fairness gates
+                                     "no_ties": False, "same_branches": False, "no_zero_gradients": False,
+                                     "loss_band": None}},
     }
 
 
@@ -317,7 +321,7 @@ def test_careful_students_get_full_marks_and_lose_only_a_slip(
             texts.append(_texts(batch, Student(spec, rule, slip=slip)))
             slips.append(slip)
             kinds.append(f"{rule} slip")
-        marking = mark(batch, np.array(rows), texts, False)
+        marking = mark(batch, np.array(rows), texts, [read] * len(texts))
         for s, (row, slip, kind) in enumerate(zip(rows, slips, kinds, strict=True)):
             verdict = marking.verdict[s]
             where = f"{kind} student of variant {batch.variants[row]} ({batch.folder})"
@@ -350,7 +354,7 @@ def test_fewer_places_or_a_named_mistake_lose_marks(batches: list[tuple[folder.B
                 rows.append(v)
                 texts.append(_texts(batch, student))
                 apart.append(any(value not in careful[blank] for blank, value in student.written.items()))
-        marking = mark(batch, np.array(rows), texts, False)
+        marking = mark(batch, np.array(rows), texts, [read] * len(texts))
         full = marking.policy.marks.sum()
         scores = marking.earned.sum(axis=1)
         seen += apart
@@ -375,7 +379,7 @@ def test_a_degenerate_answer_earns_no_carried_credit(batches: list[tuple[folder.
         texts = [_texts(batch, Student(spec, "up", game=(quantity, how))) for spec in specs]
         honest = [_texts(batch, Student(spec, "up", slip=f"e1:{quantity}:0:0:0" if quantity == "z1"
                                         else f"e1:{quantity}:-1:0:0")) for spec in specs]
-        marking = mark(batch, np.tile(np.arange(len(specs)), 2), texts + honest, False)
+        marking = mark(batch, np.tile(np.arange(len(specs)), 2), texts + honest, [read] * len(texts + honest))
         count = len(specs)
         for s in range(count):
             verdict, mistake = marking.verdict[s], marking.mistake[s]

@@ -201,7 +201,10 @@ def test_relu_derivative_at_the_kink_taken_as_one(tmp_path: Path) -> None:
 def test_rounding_too_early_is_named(class3_batch: Path) -> None:
     detail = tracegen.grade(class3_batch, sheets(class3_batch, decimals=2)).detail
     wrong = detail[detail["verdict"] == "wrong"]
-    assert len(wrong) and set(wrong["mistake"]) == {"rounded_early"}
+    # an update smaller than the 2nd decimal rounds to the given it updates: what follows from that
+    # copy earns no carried credit (the gaming guard), and is named so
+    assert "rounded_early" in set(wrong["mistake"]) and set(wrong["mistake"]) <= {"rounded_early", "from_copy"}
+    wrong = wrong[wrong["mistake"] == "rounded_early"]
     # off by at most half a unit of the 2nd decimal from the key, or from what their own earlier
     # (too early rounded) answers give (exactly half where that is a tie at 2 decimals: 1.055 -> 1.06)
     near = [(wrong["value"] - wrong[centre]).abs() <= 10 * HALF * (1 + 1e-9)
