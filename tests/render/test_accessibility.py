@@ -129,7 +129,7 @@ SOFTMAX_KEY = [
     "ell subscript s equals minus the sum over j equals 1 to 3 of y subscript j log y hat subscript j for sample s",
     "L equals 1 over 2 times the sum over s equals 1 to 2 of ell subscript s",
     "z superscript 2, subscript 1 comma 1 equals 0.143",
-    "ell subscript 1 equals minus log of 0.162 is approximately 1.819",
+    "ell subscript 1 equals minus log of 0.1622 is approximately 1.819",
     "L subscript 1 equals 1 over 2 times the sum over s equals 1 to 2 of ell subscript s equals 1 over 2 times "
     "open paren 1.819 plus 1.827 close paren equals 1.823",
     "delta superscript 2 equals partial L over partial z superscript 2 equals 1 over 2 times open paren y hat "
