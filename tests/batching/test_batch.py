@@ -41,7 +41,7 @@ def calls(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     return rendered
 
 
-def run(out: Path, spec: tracegen.Spec | None = None, **options) -> batching.Summary:
+def run(out: Path, spec: tracegen.Spec | None = None, **options) -> batching.BatchSummary:
     options.setdefault("formats", ("md",))
     options.setdefault("jobs", 1)
     opts = Options(**options)

@@ -31,7 +31,7 @@ from tracegen.batching.run import Options
 from tracegen.document.notes import Notes
 from tracegen.grading.marking import CARRIED, CORRECT, WRONG, mark
 from tracegen.grading.mistakes import REVIEW
-from tracegen.grading.typed import read
+from tracegen.grading.typed import read_number
 
 pytestmark = pytest.mark.slow  # 300 variants, each worked by several students (about 15 s of CPU)
 CONFIGS = 30
@@ -280,7 +280,7 @@ def batches(tmp_path_factory: pytest.TempPathFactory) -> list[tuple[folder.Batch
     out = []
     for i in range(CONFIGS):
         path = _batch(tmp_path_factory.mktemp(f"careful{i}"), config(rng), seed=i)
-        batch = folder.read(path)
+        batch = folder.read_batch(path)
         specs = [yaml.safe_load((path / v / "spec.yaml").read_text(encoding="utf-8")) for v in batch.variants]
         out.append((batch, specs))
     return out
@@ -321,7 +321,7 @@ def test_careful_students_get_full_marks_and_lose_only_a_slip(
             texts.append(_texts(batch, Student(spec, rule, slip=slip)))
             slips.append(slip)
             kinds.append(f"{rule} slip")
-        marking = mark(batch, np.array(rows), texts, [read] * len(texts))
+        marking = mark(batch, np.array(rows), texts, [read_number] * len(texts))
         for s, (row, slip, kind) in enumerate(zip(rows, slips, kinds, strict=True)):
             verdict = marking.verdict[s]
             where = f"{kind} student of variant {batch.variants[row]} ({batch.folder})"
@@ -354,7 +354,7 @@ def test_fewer_places_or_a_named_mistake_lose_marks(batches: list[tuple[folder.B
                 rows.append(v)
                 texts.append(_texts(batch, student))
                 apart.append(any(value not in careful[blank] for blank, value in student.written.items()))
-        marking = mark(batch, np.array(rows), texts, [read] * len(texts))
+        marking = mark(batch, np.array(rows), texts, [read_number] * len(texts))
         full = marking.policy.marks.sum()
         scores = marking.earned.sum(axis=1)
         seen += apart
@@ -379,7 +379,7 @@ def test_a_degenerate_answer_earns_no_carried_credit(batches: list[tuple[folder.
         texts = [_texts(batch, Student(spec, "up", game=(quantity, how))) for spec in specs]
         honest = [_texts(batch, Student(spec, "up", slip=f"e1:{quantity}:0:0:0" if quantity == "z1"
                                         else f"e1:{quantity}:-1:0:0")) for spec in specs]
-        marking = mark(batch, np.tile(np.arange(len(specs)), 2), texts + honest, [read] * len(texts + honest))
+        marking = mark(batch, np.tile(np.arange(len(specs)), 2), texts + honest, [read_number] * len(texts + honest))
         count = len(specs)
         for s in range(count):
             verdict, mistake = marking.verdict[s], marking.mistake[s]

@@ -257,14 +257,14 @@ def test_cells_that_are_not_numbers_are_wrong_with_the_reason(class3_batch: Path
     ("\u2212,5", True, -0.5), ("1E+2", False, 100.0),
 ])
 def test_numbers_as_people_type_them(text: str, comma: bool, value: float) -> None:
-    kind, parsed, *_ = typed.read(text)
+    kind, parsed, *_ = typed.read_number(text)
     assert (kind, parsed) == (typed.NUMBER_CELL, value)
     assert math.copysign(1, parsed) == 1 or value != 0
 
 
 @pytest.mark.parametrize("text", ["abc", "0,5,", "1.2.3", "inf", "nan", "1/2", "0x10", "1_000", "e5", "--1"])
 def test_what_is_not_a_number(text: str) -> None:
-    kind, parsed, reason, _ = typed.read(text)
+    kind, parsed, reason, _ = typed.read_number(text)
     assert kind == typed.GARBAGE and math.isnan(parsed) and reason
 
 

@@ -52,7 +52,7 @@ TYPED = {
 
 @pytest.mark.parametrize("text", sorted(TYPED))
 def test_what_a_person_means_is_read_and_said(text: str) -> None:
-    kind, value, note, _ = typed.read(text)
+    kind, value, note, _ = typed.read_number(text)
     assert kind == typed.NUMBER_CELL and value == TYPED[text][0]
     assert bool(note) == TYPED[text][1] and (not note or note.startswith("read as "))
 

@@ -74,7 +74,7 @@ class Batch:
         return out
 
 
-def read(folder: str | Path) -> Batch:
+def read_batch(folder: str | Path) -> Batch:
     """Read and check a batch folder (InputError naming the file on any problem)."""
     folder = Path(folder)
     if not folder.is_dir():

@@ -112,7 +112,7 @@ class Outcome:
 
 
 @dataclass(frozen=True)
-class Summary:
+class BatchSummary:
     """How a run went: variants in the batch, written now, and left as they were."""
 
     total: int
@@ -272,7 +272,8 @@ def _unchanged(folder: Path, job: Job, spec_bytes: bytes, recorded: dict[str, st
 # --- the run -----------------------------------------------------------------------------
 
 
-def run(jobs: Sequence[Job], out: Path, options: Options, progress: Callable[[int], None] | None = None) -> Summary:
+def run(jobs: Sequence[Job], out: Path, options: Options,
+        progress: Callable[[int], None] | None = None) -> BatchSummary:
     """Produce every job into `out`, then write manifest.csv and answers.csv.
 
     The manifest is also saved every few seconds and when the run is interrupted, so a
@@ -306,7 +307,7 @@ def run(jobs: Sequence[Job], out: Path, options: Options, progress: Callable[[in
     write_answers(out, jobs, results)
     _report_failures(jobs, results)
     skipped = sum(o.skipped for o in results.values())
-    return Summary(len(jobs), len(jobs) - skipped, skipped)
+    return BatchSummary(len(jobs), len(jobs) - skipped, skipped)
 
 
 def _report_failures(jobs: Sequence[Job], results: dict[str, Outcome]) -> None:

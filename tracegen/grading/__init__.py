@@ -2,7 +2,7 @@
 
 `grade(batch_dir, responses)` reads a batch folder (`tracegen batch`) and a responses CSV
 (or DataFrame, or a platform's report of a quiz exported by `tracegen export`: Moodle's quiz
-Responses report, `grading.moodle`, or Canvas's Student Analysis reports, `grading.canvas`)
+Responses report, `grading.moodle_report`, or Canvas's Student Analysis reports, `grading.canvas_report`)
 and returns the gradebook and the per-blank detail as DataFrames; with
 `out` it also writes them, a feedback page per student and the class summary, after
 everything has been computed (bad input raises InputError and writes nothing).
@@ -28,7 +28,7 @@ from tracegen.grading.carry import centres, span
 from tracegen.grading.marking import mark
 from tracegen.grading.policy import Policy
 from tracegen.grading.responses import match
-from tracegen.grading.sources import Source, read
+from tracegen.grading.sources import Source, read_responses
 from tracegen.grading.tables import detail, gradebook, identity, unread, who
 
 __all__ = ["Grades", "accepted", "grade", "template", "unread"]
@@ -64,8 +64,8 @@ def grade(batch_dir: str | Path, responses: Source | Sequence[str | Path], out: 
     """
     if out is not None and Path(out).exists() and not Path(out).is_dir():
         raise OptionError(f"-o/--output: {out} is a file; expected a folder")
-    batch = batchdir.read(batch_dir)
-    given = read(responses, batch, match_by)
+    batch = batchdir.read_batch(batch_dir)
+    given = read_responses(responses, batch, match_by)
     matched = match(given, batch)
     marking = mark(batch, matched.rows, matched.cells, matched.readers)
     people = who(batch, given, matched, list(batch.blanks["blank"]))
@@ -82,7 +82,7 @@ def template(batch_dir: str | Path) -> bytes:
     the variant, so the file cannot be graded against another batch by mistake (a numbered
     batch's rows are named by their variant).
     """
-    batch = batchdir.read(batch_dir)
+    batch = batchdir.read_batch(batch_dir)
     who = identity(batch, range(len(batch.variants)))
     if batch.students is None:
         del who["student_name"]
@@ -99,7 +99,7 @@ def accepted(batch_dir: str | Path | batchdir.Batch) -> pd.DataFrame:
 
     The same judgement as `grade` short of error carried forward, which needs a student's other
     answers. `batch_dir` may also be a batch already read (`batchdir.read`), as the exports have it."""
-    batch = batch_dir if isinstance(batch_dir, batchdir.Batch) else batchdir.read(batch_dir)
+    batch = batch_dir if isinstance(batch_dir, batchdir.Batch) else batchdir.read_batch(batch_dir)
     policy = Policy.of(batch.spec, list(batch.blanks["name"]))
     rows: list[tuple[str, str, float, float, float, float, float]] = []
     blanks = list(batch.blanks["blank"])

@@ -76,7 +76,7 @@ class Bar:
 
 
 @dataclass(frozen=True)
-class Chart:
+class ScoreChart:
     """The summary's chart, laid out in SVG user units: a label column, then the bars."""
 
     width: int
@@ -88,7 +88,7 @@ class Chart:
 
 
 @dataclass(frozen=True)
-class Summary:
+class ClassSummary:
     """The class summary page."""
 
     title: str
@@ -96,7 +96,7 @@ class Summary:
     students: int
     scores: tuple[tuple[str, str], ...]  # (what, value): mean, median, lowest, highest
     max: str
-    chart: Chart
+    chart: ScoreChart
     mistakes: tuple[tuple[str, str, int, int, str], ...]  # title, message, answers, students, where
     blanks: tuple[tuple[str, str, str, str, str, str, str], ...]  # blank, label, % per verdict, commonest mistake
     roster: tuple[tuple[str, str, str, str], ...]  # student, variant, score ("absent"), feedback file stem ("")
@@ -228,7 +228,7 @@ def _out_of(score: float, most: float) -> str:
     return f"{_n(score)} / {_n(most)}"
 
 
-def summary(batch: Batch, marking: Marking, people: Who) -> Summary:
+def summary(batch: Batch, marking: Marking, people: Who) -> ClassSummary:
     """The class summary: scores, the chart per quantity, common mistakes, per-blank rates, the
     students (in a roster batch the absent ones too, in roster order)."""
     scores = marking.earned.sum(axis=1)
@@ -241,9 +241,10 @@ def summary(batch: Batch, marking: Marking, people: Who) -> Summary:
         absent = [(batch.students[a].label, batch.variants[a], "absent", "") for a in people.absent]
         rank = {student.label: i for i, student in enumerate(batch.students)}
         roster = tuple(sorted(graded + absent, key=lambda entry: rank[entry[0]]))
-    return Summary(batch.spec.title, rules(batch), len(scores), tuple((what, _n(round(v, 2))) for what, v in stats),
-                   _n(marking.policy.marks.sum()), chart(batch, marking), common_mistakes(batch, marking),
-                   per_blank(batch, marking), roster, len(people.absent))
+    rounded = tuple((what, _n(round(v, 2))) for what, v in stats)
+    return ClassSummary(batch.spec.title, rules(batch), len(scores), rounded, _n(marking.policy.marks.sum()),
+                        chart(batch, marking), common_mistakes(batch, marking), per_blank(batch, marking), roster,
+                        len(people.absent))
 
 
 def _percent(count: int, total: int) -> str:
@@ -277,7 +278,7 @@ def common_mistakes(batch: Batch, marking: Marking) -> tuple[tuple[str, str, int
     return tuple(sorted(out, key=lambda row: -row[2]))
 
 
-def chart(batch: Batch, marking: Marking) -> Chart:
+def chart(batch: Batch, marking: Marking) -> ScoreChart:
     """One stacked bar per quantity and epoch: the share of its answers per verdict."""
     groups = batch.blanks.groupby(["epoch", "name"], sort=False).indices
     bars = []
@@ -294,5 +295,5 @@ def chart(batch: Batch, marking: Marking) -> Chart:
         label = f"epoch {epoch}: {text_symbol(name)}{updated}"
         y = TOP + i * ROW_HEIGHT
         bars.append(Bar(label, y, y + ROW_HEIGHT - 8, tuple(segments), f"{round(100 * earned)} %"))
-    return Chart(CHART_WIDTH, TOP * 2 + len(bars) * ROW_HEIGHT, LABEL_WIDTH - 6, CHART_WIDTH - 4, ROW_HEIGHT - 6,
+    return ScoreChart(CHART_WIDTH, TOP * 2 + len(bars) * ROW_HEIGHT, LABEL_WIDTH - 6, CHART_WIDTH - 4, ROW_HEIGHT - 6,
                  tuple(bars))

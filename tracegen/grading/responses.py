@@ -28,7 +28,7 @@ from tracegen.batching.folder import Batch
 from tracegen.batching.roster import clean
 from tracegen.csvfiles import delimiter, numbered_rows, read_csv_text, unsafe
 from tracegen.errors import InputError
-from tracegen.grading.typed import Reader, read, unreadable
+from tracegen.grading.typed import Reader, read_number, unreadable
 from tracegen.text import one_line, quote
 
 ID_COLUMNS = ("student_id", "variant")
@@ -58,7 +58,7 @@ class Responses:
     lines: tuple[int, ...]
     columns: tuple[str, ...]
     cells: tuple[tuple[str, ...], ...]
-    reader: Reader = read
+    reader: Reader = read_number
     broken: dict[int, str] = field(default_factory=dict)
     names: tuple[str, ...] | None = None
     identity: dict[str, tuple[str, ...]] = field(default_factory=dict)

@@ -49,7 +49,7 @@ Reader = Callable[[str], Reading]
 NOTHING = Reading(EMPTY, math.nan)
 
 
-def read(text: str) -> Reading:
+def read_number(text: str) -> Reading:
     """What a person means by `text` (see the module docstring)."""
     if PLAIN.fullmatch(text):  # most cells: a plain number
         return _finite(text, float(text), "")
@@ -135,7 +135,7 @@ def canvas_number(text: str) -> float:
 def platform(name: str, grades: Callable[[str], float | None]) -> Reader:
     """A reader that grades each cell as the platform `name` does, noting where tracegen reads it otherwise."""
     def reading(text: str) -> Reading:
-        mine = read(text)
+        mine = read_number(text)
         if mine.kind == EMPTY:
             return mine
         theirs = grades(text)

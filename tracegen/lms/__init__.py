@@ -3,7 +3,7 @@
 - `moodle`: one Moodle XML file, a question category and one Embedded answers (cloze)
   question per variant, every blank a numeric field with the grading tolerance
   (`tracegen.lms.moodle`); a quiz draws a random question from the category per student.
-  Moodle's quiz "Responses" report comes back to `tracegen grade` (`tracegen.grading.moodle`).
+  Moodle's quiz "Responses" report comes back to `tracegen grade` (`tracegen.grading.moodle_report`).
 - `canvas`: a QTI 1.2 zip for Canvas classic quizzes, one quiz per variant
   (`tracegen.lms.canvas`).
 

@@ -45,7 +45,7 @@ from xml.sax.saxutils import escape, quoteattr
 from tracegen.document import wording
 from tracegen.document.blanks import asked
 from tracegen.lms import html
-from tracegen.lms.quiz import Answer, Quiz, Variant
+from tracegen.lms.quiz import Answer, Quiz, QuizVariant
 from tracegen.maths.mathml import mathml
 from tracegen.maths.tree import Blank, Ident, Matrix, Node, Num, Row, Script
 
@@ -91,11 +91,11 @@ def package(quiz: Quiz) -> bytes:
     return stream.getvalue()
 
 
-def title(variant: Variant, quiz: Quiz) -> str:
+def title(variant: QuizVariant, quiz: Quiz) -> str:
     return f"{quiz.title} · {wording.text('lms_variant', variant=variant.id)}"
 
 
-def meta(variant: Variant, quiz: Quiz, ident: str) -> str:
+def meta(variant: QuizVariant, quiz: Quiz, ident: str) -> str:
     """Canvas's quiz settings: a graded quiz, one attempt, answers not shown, not yet published."""
     points = sum(answer.marks for answer in variant.answers.values())
     return (f'<?xml version="1.0" encoding="UTF-8"?>\n<quiz identifier="{ident}" {META}>\n'
@@ -107,7 +107,7 @@ def meta(variant: Variant, quiz: Quiz, ident: str) -> str:
             "<available>false</available>\n</quiz>\n")
 
 
-def assessment(variant: Variant, quiz: Quiz, ident: str, picture: str) -> str:
+def assessment(variant: QuizVariant, quiz: Quiz, ident: str, picture: str) -> str:
     """The quiz of one variant: the worksheet cut into text-only items, each followed by its boxes' questions."""
     doc = variant.doc
     box = Script(Ident("□", "upright"), sub=Ident("n"))

@@ -47,7 +47,7 @@ import numpy as np
 
 from tracegen.document import wording
 from tracegen.lms import html
-from tracegen.lms.quiz import Answer, Quiz, Variant
+from tracegen.lms.quiz import Answer, Quiz, QuizVariant
 from tracegen.maths.latex import latex
 from tracegen.maths.tree import BLANK_MARGIN_MM, HANDWRITING_MM, Blank, Matrix, Node, Row
 from tracegen.render.assets import PRINT_FONT_PT
@@ -74,7 +74,7 @@ def xml(quiz: Quiz) -> bytes:
     return "".join(parts).encode("utf-8")
 
 
-def question(variant: Variant, quiz: Quiz, weights: dict[str, int]) -> str:
+def question(variant: QuizVariant, quiz: Quiz, weights: dict[str, int]) -> str:
     """One cloze question named with the variant id; the picture as a file of its own."""
     picture = base64.b64encode(html.network_svg(variant.doc)).decode("ascii")
     return (f'<question type="cloze">\n<name><text>{variant.id}</text></name>\n'
@@ -84,7 +84,7 @@ def question(variant: Variant, quiz: Quiz, weights: dict[str, int]) -> str:
             f"<idnumber>{variant.id}</idnumber>\n</question>\n")
 
 
-def question_text(variant: Variant, quiz: Quiz, weights: dict[str, int]) -> str:
+def question_text(variant: QuizVariant, quiz: Quiz, weights: dict[str, int]) -> str:
     """The worksheet as HTML, every blank a cloze field (numbered 1, 2, … in reading order)."""
     doc = variant.doc
     out = [f"<p><b>{html.text(wording.text('lms_variant', variant=variant.id))}</b></p>",
@@ -113,7 +113,7 @@ def _inline(node: Node) -> str:
     return r"\(" + html.text(latex(node)) + r"\)"
 
 
-def _cell(line: Row, variant: Variant, weights: dict[str, int]) -> str:
+def _cell(line: Row, variant: QuizVariant, weights: dict[str, int]) -> str:
     """One cell of an equation's line: maths closed around each answer's fields."""
     out = []
     for piece in html.pieces(line):
@@ -124,7 +124,7 @@ def _cell(line: Row, variant: Variant, weights: dict[str, int]) -> str:
     return " ".join(out)
 
 
-def _fields(matrix: Matrix, variant: Variant, weights: dict[str, int]) -> str:
+def _fields(matrix: Matrix, variant: QuizVariant, weights: dict[str, int]) -> str:
     """An answer's fields: one field, or a table of them between drawn square brackets."""
     cells = [[field(variant.answers[blank.id], weights[blank.id]) for blank in row if isinstance(blank, Blank)]
              for row in matrix.rows]  # an answer's matrix holds blanks only

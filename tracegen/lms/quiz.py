@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from tracegen.batching.folder import Batch, read
+from tracegen.batching.folder import Batch, read_batch
 from tracegen.document import Document
 from tracegen.document.blanks import worksheet
 from tracegen.grading import accepted
@@ -44,7 +44,7 @@ class Answer:
 
 
 @dataclass(frozen=True)
-class Variant:
+class QuizVariant:
     id: str
     doc: Document  # its worksheet
     answers: dict[str, Answer]  # by blank id
@@ -56,7 +56,7 @@ class Quiz:
 
     title: str
     decimals: int
-    variants: tuple[Variant, ...]
+    variants: tuple[QuizVariant, ...]
 
     @property
     def first(self) -> str:
@@ -69,7 +69,7 @@ class Quiz:
 
 def load(batch_dir: str | Path) -> Quiz:
     """Read and check a batch folder (InputError naming the file if it is not one)."""
-    batch = read(batch_dir)
+    batch = read_batch(batch_dir)
     return quiz(batch)
 
 
@@ -88,7 +88,7 @@ def quiz(batch: Batch) -> Quiz:
         for blank in batch.blanks["blank"]:
             key, room, mark = keys[(variant, blank)]
             answers[blank] = Answer(blank, names[blank], key, room, tuple(spans[(variant, blank)]), mark)
-        variants.append(Variant(variant, worksheet(spec), answers))
+        variants.append(QuizVariant(variant, worksheet(spec), answers))
     return Quiz(batch.spec.title, batch.spec.decimals, tuple(variants))
 
 

@@ -32,7 +32,7 @@ from tracegen.batching.folder import Batch
 from tracegen.document import wording
 from tracegen.document.blanks import order
 from tracegen.errors import InputError
-from tracegen.grading.moodle import MARKER, once, roster_column
+from tracegen.grading.moodle_report import MARKER, once, roster_column
 from tracegen.grading.responses import Responses, answer, header_keys
 from tracegen.grading.typed import PLAIN, canvas_number, platform
 

@@ -50,7 +50,7 @@ from tracegen.document import wording
 from tracegen.document.blanks import order
 from tracegen.errors import InputError
 from tracegen.grading.responses import Responses, answer, header_keys
-from tracegen.grading.typed import NUMBER_CELL, moodle_number, platform, read
+from tracegen.grading.typed import NUMBER_CELL, moodle_number, platform, read_number
 from tracegen.text import one_line, quote
 
 
@@ -166,7 +166,7 @@ class Report:
                 continue  # an unknown variant is reported by responses.match
             parts = self._parts(text, line, self.language.right, len(blanks))
             for k, (blank, part) in enumerate(zip(blanks, parts, strict=True), start=1):
-                kind, value, *_ = read(part)
+                kind, value, *_ = read_number(part)
                 key = batch.key[row_of[variant], column[blank]]
                 if kind != NUMBER_CELL or not math.isclose(value, key, rel_tol=KEY_ROOM, abs_tol=KEY_ROOM):
                     raise InputError(f"{self.name}:{line}: the right answer of part {k} ({part!r}) is not the key "
