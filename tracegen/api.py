@@ -46,14 +46,16 @@ def key(source: Trace | SpecLike, *, student: str | None = None, paper: str = "a
     return Document(_trace(source), "key", student=student, paper=paper)
 
 
-def worksheet(source: Trace | SpecLike, *, student: str | None = None, paper: str = "a4") -> Document:
+def worksheet(source: Trace | SpecLike, *, student: str | None = None, paper: str = "a4",
+              fillable: bool = False) -> Document:
     """The worksheet of a trace (or of a spec): givens, formulas, a blank for every computed number.
+    `fillable` makes its PDF a form, a text field per blank (`tracegen render --fillable`).
 
     >>> w = tracegen.worksheet(tracegen.load_example())
     >>> "0.881" in w.markdown()   # ŷ = σ(2) is the students' to find
     False
     """
-    return Document(_trace(source), "worksheet", student=student, paper=paper)
+    return Document(_trace(source), "worksheet", student=student, paper=paper, fillable=fillable)
 
 
 def _path(value: str | os.PathLike[str]) -> Path:
@@ -78,13 +80,13 @@ def _students(roster: Roster | None) -> tuple[Student, ...] | None:
 
 def _options(*, count: int | None, roster: Roster | None, seed: int | None, secret: Secret | None,
              to: str | Sequence[str] = run.FORMATS, kind: str | Sequence[str] = run.KINDS,
-             jobs: int | None = None, force: bool = False) -> run.Options:
+             jobs: int | None = None, force: bool = False, fillable: bool = False) -> run.Options:
     """The batch Options of Python arguments; `to`/`kind` as a sequence or a comma-separated string."""
     if isinstance(secret, bytes):
         raise OptionError("secret: give the path of the file that holds the secret, not the secret itself")
     return run.Options(count=count, roster=_students(roster), seed=seed,
                             secret_file=_path(secret) if secret is not None else None,
-                            kinds=_names(kind), formats=_names(to), jobs=jobs, force=force)
+                            kinds=_names(kind), formats=_names(to), jobs=jobs, force=force, fillable=fillable)
 
 
 def _names(value: str | Sequence[str]) -> tuple[str, ...]:
@@ -117,12 +119,12 @@ def variants(spec: SpecLike, n: int | None = None, *, seed: int | None = None, r
 def batch(spec: SpecLike, out_dir: str | os.PathLike[str] = "output/batch", *, variants: int | None = None,
           roster: Roster | None = None, seed: int | None = None, secret: Secret | None = None,
           to: str | Sequence[str] = run.FORMATS, kind: str | Sequence[str] = run.KINDS,
-          jobs: int | None = None, force: bool = False,
+          jobs: int | None = None, force: bool = False, fillable: bool = False,
           progress: Callable[[int], Callable[[int], None]] | None = None) -> pd.DataFrame:
     """`tracegen batch` from Python: every variant's folder, manifest.csv and answers.csv in `out_dir`.
 
     Keyword arguments mirror the command's options (`variants=N` or `roster=`, `seed=` or
-    `secret=` for `--secret-file`, `to=`, `kind=`, `jobs=` for `-j`, `force=`); `roster`
+    `secret=` for `--secret-file`, `to=`, `kind=`, `jobs=` for `-j`, `force=`, `fillable=`); `roster`
     may also be a DataFrame. `progress`, if given, is called with the number of variants
     once they are drawn and returns a callable that gets 1 per finished variant. Returns
     the manifest (one row per file) as a DataFrame of strings; `.attrs` holds `written`
@@ -137,7 +139,7 @@ def batch(spec: SpecLike, out_dir: str | os.PathLike[str] = "output/batch", *, v
     {'written': 2, 'skipped': 0}
     """
     options = _options(count=variants, roster=roster, seed=seed, secret=secret, to=to, kind=kind, jobs=jobs,
-                       force=force)
+                       force=force, fillable=fillable)
     planned = run.plan(load_spec(spec), options)
     out = _path(out_dir)
     summary = run.run(planned, out, options, progress=progress(len(planned)) if progress else None)

@@ -163,11 +163,12 @@ def trace_command(spec: str | None, fmt: str, output: str | None) -> None:
 @click.option("--paper", type=click.Choice(tuple(PAPERS)), default="a4", show_default=True,
               help="Page size of the PDF (and of the HTML when printed).")
 @click.option("--tagged", is_flag=True, help="PDF: tagged PDF/UA-1 for screen readers (about 1.5x slower).")
+@click.option("--fillable", is_flag=True, help="PDF: the worksheet is a form, a text field per blank.")
 @click.option("-o", "--output", default="output", show_default=True, type=click.Path(file_okay=False),
               help="Folder for the documents.")
 @click.option("--force", is_flag=True, help="Render documents above the page and font-size limits.")
-def render_command(spec: str | None, formats: str, kinds: str, paper: str, tagged: bool, output: str,
-                   force: bool) -> None:
+def render_command(spec: str | None, formats: str, kinds: str, paper: str, tagged: bool, fillable: bool,
+                   output: str, force: bool) -> None:
     """Write the worksheet and answer key of SPEC (default: the built-in Class 3 example).
 
     Files are named after the spec file: class3-worksheet.pdf, class3-key.html, ...
@@ -189,7 +190,7 @@ def render_command(spec: str | None, formats: str, kinds: str, paper: str, tagge
         pages = sum(limits.estimate_document(parsed, kind).pages for kind in chosen)
         long = pages >= PROGRESS_PAGES
         with _progress(len(chosen) * len(to), f"rendering about {pages:,} pages", long) as update:
-            documents = render.render_documents(result, chosen, to, paper=paper, tagged=tagged,
+            documents = render.render_documents(result, chosen, to, paper=paper, tagged=tagged, fillable=fillable,
                                                 processes=usable_cores(), progress=update, pdf_process=pdf_process)
     stem = render.slug(Path(spec).stem if spec else "class3")
     for (kind, fmt), data in documents.items():
@@ -207,13 +208,14 @@ def render_command(spec: str | None, formats: str, kinds: str, paper: str, tagge
               help="Derive variants from a keyed hash of this file's secret and the student id.")
 @click.option("--to", "formats", default=",".join(DOCUMENT_FORMATS), show_default=True, help="Document formats.")
 @click.option("--kind", "kinds", default=",".join(KINDS), show_default=True, help="Document kinds.")
+@click.option("--fillable", is_flag=True, help="PDF: each worksheet is a form that tracegen grade reads back filled.")
 @click.option("-j", "--jobs", type=int, metavar="JOBS", help="Worker processes [default: the machine's cores].")
 @click.option("-o", "--output", default="output/batch", show_default=True, type=click.Path(file_okay=False),
               help="Folder for the variant folders, manifest.csv and answers.csv.")
 @click.option("--force", is_flag=True, help="Redo every variant, even those whose files match the manifest, and "
                                            "render documents above the page and font-size limits.")
 def batch_command(spec: str | None, count: int | None, roster: str | None, seed: int | None, secret_file: str | None,
-                  formats: str, kinds: str, jobs: int | None, output: str, force: bool) -> None:
+                  formats: str, kinds: str, fillable: bool, jobs: int | None, output: str, force: bool) -> None:
     """Write one worksheet and key per variant or student, plus manifest.csv and answers.csv.
 
     SPEC defaults to the built-in Class 3 example. Rerunning skips variants whose files
@@ -228,7 +230,7 @@ def batch_command(spec: str | None, count: int | None, roster: str | None, seed:
 
         manifest = batch(read_spec(spec), output, variants=count, roster=roster, seed=seed, secret=secret_file,
                          to=split_list(formats, DOCUMENT_FORMATS, "--to"),
-                         kind=split_list(kinds, KINDS, "--kind"), jobs=jobs, force=force,
+                         kind=split_list(kinds, KINDS, "--kind"), jobs=jobs, force=force, fillable=fillable,
                          progress=bar if terminal else None)
     if terminal:
         written, skipped = manifest.attrs["written"], manifest.attrs["skipped"]

@@ -63,6 +63,7 @@ class Options:
     formats: tuple[str, ...] = FORMATS
     jobs: int | None = None
     force: bool = False
+    fillable: bool = False  # worksheet.pdf is a form (render.pdf.form)
 
 
 @dataclass(frozen=True, eq=False)
@@ -73,6 +74,7 @@ class Job:
     student: Student | None
     kinds: tuple[str, ...]
     formats: tuple[str, ...]
+    fillable: bool = False
 
     @property
     def files(self) -> list[str]:
@@ -122,7 +124,7 @@ def plan(spec: Spec, options: Options) -> list[Job]:
     students = read_roster(options.roster) if isinstance(options.roster, Path) else options.roster
     variants = draw(spec, materials(options, students, secret), secret)
     people: Sequence[Student | None] = students or [None] * len(variants)
-    return [Job(v, s, options.kinds, options.formats) for v, s in zip(variants, people, strict=True)]
+    return [Job(v, s, options.kinds, options.formats, options.fillable) for v, s in zip(variants, people, strict=True)]
 
 
 def check_options(options: Options) -> None:
@@ -191,9 +193,13 @@ def _plain(data: Any) -> Any:
     return data
 
 
-def spec_yaml(variant: Variant) -> bytes:
-    """The variant's concrete spec: `tracegen trace` on it reproduces the variant's numbers."""
-    header = f"# tracegen batch variant {variant.id} ({variant.material})\n"
+def spec_yaml(variant: Variant, fillable: bool = False) -> bytes:
+    """The variant's concrete spec: `tracegen trace` on it reproduces the variant's numbers.
+
+    Its first line says how the folder was made, a fillable worksheet too, so a rerun that
+    changes `--fillable` finds the recorded spec.yaml changed and renders the variant again."""
+    form = "; worksheet.pdf is a fillable form" if fillable else ""
+    header = f"# tracegen batch variant {variant.id} ({variant.material}){form}\n"
     body = yaml.dump(_plain(variant.spec.to_dict()), Dumper=_SpecDumper, sort_keys=False, allow_unicode=True)
     return (header + body).encode("utf-8")
 
@@ -222,12 +228,12 @@ def produce(job: Job, out: Path, recorded: dict[str, str] | None) -> Outcome:
         result = trace(job.variant.spec, variant=vid)
         blanks = result.blanks()
         answers = (tuple(blanks["blank"]), tuple(blanks["value"].tolist()))
-        files = {SPEC_FILE: spec_yaml(job.variant)}
+        files = {SPEC_FILE: spec_yaml(job.variant, job.fillable)}
         folder = out / vid
         if recorded is not None and _unchanged(folder, job, files[SPEC_FILE], recorded):
             return Outcome(vid, {name: recorded[name] for name in job.files}, *answers, skipped=True)
         student = job.student.label if job.student else None
-        documents = render.render_documents(result, job.kinds, job.formats, student=student)
+        documents = render.render_documents(result, job.kinds, job.formats, student=student, fillable=job.fillable)
         files.update({f"{kind}.{fmt}": documents[(kind, fmt)] for kind in job.kinds for fmt in job.formats})
         for name, data in files.items():
             write_atomic(folder / name, data)

@@ -39,6 +39,7 @@ from markupsafe import Markup
 
 from tracegen.errors import RenderError
 from tracegen.render.pdf.fonts import FONT_NAMES, embed
+from tracegen.render.pdf.form import META, Blank, add_fields
 from tracegen.render.pdf.stream import (
     IDENTITY,
     Matrix,
@@ -50,7 +51,7 @@ from tracegen.render.pdf.stream import (
     resolve,
     serialize,
 )
-from tracegen.render.typeset.boxes import Box, Rect, Run, flatten
+from tracegen.render.typeset.boxes import Box, Field, Rect, Run, flatten
 from tracegen.render.typeset.metrics import face
 
 COLOURS = {  # the roles of mathbox.Run/Rect fills: #1a1a1a, #fdf1b8 and the pictures' #1b4f8a, #555
@@ -159,6 +160,7 @@ class Overlay:
         self.used: dict[str, dict[int, str]] = {}  # face -> glyph id -> text it stands for
         self.formulas: dict[tuple[int, int], int] = {}  # (page, MCID) -> block, in a tagged PDF
         self._forms: dict[int, bytes] = {}  # rewritten form XObjects, by object number
+        self.blanks: list[Blank] = []  # where each blank was drawn, for a fillable worksheet's fields
 
     def __call__(self, document: Any, pdf: Any) -> None:
         tagged = "StructTreeRoot" in pdf.catalog
@@ -175,6 +177,9 @@ class Overlay:
         self._check(document)
         if tagged:
             self._tag(pdf)
+        code = document.metadata.custom.get(META)
+        if code:
+            add_fields(pdf, code, self.blanks)
         embed(pdf, self.used, resources)
 
     def _rewrite(self, pdf: Any, items: list[Any], resources: Any, page: _Page, ctm: Matrix) -> bytes:
@@ -252,6 +257,11 @@ class Overlay:
             self.used.setdefault(name, {}).setdefault(gid, char)
         if mcid is not None:
             self.formulas[(page.number, mcid)] = pending.index
+        for item in flatten(block):
+            if isinstance(item, Field):  # em, y up from the block's top: the drawing's y is down
+                left, top = apply(pending.device, item.x, -item.y - item.height)
+                right, bottom = apply(pending.device, item.x + item.width, -item.y)
+                self.blanks.append(Blank(page.number, (left, min(bottom, top), right, max(bottom, top)), item.name))
         return b"q\n%s\n%s\nQ" % (f"{a:.6f} {b:.6f} {c:.6f} {d:.6f} {e:.3f} {f:.3f} cm".encode(), drawing)
 
     def _check(self, document: Any) -> None:
