@@ -239,14 +239,16 @@ def batch_command(spec: str | None, count: int | None, roster: str | None, seed:
 
 @cli.command("grade")
 @click.argument("batch_dir", type=click.Path(file_okay=False))
-@click.argument("responses", type=click.Path(dir_okay=False))
+@click.argument("responses", nargs=-1, required=True, type=click.Path())
 @click.option("-o", "--output", type=click.Path(file_okay=False),
               help="Folder for the gradebook, feedback and class summary [default: BATCH_DIR/grades].")
 @click.option("--template", is_flag=True, help="Write the empty RESPONSES.csv of the batch instead of grading.")
-def grade_command(batch_dir: str, responses: str, output: str | None, template: bool) -> None:
+def grade_command(batch_dir: str, responses: tuple[str, ...], output: str | None, template: bool) -> None:
     """Mark RESPONSES.csv against the batch in BATCH_DIR, with error carried forward.
 
-    RESPONSES.csv may also be Moodle's quiz Responses report, for a quiz made by tracegen export.
+    RESPONSES.csv may also be Moodle's quiz Responses report, for a quiz made by tracegen export,
+    or the worksheets of a batch --fillable as students filled them in: PDFs or folders of
+    them, each matched to its variant by the code it carries.
 
     Writes gradebook.csv, details.csv, feedback/<variant>.html and .md and summary.html
     (open it first). Responses that do not fit the batch exit 2 and write nothing.
@@ -254,12 +256,13 @@ def grade_command(batch_dir: str, responses: str, output: str | None, template: 
     from tracegen import grading
 
     if template:
-        if Path(responses).exists():
-            raise OptionError(f"{responses}: already exists; --template never overwrites a responses file")
-        click.echo(write_atomic(Path(responses), grading.template(batch_dir)))
+        if len(responses) > 1 or Path(responses[0]).exists():
+            raise OptionError(f"{responses[0]}: already exists; --template never overwrites a responses file"
+                              if len(responses) == 1 else "--template: give one file to write")
+        click.echo(write_atomic(Path(responses[0]), grading.template(batch_dir)))
         return
     out = Path(output) if output else Path(batch_dir) / "grades"
-    book = grading.grade(batch_dir, responses, out=out).gradebook
+    book = grading.grade(batch_dir, responses[0] if len(responses) == 1 else list(responses), out=out).gradebook
     click.echo(f"{len(book)} students graded, mean score {book['score'].mean():.4g} of {book['max'].iat[0]:g}: "
                f"{out / 'summary.html'}")
 

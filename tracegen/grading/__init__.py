@@ -11,6 +11,7 @@ values and tolerances each blank accepts, for exports to learning platforms.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import NamedTuple
 
@@ -38,8 +39,10 @@ class Grades(NamedTuple):
     detail: pd.DataFrame
 
 
-def grade(batch_dir: str | Path, responses: str | Path | pd.DataFrame, out: str | Path | None = None) -> Grades:
-    """Mark `responses` (a CSV file or a DataFrame) against the batch in `batch_dir`.
+def grade(batch_dir: str | Path, responses: str | Path | pd.DataFrame | Sequence[str | Path],
+          out: str | Path | None = None) -> Grades:
+    """Mark `responses` (a CSV file or a DataFrame; or filled `--fillable` worksheets: PDFs or
+    folders of them, a list for several) against the batch in `batch_dir`.
 
     With `out`, also write gradebook.csv, details.csv, feedback/<variant>.html and .md, and
     summary.html there (each file atomically).
@@ -59,7 +62,7 @@ def grade(batch_dir: str | Path, responses: str | Path | pd.DataFrame, out: str 
     if out is not None and Path(out).exists() and not Path(out).is_dir():
         raise OptionError(f"-o/--output: {out} is a file; expected a folder")
     batch = batchdir.read(batch_dir)
-    given = read(responses)
+    given = read(responses, batch)
     if isinstance(given, Report):  # Moodle's quiz report: its parts become blanks once the batch is known
         given = given.resolve(batch)
     rows, texts = match(given, batch)
