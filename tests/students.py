@@ -161,7 +161,7 @@ def at(epoch: int, name: str, change: Callable[[np.ndarray, dict[str, np.ndarray
 def make_batch(out: Path, spec: dict[str, Any], roster: Path | None = None, count: int = 3, seed: int = 1) -> Path:
     """A batch folder (documents faked: grading reads spec.yaml, manifest.csv and answers.csv)."""
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(render, "render_documents", lambda trace, kinds, formats, student=None: {
+        patch.setattr(render, "render_documents", lambda trace, kinds, formats, student=None, fillable=False: {
             (kind, fmt): b"document" for kind in kinds for fmt in formats})
         options = Options(count=None if roster else count, roster=roster, seed=seed, kinds=("key",),
                           formats=("md",), jobs=1)

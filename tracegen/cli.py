@@ -169,11 +169,12 @@ def trace_command(spec: str | None, fmt: str, output: str | None) -> None:
               help="Page size of the PDF (and of the HTML when printed).")
 @click.option("--tagged/--untagged", default=True, show_default=True,
               help="PDF: tagged PDF/UA-1 for screen readers (its maths spoken, about 10% slower), or not.")
+@click.option("--fillable", is_flag=True, help="PDF: the worksheet is a form, a text field per blank.")
 @click.option("-o", "--output", default="output", show_default=True, type=click.Path(file_okay=False),
               help="Folder for the documents.")
 @click.option("--force", is_flag=True, help="Render documents above the page and font-size limits.")
-def render_command(spec: str | None, formats: str, kinds: str, paper: str, tagged: bool, output: str,
-                   force: bool) -> None:
+def render_command(spec: str | None, formats: str, kinds: str, paper: str, tagged: bool, fillable: bool,
+                   output: str, force: bool) -> None:
     """Write the worksheet and answer key of SPEC (default: the built-in Class 3 example).
 
     `--kind worksheet,key,solution` also writes the worked solution for students: every
@@ -197,7 +198,7 @@ def render_command(spec: str | None, formats: str, kinds: str, paper: str, tagge
         pages = sum(limits.estimate_document(parsed, kind).pages for kind in chosen)
         long = pages >= PROGRESS_PAGES
         with _progress(len(chosen) * len(to), f"rendering about {pages:,} pages", long) as update:
-            documents = render.render_documents(result, chosen, to, paper=paper, tagged=tagged,
+            documents = render.render_documents(result, chosen, to, paper=paper, tagged=tagged, fillable=fillable,
                                                 processes=usable_cores(), progress=update, pdf_process=pdf_process)
     stem = render.slug(Path(spec).stem if spec else "class3")
     for (kind, fmt), data in documents.items():
@@ -216,6 +217,7 @@ def render_command(spec: str | None, formats: str, kinds: str, paper: str, tagge
 @click.option("--to", "formats", default=",".join(DOCUMENT_FORMATS), show_default=True, help="Document formats.")
 @click.option("--kind", "kinds", default=",".join(DEFAULT_KINDS), show_default=True,
               help="Document kinds: worksheet, key, solution.")
+@click.option("--fillable", is_flag=True, help="PDF: each worksheet is a form that tracegen grade reads back filled.")
 @click.option("-j", "--jobs", type=int, metavar="JOBS", help="Worker processes [default: the machine's cores].")
 @click.option("-o", "--output", default="output/batch", show_default=True, type=click.Path(file_okay=False),
               help="Folder for the variant folders, manifest.csv and answers.csv.")
@@ -224,7 +226,7 @@ def render_command(spec: str | None, formats: str, kinds: str, paper: str, tagge
 @click.option("--transliteration", metavar="COLUMN",
               help="Roster column printed instead of a name that no installed font can print whole.")
 def batch_command(spec: str | None, count: int | None, roster: str | None, seed: int | None, secret_file: str | None,
-                  formats: str, kinds: str, jobs: int | None, output: str, force: bool,
+                  formats: str, kinds: str, fillable: bool, jobs: int | None, output: str, force: bool,
                   transliteration: str | None) -> None:
     """Write one worksheet and key per variant or student, plus manifest.csv and answers.csv.
 
@@ -257,7 +259,7 @@ def batch_command(spec: str | None, count: int | None, roster: str | None, seed:
 
         manifest = batch(read_spec(spec), output, variants=count, roster=roster, seed=seed, secret=secret_file,
                          to=split_list(formats, DOCUMENT_FORMATS, "--to"),
-                         kind=split_list(kinds, KINDS, "--kind"), jobs=jobs, force=force,
+                         kind=split_list(kinds, KINDS, "--kind"), jobs=jobs, force=force, fillable=fillable,
                          transliteration=transliteration, progress=bar if terminal else None)
     if terminal:
         written, skipped = manifest.attrs["written"], manifest.attrs["skipped"]
@@ -267,7 +269,7 @@ def batch_command(spec: str | None, count: int | None, roster: str | None, seed:
 
 @cli.command("grade")
 @click.argument("batch_dir", type=click.Path(file_okay=False))
-@click.argument("responses", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.argument("responses", nargs=-1, required=True, type=click.Path())
 @click.option("-o", "--output", type=click.Path(file_okay=False),
               help="Folder for the gradebook, feedback and class summary [default: BATCH_DIR/grades].")
 @click.option("--match-by", metavar="COLUMN",
@@ -280,7 +282,8 @@ def grade_command(batch_dir: str, responses: tuple[str, ...], output: str | None
 
     RESPONSES.csv may also be a platform's report of a quiz made by tracegen export: Moodle's
     quiz Responses report, or Canvas's Student Analysis reports (one per variant's quiz: give
-    them all).
+    them all); or the worksheets of a batch --fillable as students filled them in: PDFs or
+    folders of them, each matched to its variant by the code it carries.
 
     Writes gradebook.csv, details.csv, feedback/<variant>.html and .md and summary.html
     (open it first). Responses that do not fit the batch exit 2 and write nothing.

@@ -56,7 +56,8 @@ class Document:
     b'%PDF-'
     """
 
-    def __init__(self, trace: Trace, kind: str, *, student: str | None = None, paper: str = "a4") -> None:
+    def __init__(self, trace: Trace, kind: str, *, student: str | None = None, paper: str = "a4",
+                 fillable: bool = False) -> None:
         if kind not in KINDS:
             raise OptionError(f"kind: expected one of {', '.join(KINDS)}, got {kind!r}")
         if paper not in PAPERS:
@@ -65,12 +66,14 @@ class Document:
         self.kind = kind
         self.student = student
         self.paper = paper
+        self.fillable = fillable  # the worksheet's PDF is a form (render.pdf.form)
         self._bytes: dict[str, bytes] = {}
 
     def render(self, fmt: str) -> bytes:
         """The document in one format ("md", "html" or "pdf"), rendered once and kept."""
         if fmt not in self._bytes:
-            done = render_documents(self.trace, (self.kind,), (fmt,), student=self.student, paper=self.paper)
+            done = render_documents(self.trace, (self.kind,), (fmt,), student=self.student, paper=self.paper,
+                                    fillable=self.fillable)
             self._bytes[fmt] = done[(self.kind, fmt)]
         return self._bytes[fmt]
 

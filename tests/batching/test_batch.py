@@ -33,7 +33,8 @@ def calls(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """A fast stand-in renderer (in-process, -j 1) that records which variants it rendered."""
     rendered: list[str] = []
 
-    def fake(trace: tracegen.Trace, kinds=("worksheet", "key"), formats=("md",), *, student=None) -> dict:
+    def fake(trace: tracegen.Trace, kinds=("worksheet", "key"), formats=("md",), *, student=None,
+             fillable=False) -> dict:
         rendered.append(trace.variants[0])
         return {(k, f): f"{k} {trace.variants[0]} {student}\n".encode() for k in kinds for f in formats}
 

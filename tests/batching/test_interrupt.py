@@ -124,7 +124,7 @@ def test_workers_end_with_their_parent_when_it_is_killed(tmp_path):
 def test_an_interrupted_run_raises_interrupted_naming_what_was_kept(tmp_path, monkeypatch):
     rendered: list[str] = []
 
-    def fake(trace, kinds, formats, *, student=None, paper="a4") -> dict:
+    def fake(trace, kinds, formats, *, student=None, paper="a4", fillable=False) -> dict:
         if len(rendered) == 2:
             raise KeyboardInterrupt
         rendered.append(trace.variants[0])

@@ -24,7 +24,7 @@ def calls(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, str]]:
     """A fast stand-in renderer that records (variant, student label) per variant rendered."""
     rendered: list[tuple[str, str]] = []
 
-    def fake(trace, kinds=("worksheet", "key"), formats=("md",), *, student=None, paper="a4") -> dict:
+    def fake(trace, kinds=("worksheet", "key"), formats=("md",), *, student=None, paper="a4", fillable=False) -> dict:
         rendered.append((trace.variants[0], student))
         return {(k, f): f"{k} {student}\n".encode() for k in kinds for f in formats}
 

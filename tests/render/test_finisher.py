@@ -183,7 +183,7 @@ def finish(ops: list[bytes], anchors: dict[str, tuple[float, ...]], forms: dict[
                                    "MediaBox": pydyf.Array([0, 0, 595, 842]), "Contents": content.reference,
                                    "Resources": resources.reference}))
     overlay = Overlay(blocks)
-    overlay(SimpleNamespace(pages=[SimpleNamespace(anchors=anchors)]), pdf)
+    overlay(SimpleNamespace(pages=[SimpleNamespace(anchors=anchors)], metadata=SimpleNamespace(custom={})), pdf)
     out = io.BytesIO()
     pdf.write(out)
     return overlay, out.getvalue()

@@ -73,6 +73,7 @@ class Options:
     jobs: int | None = None
     force: bool = False
     transliteration: str | None = None  # roster column printed instead of a name the fonts cannot print whole
+    fillable: bool = False  # worksheet.pdf is a form (render.pdf.form)
 
 
 @dataclass(frozen=True, eq=False)
@@ -84,6 +85,7 @@ class Job:
     kinds: tuple[str, ...]
     formats: tuple[str, ...]
     transliteration: str | None = None  # the roster column of transliterations, if the teacher named one
+    fillable: bool = False
     profile: dict[str, str] = field(default_factory=dict)  # fairness.row: the manifest's fairness.PROFILE_COLUMNS
 
     @property
@@ -138,8 +140,8 @@ def plan(spec: Spec, options: Options) -> list[Job]:
     variants = draw(spec, materials(options, students, secret), secret)
     people: Sequence[Student | None] = students or [None] * len(variants)
     drawn = profiles(variants)
-    return [Job(v, s, options.kinds, options.formats, options.transliteration, fairness.row(drawn, i, v.attempt + 1))
-            for i, (v, s) in enumerate(zip(variants, people, strict=True))]
+    return [Job(v, s, options.kinds, options.formats, options.transliteration, options.fillable,
+                fairness.row(drawn, i, v.attempt + 1)) for i, (v, s) in enumerate(zip(variants, people, strict=True))]
 
 
 def difficulty(spec: Spec, jobs: Sequence[Job]) -> list[str]:
@@ -216,9 +218,13 @@ def _plain(data: Any) -> Any:
     return data
 
 
-def spec_yaml(variant: Variant) -> bytes:
-    """The variant's concrete spec: `tracegen trace` on it reproduces the variant's numbers."""
-    header = f"# tracegen batch variant {variant.id} ({variant.material})\n"
+def spec_yaml(variant: Variant, fillable: bool = False) -> bytes:
+    """The variant's concrete spec: `tracegen trace` on it reproduces the variant's numbers.
+
+    Its first line says how the folder was made, a fillable worksheet too, so a rerun that
+    changes `--fillable` finds the recorded spec.yaml changed and renders the variant again."""
+    form = "; worksheet.pdf is a fillable form" if fillable else ""
+    header = f"# tracegen batch variant {variant.id} ({variant.material}){form}\n"
     body = yaml.dump(_plain(variant.spec.to_dict()), Dumper=_SpecDumper, sort_keys=False, allow_unicode=True)
     return (header + body).encode("utf-8")
 
@@ -247,12 +253,12 @@ def produce(job: Job, out: Path, recorded: dict[str, str] | None) -> Outcome:
         result = trace(job.variant.spec, variant=vid)
         blanks = result.blanks()
         answers = (tuple(blanks["blank"]), tuple(blanks["value"].tolist()))
-        files = {SPEC_FILE: spec_yaml(job.variant)}
+        files = {SPEC_FILE: spec_yaml(job.variant, job.fillable)}
         folder = out / vid
         if recorded is not None and _unchanged(folder, job, files[SPEC_FILE], recorded):
             return Outcome(vid, {name: recorded[name] for name in job.files}, *answers, skipped=True)
         student = printed_label(job.student, job.formats, job.transliteration) if job.student else None
-        documents = render.render_documents(result, job.kinds, job.formats, student=student)
+        documents = render.render_documents(result, job.kinds, job.formats, student=student, fillable=job.fillable)
         files.update({f"{kind}.{fmt}": documents[(kind, fmt)] for kind in job.kinds for fmt in job.formats})
         for name, data in files.items():
             write_atomic(folder / name, data)

@@ -44,8 +44,9 @@ class Grades(NamedTuple):
 def grade(batch_dir: str | Path, responses: Source | Sequence[str | Path], out: str | Path | None = None,
           match_by: str | None = None) -> Grades:
     """Mark `responses` (a CSV file or a DataFrame, or a platform's report; several files: the
-    Canvas reports of one class) against the batch in `batch_dir`. `match_by` names the report's
-    column that holds a roster batch's student ids (default: the one that does).
+    Canvas reports of one class; or filled `--fillable` worksheets: PDFs or folders of them)
+    against the batch in `batch_dir`. `match_by` names the report's column that holds a roster
+    batch's student ids (default: the one that does).
 
     With `out`, also write gradebook.csv, details.csv, feedback/<variant>.html and .md, and
     summary.html there (each file atomically).

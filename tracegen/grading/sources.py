@@ -11,7 +11,7 @@ import pandas as pd
 
 from tracegen.batching.folder import Batch
 from tracegen.errors import InputError
-from tracegen.grading import canvas_report, moodle_report
+from tracegen.grading import canvas_report, filled, moodle_report
 from tracegen.grading.responses import Responses, csv_rows, from_frame, parse
 
 Source: TypeAlias = str | Path | pd.DataFrame
@@ -22,6 +22,8 @@ def read_responses(sources: Source | Sequence[str | Path], batch: Batch, match_b
     questions' parts become blanks, its rows the roster's students; `match_by` names the
     report's column that holds the roster's ids). Several files are the Canvas reports of one
     class, one per variant's quiz."""
+    if filled.wanted(sources):  # filled --fillable worksheets, matched to their variants by their code
+        return filled.read(sources, batch)  # type: ignore[arg-type]
     many = not isinstance(sources, str | Path | pd.DataFrame)
     given = [_one(source) for source in (sources if many else [sources])]  # type: ignore[union-attr]
     if not given:

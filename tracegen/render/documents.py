@@ -18,6 +18,7 @@ from tracegen.engine.trace import Trace
 from tracegen.errors import OptionError
 from tracegen.render.coverage import require_printable
 from tracegen.render.exporters import EXPORTERS
+from tracegen.render.pdf.form import Code, fingerprint
 from tracegen.render.pdf.process import PdfProcess
 from tracegen.render.typeset.boxes import Box
 from tracegen.text import quote
@@ -41,7 +42,7 @@ def _check(values: Sequence[str], allowed: Sequence[str], what: str) -> None:
 
 def render_documents(trace: Trace, kinds: Sequence[str] = ("worksheet", "key"),
                      formats: Sequence[str] = ("md", "html", "pdf"), *, student: str | None = None,
-                     paper: str = "a4", tagged: bool = True, processes: int = 1,
+                     paper: str = "a4", tagged: bool = True, fillable: bool = False, processes: int = 1,
                      progress: Callable[[int], None] | None = None,
                      pdf_process: PdfProcess | None = None) -> dict[tuple[str, str], bytes]:
     """The documents of `trace` as bytes per (kind, format); writes nothing.
@@ -50,7 +51,9 @@ def render_documents(trace: Trace, kinds: Sequence[str] = ("worksheet", "key"),
     student that no available font can print whole is refused (`render.coverage`). `paper`
     is "a4" (default) or "letter" for HTML printing and PDF. The PDFs are tagged
     PDF/UA-1 for screen readers (the maths as Formula elements with their spoken text) unless
-    `tagged` is False (docs/accessibility.md).
+    `tagged` is False (docs/accessibility.md). `fillable` makes the worksheet's PDF a form: a
+    text field per blank, named by its id, and the worksheet's code (variant, spec fingerprint)
+    for `tracegen grade` (`render.pdf.form`).
     `processes` > 1 lays PDFs out side by side in forked processes (`pdf.write_pdfs`): the
     command line's choice for one exercise; the bytes are the same either way. `progress`
     is called with 1 as each document is done. `pdf_process` (the command line's) lays the
@@ -69,7 +72,8 @@ def render_documents(trace: Trace, kinds: Sequence[str] = ("worksheet", "key"),
         for kind in kinds:
             doc = build(trace, kind, student)
             for fmt in formats:
-                text, blocks = markup(doc, fmt, paper)
+                form = _form(trace) if fillable and fmt == "pdf" and not doc.is_key else None
+                text, blocks = markup(doc, fmt, paper, form)
                 out[(kind, fmt)] = text.encode("utf-8")  # a PDF's place, in order, until it is made
                 if fmt == "pdf":
                     yield text, blocks
@@ -85,7 +89,15 @@ def render_documents(trace: Trace, kinds: Sequence[str] = ("worksheet", "key"),
     return out
 
 
-def markup(doc: Document, fmt: str, paper: str = "a4") -> tuple[str, list[Box]]:
+def markup(doc: Document, fmt: str, paper: str = "a4", form: str | None = None) -> tuple[str, list[Box]]:
     """The text a format is written from: Markdown, or the HTML (for "pdf": the HTML WeasyPrint lays out,
-    and the typeset maths blocks the PDF finisher draws on its placeholders)."""
-    return EXPORTERS[fmt].markup(doc, paper)
+    and the typeset maths blocks the PDF finisher draws on its placeholders). `form` (PDF) is a
+    fillable worksheet's code: the PDF gets a text field per blank."""
+    return EXPORTERS[fmt].markup(doc, paper, form)
+
+
+def _form(trace: Trace) -> str:
+    """The code a fillable worksheet of `trace` carries: its variant and its spec's fingerprint."""
+    if trace.spec is None:
+        raise OptionError("fillable: a fillable worksheet needs the trace's spec (trace it with tracegen.trace)")
+    return Code(trace.variants[0] if trace.variants else "", fingerprint(trace.spec)).text()

@@ -39,8 +39,8 @@ class Exporter:
     def prepare(self, doc: Document, page: dict[str, Any]) -> tuple[Document, dict[str, Any]]:
         return prepare.for_screen(doc, page["measure"]), {"blocks": [], "pictures": {}, "speak": prepare.speaker(doc)}
 
-    def markup(self, doc: Document, paper: str = "a4") -> tuple[str, list[Box]]:
-        page = self.page(paper, doc)
+    def markup(self, doc: Document, paper: str = "a4", form: str | None = None) -> tuple[str, list[Box]]:
+        page = {**self.page(paper, doc), "form": form}
         prepared, extra = self.prepare(doc, page)
         page.update(extra)
         text = jinja_environment(self.environment).get_template(self.template).render(doc=prepared, page=page)

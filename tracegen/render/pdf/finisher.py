@@ -41,6 +41,7 @@ from markupsafe import Markup, escape
 
 from tracegen.errors import RenderError
 from tracegen.render.pdf.fonts import FONT_NAMES, embed
+from tracegen.render.pdf.form import META, Blank, add_fields
 from tracegen.render.pdf.stream import (
     IDENTITY,
     Matrix,
@@ -53,7 +54,7 @@ from tracegen.render.pdf.stream import (
     serialize,
 )
 from tracegen.render.pdf.tagging import Structure
-from tracegen.render.typeset.boxes import Box, Rect, Run, flatten
+from tracegen.render.typeset.boxes import Box, Field, Rect, Run, flatten
 from tracegen.render.typeset.metrics import face
 
 COLOURS = {  # the roles of mathbox.Run/Rect fills: #1a1a1a, #fdf1b8 and the pictures' #1b4f8a, #555
@@ -176,6 +177,7 @@ class Overlay:
         self.used: dict[str, dict[int, str]] = {}  # face -> glyph id -> text it stands for
         self.marked: dict[int, tuple[int, int]] = {}  # block -> (page, MCID) it is drawn in, in a tagged PDF
         self._forms: dict[int, bytes] = {}  # rewritten form XObjects, by object number
+        self.blanks: list[Blank] = []  # where each blank was drawn, for a fillable worksheet's fields
 
     def __call__(self, document: Any, pdf: Any) -> None:
         structure = Structure(pdf) if "StructTreeRoot" in pdf.catalog else None
@@ -193,6 +195,9 @@ class Overlay:
         if structure is not None:
             structure.formulas(self.marked, self.spoken)
             structure.scopes()
+        code = document.metadata.custom.get(META)
+        if code:
+            add_fields(pdf, code, self.blanks)
         embed(pdf, self.used, resources)
 
     def _rewrite(self, pdf: Any, items: list[Any], resources: Any, page: _Page, ctm: Matrix) -> bytes:
@@ -277,6 +282,11 @@ class Overlay:
         drawing, glyphs = _drawing(block)
         for name, gid, char in glyphs:
             self.used.setdefault(name, {}).setdefault(gid, char)
+        for item in flatten(block):
+            if isinstance(item, Field):  # em, y up from the block's top: the drawing's y is down
+                left, top = apply(pending.device, item.x, -item.y - item.height)
+                right, bottom = apply(pending.device, item.x + item.width, -item.y)
+                self.blanks.append(Blank(page.number, (left, min(bottom, top), right, max(bottom, top)), item.name))
         drawn = b"q\n%s\n%s\nQ" % (f"{a:.6f} {b:.6f} {c:.6f} {d:.6f} {e:.3f} {f:.3f} cm".encode(), drawing)
         if page.structure is None or pending.index not in self.maths:
             return drawn

@@ -87,13 +87,24 @@ class Rect(NamedTuple):
     fill: str
 
 
+class Field(NamedTuple):
+    """Where a blank can be typed in (a fillable PDF's text field): no ink, its box (`y` its bottom
+    edge) and the blank's id. The PDF finisher makes a form field there when asked to."""
+
+    x: float
+    y: float
+    width: float
+    height: float
+    name: str
+
+
 class Box(NamedTuple):
     """Items with the box's width, height above and depth below its baseline (em); `Placed` boxes nest."""
 
     width: float
     height: float
     depth: float
-    items: tuple[Run | Rect | Placed, ...] = ()
+    items: tuple[Run | Rect | Field | Placed, ...] = ()
 
 
 class Placed(NamedTuple):
@@ -105,15 +116,16 @@ class Placed(NamedTuple):
     scale: float = 1.0
 
 
-def flatten(box: Box, x: float = 0.0, y: float = 0.0, scale: float = 1.0) -> Iterator[Run | Rect]:
-    """Every run and rectangle of `box`, with the box's baseline placed at (x, y)."""
+def flatten(box: Box, x: float = 0.0, y: float = 0.0, scale: float = 1.0) -> Iterator[Run | Rect | Field]:
+    """Every run, rectangle and field of `box`, with the box's baseline placed at (x, y)."""
     for item in box.items:
         if isinstance(item, Placed):
             yield from flatten(item.box, x + item.x * scale, y + item.y * scale, scale * item.scale)
         elif isinstance(item, Run):
             yield item._replace(x=x + item.x * scale, y=y + item.y * scale, size=item.size * scale)
         else:
-            yield Rect(x + item.x * scale, y + item.y * scale, item.width * scale, item.height * scale, item.fill)
+            yield item._replace(x=x + item.x * scale, y=y + item.y * scale, width=item.width * scale,
+                                height=item.height * scale)
 
 
 @lru_cache(maxsize=8192)
@@ -352,7 +364,8 @@ def _blank(blank: Blank, size: float) -> Box:
     bottom = AXIS * size - height / 2
     sides = (Rect(0.0, bottom, rule, height, "ink"), Rect(width - rule, bottom, rule, height, "ink"),
              Rect(0.0, bottom, width, rule, "ink"), Rect(0.0, bottom + height - rule, width, rule, "ink"))
-    return Box(width, bottom + height, -bottom, sides)
+    field = (Field(0.0, bottom, width, height, blank.id),) if blank.id else ()
+    return Box(width, bottom + height, -bottom, sides + field)
 
 
 def _cell(cell: Num | Blank, size: float) -> tuple[Box, float]:
@@ -525,7 +538,7 @@ def labels(placed: Sequence[tuple[float, float, float, str, Sequence[tuple[str, 
     items: list[Placed] = []
     for x, y, size, fill, parts in placed:
         line = hlist([_label_run(content, style, size / px) for content, style in parts])
-        runs = tuple(run._replace(fill=fill) for run in flatten(line))
+        runs = tuple(run._replace(fill=fill) for run in flatten(line) if not isinstance(run, Field))  # no blanks
         items.append(Placed(x / px - line.width / 2, -y / px, Box(line.width, line.height, line.depth, runs)))
     return Box(width / px, 0.0, height / px, tuple(items))
 
