@@ -267,7 +267,7 @@ def _output_delta(loss: dict[str, Any], act: tuple[str, Decimal | int], z: Vec, 
 
 def _batch(out: Path, spec: dict[str, Any], seed: int) -> Path:
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(render, "render_documents", lambda trace, kinds, formats, student=None: {
+        patch.setattr(render, "render_documents", lambda trace, kinds, formats, student=None, fillable=False: {
             (kind, fmt): b"document" for kind in kinds for fmt in formats})
         options = Options(count=VARIANTS, roster=None, seed=seed, kinds=("key",), formats=("md",), jobs=1)
         batching.run(batching.plan(tracegen.Spec.from_dict(copy.deepcopy(spec)), options), out, options)
