@@ -17,6 +17,7 @@ import numpy as np
 
 from tracegen.choices import KINDS
 from tracegen.document import diagram, formulas, wording
+from tracegen.document.diagram import Chart, Diagram
 from tracegen.document.formulas import APPROX, ARROW, EQ, ETA, MINUS, PLUS, QUAD
 from tracegen.document.model import Eq, Para, Section
 from tracegen.document.notes import Notes
@@ -37,14 +38,14 @@ class Document:
     variant: str
     student: str | None
     decimals: int
-    diagram: diagram.Diagram
+    diagram: Diagram
     givens: Section
     forward: Section
     example: Section
     gradients: Section
     epochs: tuple[Section, ...]
     losses: tuple[tuple[int, Node], ...]
-    chart: diagram.Chart | None
+    chart: Chart | None
 
     @property
     def is_key(self) -> bool:
@@ -116,11 +117,11 @@ def blanks(ids: np.ndarray, decimals: int) -> Matrix:
 class _Book:
     """Hands out numbers, blanks or symbols depending on the document kind.
 
-    `solved`: every number shown (the key and the solution); grader notes (the replays
-    `hand` and `line`) only in the key.
+    `solved`: every number shown (the key and the solution); grader notes only in the key.
     """
 
     def __init__(self, trace: Trace, kind: str) -> None:
+        assert trace.spec is not None, "a document is built from a trace of a spec"
         self.trace = trace
         self.decimals = trace.spec.decimals
         self.kind = kind

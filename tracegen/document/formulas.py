@@ -8,6 +8,7 @@ of x, so the slides' column-vector formulas hold unchanged. Sentences come from
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from fractions import Fraction
 
 import numpy as np
@@ -39,7 +40,7 @@ EQ, APPROX, PLUS, MINUS, ODOT = Op("=", "rel"), Op("≈", "rel"), Op("+"), Op("�
 ARROW, COMMA, QUAD = Op("←", "rel"), Op(",", "punct"), Space(1.0)
 ONE, ETA, ALPHA, E = Num("1"), Ident("η"), Ident("α"), Ident("e")
 INDICATOR = Ident("1", "bold")
-NAMES: dict[str, Node] = {"relu": Func("ReLU"), "leaky_relu": Func("LReLU"), "sigmoid": Ident("σ"),
+NAMES: dict[str, Func | Ident] = {"relu": Func("ReLU"), "leaky_relu": Func("LReLU"), "sigmoid": Ident("σ"),
                           "tanh": Func("tanh"), "softmax": Func("softmax")}
 
 
@@ -152,7 +153,7 @@ def _log(argument: Node) -> Row:
     return row(Func("log"), paren(argument))
 
 
-def _summed(terms: list[Node]) -> Node:
+def _summed(terms: Sequence[Node]) -> Node:
     """t1 + t2 + …, one term as itself."""
     out: list[Node] = []
     for term in terms:
@@ -160,7 +161,7 @@ def _summed(terms: list[Node]) -> Node:
     return out[0] if len(out) == 1 else row(out)
 
 
-def sample_loss_substituted(spec: Spec, y_hat: list[Node], y: list[float], y_nodes: list[Node]) -> Node:
+def sample_loss_substituted(spec: Spec, y_hat: Sequence[Node], y: Sequence[float], y_nodes: Sequence[Node]) -> Node:
     """One sample's loss with its numbers: the slides' −log(0.881) for y = 1, −log(1 − ŷ) for y = 0, …
 
     `y_hat` and `y_nodes` are the printed outputs and targets of the sample, `y` the targets' values.
@@ -187,7 +188,7 @@ def sample_loss_substituted(spec: Spec, y_hat: list[Node], y: list[float], y_nod
     return neg(total if len(terms) == 1 else Fence("[", total, "]"))
 
 
-def batch_loss_substituted(spec: Spec, losses: list[Node]) -> Node:
+def batch_loss_substituted(spec: Spec, losses: Sequence[Node]) -> Node:
     """L from the samples' losses: (1/m)(ℓ₁ + ℓ₂ + …), or their sum."""
     return scaled(coefficient(_batch_factor(spec)), _summed(losses))
 
@@ -210,7 +211,8 @@ def _output_factor(spec: Spec) -> Fraction:
 
 def _jacobian(h: Node) -> Fence:
     """diag(h) − h hᵀ, the softmax Jacobian."""
-    transposed = Script(h.base, sup=row(h.sup, Ident("T"))) if isinstance(h, Script) else Script(h, sup=Ident("T"))
+    transposed = (Script(h.base, sup=row(h.sup, Ident("T")) if h.sup is not None else Ident("T"))
+                  if isinstance(h, Script) else Script(h, sup=Ident("T")))
     return paren(row(Func("diag"), paren(h), MINUS, h, transposed))
 
 

@@ -190,7 +190,7 @@ class Notes:
         return out
 
 
-class _Inputs(dict):  # type: ignore[type-arg]
+class _Inputs(dict):
     """A step's inputs as printed with `places`: givens exact, written quantities rounded, others computed."""
 
     def __init__(self, notes: Notes, places: int, keys: tuple[Key, ...]) -> None:

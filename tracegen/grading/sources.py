@@ -23,7 +23,7 @@ def read_responses(sources: Source | Sequence[str | Path], batch: Batch, match_b
     report's column that holds the roster's ids). Several files are the Canvas reports of one
     class, one per variant's quiz."""
     if filled.wanted(sources):  # filled --fillable worksheets, matched to their variants by their code
-        return filled.read(sources, batch)  # type: ignore[arg-type]
+        return filled.read(sources, batch)
     many = not isinstance(sources, str | Path | pd.DataFrame)
     given = [_one(source) for source in (sources if many else [sources])]  # type: ignore[union-attr]
     if not given:

@@ -35,7 +35,7 @@ def _fetcher() -> Any:
 
     root = static_dir().resolve()
 
-    class StaticOnly(URLFetcher):  # type: ignore[misc]
+    class StaticOnly(URLFetcher):
         def fetch(self, url: str, headers: Any = None) -> Any:
             if not url.startswith("file:"):
                 raise FatalURLFetchingError(f"refusing to fetch {url[:60]!r}: documents load local files only")
