@@ -5,6 +5,7 @@ little memory; what is not the user's fault (out of memory) is one line and exit
 
 from __future__ import annotations
 
+import os
 import tracemalloc
 from pathlib import Path
 
@@ -12,6 +13,8 @@ import pytest
 from click.testing import CliRunner
 
 import tracegen
+import tracegen.engine.trace
+import tracegen.spec.model
 from tracegen.cli import MAX_MESSAGE, cli
 from tracegen.spec import reading as specfile
 
@@ -30,10 +33,10 @@ DEEP = "nested deeper than 16 levels of lists and mappings"
 # (id, suffix, file text, the message after "<file>: ")
 HOSTILE = [
     ("yaml-alias-bomb", ".yaml", bomb() + BASE,
-     "l5: holds more than 200,000 values once its YAML aliases are expanded; a spec needs far fewer"),
+     "line 6, column 15: holds more than 200,000 values once its YAML aliases are expanded; a spec needs far fewer"),
     ("yaml-alias-in-itself", ".yaml", "title: &a [1, *a]\n" + BASE,
-     "title[1]: contains itself (a YAML alias inside its own anchor)"),
-    ("yaml-nesting-5000", ".yaml", "title: " + "[" * 5000 + "]" * 5000 + "\n" + BASE, f"line 1, column 23: {DEEP}"),
+     "line 1, column 15: contains itself (a YAML alias inside its own anchor)"),
+    ("yaml-nesting-5000", ".yaml", "title: " + "[" * 5000 + "]" * 5000 + "\n" + BASE, f"line 1: {DEEP}"),
     ("json-nesting-5000", ".json", '{"title": ' + "[" * 5000 + "]" * 5000 + "}", DEEP),
     ("json-nesting-20", ".json", '{"data": {"x": ' + "[" * 20 + "]" * 20 + "}}", f"data.x{'[0]' * 14}: {DEEP}"),
     ("toml-nesting-5000", ".toml", "title = " + "[" * 5000 + "]" * 5000 + "\n", DEEP),
@@ -48,7 +51,7 @@ HOSTILE = [
     ("json-lone-surrogate", ".json", '{"title": "a\\ud800"}',
      "title: text 'a\\ud800' is not valid Unicode: a lone surrogate ('\\ud800') at character 2"),
     ("yaml-lone-surrogate", ".yaml", BASE + 'title: "a\\udfff b"\n',
-     "title: text 'a\\udfff b' is not valid Unicode: a lone surrogate ('\\udfff') at character 2"),
+     "invalid YAML at line 6, column 12: found invalid Unicode character escape code"),
     ("yaml-duplicate-key", ".yaml", "loss: bce\nloss: mse\n",
      "line 2, column 1: duplicate key 'loss' (first on line 1)"),
     ("json-duplicate-key", ".json", '{"training": {"epochs": 2, "epochs": 3}}', "training.epochs: duplicate key"),
@@ -157,3 +160,77 @@ def test_titles_are_one_line_without_control_characters(class3_dict: dict) -> No
     class3_dict["title"] = "T" * 201
     with pytest.raises(tracegen.SpecError, match="^title: expected at most 200 characters, got 201$"):
         tracegen.Spec.from_dict(class3_dict)
+
+
+# --- YAML read as YAML 1.2, its limits counted while reading (issue 20) ---------------------------
+
+CHAINED = "".join(f"a{i}: &a{i} " + "[" * 12 + (f"*a{i - 1}" if i else "1") + "]" * 12 + "\n" for i in range(45))
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    # YAML 1.1 types are text in YAML 1.2: a base-60 float was an internal error, a date a datetime
+    (BASE + "training: {learning_rate: 1:00:00.5}\n",
+     "training.learning_rate: expected a number, got the text '1:00:00.5'"),
+    (BASE + "title: 2001-12-14\ntraining: {epochs: 1}\n", None),
+    (BASE + "variants: {constraints: {no_kinks: no}}\n",
+     "variants.constraints.no_kinks: expected true or false, got the text 'no'"),
+    (BASE + "title: !!binary " + "QUJD" * 200 + "\n",
+     "line 6, column 8: the tag '!!binary' is not allowed in a spec, which holds numbers, text, true/false, null, "
+     "lists and mappings"),
+    (CHAINED + BASE, "line 2, column 21: nested deeper than 16 levels of lists and mappings once the alias *a0 is "
+                     "expanded"),
+    ("a: 1\n---\n" + BASE, "line 2, column 1: a second YAML document (---): a spec file holds one"),
+    (BASE + "? [1]\n: 2\n", "line 6, column 3: a key must be text or a number, not a list or a mapping"),
+    (BASE + "title: *nowhere\n", "line 6, column 8: the alias *nowhere has no anchor &nowhere before it"),
+])
+def test_yaml_is_read_as_yaml_1_2(write_spec, text: str, message: str | None) -> None:
+    path = write_spec(text)
+    result = CliRunner().invoke(cli, ["check", str(path)])
+    if message is None:
+        assert result.exit_code == 0 and "ok: 2001-12-14:" in result.stdout
+    else:
+        assert (result.exit_code, result.stderr) == (2, f"tracegen: error: {path}: {message}\n")
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ("title: " + "1:" * 300_000 + "0\n" + BASE, "title: expected non-empty text"),  # a 1.1 base-60 integer: text
+    ("x: &x 1\ntitle: [" + "*x, " * 250_000 + "1]\n" + BASE,
+     "line 2, column 799989: holds more than 200,000 values once its YAML aliases are expanded"),
+    ("title: [" + "1, " * 250_000 + "1]\n" + BASE, "line 1, column 600000: holds more than 200,000 values;"),
+])
+def test_big_yaml_is_refused_while_reading(tmp_path: Path, no_work: None, text: str, message: str) -> None:
+    """PyYAML took 30 s on the base-60 integer (its quadratic conversion) and seconds on the others,
+    building everything before a limit looked; now the count stops the reading (or the text is text)."""
+    path = tmp_path / "spec.yaml"
+    path.write_text(text)
+    if message.startswith("title:"):
+        with pytest.raises(AssertionError, match="work started"):  # the validator runs: nothing was refused
+            tracegen.load_spec(path)
+        return
+    with pytest.raises(tracegen.SpecError) as err:
+        tracegen.load_spec(path)
+    assert str(err.value).startswith(f"{path}: {message}")
+
+
+def test_a_network_of_ten_thousand_layers_is_refused_by_its_count(write_spec) -> None:
+    layers = [{"units": 1, "activation": "linear", "W": [[1]], "b": [0]}] * 10_000
+    path = write_spec({"network": {"layers": layers}, "loss": "mse", "data": {"x": [1], "y": 1}})
+    result = CliRunner().invoke(cli, ["check", str(path)])
+    assert (result.exit_code, result.stderr) == (
+        2, f"tracegen: error: {path}: network.layers: expected at most 64 layers, got 10,000\n")
+
+
+@pytest.mark.parametrize("command", [["check", "{fifo}"], ["batch", "{spec}", "--roster", "{roster}",
+                                                          "--secret-file", "{fifo}", "-o", "{out}"]])
+def test_a_named_pipe_is_refused_not_waited_on(tmp_path: Path, write_spec, class3_dict: dict,
+                                               command: list[str]) -> None:
+    """`open` of a FIFO blocks until a writer comes: the spec and the secret are refused unread."""
+    fifo = tmp_path / "pipe.yaml"
+    os.mkfifo(fifo)
+    roster = tmp_path / "roster.csv"
+    roster.write_text("student_id\ns1\n")
+    names = {"fifo": fifo, "spec": write_spec(class3_dict), "roster": roster, "out": tmp_path / "out"}
+    result = CliRunner().invoke(cli, [arg.format(**names) for arg in command])
+    where = f"{fifo}: " if command[0] == "check" else f"--secret-file: cannot read {fifo}: "
+    assert result.exit_code == 2
+    assert result.stderr.endswith("not a regular file but a named pipe (FIFO)\n") and where in result.stderr

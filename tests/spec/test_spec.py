@@ -130,8 +130,9 @@ def test_bad_spec_refused(class3_dict, write_spec, tmp_path, mutate, message):
 
 @pytest.mark.parametrize(("suffix", "text", "message"), [
     (".yaml", "network:\n  layers: [\n",
-     "invalid YAML at line 3, column 1: expected the node content, but found '<stream end>'"),
-    (".yaml", "title: a\n  network: b\n", "invalid YAML at line 2, column 10: mapping values are not allowed here"),
+     "invalid YAML at line 3, column 1: did not find expected node content"),
+    (".yaml", "title: a\n  network: b\n",
+     "invalid YAML at line 2, column 10: mapping values are not allowed in this context"),
     (".json", '{"network": ', "invalid JSON at line 1, column 13: Expecting value"),
     (".toml", "title = \n", "invalid TOML: Invalid value (at line 1, column 9)"),
 ])

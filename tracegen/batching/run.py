@@ -35,7 +35,7 @@ from tracegen.choices import DOCUMENT_FORMATS as FORMATS
 from tracegen.csvfiles import csv_bytes, spreadsheet_safe
 from tracegen.engine.trace import trace
 from tracegen.errors import InputError, Interrupted, OptionError, TracegenError
-from tracegen.files import write_atomic
+from tracegen.files import read_capped, write_atomic
 from tracegen.render.coverage import require_printable
 from tracegen.spec import limits
 from tracegen.spec.model import Spec
@@ -172,8 +172,7 @@ def check_options(options: Options) -> None:
 def read_secret(path: Path) -> bytes:
     """The secret key (surrounding whitespace removed, so an editor's newline does not matter)."""
     try:
-        with Path(path).open("rb") as handle:
-            secret = handle.read(MAX_SECRET_BYTES + 1).strip()
+        secret = read_capped(path, MAX_SECRET_BYTES + 1).strip()
     except OSError as err:
         raise OptionError(f"--secret-file: cannot read {path}: {err.strerror}") from None
     if len(secret) > MAX_SECRET_BYTES:

@@ -25,6 +25,7 @@ ACTIVATIONS = ("relu", "sigmoid", "tanh", "linear", "leaky_relu", "softmax")
 LOSSES = ("bce", "mse", "cross_entropy")
 PARAM_KINDS = ("W", "b")
 MAX_EPOCHS = 1000
+MAX_LAYERS = 64  # a worked exercise has a handful; 10,000 would cost seconds before any other limit
 MAX_DECIMALS = 10
 MAX_TITLE = 200  # characters; the title heads every page
 DEFAULT_SLOPE = 0.01
@@ -356,7 +357,9 @@ def _describe(value: Any) -> str:
         return "a mapping"
     if isinstance(value, list | tuple):
         return f"a list of {len(value)}"
-    return repr(value)
+    if isinstance(value, int | float):
+        return repr(value)
+    return f"a value of type {type(value).__name__}"  # from Python (bytes, a date): its repr may run for pages
 
 
 def _mapping(value: Any, key: str, allowed: tuple[str, ...], required: tuple[str, ...] = ()) -> Mapping:
@@ -437,6 +440,8 @@ def _parse(data: Any) -> Spec:
     raw_layers = network["layers"]
     if not isinstance(raw_layers, list) or not raw_layers:
         raise SpecError("network.layers", f"expected a non-empty list of layers, got {_describe(raw_layers)}")
+    if len(raw_layers) > MAX_LAYERS:
+        raise SpecError("network.layers", f"expected at most {MAX_LAYERS} layers, got {len(raw_layers):,}")
     loss = _parse_loss(top["loss"])
     data_map = _mapping(top["data"], "data", DATA_KEYS, required=("x", "y"))
     x, flat = _parse_x(data_map["x"])

@@ -4,7 +4,8 @@ A spec is a few kilobytes of numbers, nested at most six levels deep. Anything f
 that is a mistake or an attack, and is refused with one SpecError before the validator
 (tracegen.spec.model) sees it:
 
-- a file above MAX_BYTES (read no further than that, so /dev/zero or a 10 GB file is cheap);
+- a file above MAX_BYTES (read no further than that, so a 10 GB file is cheap), and anything
+  but a regular file (a named pipe would block forever);
 - nesting deeper than MAX_DEPTH lists and mappings (the parsers recurse, and would crash);
 - more than MAX_VALUES values once YAML aliases are expanded (a "billion laughs" bomb is a
   few hundred bytes that alias each other exponentially), and an alias inside its own anchor;
@@ -30,6 +31,9 @@ from typing import Any
 import yaml
 
 from tracegen.errors import SpecError
+from tracegen.files import read_capped
+from tracegen.spec import yamlcore
+from tracegen.spec.yamlcore import Huge
 from tracegen.text import plain, quote, shorten
 
 MAX_BYTES = 1 << 20  # 1 MiB: a 64-unit, 4-layer network with 50 samples is about 100 KB
@@ -37,16 +41,6 @@ MAX_DEPTH = 16  # levels of lists and mappings; the Class 3 spec uses 5
 MAX_VALUES = 200_000  # values and containers, aliases counted in full; more than a 1 MiB file holds
 FLOAT_MAX = sys.float_info.max
 _SURROGATE = re.compile("[\ud800-\udfff]")
-
-
-class Huge:
-    """An integer literal too long to convert (over 4,300 digits): `scan` refuses it by key path."""
-
-    def __init__(self, literal: str) -> None:
-        self.digits = len(literal.strip("+-"))
-
-    def __str__(self) -> str:
-        return f"<a number with {self.digits:,} digits>"
 
 
 class _Pairs(dict):
@@ -59,8 +53,7 @@ def read_text(path: Path) -> str:
     """The file's text (UTF-8, an optional BOM), refusing a file above MAX_BYTES unread."""
     name = str(path)
     try:
-        with path.open("rb") as handle:
-            data = handle.read(MAX_BYTES + 1)
+        data = read_capped(path, MAX_BYTES + 1)
     except FileNotFoundError:
         raise SpecError("", f"spec file not found: {name}") from None
     except IsADirectoryError:
@@ -75,60 +68,6 @@ def read_text(path: Path) -> str:
     except UnicodeDecodeError as err:
         line = data.count(b"\n", 0, err.start) + 1
         raise SpecError("", f"line {line}: not UTF-8 text (save the spec as UTF-8)", name) from None
-
-
-class _YamlLoader(yaml.SafeLoader):
-    """PyYAML's safe loader plus YAML 1.2 floats (`1e-3` is a number, not the text '1e-3'),
-    a nesting cap while composing, duplicate keys refused, and over-long integers kept as `Huge`."""
-
-    def __init__(self, stream: str) -> None:
-        super().__init__(stream)
-        self.depth = 0
-
-    def compose_sequence_node(self, anchor: str | None) -> yaml.Node:
-        return self._nested(super().compose_sequence_node, anchor)
-
-    def compose_mapping_node(self, anchor: str | None) -> yaml.Node:
-        return self._nested(super().compose_mapping_node, anchor)
-
-    def _nested(self, compose: Any, anchor: str | None) -> yaml.Node:
-        self.depth += 1
-        if self.depth > MAX_DEPTH:
-            raise _Refused(f"nested deeper than {MAX_DEPTH} levels of lists and mappings", self.peek_event().start_mark)
-        try:
-            return compose(anchor)
-        finally:
-            self.depth -= 1
-
-    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict:
-        first: dict[tuple[str, str], int] = {}
-        for key, _ in node.value:
-            if isinstance(key, yaml.ScalarNode) and key.tag != "tag:yaml.org,2002:merge":
-                line = first.setdefault((key.tag, key.value), key.start_mark.line + 1)
-                if line != key.start_mark.line + 1:
-                    raise _Refused(f"duplicate key {quote(key.value)} (first on line {line})", key.start_mark)
-        return super().construct_mapping(node, deep=deep)
-
-    def construct_yaml_int(self, node: yaml.ScalarNode) -> int | Huge:
-        try:
-            return super().construct_yaml_int(node)
-        except ValueError:  # more digits than int() converts
-            return Huge(self.construct_scalar(node))
-
-
-class _Refused(yaml.MarkedYAMLError):
-    """Well-formed YAML that a spec may not be (too deep, a duplicate key)."""
-
-    def __init__(self, problem: str, mark: yaml.Mark) -> None:
-        super().__init__(problem=problem, problem_mark=mark)
-
-
-_YamlLoader.add_implicit_resolver(
-    "tag:yaml.org,2002:float",
-    re.compile(r"^[-+]?(?:[0-9][0-9_]*(?:\.[0-9_]*)?|\.[0-9_]+)[eE][-+]?[0-9]+$"),
-    list("-+0123456789."),
-)
-_YamlLoader.add_constructor("tag:yaml.org,2002:int", _YamlLoader.construct_yaml_int)
 
 
 def _json_int(literal: str) -> int | Huge:
@@ -159,18 +98,20 @@ def parse_text(text: str, suffix: str, name: str) -> Any:
             return json.loads(text, parse_int=_json_int, object_pairs_hook=_json_pairs)
         if suffix == ".toml":
             return tomllib.loads(text)  # refuses duplicate keys itself
-        return yaml.load(text, Loader=_YamlLoader)  # noqa: S506 - a SafeLoader subclass
+        return yamlcore.load(text, MAX_DEPTH, MAX_VALUES)
     except json.JSONDecodeError as err:
         raise SpecError("", f"invalid JSON at line {err.lineno}, column {err.colno}: {err.msg}", name) from None
     except tomllib.TOMLDecodeError as err:
         raise SpecError("", f"invalid TOML: {shorten(str(err), 200)}", name) from None
-    except _Refused as err:
+    except yamlcore.Refused as err:
         mark = err.problem_mark
         raise SpecError("", f"line {mark.line + 1}, column {mark.column + 1}: {err.problem}", name) from None
     except yaml.YAMLError as err:
         mark = getattr(err, "problem_mark", None)
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
         problem = getattr(err, "problem", None) or str(err).splitlines()[0]
+        if problem == "exceeded maximum nesting depth":  # libyaml's own cap (1,000), met while reading ahead
+            raise SpecError("", f"line {mark.line + 1}: {_too_deep()}" if mark else _too_deep(), name) from None
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
         raise SpecError("", f"invalid YAML{where}: {shorten(problem, 200)}", name) from None
     except RecursionError:  # JSON and TOML nesting hundreds deep: the parser gave up
         raise SpecError("", _too_deep(), name) from None
