@@ -9,9 +9,11 @@ needs when it runs (`tracegen --help` and `check` never load pandas or WeasyPrin
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import signal
 import sys
+import warnings
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -23,10 +25,12 @@ from tracegen.errors import InputError, Interrupted, OptionError, TracegenError
 from tracegen.files import write_atomic
 from tracegen.render.pdf.process import PdfProcess
 from tracegen.stopping import sigterm_as_interrupt
+from tracegen.text import quote
 
 if TYPE_CHECKING:
     from tracegen.spec.model import Spec
 
+USER_ERRNOS = (errno.ENAMETOOLONG, errno.ENOTDIR, errno.EISDIR, errno.EEXIST, errno.EINVAL)  # exit 2, not 1
 MAX_MESSAGE = 500  # characters of an error line; user text inside is quoted shorter still
 
 
@@ -45,14 +49,31 @@ class Failure(click.ClickException):
         click.echo(f"tracegen: {self.prefix}{shorten(one_line(self.format_message()), MAX_MESSAGE)}", err=True)
 
 
+def _usage(err: click.UsageError) -> Failure:
+    """A usage error as one line that says where help is (click prints four: usage, hint, blank, error)."""
+    path = err.ctx.command_path if err.ctx else "tracegen"
+    return Failure(f"{err.format_message().rstrip('.')} (see '{path} --help')", 2)
+
+
 class _Group(click.Group):
+    def make_context(self, *args: Any, **kwargs: Any) -> click.Context:
+        try:
+            return super().make_context(*args, **kwargs)
+        except click.UsageError as err:
+            raise _usage(err) from None
+
     def invoke(self, ctx: click.Context) -> Any:
-        with sigterm_as_interrupt() as caught:
+        with sigterm_as_interrupt() as caught, warnings.catch_warnings():
+            # numpy's RuntimeWarnings (overflow in a candidate variant, a rounded replay) are not the user's
+            # to read: what reaches a page or a message is checked (tracegen.document.printable, trace()).
+            warnings.simplefilter("ignore", RuntimeWarning)
             return self._invoke(ctx, caught)
 
     def _invoke(self, ctx: click.Context, caught: list[int]) -> Any:
         try:
             return super().invoke(ctx)
+        except click.UsageError as err:
+            raise _usage(err) from None
         except (click.ClickException, click.exceptions.Exit, click.exceptions.Abort):
             raise
         except InputError as err:
@@ -67,6 +88,10 @@ class _Group(click.Group):
         except KeyboardInterrupt:
             how, signum = ("SIGTERM", caught[0]) if caught else ("Ctrl-C", signal.SIGINT)
             raise Failure(f"stopped ({how}); no file is left half-written", 128 + signum, prefix="") from None
+        except OSError as err:  # a file the user named that cannot be written (a name too long, a folder)
+            name = err.filename2 or err.filename  # os.replace's target, not the temporary name
+            where = f": {quote(name, 120)}" if name else ""
+            raise Failure(f"{err.strerror or err}{where}", 2 if err.errno in USER_ERRNOS else 1) from None
         except MemoryError:
             raise Failure("out of memory: this machine could not hold the work, although the spec is within "
                           "tracegen's limits; close other programs or use a smaller spec", 1) from None
@@ -119,18 +144,27 @@ def cli() -> None:
 @cli.command("check")
 @click.argument("spec", type=click.Path(dir_okay=False))
 def check_command(spec: str) -> None:
-    """Validate SPEC and say what it describes; exit 2 with one line if it is wrong."""
+    """Validate SPEC, train it as `trace` does and say what it describes; exit 2 with one line if
+    `trace` would refuse it, and a note for what `render` or `batch` would refuse."""
+    from tracegen.document import printable
+    from tracegen.engine.trace import trace
     from tracegen.spec import limits
 
     parsed = read_spec(spec)
     limits.check_trace(parsed)
+    missing = parsed.missing_params()
+    result = None if missing else trace(parsed)  # the divergence test, as trace and render run it
     click.echo(f"ok: {parsed.title}: {parsed.summary()}")
+    notes = [f"{missing[0]}: left to variants: batch draws it; trace and render refuse the spec"] if missing else []
     # A spec can be fine to trace and still make documents nobody can read; a solution is its key
     # without the notes, so the key speaks for both.
     for kind in DEFAULT_KINDS:
         problem = limits.document_problem(parsed, limits.estimate_document(parsed, kind))
-        if problem:
-            click.echo(f"tracegen: note: {': '.join(problem)} (render and batch refuse it)", err=True)
+        notes += [f"{': '.join(problem)} (render and batch refuse it)"] if problem else []
+    problem = printable.problem(result) if result else None
+    notes += [f"{': '.join(problem)} (render refuses it; batch draws its own values)"] if problem else []
+    for note in notes:
+        click.echo(f"tracegen: note: {note}", err=True)
 
 
 @cli.command("trace")

@@ -13,6 +13,7 @@ import stat
 import tempfile
 from pathlib import Path
 
+TEMP_STEM = 200  # bytes of the target's name in its temporary name (which adds 14), within the 255 of a name
 _NOT_FILES = {stat.S_IFIFO: "a named pipe (FIFO)", stat.S_IFCHR: "a device", stat.S_IFBLK: "a device",
               stat.S_IFSOCK: "a socket"}
 
@@ -43,7 +44,8 @@ def write_atomic(path: str | os.PathLike[str], data: bytes | str) -> Path:
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
     payload = data.encode("utf-8") if isinstance(data, str) else data
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    stem = os.fsdecode(os.fsencode(target.name)[:TEMP_STEM])  # so the temporary name of any legal name is legal
+    fd, tmp = tempfile.mkstemp(prefix=f".{stem}.", suffix=".tmp", dir=target.parent)
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(payload)

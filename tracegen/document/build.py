@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from tracegen.choices import KINDS
-from tracegen.document import diagram, formulas, wording
+from tracegen.document import diagram, formulas, printable, wording
 from tracegen.document.diagram import Chart, Diagram
 from tracegen.document.formulas import APPROX, ARROW, EQ, ETA, MINUS, PLUS, QUAD
 from tracegen.document.model import Eq, Para, Section
@@ -227,6 +227,7 @@ def build(trace: Trace, kind: str, student: str | None = None) -> Document:
     spec = trace.spec
     if spec is None:
         raise ValueError("rendering needs a Trace that carries its Spec (tracegen.trace(spec))")
+    printable.check(trace)
     book = _Book(trace, kind)
     epochs = range(1, spec.epochs + 1)
     layers = range(1, len(spec.layers) + 1)

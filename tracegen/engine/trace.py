@@ -20,6 +20,7 @@ from __future__ import annotations
 import io
 import json
 import math
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache, cached_property
@@ -514,7 +515,8 @@ def trace(spec: SpecLike, params: Params | None = None, variant: str | None = No
     `spec` is a Spec, a spec file's path or the spec as plain data (a dict), as
     `load_spec` reads them. The trace's variant id is `variant`, else the spec's own
     (a drawn variant's), else "base". Training that diverges (a value overflows to
-    inf/NaN) is refused with one SpecError rather than numpy warnings and a table of NaN.
+    inf/NaN) is refused with one SpecError naming the quantity, the epoch and the key to
+    change (`culprit`), rather than numpy warnings and a table of NaN.
 
     >>> t = tracegen.trace({"network": {"layers": [{"units": 1, "activation": "sigmoid", "W": [[2]], "b": [0]}]},
     ...                     "loss": "bce", "data": {"x": [1], "y": 1}})
@@ -529,8 +531,33 @@ def trace(spec: SpecLike, params: Params | None = None, variant: str | None = No
     finite = np.isfinite(columns.value)
     if not finite.all():
         first = int(np.argmin(finite))
-        name = columns.labels[columns.quantity[first]][1]
-        raise SpecError("training.learning_rate", f"training diverged: {name} is not finite in epoch "
-                        f"{columns.epoch[first]}; try a smaller learning rate, fewer epochs or smaller values",
+        phase, name, _ = columns.labels[columns.quantity[first]]
+        raise SpecError(*culprit(spec, f"{name} overflows (beyond ±1.8e308)", name, int(columns.epoch[first]), phase),
                         spec.source)
     return Trace.from_columns(columns, spec=spec, kinks=kinks)
+
+
+HUGE = 1e150  # a value whose square overflows float64
+
+
+def culprit(spec: Spec, problem: str, name: str, epoch: int, phase: str) -> tuple[str, str]:
+    """(the spec key to change, a line saying `problem`, when and what to try) for quantity `name`
+    of `epoch` and `phase` grown out of range: before the first update the givens are too large
+    (the parameters, data or loss scale), from the first update on the steps are."""
+    if epoch > 1 or phase == "update":
+        done = "its update" if phase == "update" else "the updates before it"
+        return "training.learning_rate", (f"training diverged: {problem} in epoch {epoch}, after {done}; "
+                                          "use a smaller learning rate or fewer epochs")
+    digits = re.search(r"\d+$", name)
+    layer = int(digits.group()) if digits else len(spec.layers)  # W2, z2, delta2, dW2 -> 2; y_hat, L -> the last
+    if name in ("x", "y"):
+        key = f"data.{name}"
+    elif phase == "loss":
+        key = ("data.y" if np.abs(spec.y).max() > HUGE else
+               "loss.scale" if spec.loss.scale > 1 else f"network.layers[{len(spec.layers) - 1}]")
+    elif phase == "params":
+        key = f"network.layers[{layer - 1}].{name[0]}"
+    else:
+        key = f"network.layers[{layer - 1}]"
+    return key, f"{problem} in epoch 1, before any update: the values it is computed from are too large; use smaller " \
+                "ones"

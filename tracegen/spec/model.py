@@ -47,6 +47,7 @@ CONSTRAINT_KEYS = ("no_kinks", "active_hidden", "max_output_z", "loss_decreases"
 NUMBER_CONSTRAINTS = {"max_output_z": 0.0, "loss_band": 1.0}  # a number (or null: off), above this
 DEFAULT_TRIES = 1000
 MAX_TRIES = 1_000_000
+MAX_RANGE_VALUES = 10_000
 GRADING_KEYS = ("tolerance", "marks", "carried", "quantities")
 RULE_KEYS = ("tolerance", "marks")
 TOLERANCE_MODES = ("decimals", "abs", "rel", "sigfig")
@@ -687,9 +688,13 @@ def _parse_range(value: Any, key: str) -> ValueRange:
     step = _number(options["step"], f"{key}.step")
     if step <= 0 or high < low:
         raise SpecError(key, f"expected low <= high and step > 0, got low={low:g}, high={high:g}, step={step:g}")
-    count = int(math.floor((high - low) / step + 1e-9)) + 1
-    if count > 10_000:
-        raise SpecError(key, f"expected at most 10000 values, got {count}")
+    with np.errstate(over="ignore"):
+        span = np.float64(high) - np.float64(low)  # -1e308..1e308 is beyond float64: inf, refused below
+        steps = span / np.float64(step)  # a step of 5e-324 makes even a short span inf
+    if not steps < MAX_RANGE_VALUES:
+        got = f"{math.floor(steps) + 1:,}" if math.isfinite(steps) else "more than float64 can count"
+        raise SpecError(key, f"expected at most {MAX_RANGE_VALUES:,} values from low to high by step, got {got}")
+    count = int(math.floor(steps + 1e-9)) + 1
     return ValueRange(tuple(round(low + i * step, 12) for i in range(count)))
 
 
