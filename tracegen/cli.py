@@ -213,7 +213,8 @@ def render_command(spec: str | None, formats: str, kinds: str, paper: str, tagge
 
     `--kind worksheet,key,solution` also writes the worked solution for students: every
     step and number of the key, without its notes for graders. Files are named after the
-    spec file: class3-worksheet.pdf, class3-key.html, class3-solution.md, ...
+    spec file: class3-worksheet.pdf, class3-key.html, class3-solution.md, ... (a name with
+    other characters than a-z, 0-9, - and _ gets six hex digits more, so no two specs share files).
     Everything is rendered before anything is written.
     """
     to = split_list(formats, DOCUMENT_FORMATS, "--to")
@@ -234,7 +235,7 @@ def render_command(spec: str | None, formats: str, kinds: str, paper: str, tagge
         with _progress(len(chosen) * len(to), f"rendering about {pages:,} pages", long) as update:
             documents = render.render_documents(result, chosen, to, paper=paper, tagged=tagged, fillable=fillable,
                                                 processes=usable_cores(), progress=update, pdf_process=pdf_process)
-    stem = render.slug(Path(spec).stem if spec else "class3")
+    stem = render.file_stem(Path(spec).stem if spec else "class3")
     for (kind, fmt), data in documents.items():
         click.echo(write_atomic(Path(output) / f"{stem}-{kind}.{fmt}", data))
 

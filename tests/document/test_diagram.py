@@ -359,3 +359,24 @@ def test_network_picture_describes_itself_without_answers() -> None:
         label = re.search(r'role="img"[^>]*>\n<title>([^<]*)</title>', svg)
         assert label and label.group(1).startswith("Diagram of the 3-2-1 network")
         assert not re.search(r"\d\.\d", label.group(1))
+
+
+def test_the_label_search_is_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
+    """One weight of 1e-320 (printed 9.99988671826831e-321) in a 4-6-5-3 network took the label search 35,000
+    steps (16 s); a label that long is never searched for, and any search stops at LABEL_BUDGET steps."""
+    calls = []
+    overlaps = diagram._overlaps
+    monkeypatch.setattr(diagram, "_overlaps", lambda *a: calls.append(1) or overlaps(*a))
+    rng = np.random.default_rng(0)
+    sizes = (4, 6, 5, 3)
+    weights = [rng.choice([-2, -1, 0, 1, 2, 0.5, -0.25], size=(sizes[i + 1], sizes[i])) for i in range(3)]
+    biases = [np.zeros(n) for n in sizes[1:]]
+    weights[1][0, 0] = 1e-320
+    picture = diagram.network(weights, biases, [None] * 3)
+    assert not picture.labelled and calls == []
+    weights[1][0, 0] = -0.25  # short labels: searched, and found
+    assert diagram.network(weights, biases, [None] * 3).labelled
+    diagram._place.cache_clear()
+    monkeypatch.setattr(diagram, "LABEL_BUDGET", 50)
+    calls.clear()
+    assert not diagram.network(weights, biases, [None] * 3).labelled and len(calls) < 400

@@ -184,3 +184,26 @@ def test_where_it_cannot_fork_the_command_lays_the_pdfs_out_itself(tmp_path: Pat
     result = CliRunner().invoke(cli, ["render", "--to", "pdf", "--untagged", "-o", str(tmp_path / "out")])
     assert result.exit_code == 0, result.output
     assert [(tmp_path / "out" / f"class3-{kind}.pdf").read_bytes() for kind in ("worksheet", "key")] == one_by_one
+
+
+def test_scratch_left_by_a_killed_render_is_swept_by_the_next(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+                                                             ) -> None:
+    """kill -9 of `render --to pdf` left tracegen-pdf-* in TMPDIR (7 of 8 times): the next render removes
+    the folders of processes that no longer run, and only those."""
+    from tracegen.render.pdf import scratch
+
+    tmp_path = tmp_path / "sweep"
+    tmp_path.mkdir()
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()
+    dead = tmp_path / f"tracegen-pdf-{gone.pid}-abc"
+    alive = tmp_path / f"tracegen-pdf-{os.getpid()}-def"
+    other = tmp_path / "tracegen-pdf-notapid"
+    for folder in (dead, alive, other):
+        folder.mkdir()
+        (folder / "font.ttf").write_bytes(b"x")
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    with scratch.temporary() as made:
+        assert Path(made).parent == tmp_path and Path(made).name.startswith(f"tracegen-pdf-{os.getpid()}-")
+        assert sorted(p.name for p in tmp_path.iterdir()) == sorted([alive.name, other.name, Path(made).name])
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([alive.name, other.name])

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 from click.testing import CliRunner
 
 import tracegen
@@ -362,3 +363,18 @@ def test_no_numpy_warning_reaches_the_terminal(write_spec) -> None:
     proc = subprocess.run([sys.executable, "-m", "tracegen", "render", str(path), "--to", "md", "-o",
                            str(path.parent / "out")], capture_output=True, text=True, cwd=ROOT, timeout=120)
     assert proc.returncode == 2 and proc.stderr.count("\n") == 1 and "Warning" not in proc.stderr
+
+
+def test_specs_whose_names_slug_alike_never_write_the_same_files(tmp_path: Path, class3_dict: dict) -> None:
+    """`a+b.yaml` and `a-b.yaml` both wrote a-b-key.md: the second overwrote the first without a word."""
+    written = []
+    for name in ("a+b", "a-b", "A-B", "名前", "題"):
+        path = tmp_path / f"{name}.yaml"
+        path.write_text(yaml.safe_dump(class3_dict))
+        result = CliRunner().invoke(cli, ["render", str(path), "--to", "md", "--kind", "key", "-o",
+                                          str(tmp_path / "out")])
+        assert result.exit_code == 0
+        written.append(Path(result.stdout.strip()).name)
+    assert written[1] == "a-b-key.md"  # a name that is already a slug keeps it
+    assert len(set(written)) == 5 and all(n.endswith("-key.md") and n.isascii() for n in written)
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == sorted(written)

@@ -15,7 +15,7 @@ per layer and 3 or 4 layers).
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -35,6 +35,11 @@ MAX_WIDTH = 660  # fits A4's and Letter's text width (178 mm = 672 px) unscaled
 # Between two layers' centres: the narrowest gap, its steps as it grows until the weights fit,
 # and the gap a layer pair gets when the page has room (COMFORT, plus PER_EDGE for each edge past 6).
 NARROWEST, GAP_STEP, COMFORT, PER_EDGE = 110, 10, 150, 5
+# Weight labels are searched for only when every one has at most MAX_WEIGHT_CHARS characters (a long given
+# such as 9.99988671826831e-321 took the search 35,000 steps, 16 s, in a 4-6-5-3 network, and never fitted),
+# and for at most SEARCH_STEPS steps per gap tried and LABEL_BUDGET in all: every network of up to 6 units per
+# layer with short weights takes at most 8,342 (tests/test_diagram.py).
+MAX_WEIGHT_CHARS, SEARCH_STEPS, LABEL_BUDGET = 8, 2000, 10_000
 PAD = 1.5  # px of room around a label's ink: its backdrop, and what nothing else may enter
 CLEAR = 1.0  # px from a label's box (its backdrop) to the nearest edge crossing
 APART = (3, 0)  # px between two weights' boxes, so neighbours do not read as one column; 0 if 3 does not fit
@@ -340,9 +345,11 @@ def network(weights: list[np.ndarray], biases: list[np.ndarray], functions: list
     sides = [max(caption_widths[i] / 2, bias_extents[i][0] * BIAS_SIZE / 2 + PAD, RADIUS) for i in (0, -1)]
     room = math.floor(MAX_WIDTH - 2 * MARGIN - sum(sides))
     least = [max(NARROWEST, math.ceil((caption_widths[i] + caption_widths[i + 1]) / 2 + 16)) for i in range(last)]
-    dense = any(w.size > MAX_GAP_EDGES for w in weights)
-    placed = None if dense else next(
-        (p for apart in APART if (p := _fit(columns, least, room, weight_extents, bias_extents, apart))), None)
+    long = max(len(_number(float(v))) for w in weights for v in w.ravel()) > MAX_WEIGHT_CHARS
+    budget = [LABEL_BUDGET]
+    placed = None if long or any(w.size > MAX_GAP_EDGES for w in weights) else next(
+        (p for apart in APART if (p := _fit(columns, least, room, weight_extents, bias_extents, apart, budget))),
+        None)
     gaps = [gap for gap, _ in placed] if placed else _bare_gaps(columns, least, room, bias_extents)
     xs = [round(MARGIN + sides[0] + sum(gaps[:i])) for i in range(len(sizes))]
     nodes = [Node(xs[0], y, "x", str(j + 1), "", None) for j, y in enumerate(columns[0])]
@@ -375,17 +382,35 @@ def _edge(x1: int, y1: int, x2: int, y2: int, weight: float, tail: int, head: in
 
 
 def _fit(columns: list[list[int]], least: list[int], room: int, weights: list[Extent], biases: list[Extent],
-         apart: int) -> list[tuple[int, tuple[tuple[int, int], ...]]] | None:
-    """Each gap's width and its weights' label spots (x from the left column, baseline y); None if they cannot fit.
+         apart: int, budget: list[int]) -> list[tuple[int, tuple[tuple[int, int], ...]]] | None:
+    """Each gap's width and its weights' label spots (x from the left column, baseline y); None if they cannot
+    fit, or the search for them runs out of `budget` (steps left for the picture, counted down)."""
 
-    First the narrowest gaps where every weight fits; then the room the page has left goes to
-    the gaps with many edges, up to `_comfortable` (a dense gap reads better wide).
-    """
     def place(layer: int, gap: int) -> tuple[tuple[int, int], ...] | None:
+        if budget[0] <= 0:
+            raise _OutOfBudget
         left, right, shift = _pair(columns, layer)
-        spots = _place(left, right, gap, weights[layer], biases[layer], biases[layer + 1], apart)
+        spots, steps = _place(left, right, gap, weights[layer], biases[layer], biases[layer + 1], apart,
+                              min(SEARCH_STEPS, budget[0]))
+        budget[0] -= steps
         return None if spots is None else tuple((x, y + shift) for x, y in spots)
 
+    try:
+        return _widths(columns, least, room, place)
+    except _OutOfBudget:
+        return None
+
+
+class _OutOfBudget(Exception):
+    """The search for weight labels took LABEL_BUDGET steps: the picture is drawn without them."""
+
+
+def _widths(columns: list[list[int]], least: list[int], room: int,
+            place: Callable[[int, int], tuple[tuple[int, int], ...] | None]
+            ) -> list[tuple[int, tuple[tuple[int, int], ...]]] | None:
+    """`_fit`'s gaps, given how to `place` a gap's labels: first the narrowest gaps where every weight
+    fits; then the room the page has left goes to the gaps with many edges, up to `_comfortable` (a
+    dense gap reads better wide)."""
     lows = []
     for layer, gap in enumerate(least):
         while place(layer, gap) is None:
@@ -401,8 +426,10 @@ def _fit(columns: list[list[int]], least: list[int], room: int, weights: list[Ex
     out = []
     for layer, (low, want) in enumerate(zip(lows, wants, strict=True)):
         gap = low + int((want - low) * share) // GAP_STEP * GAP_STEP
-        while (spots := place(layer, gap)) is None:  # `low` fits, so this ends
+        while (spots := place(layer, gap)) is None:
             gap -= GAP_STEP
+            if gap < low:  # `low` fitted, but not in the budget left
+                return None
         out.append((gap, spots))
     return out
 
@@ -443,8 +470,9 @@ _NUMBER_CENTRE = 0.33  # em above the baseline: the middle of a number's ink, pu
 
 @lru_cache(maxsize=4096)
 def _place(left: tuple[int, ...], right: tuple[int, ...], gap: int, weight: Extent, bias_left: Extent,
-           bias_right: Extent, apart: int) -> tuple[tuple[int, int], ...] | None:
-    """Spots for the labels of every edge left[i] -> right[j] (in order j, i), or None if they do not all fit.
+           bias_right: Extent, apart: int, budget: int) -> tuple[tuple[tuple[int, int], ...] | None, int]:
+    """Spots for the labels of every edge left[i] -> right[j] (in order j, i), or None if they do not all fit
+    in `budget` search steps; and the steps taken.
 
     Columns at x = 0 and x = `gap`; each label fits `weight` (an extent), each bias label
     `bias_left` or `bias_right`. A spot is free when its box keeps CLEAR of every crossing of
@@ -468,16 +496,16 @@ def _place(left: tuple[int, ...], right: tuple[int, ...], gap: int, weight: Exte
     crossings = _crossings(a, b, gap)
     biases = _bias_boxes(left, right, gap, bias_left, bias_right)
     if _hits_points(biases, crossings, CLEAR).any():  # a bias label on a crossing: the gap is too narrow
-        return None
+        return None, 0
     ok &= ~_overlaps(box, biases).any(axis=1)
     keep = np.flatnonzero(ok)
     keep = keep[~_hits_points(box[keep], crossings, CLEAR)]
     if len(np.unique(who[keep])) < len(src):
-        return None
+        return None, 0
     box, who, spots = box[keep], who[keep], spots[keep].astype(int)
     cost = np.abs(t[keep] - PREFER) + UNDER_COST * (_edges_under(box, src, dst, gap) - 1)  # its own edge is under
-    chosen = _choose(who, cost, box, len(src), apart)
-    return None if chosen is None else tuple((int(spots[k, 0]), int(spots[k, 1])) for k in chosen)
+    chosen, steps = _choose(who, cost, box, len(src), apart, budget)
+    return (None if chosen is None else tuple((int(spots[k, 0]), int(spots[k, 1])) for k in chosen)), steps
 
 
 def _bias_boxes(left: tuple[int, ...], right: tuple[int, ...], gap: int, bias_left: Extent, bias_right: Extent
@@ -539,10 +567,11 @@ def _edges_under(box: np.ndarray, src: np.ndarray, dst: np.ndarray, gap: int) ->
     return ((low < box[:, 3:4]) & (high > box[:, 1:2])).sum(axis=1)
 
 
-def _choose(who: np.ndarray, cost: np.ndarray, box: np.ndarray, count: int, apart: int, budget: int = 2000
-            ) -> list[int] | None:
+def _choose(who: np.ndarray, cost: np.ndarray, box: np.ndarray, count: int, apart: int, budget: int
+            ) -> tuple[list[int] | None, int]:
     """One candidate per edge (`who` owns each box), no two within `apart` px, cheap first: depth-first,
-    the edge with fewest options next. Gives up (None) after `budget` steps: the caller then tries a wider gap.
+    the edge with fewest options next; and the steps taken. Gives up (None) after `budget` steps: the
+    caller then tries a wider gap.
     """
     order = np.argsort(cost, kind="stable")
     alive = np.ones(len(who), bool)
@@ -570,7 +599,8 @@ def _choose(who: np.ndarray, cost: np.ndarray, box: np.ndarray, count: int, apar
         open_[edge] = True
         return False
 
-    return chosen if search() else None
+    found = search()
+    return (chosen if found else None), min(steps, budget)
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ the HTML with its print stylesheet, laid out by WeasyPrint.
 
 from __future__ import annotations
 
+import hashlib
 import re
 import unicodedata
 from collections.abc import Callable, Iterator, Sequence
@@ -23,7 +24,7 @@ from tracegen.render.pdf.process import PdfProcess
 from tracegen.render.typeset.boxes import Box
 from tracegen.text import quote
 
-__all__ = ["FORMATS", "KINDS", "PAPERS", "markup", "render_documents", "slug"]
+__all__ = ["FORMATS", "KINDS", "PAPERS", "file_stem", "markup", "render_documents", "slug"]
 
 
 def slug(text: str, limit: int = 60) -> str:
@@ -31,6 +32,16 @@ def slug(text: str, limit: int = 60) -> str:
     ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
     cleaned = re.sub(r"[^A-Za-z0-9_]+", "-", ascii_text).strip("-_").lower()[:limit].strip("-_")
     return cleaned or "document"
+
+
+def file_stem(name: str) -> str:
+    """The stem of the files rendered from a spec named `name`: its `slug`, plus six hex digits of
+    a hash of `name` when the slug changed it, so that two spec files whose names slug alike
+    (`a+b` and `a-b`, `名前` and `題`) never write, and so overwrite, the same files."""
+    stem = slug(name)
+    if stem == name:
+        return stem
+    return f"{stem}-{hashlib.sha256(name.encode('utf-8', 'surrogatepass')).hexdigest()[:6]}"
 
 
 def _check(values: Sequence[str], allowed: Sequence[str], what: str) -> None:

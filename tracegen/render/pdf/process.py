@@ -11,7 +11,8 @@ takes each document's (HTML, blocks) as it is sent, and lays the PDFs out side b
 Everything crosses pipes as pickles between a process and its own fork (the same code on
 both sides): `Forked` runs a task in a forked copy and reads its value or its error back;
 the layout process is one, and each PDF it lays out beside its own is another. The layout
-process keeps its temporary fonts in a scratch folder the original owns and removes, and
+process keeps its temporary fonts in a scratch folder the original owns and removes (or, after
+SIGKILL, the next one: `scratch`), and
 the original ends it if it stops early (bad input, Ctrl-C, SIGTERM): no process and no
 file is left behind. Off Linux (`CAN_FORK`), `start` gives None and the caller lays out
 the PDFs itself, WeasyPrint's import started early in a thread.
@@ -30,6 +31,7 @@ from queue import SimpleQueue
 from typing import IO, Any
 
 from tracegen.render.pdf.forking import CAN_FORK, Forked
+from tracegen.render.pdf.scratch import folder as scratch_folder
 
 _END = None  # the sender's last item: close the pipe
 class PdfProcess:
@@ -47,7 +49,7 @@ class PdfProcess:
 
             preload()
             return None
-        scratch = tempfile.mkdtemp(prefix="tracegen-pdf-")
+        scratch = scratch_folder()
         jobs_read, jobs_write = os.pipe()
 
         def serve() -> list[bytes] | None:

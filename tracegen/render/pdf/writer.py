@@ -24,6 +24,7 @@ from tracegen.render.assets import static_dir
 from tracegen.render.pdf.finisher import Overlay, formulas
 from tracegen.render.pdf.forking import CAN_FORK, Forked
 from tracegen.render.pdf.loader import weasyprint
+from tracegen.render.pdf.scratch import temporary as scratch_folder
 from tracegen.render.typeset.boxes import Box
 
 
@@ -96,7 +97,7 @@ def write_pdfs(documents: Iterable[tuple[str, Sequence[Box]]], *, pdf_variant: s
     """
     forks = processes - 1 if CAN_FORK else 0
     results: list[bytes | Forked] = []
-    with tempfile.TemporaryDirectory(prefix="tracegen-pdf-") if forks else contextlib.nullcontext("") as scratch:
+    with scratch_folder() if forks else contextlib.nullcontext("") as scratch:
         try:
             for html, blocks in documents:
                 if len(results) < forks:
