@@ -19,6 +19,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import tracegen
+import tracegen.batching.variants
+import tracegen.engine.trace
 from tracegen import render
 from tracegen.choices import DEFAULT_KINDS
 from tracegen.cli import cli
@@ -122,12 +124,15 @@ def test_wider_matrices_print_smaller_and_more_epochs_take_more_pages():
     assert pages[0] < pages[1] < pages[2] and pages[2] > 9 * pages[1] / 2
 
 
-PAGES = ("training.epochs: the answer key would run to about 122 pages, more than the limit of 100: lower "
+PAGES = ("training.epochs: the answer key would run to about 122 pages (estimated from its shapes), more than the "
+         "limit of 100: lower "
          "training.epochs or use a smaller network or fewer samples, or --force")
 # The worksheet's widest piece is dW1's 32 blank columns: (32 * 6.0 + 1.3) * 0.82 = 158.5 em after the left
-# side's 2 em, scaled into 47.6 em: 0.297, times the 0.82 of a wide matrix and 10.5 pt: 2.6 pt.
+# side's 2 em, scaled into 47.6 em: 0.297, times the 0.82 of a wide matrix and 10.5 pt: 2.6 pt. How far to go:
+# 13 columns are (13 * 6.0 + 1.3) * 0.82 = 65.0 em, 47.6 / 67.0 * 0.82 * 10.5 = 6.1 pt; 14 give 5.7 pt. Fewer
+# samples or decimals do not help a worksheet's blanks.
 FONT = ("network.layers: the worksheet would print its widest matrices, blanks shrunk alike, at about 2.6 pt, under "
-        "the 6 pt limit: use fewer units (32-32-1) or samples (2), or fewer display.decimals, or --force")
+        "the 6 pt limit: use at most 13 units per layer (32-32-1 -> 13-13-1), or --force")
 
 
 @pytest.mark.parametrize(("shapes", "message"), [

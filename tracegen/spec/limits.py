@@ -22,14 +22,16 @@ carrying rounded numbers would change a last digit (NOTE_CHANCE per value). The 
 were measured on the PDFs tracegen renders (cell widths from the shipped fonts' digits,
 page capacity fitted); over networks from 3-2-1 to 64 units wide, 1-30 samples and 1-50
 epochs the estimate came within 25% of the pages and half a point of the smallest matrix
-numbers. It is an estimate, and messages say "about".
+numbers while the units stay active; ReLU units that die print rows of bare zeros and no grader
+notes, so such a key can come out much shorter (half its estimate in one case). It is an
+estimate from the shapes, and messages say so.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from tracegen.choices import KIND_NAMES
 from tracegen.errors import SpecError
@@ -264,10 +266,37 @@ def document_problem(spec: Spec, estimate: Estimate) -> tuple[str, str] | None:
         what = "its widest matrices, blanks shrunk alike," if estimate.kind == "worksheet" else "its widest matrices"
         return ("data.x" if spec.n_samples > max(spec.n_inputs, *_units(spec)) else "network.layers",
                 f"the {name} would print {what} at about {estimate.font_pt:g} pt, under the {MIN_FONT_PT:g} pt "
-                f"limit: use fewer units ({'-'.join(map(str, (spec.n_inputs, *_units(spec))))}) or samples "
-                f"({spec.n_samples}), or fewer display.decimals, or --force")
+                f"limit: {_readable(spec, estimate.kind)}, or --force")
     if estimate.pages > MAX_PAGES:
         return ("training.epochs",
-                f"the {name} would run to about {estimate.pages:,} pages, more than the limit of {MAX_PAGES}: "
-                "lower training.epochs or use a smaller network or fewer samples, or --force")
+                f"the {name} would run to about {estimate.pages:,} pages (estimated from its shapes), more than the "
+                f"limit of {MAX_PAGES}: lower training.epochs or use a smaller network or fewer samples, or --force")
     return None
+
+
+def _readable(spec: Spec, kind: str) -> str:
+    """How far to go, one change at a time, for `kind` to print at MIN_FONT_PT or more: units per layer (and
+    inputs), samples, decimals; the changes that get there alone, each as far as it need go."""
+    def fits(changed: Spec) -> bool:
+        return estimate_document(changed, kind).font_pt >= MIN_FONT_PT
+
+    sizes = spec.sizes
+    ways = []
+    cap = next((cap for cap in range(max(sizes) - 1, 0, -1) if fits(_narrowed(spec, cap))), None)
+    if cap is not None:
+        ways.append(f"at most {cap} units per layer ({'-'.join(map(str, sizes))} -> "
+                    f"{'-'.join(str(min(s, cap)) for s in sizes)})")
+    samples = next((m for m in range(spec.n_samples - 1, 0, -1) if fits(replace(spec, x=spec.x[:m], y=spec.y[:m]))),
+                   None)
+    if samples is not None:
+        ways.append(f"at most {samples} samples (not {spec.n_samples})")
+    decimals = next((d for d in range(spec.decimals - 1, -1, -1) if fits(replace(spec, decimals=d))), None)
+    if decimals is not None:
+        ways.append(f"display.decimals {decimals} (not {spec.decimals})")
+    return "use " + " or ".join(ways) if ways else "use a smaller network and fewer samples"
+
+
+def _narrowed(spec: Spec, cap: int) -> Spec:
+    """`spec` with at most `cap` inputs and units per layer, in shapes only (for the estimate)."""
+    layers = tuple(replace(layer, units=min(layer.units, cap), W=None, b=None) for layer in spec.layers)
+    return replace(spec, layers=layers, x=spec.x[:, :cap])
