@@ -415,6 +415,13 @@ def test_bad_responses_exit_2_naming_the_mismatch_and_write_nothing(roster_batch
     assert "none of its 2 variants" in bad(roster_batch, tmp_path, f"variant,{first}\nAAAAAA,1\nBBBBBB,2\n")
 
 
+def test_a_huge_column_name_keeps_the_end_of_its_message(roster_batch: Path, tmp_path: Path) -> None:
+    """A 100,000-character column name filled the 500-character line: where the blanks' names come from was cut."""
+    line = bad(roster_batch, tmp_path, "student_id," + "x" * 100_000 + "\ns1,1\n")
+    assert f"column 'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx…' (100,000 characters) is not a blank of {roster_batch} " \
+           "(blanks are named as in answers.csv, e.g. e1:z1:0:0:0)" in line
+
+
 def test_the_responses_of_another_batch_are_refused(roster_batch: Path, tmp_path: Path) -> None:
     other = make_batch(tmp_path / "other", CLASS3, roster=roster_batch.parent / "class.csv", seed=99)
     template = tmp_path / "other.csv"

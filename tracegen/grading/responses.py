@@ -165,10 +165,10 @@ def match(responses: Responses, batch: Batch) -> Matched:
     index = {blank: i for i, blank in enumerate(batch.blanks["blank"])}
     for column in responses.columns:
         if column not in index:
-            close = difflib.get_close_matches(column, list(index), n=1)
+            close = difflib.get_close_matches(column, list(index), n=1) if len(column) <= 200 else []
             hint = (f"; did you mean {close[0]!r}?" if close
                     else " (blanks are named as in answers.csv, e.g. e1:z1:0:0:0)")
-            raise InputError(f"{name}:1: column {column!r} is not a blank of {batch.folder}{hint}")
+            raise InputError(f"{name}:1: column {quote(column)} is not a blank of {batch.folder}{hint}")
     if not responses.ids:
         raise InputError(f"{name}: no students (a header but no rows)")
     rows, students = _rows(responses, batch)
