@@ -19,6 +19,7 @@ import numpy as np
 
 from tracegen.batching import fairness
 from tracegen.batching.fairness import Profile
+from tracegen.document import printable
 from tracegen.engine.sgd import Params, train
 from tracegen.engine.trace import Trace, frame
 from tracegen.errors import SpecError
@@ -170,8 +171,9 @@ def _arrays(spec: Spec, drawn: dict[tuple[str, int], Array], n: int) -> tuple[Pa
 def violations(spec: Spec, params: Params, x: Array, y: Array, base: Profile | None = None) -> dict[str, Array]:
     """Per enabled constraint, a boolean per candidate: True where the candidate breaks it.
 
-    `finite` is always checked: a diverging candidate is redrawn (numpy's overflow warnings
-    are silenced here, as tracegen.trace does) rather than failing the variant later.
+    `finite` is always checked: a diverging candidate, or one with a number too large to print
+    (tracegen.document.printable), is redrawn (numpy's overflow warnings are silenced here, as
+    tracegen.trace does) rather than failing the variant later.
     `base` is the base spec's profile, which the fairness gates compare with (None: none).
     """
     n = x.shape[0]
@@ -183,7 +185,7 @@ def violations(spec: Spec, params: Params, x: Array, y: Array, base: Profile | N
         bad.update(fairness.gates(spec, fairness.profile(spec, records, n), base))
     for record in records:
         value = np.reshape(record.value, (n, -1))
-        bad["finite"] |= ~np.isfinite(value).all(axis=1)
+        bad["finite"] |= ~np.isfinite(value).all(axis=1) | printable.too_large(spec, record.name, value).any(axis=1)
         if "readable" in bad:
             bad["readable"] |= ((value != 0) & (np.abs(value) < half)).any(axis=1)
         if record.name == "L":

@@ -18,6 +18,7 @@ import numpy as np
 
 from tracegen.engine.trace import Trace, culprit
 from tracegen.errors import SpecError
+from tracegen.spec.model import Spec
 
 MAX_DIGITS = 15  # significant decimal digits float64 always holds (DBL_DIG)
 
@@ -27,23 +28,33 @@ def bound(decimals: int) -> float:
     return 10.0 ** (MAX_DIGITS - decimals)
 
 
+def too_large(spec: Spec, name: str, values: np.ndarray) -> np.ndarray:
+    """Per value of quantity `name`, whether a document of `spec` cannot print it (or, for a softmax
+    output's z, its e^z)."""
+    limit = bound(spec.decimals)
+    with np.errstate(invalid="ignore"):
+        big = np.abs(values) >= limit
+        if spec.layers[-1].activation.name == "softmax" and name == f"z{len(spec.layers)}":
+            big |= values >= math.log(limit)
+    return big
+
+
 def problem(trace: Trace) -> tuple[str, str] | None:
     """(spec key, one line) when some number of `trace` is too large to print, else None."""
     spec, columns = trace.spec, trace.columns
     assert spec is not None, "a document's trace has its spec"
-    limit = bound(spec.decimals)
-    values = columns.value
-    big = np.abs(values) >= limit
-    softmax = f"z{len(spec.layers)}" if spec.layers[-1].activation.name == "softmax" else None
     names = np.array([label[1] for label in columns.labels], dtype=object)[columns.quantity]
-    exponent = (names == softmax) & (values >= math.log(limit))  # the key prints e^z of these
-    if not (big | exponent).any():
+    big = np.zeros(len(columns.value), dtype=bool)
+    for name in set(names[np.abs(columns.value) >= math.log(bound(spec.decimals))]):  # few candidates
+        rows = names == name
+        big[rows] = too_large(spec, name, columns.value[rows])
+    if not big.any():
         return None
-    first = int(np.argmax(big | exponent))
+    first = int(np.argmax(big))
     phase, name, _ = columns.labels[columns.quantity[first]]
-    epoch, value = int(columns.epoch[first]), float(values[first])
+    epoch, value = int(columns.epoch[first]), float(columns.value[first])
     key, _ = culprit(spec, "", name, epoch, phase)
-    shown = f"e^{name} = e^{value:.4g}" if not big[first] else f"{name} = {value:.4g}"
+    shown = f"{name} = {value:.4g}" if abs(value) >= bound(spec.decimals) else f"e^{name} = e^{value:.4g}"
     return key, (f"{shown} in epoch {epoch} is too large to print: a page shows at most {MAX_DIGITS} significant "
                  f"digits (what float64 holds), so at display.decimals {spec.decimals} every number must stay under "
                  f"1e{MAX_DIGITS - spec.decimals}; use smaller values or fewer decimals")
