@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from tracegen.spec.model import Spec
 
 USER_ERRNOS = (errno.ENAMETOOLONG, errno.ENOTDIR, errno.EISDIR, errno.EEXIST, errno.EINVAL)  # exit 2, not 1
+RARE_DRAWS = 0.05  # of variants.tries: a first variant found this late warns that a batch may run out
 MAX_MESSAGE = 500  # characters of an error line; user text inside is quoted shorter still
 
 
@@ -145,9 +146,12 @@ def cli() -> None:
 @click.argument("spec", type=click.Path(dir_okay=False))
 def check_command(spec: str) -> None:
     """Validate SPEC, train it as `trace` does and say what it describes; exit 2 with one line if
-    `trace` would refuse it, and a note for what `render` or `batch` would refuse."""
+    `trace` would refuse it, and a note for what `render` or `batch` would refuse (batch: its first
+    variant with the default seed is drawn)."""
+    from tracegen.batching.variants import draw
     from tracegen.document import printable
     from tracegen.engine.trace import trace
+    from tracegen.errors import SpecError
     from tracegen.spec import limits
 
     parsed = read_spec(spec)
@@ -163,6 +167,16 @@ def check_command(spec: str) -> None:
         notes += [f"{': '.join(problem)} (render and batch refuse it)"] if problem else []
     problem = printable.problem(result) if result else None
     notes += [f"{': '.join(problem)} (render refuses it; batch draws its own values)"] if problem else []
+    try:  # the first variant of `batch --variants N`: the constraints may rule every draw out
+        first = draw(parsed, ["seed=0/variant=1"])[0]
+    except SpecError as err:
+        notes.append(f"{err.key}: {err.problem} (batch refuses it)")
+    else:
+        if first.attempt + 1 >= RARE_DRAWS * parsed.tries:
+            notes.append(f"variants.constraints: the first variant met them only at draw {first.attempt + 1:,} of at "
+                         f"most {parsed.tries:,}, so a batch of several may run out: relax one under "
+                         "variants.constraints, widen the variants ranges or raise variants.tries (batch may refuse "
+                         "it)")
     for note in notes:
         click.echo(f"tracegen: note: {note}", err=True)
 

@@ -40,3 +40,33 @@ def test_a_seeded_corpus_gives_no_internal_error_and_no_hang():
     accepted = {(category, command) for (category, command, code), _ in report.outcomes.items() if code == 0}
     assert not {category for category, _ in accepted} & set(REFUSED)
     assert ("valid", "trace") in accepted  # the good specs do get traced
+
+
+# --- scripts/fuzz_commands.py: all four commands on YAML 1.1 types, anchors, overflow, extremes -----------
+
+COMMANDS_SCRIPT = SCRIPT.with_name("fuzz_commands.py")
+
+
+def load_commands_fuzzer():
+    spec = importlib.util.spec_from_file_location("fuzz_commands", COMMANDS_SCRIPT)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_the_commands_corpus_is_seeded_and_has_every_family():
+    fuzzer = load_commands_fuzzer()
+    first = [(case.name, case.text) for case in fuzzer.corpus(120, seed=4)]
+    assert first == [(case.name, case.text) for case in fuzzer.corpus(120, seed=4)]
+    assert {name.split("-")[1].split(".")[0] for name, _ in first} == set(fuzzer.FAMILIES)
+
+
+def test_a_seeded_subset_keeps_every_promise_of_the_four_commands():
+    """No internal error, no multi-line refusal, no nan or inf on a page, nothing slow, and check, trace,
+    render and batch agree (the rules in the script's docstring); the full run is in docs/testing.md."""
+    fuzzer = load_commands_fuzzer()
+    report = fuzzer.fuzz(count=10, seed=16, slow=30.0)  # all seven families
+    assert report.failures == []
+    assert report.specs == 10 and report.pages > 0
+    assert {code for (_, code) in report.exits} == {0, 2}
