@@ -378,3 +378,19 @@ def test_specs_whose_names_slug_alike_never_write_the_same_files(tmp_path: Path,
     assert written[1] == "a-b-key.md"  # a name that is already a slug keeps it
     assert len(set(written)) == 5 and all(n.endswith("-key.md") and n.isascii() for n in written)
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == sorted(written)
+
+
+def test_check_draws_as_batch_does_and_says_when_batch_refuses(write_spec, class3_dict: dict) -> None:
+    """check said ok for specs whose every draw breaks the constraints; batch then refused them."""
+    for layer in class3_dict["network"]["layers"]:
+        del layer["W"]
+    class3_dict["variants"] = {"weights": {"values": [0]}, "biases": {"values": [-1]}}  # no hidden unit is active
+    path = write_spec(class3_dict)
+    check = CliRunner().invoke(cli, ["check", str(path)])
+    assert check.exit_code == 0
+    assert check.stderr.splitlines()[-1].startswith("tracegen: note: variants.constraints: variant seed=0/variant=1: "
+                                                    "no draw in 1000 tries met the constraints; most often failed: ")
+    assert check.stderr.endswith(" (batch refuses it)\n")
+    batch = CliRunner().invoke(cli, ["batch", str(path), "--variants", "1", "-o", str(path.parent / "out")])
+    assert batch.exit_code == 2 and batch.stderr.startswith(f"tracegen: error: {path}: variants.constraints: variant "
+                                                            "seed=0/variant=1: no draw in 1000 tries")
