@@ -226,3 +226,54 @@ def test_python_m_render_from_the_source_checkout(tmp_path):
     proc = python_m("render", "--to", "md", "--kind", "key", "-o", str(tmp_path), cwd=ROOT)
     assert proc.returncode == 0, proc.stderr
     assert "0.881" in (tmp_path / "class3-key.md").read_text(encoding="utf-8")
+
+
+# --- files, options and noise (issue 20) ------------------------------------------------------------
+
+
+def test_trace_writes_a_legal_254_character_file_name(tmp_path: Path) -> None:
+    """The temporary name added 14 characters to the target's, past the 255 a name may have."""
+    out = tmp_path / ("t" * 250 + ".csv")
+    result = CliRunner().invoke(cli, ["trace", "-o", str(out)])
+    assert result.exit_code == 0 and out.read_bytes().startswith(b"variant,epoch")
+    too_long = tmp_path / ("t" * 260 + ".csv")
+    result = CliRunner().invoke(cli, ["trace", "-o", str(too_long)])
+    assert result.exit_code == 2 and result.stderr.startswith("tracegen: error: File name too long: ")
+    assert [p.name for p in tmp_path.iterdir()] == [out.name]
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["check", "x.yaml", "-o", "y"], "No such option '-o' (see 'tracegen check --help')"),
+    (["nosuch"], "No such command 'nosuch' (see 'tracegen --help')"),
+    (["--bogus"], "No such option '--bogus' (see 'tracegen --help')"),
+    (["batch", "--variants", "x"], "Invalid value for '--variants': 'x' is not a valid integer (see 'tracegen batch "
+                                   "--help')"),
+])
+def test_usage_errors_are_one_line(args: list[str], message: str) -> None:
+    result = CliRunner().invoke(cli, args, prog_name="tracegen")
+    assert (result.exit_code, result.stderr) == (2, f"tracegen: error: {message}\n")
+
+
+def test_no_numpy_warning_reaches_the_terminal(write_spec) -> None:
+    """A diverging spec printed numpy's RuntimeWarnings (two lines each) before its one error line."""
+    path = write_spec({"network": {"layers": [{"units": 1, "activation": "linear", "W": [[1]], "b": [0]}]},
+                       "loss": "mse", "data": {"x": [1], "y": 3}, "training": {"learning_rate": 1e200, "epochs": 3}})
+    proc = subprocess.run([sys.executable, "-m", "tracegen", "render", str(path), "--to", "md", "-o",
+                           str(path.parent / "out")], capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert proc.returncode == 2 and proc.stderr.count("\n") == 1 and "Warning" not in proc.stderr
+
+
+def test_check_draws_as_batch_does_and_says_when_batch_refuses(write_spec, class3_dict: dict) -> None:
+    """check said ok for specs whose every draw breaks the constraints; batch then refused them."""
+    for layer in class3_dict["network"]["layers"]:
+        del layer["W"]
+    class3_dict["variants"] = {"weights": {"values": [0]}, "biases": {"values": [-1]}}  # no hidden unit is active
+    path = write_spec(class3_dict)
+    check = CliRunner().invoke(cli, ["check", str(path)])
+    assert check.exit_code == 0
+    assert check.stderr.splitlines()[-1].startswith("tracegen: note: variants.constraints: variant seed=0/variant=1: "
+                                                    "no draw in 1000 tries met the constraints; most often failed: ")
+    assert check.stderr.endswith(" (batch refuses it)\n")
+    batch = CliRunner().invoke(cli, ["batch", str(path), "--variants", "1", "-o", str(path.parent / "out")])
+    assert batch.exit_code == 2 and batch.stderr.startswith(f"tracegen: error: {path}: variants.constraints: variant "
+                                                            "seed=0/variant=1: no draw in 1000 tries")

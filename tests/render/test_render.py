@@ -7,6 +7,7 @@ import re
 from pathlib import Path
 
 import pytest
+import yaml
 from click.testing import CliRunner
 from documents import (
     ALL,
@@ -227,3 +228,18 @@ def test_filters_write_numbers_and_maths_per_format() -> None:
     placeholder = Markup('<span class="eqbox"></span>')
     assert math_html(page, placeholder) is placeholder  # the PDF's maths arrives as its placeholder
     assert text_md("a*b_c <x> $y$") == r"a\*b\_c &lt;x&gt; \$y\$"
+
+
+def test_specs_whose_names_slug_alike_never_write_the_same_files(tmp_path: Path, class3_dict: dict) -> None:
+    """`a+b.yaml` and `a-b.yaml` both wrote a-b-key.md: the second overwrote the first without a word."""
+    written = []
+    for name in ("a+b", "a-b", "A-B", "名前", "題"):
+        path = tmp_path / f"{name}.yaml"
+        path.write_text(yaml.safe_dump(class3_dict))
+        result = CliRunner().invoke(cli, ["render", str(path), "--to", "md", "--kind", "key", "-o",
+                                          str(tmp_path / "out")])
+        assert result.exit_code == 0
+        written.append(Path(result.stdout.strip()).name)
+    assert written[1] == "a-b-key.md"  # a name that is already a slug keeps it
+    assert len(set(written)) == 5 and all(n.endswith("-key.md") and n.isascii() for n in written)
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == sorted(written)
