@@ -25,8 +25,8 @@ machine wall time measures the neighbours too; the summary gives both), no page 
 nan or inf, and the commands agree:
 
 - `check` refuses (exit 2) exactly when `trace` does, with the same line, and `render` refuses
-  with it too; `batch` refuses too, unless the line is about the spec's own numbers overflowing or
-  too large to print (batch draws its own weights and biases);
+  with it too (or with the page or font limit, which it checks before training); `batch` refuses
+  too, unless the line is about the spec's own numbers overflowing (batch draws its own weights);
 - `check` accepts: `trace` and `render` succeed unless a note of `check` says they refuse (then with
   the note's text), and `batch` succeeds unless a note says batch refuses (or may: when the first
   variant met the constraints only late, whether later ones do is chance).
@@ -330,13 +330,21 @@ def _line(outcome: Outcome) -> str:
     return outcome.err.strip().removeprefix("tracegen: error: ")
 
 
+def documents_too_big(render: Outcome) -> list[str]:
+    """render's line when it refused for the page or font limits, which it checks before training."""
+    line = _line(render)
+    return [line] if " would run to about " in line or " would print its widest " in line else []
+
+
 def disagreements(seen: dict[str, Outcome]) -> list[str]:
     """Where the four commands' verdicts break the rules of the module docstring."""
     check, trace, render, batch = (seen[c] for c in COMMANDS)
     found = []
     if check.code == 2:
-        found += [f"check refused ({_line(check)[:120]!r}) but {c} exit {o.code}"
-                  for c, o in (("trace", trace), ("render", render)) if o.code != 2 or _line(o) != _line(check)]
+        found += [f"check refused ({_line(check)[:120]!r}) but trace exit {trace.code}"] * (
+            trace.code != 2 or _line(trace) != _line(check))
+        if render.code != 2 or _line(render) not in (_line(check), *documents_too_big(render)):
+            found.append(f"check refused ({_line(check)[:120]!r}) but render exit {render.code}")
         own_numbers = "overflows" in check.err or "too large to print" in check.err
         if batch.code != 2 and not own_numbers:
             found.append(f"check refused ({_line(check)[:120]!r}) but batch exit {batch.code}")

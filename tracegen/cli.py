@@ -25,13 +25,15 @@ from tracegen.errors import InputError, Interrupted, OptionError, TracegenError
 from tracegen.files import write_atomic
 from tracegen.render.pdf.process import PdfProcess
 from tracegen.stopping import sigterm_as_interrupt
-from tracegen.text import quote
+from tracegen.text import quote, shorten
 
 if TYPE_CHECKING:
     from tracegen.spec.model import Spec
 
 USER_ERRNOS = (errno.ENAMETOOLONG, errno.ENOTDIR, errno.EISDIR, errno.EEXIST, errno.EINVAL)  # exit 2, not 1
-RARE_DRAWS = 0.05  # of variants.tries: a first variant found this late warns that a batch may run out
+FIRST_VARIANT = "seed=0/variant=1"  # what `batch --variants N` draws first
+RARE_DRAWS, FEW_DRAWS = 0.01, 5  # check warns at this share of draws meeting the constraints (1,000 tries may then
+# run out), or when fewer different draws meet them in its sample (distinct variants may run out)
 MAX_MESSAGE = 500  # characters of an error line; user text inside is quoted shorter still
 
 
@@ -148,7 +150,7 @@ def check_command(spec: str) -> None:
     """Validate SPEC, train it as `trace` does and say what it describes; exit 2 with one line if
     `trace` would refuse it, and a note for what `render` or `batch` would refuse (batch: its first
     variant with the default seed is drawn)."""
-    from tracegen.batching.variants import draw
+    from tracegen.batching.variants import acceptance, draw
     from tracegen.document import printable
     from tracegen.engine.trace import trace
     from tracegen.errors import SpecError
@@ -168,17 +170,18 @@ def check_command(spec: str) -> None:
     problem = printable.problem(result) if result else None
     notes += [f"{': '.join(problem)} (render refuses it; batch draws its own values)"] if problem else []
     try:  # the first variant of `batch --variants N`: the constraints may rule every draw out
-        first = draw(parsed, ["seed=0/variant=1"])[0]
+        draw(parsed, [FIRST_VARIANT])
     except SpecError as err:
         notes.append(f"{err.key}: {err.problem} (batch refuses it)")
     else:
-        if first.attempt + 1 >= RARE_DRAWS * parsed.tries:
-            notes.append(f"variants.constraints: the first variant met them only at draw {first.attempt + 1:,} of at "
-                         f"most {parsed.tries:,}, so a batch of several may run out: relax one under "
-                         "variants.constraints, widen the variants ranges or raise variants.tries (batch may refuse "
-                         "it)")
+        share, different = acceptance(parsed, FIRST_VARIANT)
+        if share <= RARE_DRAWS or different < FEW_DRAWS:
+            notes.append(f"variants.constraints: in a sample of draws {share:.1%} meet them, {different:,} of them "
+                         f"different, so a batch may run out of its {parsed.tries:,} tries for some variant: relax one "
+                         "under variants.constraints, widen the variants ranges or raise variants.tries (batch may "
+                         "refuse it)")
     for note in notes:
-        click.echo(f"tracegen: note: {note}", err=True)
+        click.echo(f"tracegen: note: {shorten(note, MAX_MESSAGE)}", err=True)
 
 
 @cli.command("trace")

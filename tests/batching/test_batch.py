@@ -191,14 +191,17 @@ def test_secret_file_derivation_is_stable_and_differs_from_the_seed(tmp_path: Pa
     (["--variants", "2", "--secret-file", "short"],
      "--secret-file: short holds 5 bytes; use at least 16 random ones, "
      "e.g. `head -c 32 /dev/urandom | base64 > short`"),
-    (["--variants", "2", "--secret-file", "/dev/zero"],
-     "--secret-file: /dev/zero is larger than 64 KiB; a secret is 16 to a few hundred random bytes (is this the "
+    (["--variants", "2", "--secret-file", "big"],
+     "--secret-file: big is larger than 64 KiB; a secret is 16 to a few hundred random bytes (is this the "
      "right file?)"),
+    (["--variants", "2", "--secret-file", "/dev/zero"],  # was read up to the cap: a device is no file
+     "--secret-file: cannot read /dev/zero: not a regular file but a device"),
 ])
 def test_bad_options_exit_2_with_one_line_and_no_files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                                         args: list[str], message: str) -> None:
     monkeypatch.chdir(tmp_path)
     Path("short").write_text("12345\n")
+    Path("big").write_bytes(b"s" * 70_000)
     result = CliRunner().invoke(cli, ["batch", *args, "-o", "out"])
     assert (result.exit_code, result.stderr) == (2, f"tracegen: error: {message}\n")
     assert not Path("out").exists()

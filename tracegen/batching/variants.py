@@ -348,6 +348,18 @@ def draw(spec: Spec, materials: Sequence[str], secret: bytes | None = None) -> l
     return [Variant(vid, s.material, s.attempt, spec, s.hit or {}) for vid, s in zip(ids, searches, strict=True)]
 
 
+def acceptance(spec: Spec, material: str, sample: int = 400) -> tuple[float, int]:
+    """(the share of the first `sample` candidates of `material` that meet the constraints, how many different
+    ones do): how likely a batch is to find its variants, before it tries (at most variants.tries candidates,
+    and as many as one round checks)."""
+    count = max(1, min(sample, spec.tries, MAX_CANDIDATES, MAX_ROUND_VALUES // trace_rows(spec)))
+    drawn = _draw(spec, [digest(material, None)] * count, range(count))
+    bad = violations(spec, *_arrays(spec, drawn, count))
+    good = ~np.any(list(bad.values()), axis=0)
+    rows = np.concatenate([np.reshape(a, (count, -1)) for a in drawn.values()], axis=1)[good]
+    return float(good.mean()), len({row.tobytes() for row in rows})
+
+
 def concrete(spec: Spec, hit: dict[tuple[str, int], Array]) -> Spec:
     """The spec with one candidate's draws filled in and no `variants` section left."""
     params, x, y = _arrays(spec, {key: value[None] for key, value in hit.items()}, 1)
