@@ -150,10 +150,8 @@ def check_command(spec: str) -> None:
     """Validate SPEC, train it as `trace` does and say what it describes; exit 2 with one line if
     `trace` would refuse it, and a note for what `render` or `batch` would refuse (batch: its first
     variant with the default seed is drawn)."""
-    from tracegen.batching.variants import acceptance, draw
     from tracegen.document import printable
     from tracegen.engine.trace import trace
-    from tracegen.errors import SpecError
     from tracegen.spec import limits
 
     parsed = read_spec(spec)
@@ -164,24 +162,32 @@ def check_command(spec: str) -> None:
     notes = [f"{missing[0]}: left to variants: batch draws it; trace and render refuse the spec"] if missing else []
     # A spec can be fine to trace and still make documents nobody can read; a solution is its key
     # without the notes, so the key speaks for both.
-    for kind in DEFAULT_KINDS:
-        problem = limits.document_problem(parsed, limits.estimate_document(parsed, kind))
-        notes += [f"{': '.join(problem)} (render and batch refuse it)"] if problem else []
+    documents = [problem for kind in DEFAULT_KINDS
+                 if (problem := limits.document_problem(parsed, limits.estimate_document(parsed, kind)))]
+    notes += [f"{': '.join(problem)} (render and batch refuse it)" for problem in documents]
     problem = printable.problem(result) if result else None
     notes += [f"{': '.join(problem)} (render refuses it; batch draws its own values)"] if problem else []
-    try:  # the first variant of `batch --variants N`: the constraints may rule every draw out
-        draw(parsed, [FIRST_VARIANT])
-    except SpecError as err:
-        notes.append(f"{err.key}: {err.problem} (batch refuses it)")
-    else:
-        share, different = acceptance(parsed, FIRST_VARIANT)
-        if share <= RARE_DRAWS or different < FEW_DRAWS:
-            notes.append(f"variants.constraints: in a sample of draws {share:.1%} meet them, {different:,} of them "
-                         f"different, so a batch may run out of its {parsed.tries:,} tries for some variant: relax one "
-                         "under variants.constraints, widen the variants ranges or raise variants.tries (batch may "
-                         "refuse it)")
+    notes += [] if documents else _draw_notes(parsed)  # batch refuses those documents before drawing
     for note in notes:
         click.echo(f"tracegen: note: {shorten(note, MAX_MESSAGE)}", err=True)
+
+
+def _draw_notes(spec: Spec) -> list[str]:
+    """What `check` notes of `batch --variants N`: its first variant cannot be drawn, or few draws meet the
+    constraints (a later variant may then run out of tries)."""
+    from tracegen.batching.variants import acceptance, draw
+    from tracegen.errors import SpecError
+
+    try:
+        draw(spec, [FIRST_VARIANT])
+    except SpecError as err:
+        return [f"{err.key}: {err.problem} (batch refuses it)"]
+    share, different = acceptance(spec, FIRST_VARIANT)
+    if share > RARE_DRAWS and different >= FEW_DRAWS:
+        return []
+    return [f"variants.constraints: in a sample of draws {share:.1%} meet them, {different:,} of them different, so "
+            f"a batch may run out of its {spec.tries:,} tries for some variant: relax one under variants.constraints, "
+            "widen the variants ranges or raise variants.tries (batch may refuse it)"]
 
 
 @cli.command("trace")

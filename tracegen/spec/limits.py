@@ -30,7 +30,7 @@ estimate from the shapes, and messages say so.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 
 from tracegen.choices import KIND_NAMES
@@ -282,18 +282,28 @@ def _readable(spec: Spec, kind: str) -> str:
 
     sizes = spec.sizes
     ways = []
-    cap = next((cap for cap in range(max(sizes) - 1, 0, -1) if fits(_narrowed(spec, cap))), None)
+    cap = _largest(max(sizes) - 1, lambda cap: fits(_narrowed(spec, cap)))
     if cap is not None:
         ways.append(f"at most {cap} units per layer ({'-'.join(map(str, sizes))} -> "
                     f"{'-'.join(str(min(s, cap)) for s in sizes)})")
-    samples = next((m for m in range(spec.n_samples - 1, 0, -1) if fits(replace(spec, x=spec.x[:m], y=spec.y[:m]))),
-                   None)
+    samples = _largest(spec.n_samples - 1, lambda m: fits(replace(spec, x=spec.x[:m], y=spec.y[:m])))
     if samples is not None:
         ways.append(f"at most {samples} samples (not {spec.n_samples})")
     decimals = next((d for d in range(spec.decimals - 1, -1, -1) if fits(replace(spec, decimals=d))), None)
     if decimals is not None:
         ways.append(f"display.decimals {decimals} (not {spec.decimals})")
     return "use " + " or ".join(ways) if ways else "use a smaller network and fewer samples"
+
+
+def _largest(high: int, fits: Callable[[int], bool]) -> int | None:
+    """The largest n from 1 to `high` that `fits` (which holds below some n and not above it), by bisection."""
+    if high < 1 or not fits(1):
+        return None
+    low = 1  # fits(low) holds
+    while low < high:
+        middle = (low + high + 1) // 2
+        low, high = (middle, high) if fits(middle) else (low, middle - 1)
+    return low
 
 
 def _narrowed(spec: Spec, cap: int) -> Spec:
