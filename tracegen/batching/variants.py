@@ -354,7 +354,7 @@ def acceptance(spec: Spec, material: str, sample: int = 400) -> tuple[float, int
     and as many as one round checks)."""
     count = max(1, min(sample, spec.tries, MAX_CANDIDATES, MAX_ROUND_VALUES // trace_rows(spec)))
     drawn = _draw(spec, [digest(material, None)] * count, range(count))
-    bad = violations(spec, *_arrays(spec, drawn, count))
+    bad = violations(spec, *_arrays(spec, drawn, count), base_profile(spec))
     good = ~np.any(list(bad.values()), axis=0)
     rows = np.concatenate([np.reshape(a, (count, -1)) for a in drawn.values()], axis=1)[good]
     return float(good.mean()), len({row.tobytes() for row in rows})
