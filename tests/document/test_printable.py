@@ -28,7 +28,7 @@ def test_numbers_too_large_to_print_are_refused_by_documents_and_noted_by_check(
                "or fewer decimals")
     check = CliRunner().invoke(cli, ["check", str(path)])
     assert check.exit_code == 0
-    assert check.stderr == f"tracegen: note: {message} (render refuses it; batch draws its own values)\n"
+    assert f"tracegen: note: {message} (render refuses it; batch draws its own values)\n" in check.stderr
     assert CliRunner().invoke(cli, ["trace", str(path), "-o", str(tmp_path / "t.csv")]).exit_code == 0
     render = CliRunner().invoke(cli, ["render", str(path), "--to", "md,html", "-o", str(tmp_path / "out")])
     assert (render.exit_code, render.stderr) == (2, f"tracegen: error: {path}: {message}\n")
