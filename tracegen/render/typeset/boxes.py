@@ -38,16 +38,19 @@ from tracegen.maths.tree import (
 from tracegen.numbers import MINUS
 from tracegen.render.assets import PRINT_FONT_PT
 from tracegen.render.typeset.glyphs import HATS, MATRIX_LINE_HEIGHT, math_italic, script_text
-from tracegen.render.typeset.metrics import face, face_for
+from tracegen.render.typeset.metrics import Letter, face, face_for, letters
 
 AXIS = 0.25  # the maths axis (middle of the minus sign), em above the baseline
 LINE_TOP, LINE_BOTTOM = 0.9925, -0.3075  # a MATRIX_LINE_HEIGHT line box about its baseline; bracket pieces span it
 MATRIX_CENTRE = LINE_TOP - MATRIX_LINE_HEIGHT / 2  # so the middle row of an odd-rowed matrix sits on the baseline
 SCRIPT, RAISE, LOWER = 0.7, 0.36, -0.16  # as the Unicode script glyphs of the shipped font (scripts/subset_fonts.py)
 BAR, FRACTION_GAP, FRACTION_SIDE, FRACTION_MARGIN = 0.06, 0.14, 0.22, 0.1  # bar, to it, past the parts, outside
-SCRIPT_KERN = 0.05  # before a superscript or subscript box
 PRIME = Ident("\u2032", "upright")
-ITALIC_CORRECTION = 0.06  # after an italic letter, before its superscript glyphs (W⁽¹⁾: the "(" clears the W)
+# TeX's font parameters for placing scripts (Appendix G, rule 18), em of the text size: Computer Modern's
+# maths symbols at 10 pt (cmsy10: x-height, sup1..3, sub1..2), its script size (cmsy7: the drops) and cmex10's rule.
+X_HEIGHT, SUP1, SUP2, SUP3, SUB1, SUB2 = 0.430555, 0.412892, 0.362892, 0.288889, 0.15, 0.247217
+SUP_DROP, SUB_DROP, RULE, SCRIPT_SPACE = 0.353171 * 0.7, 0.071428 * 0.7, 0.04, 0.05  # \scriptspace = 0.5 pt
+DISPLAY, TEXT, CRAMPED, SCRIPTS = "display", "text", "cramped", "script"  # TeX's styles, as far as they differ here
 DELIMITER_REACH, DELIMITER_SIDE = 0.08, 0.03  # how far a stretched delimiter reaches past what it encloses
 COLUMN_GAP, MATRIX_SIDE, WIDE_SIZE, WIDE = 1.0, 0.15, 0.82, 7  # matrices of WIDE columns or more are set smaller
 BRACKET_STEM, BRACKET_TICK, BRACKET_ROOM = 0.07, 0.37, 0.39  # a drawn bracket: stem, tick length, its width
@@ -177,14 +180,6 @@ def fraction(top: Box, bottom: Box) -> Box:
     return Box(inner + 2 * FRACTION_MARGIN, up + top.height, bottom.depth - down, items)
 
 
-def scripts(sup: Box | None, sub: Box | None) -> Box:
-    """Scripts set after what precedes them (their size already reduced), a superscript over a subscript."""
-    parts = [(box, dy) for box, dy in ((sup, RAISE), (sub, LOWER)) if box is not None]
-    items = tuple(Placed(SCRIPT_KERN, dy, box) for box, dy in parts)
-    return Box(max(box.width for box, _ in parts) + SCRIPT_KERN, max(box.height + dy for box, dy in parts),
-               max(box.depth - dy for box, dy in parts), items)
-
-
 def delimited(left: str, content: Box, right: str) -> Box:
     """`content` between delimiters stretched about the axis to cover it (\\left( … \\right))."""
     half = max(content.height - AXIS, content.depth + AXIS, 0.5) + DELIMITER_REACH  # 0.5: a normal-sized one
@@ -205,10 +200,10 @@ def delimited(left: str, content: Box, right: str) -> Box:
 
 
 @lru_cache(maxsize=8192)
-def box(node: Node, size: float = 1.0) -> Box:  # noqa: PLR0911 - one case per node type
-    """`node` typeset at `size` (em of the text around it)."""
+def box(node: Node, size: float = 1.0, style: str = DISPLAY) -> Box:  # noqa: PLR0911 - one case per node type
+    """`node` typeset at `size` (em of the text around it) in TeX's `style` (display, text or cramped)."""
     if isinstance(node, Row):
-        return row(node.items, size)
+        return row(node.items, size, style)
     if isinstance(node, Ident):
         return _ident(node, size)
     if isinstance(node, Func | Op | Text):
@@ -220,16 +215,18 @@ def box(node: Node, size: float = 1.0) -> Box:  # noqa: PLR0911 - one case per n
     if isinstance(node, Space):
         return Box(node.em * size, 0.0, 0.0)
     if isinstance(node, Script):
-        return _script(node, size)
+        return _script(node, size, style)
     if isinstance(node, Accent):
         letter = node.base.text if isinstance(node.base, Ident) else ""
-        return text(HATS.get(letter, letter + "\u0302"), "italic", size)
+        glyph = text(HATS.get(letter, letter + "\u0302"), "italic", size)  # ŷ: placed as its letter y
+        return _placed(glyph, letters().get(chr(math_italic(letter) or 0x20)) if len(letter) == 1 else None, size)
     if isinstance(node, Frac):
-        return fraction(box(node.num, size), box(node.den, size))
+        return fraction(box(node.num, size, CRAMPED if style == CRAMPED else TEXT), box(node.den, size, CRAMPED))
     if isinstance(node, Fence):
         if tall(node.body):
-            return delimited(node.open, box(node.body, size), node.close)
-        return hlist([text(node.open, "regular", size), box(node.body, size), text(node.close, "regular", size)])
+            return delimited(node.open, box(node.body, size, style), node.close)
+        return hlist([text(node.open, "regular", size), box(node.body, size, style),
+                      text(node.close, "regular", size)])
     if isinstance(node, BigOp):
         return _limits(node, size)
     if isinstance(node, Blank):
@@ -240,13 +237,25 @@ def box(node: Node, size: float = 1.0) -> Box:  # noqa: PLR0911 - one case per n
 
 
 def _ident(node: Ident, size: float) -> Box:
+    """A letter: bold ones as text; italic ones as maths letters, placed as TeX's maths italic places them
+    (`metrics.letters`: the text italic's sidebearings would gape after "=" and crowd "+"), ∂ as \\partial."""
     if node.style == "bold":
         return text(node.text, "bold", size)
-    if node.style == "upright":
-        return text(node.text, "regular", size)
-    letters = "".join(chr(math_italic(c) or ord(c)) for c in node.text)
+    italic = node.style == "italic"
     greek = any("\u03b1" <= c <= "\u03c9" for c in node.text)
-    return text(letters, "math" if greek else "italic", size)  # the maths face's 𝛼 never reads as "a"
+    boxes = []
+    for char in node.text:
+        letter = chr(math_italic(char) or ord(char)) if italic else char
+        glyph = text(letter, ("math" if greek else "italic") if italic else "regular", size)  # 𝛼 never reads as a
+        boxes.append(_placed(glyph, letters().get(letter), size))
+    return boxes[0] if len(boxes) == 1 else hlist(boxes)
+
+
+def _placed(glyph: Box, how: Letter | None, size: float) -> Box:
+    """A letter's glyph moved and given the advance TeX's maths italic font has for it (as is without one)."""
+    if how is None:
+        return glyph
+    return Box(how.advance * size, glyph.height, glyph.depth, (Placed(how.move * size, 0.0, glyph),))
 
 
 def _atom(node: Node) -> tuple[str, str]:
@@ -287,16 +296,18 @@ def _classes(items: Sequence[Node]) -> list[tuple[str, str]]:
     return out
 
 
-def row(items: Sequence[Node], size: float = 1.0) -> Box:
+def row(items: Sequence[Node], size: float = 1.0, style: str = DISPLAY) -> Box:
     """Items side by side with TeX's spaces between them."""
     classes = _classes(items)
     boxes: list[Box] = []
     for i, item in enumerate(items):
         if i and isinstance(item, Space) is False:
             gap = _gap(classes[i - 1][1], classes[i][0])
+            if style == SCRIPTS and "op" not in (classes[i - 1][1], classes[i][0]):
+                gap = 0.0  # TeX sets no thin, medium or thick space in scripts but an operator's
             if gap:
                 boxes.append(Box(gap * size, 0.0, 0.0))
-        boxes.append(box(item, size))
+        boxes.append(box(item, size, style))
     return hlist(boxes)
 
 
@@ -318,24 +329,66 @@ def _plain(node: Node | None) -> str | None:
     return None
 
 
-def _italic(node: Node) -> bool:
-    """Whether `node` ends in an italic letter, which leans into a superscript after it."""
-    return isinstance(node, Ident) and node.style == "italic"
+def _italic_correction(node: Node, size: float) -> float:
+    """TeX's italic correction of a maths letter (what a superscript after it clears), else 0."""
+    if not isinstance(node, Ident) or node.style != "italic" or not node.text:
+        return 0.0
+    how = letters().get(chr(math_italic(node.text[-1]) or ord(node.text[-1])))
+    return how.italic * size if how else 0.0
 
 
-def _script(node: Script, size: float) -> Box:
-    """Scripts as the font's Unicode script glyphs where it has them (⁽¹⁾, ᵀ, ⱼ), else as smaller boxes."""
-    base = box(node.base, size)
+def _script_box(part: Node, size: float, superscript: bool) -> Box:
+    """A script's own box on its baseline, at script size: the font's Unicode script glyphs where it has
+    them (⁽¹⁾, ᵀ, ₂: search and copy keep their meaning), moved from the font's raise to the baseline."""
+    chars = _plain(part)
+    glyphs = script_text(chars, superscript) if chars else None
+    if glyphs is None:
+        return box(part, size * SCRIPT, SCRIPTS)
+    set_ = text(glyphs, "regular", size)
+    dy = -(RAISE if superscript else LOWER) * size
+    low, high = face("regular").extent(glyphs)  # the ink, which may end above (or start below) the baseline
+    return Box(set_.width, high * size + dy, -(low * size + dy), (Placed(0.0, dy, set_),))
+
+
+def _script(node: Script, size: float, style: str) -> Box:
+    """The base with its scripts placed by TeX's rule 18 (Appendix G, `_shifts`): the superscript after the
+    base's italic correction, the subscript under it, and \\scriptspace after both."""
+    base = box(node.base, size, style)
     if node.sup == PRIME and node.sub is None:  # the prime glyph is a superscript already: f′
         return hlist([base, text("\u2032", "regular", size)])
-    plain = {key: _plain(part) for key, part in (("sub", node.sub), ("sup", node.sup)) if part is not None}
-    glyphs = [script_text(chars or "", key == "sup") for key, chars in plain.items()]
-    if all(glyphs):
-        kern = ITALIC_CORRECTION * size if node.sup is not None and _italic(node.base) else 0.0
-        return hlist([base, Box(kern, 0.0, 0.0), text("".join(glyphs), "regular", size)])  # type: ignore[arg-type]
-    sup = box(node.sup, size * SCRIPT) if node.sup is not None else None
-    sub = box(node.sub, size * SCRIPT) if node.sub is not None else None
-    return hlist([base, scripts(sup, sub)])
+    sup = _script_box(node.sup, size, True) if node.sup is not None else None
+    sub = _script_box(node.sub, size, False) if node.sub is not None else None
+    character = isinstance(node.base, Ident | Num) and len(getattr(node.base, "text", "")) == 1
+    up, down = _shifts(base, sup, sub, character, size, style)
+    italic = _italic_correction(node.base, size) if sup is not None else 0.0
+    parts = [(part, x, y) for part, x, y in ((sup, base.width + italic, up), (sub, base.width, -down)) if part]
+    items = (Placed(0.0, 0.0, base), *(Placed(x, y, part) for part, x, y in parts))
+    return Box(max(base.width, *(x + part.width for part, x, _ in parts)) + SCRIPT_SPACE * size,
+               max(base.height, *(part.height + y for part, _, y in parts)),
+               max(base.depth, *(part.depth - y for part, _, y in parts)), items)
+
+
+def _shifts(base: Box, sup: Box | None, sub: Box | None, character: bool, size: float, style: str
+            ) -> tuple[float, float]:
+    """How far TeX raises the superscript and lowers the subscript (rule 18): at least the font's minimum
+    for the style, the superscript's bottom above a quarter of the x-height, and a superscript over a
+    subscript at least 4 rule widths apart, the superscript's bottom at 4/5 of the x-height or higher."""
+    up, down = (0.0, 0.0) if character else (base.height - SUP_DROP * size, base.depth + SUB_DROP * size)
+    x_height = X_HEIGHT * size
+    if sup is None:
+        assert sub is not None
+        return up, max(down, SUB1 * size, sub.height - 0.8 * x_height)
+    up = max(up, {DISPLAY: SUP1, CRAMPED: SUP3}.get(style, SUP2) * size, sup.depth + x_height / 4)
+    if sub is None:
+        return up, down
+    down = max(down, SUB2 * size)
+    gap = (up - sup.depth) - (sub.height - down)
+    if gap < 4 * RULE * size:
+        down += 4 * RULE * size - gap
+        lift = 0.8 * x_height - (up - sup.depth)
+        if lift > 0:
+            up, down = up + lift, down - lift
+    return up, down
 
 
 def _limits(node: BigOp, size: float) -> Box:

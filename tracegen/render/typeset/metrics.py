@@ -13,13 +13,14 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from functools import cache
-from typing import Any
+from typing import Any, NamedTuple
 
 from tracegen.render.assets import FONTS, static_dir
 
 FACES = {"regular": FONTS[0][1], "italic": FONTS[1][1], "bold": FONTS[2][1], "math": FONTS[3][1]}  # PDF files
 FALLBACK = ("regular", "italic", "math")  # the CSS font-family order of the documents
 METRICS = "metrics.json"
+LETTERS = "math-letters.json"  # scripts/math_letters.py: the maths italic letters' placing, from Latin Modern Math
 
 
 @dataclass(frozen=True)
@@ -69,6 +70,22 @@ def face(name: str) -> Face:
         ascent=data["ascent"], descent=data["descent"], italic_angle=data["italic_angle"], bbox=tuple(data["bbox"]),
         sfnt=(static_dir() / "fonts" / FACES[name]).read_bytes(),
     )
+
+
+class Letter(NamedTuple):
+    """How a maths letter is placed (em): its glyph moved by `move`, an `advance`, the `italic` correction
+    (the room TeX leaves after it before a superscript), as in TeX's maths italic font."""
+
+    move: float
+    advance: float
+    italic: float
+
+
+@cache
+def letters() -> dict[str, Letter]:
+    """The maths letters' placing, by character (the Unicode maths italic forms)."""
+    data = json.loads((static_dir() / "fonts" / LETTERS).read_text("utf-8"))
+    return {char: Letter(*values) for char, values in data.items()}
 
 
 def measure(font: Any) -> dict[str, Any]:
