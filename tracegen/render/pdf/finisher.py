@@ -81,7 +81,7 @@ def placeholder(index: int, block: Box, overlap: bool = False, lower: float | No
     """
     green, blue = divmod(index, 256)
     back = f"margin-left:-{block.width:.4f}em;" if overlap else ""
-    align = f"vertical-align:-{lower:.4f}em;" if lower is not None else ""
+    align = f"vertical-align:{-lower:.4f}em;" if lower is not None else ""  # -(-0.0): 0, never "--0"
     tag, label = ("a", f' aria-label="{escape(alt)}"') if alt is not None else ("span", "")
     return Markup(f'<{tag} class="eqbox" id="{ANCHOR}{index}"{label} style="width:{block.width:.4f}em;'
                   f'height:{block.depth:.4f}em;{back}{align}background-color:rgb(1,{green},{blue})"></{tag}>')
