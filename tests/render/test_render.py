@@ -119,9 +119,11 @@ def test_markdown_draws_the_network_as_a_mermaid_flowchart() -> None:
         md = class3_documents()[(kind, "md")].decode()
         chart = md.split("```mermaid\n", 1)[1].split("```", 1)[0]
         assert chart.startswith("flowchart LR\n")
-        assert '  n4(("h⁽¹⁾₂<br>b = 1"))' in chart  # second hidden unit, b1 = [0, 1]
-        assert '  n0 -->|"-2"| n4' in chart  # W1[1, 0] = -2: x1 -> h2
-        assert '  n4 -->|"-1"| n5' in chart  # W2[0, 1] = -1: h2 -> y_hat
+        # Names as every other format writes them (h₂⁽¹⁾, not h⁽¹⁾₂), numbers with a real minus sign.
+        assert '  n4(("h₂⁽¹⁾<br>b = 1"))' in chart  # second hidden unit, b1 = [0, 1]
+        assert '  n0 -->|"\u22122"| n4' in chart  # W1[1, 0] = -2: x1 -> h2
+        assert '  n4 -->|"\u22121"| n5' in chart  # W2[0, 1] = -1: h2 -> y_hat
+        assert "-" not in chart.replace("-->", "")  # no ASCII hyphen for a minus anywhere in the chart
 
 
 def test_markdown_math_is_balanced() -> None:

@@ -187,12 +187,13 @@ class Node:
         base = r"\hat{y}" if self.base == "ŷ" else self.base
         sup = f"^{{{self.sup}}}" if self.sup else ""
         sub = f"_{{{self.sub}}}" if self.sub else ""
-        return base + sup + sub
+        return base + sub + sup  # as tracegen.maths.latex writes every script
 
     @property
     def text(self) -> str:
-        """The label as plain Unicode (`h⁽¹⁾₂`), for pictures drawn from text (Markdown's mermaid)."""
-        return self.base + self.sup.translate(SUPERSCRIPT) + self.sub.translate(SUBSCRIPT)
+        """The label as plain Unicode (`h₂⁽¹⁾`, subscript first as every format sets it), for pictures drawn
+        from text (Markdown's mermaid)."""
+        return self.base + self.sub.translate(SUBSCRIPT) + self.sup.translate(SUPERSCRIPT)
 
     @property
     def short(self) -> str:
