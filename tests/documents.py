@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import re
 from functools import cache
+from pathlib import Path
 from typing import Any
 
 import pypdf
@@ -14,6 +15,7 @@ from tracegen.numbers import format_number
 from tracegen.render import render_documents
 
 ALL = (("worksheet", "key"), ("md", "html", "pdf"))
+SPECS = Path(__file__).parent / "specs"  # the read-through's networks: softmax (4-3-3), tanh (2-3-3-2), ...
 
 # A 4-layer network on a batch of 3 samples, with a wide first layer (9 inputs) so matrices
 # are wide, and every hidden activation kind.
@@ -48,6 +50,12 @@ SOFTMAX: dict[str, Any] = {
     "training": {"learning_rate": 0.5, "epochs": 2},
     "display": {"decimals": 3},
 }
+
+
+@cache
+def spec_trace(name: str) -> tracegen.Trace:
+    """The trace of tests/specs/`name`.yaml."""
+    return tracegen.trace(tracegen.load_spec(SPECS / f"{name}.yaml"))
 
 
 @cache

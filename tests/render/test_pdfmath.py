@@ -207,22 +207,25 @@ def test_print_measure_is_the_page_width_less_the_margins() -> None:
         assert measure * PRINT_FONT_PT * 25.4 / 72 <= width_mm - PRINT_MARGINS_MM
 
 
+def _text_shows(page: Any) -> list[tuple[str, float, str]]:
+    """Each text a page shows: (text, baseline y in points, font name)."""
+    shows: list[tuple[str, float, str]] = []
+
+    def visit(text: str, cm: list[float], tm: list[float], font: Any, size: float) -> None:
+        if text.strip():
+            shows.append((text, pypdf.mult(tm, cm)[5], str((font or {}).get("/BaseFont", ""))))
+
+    page.extract_text(visitor_text=visit)
+    return shows
+
+
 def test_inline_maths_sits_on_the_baseline_of_its_line() -> None:
     """A batch's "and 𝟏 is a column of ones": the bold 1 (no depth) and ⊙ print on the sentence's baseline, not
     raised like a footnote mark (its placeholder's vertical-align once read "--0.0000em" and was dropped)."""
     for kind in ("worksheet", "key"):
-        reader = pypdf.PdfReader(io.BytesIO(deep_documents()[(kind, "pdf")]))
-        shows: list[tuple[str, float, str]] = []
-        for page in reader.pages:
-            def visit(text: str, cm: list[float], tm: list[float], font: Any, size: float) -> None:
-                if text.strip():
-                    shows.append((text, pypdf.mult(tm, cm)[5], str((font or {}).get("/BaseFont", ""))))
-            shows.clear()
-            page.extract_text(visitor_text=visit)
-            line = [y for text, y, _ in shows if "is a column of ones" in text]
-            if line:
-                break
-        assert line, "the sentence about the column of ones is missing"
-        near = [(text, y) for text, y, font in shows if abs(y - line[0]) < 8 and text.strip() in ("1", "\u2299")]
+        pages = [_text_shows(page) for page in pypdf.PdfReader(io.BytesIO(deep_documents()[(kind, "pdf")])).pages]
+        shows = next(shows for shows in pages if any("is a column of ones" in text for text, _, _ in shows))
+        line = next(y for text, y, _ in shows if "is a column of ones" in text)
+        near = [(text, y) for text, y, _ in shows if abs(y - line) < 8 and text.strip() in ("1", "\u2299")]
         assert {text.strip() for text, _ in near} == {"1", "\u2299"}
-        assert all(y == pytest.approx(line[0], abs=0.05) for _, y in near), (near, line[0])
+        assert all(y == pytest.approx(line, abs=0.05) for _, y in near), (near, line)

@@ -18,6 +18,7 @@ from documents import (
     distinctive_answers,
     md_math_balanced,
     searchable,
+    spec_trace,
 )
 
 import tracegen
@@ -245,3 +246,17 @@ def test_specs_whose_names_slug_alike_never_write_the_same_files(tmp_path: Path,
     assert written[1] == "a-b-key.md"  # a name that is already a slug keeps it
     assert len(set(written)) == 5 and all(n.endswith("-key.md") and n.isascii() for n in written)
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == sorted(written)
+
+
+def test_html_maths_writes_primes_transposes_and_operator_names_as_the_pdf_sets_them() -> None:
+    """A prime after its function, not a script (as one it is raised twice and reads as an accent: ReLU´);
+    the transpose's T upright, as the PDF prints it; a thin space between (1 − y) and log."""
+    softmax = render_documents(spec_trace("softmax"), ("key",), ("html",))
+    html = softmax[("key", "html")].decode()
+    assert "LReLU" in html and "\u2032" in html
+    assert re.search(r"<msup>(?:(?!</msup>).)*\u2032", html) is None
+    assert '<mo lspace="0" rspace="0">\u2032</mo>' in html
+    key = class3_documents()[("key", "html")].decode()
+    assert "<mi>T</mi>" not in key and '<mi mathvariant="normal">T</mi>' in key
+    assert re.search(r'<mo stretchy="false" lspace="0" rspace="0">\)</mo></mrow><mspace width="0.1667em"></mspace>'
+                     r"<mi>log</mi>", key)

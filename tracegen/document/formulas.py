@@ -15,7 +15,7 @@ import numpy as np
 
 from tracegen.document import wording
 from tracegen.document.model import Eq, Figure, Para, Section
-from tracegen.maths.notation import Y_HAT, layer_tag, layered, symbol
+from tracegen.maths.notation import PRIME, TRANSPOSE, Y_HAT, layer_tag, layered, symbol
 from tracegen.maths.tree import (
     BigOp,
     Fence,
@@ -63,7 +63,7 @@ def indicator(argument: Node) -> Row:
 
 def prime(function: Node) -> Script:
     """f′."""
-    return Script(function, sup=Ident("′", "upright"))
+    return Script(function, sup=PRIME)
 
 
 def apply(activation: Activation, argument: Node) -> Node:
@@ -211,8 +211,8 @@ def _output_factor(spec: Spec) -> Fraction:
 
 def _jacobian(h: Node) -> Fence:
     """diag(h) − h hᵀ, the softmax Jacobian."""
-    transposed = (Script(h.base, sup=row(h.sup, Ident("T")) if h.sup is not None else Ident("T"))
-                  if isinstance(h, Script) else Script(h, sup=Ident("T")))
+    transposed = (Script(h.base, sup=row(h.sup, TRANSPOSE) if h.sup is not None else TRANSPOSE)
+                  if isinstance(h, Script) else Script(h, sup=TRANSPOSE))
     return paren(row(Func("diag"), paren(h), MINUS, h, transposed))
 
 

@@ -91,7 +91,8 @@ def _parts(node: Node) -> list[str]:  # noqa: PLR0911 - one case per node type
         word = "".join(_char(c) for c in node.text)
         if node.style == "bold":
             return [rf"\mathbf{{{word}}}"]
-        return [rf"\mathrm{{{word}}}" if node.style == "upright" and len(node.text) > 1 else word]
+        upright = node.style == "upright" and (len(node.text) > 1 or node.text.isascii() and node.text.isalpha())
+        return [rf"\mathrm{{{word}}}" if upright else word]  # ᵀ upright; ∂ and ′ are their commands
     if isinstance(node, Func):
         return ["\\" + node.name if node.name in FUNCTIONS else rf"\operatorname{{{node.name}}}"]
     if isinstance(node, Num):

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from markupsafe import Markup, escape
 
+from tracegen.maths.notation import PRIME
 from tracegen.maths.tree import (
     Accent,
     BigOp,
@@ -124,10 +125,11 @@ def _one(node: Node) -> str:
 
 
 def _row(items: tuple[Node, ...]) -> str:
-    """An mrow, with TeX's thin space before an operator name that follows a symbol or number."""
+    """An mrow, with TeX's thin space before an operator name that follows a symbol, number or closed group:
+    y log ŷ, (1 − y) log(1 − ŷ)."""
     out = []
     for i, item in enumerate(items):
-        if isinstance(item, Func) and i and isinstance(items[i - 1], Ident | Num | Script | Accent):
+        if isinstance(item, Func) and i and isinstance(items[i - 1], Ident | Num | Script | Accent | Fence | Frac):
             out.append(THIN)
         out.append(_write(item))
         if isinstance(item, Func) and not (i + 1 < len(items) and isinstance(items[i + 1], Fence)):
@@ -137,6 +139,8 @@ def _row(items: tuple[Node, ...]) -> str:
 
 def _script(node: Script) -> str:
     base = _one(node.base)
+    if node.sup == PRIME and node.sub is None:  # the prime glyph is raised already: as a script it reads as ´
+        return f'<mrow>{base}<mo lspace="0" rspace="0">\u2032</mo></mrow>'
     if node.sup is not None and node.sub is not None:
         return f"<msubsup>{base}{_one(node.sub)}{_one(node.sup)}</msubsup>"
     if node.sup is not None:

@@ -15,6 +15,8 @@ _LETTERS = {"W": "W", "b": "b", "z": "z", "h": "h", "delta": "δ"}
 PARTIAL = Ident("∂", "upright")
 L = Ident("L")
 Y_HAT = Accent(Ident("y"))
+TRANSPOSE = Ident("T", "upright")  # xᵀ: an upright T, as the slides and ISO 80000-2 write it
+PRIME = Ident("\u2032", "upright")  # f′: a superscript in the tree; each writer sets the prime glyph itself
 PLAIN: dict[str, Node] = {"x": Ident("x"), "y": Ident("y"), "y_hat": Y_HAT, "L": L, "sample_loss": Ident("ℓ")}
 
 
@@ -25,7 +27,7 @@ def layer_tag(layer: int | str) -> Fence:
 
 def layered(letter: str, layer: int | str, transpose: bool = False) -> Script:
     """`W⁽ˡ⁾`, or `W⁽ˡ⁾ᵀ` transposed (as the slides write it)."""
-    tag: Node = Row((layer_tag(layer), Ident("T"))) if transpose else layer_tag(layer)
+    tag: Node = Row((layer_tag(layer), TRANSPOSE)) if transpose else layer_tag(layer)
     return Script(Ident(_LETTERS.get(letter, letter)), sup=tag)
 
 
@@ -38,7 +40,7 @@ def symbol(name: str, transpose: bool = False) -> Node:
     """A trace quantity name as written on the slides: `z1` -> z⁽¹⁾, `dW2` -> ∂L/∂W⁽²⁾, `y_hat` -> ŷ."""
     if name in PLAIN:
         node = PLAIN[name]
-        return Script(node, sup=Ident("T")) if transpose else node
+        return Script(node, sup=TRANSPOSE) if transpose else node
     match = _NAME.match(name)
     if not match:
         raise KeyError(f"unknown quantity name {name!r}")

@@ -16,6 +16,7 @@ from collections.abc import Iterator, Sequence
 from functools import lru_cache
 from typing import NamedTuple
 
+from tracegen.maths.notation import PRIME
 from tracegen.maths.tree import (
     Accent,
     BigOp,
@@ -45,7 +46,6 @@ LINE_TOP, LINE_BOTTOM = 0.9925, -0.3075  # a MATRIX_LINE_HEIGHT line box about i
 MATRIX_CENTRE = LINE_TOP - MATRIX_LINE_HEIGHT / 2  # so the middle row of an odd-rowed matrix sits on the baseline
 SCRIPT, RAISE, LOWER = 0.7, 0.36, -0.16  # as the Unicode script glyphs of the shipped font (scripts/subset_fonts.py)
 BAR, FRACTION_GAP, FRACTION_SIDE, FRACTION_MARGIN = 0.06, 0.14, 0.22, 0.1  # bar, to it, past the parts, outside
-PRIME = Ident("\u2032", "upright")
 # TeX's font parameters for placing scripts (Appendix G, rule 18), em of the text size: Computer Modern's
 # maths symbols at 10 pt (cmsy10: x-height, sup1..3, sub1..2), its script size (cmsy7: the drops) and cmex10's rule.
 X_HEIGHT, SUP1, SUP2, SUP3, SUB1, SUB2 = 0.430555, 0.412892, 0.362892, 0.288889, 0.15, 0.247217
