@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from documents import class3_documents
+from documents import class3_documents, searchable
 
 import tracegen
 from tracegen.numbers import format_number
@@ -85,10 +85,42 @@ def test_no_lead_in_ends_a_page_and_no_note_starts_one() -> None:
                 assert not body[0].startswith(("Note:", "Grader:")), (name, kind, number, body[0])
 
 
-def test_the_kink_is_explained_once_then_referred_to() -> None:
+def test_the_kink_is_explained_once_then_referred_to_where_the_note_is() -> None:
     key = class3_documents()[("key", "md")].decode()
     assert key.count("sits exactly on the kink") == 1  # z₂⁽¹⁾ = 0 in every epoch: said once
-    assert key.count("see the note in epoch 1") == 5  # then pointed out where it matters again
+    # then pointed out where it matters again, saying where the note is ("epoch 1" inside epoch 1 misled)
+    assert key.count("see the note in this epoch's forward pass") == 1
+    assert key.count("see the note in the forward pass of epoch 1") == 4
+    assert "## Epoch 1: Forward Pass" in key and "Forward Pass Example" not in key
+
+
+LEAKY_KINK = {"title": "Leaky kink", "network": {"layers": [
+    {"units": 2, "activation": {"name": "leaky_relu", "slope": 0.1}, "W": [[1, -1], [1, 1]], "b": [0, 0]},
+    {"units": 3, "activation": "softmax", "W": [[1, 0], [0, 1], [1, -1]], "b": [0, 0, 0]}]},
+    "loss": "cross_entropy", "data": {"x": [[1, 1], [2, 0]], "y": [0, 2]},
+    "training": {"learning_rate": 0.5, "epochs": 2}}  # z₁⁽¹⁾ of sample 1 is 1 − 1 = 0: a leaky kink in a batch
+
+
+def test_a_kink_note_in_a_batch_reads_cold() -> None:
+    """The note names the unit and sample without "(slope 0.1) (sample 1)", writes the derivative as the page
+    does (LReLU′, not an undefined f′), says what the unit passes back, and indexes z as the grader notes do."""
+    key = render_documents(tracegen.trace(tracegen.Spec.from_dict(LEAKY_KINK)), ("key",), ("md",))[("key", "md")]
+    notes = [line for line in key.decode().splitlines() if line.startswith("> Note:")]
+    assert len(notes) == 2  # forward pass of epoch 1, then again at δ⁽¹⁾
+    first = notes[0]
+    assert "$z_{1 , 1}^{(1)} = 0$, unit 1 of sample 1, sits exactly on the kink of leaky ReLU (slope 0.1)." in first
+    assert r"\operatorname{LReLU}^{\prime}(0) = \alpha" in first and "f^{\\prime}" not in first
+    assert "passes back $0.1$ times the gradient that reaches it" in first
+    assert ") (" not in first
+    grader = [line for line in key.decode().splitlines() if line.startswith("> Grader:") and "delta" in line]
+    assert grader and all(re.search(r"_\{\d , \d\}\^\{\(\d\)\}", line) for line in grader)  # z_{r, s}: one convention
+
+
+def test_the_log_is_said_to_be_natural() -> None:
+    """log₁₀ gives 0.055 where ln gives 0.127: the loss says which log it means."""
+    for kind in ("worksheet", "key"):
+        for fmt in ("md", "html", "pdf"):
+            assert "log is the natural logarithm" in searchable(kind, fmt, class3_documents())
 
 
 def test_the_keys_loss_table_does_not_repeat_its_heading() -> None:

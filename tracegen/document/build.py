@@ -325,7 +325,8 @@ def _kink_notes(spec: Spec, book: _Book, epoch: int, layer: int) -> list[Para]:
     for sample, row_ in book.kinks.get((epoch, f"z{layer}"), []):
         first = book.kink_seen.get((layer, sample, row_))
         book.kink_seen.setdefault((layer, sample, row_), epoch)
-        notes.append(formulas.kink_note(spec, layer, sample, row_, again=first))
+        entry = _entry(symbol(f"z{layer}"), (spec.layers[layer - 1].units, spec.n_samples), row_, sample)
+        notes.append(formulas.kink_note(spec, layer, entry, (row_, sample), epoch, again=first))
     return notes
 
 
@@ -383,7 +384,8 @@ def _epoch_section(spec: Spec, book: _Book, epoch: int) -> Section:
     items.append(wording.say("update", eta=_rate(spec)))
     items.extend(_updates(spec, book, epoch))
     items.extend(book.gathered())
-    return Section(wording.text("epoch_title", epoch=epoch), f"epoch-{epoch}", tuple(items), page_break=True)
+    title = wording.text("first_epoch_title") if epoch == 1 else wording.text("epoch_title", epoch=epoch)
+    return Section(title, f"epoch-{epoch}", tuple(items), page_break=True)
 
 
 def _compare(book: _Book, epoch: int) -> Para:

@@ -344,7 +344,8 @@ def forward_rules_section(spec: Spec) -> Section:
         items += [wording.say("where"), Eq(tuple(definitions))]
     if spec.n_samples > 1:
         items.append(wording.say("columns", m=str(spec.n_samples), x=symbol("x")))
-    items.append(wording.say("loss_intro", loss=wording.LOSS_NAMES[spec.loss.name]))
+    logarithm = spec.loss.name in ("bce", "cross_entropy")  # log₁₀ would give other numbers: say which log
+    items.append(wording.say("loss_intro_log" if logarithm else "loss_intro", loss=wording.LOSS_NAMES[spec.loss.name]))
     if spec.n_samples > 1:
         ell = _indexed(symbol("sample_loss"), "s")
         items.append(Eq((ell, EQ, sample_loss(spec), QUAD, Text(wording.text("for_sample")), Space(0.33), Ident("s"))))
@@ -409,19 +410,22 @@ def _kink_rule(spec: Spec) -> list[Para]:
     return rules
 
 
-def kink_note(spec: Spec, layer: int, sample: int, row_index: int, again: int | None = None) -> Para:
-    """Key only: the pre-activation sits exactly on the kink, so its derivative is a convention.
+def kink_note(spec: Spec, layer: int, entry: Node, at: tuple[int, int], epoch: int, again: int | None = None
+              ) -> Para:
+    """Key only: the pre-activation `entry` (written as the grader notes write entries) sits exactly on the kink,
+    so its derivative is a convention; `at` is its (unit, sample), 0-based.
 
-    Said in full the first time; `again` (the epoch of that first note) gives the short form.
+    Said in full the first time; `again` (the epoch whose forward pass has that first note) gives the short form.
     """
     activation = spec.layers[layer - 1].activation
     relu = activation.name == "relu"
-    z_entry = row(Script(Ident("z"), sup=layer_tag(layer), sub=Num(str(row_index + 1))), EQ, Num("0"))
-    where = wording.text("kink_where", sample=sample + 1) if spec.n_samples > 1 else ""
+    z_entry = row(entry, EQ, Num("0"))
+    where = wording.text("kink_where", unit=at[0] + 1, sample=at[1] + 1) if spec.n_samples > 1 else ""
     value = Num("0") if relu else Num(f"{activation.slope:g}")
     if again is not None:
-        return wording.say("kink_again", note=True, z=z_entry, where=where, value=value, epoch=str(again))
-    rule = indicator(Ident("z")) if relu else \
-        row(prime(Ident("f")), paren(Num("0")), EQ, ALPHA)
+        seen = wording.text("kink_seen_here") if again == epoch else wording.text("kink_seen_before", epoch=again)
+        return wording.say("kink_again", note=True, z=z_entry, where=where, value=value, seen=seen)
+    rule = indicator(Ident("z")) if relu else row(prime(NAMES[activation.name]), paren(Num("0")), EQ, ALPHA)
+    passes = wording.say("kink_none") if relu else wording.say("kink_slope", value=value)
     return wording.say("kink_note", note=True, z=z_entry, activation=activation_word(activation), where=where,
-                       rule=rule, value=value, passes=wording.text("kink_none" if relu else "kink_slope"))
+                       rule=rule, value=value, passes=passes)

@@ -17,9 +17,10 @@ MESSAGES = {
     # Section titles
     "network_title": "The Network",
     "forward_title": "Forward Pass",
-    "example_title": "Forward Pass Example",
+    "example_title": "Epoch 1: Forward Pass",
     "gradients_title": "Gradients",
     "epoch_title": "Epoch {epoch}",
+    "first_epoch_title": "Epoch 1: Gradients and Update",
     # The network and its givens
     "network": "We train a {shape} network on {samples}: {layers}. The loss is {loss}; SGD runs for {epochs}.",
     "one_sample": "one training sample",
@@ -40,6 +41,7 @@ MESSAGES = {
     "where": "where",
     "columns": "The {m} samples are the columns of {x}; each bias is added to every column.",
     "loss_intro": "For training we use {loss} loss:",
+    "loss_intro_log": "For training we use {loss} loss, where log is the natural logarithm (base e, ln):",
     "backprop": "We compute gradients by backpropagation, from the output layer back.",
     "odot": "where {odot} is element-wise multiplication.",
     "odot_ones": "where {odot} is element-wise multiplication and {ones} is a column of ones "
@@ -52,9 +54,9 @@ MESSAGES = {
     "frozen_are": "are",
     "and": " and ",
     # Worked epochs
-    "example": "The forward pass of epoch 1 with the numbers substituted:",
-    "forward_gave": "Forward pass gave {y_hat} and {loss}.",
-    "forward_above": "The forward pass above gave {y_hat} and {loss}.",
+    "example": "Epoch 1 starts with the forward pass, the given numbers substituted:",
+    "forward_gave": "The forward pass of epoch 1 gave {y_hat} and {loss}.",
+    "forward_above": "The forward pass of epoch 1 (above) gave {y_hat} and {loss}.",
     "forward_again": "Forward pass with the parameters updated in epoch {previous}:",
     "compare": "Compare {now} with {before}: has the loss decreased?",
     "decreased": "Loss has decreased: {relation}.",
@@ -64,12 +66,14 @@ MESSAGES = {
     "frozen_step": "(frozen)",
     "for_sample": "for sample",
     # Notes for the grader (keys only)
-    "kink_note": "Note: {z} sits exactly on the kink of {activation}{where}. By the convention {rule} its "
-                 "derivative there is {value}, so this unit passes {passes}",
-    "kink_where": " (sample {sample})",
-    "kink_again": "Note: again {z}{where}, on the kink: its derivative is {value} (see the note in epoch {epoch}).",
-    "kink_none": "no gradient back.",
-    "kink_slope": "back only the slope.",
+    "kink_note": "Note: {z}{where} sits exactly on the kink of {activation}. By the convention {rule} its "
+                 "derivative there is {value}, so {passes}",
+    "kink_where": ", unit {unit} of sample {sample},",
+    "kink_again": "Note: again {z}{where} is on the kink: its derivative is {value} (see the note {seen}).",
+    "kink_seen_here": "in this epoch's forward pass",
+    "kink_seen_before": "in the forward pass of epoch {epoch}",
+    "kink_none": "this unit passes no gradient back.",
+    "kink_slope": "this unit passes back {value} times the gradient that reaches it.",
     "tie_note": "Grader: exactly {exact}, a tie at the last digit, rounded half up here; rounded half to even it "
                 "gives {values}: accept that too.",
     "line_note": "Grader: carrying the rounded {inputs} printed above gives {values}; accept that too.",
