@@ -15,7 +15,7 @@ import numpy as np
 
 from tracegen.document import wording
 from tracegen.document.model import Eq, Figure, Para, Section
-from tracegen.maths.notation import PRIME, TRANSPOSE, Y_HAT, layer_tag, layered, symbol
+from tracegen.maths.notation import PRIME, TRANSPOSE, Y_HAT, layered, symbol
 from tracegen.maths.tree import (
     BigOp,
     Fence,
