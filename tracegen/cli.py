@@ -9,6 +9,7 @@ needs when it runs (`tracegen --help` and `check` never load pandas or WeasyPrin
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import errno
 import os
 import signal
@@ -104,11 +105,13 @@ class _Group(click.Group):
             raise Failure(f"internal error: {type(err).__name__}: {err} (TRACEGEN_DEBUG=1 shows details)", 1) from None
 
 
-def read_spec(path: str | None) -> Spec:
-    """The spec at `path`, or the built-in Class 3 example when no path is given."""
+def read_spec(path: str | None, working_space: bool | None = None) -> Spec:
+    """The spec at `path`, or the built-in Class 3 example when no path is given; `working_space` (a command's
+    --working-space or --no-working-space) overrides the spec's display.working_space."""
     from tracegen.spec.model import load_example, load_spec
 
-    return load_example() if path is None else load_spec(path)
+    spec = load_example() if path is None else load_spec(path)
+    return spec if working_space is None else dataclasses.replace(spec, working_space=working_space)
 
 
 def split_list(value: str, allowed: tuple[str, ...], option: str) -> tuple[str, ...]:
@@ -136,6 +139,9 @@ def _progress(length: int, label: str, long: bool) -> Iterator[Callable[[int], N
 
 
 SPEC_ARG = click.argument("spec", required=False, type=click.Path(dir_okay=False))
+WORKING_OPTION = click.option("--working-space/--no-working-space", "working_space", default=None,
+                              help="Worksheets: room to work under each pass [default: the spec's "
+                                   "display.working_space, on].")
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
@@ -227,10 +233,12 @@ def trace_command(spec: str | None, fmt: str, output: str | None) -> None:
 @click.option("--tagged/--untagged", default=True, show_default=True,
               help="PDF: tagged PDF/UA-1 for screen readers (its maths spoken, about 10% slower), or not.")
 @click.option("--fillable", is_flag=True, help="PDF: the worksheet is a form, a text field per blank.")
+@WORKING_OPTION
 @click.option("-o", "--output", default="output", show_default=True, type=click.Path(file_okay=False),
               help="Folder for the documents.")
 @click.option("--force", is_flag=True, help="Render documents above the page and font-size limits.")
 def render_command(spec: str | None, formats: str, kinds: str, paper: str, tagged: bool, fillable: bool,
+                   working_space: bool | None,
                    output: str, force: bool) -> None:
     """Write the worksheet and answer key of SPEC (default: the built-in Class 3 example).
 
@@ -248,7 +256,7 @@ def render_command(spec: str | None, formats: str, kinds: str, paper: str, tagge
         from tracegen.engine.trace import trace
         from tracegen.spec import limits
 
-        parsed = read_spec(spec)
+        parsed = read_spec(spec, working_space)
         limits.check_trace(parsed)
         if not force:
             limits.check_documents(parsed, chosen)
@@ -277,6 +285,7 @@ def render_command(spec: str | None, formats: str, kinds: str, paper: str, tagge
               help="Document kinds: worksheet, key, solution.")
 @click.option("--fillable", is_flag=True, help="PDF: each worksheet is a form that tracegen grade reads back filled.")
 @click.option("-j", "--jobs", type=int, metavar="JOBS", help="Worker processes [default: the machine's cores].")
+@WORKING_OPTION
 @click.option("-o", "--output", default="output/batch", show_default=True, type=click.Path(file_okay=False),
               help="Folder for the variant folders, manifest.csv and answers.csv.")
 @click.option("--force", is_flag=True, help="Redo every variant, even those whose files match the manifest, and "
@@ -284,7 +293,8 @@ def render_command(spec: str | None, formats: str, kinds: str, paper: str, tagge
 @click.option("--transliteration", metavar="COLUMN",
               help="Roster column printed instead of a name that no installed font can print whole.")
 def batch_command(spec: str | None, count: int | None, roster: str | None, seed: int | None, secret_file: str | None,
-                  formats: str, kinds: str, fillable: bool, jobs: int | None, output: str, force: bool,
+                  formats: str, kinds: str, fillable: bool, jobs: int | None, working_space: bool | None, output: str,
+                  force: bool,
                   transliteration: str | None) -> None:
     """Write one worksheet and key per variant or student, plus manifest.csv and answers.csv.
 
@@ -315,7 +325,7 @@ def batch_command(spec: str | None, count: int | None, roster: str | None, seed:
         def bar(total: int) -> Callable[[int], None]:
             return stack.enter_context(click.progressbar(length=total, label="batch", file=sys.stderr)).update
 
-        manifest = batch(read_spec(spec), output, variants=count, roster=roster, seed=seed, secret=secret_file,
+        manifest = batch(read_spec(spec, working_space), output, variants=count, roster=roster, seed=seed, secret=secret_file,
                          to=split_list(formats, DOCUMENT_FORMATS, "--to"),
                          kind=split_list(kinds, KINDS, "--kind"), jobs=jobs, force=force, fillable=fillable,
                          transliteration=transliteration, progress=bar if terminal else None)

@@ -7,11 +7,13 @@ Expected numbers are computed here from the trace's values, never read from a do
 
 from __future__ import annotations
 
+import io
 import re
 from functools import cache
 from pathlib import Path
 
 import numpy as np
+import pypdf
 import pytest
 from documents import class3_documents, searchable
 
@@ -36,8 +38,7 @@ def test_every_blank_of_the_trace_has_a_box_on_the_worksheet() -> None:
     """Batches: each sample's loss ℓ_s is a blank too (answers.csv has it), so the worksheet asks for it."""
     for name in ("tanh", "softmax"):
         worksheet = markdown(name, "worksheet")
-        epochs = traced(name).epochs  # the loss table at the end asks for each L once more
-        assert worksheet.count(r"\boxed") == len(traced(name).blanks()) + epochs, name
+        assert worksheet.count(r"\boxed") == len(traced(name).blanks()), name  # once each
 
 
 def test_batch_loss_is_worked_from_each_samples_loss() -> None:
@@ -231,3 +232,37 @@ def test_a_matrix_prints_its_entries_alike_aligned_on_the_point() -> None:
     assert format_numbers([-0.0001, 1e-5], 3) == ["0.000", "0.000"]  # too small: 0.000, never -0.000
     key = class3_documents()[("key", "md")].decode()
     assert r"{\color{teal}1.024} & {\color{teal}-1.000}" in key  # W2 after epoch 1: both with 3 decimals
+
+
+def test_a_worksheet_without_a_roster_asks_for_the_name_on_every_page() -> None:
+    """Pages get separated: each one carries the "Name:" line in its running head (a roster prints the name)."""
+    reader = pypdf.PdfReader(io.BytesIO(class3_documents()[("worksheet", "pdf")]))
+    assert len(reader.pages) > 1
+    assert all("Name:" in page.extract_text() for page in reader.pages)
+    key = pypdf.PdfReader(io.BytesIO(class3_documents()[("key", "pdf")]))
+    assert not any("Name:" in page.extract_text() for page in key.pages)
+
+
+def test_a_worksheet_asks_for_each_answer_once() -> None:
+    """The final loss table repeated the loss blanks of every epoch; now each blank appears once."""
+    from tracegen.document.build import build
+    from tracegen.maths.tree import Blank
+
+    ids: list[str] = []
+
+    def walk(node: object) -> None:
+        if isinstance(node, Blank):
+            ids.append(node.id)
+        elif isinstance(node, tuple | list):
+            for item in node:
+                walk(item)
+        elif hasattr(node, "__dataclass_fields__"):
+            for name in node.__dataclass_fields__:
+                walk(getattr(node, name))
+
+    for trace in (tracegen.trace(tracegen.load_example()), tracegen.trace(tracegen.Spec.from_dict(LEAKY_KINK))):
+        doc = build(trace, "worksheet")
+        ids.clear()
+        walk((doc.sections, doc.losses))
+        assert ids and len(ids) == len(set(ids))
+        assert {i for i in ids if ":L:" in i} == {f"e{e}:L:-1:0:0" for e in range(1, trace.spec.epochs + 1)}

@@ -19,7 +19,8 @@ from tracegen.choices import KINDS
 from tracegen.document import diagram, formulas, printable, wording
 from tracegen.document.diagram import Chart, Diagram
 from tracegen.document.formulas import APPROX, ARROW, EQ, ETA, MINUS, PLUS, QUAD
-from tracegen.document.model import Eq, Para, Section
+from tracegen.document.model import Eq, Para, Section, Working
+from tracegen.document import notes
 from tracegen.document.notes import Notes
 from tracegen.engine.trace import BASE, Trace
 from tracegen.maths.notation import layer_tag, symbol
@@ -243,10 +244,10 @@ def build(trace: Trace, kind: str, student: str | None = None) -> Document:
         givens=_givens_section(spec, book),
         forward=formulas.forward_rules_section(spec),
         example=Section(wording.text("example_title"), "forward-example",
-                        (wording.say("example"), *_forward(spec, book, 1), *book.gathered())),
+                        (wording.say("example"), *_forward(spec, book, 1), *book.gathered(), *_working(spec, book))),
         gradients=formulas.gradient_rules_section(spec),
         epochs=tuple(_epoch_section(spec, book, epoch) for epoch in epochs),
-        losses=tuple((e, book.result("L", e)) for e in epochs),
+        losses=tuple((e, book.result("L", e)) for e in epochs) if book.solved else (),  # a worksheet asks each once
         chart=diagram.loss_chart([trace.value("L", e) for e in epochs], spec.decimals) if book.solved else None,
     )
 
@@ -321,13 +322,13 @@ def _kink_notes(spec: Spec, book: _Book, epoch: int, layer: int) -> list[Para]:
     """Key only: point out pre-activations sitting exactly on a ReLU kink (in full once, then briefly)."""
     if not book.solved:
         return []
-    notes = []
+    found = []
     for sample, row_ in book.kinks.get((epoch, f"z{layer}"), []):
         first = book.kink_seen.get((layer, sample, row_))
         book.kink_seen.setdefault((layer, sample, row_), epoch)
-        entry = _entry(symbol(f"z{layer}"), (spec.layers[layer - 1].units, spec.n_samples), row_, sample)
-        notes.append(formulas.kink_note(spec, layer, entry, (row_, sample), epoch, again=first))
-    return notes
+        entry = notes.entry(symbol(f"z{layer}"), (spec.layers[layer - 1].units, spec.n_samples), row_, sample)
+        found.append(formulas.kink_note(spec, layer, entry, (row_, sample), epoch, again=first))
+    return found
 
 
 def _loss(spec: Spec, book: _Book, epoch: int) -> list[Eq]:
@@ -379,13 +380,23 @@ def _epoch_section(spec: Spec, book: _Book, epoch: int) -> Section:
         items.append(wording.say("forward_again", previous=str(epoch - 1)))
         items.extend(_forward(spec, book, epoch))
         items.append(_compare(book, epoch))
+        items.extend(_working(spec, book))
     items.append(wording.say("gradients"))
     items.extend(_backward(spec, book, epoch))
+    items.extend(_working(spec, book))
     items.append(wording.say("update", eta=_rate(spec)))
     items.extend(_updates(spec, book, epoch))
     items.extend(book.gathered())
     title = wording.text("first_epoch_title") if epoch == 1 else wording.text("epoch_title", epoch=epoch)
-    return Section(title, f"epoch-{epoch}", tuple(items), page_break=True)
+    return Section(title, f"epoch-{epoch}", tuple(items), epoch=True)
+
+
+WORKING_PER_LAYER = 2.5  # em of room to work per layer, under a worksheet's forward and backward pass
+
+
+def _working(spec: Spec, book: _Book) -> list[Working]:
+    """Worksheets: room to work out the pass just asked for, unless the spec turns it off."""
+    return [Working(WORKING_PER_LAYER * len(spec.layers))] if spec.working_space and not book.solved else []
 
 
 def _compare(book: _Book, epoch: int) -> Para:

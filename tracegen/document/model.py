@@ -43,10 +43,19 @@ class Figure:
 
 
 @dataclass(frozen=True)
+class Working:
+    """Room on a worksheet to work a pass out by hand, `height` em tall (spec `display.working_space`)."""
+
+    height: float
+    kind: str = "working"
+
+
+@dataclass(frozen=True)
 class Section:
-    """One titled part of the document; `page_break` starts it on a new page in print."""
+    """One titled part of the document; `epoch` marks an epoch's (Markdown rules it off; print lets it follow on
+    the same page: forcing a page per epoch left pages nearly empty)."""
 
     title: str
     anchor: str
     items: tuple[Any, ...]
-    page_break: bool = False
+    epoch: bool = False

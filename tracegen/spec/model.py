@@ -38,7 +38,7 @@ ACTIVATION_KEYS = ("name", "slope")
 LOSS_KEYS = ("name", "scale", "reduction", "batch")
 DATA_KEYS = ("x", "y")
 TRAINING_KEYS = ("learning_rate", "epochs", "optimizer", "update")
-DISPLAY_KEYS = ("decimals",)
+DISPLAY_KEYS = ("decimals", "working_space")
 VARIANT_KEYS = ("weights", "biases", "inputs", "targets", "keep", "constraints", "tries")
 RANGE_KEYS = ("values", "low", "high", "step")
 DRAWN_KINDS = ("W", "b", "x", "y")
@@ -166,6 +166,7 @@ class Spec:
     optimizer: str = "sgd"
     update: tuple[str, ...] = PARAM_KINDS
     decimals: int = 3
+    working_space: bool = True  # worksheets leave room to work under each pass (display.working_space)
     weights: ValueRange | None = None
     biases: ValueRange | None = None
     inputs: ValueRange | None = None
@@ -280,7 +281,7 @@ class Spec:
                 "optimizer": self.optimizer,
                 "update": list(self.update),
             },
-            "display": {"decimals": self.decimals},
+            "display": {"decimals": self.decimals, **({} if self.working_space else {"working_space": False})},
         }
         variants = self._variants_dict()
         if variants:
@@ -471,6 +472,7 @@ def _parse(data: Any) -> Spec:
         optimizer=_choice(optimizer, "training.optimizer", ("sgd",)),
         update=_parse_update(training.get("update", list(PARAM_KINDS))),
         decimals=_integer(display.get("decimals", 3), "display.decimals", 0, MAX_DECIMALS),
+        working_space=_flag(display.get("working_space", True), "display.working_space"),
         grading=_parse_grading(top.get("grading"), layers),
         **variants,
     )
@@ -654,6 +656,12 @@ def _check_targets(targets: ValueRange, loss: Loss, outputs: int) -> None:
                         f"cross_entropy targets are class indices: whole numbers from 0 to {outputs - 1}")
 
 
+def _flag(value: Any, key: str) -> bool:
+    if not isinstance(value, bool):
+        raise SpecError(key, f"expected true or false, got {_describe(value)}")
+    return value
+
+
 def _parse_constraints(value: Any) -> Constraints:
     options = _mapping(value, "variants.constraints", CONSTRAINT_KEYS)
     flags: dict[str, Any] = {}
@@ -665,10 +673,8 @@ def _parse_constraints(value: Any) -> Constraints:
             if flags[name] is not None and flags[name] <= floor:
                 what = "a positive number" if floor == 0 else f"a number above {floor:g}"
                 raise SpecError(key, f"expected {what} or null (no limit), got {given}")
-        elif not isinstance(given, bool):
-            raise SpecError(key, f"expected true or false, got {_describe(given)}")
         else:
-            flags[name] = given
+            flags[name] = _flag(given, key)
     return Constraints(**flags)
 
 
