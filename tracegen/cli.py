@@ -325,7 +325,8 @@ def batch_command(spec: str | None, count: int | None, roster: str | None, seed:
         def bar(total: int) -> Callable[[int], None]:
             return stack.enter_context(click.progressbar(length=total, label="batch", file=sys.stderr)).update
 
-        manifest = batch(read_spec(spec, working_space), output, variants=count, roster=roster, seed=seed, secret=secret_file,
+        manifest = batch(read_spec(spec, working_space), output, variants=count, roster=roster, seed=seed,
+                         secret=secret_file,
                          to=split_list(formats, DOCUMENT_FORMATS, "--to"),
                          kind=split_list(kinds, KINDS, "--kind"), jobs=jobs, force=force, fillable=fillable,
                          transliteration=transliteration, progress=bar if terminal else None)
