@@ -1,4 +1,4 @@
-"""Measure how LaTeX sets the formulas of tests/typeset_formulas.py; write tests/latex_gaps.json.
+"""Measure how LaTeX sets the formulas of tests/typeset_formulas.py; write tests/render/latex_gaps.json.
 
     python scripts/latex_gaps.py
 
@@ -29,7 +29,7 @@ from tracegen.maths.latex import latex  # noqa: E402
 
 DPI = 2400
 MARGIN_PT = 10.0
-OUT = ROOT / "tests" / "latex_gaps.json"
+OUT = ROOT / "tests" / "render" / "latex_gaps.json"
 DOCUMENT = r"""\documentclass{article}
 \usepackage{amsmath}
 \newbox\formula

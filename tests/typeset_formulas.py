@@ -1,7 +1,7 @@
 """Formulas of the documents whose PDF typesetting is compared with LaTeX's (tests/render/latex_gaps.json).
 
-scripts/latex_gaps.py sets each one with pdflatex and measures its ink; test_typeset_like_tex measures
-tracegen's boxes the same way. Both read the formulas from here, so they measure the same maths.
+scripts/latex_gaps.py sets each one with pdflatex and measures its ink; tests/render/test_typeset_tex.py
+measures tracegen's boxes the same way. Both read the formulas from here, so they measure the same maths.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """The PDF's maths is spaced as TeX spaces it: gaps between ink and scripts' heights, against LaTeX's own.
 
-tests/latex_gaps.json holds what pdflatex made of the same formulas (scripts/latex_gaps.py
+tests/render/latex_gaps.json holds what pdflatex made of the same formulas (scripts/latex_gaps.py
 measured it, so these tests need no TeX). Here tracegen's boxes are measured the same way,
 their ink taken from the shipped fonts' outlines.
 """
