@@ -282,8 +282,8 @@ def tick_labels(chart: Chart) -> list[Label]:
 def test_loss_chart_has_an_l_axis_with_round_ticks_at_the_documents_decimals() -> None:
     """The chart had no y-axis scale; Class 3's losses 0.127, 0.116, 0.106 sit high above 0."""
     chart = diagram.loss_chart([0.1269, 0.1155, 0.1057], 3)
-    assert [label.text for label in tick_labels(chart)] == ["0.100", "0.110", "0.120", "0.130"]
-    assert chart.broken and chart.origin == "0.100" and "starting at 0.100 rather than 0" in chart.description
+    assert [label.text for label in tick_labels(chart)] == ["0.10", "0.11", "0.12", "0.13"]
+    assert chart.broken and chart.origin == "0.10" and "starting at 0.10 rather than 0" in chart.description
     epochs = [label.text for label in chart.labels if label.colour == "muted" and label.x > chart.ticks[0][2]]
     assert epochs[:3] == ["1", "2", "3"] and "epoch" in epochs
     for (_, y), loss in zip(chart_points(chart), [0.1269, 0.1155, 0.1057], strict=True):
@@ -296,9 +296,11 @@ def chart_points(chart: Chart) -> list[tuple[int, int]]:
 
 @pytest.mark.parametrize(("losses", "decimals", "ticks"), [
     ([2.58, 0.999], 3, ["0", "1", "2", "3"]),
-    ([0.693], 3, ["0.000", "0.200", "0.400", "0.600", "0.800"]),
+    ([0.693], 3, ["0.0", "0.2", "0.4", "0.6", "0.8"]),
     ([0.0, 0.0], 3, ["0", "1"]),
-    ([1.0004, 1.0001], 3, ["1.000", "1.001"]),
+    ([1.0004, 1.0001], 3, ["0.999", "1.000", "1.001"]),
+    ([2.0, 0.5], 3, ["0.0", "0.5", "1.0", "1.5", "2.0"]),  # was 0.000 0.500 … 2.000 beside another key's 0 1 2 3
+    ([0.62, 0.55, 0.50006], 3, ["0.45", "0.50", "0.55", "0.60", "0.65"]),  # L = 0.50006 was on the axis line
     ([0.5, 0.25, 0.2], 1, ["0.0", "0.2", "0.4", "0.6"]),
     ([0.52, 0.51], 2, ["0.50", "0.51", "0.52"]),
     ([1234.5, 1000.0, 990.0], 1, ["900", "1000", "1100", "1200", "1300"]),
@@ -308,9 +310,19 @@ def test_l_axis_ticks_are_round_and_start_at_zero_unless_the_chart_says_otherwis
     chart = diagram.loss_chart(losses, decimals)
     assert [label.text for label in tick_labels(chart)] == ticks
     assert chart.broken == (float(ticks[0]) != 0)
+    base = chart_points_of(chart.axes)[0][1]  # the epoch axis's line
     for (_, y), loss in zip(chart_points(chart), losses, strict=True):
         span = float(ticks[-1]) - float(ticks[0])
         assert value_at(chart, y) == pytest.approx(loss, abs=span / 120)
+        assert y <= base - 3 or loss == float(ticks[0]) == 0  # a point stands off the axis line, unless it is 0
+
+
+def test_a_one_epoch_key_has_its_loss_in_the_table_and_no_one_point_chart() -> None:
+    spec = tracegen.load_example().to_dict()
+    spec["training"]["epochs"] = 1
+    html = render_documents(tracegen.trace(tracegen.Spec.from_dict(spec)), ("key",), ("html",))[("key", "html")]
+    assert '<table class="loss">' in html.decode() and '<figure class="chart">' not in html.decode()
+    assert '<figure class="chart">' in class3_documents()[("key", "html")].decode()
 
 
 @pytest.mark.parametrize("losses", [
@@ -346,10 +358,10 @@ def test_chart_is_drawn_with_its_axes_in_html_and_pdf() -> None:
     html = docs[("key", "html")].decode()
     chart = html.split('<figure class="chart">', 1)[1].split("</figure>", 1)[0]
     assert 'role="img"' in chart and "<title>Line chart of the loss L for epochs 1 to 3" in chart
-    assert re.findall(r">(0\.1[0-3]0)</text>", chart) == ["0.100", "0.110", "0.120", "0.130"]
-    assert "the <i>L</i> axis starts at 0.100, not at 0" in chart
+    assert re.findall(r">(0\.1[0-3])</text>", chart) == ["0.10", "0.11", "0.12", "0.13"]
+    assert "the <i>L</i> axis starts at 0.10, not at 0" in chart
     pdf = pdf_text(docs[("key", "pdf")])
-    assert all(tick in pdf for tick in ("0.100", "0.110", "0.120", "0.130")) and "epoch" in pdf
+    assert all(tick in pdf for tick in ("0.10", "0.11", "0.12", "0.13")) and "epoch" in pdf
 
 
 def test_network_picture_describes_itself_without_answers() -> None:

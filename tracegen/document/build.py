@@ -248,7 +248,8 @@ def build(trace: Trace, kind: str, student: str | None = None) -> Document:
         gradients=formulas.gradient_rules_section(spec),
         epochs=tuple(_epoch_section(spec, book, epoch) for epoch in epochs),
         losses=tuple((e, book.result("L", e)) for e in epochs) if book.solved else (),  # a worksheet asks each once
-        chart=diagram.loss_chart([trace.value("L", e) for e in epochs], spec.decimals) if book.solved else None,
+        chart=diagram.loss_chart([trace.value("L", e) for e in epochs], spec.decimals)
+        if book.solved and spec.epochs > 1 else None,  # one point is no chart: the table has it
     )
 
 

@@ -639,24 +639,30 @@ def nice_step(span: float, decimals: int, count: int = 4) -> float:
     return next(round(f * power, 12) for f in (1, 2, 5, 10) if f * power >= raw * (1 - 1e-9))
 
 
+AXIS_ROOM = 0.25  # of a tick step: the least room between a broken L axis's start and the lowest loss
+
+
 def loss_axis(losses: list[float], decimals: int) -> list[float]:
     """The L axis's tick values, bottom to top: round numbers from the axis's start to at least the highest loss.
 
     The axis starts at 0 unless the losses sit high above it (the lowest above half the
-    highest): then it starts at the round value just below the lowest loss (the chart marks
-    the break and says where it starts), so that small changes show without misleading.
+    highest): then it starts at a round value at least a quarter step below the lowest loss
+    (the chart marks the break and says where it starts), so that small changes show without
+    misleading, and no point sits on the axis line (L = 0.50006 on an axis starting at 0.500 did).
     """
     low, high = min(losses), max(losses)
     zero = high <= 0 or low <= high / 2 or low == high
     step = nice_step(high if zero else high - low, decimals) if high > 0 else 1.0
-    first = 0 if zero else max(0, math.ceil(low / step - 1e-9) - 1)
+    first = 0 if zero else max(0, math.floor(low / step - AXIS_ROOM))
     last = max(math.ceil(high / step - 1e-9), first + 1)
     return [round(k * step, 12) for k in range(first, last + 1)]
 
 
-def tick_texts(values: list[float], decimals: int) -> list[str]:
-    """Tick numbers all printed alike: at the document's decimals, or bare when every tick is whole."""
-    places = 0 if all(v == round(v) for v in values) else decimals
+def tick_texts(values: list[float]) -> list[str]:
+    """Tick numbers all printed alike, with the decimals their step needs: 0 1 2 3, 0.0 0.5 1.0, 0.10 0.11 (the
+    same rule on every chart; the document's decimals gave 0.000 0.500 1.000 on one key and 0 1 2 on another)."""
+    step = values[1] - values[0] if len(values) > 1 else 1.0
+    places = max(0, math.ceil(-math.log10(step) - 1e-9))
     return [f"{v:.{places}f}".replace("-", MINUS) for v in values]
 
 
@@ -666,7 +672,7 @@ VALUE_SIZE, TICK_SIZE = 11, 10
 def loss_chart(losses: list[float], decimals: int, width: int = 400, height: int = 190) -> Chart:
     """The losses against their epochs on axes with round ticks, each point's loss beside it where it fits."""
     ticks_l = loss_axis(losses, decimals)
-    texts = tick_texts(ticks_l, decimals)
+    texts = tick_texts(ticks_l)
     left = round(max(measure(t)[0] for t in texts) * TICK_SIZE) + 24
     right, top, bottom = 16, 26, 38
     plot_w, plot_h = width - left - right, height - top - bottom
