@@ -105,13 +105,13 @@ class _Group(click.Group):
             raise Failure(f"internal error: {type(err).__name__}: {err} (TRACEGEN_DEBUG=1 shows details)", 1) from None
 
 
-def read_spec(path: str | None, working_space: bool | None = None) -> Spec:
-    """The spec at `path`, or the built-in Class 3 example when no path is given; `working_space` (a command's
-    --working-space or --no-working-space) overrides the spec's display.working_space."""
+def read_spec(path: str | None, bare: bool = False) -> Spec:
+    """The spec at `path`, or the built-in Class 3 example when no path is given; `bare` (a command's
+    --no-working-space) turns the spec's display.working_space off."""
     from tracegen.spec.model import load_example, load_spec
 
     spec = load_example() if path is None else load_spec(path)
-    return spec if working_space is None else dataclasses.replace(spec, working_space=working_space)
+    return dataclasses.replace(spec, working_space=False) if bare else spec
 
 
 def split_list(value: str, allowed: tuple[str, ...], option: str) -> tuple[str, ...]:
@@ -139,9 +139,9 @@ def _progress(length: int, label: str, long: bool) -> Iterator[Callable[[int], N
 
 
 SPEC_ARG = click.argument("spec", required=False, type=click.Path(dir_okay=False))
-WORKING_OPTION = click.option("--working-space/--no-working-space", "working_space", default=None,
-                              help="Worksheets: room to work under each pass [default: the spec's "
-                                   "display.working_space, on].")
+WORKING_OPTION = click.option("--no-working-space", "bare", is_flag=True,
+                              help="Worksheets without room to work under each pass (spec: "
+                                   "display.working_space).")
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
@@ -238,8 +238,7 @@ def trace_command(spec: str | None, fmt: str, output: str | None) -> None:
               help="Folder for the documents.")
 @click.option("--force", is_flag=True, help="Render documents above the page and font-size limits.")
 def render_command(spec: str | None, formats: str, kinds: str, paper: str, tagged: bool, fillable: bool,
-                   working_space: bool | None,
-                   output: str, force: bool) -> None:
+                   bare: bool, output: str, force: bool) -> None:
     """Write the worksheet and answer key of SPEC (default: the built-in Class 3 example).
 
     `--kind worksheet,key,solution` also writes the worked solution for students: every
@@ -256,7 +255,7 @@ def render_command(spec: str | None, formats: str, kinds: str, paper: str, tagge
         from tracegen.engine.trace import trace
         from tracegen.spec import limits
 
-        parsed = read_spec(spec, working_space)
+        parsed = read_spec(spec, bare)
         limits.check_trace(parsed)
         if not force:
             limits.check_documents(parsed, chosen)
@@ -293,8 +292,7 @@ def render_command(spec: str | None, formats: str, kinds: str, paper: str, tagge
 @click.option("--transliteration", metavar="COLUMN",
               help="Roster column printed instead of a name that no installed font can print whole.")
 def batch_command(spec: str | None, count: int | None, roster: str | None, seed: int | None, secret_file: str | None,
-                  formats: str, kinds: str, fillable: bool, jobs: int | None, working_space: bool | None, output: str,
-                  force: bool,
+                  formats: str, kinds: str, fillable: bool, jobs: int | None, bare: bool, output: str, force: bool,
                   transliteration: str | None) -> None:
     """Write one worksheet and key per variant or student, plus manifest.csv and answers.csv.
 
@@ -325,7 +323,7 @@ def batch_command(spec: str | None, count: int | None, roster: str | None, seed:
         def bar(total: int) -> Callable[[int], None]:
             return stack.enter_context(click.progressbar(length=total, label="batch", file=sys.stderr)).update
 
-        manifest = batch(read_spec(spec, working_space), output, variants=count, roster=roster, seed=seed,
+        manifest = batch(read_spec(spec, bare), output, variants=count, roster=roster, seed=seed,
                          secret=secret_file,
                          to=split_list(formats, DOCUMENT_FORMATS, "--to"),
                          kind=split_list(kinds, KINDS, "--kind"), jobs=jobs, force=force, fillable=fillable,

@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 from browser import Browser, BrowserMissing, Page, violations_report
-from documents import DEEP, SOFTMAX, class3_trace, distinctive_answers
+from documents import DEEP, SOFTMAX, class3_trace, distinctive_answers, spec_trace
 
 import tracegen
 from tracegen.document import KINDS, Document, build
@@ -233,3 +233,35 @@ def test_screenshots_script_writes_every_page(chromium: Browser, tmp_path: Path)
             assert size[0] == 1000 and size[1] > 2000  # the whole page, not the 800 px window
         else:
             assert size == (249, 351)  # an A4 page (210 x 297 mm) at 30 dpi, as pdftoppm rounds it
+
+
+PHONE_CHECK = """
+const faults = [];
+for (const el of document.querySelectorAll('.ans')) {
+  const r = el.getBoundingClientRect();
+  if (r.width === 0 && r.height === 0) continue;  // the layout for the other width
+  if (r.left < -0.5 || r.right > window.innerWidth + 0.5) faults.push(`answer ${el.textContent} off screen`);
+}
+for (const eq of document.querySelectorAll('.eq')) {
+  if (eq.offsetParent !== null && eq.scrollWidth > eq.clientWidth + 1) faults.push(`it scrolls: ${eq.textContent}`);
+}
+if (document.documentElement.scrollWidth > window.innerWidth) faults.push('the page scrolls sideways');
+return [faults, document.querySelectorAll('.ans').length];
+"""
+
+
+@pytest.mark.parametrize("name", ["class3", "tanh", "softmax", "net4653", "net652"])
+def test_every_answer_shows_on_a_phone_without_scrolling_sideways(chromium: Browser, tmp_path: Path,
+                                                                   name: str) -> None:
+    """Students read keys on phones: at 360 px wide, equations too wide for it take their phone layout (a relation
+    per line, wide matrices set smaller), so every answer is on screen and nothing scrolls sideways."""
+    trace = class3_trace() if name == "class3" else spec_trace(name)
+    path = tmp_path / f"{name}-key.html"
+    path.write_bytes(render_documents(trace, ("key",), ("html",))[("key", "html")])
+    try:
+        chromium.driver.set_window_size(360, 800)
+        chromium.load(path)
+        faults, answers = chromium.driver.execute_script(PHONE_CHECK)
+    finally:
+        chromium.driver.set_window_size(1000, 800)
+    assert answers > 10 and faults == []

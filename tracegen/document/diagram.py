@@ -7,8 +7,11 @@ decimal number that could be mistaken for (or be) an answer.
 Every text on a picture is a `Label` whose ink box is known here, from the shipped fonts'
 metrics (`_METRICS`, an upper bound that tests/document/test_diagram.py checks against the fonts).
 So the layout can promise that no label covers another label, a unit, or a point where two
-edges cross: the weights are placed along their edges by a small search, and the gap between
-two layers grows until they fit (tests/document/test_diagram.py checks every network of up to 6 units
+edges cross, and that each weight sits on its own edge with no other edge passing under it (so
+the eye can tell which edge it belongs to): the weights are placed along their edges by a small
+search, and the gap between two layers grows until they fit. Every network whose layer pairs
+have at most 18 edges gets its weights; a denser one may not, and then its caption points to the
+W matrices printed below it (tests/document/test_diagram.py checks every network of up to 6 units
 per layer and 3 or 4 layers).
 """
 
@@ -329,10 +332,10 @@ def network(weights: list[np.ndarray], biases: list[np.ndarray], functions: list
     """Lay the layers out left to right, each column centred vertically; gaps grow until the weights fit.
 
     `functions` name each layer's activation as the formulas do (None: linear), `activations` in
-    words (the description says them). When even the
-    widest picture that fits the page has no room for every weight, none is printed (the
-    figure's caption then points to the W matrices): that happens only for long numbers in
-    big layers (5 characters such as -0.25 in layers of 5 and 6 units), or past MAX_GAP_EDGES.
+    words (the description says them). When even the widest picture that fits the page has no
+    room for every weight, each alone on its edge, none is printed (the figure's caption then
+    points to the W matrices): that happens only for layer pairs of 20 edges or more (4-6-5-3),
+    or past MAX_GAP_EDGES.
     """
     sizes = [int(weights[0].shape[1]), *(int(w.shape[0]) for w in weights)]
     last = len(weights)
@@ -462,10 +465,10 @@ def _comfortable(sources: int, targets: int) -> int:
 
 
 # Where a weight's label may go along its edge: centres `STEP` px apart, the nearer the source
-# (PREFER of the way) the better, and the fewer other edges passing under it the better.
+# (PREFER of the way) the better, and never where another edge passes under it (the eye could not
+# tell which of the lines running into a label it belongs to).
 STEP = 2.0
 PREFER = 0.35
-UNDER_COST = 0.15  # per other edge under the label, in the units of the fraction of the way
 _NUMBER_CENTRE = 0.33  # em above the baseline: the middle of a number's ink, put on the edge
 
 
@@ -477,7 +480,8 @@ def _place(left: tuple[int, ...], right: tuple[int, ...], gap: int, weight: Exte
 
     Columns at x = 0 and x = `gap`; each label fits `weight` (an extent), each bias label
     `bias_left` or `bias_right`. A spot is free when its box keeps CLEAR of every crossing of
-    two edges, off every circle and bias label and inside the gap; then free spots that
+    two edges, no other edge passes under it, and it is off every circle and bias label and
+    inside the gap; then free spots that
     overlap no other chosen one are searched for, the most constrained edge first (`_choose`).
     """
     a, b = np.array(left, float), np.array(right, float)
@@ -501,10 +505,11 @@ def _place(left: tuple[int, ...], right: tuple[int, ...], gap: int, weight: Exte
     ok &= ~_overlaps(box, biases).any(axis=1)
     keep = np.flatnonzero(ok)
     keep = keep[~_hits_points(box[keep], crossings, CLEAR)]
+    keep = keep[_edges_under(box[keep], src, dst, gap) == 1]  # its own edge only
     if len(np.unique(who[keep])) < len(src):
         return None, 0
     box, who, spots = box[keep], who[keep], spots[keep].astype(int)
-    cost = np.abs(t[keep] - PREFER) + UNDER_COST * (_edges_under(box, src, dst, gap) - 1)  # its own edge is under
+    cost = np.abs(t[keep] - PREFER)
     chosen, steps = _choose(who, cost, box, len(src), apart, budget)
     return (None if chosen is None else tuple((int(spots[k, 0]), int(spots[k, 1])) for k in chosen)), steps
 

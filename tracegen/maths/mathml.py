@@ -177,7 +177,7 @@ def _matrix(node: Matrix) -> str:
             tail = ("." if points and not point else "") + "0" * (afters - after)
             tds.append(f"<mtd>{_phantom(lead)}{_write(cell)}{_phantom(tail)}</mtd>")
         rows.append(f"<mtr>{''.join(tds)}</mtr>")
-    wide = " wide" if node.shape[1] >= 7 else ""
+    wide = " wide" if node.shape[1] >= 7 else " many" if node.shape[1] >= 5 else ""  # set smaller (mathml.css)
     answer = ' class="ans"' if node.answer and isinstance(node.rows[0][0], Num) else ""
     return (f'<mrow{answer}>{FENCE.format("[")}<mtable class="mat{wide}">{"".join(rows)}</mtable>'
             f'{FENCE.format("]")}</mrow>')

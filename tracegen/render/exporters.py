@@ -1,9 +1,9 @@
 """One exporter per output format, as nbconvert has: each owns its preparation, template and page.
 
 Markdown and HTML lay display equations out in lines for the screen's text width
-(`prepare.for_screen`). The PDF is the HTML laid out by WeasyPrint: every piece of maths is
-typeset in Python and reserved as a block the finisher draws (`prepare.for_print`), and
-the text width is the printed page's.
+(`prepare.for_screen`), and the HTML again for a phone's. The PDF is the HTML laid out by
+WeasyPrint: every piece of maths is typeset in Python and reserved as a block the finisher
+draws (`prepare.for_print`), and the text width is the printed page's.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from typing import Any
 from tracegen.choices import PAPERS
 from tracegen.document import Document
 from tracegen.render import prepare
-from tracegen.render.assets import PAPER_WIDTH_MM, PRINT_FONT_PT, PRINT_MARGINS_MM, SCREEN_MEASURE
+from tracegen.render.assets import PAPER_WIDTH_MM, PHONE_MEASURE, PRINT_FONT_PT, PRINT_MARGINS_MM, SCREEN_MEASURE
 from tracegen.render.environment import font_faces, font_parts, jinja_environment, stylesheet
 from tracegen.render.typeset.boxes import Box
 
@@ -59,6 +59,9 @@ class HtmlExporter(Exporter):
         the document's title and student name need (`environment.font_parts`)."""
         parts = font_parts(doc.title, doc.student or "") if doc is not None else ()
         return {**super().page(paper), "css": stylesheet(mathml=True), "fonts": font_faces(True, parts)}
+
+    def prepare(self, doc: Document, page: dict[str, Any]) -> tuple[Document, dict[str, Any]]:
+        return prepare.for_screen(doc, page["measure"], PHONE_MEASURE), {"blocks": [], "pictures": {}}
 
 
 class PdfExporter(HtmlExporter):

@@ -38,12 +38,14 @@ class Display:
     """A display equation laid out in lines (Markdown, HTML), then its grader notes.
 
     `wide`: it may not fit the page, so the HTML lets it scroll and makes it focusable (a
-    keyboard can scroll it too, WCAG 2.1.1).
+    keyboard can scroll it too, WCAG 2.1.1). `phone`: the HTML's layout for a phone's width,
+    when `math` is wider than that (screen.css shows one of the two), so no answer sits off-screen.
     """
 
     math: Lines
     notes: tuple[Para, ...]
     wide: bool = False
+    phone: Lines | None = None
     kind: str = "display"
 
 
@@ -79,9 +81,10 @@ def speaker(doc: Document) -> Callable[[Node], str]:
     return partial(speech, blanks=numbers)
 
 
-def for_screen(doc: Document, measure: float) -> Document:
-    """Markdown and HTML: each display equation laid out in lines for the text width `measure` (em)."""
-    return _converted(doc, lambda items: _displays(items, measure))
+def for_screen(doc: Document, measure: float, phone: float | None = None) -> Document:
+    """Markdown and HTML: each display equation laid out in lines for the text width `measure` (em), and for
+    HTML again for a phone's text width `phone` where it is wider than that."""
+    return _converted(doc, lambda items: _displays(items, measure, phone))
 
 
 def for_print(doc: Document, measure: float, px_per_em: float) -> tuple[Document, dict[str, Any]]:
@@ -116,14 +119,28 @@ def _section(section: Section, convert: Any) -> Section:
 WIDE = 0.8  # of the measure: an equation set this wide or wider may overflow a browser's page
 
 
-def _displays(items: Iterable[Any], measure: float) -> list[Any]:
+def _displays(items: Iterable[Any], measure: float, phone: float | None) -> list[Any]:
     out = []
     for item in items:
         if isinstance(item, Eq):
             laid = mathbox.lines(item.items, measure)
-            item = Display(laid, item.notes, wide=mathbox.display(laid, measure).width > WIDE * measure)
+            width = mathbox.display(laid, measure).width
+            narrow = _hanging(mathbox.lines(item.items, phone)) if phone is not None and width > phone else None
+            item = Display(laid, item.notes, wide=width > WIDE * measure, phone=narrow)
         out.append(item)
     return out
+
+
+def _hanging(laid: Lines) -> Lines:
+    """Lines for a phone: the left side opens the first line, and the lines after it start at the margin with
+    their relation (aligned under the first relation, a wide matrix would not fit beside the left side)."""
+    (left, first), *rest = laid.rows
+    opening = first if left is None else Row((*_items(left), *_items(first)))
+    return Lines(((None, opening), *rest))
+
+
+def _items(node: Node) -> tuple[Node, ...]:
+    return node.items if isinstance(node, Row) else (node,)
 
 
 def _blocks(items: Iterable[Any], measure: float, blocks: Blocks) -> list[Any]:

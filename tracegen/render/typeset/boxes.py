@@ -532,7 +532,9 @@ def lines(items: tuple[Node, ...], measure: float) -> Lines:
         room = measure - column
         pieces = [piece for part in relations for piece in (_cut(part, "bin") if _width(part) > room else [part])]
         for j, line in enumerate(_fill(pieces, room, room)):
-            tail = [Op(",", "punct")] if i + 1 < len(chains) and j + 1 == len(_fill(pieces, room, room)) else []
+            last = j + 1 == len(_fill(pieces, room, room))
+            ends = isinstance(line[-1], Op) and line[-1].kind == "punct"  # the list's comma is still there
+            tail = [Op(",", "punct")] if i + 1 < len(chains) and last and not ends else []
             rows.append((Row(tuple(left)) if j == 0 and left else None, Row((*line, *tail))))
     return Lines(tuple(rows))
 
