@@ -39,13 +39,15 @@ class Display:
 
     `wide`: it may not fit the page, so the HTML lets it scroll and makes it focusable (a
     keyboard can scroll it too, WCAG 2.1.1). `phone`: the HTML's layout for a phone's width,
-    when `math` is wider than that (screen.css shows one of the two), so no answer sits off-screen.
+    when `math` is wider than that (mathml.css shows one of the two), so no answer sits off-screen;
+    `phone_wide` as `wide`, for it.
     """
 
     math: Lines
     notes: tuple[Para, ...]
     wide: bool = False
     phone: Lines | None = None
+    phone_wide: bool = False
     kind: str = "display"
 
 
@@ -126,7 +128,8 @@ def _displays(items: Iterable[Any], measure: float, phone: float | None) -> list
             laid = mathbox.lines(item.items, measure)
             width = mathbox.display(laid, measure).width
             narrow = _hanging(mathbox.lines(item.items, phone)) if phone is not None and width > phone else None
-            item = Display(laid, item.notes, wide=width > WIDE * measure, phone=narrow)
+            item = Display(laid, item.notes, wide=width > WIDE * measure, phone=narrow,
+                           phone_wide=narrow is not None and mathbox.display(narrow, phone).width > WIDE * phone)
         out.append(item)
     return out
 
