@@ -20,7 +20,7 @@ from functools import cache
 from jinja2 import Template
 
 from tracegen.document import Document, wording
-from tracegen.document.model import Eq, Figure, Para
+from tracegen.document.model import Eq, Figure, Para, Working
 from tracegen.maths.tree import Blank, Matrix, Node, Row, walk
 from tracegen.render.assets import SCREEN_MEASURE
 from tracegen.render.environment import jinja_environment
@@ -57,6 +57,8 @@ def block(item: Item, doc: Document, inline: Maths, cell: Cell, picture: str, bl
         return paragraph(item, inline)
     if isinstance(item, Eq):
         return equation(item.items, cell, blank_chars)
+    if isinstance(item, Working):  # room to work is for paper; a quiz is answered on screen
+        return ""
     if not isinstance(item, Figure):
         raise TypeError(f"no HTML for a document item {item!r}")
     if item.what != "network":  # the loss chart is the key's

@@ -224,7 +224,8 @@ def _note_em(result: Piece) -> float:
 
 TEXT_EM = {"worksheet": 4.0, "key": 8.0, "solution": 8.0}  # an epoch's heading and sentences
 FRONT_EM = 50.0  # title, network diagram, section headings; the key's loss table and chart
-SLACK = 0.1  # of a page: an epoch estimated this far past a page break is taken to fit
+SLACK = 0.1  # of a page: a document estimated this far past a page break is taken to fit
+WORKING_EM = 2.5  # a worksheet's room to work, per layer, under each pass (document.build.WORKING_PER_LAYER)
 
 
 def estimate_document(spec: Spec, kind: str) -> Estimate:
@@ -244,11 +245,11 @@ def estimate_document(spec: Spec, kind: str) -> Estimate:
             smallest = min(smallest, scale)
         return total
 
-    front = FRONT_EM + height(shapes.givens()) + height(shapes.forward(1))
-    pages = math.ceil(front / PAGE_EM)
-    for epoch in range(1, spec.epochs + 1):
-        pages += max(1, math.ceil((TEXT_EM[kind] + height(shapes.epoch(epoch))) / PAGE_EM - SLACK))
-    return Estimate(kind, pages, round(FONT_PT * smallest, 1))
+    working = WORKING_EM * len(spec.layers) if kind == "worksheet" and spec.working_space else 0.0
+    total = FRONT_EM + height(shapes.givens()) + height(shapes.forward(1)) + working
+    for epoch in range(1, spec.epochs + 1):  # epochs follow on, each with room to work under its passes
+        total += TEXT_EM[kind] + height(shapes.epoch(epoch)) + 2 * working
+    return Estimate(kind, math.ceil(total / PAGE_EM - SLACK), round(FONT_PT * smallest, 1))
 
 
 def check_documents(spec: Spec, kinds: Sequence[str]) -> None:
