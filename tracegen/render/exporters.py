@@ -26,6 +26,7 @@ class Exporter:
     name = "md"
     template = "md/index.md.j2"
     environment = "md"  # which Jinja environment (and filters) the template runs in
+    phone: float | None = None  # the text width (em) of a second layout for phones (HTML)
 
     def measure(self, paper: str) -> float:
         """The text width in em where display equations wrap."""
@@ -37,7 +38,8 @@ class Exporter:
                 "paper": PAPERS[paper], "measure": self.measure(paper), "px_per_em": PX_PER_EM}
 
     def prepare(self, doc: Document, page: dict[str, Any]) -> tuple[Document, dict[str, Any]]:
-        return prepare.for_screen(doc, page["measure"]), {"blocks": [], "pictures": {}, "speak": prepare.speaker(doc)}
+        laid = prepare.for_screen(doc, page["measure"], self.phone)
+        return laid, {"blocks": [], "pictures": {}, "speak": prepare.speaker(doc)}
 
     def markup(self, doc: Document, paper: str = "a4", form: str | None = None) -> tuple[str, list[Box]]:
         page = {**self.page(paper, doc), "form": form}
@@ -53,15 +55,13 @@ class HtmlExporter(Exporter):
     name = "html"
     template = "html/index.html.j2"
     environment = "html"
+    phone = PHONE_MEASURE
 
     def page(self, paper: str, doc: Document | None = None) -> dict[str, Any]:
         """As for Markdown, with the MathML stylesheet and the fonts embedded: with the parts of them that
         the document's title and student name need (`environment.font_parts`)."""
         parts = font_parts(doc.title, doc.student or "") if doc is not None else ()
         return {**super().page(paper), "css": stylesheet(mathml=True), "fonts": font_faces(True, parts)}
-
-    def prepare(self, doc: Document, page: dict[str, Any]) -> tuple[Document, dict[str, Any]]:
-        return prepare.for_screen(doc, page["measure"], PHONE_MEASURE), {"blocks": [], "pictures": {}}
 
 
 class PdfExporter(HtmlExporter):
