@@ -243,7 +243,7 @@ def test_the_network_is_described_and_its_weights_are_a_table(fmt: str) -> None:
 @pytest.mark.parametrize("fmt", ["pdf", "html"])
 def test_the_loss_chart_says_each_epochs_loss(fmt: str) -> None:
     data = rendered("class3")[("key", fmt)]
-    chart = ("Line chart of the loss L for epochs 1 to 3, its L axis starting at 0.100 rather than 0. "
+    chart = ("Line chart of the loss L for epochs 1 to 3, its L axis starting at 0.10 rather than 0. "
              "The losses: epoch 1, 0.127; epoch 2, 0.116; epoch 3, 0.106.")
     if fmt == "pdf":
         assert [alt for kind, alt in structure(data) if kind == "Figure"][1] == chart
