@@ -16,11 +16,10 @@ from typing import Any
 import numpy as np
 
 from tracegen.choices import KINDS
-from tracegen.document import diagram, formulas, printable, wording
+from tracegen.document import diagram, formulas, notes, printable, wording
 from tracegen.document.diagram import Chart, Diagram
 from tracegen.document.formulas import APPROX, ARROW, EQ, ETA, MINUS, PLUS, QUAD
 from tracegen.document.model import Eq, Para, Section, Working
-from tracegen.document import notes
 from tracegen.document.notes import Notes
 from tracegen.engine.trace import BASE, Trace
 from tracegen.maths.notation import layer_tag, symbol
