@@ -128,8 +128,9 @@ def _displays(items: Iterable[Any], measure: float, phone: float | None) -> list
             laid = mathbox.lines(item.items, measure)
             width = mathbox.display(laid, measure).width
             narrow = _hanging(mathbox.lines(item.items, phone)) if phone is not None and width > phone else None
-            item = Display(laid, item.notes, wide=width > WIDE * measure, phone=narrow,
-                           phone_wide=narrow is not None and mathbox.display(narrow, phone).width > WIDE * phone)
+            phone_wide = (narrow is not None and phone is not None
+                          and mathbox.display(narrow, phone).width > WIDE * phone)
+            item = Display(laid, item.notes, wide=width > WIDE * measure, phone=narrow, phone_wide=phone_wide)
         out.append(item)
     return out
 
