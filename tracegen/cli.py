@@ -230,8 +230,10 @@ def trace_command(spec: str | None, fmt: str, output: str | None) -> None:
 @click.option("-o", "--output", default="output", show_default=True, type=click.Path(file_okay=False),
               help="Folder for the documents.")
 @click.option("--force", is_flag=True, help="Render documents above the page and font-size limits.")
+@click.option("--no-cache", is_flag=True, help="PDF: lay every page out anew, neither reading nor filling the "
+                                               "layout cache (same bytes).")
 def render_command(spec: str | None, formats: str, kinds: str, paper: str, tagged: bool, fillable: bool,
-                   output: str, force: bool) -> None:
+                   output: str, force: bool, no_cache: bool) -> None:
     """Write the worksheet and answer key of SPEC (default: the built-in Class 3 example).
 
     `--kind worksheet,key,solution` also writes the worked solution for students: every
@@ -257,7 +259,8 @@ def render_command(spec: str | None, formats: str, kinds: str, paper: str, tagge
         long = pages >= PROGRESS_PAGES
         with _progress(len(chosen) * len(to), f"rendering about {pages:,} pages", long) as update:
             documents = render.render_documents(result, chosen, to, paper=paper, tagged=tagged, fillable=fillable,
-                                                processes=usable_cores(), progress=update, pdf_process=pdf_process)
+                                                processes=usable_cores(), progress=update, pdf_process=pdf_process,
+                                                cache=not no_cache)
     stem = render.file_stem(Path(spec).stem if spec else "class3")
     for (kind, fmt), data in documents.items():
         click.echo(write_atomic(Path(output) / f"{stem}-{kind}.{fmt}", data))
