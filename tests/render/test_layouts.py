@@ -198,3 +198,9 @@ def test_the_cache_keeps_the_recently_used_under_its_bound(tmp_path) -> None:
     layouts.trim(tmp_path, limit=5000)
     assert sorted(p.name for p in tmp_path.iterdir()) == [".tmp-writing", "entry-0.layout", "entry-1.layout",
                                                           "entry-2.layout"]
+
+
+def test_a_layout_that_cannot_be_kept_is_skipped(cache_dir) -> None:
+    """What does not pickle (a WeasyPrint object left in a stream, say) is not kept; the render goes on."""
+    layouts.store("unpicklable", layouts.Layout(pdf=lambda: None, anchors=[], version=None))
+    assert not (cache_dir / "unpicklable.layout").exists()

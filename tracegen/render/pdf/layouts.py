@@ -144,7 +144,10 @@ def load(name: str) -> Layout | None:
 
 def store(name: str, layout: Layout) -> None:
     """Keep `layout` as entry `name` (atomically), then trim the cache; a cache that cannot be written is skipped."""
-    body = zlib.compress(pickle.dumps(layout, protocol=pickle.HIGHEST_PROTOCOL), 1)
+    try:
+        body = zlib.compress(pickle.dumps(layout, protocol=pickle.HIGHEST_PROTOCOL), 1)
+    except Exception:  # noqa: BLE001 - an object that does not pickle (another WeasyPrint): not kept
+        return
     folder = directory()
     try:
         folder.mkdir(parents=True, exist_ok=True)
