@@ -24,6 +24,7 @@ from tracegen.cli import cli
 from tracegen.document import build
 from tracegen.render import markup
 from tracegen.render.pdf import layouts, writer
+from tracegen.render.pdf.process import CAN_FORK, PdfProcess
 from tracegen.render.pdf.writer import write_pdf
 
 
@@ -204,3 +205,13 @@ def test_a_layout_that_cannot_be_kept_is_skipped(cache_dir) -> None:
     """What does not pickle (a WeasyPrint object left in a stream, say) is not kept; the render goes on."""
     layouts.store("unpicklable", layouts.Layout(pdf=lambda: None, anchors=[], version=None))
     assert not (cache_dir / "unpicklable.layout").exists()
+
+
+@pytest.mark.skipif(not CAN_FORK, reason="the layout process is used on Linux only")
+def test_the_layout_process_lays_out_only_what_is_not_cached(cache_dir, texts, fresh) -> None:
+    write_pdf(*texts[0], cache=True)  # the worksheet cached, the key not
+    done: list[int] = []
+    with PdfProcess.start() as process:
+        assert process.write_pdfs(iter(texts), processes=2, progress=done.append, cache=True) == fresh
+    assert sum(done) == 2
+    assert len(entries(cache_dir)) == 2  # the layout process kept the key's
