@@ -215,3 +215,16 @@ def test_the_layout_process_lays_out_only_what_is_not_cached(cache_dir, texts, f
         assert process.write_pdfs(iter(texts), processes=2, progress=done.append, cache=True) == fresh
     assert sum(done) == 2
     assert len(entries(cache_dir)) == 2  # the layout process kept the key's
+
+
+@pytest.mark.parametrize("processes", [1, 2])
+def test_cached_documents_are_finished_without_weasyprint(cache_dir, texts, fresh, processes) -> None:
+    """write_pdfs (a batch worker's and the no-fork path) imports WeasyPrint for no cached document."""
+    for html, blocks in texts:
+        write_pdf(html, blocks, cache=True)
+    probe = ("import pickle, sys\nsys.modules['weasyprint'] = None  # not installed\n"
+             "from tracegen.render.pdf.writer import write_pdfs\n"
+             "texts = pickle.load(sys.stdin.buffer)\n"
+             f"sys.stdout.buffer.write(pickle.dumps(write_pdfs(iter(texts), processes={processes}, cache=True)))\n")
+    out = subprocess.run([sys.executable, "-c", probe], input=pickle.dumps(texts), capture_output=True, check=True)
+    assert pickle.loads(out.stdout) == fresh  # noqa: S301 - our own subprocess

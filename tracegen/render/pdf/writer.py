@@ -114,18 +114,20 @@ def write_pdfs(documents: Iterable[tuple[str, Sequence[Box]]], *, pdf_variant: s
     starts with it loaded. A copy sends its PDF (or its error) back through a pipe and keeps
     its temporary fonts in a scratch folder removed here, whatever happens to it. A failure
     in any document stops the copies still running and is raised here. `progress` is called
-    with 1 as each PDF is done (a copy's when it is read back). `cache`: as for `write_pdf`.
+    with 1 as each PDF is done (a copy's when it is read back). `cache`: as for `write_pdf`; a
+    document whose layout is cached is finished here, never forked (nor WeasyPrint imported for it).
     """
     forks = processes - 1 if CAN_FORK else 0
     results: list[bytes | Forked] = []
     with scratch_folder() if forks else contextlib.nullcontext("") as scratch:
         try:
             for html, blocks in documents:
-                if len(results) < forks:
+                pdf = cached_pdf(html, blocks, pdf_variant) if cache else None
+                if pdf is None and sum(isinstance(item, Forked) for item in results) < forks:
                     weasyprint()  # imported once, before the first copy is made
                     results.append(Forked.start(partial(_write_pdf_in, scratch, html, blocks, pdf_variant, cache)))
                     continue
-                results.append(write_pdf(html, blocks, pdf_variant=pdf_variant, cache=cache))
+                results.append(pdf or write_pdf(html, blocks, pdf_variant=pdf_variant, cache=cache))
                 if progress:
                     progress(1)
             for index, item in enumerate(results):
