@@ -228,3 +228,26 @@ def test_cached_documents_are_finished_without_weasyprint(cache_dir, texts, fres
              f"sys.stdout.buffer.write(pickle.dumps(write_pdfs(iter(texts), processes={processes}, cache=True)))\n")
     out = subprocess.run([sys.executable, "-c", probe], input=pickle.dumps(texts), capture_output=True, check=True)
     assert pickle.loads(out.stdout) == fresh  # noqa: S301 - our own subprocess
+
+
+def test_a_render_that_found_its_layouts_cached_starts_no_layout_process(cache_dir, tmp_path, fresh,
+                                                                        monkeypatch) -> None:
+    """The note a render leaves lets the next one skip the layout process; a wrong note (its layouts trimmed
+    since) costs time only: the same bytes."""
+    out = tmp_path / "out"
+    assert CliRunner().invoke(cli, ["render", "--to", "pdf", "-o", str(out)]).exit_code == 0
+    assert len(list(cache_dir.glob("*.note"))) == 1
+
+    def no_process(cls: object) -> None:
+        raise AssertionError("a layout process was started")
+
+    monkeypatch.setattr("tracegen.render.pdf.process.PdfProcess.start", classmethod(no_process))
+    for layout in entries(cache_dir):
+        for _ in range(2):  # with the layouts cached, then without them
+            (out / "class3-key.pdf").unlink()
+            result = CliRunner().invoke(cli, ["render", "--to", "pdf", "-o", str(out)])
+            assert result.exit_code == 0, result.output
+            assert [(out / f"class3-{kind}.pdf").read_bytes() for kind in ("worksheet", "key")] == fresh
+            layout.unlink(missing_ok=True)
+    result = CliRunner().invoke(cli, ["render", "--to", "pdf", "--paper", "letter", "-o", str(out)])
+    assert result.exit_code != 0  # another render has no note: it starts the layout process

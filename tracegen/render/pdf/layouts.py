@@ -94,6 +94,21 @@ def key(html: str, pdf_variant: str | None, pdf_tags: bool) -> str:
     return digest.hexdigest()
 
 
+def note(*parts: bytes) -> Path:
+    """Where the cache notes that a render of `parts` (a spec file's bytes, the options) found or kept every
+    layout it needed: the command line then starts no layout process. A note can be wrong (an entry trimmed
+    since): that costs time, never a byte."""
+    digest = hashlib.sha256(_software() + b"\0".join(parts)).hexdigest()
+    return directory() / f"{digest}.note"
+
+
+def remember(path: Path) -> None:
+    """Write the note `path` (empty); a cache that cannot be written is skipped."""
+    with contextlib.suppress(OSError):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.touch()
+
+
 def capture(document: Any, pdf: Any, pdf_variant: str | None) -> Layout:
     """The layout of WeasyPrint's `document` and its `pdf` (a finisher's arguments), its streams made plain."""
     import pydyf
@@ -175,9 +190,10 @@ def trim(folder: Path, limit: int = MAX_BYTES) -> None:
                 if now - stat.st_mtime > STALE_SECONDS:
                     path.unlink()
                 continue
-            if path.suffix == ".layout":
-                entries.append((stat.st_mtime, stat.st_size, path))
-                total += stat.st_size
+            if path.suffix in (".layout", ".note"):
+                size = max(stat.st_size, 4096) if path.suffix == ".note" else stat.st_size  # a note: a block
+                entries.append((stat.st_mtime, size, path))
+                total += size
     if total <= limit:
         return
     for _, size, path in sorted(entries):
