@@ -60,6 +60,10 @@ def directory() -> Path:
     """`TRACEGEN_CACHE_DIR`, else the platform's user cache folder + tracegen/layouts."""
     if chosen := os.environ.get("TRACEGEN_CACHE_DIR"):
         return Path(chosen)
+    try:
+        Path.home()
+    except RuntimeError:  # no home folder: no cache (a folder that can be neither read nor made)
+        return Path(os.devnull) / "tracegen"
     if sys.platform == "win32":
         base = Path(os.environ.get("LOCALAPPDATA") or Path.home() / "AppData" / "Local")
     elif sys.platform == "darwin":
