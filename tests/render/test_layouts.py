@@ -23,7 +23,9 @@ from documents import class3_trace
 from tracegen.cli import cli
 from tracegen.document import build
 from tracegen.render import markup
+from tracegen.render.assets import static_dir
 from tracegen.render.pdf import layouts, writer
+from tracegen.render.pdf.loader import weasyprint
 from tracegen.render.pdf.process import CAN_FORK, PdfProcess
 from tracegen.render.pdf.writer import write_pdf
 
@@ -251,3 +253,13 @@ def test_a_render_that_found_its_layouts_cached_starts_no_layout_process(cache_d
             layout.unlink(missing_ok=True)
     result = CliRunner().invoke(cli, ["render", "--to", "pdf", "--paper", "letter", "-o", str(out)])
     assert result.exit_code != 0  # another render has no note: it starts the layout process
+
+
+def test_every_pdf_is_the_bytes_weasyprint_itself_writes(texts, fresh) -> None:
+    """Taking the layout at the finisher hook and writing it here changes no byte of WeasyPrint's own PDF."""
+    module = weasyprint()
+    for (html, blocks), ours in zip(texts, fresh, strict=True):
+        document = module.HTML(string=html, base_url=str(static_dir()) + "/", url_fetcher=writer._fetcher())
+        theirs = document.write_pdf(font_config=writer.font_config(), pdf_identifier=writer._identifier(html),
+                                    finisher=writer.Overlay(blocks))
+        assert bytes(theirs) == ours

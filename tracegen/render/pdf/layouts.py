@@ -43,7 +43,6 @@ MAX_BYTES = 64 * 2**20  # the whole cache; an entry is about 30 kB (Class 3's ke
 STALE_SECONDS = 3600  # a temporary file this old was left by a writer that died
 LIBRARIES = (b"libpango", b"libharfbuzz", b"libfontconfig", b"libfreetype")
 _PLAIN = {("pydyf", name) for name in ("PDF", "Object", "Dictionary", "Stream", "Array", "String")}
-_PDF_VERSIONS: dict[str | None, str | None] = {None: None, "pdf/ua-1": "1.7"}  # WeasyPrint's per variant
 
 
 @dataclass
@@ -124,7 +123,16 @@ def capture(document: Any, pdf: Any, pdf_variant: str | None) -> Layout:
                 item.number, item.offset, item.generation, item.free)
             pdf.objects[index] = plain
     anchors = [{name: tuple(box) for name, box in page.anchors.items()} for page in document.pages]
-    return Layout(pdf, anchors, _PDF_VERSIONS[pdf_variant], _libraries())
+    return Layout(pdf, anchors, _pdf_version(pdf_variant), _libraries())
+
+
+def _pdf_version(pdf_variant: str | None) -> str | None:
+    """The PDF version WeasyPrint writes for `pdf_variant` (None: its default, 1.7)."""
+    if pdf_variant is None:
+        return None
+    from weasyprint.pdf import VARIANTS  # what WeasyPrint's write_pdf reads it from
+
+    return VARIANTS[pdf_variant][1].get("pdf_version")
 
 
 def finish(layout: Layout, finisher: Any, identifier: bytes) -> bytes:
