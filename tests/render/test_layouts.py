@@ -25,6 +25,7 @@ from tracegen.document import build
 from tracegen.render import markup
 from tracegen.render.assets import static_dir
 from tracegen.render.pdf import layouts, writer
+from tracegen.render.pdf.finisher import formulas
 from tracegen.render.pdf.loader import weasyprint
 from tracegen.render.pdf.process import CAN_FORK, PdfProcess
 from tracegen.render.pdf.writer import write_pdf
@@ -78,21 +79,21 @@ def test_the_key_is_the_html_and_the_options(texts) -> None:
 
 def test_a_render_from_the_cache_never_imports_weasyprint(cache_dir, tmp_path, fresh) -> None:
     """With WeasyPrint missing, `render --to pdf` succeeds from a filled cache, and fails with --no-cache."""
-    assert CliRunner().invoke(cli, ["render", "--to", "pdf", "-o", str(tmp_path / "first")]).exit_code == 0
+    assert CliRunner().invoke(cli, ["render", "--to", "pdf", "--untagged", "-o", str(tmp_path / "first")]).exit_code == 0
     assert len(entries(cache_dir)) == 2
     probe = "import sys\nsys.modules['weasyprint'] = None  # not installed\nfrom tracegen.cli import main\nmain()\n"
-    out = subprocess.run([sys.executable, "-c", probe, "render", "--to", "pdf", "-o", str(tmp_path / "out")],
+    out = subprocess.run([sys.executable, "-c", probe, "render", "--to", "pdf", "--untagged", "-o", str(tmp_path / "out")],
                          capture_output=True, text=True)
     assert out.returncode == 0, out.stderr
     assert [(tmp_path / "out" / f"class3-{kind}.pdf").read_bytes() for kind in ("worksheet", "key")] == fresh
-    out = subprocess.run([sys.executable, "-c", probe, "render", "--to", "pdf", "--no-cache", "-o",
+    out = subprocess.run([sys.executable, "-c", probe, "render", "--to", "pdf", "--untagged", "--no-cache", "-o",
                           str(tmp_path / "again")], capture_output=True, text=True)
     assert out.returncode == 1
     assert "PDF output needs WeasyPrint" in out.stderr
 
 
 def test_no_cache_neither_reads_nor_fills_the_cache(cache_dir, tmp_path, fresh) -> None:
-    result = CliRunner().invoke(cli, ["render", "--to", "pdf", "--no-cache", "-o", str(tmp_path / "out")])
+    result = CliRunner().invoke(cli, ["render", "--to", "pdf", "--untagged", "--no-cache", "-o", str(tmp_path / "out")])
     assert result.exit_code == 0, result.output
     assert not cache_dir.exists()
     assert [(tmp_path / "out" / f"class3-{kind}.pdf").read_bytes() for kind in ("worksheet", "key")] == fresh
@@ -179,7 +180,7 @@ def test_writers_racing_on_one_entry_leave_a_whole_entry(cache_dir, texts, fresh
     while time.monotonic() < stop:
         if (layout := layouts.load(name)) is not None:
             seen += 1
-            assert layouts.finish(layout, writer.Overlay(blocks), writer._identifier(html)) == fresh[0]
+            assert layouts.finish(layout, writer.Overlay(blocks, formulas(html)), writer._identifier(html)) == fresh[0]
     for thread in threads:
         thread.join()
     assert not errors
@@ -237,7 +238,7 @@ def test_a_render_that_found_its_layouts_cached_starts_no_layout_process(cache_d
     """The note a render leaves lets the next one skip the layout process; a wrong note (its layouts trimmed
     since) costs time only: the same bytes."""
     out = tmp_path / "out"
-    assert CliRunner().invoke(cli, ["render", "--to", "pdf", "-o", str(out)]).exit_code == 0
+    assert CliRunner().invoke(cli, ["render", "--to", "pdf", "--untagged", "-o", str(out)]).exit_code == 0
     assert len(list(cache_dir.glob("*.note"))) == 1
 
     def no_process(cls: object) -> None:
@@ -247,11 +248,11 @@ def test_a_render_that_found_its_layouts_cached_starts_no_layout_process(cache_d
     for layout in entries(cache_dir):
         for _ in range(2):  # with the layouts cached, then without them
             (out / "class3-key.pdf").unlink()
-            result = CliRunner().invoke(cli, ["render", "--to", "pdf", "-o", str(out)])
+            result = CliRunner().invoke(cli, ["render", "--to", "pdf", "--untagged", "-o", str(out)])
             assert result.exit_code == 0, result.output
             assert [(out / f"class3-{kind}.pdf").read_bytes() for kind in ("worksheet", "key")] == fresh
             layout.unlink(missing_ok=True)
-    result = CliRunner().invoke(cli, ["render", "--to", "pdf", "--paper", "letter", "-o", str(out)])
+    result = CliRunner().invoke(cli, ["render", "--to", "pdf", "--untagged", "--paper", "letter", "-o", str(out)])
     assert result.exit_code != 0  # another render has no note: it starts the layout process
 
 
@@ -261,5 +262,5 @@ def test_every_pdf_is_the_bytes_weasyprint_itself_writes(texts, fresh) -> None:
     for (html, blocks), ours in zip(texts, fresh, strict=True):
         document = module.HTML(string=html, base_url=str(static_dir()) + "/", url_fetcher=writer._fetcher())
         theirs = document.write_pdf(font_config=writer.font_config(), pdf_identifier=writer._identifier(html),
-                                    finisher=writer.Overlay(blocks))
+                                    finisher=writer.Overlay(blocks, formulas(html)))
         assert bytes(theirs) == ours
