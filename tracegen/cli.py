@@ -244,7 +244,7 @@ def render_command(spec: str | None, formats: str, kinds: str, paper: str, tagge
     """
     to = split_list(formats, DOCUMENT_FORMATS, "--to")
     chosen = split_list(kinds, KINDS, "--kind")
-    seen = _layouts_note(spec, to, chosen, paper, tagged) if "pdf" in to and not no_cache else None
+    seen = _layouts_note(spec, to, chosen, paper, tagged, fillable) if "pdf" in to and not no_cache else None
     # the layout process, unless this render found its layouts cached last time; None also where it cannot fork
     pdf_process = PdfProcess.start() if "pdf" in to and not (seen and seen.exists()) else None
     with pdf_process or contextlib.nullcontext():

@@ -7,6 +7,7 @@ How much time it saves is measured in benchmarks/bench_startup.py, not here.
 from __future__ import annotations
 
 import hashlib
+import io
 import os
 import pickle
 import subprocess
@@ -16,13 +17,14 @@ import time
 import zlib
 from pathlib import Path
 
+import pypdf
 import pytest
 from click.testing import CliRunner
 from documents import class3_trace
 
 from tracegen.cli import cli
 from tracegen.document import build
-from tracegen.render import markup
+from tracegen.render import markup, render_documents
 from tracegen.render.assets import static_dir
 from tracegen.render.pdf import layouts, writer
 from tracegen.render.pdf.finisher import formulas
@@ -79,11 +81,12 @@ def test_the_key_is_the_html_and_the_options(texts) -> None:
 
 def test_a_render_from_the_cache_never_imports_weasyprint(cache_dir, tmp_path, fresh) -> None:
     """With WeasyPrint missing, `render --to pdf` succeeds from a filled cache, and fails with --no-cache."""
-    assert CliRunner().invoke(cli, ["render", "--to", "pdf", "--untagged", "-o", str(tmp_path / "first")]).exit_code == 0
+    render = ["render", "--to", "pdf", "--untagged"]
+    assert CliRunner().invoke(cli, [*render, "-o", str(tmp_path / "first")]).exit_code == 0
     assert len(entries(cache_dir)) == 2
     probe = "import sys\nsys.modules['weasyprint'] = None  # not installed\nfrom tracegen.cli import main\nmain()\n"
-    out = subprocess.run([sys.executable, "-c", probe, "render", "--to", "pdf", "--untagged", "-o", str(tmp_path / "out")],
-                         capture_output=True, text=True)
+    out = subprocess.run([sys.executable, "-c", probe, *render, "-o", str(tmp_path / "out")], capture_output=True,
+                         text=True)
     assert out.returncode == 0, out.stderr
     assert [(tmp_path / "out" / f"class3-{kind}.pdf").read_bytes() for kind in ("worksheet", "key")] == fresh
     out = subprocess.run([sys.executable, "-c", probe, "render", "--to", "pdf", "--untagged", "--no-cache", "-o",
@@ -264,3 +267,13 @@ def test_every_pdf_is_the_bytes_weasyprint_itself_writes(texts, fresh) -> None:
         theirs = document.write_pdf(font_config=writer.font_config(), pdf_identifier=writer._identifier(html),
                                     finisher=writer.Overlay(blocks, formulas(html)))
         assert bytes(theirs) == ours
+
+
+def test_a_fillable_worksheet_from_the_cache_keeps_its_form(cache_dir) -> None:
+    """The form's code travels in the HTML's metadata, which the finisher reads from the kept layout."""
+    trace = class3_trace()
+    fresh = render_documents(trace, ("worksheet",), ("pdf",), fillable=True)[("worksheet", "pdf")]
+    for _ in range(2):  # laid out and kept, then read back
+        cached = render_documents(trace, ("worksheet",), ("pdf",), fillable=True, cache=True)
+        assert cached[("worksheet", "pdf")] == fresh
+    assert pypdf.PdfReader(io.BytesIO(fresh)).get_fields()  # a form with its fields

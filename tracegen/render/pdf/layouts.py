@@ -38,7 +38,7 @@ from typing import Any
 
 from tracegen.render.assets import static_dir
 
-FORMAT = b"tracegen-layout 1\n"  # bump when what `capture` keeps, or how, changes
+FORMAT = b"tracegen-layout 2\n"  # bump when what `capture` keeps, or how, changes
 MAX_BYTES = 64 * 2**20  # the whole cache; an entry is about 30 kB (Class 3's key)
 STALE_SECONDS = 3600  # a temporary file this old was left by a writer that died
 LIBRARIES = (b"libpango", b"libharfbuzz", b"libfontconfig", b"libfreetype")
@@ -53,6 +53,12 @@ class Layout:
     anchors: list[dict[str, tuple[float, ...]]]  # per page: placeholder id -> CSS px box
     version: str | None
     libraries: tuple[tuple[str, int, int], ...] = field(default_factory=tuple)
+    custom: dict[str, str] = field(default_factory=dict)  # the HTML's own <meta> (a fillable worksheet's code)
+
+    def document(self) -> Any:
+        """What a finisher reads of WeasyPrint's document: each page's anchors and the custom metadata."""
+        return SimpleNamespace(pages=[SimpleNamespace(anchors=anchors) for anchors in self.anchors],
+                               metadata=SimpleNamespace(custom=self.custom))
 
 
 def directory() -> Path:
@@ -123,7 +129,7 @@ def capture(document: Any, pdf: Any, pdf_variant: str | None) -> Layout:
                 item.number, item.offset, item.generation, item.free)
             pdf.objects[index] = plain
     anchors = [{name: tuple(box) for name, box in page.anchors.items()} for page in document.pages]
-    return Layout(pdf, anchors, _pdf_version(pdf_variant), _libraries())
+    return Layout(pdf, anchors, _pdf_version(pdf_variant), _libraries(), dict(document.metadata.custom))
 
 
 def _pdf_version(pdf_variant: str | None) -> str | None:
@@ -137,8 +143,7 @@ def _pdf_version(pdf_variant: str | None) -> str | None:
 
 def finish(layout: Layout, finisher: Any, identifier: bytes) -> bytes:
     """The PDF's bytes: `finisher` run on the layout (it changes it), written as WeasyPrint writes it."""
-    pages = SimpleNamespace(pages=[SimpleNamespace(anchors=anchors) for anchors in layout.anchors])
-    finisher(pages, layout.pdf)
+    finisher(layout.document(), layout.pdf)
     out = io.BytesIO()
     layout.pdf.write(out, layout.version, identifier, True)
     return out.getvalue()
