@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
+import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -29,6 +30,19 @@ CLASS3: dict[str, Any] = {
     "training": {"learning_rate": 0.1, "epochs": 3, "optimizer": "sgd", "update": ["W", "b"]},
     "display": {"decimals": 3},
 }
+
+
+@pytest.fixture(scope="session", autouse=True)
+def layout_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """The commands' PDF layout cache lives in a folder of the test session, never the user's (subprocesses too)."""
+    folder = tmp_path_factory.mktemp("layout-cache")
+    before = os.environ.get("TRACEGEN_CACHE_DIR")
+    os.environ["TRACEGEN_CACHE_DIR"] = str(folder)
+    yield folder
+    if before is None:
+        del os.environ["TRACEGEN_CACHE_DIR"]
+    else:
+        os.environ["TRACEGEN_CACHE_DIR"] = before
 
 
 @pytest.fixture

@@ -237,8 +237,10 @@ def trace_command(spec: str | None, fmt: str, output: str | None) -> None:
 @click.option("-o", "--output", default="output", show_default=True, type=click.Path(file_okay=False),
               help="Folder for the documents.")
 @click.option("--force", is_flag=True, help="Render documents above the page and font-size limits.")
+@click.option("--no-cache", is_flag=True, help="PDF: lay every page out anew, neither reading nor filling the "
+                                               "layout cache (same bytes).")
 def render_command(spec: str | None, formats: str, kinds: str, paper: str, tagged: bool, fillable: bool,
-                   bare: bool, output: str, force: bool) -> None:
+                   bare: bool, output: str, force: bool, no_cache: bool) -> None:
     """Write the worksheet and answer key of SPEC (default: the built-in Class 3 example).
 
     `--kind worksheet,key,solution` also writes the worked solution for students: every
@@ -249,7 +251,9 @@ def render_command(spec: str | None, formats: str, kinds: str, paper: str, tagge
     """
     to = split_list(formats, DOCUMENT_FORMATS, "--to")
     chosen = split_list(kinds, KINDS, "--kind")
-    pdf_process = PdfProcess.start() if "pdf" in to else None  # None also where it cannot fork
+    seen = _layouts_note(spec, to, chosen, paper, tagged, fillable) if "pdf" in to and not no_cache else None
+    # the layout process, unless this render found its layouts cached last time; None also where it cannot fork
+    pdf_process = PdfProcess.start() if "pdf" in to and not (seen and seen.exists()) else None
     with pdf_process or contextlib.nullcontext():
         from tracegen import render  # while the PDF process imports WeasyPrint
         from tracegen.engine.trace import trace
@@ -264,10 +268,29 @@ def render_command(spec: str | None, formats: str, kinds: str, paper: str, tagge
         long = pages >= PROGRESS_PAGES
         with _progress(len(chosen) * len(to), f"rendering about {pages:,} pages", long) as update:
             documents = render.render_documents(result, chosen, to, paper=paper, tagged=tagged, fillable=fillable,
-                                                processes=usable_cores(), progress=update, pdf_process=pdf_process)
+                                                processes=usable_cores(), progress=update, pdf_process=pdf_process,
+                                                cache=not no_cache)
+    if seen:
+        from tracegen.render.pdf.layouts import remember
+
+        remember(seen)
     stem = render.file_stem(Path(spec).stem if spec else "class3")
     for (kind, fmt), data in documents.items():
         click.echo(write_atomic(Path(output) / f"{stem}-{kind}.{fmt}", data))
+
+
+def _layouts_note(spec: str | None, *options: object) -> Path | None:
+    """The layout cache's note for rendering this spec file (its bytes) with these options, or None if unreadable."""
+    from importlib import resources
+
+    from tracegen.render.pdf.layouts import note
+
+    try:
+        source = Path(spec).read_bytes() if spec else resources.files("tracegen").joinpath(
+            "examples", "class3.yaml").read_bytes()
+    except OSError:
+        return None
+    return note(source, repr(options).encode())
 
 
 @cli.command("batch")

@@ -165,8 +165,9 @@ def test_importing_weasyprint_starts_no_process() -> None:
     assert int(plain.stdout) > 0  # the probe sees the search when it happens
 
 
-def test_without_weasyprint_a_pdf_render_says_so_and_writes_nothing(tmp_path: Path) -> None:
+def test_without_weasyprint_a_pdf_render_says_so_and_writes_nothing(tmp_path: Path, monkeypatch) -> None:
     """The layout process's import error reaches the user as one line, exit 1, and no file (not even the Markdown)."""
+    monkeypatch.setenv("TRACEGEN_CACHE_DIR", str(tmp_path / "empty-cache"))  # a cached layout needs no WeasyPrint
     probe = ("import sys\nsys.modules['weasyprint'] = None  # not installed\n"
              "from tracegen.cli import main\nmain()\n")
     out = subprocess.run([sys.executable, "-c", probe, "render", "--to", "md,pdf", "-o", str(tmp_path / "out")],

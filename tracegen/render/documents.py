@@ -55,7 +55,7 @@ def render_documents(trace: Trace, kinds: Sequence[str] = ("worksheet", "key"),
                      formats: Sequence[str] = ("md", "html", "pdf"), *, student: str | None = None,
                      paper: str = "a4", tagged: bool = True, fillable: bool = False, processes: int = 1,
                      progress: Callable[[int], None] | None = None,
-                     pdf_process: PdfProcess | None = None) -> dict[tuple[str, str], bytes]:
+                     pdf_process: PdfProcess | None = None, cache: bool = False) -> dict[tuple[str, str], bytes]:
     """The documents of `trace` as bytes per (kind, format); writes nothing.
 
     `student` (optional) and the trace's variant id are printed on every page; a title or
@@ -68,7 +68,9 @@ def render_documents(trace: Trace, kinds: Sequence[str] = ("worksheet", "key"),
     `processes` > 1 lays PDFs out side by side in forked processes (`pdf.write_pdfs`): the
     command line's choice for one exercise; the bytes are the same either way. `progress`
     is called with 1 as each document is done. `pdf_process` (the command line's) lays the
-    PDFs out in a process started early, already warm (`tracegen.render.pdf.process`).
+    PDFs out in a process started early, already warm (`tracegen.render.pdf.process`). `cache`
+    reads and keeps the PDFs' layouts in the user's layout cache (`tracegen.render.pdf.layouts`,
+    `tracegen render --no-cache`); the bytes are the same either way.
     """
     _check(kinds, KINDS, "kind")
     _check(formats, FORMATS, "format")
@@ -94,7 +96,8 @@ def render_documents(trace: Trace, kinds: Sequence[str] = ("worksheet", "key"),
     from tracegen.render.pdf.writer import write_pdfs
 
     write = pdf_process.write_pdfs if pdf_process else write_pdfs
-    pdfs = write(texts(), pdf_variant="pdf/ua-1" if tagged else None, processes=processes, progress=progress)
+    pdfs = write(texts(), pdf_variant="pdf/ua-1" if tagged else None, processes=processes, progress=progress,
+                 cache=cache)
     for key, pdf in zip([key for key in out if key[1] == "pdf"], pdfs, strict=True):
         out[key] = pdf
     return out

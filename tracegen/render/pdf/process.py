@@ -67,28 +67,39 @@ class PdfProcess:
         self.close()
 
     def write_pdfs(self, documents: Iterable[tuple[str, Sequence[Any]]], *, pdf_variant: str | None = None,
-                   processes: int = 1, progress: Callable[[int], None] | None = None) -> list[bytes]:
+                   processes: int = 1, progress: Callable[[int], None] | None = None,
+                   cache: bool = False) -> list[bytes]:
         """What `render.pdf.write_pdfs` gives, laid out by the layout process. Each document is
-        sent as soon as `documents` yields it (by a thread: the copy may still be importing)."""
+        sent as soon as `documents` yields it (by a thread: the copy may still be importing).
+        With `cache`, a document whose layout is cached is finished here and not sent; if none
+        is sent, the layout process is ended without waiting for its import."""
         if self.jobs < 0:
             raise RuntimeError("a PdfProcess lays out one set of documents")
         queue: SimpleQueue[Any] = SimpleQueue()
         stream, self.jobs = os.fdopen(self.jobs, "wb"), -1
         sender = threading.Thread(target=_send, args=(queue, stream), name="tracegen-pdf-send", daemon=True)
         sender.start()
+        done: list[bytes | None] = []  # None: sent to the layout process
         try:
-            queue.put((pdf_variant, processes))
-            count = 0
-            for document in documents:
-                queue.put(document)
-                count += 1
+            queue.put((pdf_variant, processes, cache))
+            for html, blocks in documents:
+                done.append(_cached(html, blocks, pdf_variant) if cache else None)
+                if done[-1] is None:
+                    queue.put((html, blocks))
+                elif progress:
+                    progress(1)
         finally:
             queue.put(_END)
-        pdfs = self.process.result()
+        sent = done.count(None)
+        if not sent:
+            self.close()
+            sender.join()
+            return [pdf for pdf in done if pdf is not None]
+        pdfs = iter(self.process.result())
         sender.join()
         if progress:
-            progress(count)
-        return pdfs
+            progress(sent)
+        return [pdf if pdf is not None else next(pdfs) for pdf in done]
 
     def close(self) -> None:
         """End the layout process if it is still at work, reap it, and remove its scratch folder."""
@@ -118,10 +129,16 @@ def _serve(jobs: IO[bytes], scratch: str) -> list[bytes] | None:
 
     with jobs:
         try:
-            pdf_variant, processes = pickle.load(jobs)  # noqa: S301 - from the original
+            pdf_variant, processes, cache = pickle.load(jobs)  # noqa: S301 - from the original
         except EOFError:  # it stopped before asking for anything
             return None
-        return write_pdfs(_received(jobs), pdf_variant=pdf_variant, processes=processes)
+        return write_pdfs(_received(jobs), pdf_variant=pdf_variant, processes=processes, cache=cache)
+
+
+def _cached(html: str, blocks: Sequence[Any], pdf_variant: str | None) -> bytes | None:
+    from tracegen.render.pdf.writer import cached_pdf
+
+    return cached_pdf(html, blocks, pdf_variant)
 
 
 def _received(jobs: IO[bytes]) -> Iterator[tuple[str, Sequence[Any]]]:

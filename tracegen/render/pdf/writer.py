@@ -21,6 +21,7 @@ from typing import Any
 
 from tracegen.errors import RenderError
 from tracegen.render.assets import static_dir
+from tracegen.render.pdf import layouts
 from tracegen.render.pdf.finisher import Overlay, formulas
 from tracegen.render.pdf.forking import CAN_FORK, Forked
 from tracegen.render.pdf.loader import weasyprint
@@ -61,28 +62,48 @@ def font_config() -> Any:
 
 
 def write_pdf(html: str, blocks: Sequence[Box] = (), *, pdf_tags: bool = False, pdf_variant: str | None = None,
-              overlay: Overlay | None = None) -> bytes:
+              overlay: Overlay | None = None, cache: bool = False) -> bytes:
     """The PDF of `html`, laid out with its print CSS, byte-identical for identical input.
 
     `blocks` (maths) are drawn over the placeholders the filters left in `html` (pdfmath).
     `pdf_tags` and `pdf_variant` (e.g. "pdf/ua-1") are WeasyPrint's: a tagged PDF for screen
     readers, the maths as Formula elements. `overlay` (tests) is the finisher to use, to read
-    where it drew each block.
+    where it drew each block. `cache` reads and keeps the layout in the user's layout cache
+    (`layouts`): a hit never imports WeasyPrint; the bytes are the same either way.
     """
+    name = layouts.key(html, pdf_variant, pdf_tags) if cache else None
+    layout = layouts.load(name) if name else None
+    if layout is None:
+        layout = _lay_out(html, pdf_tags, pdf_variant)
+        if name:
+            layouts.store(name, layout)
+    return layouts.finish(layout, overlay or Overlay(blocks, formulas(html)), _identifier(html))
+
+
+class _LaidOut(Exception):  # noqa: N818 - not an error: how the layout leaves WeasyPrint before it writes
+    def __init__(self, layout: layouts.Layout) -> None:
+        self.layout = layout
+
+
+def _lay_out(html: str, pdf_tags: bool, pdf_variant: str | None) -> layouts.Layout:
+    """WeasyPrint's layout of `html`, taken at its finisher hook (it writes nothing: `layouts.finish` does)."""
     module = weasyprint()
     document = module.HTML(string=html, base_url=str(static_dir()) + "/", url_fetcher=_fetcher())
-    identifier = hashlib.sha256(html.encode("utf-8")).hexdigest()[:32].encode("ascii")
-    overlay = overlay or Overlay(blocks, formulas(html))
+
+    def take(laid_out: Any, pdf: Any) -> None:
+        raise _LaidOut(layouts.capture(laid_out, pdf, pdf_variant))
+
     try:
-        pdf = document.write_pdf(font_config=font_config(), pdf_identifier=identifier, finisher=overlay,
-                                 pdf_tags=pdf_tags, pdf_variant=pdf_variant)
+        document.write_pdf(font_config=font_config(), finisher=take, pdf_tags=pdf_tags, pdf_variant=pdf_variant)
+    except _LaidOut as taken:
+        return taken.layout
     except module.urls.FatalURLFetchingError as err:
         raise RenderError(f"PDF rendering stopped: {err}") from None
-    return bytes(pdf)
+    raise RenderError("PDF rendering: WeasyPrint wrote the PDF without calling the finisher")
 
 
 def write_pdfs(documents: Iterable[tuple[str, Sequence[Box]]], *, pdf_variant: str | None = None,
-               processes: int = 1, progress: Callable[[int], None] | None = None) -> list[bytes]:
+               processes: int = 1, progress: Callable[[int], None] | None = None, cache: bool = False) -> list[bytes]:
     """The PDFs of (html, blocks) pairs, each the bytes `write_pdf` gives, in order.
 
     With `processes` > 1 (on Linux: `pdf_process.CAN_FORK`), each of the first `processes - 1`
@@ -93,18 +114,20 @@ def write_pdfs(documents: Iterable[tuple[str, Sequence[Box]]], *, pdf_variant: s
     starts with it loaded. A copy sends its PDF (or its error) back through a pipe and keeps
     its temporary fonts in a scratch folder removed here, whatever happens to it. A failure
     in any document stops the copies still running and is raised here. `progress` is called
-    with 1 as each PDF is done (a copy's when it is read back).
+    with 1 as each PDF is done (a copy's when it is read back). `cache`: as for `write_pdf`; a
+    document whose layout is cached is finished here, never forked (nor WeasyPrint imported for it).
     """
     forks = processes - 1 if CAN_FORK else 0
     results: list[bytes | Forked] = []
     with scratch_folder() if forks else contextlib.nullcontext("") as scratch:
         try:
             for html, blocks in documents:
-                if len(results) < forks:
+                pdf = cached_pdf(html, blocks, pdf_variant) if cache else None
+                if pdf is None and sum(isinstance(item, Forked) for item in results) < forks:
                     weasyprint()  # imported once, before the first copy is made
-                    results.append(Forked.start(partial(_write_pdf_in, scratch, html, blocks, pdf_variant)))
+                    results.append(Forked.start(partial(_write_pdf_in, scratch, html, blocks, pdf_variant, cache)))
                     continue
-                results.append(write_pdf(html, blocks, pdf_variant=pdf_variant))
+                results.append(pdf or write_pdf(html, blocks, pdf_variant=pdf_variant, cache=cache))
                 if progress:
                     progress(1)
             for index, item in enumerate(results):
@@ -119,7 +142,20 @@ def write_pdfs(documents: Iterable[tuple[str, Sequence[Box]]], *, pdf_variant: s
                     item.stop()
 
 
-def _write_pdf_in(scratch: str, html: str, blocks: Sequence[Box], pdf_variant: str | None) -> bytes:
+def _write_pdf_in(scratch: str, html: str, blocks: Sequence[Box], pdf_variant: str | None, cache: bool) -> bytes:
     """`write_pdf` in a forked copy, its temporary files in `scratch` (which the parent removes)."""
     tempfile.tempdir = scratch
-    return write_pdf(html, blocks, pdf_variant=pdf_variant)
+    return write_pdf(html, blocks, pdf_variant=pdf_variant, cache=cache)
+
+
+def cached_pdf(html: str, blocks: Sequence[Box], pdf_variant: str | None) -> bytes | None:
+    """What `write_pdf(html, blocks, pdf_variant=pdf_variant, cache=True)` gives if its layout is in the cache,
+    else None (nothing laid out, WeasyPrint not imported)."""
+    if (layout := layouts.load(layouts.key(html, pdf_variant, False))) is None:
+        return None
+    return layouts.finish(layout, Overlay(blocks, formulas(html)), _identifier(html))
+
+
+def _identifier(html: str) -> bytes:
+    """The PDF's file identifier: derived from the document, so the same document gives the same bytes."""
+    return hashlib.sha256(html.encode("utf-8")).hexdigest()[:32].encode("ascii")
