@@ -39,8 +39,9 @@ from fontTools.ttLib import TTFont
 from fontTools.ttLib.tables._c_m_a_p import CmapSubtable
 from fontTools.ttLib.tables._g_l_y_f import Glyph, GlyphComponent
 
+from tracegen.maths.scripts import SUBSCRIPTS, SUPERSCRIPTS
 from tracegen.render.assets import BLOCKS, FONTS, HTML_PARTS, repertoire
-from tracegen.render.typeset.glyphs import SUBSCRIPTS, SUPERSCRIPTS, math_italic
+from tracegen.render.typeset.glyphs import math_italic
 from tracegen.render.typeset.metrics import METRICS, measure
 
 SCALE = 0.7

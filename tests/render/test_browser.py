@@ -19,7 +19,7 @@ from browser import Browser, BrowserMissing, Page, violations_report
 from documents import DEEP, SOFTMAX, class3_trace, distinctive_answers, spec_trace
 
 import tracegen
-from tracegen.document import KINDS, Document, build
+from tracegen.document import KINDS, DocumentModel, build
 from tracegen.maths.tree import Num
 from tracegen.numbers import MINUS
 from tracegen.render import render_documents
@@ -69,7 +69,7 @@ def _answers(node: Any) -> Iterator[Num]:
             yield from _answers(child)
 
 
-def key_numbers(doc: Document) -> list[str]:
+def key_numbers(doc: DocumentModel) -> list[str]:
     """Every answer number of a key as the HTML prints it (typographic minus), in the templates' order."""
     return [num.text.replace("-", MINUS) for num in _answers((doc.sections, doc.losses))]
 

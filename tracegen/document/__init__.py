@@ -1,5 +1,8 @@
-"""The document model: a trace and a kind (worksheet or key) -> sections of text and maths trees."""
+"""The document model: a trace and a kind (worksheet, key or solution) -> sections of text and maths trees.
 
-from tracegen.document.build import KINDS, Document, build
+`DocumentModel` is what templates print; the public `tracegen.Document` (notebook.py) renders one.
+"""
 
-__all__ = ["KINDS", "Document", "build"]
+from tracegen.document.build import KINDS, DocumentModel, build
+
+__all__ = ["KINDS", "DocumentModel", "build"]

@@ -10,14 +10,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from tracegen.document import Document, build
+from tracegen.document import DocumentModel, build
 from tracegen.document.model import Eq
 from tracegen.engine.trace import trace
 from tracegen.maths.tree import Blank, walk
 from tracegen.spec.model import Spec
 
 
-def blanks(doc: Document) -> Iterator[Blank]:
+def blanks(doc: DocumentModel) -> Iterator[Blank]:
     """The worksheet's blanks in reading order (each blank once: the loss table at its end repeats
     the epochs' L, so exports leave that table out)."""
     for section in doc.sections:
@@ -32,7 +32,7 @@ def asked(item: object) -> list[Blank]:
     return [node for top in item.items for node in walk(top) if isinstance(node, Blank)]
 
 
-def worksheet(spec: Spec) -> Document:
+def worksheet(spec: Spec) -> DocumentModel:
     """The worksheet document of a spec (a variant's spec.yaml), as `tracegen batch` renders it."""
     return build(trace(spec), "worksheet")
 

@@ -30,7 +30,7 @@ from tracegen.text import page_line
 
 
 @dataclass(frozen=True)
-class Document:
+class DocumentModel:
     """Everything a template may print, format-neutral (the `doc` name in templates)."""
 
     kind: str
@@ -220,7 +220,7 @@ def _rate(spec: Spec) -> Node:
     return row(ETA, EQ, numbers(np.array(spec.learning_rate), None))
 
 
-def build(trace: Trace, kind: str, student: str | None = None) -> Document:
+def build(trace: Trace, kind: str, student: str | None = None) -> DocumentModel:
     """The document model of `trace` for `kind` ("worksheet", "key" or "solution")."""
     if kind not in KINDS:
         raise ValueError(f"kind must be one of {', '.join(KINDS)}, got {kind!r}")
@@ -231,7 +231,7 @@ def build(trace: Trace, kind: str, student: str | None = None) -> Document:
     book = _Book(trace, kind)
     epochs = range(1, spec.epochs + 1)
     layers = range(1, len(spec.layers) + 1)
-    return Document(
+    return DocumentModel(
         kind=kind,
         title=spec.title,
         variant=trace.variants[0] if trace.variants else BASE,

@@ -25,6 +25,7 @@ from typing import Any
 
 import numpy as np
 
+from tracegen.maths.scripts import SUBSCRIPT, SUPERSCRIPT
 from tracegen.maths.speech import speech
 from tracegen.maths.tree import Func, Ident, Num
 from tracegen.numbers import MINUS, format_number
@@ -48,8 +49,6 @@ CLEAR = 1.0  # px from a label's box (its backdrop) to the nearest edge crossing
 APART = (3, 0)  # px between two weights' boxes, so neighbours do not read as one column; 0 if 3 does not fit
 NAME_SIZE, WEIGHT_SIZE, BIAS_SIZE, CAPTION_SIZE = 14, 11, 10, 12
 BIAS_DROP = RADIUS + 12  # baseline of a bias label below its unit's centre
-SUPERSCRIPT = str.maketrans("0123456789()", "⁰¹²³⁴⁵⁶⁷⁸⁹⁽⁾")
-SUBSCRIPT = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
 EQUALS = "\u2005=\u2005"  # four-per-em spaces about "=", as the documents' maths sets them
 
 Parts = tuple[tuple[str, str], ...]  # runs of (text, style), style one of STYLES

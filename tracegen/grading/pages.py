@@ -19,11 +19,11 @@ from tracegen.grading.marking import BLANK, CARRIED, CORRECT, VERDICTS, WRONG, M
 from tracegen.grading.mistakes import MISTAKES
 from tracegen.grading.tables import Who
 from tracegen.maths.notation import symbol
+from tracegen.maths.scripts import SUBSCRIPT, SUPERSCRIPT
 from tracegen.maths.tree import Accent, Fence, Frac, Ident, Node, Num, Row, Script
 from tracegen.numbers import MINUS, format_number
 from tracegen.spec.model import Tolerance
 
-_SUBSCRIPT = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
 CHART_WIDTH, LABEL_WIDTH, BAR_WIDTH, ROW_HEIGHT, TOP = 640, 130, 420, 18, 8
 
 
@@ -103,7 +103,6 @@ class ClassSummary:
     absent: int = 0  # roster students without responses
 
 
-_SUPERSCRIPT = str.maketrans("0123456789()T", "⁰¹²³⁴⁵⁶⁷⁸⁹⁽⁾ᵀ")
 
 
 def plain(node: Node) -> str:
@@ -120,7 +119,7 @@ def plain(node: Node) -> str:
     if isinstance(node, Accent):
         return unicodedata.normalize("NFC", plain(node.base) + "\u0302")
     if isinstance(node, Script) and node.sub is None and node.sup is not None:
-        return plain(node.base) + plain(node.sup).translate(_SUPERSCRIPT)
+        return plain(node.base) + plain(node.sup).translate(SUPERSCRIPT)
     raise TypeError(f"no plain text for {node!r}")
 
 
@@ -142,9 +141,9 @@ def labels(batch: Batch) -> list[str]:
     for name, phase, sample, row, col in batch.blanks[["name", "phase", "sample", "row", "col"]].itertuples(
             index=False, name=None):
         if name.startswith(("W", "dW")):
-            cell = f"{row + 1}".translate(_SUBSCRIPT) + "," + f"{col + 1}".translate(_SUBSCRIPT)
+            cell = f"{row + 1}".translate(SUBSCRIPT) + "," + f"{col + 1}".translate(SUBSCRIPT)
         else:
-            cell = "" if name in ("L", "sample_loss") else f"{row + 1}".translate(_SUBSCRIPT)
+            cell = "" if name in ("L", "sample_loss") else f"{row + 1}".translate(SUBSCRIPT)
         label = text_symbol(name) + cell + (" updated" if phase == "update" else "")
         out.append(label + (f" (sample {sample + 1})" if many and sample >= 0 else ""))
     return out

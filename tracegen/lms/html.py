@@ -19,7 +19,7 @@ from functools import cache
 
 from jinja2 import Template
 
-from tracegen.document import Document, wording
+from tracegen.document import DocumentModel, wording
 from tracegen.document.model import Eq, Figure, Para, Working
 from tracegen.maths.tree import Blank, Matrix, Node, Row, walk
 from tracegen.render.assets import SCREEN_MEASURE
@@ -40,7 +40,7 @@ def text(value: str) -> str:
     return html.escape(value, quote=True).replace("{", "&#123;").replace("}", "&#125;")
 
 
-def items(doc: Document) -> Iterator[Item]:
+def items(doc: DocumentModel) -> Iterator[Item]:
     """The worksheet in reading order: each section's title, then its items. The loss table at the
     end is left out: it repeats the epochs' L, and each blank must be asked once."""
     for section in doc.sections:
@@ -48,7 +48,8 @@ def items(doc: Document) -> Iterator[Item]:
         yield from section.items
 
 
-def block(item: Item, doc: Document, inline: Maths, cell: Cell, picture: str, blank_chars: int | None = None) -> str:
+def block(item: Item, doc: DocumentModel, inline: Maths, cell: Cell, picture: str,
+          blank_chars: int | None = None) -> str:
     """One item of the worksheet: a heading, a paragraph, the network's picture (its file at
     `picture`), or an equation (laid out with each blank `blank_chars` wide, when given)."""
     if isinstance(item, str):
@@ -121,6 +122,6 @@ def _svg_template() -> Template:
     return jinja_environment("html").from_string(SVG)
 
 
-def network_svg(doc: Document) -> bytes:
+def network_svg(doc: DocumentModel) -> bytes:
     """The network diagram as an SVG file: the HTML documents' picture (templates/html/macros.j2), on its own."""
     return _svg_template().render(doc=doc, page={"format": "svg", "pictures": {}}).encode("utf-8")

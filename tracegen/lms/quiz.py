@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from tracegen.batching.folder import Batch, read_batch
-from tracegen.document import Document
+from tracegen.document import DocumentModel
 from tracegen.document.blanks import worksheet
 from tracegen.grading import accepted
 from tracegen.grading.pages import labels
@@ -46,7 +46,7 @@ class Answer:
 @dataclass(frozen=True)
 class QuizVariant:
     id: str
-    doc: Document  # its worksheet
+    doc: DocumentModel  # its worksheet
     answers: dict[str, Answer]  # by blank id
 
 

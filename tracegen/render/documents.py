@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator, Sequence
 
 from tracegen.choices import DOCUMENT_FORMATS as FORMATS
 from tracegen.choices import PAPERS
-from tracegen.document import KINDS, Document, build
+from tracegen.document import KINDS, DocumentModel, build
 from tracegen.engine.trace import Trace
 from tracegen.errors import OptionError
 from tracegen.render.coverage import require_printable
@@ -103,7 +103,7 @@ def render_documents(trace: Trace, kinds: Sequence[str] = ("worksheet", "key"),
     return out
 
 
-def markup(doc: Document, fmt: str, paper: str = "a4", form: str | None = None) -> tuple[str, list[Box]]:
+def markup(doc: DocumentModel, fmt: str, paper: str = "a4", form: str | None = None) -> tuple[str, list[Box]]:
     """The text a format is written from: Markdown, or the HTML (for "pdf": the HTML WeasyPrint lays out,
     and the typeset maths blocks the PDF finisher draws on its placeholders). `form` (PDF) is a
     fillable worksheet's code: the PDF gets a text field per blank."""

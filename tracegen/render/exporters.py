@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from tracegen.choices import PAPERS
-from tracegen.document import Document
+from tracegen.document import DocumentModel
 from tracegen.render import prepare
 from tracegen.render.assets import PAPER_WIDTH_MM, PHONE_MEASURE, PRINT_FONT_PT, PRINT_MARGINS_MM, SCREEN_MEASURE
 from tracegen.render.environment import font_faces, font_parts, jinja_environment, stylesheet
@@ -32,16 +32,16 @@ class Exporter:
         """The text width in em where display equations wrap."""
         return SCREEN_MEASURE
 
-    def page(self, paper: str, doc: Document | None = None) -> dict[str, Any]:
+    def page(self, paper: str, doc: DocumentModel | None = None) -> dict[str, Any]:
         """What a template needs besides the document: format, CSS, fonts, paper size and text width."""
         return {"format": self.name, "css": stylesheet(mathml=False), "fonts": font_faces(embed=False),
                 "paper": PAPERS[paper], "measure": self.measure(paper), "px_per_em": PX_PER_EM}
 
-    def prepare(self, doc: Document, page: dict[str, Any]) -> tuple[Document, dict[str, Any]]:
+    def prepare(self, doc: DocumentModel, page: dict[str, Any]) -> tuple[DocumentModel, dict[str, Any]]:
         laid = prepare.for_screen(doc, page["measure"], self.phone)
         return laid, {"blocks": [], "pictures": {}, "speak": prepare.speaker(doc)}
 
-    def markup(self, doc: Document, paper: str = "a4", form: str | None = None) -> tuple[str, list[Box]]:
+    def markup(self, doc: DocumentModel, paper: str = "a4", form: str | None = None) -> tuple[str, list[Box]]:
         page = {**self.page(paper, doc), "form": form}
         prepared, extra = self.prepare(doc, page)
         page.update(extra)
@@ -57,7 +57,7 @@ class HtmlExporter(Exporter):
     environment = "html"
     phone = PHONE_MEASURE
 
-    def page(self, paper: str, doc: Document | None = None) -> dict[str, Any]:
+    def page(self, paper: str, doc: DocumentModel | None = None) -> dict[str, Any]:
         """As for Markdown, with the MathML stylesheet and the fonts embedded: with the parts of them that
         the document's title and student name need (`environment.font_parts`)."""
         parts = font_parts(doc.title, doc.student or "") if doc is not None else ()
@@ -72,10 +72,10 @@ class PdfExporter(HtmlExporter):
     def measure(self, paper: str) -> float:
         return (PAPER_WIDTH_MM[paper] - PRINT_MARGINS_MM) / (PRINT_FONT_PT * 25.4 / 72) - 0.5
 
-    def page(self, paper: str, doc: Document | None = None) -> dict[str, Any]:
+    def page(self, paper: str, doc: DocumentModel | None = None) -> dict[str, Any]:
         return {**Exporter.page(self, paper), "format": self.name}
 
-    def prepare(self, doc: Document, page: dict[str, Any]) -> tuple[Document, dict[str, Any]]:
+    def prepare(self, doc: DocumentModel, page: dict[str, Any]) -> tuple[DocumentModel, dict[str, Any]]:
         return prepare.for_print(doc, page["measure"], page["px_per_em"])
 
 

@@ -24,7 +24,7 @@ from typing import Any
 
 from markupsafe import Markup
 
-from tracegen.document import Document
+from tracegen.document import DocumentModel
 from tracegen.document.blanks import blanks as blanks_of
 from tracegen.document.model import Eq, Para, Section
 from tracegen.maths.speech import speech
@@ -76,20 +76,20 @@ class Blocks:
         return placeholder(len(self.boxes) - 1, block, overlap, lower, alt)
 
 
-def speaker(doc: Document) -> Callable[[Node], str]:
+def speaker(doc: DocumentModel) -> Callable[[Node], str]:
     """The document's maths in words (`tracegen.maths.speech`); a worksheet's blanks by their number
     in its reading order, as the exports number them (`document.blanks`)."""
     numbers = {blank.id: number for number, blank in enumerate(blanks_of(doc), start=1)}
     return partial(speech, blanks=numbers)
 
 
-def for_screen(doc: Document, measure: float, phone: float | None = None) -> Document:
+def for_screen(doc: DocumentModel, measure: float, phone: float | None = None) -> DocumentModel:
     """Markdown and HTML: each display equation laid out in lines for the text width `measure` (em), and for
     HTML again for a phone's text width `phone` where it is wider than that."""
     return _converted(doc, lambda items: _displays(items, measure, phone))
 
 
-def for_print(doc: Document, measure: float, px_per_em: float) -> tuple[Document, dict[str, Any]]:
+def for_print(doc: DocumentModel, measure: float, px_per_em: float) -> tuple[DocumentModel, dict[str, Any]]:
     """The PDF: `doc` with every piece of maths reserved as a block, and the blocks, picture labels
     and how to speak its maths."""
     speak = speaker(doc)
@@ -107,7 +107,7 @@ def for_print(doc: Document, measure: float, px_per_em: float) -> tuple[Document
     return prepared, {"blocks": blocks.boxes, "pictures": pictures, "speak": speak}
 
 
-def _converted(doc: Document, convert: Any) -> Document:
+def _converted(doc: DocumentModel, convert: Any) -> DocumentModel:
     """`doc` with the items of every section passed through `convert`."""
     return dataclasses.replace(doc, givens=_section(doc.givens, convert), forward=_section(doc.forward, convert),
                                example=_section(doc.example, convert), gradients=_section(doc.gradients, convert),
