@@ -7,6 +7,7 @@ only imports under `if TYPE_CHECKING:` are left out, as they never run.
 from __future__ import annotations
 
 import ast
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -174,3 +175,12 @@ def test_the_engine_does_no_io_and_no_randomness() -> None:
 def test_only_the_cli_imports_click() -> None:
     users = {p.relative_to(PACKAGE).as_posix() for p in PACKAGE.rglob("*.py") if "click" in _all_imports(p)}
     assert users == {"cli.py"}
+
+
+def test_every_folder_of_the_package_ships() -> None:
+    """pyproject lists the packages (templates/ is mapped in, which discovery cannot see): none forgotten."""
+    pyproject = tomllib.loads((PACKAGE.parent / "pyproject.toml").read_text(encoding="utf-8"))
+    listed = set(pyproject["tool"]["setuptools"]["packages"])
+    folders = {module_name(path / "__init__.py") for path in PACKAGE.rglob("*") if path.is_dir()
+               and path.name != "__pycache__" and any(path.glob("*.py"))}
+    assert folders | {"tracegen", "tracegen.templates"} == listed
