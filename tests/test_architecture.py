@@ -179,7 +179,7 @@ def test_only_the_cli_imports_click() -> None:
 
 def test_every_folder_of_the_package_ships() -> None:
     """pyproject lists the packages (templates/ is mapped in, which discovery cannot see): none forgotten."""
-    pyproject = tomllib.loads((PACKAGE.parent / "pyproject.toml").read_text(encoding="utf-8"))
+    pyproject = tomllib.loads((Path(__file__).resolve().parents[1] / "pyproject.toml").read_text(encoding="utf-8"))
     listed = set(pyproject["tool"]["setuptools"]["packages"])
     folders = {module_name(path / "__init__.py") for path in PACKAGE.rglob("*") if path.is_dir()
                and path.name != "__pycache__" and any(path.glob("*.py"))}

@@ -22,6 +22,7 @@ import pytest
 from click.testing import CliRunner
 from documents import class3_trace
 
+import tracegen
 from tracegen.cli import cli
 from tracegen.document import build
 from tracegen.render import markup, render_documents
@@ -31,6 +32,10 @@ from tracegen.render.pdf.finisher import formulas
 from tracegen.render.pdf.loader import weasyprint
 from tracegen.render.pdf.process import CAN_FORK, PdfProcess
 from tracegen.render.pdf.writer import write_pdf
+
+# children run beside the package this process imports (installed, or the checkout), as `python -c` puts
+# its working folder first: the cache key names tracegen's own files
+HERE = Path(tracegen.__file__).resolve().parents[1]
 
 
 @pytest.fixture
@@ -85,12 +90,12 @@ def test_a_render_from_the_cache_never_imports_weasyprint(cache_dir, tmp_path, f
     assert CliRunner().invoke(cli, [*render, "-o", str(tmp_path / "first")]).exit_code == 0
     assert len(entries(cache_dir)) == 2
     probe = "import sys\nsys.modules['weasyprint'] = None  # not installed\nfrom tracegen.cli import main\nmain()\n"
-    out = subprocess.run([sys.executable, "-c", probe, *render, "-o", str(tmp_path / "out")], capture_output=True,
-                         text=True)
+    out = subprocess.run([sys.executable, "-c", probe, *render, "-o", str(tmp_path / "out")], cwd=HERE,
+                         capture_output=True, text=True)
     assert out.returncode == 0, out.stderr
     assert [(tmp_path / "out" / f"class3-{kind}.pdf").read_bytes() for kind in ("worksheet", "key")] == fresh
     out = subprocess.run([sys.executable, "-c", probe, "render", "--to", "pdf", "--untagged", "--no-cache", "-o",
-                          str(tmp_path / "again")], capture_output=True, text=True)
+                          str(tmp_path / "again")], cwd=HERE, capture_output=True, text=True)
     assert out.returncode == 1
     assert "PDF output needs WeasyPrint" in out.stderr
 
@@ -232,7 +237,8 @@ def test_cached_documents_are_finished_without_weasyprint(cache_dir, texts, fres
              "from tracegen.render.pdf.writer import write_pdfs\n"
              "texts = pickle.load(sys.stdin.buffer)\n"
              f"sys.stdout.buffer.write(pickle.dumps(write_pdfs(iter(texts), processes={processes}, cache=True)))\n")
-    out = subprocess.run([sys.executable, "-c", probe], input=pickle.dumps(texts), capture_output=True, check=True)
+    out = subprocess.run([sys.executable, "-c", probe], cwd=HERE, input=pickle.dumps(texts), capture_output=True,
+                         check=True)
     assert pickle.loads(out.stdout) == fresh  # noqa: S301 - our own subprocess
 
 
