@@ -17,6 +17,7 @@ text, byte for byte as a string column would.
 
 from __future__ import annotations
 
+import html
 import io
 import json
 import math
@@ -31,6 +32,7 @@ import numpy as np
 from tracegen.choices import TRACE_FORMATS as FORMATS
 from tracegen.engine.sgd import Params, Record, train
 from tracegen.errors import OptionError, SpecError, TracegenError
+from tracegen.htmltable import table
 from tracegen.maths.symbols import split, symbol
 from tracegen.spec.model import Spec, SpecLike, load_spec
 
@@ -43,6 +45,8 @@ KEY = ("variant", "epoch", "phase", "name", "sample", "row", "col")
 
 BASE = "base"
 GIVENS = ("x", "y")  # data: never a blank, in any phase
+TRACE_ROWS = 8  # first rows shown under a trace's notebook view
+LOSS_EPOCHS = 12  # epochs shown in its loss row before eliding the middle
 
 
 @cache
@@ -203,10 +207,18 @@ class Trace:
         return pd.Series(rows["value"].to_numpy(), index=pd.Index(rows["epoch"].to_numpy(), name="epoch"), name="L")
 
     def _repr_html_(self) -> str:
-        """Jupyter's view: what was traced, the loss per epoch and the first rows."""
-        from tracegen.engine.display import trace_html
-
-        return trace_html(self)
+        """Jupyter's view: what was traced, the loss per epoch (first variant) and the first rows."""
+        spec = self.spec
+        rows = [("traced", html.escape(f"{spec.title}: {spec.summary()}" if spec is not None else "a trace table")),
+                ("table", f"{len(self.df)} rows × {len(self.df.columns)} columns; "
+                          f"{len(self.variants)} variant{'s' if len(self.variants) != 1 else ''}")]
+        losses = self.losses()
+        loss = losses.to_frame(f"L ({self.variants[0]})").T if len(losses) else None  # to_html escapes the label
+        return (table(rows, "Trace")
+                + ("" if loss is None else "<p><b>Loss per epoch</b></p>"
+                   + loss.to_html(max_cols=LOSS_EPOCHS, float_format="{:.6g}".format))
+                + f"<p><b>First {TRACE_ROWS} rows</b> of <code>.df</code></p>"
+                + self.df.head(TRACE_ROWS).to_html(index=False))
 
     @property
     def epochs(self) -> int:
