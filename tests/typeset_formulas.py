@@ -13,7 +13,7 @@ from tracegen.maths.tree import Ident, Node, Num, Op, Row, Script, row
 from tracegen.spec.model import Activation, load_example
 
 AXIS = 0.25  # em above the baseline: scripts above it are superscripts, below it subscripts
-FONT_PT = 10.5  # the PDF's text size (tracegen.render.assets.PRINT_FONT_PT)
+FONT_PT = 10.5  # the PDF's text size (tracegen.assets.PRINT_FONT_PT)
 FORMULAS: dict[str, Node] = {
     "affine": row(symbol("z1"), EQ, symbol("W1"), symbol("x"), PLUS, symbol("b1")),
     "partial": row(PARTIAL, layered("W", 1)),

@@ -19,9 +19,9 @@ import tracegen
 from tracegen.document import diagram
 from tracegen.document.diagram import Chart, Diagram, Label
 from tracegen.document.formulas import NAMES
+from tracegen.fontmetrics import face
 from tracegen.render import render_documents
 from tracegen.render.typeset.boxes import Run, flatten, labels
-from tracegen.render.typeset.metrics import face
 
 A4_TEXT_WIDTH_PX = (210 - 2 * 16) / 25.4 * 96  # print.css: 16 mm side margins; SVG px are 1/96 in
 ACTIVATIONS = ("relu", "tanh", "leaky_relu", "sigmoid", "linear", "softmax")

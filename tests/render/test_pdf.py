@@ -19,12 +19,12 @@ from fontTools.ttLib import TTFont
 from test_render import SLIDE_NUMBERS
 
 import tracegen
+from tracegen.assets import FONTS, HTML_PARTS, static_dir
 from tracegen.document import build
+from tracegen.fontmetrics import METRICS, face, measure
 from tracegen.render import markup, render_documents
-from tracegen.render.assets import FONTS, HTML_PARTS, static_dir
 from tracegen.render.pdf import sfnt
 from tracegen.render.pdf.writer import _fetcher, font_config
-from tracegen.render.typeset.metrics import METRICS, face, measure
 
 A4_WIDTH, LETTER_WIDTH = 595.28, 612.0
 

@@ -16,9 +16,10 @@ import pypdf
 import pytest
 from documents import ALL, class3_documents, deep_documents
 
+from tracegen.assets import PRINT_FONT_PT, PRINT_MARGINS_MM
 from tracegen.document.build import blanks, numbers
+from tracegen.fontmetrics import face, letters
 from tracegen.maths.tree import Ident, Matrix, Op, Script
-from tracegen.render.assets import PRINT_FONT_PT, PRINT_MARGINS_MM
 from tracegen.render.typeset import glyphs
 from tracegen.render.typeset.boxes import (
     AXIS,
@@ -35,7 +36,6 @@ from tracegen.render.typeset.boxes import (
     matrix,
     text,
 )
-from tracegen.render.typeset.metrics import face, letters
 
 
 def mat(rows: list[list[float]], answer: bool = False) -> Matrix:
@@ -195,7 +195,7 @@ def test_pdf_maths_stays_inside_the_text_column() -> None:
 
 
 def test_print_measure_is_the_page_width_less_the_margins() -> None:
-    from tracegen.render.assets import static_dir
+    from tracegen.assets import static_dir
     from tracegen.render.exporters import EXPORTERS
 
     css = (static_dir() / "print.css").read_text()

@@ -1,7 +1,7 @@
 """One cached Jinja environment per format, the inlined CSS and fonts, and the page context.
 
 Everything here is computed once per process: batch rendering reuses it for every document.
-The files themselves are found by `render.assets`.
+The files themselves are found by `tracegen.assets`.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from markupsafe import Markup
 
-from tracegen.render.assets import (
+from tracegen.assets import (
     FONTS,
     HTML_PARTS,
     MATHML_FONT,

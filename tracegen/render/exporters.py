@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from tracegen.assets import PAPER_WIDTH_MM, PHONE_MEASURE, PRINT_FONT_PT, PRINT_MARGINS_MM, SCREEN_MEASURE
 from tracegen.choices import PAPERS
 from tracegen.document import DocumentModel
 from tracegen.render import prepare
-from tracegen.render.assets import PAPER_WIDTH_MM, PHONE_MEASURE, PRINT_FONT_PT, PRINT_MARGINS_MM, SCREEN_MEASURE
 from tracegen.render.environment import font_faces, font_parts, jinja_environment, stylesheet
 from tracegen.render.typeset.boxes import Box
 

@@ -36,7 +36,7 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
-from tracegen.render.assets import static_dir
+from tracegen.assets import static_dir
 
 FORMAT = b"tracegen-layout 2\n"  # bump when what `capture` keeps, or how, changes
 MAX_BYTES = 64 * 2**20  # the whole cache; an entry is about 30 kB (Class 3's key)

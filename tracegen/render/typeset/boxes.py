@@ -16,6 +16,8 @@ from collections.abc import Iterator, Sequence
 from functools import lru_cache
 from typing import NamedTuple
 
+from tracegen.assets import PRINT_FONT_PT
+from tracegen.fontmetrics import Letter, face, face_for, letters
 from tracegen.maths.notation import PRIME
 from tracegen.maths.tree import (
     Accent,
@@ -37,9 +39,7 @@ from tracegen.maths.tree import (
     tall,
 )
 from tracegen.numbers import MINUS
-from tracegen.render.assets import PRINT_FONT_PT
 from tracegen.render.typeset.glyphs import HATS, MATRIX_LINE_HEIGHT, math_italic, script_text
-from tracegen.render.typeset.metrics import Letter, face, face_for, letters
 
 AXIS = 0.25  # the maths axis (middle of the minus sign), em above the baseline
 LINE_TOP, LINE_BOTTOM = 0.9925, -0.3075  # a MATRIX_LINE_HEIGHT line box about its baseline; bracket pieces span it

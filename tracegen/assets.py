@@ -54,7 +54,7 @@ def templates_dir() -> Path:
     try:
         return Path(str(resources.files("tracegen.templates")))
     except ModuleNotFoundError:
-        return Path(__file__).resolve().parents[2] / "templates"
+        return Path(__file__).resolve().parents[1] / "templates"
 
 
 def static_dir() -> Path:

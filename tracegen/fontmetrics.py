@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any, NamedTuple
 
-from tracegen.render.assets import FONTS, static_dir
+from tracegen.assets import FONTS, static_dir
 
 FACES = {"regular": FONTS[0][1], "italic": FONTS[1][1], "bold": FONTS[2][1], "math": FONTS[3][1]}  # PDF files
 FALLBACK = ("regular", "italic", "math")  # the CSS font-family order of the documents
