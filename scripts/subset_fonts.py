@@ -41,11 +41,12 @@ from fontTools.ttLib.tables._g_l_y_f import Glyph, GlyphComponent
 
 from tracegen.assets import BLOCKS, FONTS, HTML_PARTS, repertoire
 from tracegen.fontmetrics import METRICS, measure
+from tracegen.layout import SCRIPT_LOWER, SCRIPT_RAISE, SCRIPT_SIZE
 from tracegen.maths.scripts import SUBSCRIPTS, SUPERSCRIPTS
 from tracegen.render.typeset.glyphs import math_italic
 
-SCALE = 0.7
-RAISE, LOWER = 360, -160  # font units (1000 per em)
+SCALE = SCRIPT_SIZE
+RAISE, LOWER = round(SCRIPT_RAISE * 1000), -round(SCRIPT_LOWER * 1000)  # font units (1000 per em)
 
 def _set_cmap(font: TTFont, extra: dict[int, str]) -> None:
     """Add code points (beyond the BMP too) to every Unicode cmap, via a format 12 table."""

@@ -60,10 +60,3 @@ def templates_dir() -> Path:
 def static_dir() -> Path:
     return templates_dir() / "html" / "static"
 
-
-PAPER_WIDTH_MM = {"a4": 210.0, "letter": 215.9}
-SCREEN_MEASURE = 38.0  # em: where screen equations wrap; the HTML page is 46 em wide (screen.css), and a
-# browser sets MathML up to about 15 % wider than these boxes (its table cells are padded)
-PHONE_MEASURE = 16.0  # em: the HTML's second layout, for screens under 36 em (screen.css): a 360 px phone has
-# 20 em of text width, less the browser's wider MathML
-PRINT_MARGINS_MM, PRINT_FONT_PT = 32.0, 10.5  # left + right @page margins and the html font size of print.css

@@ -25,9 +25,9 @@ from PIL import Image
 from students import at, sheets
 
 import tracegen
-from tracegen.assets import PRINT_FONT_PT
 from tracegen.cli import cli
 from tracegen.errors import InputError
+from tracegen.layout import PRINT_FONT_PT
 from tracegen.maths.tree import Blank
 from tracegen.render import render_documents
 from tracegen.render.pdf.form import CODE_FIELD

@@ -23,10 +23,10 @@ from pypdf.generic import ContentStream
 from test_render import SLIDE_NUMBERS
 
 import tracegen
-from tracegen.assets import PRINT_FONT_PT
 from tracegen.document import build
 from tracegen.errors import RenderError
 from tracegen.fontmetrics import letters
+from tracegen.layout import PRINT_FONT_PT
 from tracegen.maths.tree import Ident, Num, Op
 from tracegen.render import markup, render_documents
 from tracegen.render.pdf.finisher import Drawn, Overlay, formulas

@@ -25,6 +25,7 @@ from typing import Any
 
 import numpy as np
 
+from tracegen.layout import SCRIPT_LOWER, SCRIPT_RAISE, SCRIPT_SIZE
 from tracegen.maths.scripts import SUBSCRIPT, SUPERSCRIPT
 from tracegen.maths.speech import speech
 from tracegen.maths.tree import Func, Ident, Num
@@ -53,9 +54,8 @@ EQUALS = "\u2005=\u2005"  # four-per-em spaces about "=", as the documents' math
 
 Parts = tuple[tuple[str, str], ...]  # runs of (text, style), style one of STYLES
 STYLES = ("upright", "italic", "sub", "sup")
-# Scripts: their size and shift (em of the text), as the shipped font's Unicode script glyphs that the PDF
-# draws (mathbox.SCRIPT, RAISE, LOWER); the HTML's SVG sets plain digits so, for search, copy and screen readers.
-SCRIPT, RAISE, LOWER = 0.7, 0.36, 0.16
+# Scripts are sized and shifted as the shipped font's Unicode script glyphs that the PDF draws
+# (tracegen.layout.SCRIPT_SIZE, ...); the HTML's SVG sets plain digits so, for search, copy and screen readers.
 Extent = tuple[float, float, float]  # advance width, ink top, ink bottom (em), as `measure` gives them
 
 
@@ -138,8 +138,9 @@ class Label:
         out, shift = [], 0
         for text, style in self.parts:
             script = style in ("sub", "sup")
-            want = round(LOWER * self.size) if style == "sub" else -round(RAISE * self.size) if script else 0
-            out.append((text, style == "italic", round(SCRIPT * self.size) if script else None, want - shift))
+            want = (round(SCRIPT_LOWER * self.size) if style == "sub" else
+                    -round(SCRIPT_RAISE * self.size) if script else 0)
+            out.append((text, style == "italic", round(SCRIPT_SIZE * self.size) if script else None, want - shift))
             shift = want
         return tuple(out)
 

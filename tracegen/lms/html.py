@@ -19,9 +19,9 @@ from functools import cache
 
 from jinja2 import Template
 
-from tracegen.assets import SCREEN_MEASURE
 from tracegen.document import DocumentModel, wording
 from tracegen.document.model import Eq, Figure, Para, Working
+from tracegen.layout import SCREEN_MEASURE
 from tracegen.maths.tree import Blank, Matrix, Node, Row, walk
 from tracegen.render.environment import jinja_environment
 from tracegen.render.typeset.boxes import lines

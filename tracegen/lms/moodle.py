@@ -45,8 +45,8 @@ import base64
 
 import numpy as np
 
-from tracegen.assets import PRINT_FONT_PT
 from tracegen.document import wording
+from tracegen.layout import PRINT_FONT_PT
 from tracegen.lms import html
 from tracegen.lms.quiz import Answer, Quiz, QuizVariant
 from tracegen.maths.latex import latex
