@@ -1,9 +1,9 @@
-"""The shipped templates, fonts and stylesheets, and the page sizes every format lays out to.
+"""The shipped templates, fonts and stylesheets, and the faces and characters the fonts hold.
 
 Templates live in the package `tracegen.templates` (the top-level `templates/` folder,
 mapped into the wheel by pyproject), found with importlib.resources so an installed
 package works from any directory. The layout process and the typesetter read the fonts
-and sizes from here without loading Jinja.
+from here without loading Jinja; the page's sizes are in `tracegen.layout`.
 """
 
 from __future__ import annotations

@@ -23,6 +23,7 @@ COLUMN_GAP = 1.0  # between a matrix's columns (the HTML pads each cell by half 
 WIDE_COLUMNS, WIDE_SIZE = 7, 0.82  # matrices of WIDE_COLUMNS columns or more are set at WIDE_SIZE
 SCRIPT_SIZE, SCRIPT_RAISE, SCRIPT_LOWER = 0.7, 0.36, 0.16  # super- and subscripts: size, baseline up, down
 # (the shipped fonts' Unicode script glyphs are built so: scripts/subset_fonts.py)
+THIN, MEDIUM, THICK = 3 / 18, 4 / 18, 5 / 18  # TeX's maths spaces (the MathML writes the thin one)
 EQUATION_MARGIN = 0.55  # above and below a display equation (the HTML's .eq block)
 BLOCK_PAD = 0.12  # room around a block of equations inside its PDF placeholder (for overhanging ink)
 EQUATION_GAP = EQUATION_MARGIN + 2 * BLOCK_PAD  # between stacked equations in the PDF: as when each is its own block

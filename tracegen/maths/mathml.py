@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from markupsafe import Markup, escape
 
-from tracegen.layout import SCREEN_FONT_PT, WIDE_COLUMNS
+from tracegen.layout import SCREEN_FONT_PT, THIN, WIDE_COLUMNS
 from tracegen.maths.notation import PRIME
 from tracegen.maths.tree import (
     Accent,
@@ -35,7 +35,7 @@ from tracegen.maths.tree import (
 )
 from tracegen.numbers import MINUS
 
-THIN = '<mspace width="0.1667em"></mspace>'
+THIN_SPACE = f'<mspace width="{THIN:.4f}em"></mspace>'
 BOLD_DIGITS = {str(d): chr(0x1D7CE + d) for d in range(10)}  # 𝟎…𝟗: MathML Core has no bold mathvariant
 FORMS = {"rel": "infix", "bin": "infix", "prefix": "prefix", "punct": "infix", "open": "prefix", "close": "postfix"}
 # (a comma is infix in the operator dictionary: no space before it, a thin one after)
@@ -130,10 +130,10 @@ def _row(items: tuple[Node, ...]) -> str:
     out = []
     for i, item in enumerate(items):
         if isinstance(item, Func) and i and isinstance(items[i - 1], Ident | Num | Script | Accent | Fence | Frac):
-            out.append(THIN)
+            out.append(THIN_SPACE)
         out.append(_write(item))
         if isinstance(item, Func) and not (i + 1 < len(items) and isinstance(items[i + 1], Fence)):
-            out.append(THIN)
+            out.append(THIN_SPACE)
     return f"<mrow>{''.join(out)}</mrow>"
 
 

@@ -22,10 +22,13 @@ from tracegen.layout import (
     COLUMN_GAP,
     EQUATION_GAP,
     MATRIX_LINE_HEIGHT,
+    MEDIUM,
     PRINT_FONT_PT,
     SCRIPT_LOWER,
     SCRIPT_RAISE,
     SCRIPT_SIZE,
+    THICK,
+    THIN,
     WIDE_COLUMNS,
     WIDE_SIZE,
 )
@@ -67,7 +70,6 @@ BRACKET_STEM, BRACKET_TICK, BRACKET_ROOM = 0.07, 0.37, 0.39  # a drawn bracket: 
 BRACKET_REACH = 0.04  # how far inside the rows' line boxes a bracket stops, top and bottom
 BLANK_RULE, BLANK_GAP, BLANK_PAD = 0.045, 0.45, 0.2  # a blank's outline; room between rows of blanks, and beside
 ANSWER_SIDE, ANSWER_PAD = 0.08, 0.06  # a highlighted scalar: room beside it, highlight beyond its ink
-THIN, MEDIUM, THICK = 3 / 18, 4 / 18, 5 / 18  # TeX's maths spaces, em
 BIG_OP, LIMIT_GAP = 1.4, 0.1  # a large operator's size, and the gap to its limits
 LINE_GAP = 0.25  # between the lines of an equation too wide for one
 STACK_LIMIT = 20.0  # em: the tallest block of stacked equations (a page holds about 60 em of text)
