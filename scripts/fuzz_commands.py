@@ -36,21 +36,19 @@ tests/test_fuzz.py runs a seeded subset; docs/testing.md has the figures of the 
 
 from __future__ import annotations
 
-import argparse
 import json
 import random
 import re
-import resource
 import sys
-import tempfile
-import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import fuzzing
 import yaml
+from fuzzing import Outcome, invoke
 
 SLOW = 5.0  # seconds: a command taking longer fails the run
 BAD_PAGE = re.compile(r"\bnan\b|\binf\b|∞|\binfinity\b", re.IGNORECASE)
@@ -247,14 +245,6 @@ def corpus(count: int, seed: int) -> Iterator[Case]:
 
 
 @dataclass
-class Outcome:
-    code: int
-    err: str
-    seconds: float  # CPU time of this process and its children: on a shared machine wall time measures the others
-    wall: float
-
-
-@dataclass
 class Report:
     """What the run saw."""
 
@@ -266,6 +256,10 @@ class Report:
     slowest: tuple[float, str] = (0.0, "")  # CPU seconds
     slowest_wall: tuple[float, str] = (0.0, "")
     pages: int = 0
+
+    @property
+    def passed(self) -> bool:
+        return not self.failures
 
     def fail(self, case: Case, problem: str) -> None:
         self.failures.append(f"{case.name}: {problem}")
@@ -279,21 +273,6 @@ class Report:
         return "\n".join(lines + [f"FAIL {line}" for line in self.failures[:30]])
 
 
-def _run(args: list[str]) -> Outcome:
-    from click.testing import CliRunner
-
-    from tracegen.cli import cli
-
-    start, cpu = time.perf_counter(), _cpu()
-    result = CliRunner().invoke(cli, args, prog_name="tracegen")
-    return Outcome(result.exit_code, result.stderr, _cpu() - cpu, time.perf_counter() - start)
-
-
-def _cpu() -> float:
-    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
-    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
-
-
 def run_case(case: Case, folder: Path, report: Report, slow: float = SLOW) -> None:
     """Run the four commands on one spec and record what breaks a promise (module docstring)."""
     path = folder / case.name
@@ -302,7 +281,7 @@ def run_case(case: Case, folder: Path, report: Report, slow: float = SLOW) -> No
     args = {"check": ["check", str(path)], "trace": ["trace", str(path), "-o", str(out / "trace.csv")],
             "render": ["render", str(path), "--to", "md,html", "-o", str(out / "render")],
             "batch": ["batch", str(path), "--variants", "2", "--to", "md", "-j", "1", "-o", str(out / "batch")]}
-    seen = {command: _run(args[command]) for command in COMMANDS}
+    seen = {command: invoke(args[command]) for command in COMMANDS}
     report.specs += 1
     report.families[case.family] += 1
     for command, outcome in seen.items():
@@ -370,27 +349,13 @@ def disagreements(seen: dict[str, Outcome]) -> list[str]:
 
 def fuzz(count: int, seed: int, keep: Path | None = None, slow: float = SLOW) -> Report:
     report = Report()
-    with tempfile.TemporaryDirectory(prefix="tracegen-fuzz-") as scratch:
-        folder = keep or Path(scratch)
-        folder.mkdir(parents=True, exist_ok=True)
-        for case in corpus(count, seed):
-            run_case(case, folder, report, slow)
+    fuzzing.run(corpus(count, seed), lambda case, folder: run_case(case, folder, report, slow), keep)
     return report
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--count", type=int, default=2000, help="specs to generate (default 2000)")
-    parser.add_argument("--seed", type=int, default=1, help="seed of the corpus (default 1)")
-    parser.add_argument("--keep", type=Path, help="keep the corpus and the output in this folder")
-    parser.add_argument("--slow", type=float, default=SLOW, help="CPU seconds a command may take (default 5)")
-    args = parser.parse_args()
-    start = time.perf_counter()
-    report = fuzz(args.count, args.seed, args.keep, args.slow)
-    print(report.summary())
-    print(f"{time.perf_counter() - start:.0f} s")
-    return 1 if report.failures else 0
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(fuzzing.main(
+        __doc__, 2000, "keep the corpus and the output in this folder",
+        lambda args: fuzz(args.count, args.seed, args.keep, args.slow),
+        lambda parser: parser.add_argument("--slow", type=float, default=SLOW,
+                                           help="CPU seconds a command may take (default 5)")))

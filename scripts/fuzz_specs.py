@@ -24,17 +24,16 @@ import argparse
 import json
 import random
 import resource
-import signal
 import sys
-import tempfile
-import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import fuzzing
 import yaml
+from fuzzing import Hang, invoke
 
 HOLE = "@@HOLE@@"
 SUFFIXES = (".yaml", ".json", ".toml")
@@ -322,10 +321,6 @@ def corpus(count: int, seed: int) -> Iterator[Case]:
 # --- running -------------------------------------------------------------------------------------
 
 
-class Hang(BaseException):
-    """A command ran past its timeout (BaseException: the CLI's own error mapping must not catch it)."""
-
-
 @dataclass
 class Report:
     """What the run saw."""
@@ -338,6 +333,10 @@ class Report:
     hangs: list[str] = field(default_factory=list)
     slowest: tuple[float, str] = (0.0, "")
 
+    @property
+    def passed(self) -> bool:
+        return not (self.failures or self.hangs)
+
     def summary(self) -> str:
         lines = [f"{self.runs} commands on {sum(self.categories.values())} specs; exit codes: "
                  + ", ".join(f"{code}: {n}" for code, n in sorted(self.exits.items())),
@@ -349,42 +348,27 @@ class Report:
         return "\n".join(lines)
 
 
-def _alarm(signum: int, frame: object) -> None:
-    raise Hang
-
-
 def run_case(case: Case, folder: Path, report: Report, timeout: float = TIMEOUT) -> None:
     """Run `check` and `trace -o` on one spec and record what happened."""
-    from click.testing import CliRunner
-
-    from tracegen.cli import cli
-
     path = folder / case.name
     path.write_bytes(case.data)
     report.categories[case.category] += 1
     for args in (["check", str(path)], ["trace", str(path), "-o", str(folder / "trace.csv")]):
         label = f"{args[0]} {case.name}"
-        previous = signal.signal(signal.SIGALRM, _alarm)
-        signal.setitimer(signal.ITIMER_REAL, timeout)
-        start = time.perf_counter()
         try:
-            result = CliRunner().invoke(cli, args)
+            result = invoke(args, timeout)
         except Hang:
             report.hangs.append(label)
             continue
-        finally:
-            signal.setitimer(signal.ITIMER_REAL, 0)
-            signal.signal(signal.SIGALRM, previous)
-        elapsed = time.perf_counter() - start
         report.runs += 1
-        report.exits[result.exit_code] += 1
-        report.outcomes[(case.category, args[0], result.exit_code)] += 1
-        report.slowest = max(report.slowest, (elapsed, label))
-        err = result.stderr
-        if (result.exit_code not in (0, 2) or "internal error" in err or "Traceback" in err
-                or err.count("\n") > (1 if result.exit_code else len(_notes(err)))
+        report.exits[result.code] += 1
+        report.outcomes[(case.category, args[0], result.code)] += 1
+        report.slowest = max(report.slowest, (result.wall, label))
+        err = result.err
+        if (result.code not in (0, 2) or "internal error" in err or "Traceback" in err
+                or err.count("\n") > (1 if result.code else len(_notes(err)))
                 or any(len(line) > MAX_LINE for line in err.splitlines())):
-            report.failures.append(f"{label}: exit {result.exit_code}: {err[:300]!r}")
+            report.failures.append(f"{label}: exit {result.code}: {err[:300]!r}")
 
 
 def _notes(err: str) -> list[str]:
@@ -394,28 +378,20 @@ def _notes(err: str) -> list[str]:
 
 def fuzz(count: int, seed: int, keep: Path | None = None, timeout: float = TIMEOUT) -> Report:
     report = Report()
-    with tempfile.TemporaryDirectory(prefix="tracegen-fuzz-") as scratch:
-        folder = keep or Path(scratch)
-        folder.mkdir(parents=True, exist_ok=True)
-        for case in corpus(count, seed):
-            run_case(case, folder, report, timeout)
+    fuzzing.run(corpus(count, seed), lambda case, folder: run_case(case, folder, report, timeout), keep)
     return report
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--count", type=int, default=2100, help="specs to generate (default 2100)")
-    parser.add_argument("--seed", type=int, default=1, help="seed of the corpus (default 1)")
-    parser.add_argument("--keep", type=Path, help="save the corpus into this folder")
+def _options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--timeout", type=float, default=TIMEOUT, help="seconds per command before it is a hang")
     parser.add_argument("--memory-mb", type=int, default=2048,
                         help="address-space limit of this process; a blow-up then fails as a MemoryError")
-    args = parser.parse_args()
+
+
+def _fuzz(args: argparse.Namespace) -> Report:
     resource.setrlimit(resource.RLIMIT_AS, (args.memory_mb << 20, resource.RLIM_INFINITY))
-    report = fuzz(args.count, args.seed, args.keep, args.timeout)
-    print(report.summary())
-    return 1 if report.failures or report.hangs else 0
+    return fuzz(args.count, args.seed, args.keep, args.timeout)
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(fuzzing.main(__doc__, 2100, "save the corpus into this folder", _fuzz, _options))

@@ -21,9 +21,9 @@ from pathlib import Path
 from fontTools.pens.boundsPen import BoundsPen
 from fontTools.ttLib import TTFont
 
-from tracegen.render.assets import static_dir
+from tracegen.assets import static_dir
+from tracegen.fontmetrics import FACES, LETTERS
 from tracegen.render.typeset.glyphs import math_italic
-from tracegen.render.typeset.metrics import FACES, LETTERS
 
 PARTIAL = "\u2202"  # ∂: the maths face draws it upright-spaced; TeX's \\partial is the maths italic 𝜕
 MATHS_FORM = {PARTIAL: "\U0001d715"}

@@ -4,12 +4,12 @@ Usage: python scripts/subset_fonts.py ROOT [OUT [STEM ...]]   (see `main`)
 
 Each face is written as WOFF2 (`.woff2`, small, embedded in the HTML) and as plain
 TrueType/OpenType (`.ttf`/`.otf`, for the PDF: WeasyPrint and the maths finisher read it
-without decoding WOFF2). The text faces cover the names repertoire (tracegen.render.assets:
+without decoding WOFF2). The text faces cover the names repertoire (tracegen.assets:
 Latin with its extensions and Vietnamese, Greek, Cyrillic) in their own style, gaps filled by
 `font_gaps`; their PDF file holds it all, their HTML comes as a core that every document
 embeds and one part per block that only documents using it embed (`html-parts.json` lists
 the parts and their code points). `metrics.json` holds what the PDF maths is
-typeset from (tracegen.render.typeset.metrics.measure), measured here once instead of at every
+typeset from (tracegen.fontmetrics.measure), measured here once instead of at every
 run.
 
 Why subsets: the HTML embeds its fonts as data: URIs to stay self-contained, so they must
@@ -39,13 +39,14 @@ from fontTools.ttLib import TTFont
 from fontTools.ttLib.tables._c_m_a_p import CmapSubtable
 from fontTools.ttLib.tables._g_l_y_f import Glyph, GlyphComponent
 
+from tracegen.assets import BLOCKS, FONTS, HTML_PARTS, repertoire
+from tracegen.fontmetrics import METRICS, measure
+from tracegen.layout import SCRIPT_LOWER, SCRIPT_RAISE, SCRIPT_SIZE
 from tracegen.maths.scripts import SUBSCRIPTS, SUPERSCRIPTS
-from tracegen.render.assets import BLOCKS, FONTS, HTML_PARTS, repertoire
 from tracegen.render.typeset.glyphs import math_italic
-from tracegen.render.typeset.metrics import METRICS, measure
 
-SCALE = 0.7
-RAISE, LOWER = 360, -160  # font units (1000 per em)
+SCALE = SCRIPT_SIZE
+RAISE, LOWER = round(SCRIPT_RAISE * 1000), -round(SCRIPT_LOWER * 1000)  # font units (1000 per em)
 
 def _set_cmap(font: TTFont, extra: dict[int, str]) -> None:
     """Add code points (beyond the BMP too) to every Unicode cmap, via a format 12 table."""

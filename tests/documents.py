@@ -1,18 +1,24 @@
-"""Shared helpers for the document tests: rendered documents (cached per session) and text extraction."""
+"""Shared helpers for the document tests: rendered documents (cached per session), text extraction, and the
+traces of drawn variants."""
 
 from __future__ import annotations
 
 import io
 import re
+from collections.abc import Sequence
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+import pandas as pd
 import pypdf
 
 import tracegen
 from tracegen.numbers import format_number
 from tracegen.render import render_documents
+
+if TYPE_CHECKING:
+    from tracegen.batching.variants import Variant
 
 ALL = (("worksheet", "key"), ("md", "html", "pdf"))
 SPECS = Path(__file__).parent / "specs"  # the read-through's networks: softmax (4-3-3), tanh (2-3-3-2), ...
@@ -61,6 +67,11 @@ def spec_trace(name: str) -> tracegen.Trace:
 @cache
 def class3_trace() -> tracegen.Trace:
     return tracegen.trace(tracegen.load_example())
+
+
+def variants_frame(variants: Sequence[Variant]) -> pd.DataFrame:
+    """The trace frames of drawn variants one after another, each traced on its own as a batch does."""
+    return pd.concat([tracegen.trace(v.spec, variant=v.id).df for v in variants], ignore_index=True)
 
 
 @cache

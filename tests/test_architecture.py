@@ -20,12 +20,12 @@ PACKAGE = Path(tracegen.__file__).parent
 # render are listed before render itself.
 LAYERS = (
     ("tracegen.errors", "tracegen.text", "tracegen.files", "tracegen.stopping", "tracegen.numbers",
-     "tracegen.choices", "tracegen.csvfiles", "tracegen.htmltable", "tracegen.examples"),
+     "tracegen.choices", "tracegen.csvfiles", "tracegen.htmltable", "tracegen.examples", "tracegen.assets",
+     "tracegen.fontmetrics", "tracegen.layout"),
     ("tracegen.maths",),
     ("tracegen.spec",),
     ("tracegen.engine",),
     ("tracegen.document",),
-    ("tracegen.render.assets",),
     ("tracegen.render.typeset",),
     ("tracegen.render.pdf",),
     ("tracegen.render",),

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 from tracegen.document import formulas
 from tracegen.document.formulas import EQ, PLUS
+from tracegen.layout import PRINT_FONT_PT
 from tracegen.maths.notation import PARTIAL, layer_tag, layered, symbol
 from tracegen.maths.tree import Ident, Node, Num, Op, Row, Script, row
 from tracegen.spec.model import Activation, load_example
 
 AXIS = 0.25  # em above the baseline: scripts above it are superscripts, below it subscripts
-FONT_PT = 10.5  # the PDF's text size (tracegen.render.assets.PRINT_FONT_PT)
+FONT_PT = PRINT_FONT_PT  # the PDF's text size
 FORMULAS: dict[str, Node] = {
     "affine": row(symbol("z1"), EQ, symbol("W1"), symbol("x"), PLUS, symbol("b1")),
     "partial": row(PARTIAL, layered("W", 1)),

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from tracegen.errors import InputError
+from tracegen.files import read_capped
 
 DELIMITERS = (",", ";", "\t")
 MAX_BYTES = 16 << 20  # 16 MiB: a roster of 100,000 students at 160 bytes a row, or a class's responses
@@ -17,11 +18,11 @@ FORMULA_START = ("=", "+", "-", "@", "\t", "\r")  # a CSV cell starting so is a 
 
 def read_csv_text(path: str | Path, what: str, error: type[InputError]) -> str:
     """A spreadsheet's CSV export as text (UTF-8, BOM dropped); `error` naming the file (and line) if
-    unreadable, or if larger than MAX_BYTES (read no further: /dev/zero is a file too)."""
+    unreadable, or if larger than MAX_BYTES (read no further); a FIFO or device is refused unread
+    (`files.read_capped`: opening a FIFO would wait for a writer)."""
     name = str(path)
     try:
-        with Path(path).open("rb") as handle:
-            data = handle.read(MAX_BYTES + 1)
+        data = read_capped(path, MAX_BYTES + 1)
         if len(data) > MAX_BYTES:
             raise error(f"{name}: the {what} file is larger than {MAX_BYTES >> 20} MiB; is this the right file?")
         return data.decode("utf-8-sig")

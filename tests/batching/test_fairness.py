@@ -16,11 +16,12 @@ import pandas as pd
 import pytest
 import yaml
 from click.testing import CliRunner
+from documents import variants_frame
 
 import tracegen
 from tracegen.batching.fairness import PROFILE_COLUMNS, at_tie
 from tracegen.batching.folder import read_manifest
-from tracegen.batching.variants import base_profile, draw, trace_all
+from tracegen.batching.variants import base_profile, draw
 from tracegen.cli import cli
 from tracegen.spec.model import Spec
 
@@ -69,7 +70,7 @@ def computed(df: pd.DataFrame) -> pd.DataFrame:
 @pytest.fixture(scope="module")
 def class_of_30() -> tuple[list, pd.DataFrame, pd.DataFrame]:
     variants = draw(tracegen.load_example(), materials(30))
-    return variants, trace_all(variants).df, tracegen.trace(tracegen.load_example()).df
+    return variants, variants_frame(variants), tracegen.trace(tracegen.load_example()).df
 
 
 def test_a_class_of_30_works_the_base_specs_branches_in_every_epoch(class_of_30: tuple) -> None:
@@ -100,7 +101,7 @@ def test_a_class_of_30_has_no_value_at_a_tie(class_of_30: tuple) -> None:
 
 def test_without_the_gates_a_class_is_not_fair() -> None:
     """The gates do the work: the same seed without them draws variants the gates would refuse."""
-    df = trace_all(draw(example(**OFF), materials(30))).df
+    df = variants_frame(draw(example(**OFF), materials(30)))
     counts = branches(df)
     assert (counts.active != 1).any() and (counts.kink != 1).any()
 
@@ -171,7 +172,7 @@ def test_without_a_base_the_branch_and_loss_gates_do_not_apply() -> None:
     del data["network"]["layers"][0]["W"]
     spec = Spec.from_dict(data)
     assert base_profile(spec) is None
-    df = trace_all(draw(spec, materials(30))).df
+    df = variants_frame(draw(spec, materials(30)))
     assert branches(df).active.nunique() > 1  # branches vary: no base to hold them to
     grads = df[df.name.str.match(r"d[Wb]\d")].assign(layer=lambda f: f.name.str[2:])
     assert grads.groupby(["variant", "epoch", "layer"]).value.apply(lambda v: bool((v != 0).any())).all()

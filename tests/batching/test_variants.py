@@ -9,9 +9,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
+from documents import variants_frame
 
 import tracegen
-from tracegen.batching.variants import DOMAIN, digest, draw, drawn_kinds, numbers, trace_all, unique_ids, variant_id
+from tracegen.batching.variants import DOMAIN, digest, draw, drawn_kinds, numbers, unique_ids, variant_id
 from tracegen.spec.model import Spec
 
 SECRET = b"0123456789abcdef-not-a-real-secret"
@@ -70,7 +71,7 @@ def test_same_material_same_variant_whatever_else_is_in_the_batch() -> None:
 @pytest.fixture(scope="module")
 def class_of_300() -> tuple[list, pd.DataFrame]:
     variants = draw(tracegen.load_example(), materials(300))
-    return variants, trace_all(variants).df
+    return variants, variants_frame(variants)
 
 
 def test_300_variants_are_unique_and_have_unique_short_ids(class_of_300: tuple[list, pd.DataFrame]) -> None:

@@ -144,11 +144,12 @@ def test_alpha_is_the_maths_alpha_and_the_prime_is_a_prime() -> None:
 
 def test_spacing_is_set_by_what_each_operator_is() -> None:
     """A leading minus binds to what follows; y log ŷ has its thin space; W⁽¹⁾'s bracket clears the W."""
+    from tracegen.fontmetrics import letters
+    from tracegen.layout import THIN
     from tracegen.maths.mathml import mathml
     from tracegen.maths.notation import symbol
     from tracegen.maths.tree import Func, Ident, Op, neg, row
-    from tracegen.render.typeset.boxes import THIN, box, flatten
-    from tracegen.render.typeset.metrics import letters
+    from tracegen.render.typeset.boxes import box, flatten
 
     minus_z = box(row(Ident("e"), Op("=", "rel"), neg(Ident("z"))))
     minus, zed = [r for r in flatten(minus_z) if r.text in ("\u2212", "\U0001d467")]

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 import tracegen
-from tracegen.batching.variants import draw, trace_all
+from tracegen.batching.variants import draw
 from tracegen.engine.trace import Kink, Trace, validate
 
 COLUMNS = ["variant", "epoch", "step", "phase", "name", "symbol", "sample", "row", "col", "value"]
@@ -248,9 +248,16 @@ def test_zeros_are_positive_zeros():
 
 
 @pytest.fixture(scope="module")
-def variants_trace() -> Trace:
-    """Five drawn variants of Class 3 in one vectorised trace."""
-    return trace_all(draw(tracegen.load_example(), [f"seed=3/variant={i}" for i in range(5)]))
+def drawn() -> dict[str, Trace]:
+    """Five drawn variants of Class 3, each traced on its own as a batch does."""
+    variants = draw(tracegen.load_example(), [f"seed=3/variant={i}" for i in range(5)])
+    return {v.id: tracegen.trace(v.spec, variant=v.id) for v in variants}
+
+
+@pytest.fixture(scope="module")
+def variants_trace(drawn: dict[str, Trace]) -> Trace:
+    """The five variants in one Trace, read from their frames one after another."""
+    return Trace(pd.concat([t.df for t in drawn.values()], ignore_index=True))
 
 
 def test_engine_frames_meet_the_schema(class3_trace, batch_trace, variants_trace):
@@ -290,10 +297,9 @@ def test_quantities_are_the_frames_groups_in_frame_order(class3_trace, batch_tra
                     assert not array.flags.writeable
 
 
-def test_a_trace_from_its_frame_answers_alike(variants_trace):
-    again = Trace(variants_trace.df, spec=variants_trace.spec, kinks=variants_trace.kinks)
-    assert (again.variants, again.epochs, again.answers()) == (
-        variants_trace.variants, variants_trace.epochs, variants_trace.answers())
-    for variant in variants_trace.variants:
-        np.testing.assert_array_equal(again.matrix("dW1", 2, variant=variant),
-                                      variants_trace.matrix("dW1", 2, variant=variant))
+def test_a_frame_of_many_variants_answers_as_each_variants_own_trace(drawn, variants_trace):
+    assert variants_trace.variants == list(drawn)
+    for variant, own in drawn.items():
+        assert (variants_trace.epochs, variants_trace.answers()) == (own.epochs, own.answers())
+        for name in ("dW1", "h1", "L"):
+            np.testing.assert_array_equal(variants_trace.matrix(name, 2, variant=variant), own.matrix(name, 2))

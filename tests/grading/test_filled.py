@@ -27,9 +27,9 @@ from students import at, sheets
 import tracegen
 from tracegen.cli import cli
 from tracegen.errors import InputError
+from tracegen.layout import PRINT_FONT_PT
 from tracegen.maths.tree import Blank
 from tracegen.render import render_documents
-from tracegen.render.assets import PRINT_FONT_PT
 from tracegen.render.pdf.form import CODE_FIELD
 
 pytestmark = pytest.mark.slow  # real batches of PDFs

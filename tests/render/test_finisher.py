@@ -25,13 +25,13 @@ from test_render import SLIDE_NUMBERS
 import tracegen
 from tracegen.document import build
 from tracegen.errors import RenderError
+from tracegen.fontmetrics import letters
+from tracegen.layout import PRINT_FONT_PT
 from tracegen.maths.tree import Ident, Num, Op
 from tracegen.render import markup, render_documents
-from tracegen.render.assets import PRINT_FONT_PT
 from tracegen.render.pdf.finisher import Drawn, Overlay, formulas
 from tracegen.render.pdf.writer import write_pdf
 from tracegen.render.typeset.boxes import Box, equation
-from tracegen.render.typeset.metrics import letters
 
 PT_PER_PX = 0.75
 
@@ -86,7 +86,7 @@ def test_every_block_is_drawn_once_where_weasyprint_laid_out_its_placeholder(whi
             assert (place.width, place.height) == (pytest.approx(far[0] - x1, abs=0.01),
                                                    pytest.approx(far[1] - y1, abs=0.01))
     # The written PDF: each piece of maths text starts inside the box drawn for some block of its page (a maths
-    # letter's glyph may start up to its move left of it, on its blank sidebearing: typeset.metrics.letters).
+    # letter's glyph may start up to its move left of it, on its blank sidebearing: fontmetrics.letters).
     chunks = maths_text_positions(data)
     assert len(chunks) > 50
     moved = -min(letter.move for letter in letters().values()) * PRINT_FONT_PT

@@ -23,10 +23,10 @@ from click.testing import CliRunner
 from documents import class3_trace
 
 import tracegen
+from tracegen.assets import static_dir
 from tracegen.cli import cli
 from tracegen.document import build
 from tracegen.render import markup, render_documents
-from tracegen.render.assets import static_dir
 from tracegen.render.pdf import layouts, writer
 from tracegen.render.pdf.finisher import formulas
 from tracegen.render.pdf.loader import weasyprint

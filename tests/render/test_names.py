@@ -26,10 +26,10 @@ from fontTools.fontBuilder import FontBuilder
 from fontTools.pens.ttGlyphPen import TTGlyphPen
 from fontTools.ttLib import TTFont
 
+from tracegen.assets import repertoire
+from tracegen.fontmetrics import face
 from tracegen.render import render_documents
-from tracegen.render.assets import repertoire
 from tracegen.render.coverage import missing, package
-from tracegen.render.typeset.metrics import face
 from tracegen.text import label
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -19,12 +19,13 @@ from fontTools.ttLib import TTFont
 from test_render import SLIDE_NUMBERS
 
 import tracegen
+from tracegen.assets import FONTS, HTML_PARTS, static_dir
 from tracegen.document import build
+from tracegen.fontmetrics import METRICS, face, measure
+from tracegen.layout import PRINT_MARGINS_MM
 from tracegen.render import markup, render_documents
-from tracegen.render.assets import FONTS, HTML_PARTS, static_dir
 from tracegen.render.pdf import sfnt
 from tracegen.render.pdf.writer import _fetcher, font_config
-from tracegen.render.typeset.metrics import METRICS, face, measure
 
 A4_WIDTH, LETTER_WIDTH = 595.28, 612.0
 
@@ -55,7 +56,7 @@ def test_every_page_has_title_kind_and_page_number() -> None:
         assert f"page {number} of {len(pages)}" in text
 
 
-TOP_MM, BOTTOM_MM = 20, 18  # print.css's @page margins
+TOP_MM, BOTTOM_MM = PRINT_MARGINS_MM[0], PRINT_MARGINS_MM[2]  # the @page margins
 
 
 def page_fill(page: pypdf.PageObject) -> float:

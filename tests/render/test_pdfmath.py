@@ -17,9 +17,9 @@ import pytest
 from documents import ALL, class3_documents, deep_documents
 
 from tracegen.document.build import blanks, numbers
+from tracegen.fontmetrics import face, letters
+from tracegen.layout import MATRIX_LINE_HEIGHT, PRINT_FONT_PT, PRINT_MARGINS_MM
 from tracegen.maths.tree import Ident, Matrix, Op, Script
-from tracegen.render.assets import PRINT_FONT_PT, PRINT_MARGINS_MM
-from tracegen.render.typeset import glyphs
 from tracegen.render.typeset.boxes import (
     AXIS,
     BRACKET_STEM,
@@ -35,7 +35,6 @@ from tracegen.render.typeset.boxes import (
     matrix,
     text,
 )
-from tracegen.render.typeset.metrics import face, letters
 
 
 def mat(rows: list[list[float]], answer: bool = False) -> Matrix:
@@ -59,9 +58,9 @@ def ink(run: Run) -> tuple[float, float]:
 
 def test_a_matrix_row_line_is_the_matrix_line_height_about_the_text_baseline() -> None:
     regular = face("regular")
-    half_leading = (glyphs.MATRIX_LINE_HEIGHT - (regular.ascent - regular.descent)) / 2
+    half_leading = (MATRIX_LINE_HEIGHT - (regular.ascent - regular.descent)) / 2
     assert LINE_TOP == pytest.approx(regular.ascent + half_leading, abs=1e-9)
-    assert LINE_TOP - LINE_BOTTOM == pytest.approx(glyphs.MATRIX_LINE_HEIGHT)
+    assert LINE_TOP - LINE_BOTTOM == pytest.approx(MATRIX_LINE_HEIGHT)
 
 
 def brackets(box: Box) -> list[Rect]:
@@ -180,7 +179,7 @@ def test_pdf_maths_stays_inside_the_text_column() -> None:
         reader = pypdf.PdfReader(io.BytesIO(deep_documents()[(kind, "pdf")]))
         for page in reader.pages:
             width = float(page.mediabox.width)
-            margin = PRINT_MARGINS_MM / 2 / 25.4 * 72
+            margin = PRINT_MARGINS_MM[3] / 25.4 * 72
             starts: list[tuple[float, str, float]] = []
 
             def visit(chunk: str, cm: list[float], tm: list[float], font: object, size: float,
@@ -195,17 +194,16 @@ def test_pdf_maths_stays_inside_the_text_column() -> None:
 
 
 def test_print_measure_is_the_page_width_less_the_margins() -> None:
-    from tracegen.render.assets import static_dir
+    from tracegen.render.environment import stylesheet
     from tracegen.render.exporters import EXPORTERS
 
-    css = (static_dir() / "print.css").read_text()
-    left_right = re.search(r"@page \{\s*margin: \S+ (\S+)mm \S+ (\S+)mm;", css)
-    assert left_right and float(left_right[1]) + float(left_right[2]) == PRINT_MARGINS_MM
-    assert f"html {{ font-size: {PRINT_FONT_PT}pt; }}" in css
+    css = stylesheet()  # the stylesheets are filled in from tracegen.layout, the numbers the typesetter uses
+    assert re.search(r"@page \{\s*margin: 20mm 16mm 18mm 16mm;", css) and PRINT_MARGINS_MM == (20, 16, 18, 16)
+    assert "html { font-size: 10.5pt; }" in css and PRINT_FONT_PT == 10.5
 
     for paper, width_mm in (("a4", 210.0), ("letter", 215.9)):
         measure = EXPORTERS["pdf"].measure(paper)
-        assert measure * PRINT_FONT_PT * 25.4 / 72 <= width_mm - PRINT_MARGINS_MM
+        assert measure * PRINT_FONT_PT * 25.4 / 72 <= width_mm - 32
 
 
 def _text_shows(page: Any) -> list[tuple[str, float, str]]:

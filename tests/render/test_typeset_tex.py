@@ -16,10 +16,10 @@ from fontTools.pens.boundsPen import BoundsPen
 from fontTools.ttLib import TTFont
 from typeset_formulas import AXIS, FORMULAS, STACKED, TOLERANCE, ink_gaps
 
+from tracegen.assets import static_dir
+from tracegen.fontmetrics import FACES
 from tracegen.maths.latex import latex
-from tracegen.render.assets import static_dir
 from tracegen.render.typeset.boxes import Run, box, flatten
-from tracegen.render.typeset.metrics import FACES
 
 LATEX = json.loads((Path(__file__).parent / "latex_gaps.json").read_text("utf-8"))
 Ink = tuple[float, float, float, float]  # left, bottom, right, top (em; y up from the baseline)

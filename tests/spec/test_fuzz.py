@@ -15,12 +15,19 @@ REFUSED = ("yaml-bomb", "deep-list", "deep-map", "huge-int", "surrogate", "dupli
            "invalid-utf8", "float-overflow", "nan")
 
 
-def load_fuzzer():
-    spec = importlib.util.spec_from_file_location("fuzz_specs", SCRIPT)
+def load(script: Path):
+    """A fuzz script as a module, beside the runner it shares (scripts/fuzzing.py)."""
+    if str(script.parent) not in sys.path:
+        sys.path.insert(0, str(script.parent))
+    spec = importlib.util.spec_from_file_location(script.stem, script)
     module = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = module  # dataclasses look their module up there
     spec.loader.exec_module(module)
     return module
+
+
+def load_fuzzer():
+    return load(SCRIPT)
 
 
 def test_the_corpus_is_the_same_for_the_same_seed():
@@ -48,11 +55,7 @@ COMMANDS_SCRIPT = SCRIPT.with_name("fuzz_commands.py")
 
 
 def load_commands_fuzzer():
-    spec = importlib.util.spec_from_file_location("fuzz_commands", COMMANDS_SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
+    return load(COMMANDS_SCRIPT)
 
 
 def test_the_commands_corpus_is_seeded_and_has_every_family():

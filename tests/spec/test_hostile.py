@@ -221,18 +221,20 @@ def test_a_network_of_ten_thousand_layers_is_refused_by_its_count(write_spec) ->
 
 
 @pytest.mark.parametrize("command", [["check", "{fifo}"], ["batch", "{spec}", "--roster", "{roster}",
-                                                          "--secret-file", "{fifo}", "-o", "{out}"]])
+                                                          "--secret-file", "{fifo}", "-o", "{out}"],
+                                     ["batch", "{spec}", "--roster", "{fifo}", "-o", "{out}"]])
 def test_a_named_pipe_is_refused_not_waited_on(tmp_path: Path, write_spec, class3_dict: dict,
                                                command: list[str]) -> None:
-    """`open` of a FIFO blocks until a writer comes: the spec and the secret are refused unread."""
+    """`open` of a FIFO blocks until a writer comes: the spec, the secret and the roster are refused unread."""
     fifo = tmp_path / "pipe.yaml"
     os.mkfifo(fifo)
     roster = tmp_path / "roster.csv"
     roster.write_text("student_id\ns1\n")
     names = {"fifo": fifo, "spec": write_spec(class3_dict), "roster": roster, "out": tmp_path / "out"}
     result = CliRunner().invoke(cli, [arg.format(**names) for arg in command])
-    where = f"{fifo}: " if command[0] == "check" else f"--secret-file: cannot read {fifo}: "
-    assert result.exit_code == 2
+    where = (f"{fifo}: " if command[0] == "check" else f"--secret-file: cannot read {fifo}: "
+             if "--secret-file" in command else f"{fifo}: cannot read roster: ")
+    assert result.exit_code == 2 and result.stderr.count("\n") == 1 and not names["out"].exists()
     assert result.stderr.endswith("not a regular file but a named pipe (FIFO)\n") and where in result.stderr
 
 

@@ -24,6 +24,7 @@ import tracegen.engine.trace
 from tracegen import render
 from tracegen.choices import DEFAULT_KINDS
 from tracegen.cli import cli
+from tracegen.layout import PRINT_FONT_PT
 from tracegen.spec import limits
 
 
@@ -117,7 +118,7 @@ def test_the_page_estimate_is_within_a_third_of_the_pdf(spec, kind):
 def test_wider_matrices_print_smaller_and_more_epochs_take_more_pages():
     fonts = [limits.estimate_document(tracegen.Spec.from_dict(network([2, 1], n, 1)), "key").font_pt
              for n in (3, 8, 16, 32, 64)]
-    assert fonts[0] == limits.FONT_PT and fonts == sorted(fonts, reverse=True)
+    assert fonts[0] == PRINT_FONT_PT and fonts == sorted(fonts, reverse=True)
     assert fonts[-1] < fonts[-2] / 1.8  # twice the columns, about half the size once scaled
     pages = [limits.estimate_document(tracegen.Spec.from_dict(network([2, 1], 3, 1, epochs=e)), "key").pages
              for e in (1, 10, 100)]

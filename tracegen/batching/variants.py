@@ -21,7 +21,6 @@ from tracegen.batching import fairness
 from tracegen.batching.fairness import Profile
 from tracegen.document import printable
 from tracegen.engine.sgd import Params, train
-from tracegen.engine.trace import Trace, frame
 from tracegen.errors import SpecError
 from tracegen.spec.limits import trace_rows
 from tracegen.spec.model import DEFAULT_TRIES, Constraints, Spec, ValueRange
@@ -366,13 +365,6 @@ def concrete(spec: Spec, hit: dict[tuple[str, int], Array]) -> Spec:
     filled = spec.with_params([(np.array(W[0]), np.array(b[0])) for W, b in params])
     return replace(filled, x=np.array(x[0]), y=np.array(y[0]), weights=None, biases=None, inputs=None,
                    targets=None, keep=(), constraints=Constraints(), tries=DEFAULT_TRIES)
-
-
-def trace_all(variants: Sequence[Variant]) -> Trace:
-    """One Trace of many variants of one network, trained in a single vectorised pass."""
-    base = variants[0].base
-    columns, kinks = frame(train(base, *_stacked(variants)), variants=[v.id for v in variants], lead=1)
-    return Trace.from_columns(columns, spec=base, kinks=kinks)
 
 
 def _stacked(variants: Sequence[Variant]) -> tuple[Params, Array, Array]:

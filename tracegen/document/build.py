@@ -22,6 +22,7 @@ from tracegen.document.formulas import APPROX, ARROW, EQ, ETA, MINUS, PLUS, QUAD
 from tracegen.document.model import Eq, Para, Section, Working
 from tracegen.document.notes import Notes
 from tracegen.engine.trace import BASE, Trace
+from tracegen.layout import WORKING_PER_LAYER
 from tracegen.maths.notation import layer_tag, symbol
 from tracegen.maths.tree import BigOp, Blank, Ident, Matrix, Node, Num, Op, Script, Text, row
 from tracegen.numbers import format_numbers
@@ -389,9 +390,6 @@ def _epoch_section(spec: Spec, book: _Book, epoch: int) -> Section:
     items.extend(book.gathered())
     title = wording.text("first_epoch_title") if epoch == 1 else wording.text("epoch_title", epoch=epoch)
     return Section(title, f"epoch-{epoch}", tuple(items), epoch=True)
-
-
-WORKING_PER_LAYER = 2.5  # em of room to work per layer, under a worksheet's forward and backward pass
 
 
 def _working(spec: Spec, book: _Book) -> list[Working]:

@@ -4,8 +4,8 @@ Layout is computed here, in Python, so templates only place the shapes (no arith
 templates). Coordinates are whole SVG user units: a worksheet's markup then holds no
 decimal number that could be mistaken for (or be) an answer.
 
-Every text on a picture is a `Label` whose ink box is known here, from the shipped fonts'
-metrics (`_METRICS`, an upper bound that tests/document/test_diagram.py checks against the fonts).
+Every text on a picture is a `Label` whose ink box is known here, from the shipped fonts' own
+measures (`tracegen.fontmetrics`, what the PDF draws with; tests/document/test_diagram.py checks it).
 So the layout can promise that no label covers another label, a unit, or a point where two
 edges cross, and that each weight sits on its own edge with no other edge passing under it (so
 the eye can tell which edge it belongs to): the weights are placed along their edges by a small
@@ -25,6 +25,8 @@ from typing import Any
 
 import numpy as np
 
+from tracegen.fontmetrics import text_extent
+from tracegen.layout import SCRIPT_LOWER, SCRIPT_RAISE, SCRIPT_SIZE
 from tracegen.maths.scripts import SUBSCRIPT, SUPERSCRIPT
 from tracegen.maths.speech import speech
 from tracegen.maths.tree import Func, Ident, Num
@@ -53,41 +55,21 @@ EQUALS = "\u2005=\u2005"  # four-per-em spaces about "=", as the documents' math
 
 Parts = tuple[tuple[str, str], ...]  # runs of (text, style), style one of STYLES
 STYLES = ("upright", "italic", "sub", "sup")
-# Scripts: their size and shift (em of the text), as the shipped font's Unicode script glyphs that the PDF
-# draws (mathbox.SCRIPT, RAISE, LOWER); the HTML's SVG sets plain digits so, for search, copy and screen readers.
-SCRIPT, RAISE, LOWER = 0.7, 0.36, 0.16
-Extent = tuple[float, float, float]  # advance width, ink top, ink bottom (em), as `measure` gives them
-
-
-def _metrics() -> dict[str, tuple[float, float, float]]:
-    """Advance width, ink top and ink bottom (em, below the baseline positive) of each character we print.
-
-    Each is at least what the shipped face that draws the character measures (regular for
-    upright text, italic for letters), rounded up.
-    """
-    table = {d: (0.5, 0.68, 0.03) for d in "0123456789"}
-    table.update({s: (0.37, 0.32, 0.18) for s in "₀₁₂₃₄₅₆₇₈₉"})
-    table.update({s: (0.37, 0.84, 0.0) for s in "⁰¹²³⁴⁵⁶⁷⁸⁹"})
-    table.update({s: (0.3, 0.89, 0.0) for s in "⁽⁾"})
-    table.update({c: (0.56, 0.71, 0.21) for c in "abcdefghijklnopqrstuvxyz"})
-    table.update({c: (0.76, 0.69, 0.03) for c in "ABCDEFGHIJKLNOPQRSTUVXYZ"})
-    table.update({".": (0.28, 0.11, 0.0), MINUS: (0.78, 0.27, 0.0), "-": (0.34, 0.27, 0.0), "=": (0.78, 0.36, 0.0),
-                  " ": (0.34, 0.0, 0.0), "\u2005": (0.26, 0.0, 0.0), "(": (0.41, 0.75, 0.25), ")": (0.41, 0.75, 0.25),
-                  "m": (0.84, 0.45, 0.02), "w": (0.73, 0.45, 0.02), "M": (0.92, 0.69, 0.03), "W": (1.03, 0.69, 0.03),
-                  "σ": (0.57, 0.45, 0.02), "ŷ": (0.53, 0.65, 0.21)})
-    return table
-
-
-_METRICS = _metrics()
-_UNKNOWN = (1.0, 0.9, 0.25)
+# Scripts are sized and shifted as the shipped font's Unicode script glyphs that the PDF draws
+# (tracegen.layout.SCRIPT_SIZE, ...); the HTML's SVG sets plain digits so, for search, copy and screen readers.
+Extent = tuple[float, float, float]  # advance width, ink top, ink bottom (em, below the baseline positive)
 
 
 @lru_cache(maxsize=4096)
-def measure(text: str) -> Extent:
-    """Advance width, ink top and ink bottom of `text` (em, upper bounds)."""
-    marks = [_METRICS.get(c, _UNKNOWN) for c in text]
-    return (sum(m[0] for m in marks), max((m[1] for m in marks), default=0.0),
-            max((m[2] for m in marks), default=0.0))
+def measure(parts: Parts | str) -> Extent:
+    """Advance width, ink top and ink bottom of text as the PDF draws it (a plain string is upright): italic runs in
+    the italic face (whose maths italic letters are its own glyphs), scripts as the Unicode script glyphs."""
+    if isinstance(parts, str):
+        parts = ((parts, "upright"),)
+    extents = [text_extent(_text(((text, style),)), "italic" if style == "italic" else "regular")
+               for text, style in parts]
+    return (sum(width for width, _, _ in extents), max((top for _, _, top in extents), default=0.0),
+            -min((bottom for _, bottom, _ in extents), default=0.0))
 
 
 def _box(x: Any, y: Any, size: float, extent: Extent) -> tuple[Any, Any, Any, Any]:
@@ -100,7 +82,7 @@ def _box(x: Any, y: Any, size: float, extent: Extent) -> tuple[Any, Any, Any, An
             np.ceil(x + width * size / 2 + PAD), np.ceil(y + bottom * size + PAD))
 
 
-def _widest(texts: Iterable[str]) -> Extent:
+def _widest(texts: Iterable[Parts | str]) -> Extent:
     """An extent that holds each of `texts` (the widest, tallest and deepest of them)."""
     widths, tops, bottoms = zip(*(measure(t) for t in texts), strict=True)
     return max(widths), max(tops), max(bottoms)
@@ -129,7 +111,7 @@ class Label:
 
     @property
     def text(self) -> str:
-        """The label as plain Unicode, scripts as script characters (`h₁⁽¹⁾`): what is measured."""
+        """The label as plain Unicode, scripts as script characters (`h₁⁽¹⁾`)."""
         return _text(self.parts)
 
     @property
@@ -138,15 +120,16 @@ class Label:
         out, shift = [], 0
         for text, style in self.parts:
             script = style in ("sub", "sup")
-            want = round(LOWER * self.size) if style == "sub" else -round(RAISE * self.size) if script else 0
-            out.append((text, style == "italic", round(SCRIPT * self.size) if script else None, want - shift))
+            want = (round(SCRIPT_LOWER * self.size) if style == "sub" else
+                    -round(SCRIPT_RAISE * self.size) if script else 0)
+            out.append((text, style == "italic", round(SCRIPT_SIZE * self.size) if script else None, want - shift))
             shift = want
         return tuple(out)
 
     @property
     def box(self) -> tuple[int, int, int, int]:
         """Left, top, right, bottom (px): the ink with PAD around it, where nothing else may be drawn."""
-        left, top, right, bottom = _box(self.x, self.y, self.size, measure(self.text))
+        left, top, right, bottom = _box(self.x, self.y, self.size, measure(self.parts))
         return int(left), int(top), int(right), int(bottom)
 
     @property
@@ -342,8 +325,8 @@ def network(weights: list[np.ndarray], biases: list[np.ndarray], functions: list
     top = MARGIN + RADIUS + 10  # room for a name's superscript
     columns = [[top + (tallest - size) * ROW // 2 + j * ROW for j in range(size)] for size in sizes]
     captions = [_caption_parts(i, i == last, None if i == 0 else functions[i - 1]) for i in range(len(sizes))]
-    caption_widths = [measure(_text(c))[0] * CAPTION_SIZE for c in captions]
-    bias_extents = [(0.0, 0.0, 0.0), *(_widest(_text(_bias_parts(float(b))) for b in layer) for layer in biases)]
+    caption_widths = [measure(c)[0] * CAPTION_SIZE for c in captions]
+    bias_extents = [(0.0, 0.0, 0.0), *(_widest(_bias_parts(float(b)) for b in layer) for layer in biases)]
     weight_extents = [_widest(_number(float(v)) for v in w.ravel()) for w in weights]
     sides = [max(caption_widths[i] / 2, bias_extents[i][0] * BIAS_SIZE / 2 + PAD, RADIUS) for i in (0, -1)]
     room = math.floor(MAX_WIDTH - 2 * MARGIN - sum(sides))

@@ -22,7 +22,7 @@ import io
 import json
 import math
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache, cached_property
 from typing import TYPE_CHECKING, NamedTuple
@@ -453,10 +453,9 @@ def _key_is_unique(df: pd.DataFrame) -> bool:
     return bool(pd.Index(np.ravel_multi_index(codes, sizes)).is_unique)
 
 
-def _layout(record: Record, lead: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+def _layout(record: Record) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """(variant index, sample, row, col) for each entry of a record's value, C order."""
-    value = record.value
-    shape = value.shape[lead:]
+    shape = record.value.shape
     if record.per_sample:  # (samples, units)
         sample, row = np.indices(shape).reshape(2, -1)
         col = np.zeros_like(row)
@@ -466,19 +465,11 @@ def _layout(record: Record, lead: int) -> tuple[np.ndarray, np.ndarray, np.ndarr
     else:  # b, db (units,) or L ()
         row = np.arange(int(np.prod(shape)))
         sample, col = np.full_like(row, -1), np.zeros_like(row)
-    count = row.size
-    variants = value.shape[:lead]
-    n_var = int(np.prod(variants)) if lead else 1
-    return (np.repeat(np.arange(n_var), count), np.tile(sample, n_var), np.tile(row, n_var), np.tile(col, n_var))
+    return np.zeros(row.size, dtype=np.int64), sample, row, col
 
 
-def frame(records: Iterable[Record], variants: Sequence[str] = (BASE,),
-          lead: int = 0) -> tuple[Columns, tuple[Kink, ...]]:
-    """Engine records -> (the trace's columns, its kinks), built once from arrays.
-
-    With `lead=1`, every record's value carries a leading variant axis of len(variants);
-    rows are then ordered variant by variant.
-    """
+def frame(records: Iterable[Record], variant: str = BASE) -> tuple[Columns, tuple[Kink, ...]]:
+    """Engine records of one variant -> (the trace's columns, its kinks), built once from arrays."""
     parts: dict[str, list] = {k: [] for k in ("v", "sample", "row", "col", "value")}
     labels: list[tuple[str, str, str]] = []
     kinks: list[Kink] = []
@@ -490,8 +481,8 @@ def frame(records: Iterable[Record], variants: Sequence[str] = (BASE,),
             epoch, step = record.epoch, 0
         shape_key = (record.value.shape, record.per_sample)
         if shape_key not in layouts:
-            layouts[shape_key] = _layout(record, lead)
-        v, sample, row, col = layouts[shape_key]
+            layouts[shape_key] = _layout(record)
+        _, sample, row, col = layouts[shape_key]
         for name, array in zip(("v", "sample", "row", "col"), layouts[shape_key], strict=True):
             parts[name].append(array)
         parts["value"].append(np.asarray(record.value, dtype=np.float64).reshape(-1))
@@ -500,19 +491,18 @@ def frame(records: Iterable[Record], variants: Sequence[str] = (BASE,),
         labels.append((record.phase, record.name, symbol(record.name)))
         if record.kinks is not None and record.kinks.any():
             hit = record.kinks.reshape(-1)
-            kinks.extend(Kink(variants[i], record.epoch, record.name, s, r)
-                         for i, s, r in zip(v[hit].tolist(), sample[hit].tolist(), row[hit].tolist(), strict=True))
+            kinks.extend(Kink(variant, record.epoch, record.name, s, r)
+                         for s, r in zip(sample[hit].tolist(), row[hit].tolist(), strict=True))
         step += 1
     cols = {k: np.concatenate(a) for k, a in parts.items()}
     counts = [a.size for a in parts["v"]]
     per_record = {"epoch": epochs, "step": steps, "quantity": range(len(labels))}
     cols.update({k: np.repeat(np.array(a, dtype=np.int64), counts) for k, a in per_record.items()})
     cols["value"] += 0.0  # -0.0 (relu of a negative, 0 * negative) -> 0.0
-    order = np.argsort(cols["v"], kind="stable") if lead else slice(None)
-    ordered = {k: a[order] if k == "value" else a[order].astype(np.int64, copy=False) for k, a in cols.items()}
-    for array in ordered.values():
+    cols.update({k: a.astype(np.int64, copy=False) for k, a in cols.items() if k != "value"})
+    for array in cols.values():
         array.flags.writeable = False  # shared by every Trace look-up
-    return Columns(tuple(variants), tuple(labels), ordered.pop("v"), **ordered), tuple(kinks)
+    return Columns((variant,), tuple(labels), cols.pop("v"), **cols), tuple(kinks)
 
 
 def _kink_frame(kinks: Iterable[Kink]) -> pd.DataFrame:
@@ -539,7 +529,7 @@ def trace(spec: SpecLike, params: Params | None = None, variant: str | None = No
     if variant is None:
         variant = spec.variant or BASE
     with np.errstate(over="ignore", invalid="ignore"):  # reported once, below
-        columns, kinks = frame(train(spec, params), variants=(variant,))
+        columns, kinks = frame(train(spec, params), variant)
     finite = np.isfinite(columns.value)
     if not finite.all():
         first = int(np.argmin(finite))

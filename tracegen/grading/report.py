@@ -17,6 +17,7 @@ from pathlib import Path
 import pandas as pd
 from markupsafe import Markup
 
+from tracegen.assets import templates_dir
 from tracegen.batching.folder import Batch
 from tracegen.csvfiles import csv_bytes, spreadsheet_safe
 from tracegen.files import write_atomic
@@ -25,7 +26,6 @@ from tracegen.grading.pages import feedback, summary
 from tracegen.grading.tables import COUNTS, Who
 from tracegen.grading.typed import PLAIN
 from tracegen.numbers import format_number
-from tracegen.render.assets import templates_dir
 from tracegen.render.environment import jinja_environment
 
 GRADEBOOK, DETAILS, SUMMARY, FEEDBACK = "gradebook.csv", "details.csv", "summary.html", "feedback"

@@ -21,8 +21,8 @@ from jinja2 import Template
 
 from tracegen.document import DocumentModel, wording
 from tracegen.document.model import Eq, Figure, Para, Working
+from tracegen.layout import SCREEN_MEASURE
 from tracegen.maths.tree import Blank, Matrix, Node, Row, walk
-from tracegen.render.assets import SCREEN_MEASURE
 from tracegen.render.environment import jinja_environment
 from tracegen.render.typeset.boxes import lines
 

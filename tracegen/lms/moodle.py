@@ -46,11 +46,11 @@ import base64
 import numpy as np
 
 from tracegen.document import wording
+from tracegen.layout import PRINT_FONT_PT
 from tracegen.lms import html
 from tracegen.lms.quiz import Answer, Quiz, QuizVariant
 from tracegen.maths.latex import latex
 from tracegen.maths.tree import BLANK_MARGIN_MM, HANDWRITING_MM, Blank, Matrix, Node, Row
-from tracegen.render.assets import PRINT_FONT_PT
 
 FILLER = "-9.9999999999999e+299"  # 21 characters as written and as Moodle stores it; no answer is near it
 PICTURE = "network.svg"

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 
+from tracegen.layout import SCREEN_FONT_PT
 from tracegen.maths.tree import (
     Accent,
     BigOp,
@@ -36,7 +37,6 @@ COMMANDS = {"δ": r"\delta", "η": r"\eta", "σ": r"\sigma", "α": r"\alpha", "�
 FUNCTIONS = {"log", "max", "min", "exp", "tanh"}  # LaTeX has \log, \max, …; others are \operatorname{…}
 TEXT_SPECIAL = {"\\": r"\backslash ", "{": r"\{", "}": r"\}", "$": r"\$", "&": r"\&", "%": r"\%", "#": r"\#",
                 "_": r"\_", "^": r"\hat{}", "~": r"\sim "}
-SCREEN_PT = 12.0  # blanks are sized for handwriting on a page printed at this size
 ANSWER = r"\color{teal}"
 
 
@@ -131,7 +131,7 @@ def _structure(node: Node) -> list[str]:
         over = "^" + _group(node.over) if node.over is not None else ""
         return [_char(node.char) + under + over]
     if isinstance(node, Blank):
-        width, height = node.size(SCREEN_PT)
+        width, height = node.size(SCREEN_FONT_PT)
         return [rf"\boxed{{\rule{{0pt}}{{{height:.1f}em}}\hspace{{{width:.1f}em}}}}"]
     if isinstance(node, Matrix):
         return [_matrix(node)]

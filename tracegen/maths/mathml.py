@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from markupsafe import Markup, escape
 
+from tracegen.layout import SCREEN_FONT_PT, THIN, WIDE_COLUMNS
 from tracegen.maths.notation import PRIME
 from tracegen.maths.tree import (
     Accent,
@@ -34,11 +35,10 @@ from tracegen.maths.tree import (
 )
 from tracegen.numbers import MINUS
 
-THIN = '<mspace width="0.1667em"></mspace>'
+THIN_SPACE = f'<mspace width="{THIN:.4f}em"></mspace>'
 BOLD_DIGITS = {str(d): chr(0x1D7CE + d) for d in range(10)}  # 𝟎…𝟗: MathML Core has no bold mathvariant
 FORMS = {"rel": "infix", "bin": "infix", "prefix": "prefix", "punct": "infix", "open": "prefix", "close": "postfix"}
 # (a comma is infix in the operator dictionary: no space before it, a thin one after)
-SCREEN_PT = 12.0  # the HTML's font size (screen.css): blanks are sized for handwriting at it
 FENCE = '<mo lspace="0" rspace="0">{}</mo>'  # a bracket or parenthesis: stretchy, no operator space
 
 
@@ -83,7 +83,7 @@ def _structure(node: Node) -> str:
         under, over = (_one(part) if part is not None else "<mrow></mrow>" for part in (node.under, node.over))
         return f'<munderover><mo largeop="true" movablelimits="false">{node.char}</mo>{under}{over}</munderover>'
     if isinstance(node, Blank):
-        width, height = node.size(SCREEN_PT)
+        width, height = node.size(SCREEN_FONT_PT)
         return (f'<mspace class="blank" width="{width:.1f}em" height="{height * 0.7:.1f}em" '
                 f'depth="{height * 0.3:.1f}em"></mspace>')
     if isinstance(node, Matrix):
@@ -130,10 +130,10 @@ def _row(items: tuple[Node, ...]) -> str:
     out = []
     for i, item in enumerate(items):
         if isinstance(item, Func) and i and isinstance(items[i - 1], Ident | Num | Script | Accent | Fence | Frac):
-            out.append(THIN)
+            out.append(THIN_SPACE)
         out.append(_write(item))
         if isinstance(item, Func) and not (i + 1 < len(items) and isinstance(items[i + 1], Fence)):
-            out.append(THIN)
+            out.append(THIN_SPACE)
     return f"<mrow>{''.join(out)}</mrow>"
 
 
@@ -177,7 +177,8 @@ def _matrix(node: Matrix) -> str:
             tail = ("." if points and not point else "") + "0" * (afters - after)
             tds.append(f"<mtd>{_phantom(lead)}{_write(cell)}{_phantom(tail)}</mtd>")
         rows.append(f"<mtr>{''.join(tds)}</mtr>")
-    wide = " wide" if node.shape[1] >= 7 else " many" if node.shape[1] >= 5 else ""  # set smaller (mathml.css)
+    columns = node.shape[1]
+    wide = " wide" if columns >= WIDE_COLUMNS else " many" if columns >= 5 else ""  # set smaller (mathml.css)
     answer = ' class="ans"' if node.answer and isinstance(node.rows[0][0], Num) else ""
     return (f'<mrow{answer}>{FENCE.format("[")}<mtable class="mat{wide}">{"".join(rows)}</mtable>'
             f'{FENCE.format("]")}</mrow>')

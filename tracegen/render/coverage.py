@@ -18,7 +18,7 @@ from functools import cache
 from typing import Any
 
 from tracegen.errors import InputError
-from tracegen.render.typeset.metrics import face
+from tracegen.fontmetrics import face
 
 TEXT_FACES = ("regular", "italic", "bold")
 SHOWN = 8  # missing characters a message names

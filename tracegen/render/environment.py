@@ -1,7 +1,7 @@
 """One cached Jinja environment per format, the inlined CSS and fonts, and the page context.
 
 Everything here is computed once per process: batch rendering reuses it for every document.
-The files themselves are found by `render.assets`.
+The files themselves are found by `tracegen.assets`.
 """
 
 from __future__ import annotations
@@ -13,12 +13,22 @@ from typing import TYPE_CHECKING
 
 from markupsafe import Markup
 
-from tracegen.render.assets import (
+from tracegen.assets import (
     FONTS,
     HTML_PARTS,
     MATHML_FONT,
     static_dir,
     templates_dir,
+)
+from tracegen.layout import (
+    COLUMN_GAP,
+    EQUATION_MARGIN,
+    PHONE_SCREEN_EM,
+    PRINT_FONT_PT,
+    PRINT_MARGINS_MM,
+    SCREEN_FONT_PT,
+    SCREEN_PAGE_EM,
+    WIDE_SIZE,
 )
 
 if TYPE_CHECKING:
@@ -26,7 +36,8 @@ if TYPE_CHECKING:
 
 @cache
 def jinja_environment(fmt: str) -> Environment:
-    """The environment for `md` (no autoescape) or `html` (autoescape); StrictUndefined in both.
+    """The environment for `md` (no autoescape), `html` (autoescape) or `css` (the stylesheets: no autoescape, no
+    filters); StrictUndefined in all.
 
     Jinja and the filters are imported here, not with the module: the PDF layout process
     (`tracegen.render.pdf.process`) needs this module's paths and page sizes, not templates.
@@ -43,15 +54,39 @@ def jinja_environment(fmt: str) -> Environment:
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
-    env.filters.update(FILTERS[fmt])
+    env.filters.update(FILTERS.get(fmt, {}))
     return env
 
 
 @cache
 def stylesheet(mathml: bool = True) -> Markup:
-    """screen.css, print.css and for MathML mathml.css, inlined into every HTML document (trusted files)."""
-    names = ("screen.css", "print.css", "mathml.css") if mathml else ("screen.css", "print.css")
-    return Markup("\n".join((static_dir() / name).read_text("utf-8") for name in names))
+    """screen.css, print.css and for MathML mathml.css, inlined into every HTML document (trusted files).
+
+    They are templates of the page's sizes (`tracegen.layout`), which the PDF typesetter and the size
+    estimate read too: each size is written once."""
+    names = ("screen", "print", "mathml") if mathml else ("screen", "print")
+    env = jinja_environment("css")
+    return Markup("\n".join(env.get_template(f"html/{name}.css.j2").render(css=css_sizes()) for name in names))
+
+
+def css_sizes() -> dict[str, str]:
+    """The sizes of `tracegen.layout` the stylesheets set, as CSS writes them (`.82em`, `10.5pt`)."""
+    return {
+        "page_margins": " ".join(f"{_css(mm)}mm" for mm in PRINT_MARGINS_MM),
+        "print_font": f"{_css(PRINT_FONT_PT)}pt",
+        "screen_font": f"{_css(SCREEN_FONT_PT)}pt",
+        "screen_page": f"{_css(SCREEN_PAGE_EM)}em",
+        "phone_screen": f"{_css(PHONE_SCREEN_EM)}em",
+        "equation_margin": f"{_css(EQUATION_MARGIN)}em",
+        "half_column_gap": f"{_css(COLUMN_GAP / 2)}em",
+        "wide_size": f"{_css(WIDE_SIZE)}em",
+    }
+
+
+def _css(number: float) -> str:
+    """A number as the stylesheets write it: shortest form, no leading zero (`.55`, `16`, `10.5`)."""
+    text = f"{number:g}"
+    return text[1:] if text.startswith("0.") else text
 
 
 # Which HTML faces print user text: the title (heading and printed running head) and the student's name.

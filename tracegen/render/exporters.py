@@ -12,8 +12,8 @@ from typing import Any
 
 from tracegen.choices import PAPERS
 from tracegen.document import DocumentModel
+from tracegen.layout import PHONE_MEASURE, PRINT_FONT_PT, SCREEN_MEASURE, print_measure
 from tracegen.render import prepare
-from tracegen.render.assets import PAPER_WIDTH_MM, PHONE_MEASURE, PRINT_FONT_PT, PRINT_MARGINS_MM, SCREEN_MEASURE
 from tracegen.render.environment import font_faces, font_parts, jinja_environment, stylesheet
 from tracegen.render.typeset.boxes import Box
 
@@ -70,7 +70,7 @@ class PdfExporter(HtmlExporter):
     name = "pdf"
 
     def measure(self, paper: str) -> float:
-        return (PAPER_WIDTH_MM[paper] - PRINT_MARGINS_MM) / (PRINT_FONT_PT * 25.4 / 72) - 0.5
+        return print_measure(paper)
 
     def page(self, paper: str, doc: DocumentModel | None = None) -> dict[str, Any]:
         return {**Exporter.page(self, paper), "format": self.name}

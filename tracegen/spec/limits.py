@@ -10,21 +10,21 @@ line that says how big the result would be and which key to change:
   a model of the layout (below). Above MAX_PAGES pages or under MIN_FONT_PT, `render` and
   `batch` refuse unless given `--force`.
 
-The document model mirrors what the documents print, in shapes only: each worked step is
-an equation of matrices (rows x columns, per-sample quantities as units x samples) and
-symbols, set on A4 with 10.5 pt type in a text width of MEASURE em. An equation's pieces
-fill rows after its left side; a row wider than the text is scaled down to fit, and that
-scale is what makes the numbers small (a worksheet's blanks, sized for handwriting, shrink
-alike). Matrices of WIDE_COLUMNS columns or more are set at WIDE_SIZE. Operands multiplied
-together (W h, δ hᵀ, η ∂L/∂W) never wrap apart, so a wide weight matrix times the samples is
-one piece. Epochs start on a new page; in a key, a grader note repeats a result when
-carrying rounded numbers would change a last digit (NOTE_CHANCE per value). The constants
-were measured on the PDFs tracegen renders (cell widths from the shipped fonts' digits,
-page capacity fitted); over networks from 3-2-1 to 64 units wide, 1-30 samples and 1-50
-epochs the estimate came within 25% of the pages and half a point of the smallest matrix
-numbers while the units stay active; ReLU units that die print rows of bare zeros and no grader
-notes, so such a key can come out much shorter (half its estimate in one case). It is an
-estimate from the shapes, and messages say so.
+The document model mirrors what the documents print, in shapes only: each worked step is an
+equation of matrices (rows x columns, per-sample quantities as units x samples) and symbols,
+set on A4 in the PDF's type size and text width. An equation's pieces fill rows after its left
+side; a row wider than the text is scaled down to fit, and that scale is what makes the numbers
+small (a worksheet's blanks, sized for handwriting, shrink alike). Matrices of WIDE_COLUMNS
+columns or more are set at WIDE_SIZE. Operands multiplied together (W h, δ hᵀ, η ∂L/∂W) never
+wrap apart, so a wide weight matrix times the samples is one piece. Epochs start on a new page;
+in a key, a grader note repeats a result when carrying rounded numbers would change a last
+digit (NOTE_CHANCE per value). The sizes the documents are set in are the documents' own
+(`tracegen.layout`; a number's width from the shipped font's digits), the rest was fitted on
+the PDFs tracegen renders (a page's capacity); over networks from 3-2-1 to 64 units wide, 1-30
+samples and 1-50 epochs the estimate came within 25% of the pages and half a point of the
+smallest matrix numbers while the units stay active; ReLU units that die print rows of bare
+zeros and no grader notes, so such a key can come out much shorter (half its estimate in one
+case). It is an estimate from the shapes, and messages say so.
 """
 
 from __future__ import annotations
@@ -35,22 +35,29 @@ from dataclasses import dataclass, replace
 
 from tracegen.choices import KIND_NAMES
 from tracegen.errors import SpecError
+from tracegen.fontmetrics import face
+from tracegen.layout import (
+    COLUMN_GAP,
+    EQUATION_GAP,
+    MATRIX_LINE_HEIGHT,
+    PRINT_FONT_PT,
+    WIDE_COLUMNS,
+    WIDE_SIZE,
+    WORKING_PER_LAYER,
+    print_measure,
+)
+from tracegen.numbers import MINUS
 from tracegen.spec.model import Spec
 
 MAX_TRACE_ROWS = 1_000_000
 MAX_PAGES = 100  # per document
 MIN_FONT_PT = 6.0  # the smallest number size that still reads in print
-FONT_PT = 10.5  # print.css
-MEASURE = 47.6  # em: A4 text width (210 mm - 32 mm of margins) at FONT_PT, as the PDF sets it
+MEASURE = print_measure("a4")  # em: the text width, as the PDF sets it
 PAGE_EM = 55.0  # em of content a page holds, on average: 259 mm of text height less unsplittable gaps
-ROW_EM = 1.3  # a matrix row
-EQUATION_GAP = 0.8  # em between equations
-WIDE_COLUMNS, WIDE_SIZE = 7, 0.82  # matrices this wide are set smaller
 BLANK_EM = 6.0  # a blank cell, sized for handwriting, and its gap
 BLANK_ROWS, BLANK_SHORT = 1.7, 0.35  # a blank matrix of r rows is as tall as 1.7 r - 0.35 rows of numbers
 TARGET_EM = 1.5  # a target as written (0 or 1) and its gap
 LEFT_EM = 2.0  # the left side of a worked equation (z⁽¹⁾): continuation rows start after it
-COLUMN_GAP_EM = 1.0
 BRACKETS_EM = 1.3  # both brackets of a matrix
 
 
@@ -106,7 +113,9 @@ def check_trace(spec: Spec) -> None:
 
 def cell_em(decimals: int) -> float:
     """A typical printed number and its column gap at full size: sign, one digit, point, decimals."""
-    return 0.778 + 0.5 * (decimals + 1) + (0.278 if decimals else 0.0) + COLUMN_GAP_EM
+    regular = face("regular")
+    return (regular.width(MINUS) + regular.width("0") * (decimals + 1) + (regular.width(".") if decimals else 0.0)
+            + COLUMN_GAP)
 
 
 def mat(rows: float, cols: int, cell: float) -> Piece:
@@ -133,7 +142,7 @@ def equation_em(pieces: Sequence[Piece]) -> tuple[float, float]:
     height, smallest = 0.0, 1.0
     for row in rows:
         scale = min(1.0, MEASURE / (LEFT_EM + sum(p.width for p in row)))
-        height += max(p.rows * p.size for p in row) * ROW_EM * scale
+        height += max(p.rows * p.size for p in row) * MATRIX_LINE_HEIGHT * scale
         smallest = min(smallest, scale * min(p.size for p in row))
     return height + EQUATION_GAP * len(rows), smallest
 
@@ -217,15 +226,15 @@ class _Shapes:
 def _note_em(result: Piece) -> float:
     """Expected height of the grader note under a key's result: the result again, with a
     sentence, when carrying rounded numbers would change one of its last digits."""
-    values = result.rows * max(round((result.width / result.size - BRACKETS_EM) / COLUMN_GAP_EM / 3), 1)
+    values = result.rows * max(round((result.width / result.size - BRACKETS_EM) / COLUMN_GAP / 3), 1)
     chance = 1 - (1 - NOTE_CHANCE) ** values
-    return chance * (result.rows * result.size * ROW_EM * min(1.0, MEASURE / result.width) + 2 * ROW_EM)
+    row = MATRIX_LINE_HEIGHT
+    return chance * (result.rows * result.size * row * min(1.0, MEASURE / result.width) + 2 * row)
 
 
 TEXT_EM = {"worksheet": 4.0, "key": 8.0, "solution": 8.0}  # an epoch's heading and sentences
 FRONT_EM = 50.0  # title, network diagram, section headings; the key's loss table and chart
 SLACK = 0.1  # of a page: a document estimated this far past a page break is taken to fit
-WORKING_EM = 2.5  # a worksheet's room to work, per layer, under each pass (document.build.WORKING_PER_LAYER)
 
 
 def estimate_document(spec: Spec, kind: str) -> Estimate:
@@ -245,11 +254,11 @@ def estimate_document(spec: Spec, kind: str) -> Estimate:
             smallest = min(smallest, scale)
         return total
 
-    working = WORKING_EM * len(spec.layers) if kind == "worksheet" and spec.working_space else 0.0
+    working = WORKING_PER_LAYER * len(spec.layers) if kind == "worksheet" and spec.working_space else 0.0
     total = FRONT_EM + height(shapes.givens()) + height(shapes.forward(1)) + working
     for epoch in range(1, spec.epochs + 1):  # epochs follow on, each with room to work under its passes
         total += TEXT_EM[kind] + height(shapes.epoch(epoch)) + 2 * working
-    return Estimate(kind, math.ceil(total / PAGE_EM - SLACK), round(FONT_PT * smallest, 1))
+    return Estimate(kind, math.ceil(total / PAGE_EM - SLACK), round(PRINT_FONT_PT * smallest, 1))
 
 
 def check_documents(spec: Spec, kinds: Sequence[str]) -> None:

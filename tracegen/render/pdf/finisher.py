@@ -40,6 +40,7 @@ from typing import Any, NamedTuple
 from markupsafe import Markup, escape
 
 from tracegen.errors import RenderError
+from tracegen.fontmetrics import face
 from tracegen.render.pdf.fonts import FONT_NAMES, embed
 from tracegen.render.pdf.form import META, Blank, add_fields
 from tracegen.render.pdf.stream import (
@@ -55,7 +56,6 @@ from tracegen.render.pdf.stream import (
 )
 from tracegen.render.pdf.tagging import Structure
 from tracegen.render.typeset.boxes import Box, Field, Rect, Run, flatten
-from tracegen.render.typeset.metrics import face
 
 COLOURS = {  # the roles of mathbox.Run/Rect fills: #1a1a1a, #fdf1b8 and the pictures' #1b4f8a, #555
     "ink": b"0.101961 0.101961 0.101961 rg", "answer": b"0.992157 0.945098 0.721569 rg",

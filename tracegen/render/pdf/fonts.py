@@ -16,9 +16,9 @@ from collections.abc import Iterator
 from functools import lru_cache
 from typing import Any
 
+from tracegen.fontmetrics import FACES, face
 from tracegen.render.pdf import sfnt
 from tracegen.render.pdf.stream import resolve
-from tracegen.render.typeset.metrics import FACES, face
 
 FONT_NAMES = {name: f"TGMath{i}" for i, name in enumerate(FACES)}  # resource names of the maths' fonts
 

@@ -36,7 +36,8 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
-from tracegen.render.assets import static_dir
+from tracegen.assets import static_dir
+from tracegen.render.pdf import sfnt
 
 FORMAT = b"tracegen-layout 2\n"  # bump when what `capture` keeps, or how, changes
 MAX_BYTES = 64 * 2**20  # the whole cache; an entry is about 30 kB (Class 3's key)
@@ -119,7 +120,9 @@ def remember(path: Path) -> None:
 
 
 def capture(document: Any, pdf: Any, pdf_variant: str | None) -> Layout:
-    """The layout of WeasyPrint's `document` and its `pdf` (a finisher's arguments), its streams made plain."""
+    """The layout of WeasyPrint's `document` and its `pdf` (a finisher's arguments), its streams made plain and
+    its font programs undated (WeasyPrint's fontTools subsetting, used without libharfbuzz-subset, stamps the
+    time into each: the same layout would make a different entry every second)."""
     import pydyf
 
     for index, item in enumerate(pdf.objects):
@@ -128,6 +131,8 @@ def capture(document: Any, pdf: Any, pdf_variant: str | None) -> Layout:
             plain.number, plain.offset, plain.generation, plain.free = (
                 item.number, item.offset, item.generation, item.free)
             pdf.objects[index] = plain
+        elif isinstance(item, pydyf.Stream) and len(item.stream) == 1 and isinstance(item.stream[0], bytes):
+            item.stream[0] = sfnt.undated(item.stream[0])  # a font program (anything else is kept as it is)
     anchors = [{name: tuple(box) for name, box in page.anchors.items()} for page in document.pages]
     return Layout(pdf, anchors, _pdf_version(pdf_variant), _libraries(), dict(document.metadata.custom))
 

@@ -19,8 +19,8 @@ from functools import cache, partial
 from pathlib import Path
 from typing import Any
 
+from tracegen.assets import static_dir
 from tracegen.errors import RenderError
-from tracegen.render.assets import static_dir
 from tracegen.render.pdf import layouts
 from tracegen.render.pdf.finisher import Overlay, formulas
 from tracegen.render.pdf.forking import CAN_FORK, Forked

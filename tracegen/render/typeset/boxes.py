@@ -16,6 +16,22 @@ from collections.abc import Iterator, Sequence
 from functools import lru_cache
 from typing import NamedTuple
 
+from tracegen.fontmetrics import Letter, face, face_for, letters
+from tracegen.layout import (
+    BLOCK_PAD,
+    COLUMN_GAP,
+    EQUATION_GAP,
+    MATRIX_LINE_HEIGHT,
+    MEDIUM,
+    PRINT_FONT_PT,
+    SCRIPT_LOWER,
+    SCRIPT_RAISE,
+    SCRIPT_SIZE,
+    THICK,
+    THIN,
+    WIDE_COLUMNS,
+    WIDE_SIZE,
+)
 from tracegen.maths.notation import PRIME
 from tracegen.maths.tree import (
     Accent,
@@ -37,14 +53,11 @@ from tracegen.maths.tree import (
     tall,
 )
 from tracegen.numbers import MINUS
-from tracegen.render.assets import PRINT_FONT_PT
-from tracegen.render.typeset.glyphs import HATS, MATRIX_LINE_HEIGHT, math_italic, script_text
-from tracegen.render.typeset.metrics import Letter, face, face_for, letters
+from tracegen.render.typeset.glyphs import HATS, math_italic, script_text
 
 AXIS = 0.25  # the maths axis (middle of the minus sign), em above the baseline
 LINE_TOP, LINE_BOTTOM = 0.9925, -0.3075  # a MATRIX_LINE_HEIGHT line box about its baseline; bracket pieces span it
 MATRIX_CENTRE = LINE_TOP - MATRIX_LINE_HEIGHT / 2  # so the middle row of an odd-rowed matrix sits on the baseline
-SCRIPT, RAISE, LOWER = 0.7, 0.36, -0.16  # as the Unicode script glyphs of the shipped font (scripts/subset_fonts.py)
 BAR, FRACTION_GAP, FRACTION_SIDE, FRACTION_MARGIN = 0.06, 0.14, 0.22, 0.1  # bar, to it, past the parts, outside
 # TeX's font parameters for placing scripts (Appendix G, rule 18), em of the text size: Computer Modern's
 # maths symbols at 10 pt (cmsy10: x-height, sup1..3, sub1..2), its script size (cmsy7: the drops) and cmex10's rule.
@@ -52,16 +65,13 @@ X_HEIGHT, SUP1, SUP2, SUP3, SUB1, SUB2 = 0.430555, 0.412892, 0.362892, 0.288889,
 SUP_DROP, SUB_DROP, RULE, SCRIPT_SPACE = 0.353171 * 0.7, 0.071428 * 0.7, 0.04, 0.05  # \scriptspace = 0.5 pt
 DISPLAY, TEXT, CRAMPED, SCRIPTS = "display", "text", "cramped", "script"  # TeX's styles, as far as they differ here
 DELIMITER_REACH, DELIMITER_SIDE = 0.08, 0.03  # how far a stretched delimiter reaches past what it encloses
-COLUMN_GAP, MATRIX_SIDE, WIDE_SIZE, WIDE = 1.0, 0.15, 0.82, 7  # matrices of WIDE columns or more are set smaller
+MATRIX_SIDE = 0.15  # room beside a matrix, outside its brackets
 BRACKET_STEM, BRACKET_TICK, BRACKET_ROOM = 0.07, 0.37, 0.39  # a drawn bracket: stem, tick length, its width
 BRACKET_REACH = 0.04  # how far inside the rows' line boxes a bracket stops, top and bottom
 BLANK_RULE, BLANK_GAP, BLANK_PAD = 0.045, 0.45, 0.2  # a blank's outline; room between rows of blanks, and beside
 ANSWER_SIDE, ANSWER_PAD = 0.08, 0.06  # a highlighted scalar: room beside it, highlight beyond its ink
-THIN, MEDIUM, THICK = 3 / 18, 4 / 18, 5 / 18  # TeX's maths spaces, em
 BIG_OP, LIMIT_GAP = 1.4, 0.1  # a large operator's size, and the gap to its limits
 LINE_GAP = 0.25  # between the lines of an equation too wide for one
-BLOCK_PAD = 0.12  # em of room around a block of equations, inside its placeholder (for overhanging ink)
-EQUATION_GAP = 0.55 + 2 * BLOCK_PAD  # between stacked equations: as when each was its own .eq block
 STACK_LIMIT = 20.0  # em: the tallest block of stacked equations (a page holds about 60 em of text)
 
 
@@ -343,9 +353,9 @@ def _script_box(part: Node, size: float, superscript: bool) -> Box:
     chars = _plain(part)
     glyphs = script_text(chars, superscript) if chars else None
     if glyphs is None:
-        return box(part, size * SCRIPT, SCRIPTS)
+        return box(part, size * SCRIPT_SIZE, SCRIPTS)
     set_ = text(glyphs, "regular", size)
-    dy = -(RAISE if superscript else LOWER) * size
+    dy = (-SCRIPT_RAISE if superscript else SCRIPT_LOWER) * size
     low, high = face("regular").extent(glyphs)  # the ink, which may end above (or start below) the baseline
     return Box(set_.width, high * size + dy, -(low * size + dy), (Placed(0.0, dy, set_),))
 
@@ -399,7 +409,7 @@ def _limits(node: BigOp, size: float) -> Box:
     parts = []
     for part, under in ((node.under, True), (node.over, False)):
         if part is not None:
-            limit = box(part, size * SCRIPT)
+            limit = box(part, size * SCRIPT_SIZE)
             gap = LIMIT_GAP * size
             parts.append((limit, -(symbol.depth + gap + limit.height) if under else symbol.height + gap + limit.depth))
             width = max(width, limit.width)
@@ -449,7 +459,7 @@ def matrix(value: Matrix, size: float = 1.0) -> Box:
     """
     if value.shape == (1, 1):
         return box(value.rows[0][0], size)
-    size *= WIDE_SIZE if value.shape[1] >= WIDE else 1.0
+    size *= WIDE_SIZE if value.shape[1] >= WIDE_COLUMNS else 1.0
     cells = [[_cell(cell, size) for cell in cells] for cells in value.rows]
     columns = range(value.shape[1])
     lefts = [max(row_[j][1] for row_ in cells) for j in columns]
@@ -604,6 +614,7 @@ def _label_run(content: str, style: str, size: float) -> Box:
     if style in ("sub", "sup"):
         glyphs = script_text(content, style == "sup")
         if glyphs is None:  # no Unicode script form: smaller text, shifted
-            return shifted(text(content, "regular", size * SCRIPT), dy=(RAISE if style == "sup" else LOWER) * size)
+            return shifted(text(content, "regular", size * SCRIPT_SIZE),
+                           dy=(SCRIPT_RAISE if style == "sup" else -SCRIPT_LOWER) * size)
         return text(glyphs, "regular", size)
     return text(content, "regular", size)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from tracegen.maths.scripts import SUBSCRIPTS, SUPERSCRIPTS
 
-MATRIX_LINE_HEIGHT = 1.3  # em: one row of numbers in a matrix
 HATS = {"y": "ŷ"}
 
 

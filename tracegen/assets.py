@@ -1,9 +1,9 @@
-"""The shipped templates, fonts and stylesheets, and the page sizes every format lays out to.
+"""The shipped templates, fonts and stylesheets, and the faces and characters the fonts hold.
 
 Templates live in the package `tracegen.templates` (the top-level `templates/` folder,
 mapped into the wheel by pyproject), found with importlib.resources so an installed
 package works from any directory. The layout process and the typesetter read the fonts
-and sizes from here without loading Jinja.
+from here without loading Jinja; the page's sizes are in `tracegen.layout`.
 """
 
 from __future__ import annotations
@@ -54,16 +54,9 @@ def templates_dir() -> Path:
     try:
         return Path(str(resources.files("tracegen.templates")))
     except ModuleNotFoundError:
-        return Path(__file__).resolve().parents[2] / "templates"
+        return Path(__file__).resolve().parents[1] / "templates"
 
 
 def static_dir() -> Path:
     return templates_dir() / "html" / "static"
 
-
-PAPER_WIDTH_MM = {"a4": 210.0, "letter": 215.9}
-SCREEN_MEASURE = 38.0  # em: where screen equations wrap; the HTML page is 46 em wide (screen.css), and a
-# browser sets MathML up to about 15 % wider than these boxes (its table cells are padded)
-PHONE_MEASURE = 16.0  # em: the HTML's second layout, for screens under 36 em (screen.css): a 360 px phone has
-# 20 em of text width, less the browser's wider MathML
-PRINT_MARGINS_MM, PRINT_FONT_PT = 32.0, 10.5  # left + right @page margins and the html font size of print.css

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any, NamedTuple
 
-from tracegen.render.assets import FONTS, static_dir
+from tracegen.assets import FONTS, static_dir
 
 FACES = {"regular": FONTS[0][1], "italic": FONTS[1][1], "bold": FONTS[2][1], "math": FONTS[3][1]}  # PDF files
 FALLBACK = ("regular", "italic", "math")  # the CSS font-family order of the documents
@@ -128,3 +128,14 @@ def face_for(char: str, first: str = "regular") -> str:
         if face(name).has(char):
             return name
     return first
+
+
+def text_extent(text: str, first: str = "regular") -> tuple[float, float, float]:
+    """(advance width, ink bottom, ink top) of `text` in em, each character in the face that draws it (`face_for`);
+    the ink's box holds the baseline, as a line of text does."""
+    width, bottom, top = 0.0, 0.0, 0.0
+    for char in text:
+        font = face(face_for(char, first))
+        low, high = font.extent(char)
+        width, bottom, top = width + font.width(char), min(bottom, low), max(top, high)
+    return width, bottom, top
