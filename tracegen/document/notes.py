@@ -79,7 +79,7 @@ class Notes:
         with exact.precise():
             goal = exact.rounded(self._table(self.paths.exact, key), self.decimals)[:, cut]
             for places in range(self.decimals, self.decimals + most + 1):
-                value = step.evaluate(_Inputs(self, places, step.inputs), places)
+                value = self.paths.evaluate(step, _Inputs(self, places, step.inputs), places)
                 if (exact.rounded(layout(value.lo, step.per_sample), self.decimals)[:, cut] == goal).all():
                     return places
         return self.decimals + most
@@ -206,7 +206,7 @@ class _Inputs(dict):
         step = self.notes.plan[key]
         if step.written:
             return Ival(exact.rounded(paths.exact[key], self.places))
-        return step.evaluate(_Inputs(self.notes, self.places, step.inputs))
+        return paths.evaluate(step, _Inputs(self.notes, self.places, step.inputs))
 
 
 def _tie_text(value: Decimal, decimals: int) -> str:
