@@ -19,7 +19,8 @@ from tracegen.document import wording
 from tracegen.document.model import Para
 from tracegen.engine import exact, hand
 from tracegen.engine.exact import Ival
-from tracegen.engine.hand import Key, Paths
+from tracegen.engine.hand import Paths
+from tracegen.engine.order import Key, givens
 from tracegen.engine.trace import Trace
 from tracegen.maths.notation import symbol
 from tracegen.maths.tree import Accent, Fence, Ident, Node, Num, Op, Script, row
@@ -53,7 +54,7 @@ class Notes:
         spec = trace.spec
         assert spec is not None, "grader notes need the trace's spec"
         self.decimals = spec.decimals
-        self.paths: Paths = hand.paths(spec, hand.givens(spec, first_params(trace)))
+        self.paths: Paths = hand.paths(spec, givens(spec, first_params(trace)))
         self.plan = {step.key: step for step in self.paths.steps}
         self.pending: dict[str, list[Item]] = {reason: [] for reason in GATHERED}
 

@@ -24,21 +24,11 @@ import numpy as np
 
 from tracegen.engine import exact
 from tracegen.engine.exact import ONE, ZERO, Ival
-from tracegen.engine.order import Key, Step, X, Y, steps
+from tracegen.engine.order import Key, Step, steps
 from tracegen.spec.model import Activation, Loss, Spec
 
 Array = np.ndarray
 ROUNDINGS = tuple(exact.ROUNDINGS)  # "up", "even"
-
-
-def givens(spec: Spec, params: list[tuple[Array, Array]], x: Array | None = None,
-           y: Array | None = None) -> dict[Key, Array]:
-    """What a student is given: x, y and the first epoch's parameters, keyed as `steps` reads them."""
-    store = {X: spec.x if x is None else x, Y: spec.y if y is None else y}
-    for i, (W, b) in enumerate(params, start=1):
-        store[(1, "params", f"W{i}")] = W
-        store[(1, "params", f"b{i}")] = b
-    return store
 
 
 class Exact:

@@ -22,8 +22,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
+
 from tracegen.spec.model import Spec
 
+Array = np.ndarray
 Key = tuple[int, str, str]  # (epoch, phase, name) as in the trace; the data are epoch 0
 X: Key = (0, "given", "x")
 Y: Key = (0, "given", "y")
@@ -55,6 +58,16 @@ class Step:
     def per_sample(self) -> bool:
         """Whether the quantity has a row per sample (samples, units)."""
         return self.kind in PER_SAMPLE or (self.kind == GIVEN and self.layer == 0)
+
+
+def givens(spec: Spec, params: list[tuple[Array, Array]], x: Array | None = None,
+           y: Array | None = None) -> dict[Key, Array]:
+    """What a student is given: x, y and the first epoch's parameters, keyed as the steps read them."""
+    store = {X: spec.x if x is None else x, Y: spec.y if y is None else y}
+    for i, (W, b) in enumerate(params, start=1):
+        store[(1, "params", f"W{i}")] = W
+        store[(1, "params", f"b{i}")] = b
+    return store
 
 
 def plan(spec: Spec) -> list[Step]:

@@ -19,7 +19,7 @@ import numpy as np
 
 from tracegen.engine.activations import Unit, unit
 from tracegen.engine.losses import per_sample
-from tracegen.engine.order import GIVEN, Key, Step, X, Y, plan
+from tracegen.engine.order import GIVEN, Step, givens, plan
 from tracegen.errors import SpecError
 from tracegen.spec.model import Spec
 
@@ -133,9 +133,7 @@ def train(spec: Spec, params: Params | None = None, x: Array | None = None, y: A
     `params`, `x` and `y` override the spec's own (with optional leading variant axes).
     """
     params = initial_params(spec) if params is None else params
-    store: dict[Key, Array] = {X: spec.x if x is None else x, Y: spec.y if y is None else y}
-    for i, (W, b) in enumerate(params, start=1):
-        store[(1, "params", f"W{i}")], store[(1, "params", f"b{i}")] = W, b
+    store = givens(spec, params, x, y)
     floats = Floats(spec)
     for step in plan(spec):
         value = floats(step, *(store[key] for key in step.inputs + step.logits))
