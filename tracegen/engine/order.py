@@ -21,6 +21,7 @@ lists them, the hand replay starts from them (`steps` leaves them out).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property, lru_cache
 
 import numpy as np
 
@@ -54,10 +55,15 @@ class Step:
     written: bool = True
     logits: tuple[Key, ...] = ()
 
-    @property
+    @cached_property
     def per_sample(self) -> bool:
         """Whether the quantity has a row per sample (samples, units)."""
         return self.kind in PER_SAMPLE or (self.kind == GIVEN and self.layer == 0)
+
+    @cached_property
+    def reads(self) -> tuple[Key, ...]:
+        """Everything the float rule reads: `inputs`, then `logits`."""
+        return self.inputs + self.logits
 
 
 def givens(spec: Spec, params: list[tuple[Array, Array]], x: Array | None = None,
@@ -70,11 +76,16 @@ def givens(spec: Spec, params: list[tuple[Array, Array]], x: Array | None = None
     return store
 
 
-def plan(spec: Spec) -> list[Step]:
+def plan(spec: Spec) -> tuple[Step, ...]:
     """Every quantity of every epoch in the trace's order, givens shown included."""
-    n, written_loss = len(spec.layers), spec.n_samples > 1
+    return _plan(len(spec.layers), spec.epochs, spec.n_samples > 1)
+
+
+@lru_cache(maxsize=16)
+def _plan(n: int, epochs: int, written_loss: bool) -> tuple[Step, ...]:
+    """The plan of `n` layers over `epochs` (steps are frozen: shared by every spec of that shape)."""
     out: list[Step] = []
-    for e in range(1, spec.epochs + 1):
+    for e in range(1, epochs + 1):
         k = _Keys(e, n)
         for i in range(1, n + 1):
             for kind in ("W", "b"):
@@ -95,7 +106,7 @@ def plan(spec: Spec) -> list[Step]:
         for i in range(1, n + 1):
             for kind in ("W", "b"):
                 out.append(Step((e, "update", f"{kind}{i}"), kind, i, (k.param(kind, i), k.grad(kind, i))))
-    return out
+    return tuple(out)
 
 
 def steps(spec: Spec) -> list[Step]:

@@ -136,7 +136,7 @@ def train(spec: Spec, params: Params | None = None, x: Array | None = None, y: A
     store = givens(spec, params, x, y)
     floats = Floats(spec)
     for step in plan(spec):
-        value = floats(step, *(store[key] for key in step.inputs + step.logits))
+        value = floats(step, *[store[key] for key in step.reads])
         store[step.key] = value
         epoch, phase, name = step.key
         kinks = _kinks(floats.units[step.layer - 1], value) if step.kind == "affine" else None
