@@ -228,24 +228,3 @@ def paths(spec: Spec, start: Mapping[Key, Array]) -> Paths:
     keys = [step.key for step in plan]
     return Paths({k: full[k].lo for k in keys}, {k: line[k].lo for k in keys}, unrounded["up"], unrounded["even"],
                  decimals, tuple(plan), given, rules)
-
-
-def step_of(plan: tuple[Step, ...] | list[Step], key: Key) -> Step:
-    return next(step for step in plan if step.key == key)
-
-
-def written_by(paths_: Paths, key: Key) -> list[tuple[str, Array]]:
-    """(reason, values) for every way a careful student from the givens writes quantity `key`.
-
-    Reasons, in the order a note prefers them: "key" (full precision, half up), "tie" (full
-    precision half to even: differs only at an exact tie), "line" (from the key's printed
-    inputs, either rounding), "up" and "even" (carrying their own rounded results).
-    """
-    d = paths_.decimals
-    with exact.precise():
-        return [("key", exact.rounded(paths_.exact[key], d)),
-                ("tie", exact.rounded(paths_.exact[key], d, "even")),
-                ("line", exact.rounded(paths_.line[key], d)),
-                ("line", exact.rounded(paths_.line[key], d, "even")),
-                ("up", exact.rounded(paths_.up[key], d)),
-                ("even", exact.rounded(paths_.even[key], d, "even"))]
