@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from tracegen.engine.activations import Unit, unit
-from tracegen.engine.losses import per_sample
+from tracegen.engine.losses import output_gradient, sample_loss
 from tracegen.engine.order import GIVEN, Step, givens, plan
 from tracegen.errors import SpecError
 from tracegen.spec.model import Spec
@@ -110,12 +110,12 @@ class Floats:
             return self.units[step.layer - 1].forward(*args)
         if kind == "sample_loss":
             y_hat, y, z = args
-            return per_sample(self.loss, self.units[-1], z, y_hat, y)[0][..., None]
+            return sample_loss(self.loss, self.units[-1], z, y_hat, y)[..., None]
         if kind == "L":
             return args[0][..., 0].sum(axis=-1) * self.factor
         if kind == "delta_out":
             z, y_hat, y = args
-            return per_sample(self.loss, self.units[-1], z, y_hat, y)[1] * self.factor
+            return output_gradient(self.loss, self.units[-1], z, y_hat, y) * self.factor
         if kind == "dW":
             return weight_gradient(*args)
         if kind == "db":
