@@ -25,11 +25,12 @@ import yaml
 from tracegen.batching.roster import Student
 from tracegen.batching.variants import ALPHABET
 from tracegen.csvfiles import unsafe
-from tracegen.engine.hand import Key, givens
+from tracegen.engine.order import Key, givens
 from tracegen.engine.sgd import train
 from tracegen.engine.trace import trace
 from tracegen.errors import InputError, SpecError
 from tracegen.spec.model import Spec
+from tracegen.spec.shapes import shapes
 
 # spec.yaml files are written by tracegen (PyYAML's float format), so libyaml reads them
 # exactly, about 8x faster than the pure-Python parser, which load_spec keeps for its
@@ -165,10 +166,10 @@ def _students(path: Path, variants: tuple[str, ...]) -> tuple[Student, ...] | No
 def _cells(spec: Spec, blanks: pd.DataFrame) -> dict[Key, Cells]:
     """Each blank quantity's columns and flat indices, in its own per-variant shape."""
     out: dict[Key, Cells] = {}
-    shapes = _shapes(spec)
+    every = shapes(spec)
     groups = blanks.groupby(["epoch", "phase", "name"], sort=False).indices
     for (epoch, phase, name), columns in groups.items():
-        shape = shapes[name]
+        shape = every[name]
         sub = blanks.iloc[columns]
         sample, row, col = (sub[c].to_numpy() for c in ("sample", "row", "col"))
         if len(shape) == 2 and (sample >= 0).all():  # per sample: (samples, units)
@@ -179,19 +180,6 @@ def _cells(spec: Spec, blanks: pd.DataFrame) -> dict[Key, Cells]:
             flat = row
         out[(int(epoch), phase, name)] = Cells(np.asarray(columns), flat, shape)
     return out
-
-
-def _shapes(spec: Spec) -> dict[str, tuple[int, ...]]:
-    """Every quantity's shape in one variant, by name."""
-    m, n = spec.n_samples, len(spec.layers)
-    shapes: dict[str, tuple[int, ...]] = {"L": (), "sample_loss": (m, 1), "y_hat": (m, spec.layers[-1].units)}
-    for i, (layer, inputs) in enumerate(zip(spec.layers, spec.layer_inputs, strict=True), start=1):
-        units = layer.units
-        shapes.update({f"z{i}": (m, units), f"delta{i}": (m, units), f"W{i}": (units, inputs),
-                       f"dW{i}": (units, inputs), f"b{i}": (units,), f"db{i}": (units,)})
-        if i < n:
-            shapes[f"h{i}"] = (m, units)
-    return shapes
 
 
 def _check_key(batch: Batch) -> None:

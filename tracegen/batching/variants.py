@@ -24,6 +24,7 @@ from tracegen.engine.sgd import Params, train
 from tracegen.errors import SpecError
 from tracegen.spec.limits import trace_rows
 from tracegen.spec.model import DEFAULT_TRIES, Constraints, Spec, ValueRange
+from tracegen.spec.shapes import shapes
 
 Array = np.ndarray
 ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford base32: no I, L, O, U to misread
@@ -111,10 +112,10 @@ def _slots(spec: Spec) -> list[_Slot]:
     ranges = {"W": spec.weights or DEFAULT_WEIGHTS, "b": spec.biases or DEFAULT_BIASES,
               "x": spec.inputs, "y": spec.targets}
     drawn = {kind: None if kind in spec.keep else rng for kind, rng in ranges.items()}
-    slots = []
-    for i, (units, fan_in) in enumerate(zip((layer.units for layer in spec.layers), spec.layer_inputs, strict=True)):
-        slots.append(_Slot("W", i, (units, fan_in), drawn["W"]))
-        slots.append(_Slot("b", i, (units,), drawn["b"]))
+    slots, every = [], shapes(spec)
+    for i in range(len(spec.layers)):
+        slots.append(_Slot("W", i, every[f"W{i + 1}"], drawn["W"]))
+        slots.append(_Slot("b", i, every[f"b{i + 1}"], drawn["b"]))
     slots.append(_Slot("x", -1, spec.x.shape, drawn["x"]))
     y_shape = (spec.n_samples,) if spec.loss.name == "cross_entropy" else spec.y.shape
     slots.append(_Slot("y", -1, y_shape, drawn["y"]))

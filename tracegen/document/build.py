@@ -21,6 +21,7 @@ from tracegen.document.diagram import Chart, Diagram
 from tracegen.document.formulas import APPROX, ARROW, EQ, ETA, MINUS, PLUS, QUAD
 from tracegen.document.model import Eq, Para, Section, Working
 from tracegen.document.notes import Notes
+from tracegen.engine.order import blank_id
 from tracegen.engine.trace import BASE, Trace
 from tracegen.layout import WORKING_PER_LAYER
 from tracegen.maths.notation import layer_tag, symbol
@@ -89,13 +90,13 @@ class Printed:
         return self.tables[(epoch, phase or self.phases[(epoch, name)], name)]
 
     def ids(self, name: str, epoch: int, phase: str | None = None) -> np.ndarray:
-        """Each printed entry's blank id, `e{epoch}:{name}:{sample}:{row}:{col}` (answers.csv's columns)."""
+        """Each printed entry's blank id (`order.blank_id`, answers.csv's columns)."""
         phase = phase or self.phases[(epoch, name)]
         rows, across = self.tables[(epoch, phase, name)].shape
         if (epoch, phase, name) in self.per_sample:
-            cells = [[f"e{epoch}:{name}:{s}:{r}:0" for s in range(across)] for r in range(rows)]
+            cells = [[blank_id(epoch, name, s, r, 0) for s in range(across)] for r in range(rows)]
         else:
-            cells = [[f"e{epoch}:{name}:-1:{r}:{c}" for c in range(across)] for r in range(rows)]
+            cells = [[blank_id(epoch, name, -1, r, c) for c in range(across)] for r in range(rows)]
         return np.array(cells, dtype=object)
 
 

@@ -19,7 +19,8 @@ from tracegen.document import wording
 from tracegen.document.model import Para
 from tracegen.engine import exact, hand
 from tracegen.engine.exact import Ival
-from tracegen.engine.hand import Key, Paths
+from tracegen.engine.hand import Paths
+from tracegen.engine.order import Key, givens
 from tracegen.engine.trace import Trace
 from tracegen.maths.notation import symbol
 from tracegen.maths.tree import Accent, Fence, Ident, Node, Num, Op, Script, row
@@ -53,7 +54,7 @@ class Notes:
         spec = trace.spec
         assert spec is not None, "grader notes need the trace's spec"
         self.decimals = spec.decimals
-        self.paths: Paths = hand.paths(spec, hand.givens(spec, first_params(trace)))
+        self.paths: Paths = hand.paths(spec, givens(spec, first_params(trace)))
         self.plan = {step.key: step for step in self.paths.steps}
         self.pending: dict[str, list[Item]] = {reason: [] for reason in GATHERED}
 
@@ -79,7 +80,7 @@ class Notes:
         with exact.precise():
             goal = exact.rounded(self._table(self.paths.exact, key), self.decimals)[:, cut]
             for places in range(self.decimals, self.decimals + most + 1):
-                value = step.evaluate(_Inputs(self, places, step.inputs), places)
+                value = self.paths.evaluate(step, _Inputs(self, places, step.inputs), places)
                 if (exact.rounded(layout(value.lo, step.per_sample), self.decimals)[:, cut] == goal).all():
                     return places
         return self.decimals + most
@@ -206,7 +207,7 @@ class _Inputs(dict):
         step = self.notes.plan[key]
         if step.written:
             return Ival(exact.rounded(paths.exact[key], self.places))
-        return step.evaluate(_Inputs(self.notes, self.places, step.inputs))
+        return paths.evaluate(step, _Inputs(self.notes, self.places, step.inputs))
 
 
 def _tie_text(value: Decimal, decimals: int) -> str:

@@ -1,8 +1,8 @@
 """Training as a careful student does it by hand: what they can write at each blank.
 
-`steps(spec)` lists every quantity of training in the order a student computes it, each
-as a rule of the quantities it is computed from: `fn` with the engine's own float step
-functions, `exact` the same rule in exact decimals on intervals (`exact.Ival`).
+The steps are `engine.order.steps(spec)`, the one list of training the engine's `train`
+runs too; `Exact` evaluates each kind of step in exact decimals on intervals (`exact.Ival`)
+from what a student writes (the loss from ŷ, where the engine's floats use z).
 
 A careful student computes each step exactly from what they use and writes the result
 rounded to `display.decimals`, ties half up (the school rule; half to even is accepted at
@@ -23,144 +23,53 @@ from decimal import Decimal
 import numpy as np
 
 from tracegen.engine import exact
-from tracegen.engine.activations import unit
 from tracegen.engine.exact import ONE, ZERO, Ival
-from tracegen.engine.losses import per_sample
-from tracegen.engine.sgd import affine, bias_gradient, delta_below, descend, weight_gradient
+from tracegen.engine.order import Key, Step, steps
 from tracegen.spec.model import Activation, Loss, Spec
 
 Array = np.ndarray
-Key = tuple[int, str, str]  # (epoch, phase, name) as in the trace; the data are epoch 0
-X: Key = (0, "given", "x")
-Y: Key = (0, "given", "y")
-PER_SAMPLE = ("affine", "activation", "sample_loss", "delta_out", "delta")
 ROUNDINGS = tuple(exact.ROUNDINGS)  # "up", "even"
 
 
-@dataclass(frozen=True, eq=False)
-class Step:
-    """One quantity as a rule of the quantities a student computes it from.
+class Exact:
+    """Each kind of computed step of `order.steps` in exact decimals on intervals, as a student works it.
 
-    `kind` says which rule it is (affine, activation, sample_loss, L, delta_out, delta,
-    dW, db, W, b: the grader names mistakes by it); `layer` is the quantity's 1-based
-    layer (0 for the loss); `written` whether a student writes it (a single sample's loss
-    is L itself, so it is not). `fn` computes in floats, `exact` on decimal intervals;
-    arrays may carry leading axes (one per variant or student).
+    Called with a step and a store of its inputs' intervals (arrays may carry leading axes, one per
+    variant or student); within `exact.precise()`. The loss is computed from ŷ, as written (the
+    engine's floats work from z). `places`: a δ step's factor f'(z) rounded to that many places, as a
+    worked line prints it.
     """
 
-    key: Key
-    kind: str
-    layer: int
-    inputs: tuple[Key, ...]
-    fn: Callable[..., Array]
-    exact: Callable[..., Ival]
-    written: bool = True
+    def __init__(self, spec: Spec) -> None:
+        self.acts = [layer.activation for layer in spec.layers]
+        self.loss, self.update = spec.loss, spec.update
+        self.eta = _number(spec.learning_rate)
+        self.count = spec.n_samples if spec.loss.batch == "mean" else 1
 
-    @property
-    def per_sample(self) -> bool:
-        return self.kind in PER_SAMPLE
-
-    def __call__(self, store: Mapping[Key, Array]) -> Array:
-        return self.fn(*(store[key] for key in self.inputs))
-
-    def evaluate(self, store: Mapping[Key, Ival], places: int | None = None) -> Ival:
-        """The step on decimal intervals; within `exact.precise()`. `places`: a δ step's factor f'(z)
-        rounded to that many places, as a worked line prints it."""
-        extra = {"places": places} if places is not None and self.kind in ("delta", "delta_out") else {}
-        return self.exact(*(store[key] for key in self.inputs), **extra)
-
-
-def givens(spec: Spec, params: list[tuple[Array, Array]], x: Array | None = None,
-           y: Array | None = None) -> dict[Key, Array]:
-    """What a student is given: x, y and the first epoch's parameters, keyed as `steps` reads them."""
-    store = {X: spec.x if x is None else x, Y: spec.y if y is None else y}
-    for i, (W, b) in enumerate(params, start=1):
-        store[(1, "params", f"W{i}")] = W
-        store[(1, "params", f"b{i}")] = b
-    return store
-
-
-def steps(spec: Spec) -> list[Step]:
-    """Every computed quantity of every epoch, in the trace's order (forward, loss, backward, update)."""
-    units = [unit(layer.activation) for layer in spec.layers]
-    acts = [layer.activation for layer in spec.layers]
-    n, m = len(units), spec.n_samples
-    mean = spec.loss.batch == "mean"
-    factor, count = (1.0 / m, m) if mean else (1.0, 1)
-    loss, rate, update = spec.loss, spec.learning_rate, spec.update
-    eta = _number(rate)
-    out: list[Step] = []
-    for e in range(1, spec.epochs + 1):
-        k = _Keys(e, n)
-        for i, (act, activation) in enumerate(zip(units, acts, strict=True), start=1):
-            out.append(Step(k.z(i), "affine", i, (k.h(i - 1), k.param("W", i), k.param("b", i)), affine,
-                            lambda h, W, b: h @ W.T + b[..., None, :]))
-            out.append(Step(k.h(i), "activation", i, (k.z(i),), act.forward,
-                            lambda z, a=activation: forward(a, z)))
-        out.append(Step(k.sample_loss, "sample_loss", 0, (k.h(n), Y),
-                        lambda yh, y: loss_from_output(loss, yh, y)[..., None],
-                        lambda yh, y: sample_losses(loss, yh, y)[..., None], written=m > 1))
-        out.append(Step((e, "loss", "L"), "L", 0, (k.sample_loss,),
-                        lambda s: np.asarray(s[..., 0].sum(axis=-1) * factor),
-                        lambda s: s[..., 0].sum(axis=-1) / count))
-        out.append(Step(k.delta(n), "delta_out", n, (k.z(n), k.h(n), Y),
-                        lambda zn, yh, y: per_sample(loss, units[-1], zn, yh, y)[1] * factor,
-                        lambda zn, yh, y, places=None: output_delta(loss, acts[-1], zn, yh, y, places) / count))
-        for i in range(n, 0, -1):
-            out.append(Step(k.grad("W", i), "dW", i, (k.delta(i), k.h(i - 1)), weight_gradient,
-                            lambda d, h: d.T @ h))
-            out.append(Step(k.grad("b", i), "db", i, (k.delta(i),), bias_gradient, lambda d: d.sum(axis=-2)))
-            if i > 1:
-                out.append(Step(k.delta(i - 1), "delta", i - 1, (k.delta(i), k.param("W", i), k.z(i - 1), k.h(i - 1)),
-                                lambda d, W, z, h, act=units[i - 2]: delta_below(act, z, h, d, W),
-                                lambda d, W, z, h, places=None, a=acts[i - 2]: backward(a, z, h, d @ W, places)))
-        for i in range(1, n + 1):
-            for kind in ("W", "b"):
-                trained = kind in update
-                out.append(Step((e, "update", f"{kind}{i}"), kind, i, (k.param(kind, i), k.grad(kind, i)),
-                                lambda value, grad, t=trained: descend(value, grad, rate, t),
-                                lambda value, grad, t=trained: value - grad * eta if t else value))
-    return out
-
-
-@dataclass(frozen=True)
-class _Keys:
-    """The store keys of epoch `e` of an `n`-layer network."""
-
-    e: int
-    n: int
-
-    def param(self, kind: str, layer: int) -> Key:
-        """W or b at the start of the epoch: a given in epoch 1, then the previous epoch's update."""
-        return (1, "params", f"{kind}{layer}") if self.e == 1 else (self.e - 1, "update", f"{kind}{layer}")
-
-    def z(self, layer: int) -> Key:
-        return (self.e, "forward", f"z{layer}")
-
-    def h(self, layer: int) -> Key:
-        return X if layer == 0 else (self.e, "forward", "y_hat" if layer == self.n else f"h{layer}")
-
-    @property
-    def sample_loss(self) -> Key:
-        return (self.e, "loss", "sample_loss")
-
-    def delta(self, layer: int) -> Key:
-        return (self.e, "backward", f"delta{layer}")
-
-    def grad(self, kind: str, layer: int) -> Key:
-        return (self.e, "backward", f"d{kind}{layer}")
-
-
-def loss_from_output(loss: Loss, y_hat: Array, y: Array) -> Array:
-    """Per-sample loss from the written ŷ in floats, as a student evaluates it (the engine works from z)."""
-    if loss.name == "mse":
-        squares = (y - y_hat) ** 2
-        reduced = squares.mean(axis=-1) if loss.reduction == "mean" else squares.sum(axis=-1)
-        return loss.scale * reduced
-    p = np.clip(y_hat, 1e-12, 1 - 1e-12)
-    if loss.name == "bce":
-        return -(y * np.log(p) + (1 - y) * np.log(1 - p)).mean(axis=-1)
-    return -(y * np.log(p)).sum(axis=-1)
+    def __call__(self, step: Step, store: Mapping[Key, Ival], places: int | None = None) -> Ival:
+        kind, args = step.kind, [store[key] for key in step.inputs]
+        if kind == "affine":
+            h, W, b = args
+            return h @ W.T + b[..., None, :]
+        if kind == "activation":
+            return forward(self.acts[step.layer - 1], *args)
+        if kind == "sample_loss":
+            return sample_losses(self.loss, *args)[..., None]
+        if kind == "L":
+            return args[0][..., 0].sum(axis=-1) / self.count
+        if kind == "delta_out":
+            z, y_hat, y = args
+            return output_delta(self.loss, self.acts[-1], z, y_hat, y, places) / self.count
+        if kind == "dW":
+            delta, h = args
+            return delta.T @ h
+        if kind == "db":
+            return args[0].sum(axis=-2)
+        if kind == "delta":
+            delta, W, z, h = args
+            return backward(self.acts[step.layer - 1], z, h, delta @ W, places)
+        value, grad = args  # an update, W or b
+        return value - grad * self.eta if kind in self.update else value
 
 
 # The same rules in exact decimals, on intervals. Each gives an interval holding every value
@@ -293,45 +202,29 @@ class Paths:
     decimals: int
     steps: tuple[Step, ...]
     given: dict[Key, Ival]  # the givens, exact
+    rules: Exact
+
+    def evaluate(self, step: Step, store: Mapping[Key, Ival], places: int | None = None) -> Ival:
+        """`step` on decimal intervals from `store` (see `Exact`)."""
+        return self.rules(step, store, places)
 
 
 def paths(spec: Spec, start: Mapping[Key, Array]) -> Paths:
     """Every careful student's path from the givens `start` (floats as the spec writes them)."""
-    decimals, plan = spec.decimals, steps(spec)
+    decimals, plan, rules = spec.decimals, steps(spec), Exact(spec)
     with exact.precise():
         given = {key: Ival(exact.to_decimals(value)) for key, value in start.items()}
         full, line, printed = dict(given), dict(given), dict(given)
         chains = {rule: dict(given) for rule in ROUNDINGS}
         unrounded: dict[str, dict[Key, Array]] = {rule: {} for rule in ROUNDINGS}
         for step in plan:
-            full[step.key] = step.evaluate(full)
-            line[step.key] = step.evaluate(printed)
+            full[step.key] = rules(step, full)
+            line[step.key] = rules(step, printed)
             printed[step.key] = Ival(exact.rounded(full[step.key].lo, decimals)) if step.written else line[step.key]
             for rule, store in chains.items():
-                value = step.evaluate(store)
+                value = rules(step, store)
                 unrounded[rule][step.key] = value.lo
                 store[step.key] = Ival(exact.rounded(value.lo, decimals, rule)) if step.written else value
     keys = [step.key for step in plan]
     return Paths({k: full[k].lo for k in keys}, {k: line[k].lo for k in keys}, unrounded["up"], unrounded["even"],
-                 decimals, tuple(plan), given)
-
-
-def step_of(plan: tuple[Step, ...] | list[Step], key: Key) -> Step:
-    return next(step for step in plan if step.key == key)
-
-
-def written_by(paths_: Paths, key: Key) -> list[tuple[str, Array]]:
-    """(reason, values) for every way a careful student from the givens writes quantity `key`.
-
-    Reasons, in the order a note prefers them: "key" (full precision, half up), "tie" (full
-    precision half to even: differs only at an exact tie), "line" (from the key's printed
-    inputs, either rounding), "up" and "even" (carrying their own rounded results).
-    """
-    d = paths_.decimals
-    with exact.precise():
-        return [("key", exact.rounded(paths_.exact[key], d)),
-                ("tie", exact.rounded(paths_.exact[key], d, "even")),
-                ("line", exact.rounded(paths_.line[key], d)),
-                ("line", exact.rounded(paths_.line[key], d, "even")),
-                ("up", exact.rounded(paths_.up[key], d)),
-                ("even", exact.rounded(paths_.even[key], d, "even"))]
+                 decimals, tuple(plan), given, rules)

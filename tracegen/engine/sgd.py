@@ -1,7 +1,9 @@
 """The NumPy engine: forward pass, loss, backward pass and SGD update, epoch by epoch.
 
-Pure: no I/O, no global state, no table library. `train` yields one `Record` per
-quantity in the order a student computes it; the trace module turns them into rows.
+Pure: no I/O, no global state, no table library. `train` runs the steps of
+`engine.order.plan` (the one definition of the order of training) with the float rules of
+`Floats`, and yields one `Record` per quantity in that order, the order a student computes
+it; the trace module turns them into rows.
 
 Shapes: per-sample quantities are (samples, units), W is (units, inputs), b is (units,).
 Every array may carry leading axes (e.g. one per variant): all operations broadcast, so
@@ -10,13 +12,14 @@ many variants of one network train in a single vectorised pass.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
 
 from tracegen.engine.activations import Unit, unit
-from tracegen.engine.losses import per_sample
+from tracegen.engine.losses import output_gradient, sample_loss
+from tracegen.engine.order import GIVEN, Step, givens, plan
 from tracegen.errors import SpecError
 from tracegen.spec.model import Spec
 
@@ -53,8 +56,7 @@ def _t(a: Array) -> Array:
     return np.swapaxes(a, -1, -2)
 
 
-# One step each, shared by `train` and by everything that replays a step from other inputs
-# (the hand calculation, the grader's error carried forward).
+# One step each, shared by `Floats` and the grader's mistakes (a step redone the wrong way).
 
 
 def affine(h: Array, W: Array, b: Array) -> Array:
@@ -82,76 +84,60 @@ def descend(value: Array, grad: Array, rate: float, trained: bool) -> Array:
     return value - rate * grad if trained else value
 
 
-def forward(units: Sequence[Unit], params: Params, x: Array) -> tuple[list[Array], list[Array]]:
-    """z_l = h_{l-1} W_l^T + b_l and h_l = f_l(z_l) for every layer (h_0 = x)."""
-    zs, hs = [], [x]
-    for act, (W, b) in zip(units, params, strict=True):
-        z = affine(hs[-1], W, b)
-        zs.append(z)
-        hs.append(act.forward(z))
-    return zs, hs
-
-
-def backward(units: Sequence[Unit], params: Params, zs: list[Array], hs: list[Array],
-             delta_out: Array) -> list[tuple[Array, Array, Array]]:
-    """(delta_l, dW_l, db_l) from the output layer down to layer 1.
-
-    delta_l = dL/dz_l; dW_l = delta_l^T h_{l-1}; db_l = sum over samples of delta_l;
-    delta_{l-1} = f'_{l-1} applied to delta_l W_l.
-    """
-    grads = []
-    delta = delta_out
-    for layer in range(len(params) - 1, -1, -1):
-        grads.append((delta, weight_gradient(delta, hs[layer]), bias_gradient(delta)))
-        if layer:
-            delta = delta_below(units[layer - 1], zs[layer - 1], hs[layer], delta, params[layer][0])
-    return grads
-
-
-def sgd(params: Params, grads: list[tuple[Array, Array, Array]], rate: float, update: Sequence[str]) -> Params:
-    """W <- W - eta dW and b <- b - eta db for the trained kinds; frozen ones stay."""
-    new = []
-    for (W, b), (_, dW, db) in zip(params, reversed(grads), strict=True):
-        new.append((descend(W, dW, rate, "W" in update), descend(b, db, rate, "b" in update)))
-    return new
-
-
 def _kinks(act: Unit, z: Array) -> Array | None:
     return None if act.kink is None else z == act.kink
 
 
+class Floats:
+    """Each kind of step of `order.plan` in floats, as the trace has it (see `engine.order`).
+
+    The loss and the output delta come from the logits z (`losses`): stable when the output
+    saturates. Called with a step and its inputs' values (then its `logits`).
+    """
+
+    def __init__(self, spec: Spec) -> None:
+        self.units = [unit(layer.activation) for layer in spec.layers]
+        self.loss, self.rate, self.update = spec.loss, spec.learning_rate, spec.update
+        self.factor = 1.0 / spec.n_samples if spec.loss.batch == "mean" else 1.0
+
+    def __call__(self, step: Step, *args: Array) -> Array:
+        kind = step.kind
+        if kind == GIVEN:  # x, the parameters as they stand; y in the shape of ŷ
+            return np.broadcast_to(args[0], args[1].shape) if len(args) > 1 else args[0]
+        if kind == "affine":
+            return affine(*args)
+        if kind == "activation":
+            return self.units[step.layer - 1].forward(*args)
+        if kind == "sample_loss":
+            y_hat, y, z = args
+            return sample_loss(self.loss, self.units[-1], z, y_hat, y)[..., None]
+        if kind == "L":
+            return args[0][..., 0].sum(axis=-1) * self.factor
+        if kind == "delta_out":
+            z, y_hat, y = args
+            return output_gradient(self.loss, self.units[-1], z, y_hat, y) * self.factor
+        if kind == "dW":
+            return weight_gradient(*args)
+        if kind == "db":
+            return bias_gradient(*args)
+        if kind == "delta":
+            delta, W, z, h = args
+            return delta_below(self.units[step.layer - 1], z, h, delta, W)
+        value, grad = args  # an update, W or b
+        return descend(value, grad, self.rate, kind in self.update)
+
+
 def train(spec: Spec, params: Params | None = None, x: Array | None = None, y: Array | None = None) -> Iterator[Record]:
-    """Train for `spec.epochs` epochs and yield every quantity as it is computed.
+    """Train for `spec.epochs` epochs and yield every quantity as it is computed, in `order.plan`'s order.
 
     `params`, `x` and `y` override the spec's own (with optional leading variant axes).
     """
     params = initial_params(spec) if params is None else params
-    x = spec.x if x is None else x
-    y = spec.y if y is None else y
-    units = [unit(layer.activation) for layer in spec.layers]
-    n = len(units)
-    factor = 1.0 / x.shape[-2] if spec.loss.batch == "mean" else 1.0
-    for epoch in range(1, spec.epochs + 1):
-        for i, (W, b) in enumerate(params, start=1):
-            yield Record(epoch, "params", f"W{i}", W, False)
-            yield Record(epoch, "params", f"b{i}", b, False)
-        zs, hs = forward(units, params, x)
-        yield Record(epoch, "forward", "x", x, True)
-        for i in range(1, n):
-            yield Record(epoch, "forward", f"z{i}", zs[i - 1], True, _kinks(units[i - 1], zs[i - 1]))
-            yield Record(epoch, "forward", f"h{i}", hs[i], True)
-        yield Record(epoch, "forward", f"z{n}", zs[-1], True, _kinks(units[-1], zs[-1]))
-        yield Record(epoch, "forward", "y_hat", hs[-1], True)
-        losses, delta_out = per_sample(spec.loss, units[-1], zs[-1], hs[-1], y)
-        yield Record(epoch, "loss", "y", np.broadcast_to(y, hs[-1].shape), True)
-        yield Record(epoch, "loss", "sample_loss", losses[..., None], True)
-        yield Record(epoch, "loss", "L", losses.sum(axis=-1) * factor, False)
-        grads = backward(units, params, zs, hs, delta_out * factor)
-        for i, (delta, dW, db) in zip(range(n, 0, -1), grads, strict=True):
-            yield Record(epoch, "backward", f"delta{i}", delta, True)
-            yield Record(epoch, "backward", f"dW{i}", dW, False)
-            yield Record(epoch, "backward", f"db{i}", db, False)
-        params = sgd(params, grads, spec.learning_rate, spec.update)
-        for i, (W, b) in enumerate(params, start=1):
-            yield Record(epoch, "update", f"W{i}", W, False)
-            yield Record(epoch, "update", f"b{i}", b, False)
+    store = givens(spec, params, x, y)
+    floats = Floats(spec)
+    for step in plan(spec):
+        value = floats(step, *[store[key] for key in step.reads])
+        store[step.key] = value
+        epoch, phase, name = step.key
+        kinks = _kinks(floats.units[step.layer - 1], value) if step.kind == "affine" else None
+        yield Record(epoch, phase, name, value, step.per_sample, kinks)

@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, NamedTuple
 import numpy as np
 
 from tracegen.choices import TRACE_FORMATS as FORMATS
+from tracegen.engine.order import blank_id
 from tracegen.engine.sgd import Params, Record, train
 from tracegen.errors import OptionError, SpecError, TracegenError
 from tracegen.htmltable import table
@@ -351,7 +352,7 @@ class Trace:
                             index=pd.Index(list(epochs), name="epoch"))
 
     def blanks(self) -> pd.DataFrame:
-        """The rows a worksheet leaves blank, with a `blank` id column `e{epoch}:{name}:{sample}:{row}:{col}`.
+        """The rows a worksheet leaves blank, with a `blank` id column (`order.blank_id`: `e1:z1:0:1:0`).
 
         Everything computed is a blank: forward, loss, backward and update quantities.
         Givens (x, y and the first epoch's parameters) are not, and neither are the params
@@ -364,8 +365,8 @@ class Trace:
         """
         df = self.df
         rows = df[(df["phase"] != "params") & ~df["name"].isin(self._not_blank)]
-        ids = ("e" + rows["epoch"].astype(str) + ":" + rows["name"] + ":" + rows["sample"].astype(str)
-               + ":" + rows["row"].astype(str) + ":" + rows["col"].astype(str))
+        ids = [blank_id(*key) for key in zip(*(rows[c].tolist() for c in ("epoch", "name", "sample", "row", "col")),
+                                             strict=True)]
         return rows.assign(blank=ids)
 
     def answers(self) -> set[tuple[int, str, str]]:

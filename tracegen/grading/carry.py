@@ -29,7 +29,8 @@ import numpy as np
 from tracegen.batching.folder import Batch, Cells
 from tracegen.engine import exact, hand
 from tracegen.engine.exact import Ival
-from tracegen.engine.hand import Key, Paths
+from tracegen.engine.hand import Paths
+from tracegen.engine.order import Key, Step
 from tracegen.grading.policy import Policy
 from tracegen.grading.typed import NUMBER_CELL
 
@@ -118,14 +119,14 @@ class _Judging:
         self.expected: dict[Key, Array] = {}
         self.used: dict[Key, Array] = {key: value[rows] for key, value in batch.givens.items()}
 
-    def step(self, step: hand.Step) -> None:
+    def step(self, step: Step) -> None:
         upstream = np.zeros(self.students, dtype=bool)
         taint = np.full(self.students, "", dtype=object)
         for source in step.inputs:
             upstream |= self.erred.get(source, False)
             if source in self.tainted:
                 taint = np.where(taint == "", self.tainted[source], taint)
-        own, fp = step.evaluate(self.point), step.evaluate(self.box)
+        own, fp = self.paths.evaluate(step, self.point), self.paths.evaluate(step, self.box)
         self.expected[step.key] = exact.floats_of(own.lo).astype(float)
         cells = self.batch.cells.get(step.key)
         if cells is None:  # not written: carried as computed

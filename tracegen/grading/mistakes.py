@@ -15,7 +15,7 @@ import numpy as np
 
 from tracegen.batching.folder import Batch
 from tracegen.engine.activations import unit
-from tracegen.engine.hand import Step, steps
+from tracegen.engine.order import Step, steps
 from tracegen.engine.sgd import affine, delta_below, descend
 from tracegen.grading.carry import Judged as Carried
 from tracegen.grading.policy import Policy, within

@@ -48,6 +48,7 @@ from tracegen.layout import (
 )
 from tracegen.numbers import MINUS
 from tracegen.spec.model import Spec
+from tracegen.spec.shapes import shapes, size
 
 MAX_TRACE_ROWS = 1_000_000
 MAX_PAGES = 100  # per document
@@ -84,10 +85,9 @@ def trace_rows(spec: Spec) -> int:
     """Rows of the spec's trace: per epoch the parameters twice (before and after the update),
     their gradients, and every per-sample quantity (x, z, h per layer, y, the sample losses,
     a delta per layer) plus L."""
-    m = spec.n_samples
-    params = sum(units * (fan_in + 1) for units, fan_in in zip(_units(spec), spec.layer_inputs, strict=True))
-    per_sample = spec.n_inputs + 3 * sum(_units(spec)) + _units(spec)[-1] + 1
-    return spec.epochs * (3 * params + m * per_sample + 1)
+    every = shapes(spec)
+    params = sum(size(shape) for name, shape in every.items() if name[0] in "Wb")
+    return spec.epochs * (sum(size(shape) for shape in every.values()) + params)
 
 
 def _units(spec: Spec) -> list[int]:
