@@ -89,11 +89,18 @@ def for_screen(doc: DocumentModel, measure: float, phone: float | None = None) -
     return _converted(doc, lambda items: _displays(items, measure, phone))
 
 
-def for_print(doc: DocumentModel, measure: float, px_per_em: float) -> tuple[DocumentModel, dict[str, Any]]:
+def for_print(doc: DocumentModel, measure: float, px_per_em: float,
+              head_width: float | None = None) -> tuple[DocumentModel, dict[str, Any]]:
     """The PDF: `doc` with every piece of maths reserved as a block, and the blocks, picture labels
-    and how to speak its maths."""
+    and how to speak its maths.
+
+    Whose copy it is (`doc.who`: the variant and the student) is drawn by the finisher too, when the
+    shipped fonts print it: a block in the header's line (`who`), and the running head of every page
+    (a `Head` of at most `head_width` em per line), so the HTML laid out is the same for every variant.
+    """
     speak = speaker(doc)
     blocks = Blocks(speak)
+    who = _who(doc, blocks, head_width) if head_width is not None else None
 
     def run(items: tuple[Any, ...]) -> list[Any]:
         return _blocks(items, measure, blocks)
@@ -104,7 +111,26 @@ def for_print(doc: DocumentModel, measure: float, px_per_em: float) -> tuple[Doc
     if doc.chart is not None:
         pictures["chart"] = blocks.reserve(labels(doc.chart, px_per_em), overlap=True)
     prepared = dataclasses.replace(converted, losses=losses)
-    return prepared, {"blocks": blocks.boxes, "pictures": pictures, "speak": speak}
+    return prepared, {"blocks": blocks.boxes, "pictures": pictures, "speak": speak, "who": who}
+
+
+WHO_COLOUR, HEAD_COLOUR = "who", "muted"  # the header line's #444 and the running head's #555 (screen.css, print.css)
+HEAD_LINE = 1.18  # em: the running head's line, normal line height of the italic face (ascent 0.93 + descent 0.25)
+
+
+def _who(doc: DocumentModel, blocks: Blocks, head_width: float) -> Markup | None:
+    """The placeholder of `doc.who` in the header's line, its running head reserved as a `Head`; None
+    when there is no one to name, or the shipped fonts cannot print it (WeasyPrint lays it out then)."""
+    from tracegen.render.pdf.finisher import Head
+    from tracegen.render.pdf.fonts import PROSE
+
+    if not doc.who or not mathbox.printable(doc.who, "italic"):
+        return None
+    line = mathbox.prose(mathbox.text(doc.who, "italic"), WHO_COLOUR, PROSE)
+    name_line = "\u2003Name: ______________" if doc.is_worksheet and not doc.student else ""
+    head = mathbox.wrapped(f"{doc.kind_label} · {doc.who}{name_line}", "italic", head_width, HEAD_LINE)
+    blocks.boxes.append(Head(mathbox.prose(head, HEAD_COLOUR, PROSE)))
+    return blocks.reserve(padded(line, 0.0), lower=line.depth, alt=doc.who)
 
 
 def _converted(doc: DocumentModel, convert: Any) -> DocumentModel:
