@@ -29,7 +29,6 @@ from tracegen.numbers import format_numbers
 from tracegen.spec.model import Spec
 from tracegen.text import page_line
 
-
 KIND_LABELS = {"worksheet": "Worksheet", "key": "Answer key", "solution": "Worked solution"}
 
 
@@ -69,8 +68,8 @@ class DocumentModel:
     @property
     def who(self) -> str:
         """Whose copy it is: "Variant 35GF5M · name" (empty for the base spec without a student); plain text."""
-        parts = ([f"Variant {self.variant}"] if self.variant != "base" else []) + ([self.student] if self.student else [])
-        return " · ".join(parts)
+        variant = [f"Variant {self.variant}"] if self.variant != "base" else []
+        return " · ".join(variant + ([self.student] if self.student else []))
 
     @property
     def sections(self) -> tuple[Section, ...]:
