@@ -21,6 +21,7 @@ from tracegen.render.coverage import require_printable
 from tracegen.render.exporters import EXPORTERS
 from tracegen.render.pdf.form import Code, fingerprint
 from tracegen.render.pdf.process import PdfProcess
+from tracegen.render.prepare import Rooms, rooms_of
 from tracegen.render.typeset.boxes import Box
 from tracegen.text import quote
 
@@ -55,7 +56,8 @@ def render_documents(trace: Trace, kinds: Sequence[str] = ("worksheet", "key"),
                      formats: Sequence[str] = ("md", "html", "pdf"), *, student: str | None = None,
                      paper: str = "a4", tagged: bool = True, fillable: bool = False, processes: int = 1,
                      progress: Callable[[int], None] | None = None,
-                     pdf_process: PdfProcess | None = None, cache: bool = False) -> dict[tuple[str, str], bytes]:
+                     pdf_process: PdfProcess | None = None, cache: bool = False,
+                     rooms: dict[str, Rooms] | None = None) -> dict[tuple[str, str], bytes]:
     """The documents of `trace` as bytes per (kind, format); writes nothing.
 
     `student` (optional) and the trace's variant id are printed on every page; a title or
@@ -70,7 +72,8 @@ def render_documents(trace: Trace, kinds: Sequence[str] = ("worksheet", "key"),
     is called with 1 as each document is done. `pdf_process` (the command line's) lays the
     PDFs out in a process started early, already warm (`tracegen.render.pdf.process`). `cache`
     reads and keeps the PDFs' layouts in the user's layout cache (`tracegen.render.pdf.layouts`,
-    `tracegen render --no-cache`); the bytes are the same either way.
+    `tracegen render --no-cache`); the bytes are the same either way. `rooms` (a batch's, per kind) widens
+    the PDF's rooms so that its variants share one layout (`pdf_rooms`, `prepare.Rooms`).
     """
     _check(kinds, KINDS, "kind")
     _check(formats, FORMATS, "format")
@@ -86,7 +89,7 @@ def render_documents(trace: Trace, kinds: Sequence[str] = ("worksheet", "key"),
             doc = build(trace, kind, student)
             for fmt in formats:
                 form = _form(trace) if fillable and fmt == "pdf" and not doc.is_key else None
-                text, blocks = markup(doc, fmt, paper, form)
+                text, blocks = markup(doc, fmt, paper, form, (rooms or {}).get(kind) if fmt == "pdf" else None)
                 out[(kind, fmt)] = text.encode("utf-8")  # a PDF's place, in order, until it is made
                 if fmt == "pdf":
                     yield text, blocks
@@ -103,11 +106,22 @@ def render_documents(trace: Trace, kinds: Sequence[str] = ("worksheet", "key"),
     return out
 
 
-def markup(doc: DocumentModel, fmt: str, paper: str = "a4", form: str | None = None) -> tuple[str, list[Box]]:
+def markup(doc: DocumentModel, fmt: str, paper: str = "a4", form: str | None = None,
+           rooms: Rooms | None = None) -> tuple[str, list[Box]]:
     """The text a format is written from: Markdown, or the HTML (for "pdf": the HTML WeasyPrint lays out,
     and the typeset maths blocks the PDF finisher draws on its placeholders). `form` (PDF) is a
-    fillable worksheet's code: the PDF gets a text field per blank."""
-    return EXPORTERS[fmt].markup(doc, paper, form)
+    fillable worksheet's code: the PDF gets a text field per blank. `rooms`: the PDF's least room sizes."""
+    return EXPORTERS[fmt].markup(doc, paper, form, rooms)
+
+
+def pdf_rooms(trace: Trace, kinds: Sequence[str], *, student: str | None = None,
+              paper: str = "a4") -> dict[str, Rooms]:
+    """The rooms each kind's PDF of `trace` needs: what a batch widens to its variants' widest (`Rooms.widest`)."""
+    out = {}
+    for kind in kinds:
+        doc = build(trace, kind, student)
+        out[kind] = rooms_of(doc, markup(doc, "pdf", paper)[1])
+    return out
 
 
 def _form(trace: Trace) -> str:

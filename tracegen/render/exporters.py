@@ -50,8 +50,9 @@ class Exporter:
         laid = prepare.for_screen(doc, page["measure"], self.phone)
         return laid, {"blocks": [], "pictures": {}, "speak": prepare.speaker(doc), "who": None}
 
-    def markup(self, doc: DocumentModel, paper: str = "a4", form: str | None = None) -> tuple[str, list[Box]]:
-        page = {**self.page(paper, doc), "form": form}
+    def markup(self, doc: DocumentModel, paper: str = "a4", form: str | None = None,
+               rooms: prepare.Rooms | None = None) -> tuple[str, list[Box]]:
+        page = {**self.page(paper, doc), "form": form, "rooms": rooms}
         prepared, extra = self.prepare(doc, page)
         page.update(extra)
         text = jinja_environment(self.environment).get_template(self.template).render(doc=prepared, page=page)
@@ -87,7 +88,7 @@ class PdfExporter(HtmlExporter):
         return {**Exporter.page(self, paper), "format": self.name, "head_width": head}
 
     def prepare(self, doc: DocumentModel, page: dict[str, Any]) -> tuple[DocumentModel, dict[str, Any]]:
-        return prepare.for_print(doc, page["measure"], page["px_per_em"], page["head_width"])
+        return prepare.for_print(doc, page["measure"], page["px_per_em"], page["head_width"], page["rooms"])
 
 
 EXPORTERS: dict[str, Exporter] = {exporter.name: exporter for exporter in (Exporter(), HtmlExporter(), PdfExporter())}
