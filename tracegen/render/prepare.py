@@ -130,7 +130,7 @@ def for_print(doc: DocumentModel, measure: float, px_per_em: float, head_width: 
     blocks = Blocks(speak, least=rooms.blocks if rooms else ())
     if rooms and rooms.labels:
         doc = dataclasses.replace(doc, diagram=dataclasses.replace(doc.diagram, least=rooms.labels))
-    who = _who(doc, blocks, head_width) if head_width is not None else None
+    who = _who(doc, blocks, head_width, measure) if head_width is not None else None
 
     def run(items: tuple[Any, ...]) -> list[Any]:
         return _blocks(items, measure, blocks)
@@ -148,9 +148,10 @@ WHO_COLOUR, HEAD_COLOUR = "who", "muted"  # the header line's #444 and the runni
 HEAD_LINE = 1.18  # em: the running head's line, normal line height of the italic face (ascent 0.93 + descent 0.25)
 
 
-def _who(doc: DocumentModel, blocks: Blocks, head_width: float) -> Markup | None:
+def _who(doc: DocumentModel, blocks: Blocks, head_width: float, measure: float) -> Markup | None:
     """The placeholder of `doc.who` in the header's line, its running head reserved as a `Head`; None
-    when there is no one to name, or the shipped fonts cannot print it (WeasyPrint lays it out then)."""
+    when there is no one to name, the shipped fonts cannot print it, or it is longer than a line
+    (`measure` em; one block cannot wrap): WeasyPrint lays it out then, as before."""
     from tracegen.render.pdf.finisher import Head
     from tracegen.render.pdf.fonts import PROSE
 
@@ -159,6 +160,8 @@ def _who(doc: DocumentModel, blocks: Blocks, head_width: float) -> Markup | None
     italic = mathbox.face("italic")  # the line's height and depth the face's, whatever letters it has
     line = mathbox.prose(mathbox.text(doc.who, "italic"), WHO_COLOUR, PROSE)._replace(
         height=italic.ascent, depth=-italic.descent)
+    if line.width > measure:
+        return None
     name_line = "\u2003Name: ______________" if doc.is_worksheet and not doc.student else ""
     head = mathbox.wrapped(f"{doc.kind_label} · {doc.who}{name_line}", "italic", head_width, HEAD_LINE)
     blocks.boxes.append(Head(mathbox.prose(head, HEAD_COLOUR, PROSE)))
