@@ -28,6 +28,9 @@ from tracegen.text import quote
 __all__ = ["FORMATS", "KINDS", "PAPERS", "file_stem", "markup", "render_documents", "slug"]
 
 
+TAGGED = "pdf/ua-1"  # WeasyPrint's PDF variant of a tagged PDF
+
+
 def slug(text: str, limit: int = 60) -> str:
     """A file-name-safe stem (ASCII letters, digits, `-`, `_`), never empty, never a path."""
     ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
@@ -99,7 +102,7 @@ def render_documents(trace: Trace, kinds: Sequence[str] = ("worksheet", "key"),
     from tracegen.render.pdf.writer import write_pdfs
 
     write = pdf_process.write_pdfs if pdf_process else write_pdfs
-    pdfs = write(texts(), pdf_variant="pdf/ua-1" if tagged else None, processes=processes, progress=progress,
+    pdfs = write(texts(), pdf_variant=TAGGED if tagged else None, processes=processes, progress=progress,
                  cache=cache)
     for key, pdf in zip([key for key in out if key[1] == "pdf"], pdfs, strict=True):
         out[key] = pdf
@@ -114,14 +117,33 @@ def markup(doc: DocumentModel, fmt: str, paper: str = "a4", form: str | None = N
     return EXPORTERS[fmt].markup(doc, paper, form, rooms)
 
 
+def pdf_layout(trace: Trace, kind: str, rooms: Rooms, *, student: str | None = None,
+               paper: str = "a4") -> tuple[str, bytes]:
+    """The layout of `kind`'s tagged PDF of `trace` with `rooms`, as `layouts.keep` holds it (key, bytes):
+    every variant of its shape, with these rooms, is then drawn into it (`render_documents(rooms=)`)."""
+    from tracegen.render.pdf.writer import laid_out
+
+    return laid_out(markup(build(trace, kind, student), "pdf", paper, None, rooms)[0], TAGGED)
+
+
 def pdf_rooms(trace: Trace, kinds: Sequence[str], *, student: str | None = None,
-              paper: str = "a4") -> dict[str, Rooms]:
-    """The rooms each kind's PDF of `trace` needs: what a batch widens to its variants' widest (`Rooms.widest`)."""
+              paper: str = "a4") -> dict[str, tuple[Rooms, str]]:
+    """The rooms each kind's PDF of `trace` needs, and the shape of its HTML: variants of a batch whose PDFs
+    have the same shape give the same HTML once their rooms are widened to the widest (`Rooms.widest`)."""
     out = {}
     for kind in kinds:
         doc = build(trace, kind, student)
-        out[kind] = rooms_of(doc, markup(doc, "pdf", paper)[1])
+        html, blocks = markup(doc, "pdf", paper)
+        out[kind] = (rooms_of(doc, blocks), _shape(html))
     return out
+
+
+_ROOM = re.compile(r'( aria-label="[^"]*")? style="width:[0-9.]+em;|<rect x="\d+" (y="\d+") width="\d+"')
+
+
+def _shape(html: str) -> str:
+    """A digest of the PDF's HTML without its rooms' widths and the formulas' spoken text."""
+    return hashlib.sha256(_ROOM.sub(lambda m: m[2] and f"<rect {m[2]}" or ' style="', html).encode()).hexdigest()
 
 
 def _form(trace: Trace) -> str:

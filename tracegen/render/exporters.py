@@ -48,7 +48,8 @@ class Exporter:
 
     def prepare(self, doc: DocumentModel, page: dict[str, Any]) -> tuple[DocumentModel, dict[str, Any]]:
         laid = prepare.for_screen(doc, page["measure"], self.phone)
-        return laid, {"blocks": [], "pictures": {}, "speak": prepare.speaker(doc), "who": None}
+        return laid, {"blocks": [], "pictures": {}, "speak": prepare.speaker(doc), "who": None,
+                      "cell": None}
 
     def markup(self, doc: DocumentModel, paper: str = "a4", form: str | None = None,
                rooms: prepare.Rooms | None = None) -> tuple[str, list[Box]]:

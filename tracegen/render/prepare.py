@@ -141,7 +141,20 @@ def for_print(doc: DocumentModel, measure: float, px_per_em: float, head_width: 
     if doc.chart is not None:
         pictures["chart"] = blocks.reserve(labels(doc.chart, px_per_em), overlap=True)
     prepared = dataclasses.replace(converted, losses=losses)
-    return prepared, {"blocks": blocks.boxes, "pictures": pictures, "speak": speak, "who": who}
+    return prepared, {"blocks": blocks.boxes, "pictures": pictures, "speak": speak, "who": who,
+                      "cell": partial(_cell, blocks)}
+
+
+def _cell(blocks: Blocks, number: str) -> Markup:
+    """A number of the screen readers' weight tables (hidden, but laid out) as a block: its text is per variant."""
+    typeset = _line(mathbox.text(number), "regular")
+    return blocks.reserve(padded(typeset, 0.0), lower=typeset.depth, alt=number)
+
+
+def _line(box: Box, face: str) -> Box:
+    """`box` as tall and deep as a line of text in `face`, whatever its letters: the same room for every variant."""
+    font = mathbox.face(face)
+    return box._replace(height=font.ascent, depth=-font.descent)
 
 
 WHO_COLOUR, HEAD_COLOUR = "who", "muted"  # the header line's #444 and the running head's #555 (screen.css, print.css)
@@ -157,9 +170,7 @@ def _who(doc: DocumentModel, blocks: Blocks, head_width: float, measure: float) 
 
     if not doc.who or not mathbox.printable(doc.who, "italic"):
         return None
-    italic = mathbox.face("italic")  # the line's height and depth the face's, whatever letters it has
-    line = mathbox.prose(mathbox.text(doc.who, "italic"), WHO_COLOUR, PROSE)._replace(
-        height=italic.ascent, depth=-italic.descent)
+    line = _line(mathbox.prose(mathbox.text(doc.who, "italic"), WHO_COLOUR, PROSE), "italic")
     if line.width > measure:
         return None
     name_line = "\u2003Name: ______________" if doc.is_worksheet and not doc.student else ""
