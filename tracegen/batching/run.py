@@ -401,8 +401,15 @@ def _stamps(tasks: Sequence[tuple[Job, Path, dict[str, str] | None]], run: stamp
                                                    recorded) for job, out, recorded in tasks)
     if len(tasks) < 2 or not any("pdf" in job.formats for job, _, _ in tasks) or done:
         return [{} for _ in tasks]
-    return stamping.stamps([(job.variant.spec, job.variant.id, _stamped_kinds(job), _student(job))
-                            for job, _, _ in tasks], run)
+    return stamping.stamps([_stampable(job) for job, _, _ in tasks], run)
+
+
+def _stampable(job: Job) -> tuple[Spec, str, tuple[str, ...], str | None]:
+    """What `stamping` measures of a job; nothing for a student whose name cannot be printed (`produce` says why)."""
+    try:
+        return job.variant.spec, job.variant.id, _stamped_kinds(job), _student(job)
+    except InputError:
+        return job.variant.spec, job.variant.id, (), None
 
 
 def _stamped_kinds(job: Job) -> tuple[str, ...]:
