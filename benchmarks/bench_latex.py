@@ -36,6 +36,7 @@ PREAMBLE = r"""\documentclass[11pt,a4paper]{article}
 \usepackage{amsmath}
 \usepackage{xcolor}
 \DeclareUnicodeCharacter{00B7}{\ensuremath{\cdot}}
+\DeclareUnicodeCharacter{2212}{\ensuremath{-}}
 \setlength{\parindent}{0pt}\setlength{\parskip}{0.6em}
 \begin{document}
 """

@@ -11,6 +11,7 @@ from __future__ import annotations
 PAPER_WIDTH_MM = {"a4": 210.0, "letter": 215.9}
 PRINT_MARGINS_MM = (20, 16, 18, 16)  # @page margin: top, right, bottom, left
 PRINT_FONT_PT = 10.5  # the printed text (the PDF, and the HTML printed from a browser)
+HEAD_PT, HEAD_PAD_MM, HEAD_SHARE = 9.0, 3.0, 0.54  # the running heads: type, room under them, the right one's width
 SCREEN_FONT_PT = 12  # the HTML on screen; the Markdown's LaTeX blanks too (handwriting is sized at it)
 SCREEN_PAGE_EM = 46  # the HTML page's width
 SCREEN_MEASURE = 38.0  # where screen equations wrap: the page, less the up to 15 % a browser sets MathML wider

@@ -19,16 +19,18 @@ import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 import yaml
 
 from tracegen import render
-from tracegen.batching import fairness
+from tracegen.batching import fairness, stamping
 from tracegen.batching.folder import ANSWERS, MANIFEST, MANIFEST_COLUMNS, SPEC_FILE, Recorded, read_manifest
 from tracegen.batching.names import FONT_FORMATS, printed_label
 from tracegen.batching.roster import MAX_STUDENTS, Student, read_roster
+from tracegen.batching.stamping import Stamp
 from tracegen.batching.variants import Variant, base_profile, draw, fingerprint, profiles
 from tracegen.choices import DEFAULT_KINDS, KINDS, usable_cores
 from tracegen.choices import DOCUMENT_FORMATS as FORMATS
@@ -37,6 +39,7 @@ from tracegen.engine.trace import trace
 from tracegen.errors import InputError, Interrupted, OptionError, TracegenError
 from tracegen.files import read_capped, write_atomic
 from tracegen.render.coverage import require_printable
+from tracegen.render.pdf import layouts
 from tracegen.spec import limits
 from tracegen.spec.model import Spec
 from tracegen.stopping import sigterm_as_interrupt
@@ -240,12 +243,12 @@ def file_sha256(path: Path) -> str | None:
         return None
 
 
-def produce(job: Job, out: Path, recorded: dict[str, str] | None) -> Outcome:
+def produce(job: Job, out: Path, recorded: dict[str, str] | None, stamps: dict[str, Stamp] | None = None) -> Outcome:
     """Trace one variant; render and write its folder unless it already matches `recorded`.
 
     Runs in a worker: any failure comes back as the Outcome's error, so one bad variant
     never loses the others. Documents are rendered in memory first, so a failure leaves
-    no new file.
+    no new file. `stamps`: its PDFs' group rooms and layouts, by kind (`stamping`).
     """
     vid = job.variant.id
     try:
@@ -256,8 +259,14 @@ def produce(job: Job, out: Path, recorded: dict[str, str] | None) -> Outcome:
         folder = out / vid
         if recorded is not None and _unchanged(folder, job, files[SPEC_FILE], recorded):
             return Outcome(vid, {name: recorded[name] for name in job.files}, *answers, skipped=True)
-        student = printed_label(job.student, job.formats, job.transliteration) if job.student else None
-        documents = render.render_documents(result, job.kinds, job.formats, student=student, fillable=job.fillable)
+        for stamp in (stamps or {}).values():
+            layouts.keep(*stamp.layout)
+        try:
+            rooms = {"rooms": {kind: stamp.rooms for kind, stamp in stamps.items()}} if stamps else {}
+            documents = render.render_documents(result, job.kinds, job.formats, student=_student(job),
+                                                fillable=job.fillable, **rooms)
+        finally:
+            layouts.forget()
         files.update({f"{kind}.{fmt}": documents[(kind, fmt)] for kind in job.kinds for fmt in job.formats})
         for name, data in files.items():
             write_atomic(folder / name, data)
@@ -265,6 +274,11 @@ def produce(job: Job, out: Path, recorded: dict[str, str] | None) -> Outcome:
     except Exception as err:  # noqa: BLE001 - reported per variant, the batch goes on
         message = str(err) if isinstance(err, InputError) else f"{type(err).__name__}: {err}"
         return Outcome(vid, {}, error=" ".join(message.split()))
+
+
+def _student(job: Job) -> str | None:
+    """The student's name as the documents print it."""
+    return printed_label(job.student, job.formats, job.transliteration) if job.student else None
 
 
 def _unchanged(folder: Path, job: Job, spec_bytes: bytes, recorded: dict[str, str]) -> bool:
@@ -360,15 +374,16 @@ def execute(jobs: Sequence[Job], out: Path, previous: Recorded, workers: int,
     """
     tasks = [(job, out, previous.get(job.meta)) for job in jobs]
     if workers == 1 or len(tasks) < 2:
-        for task in tasks:
-            record(produce(*task))
+        for task, stamps in zip(tasks, _stamps(tasks, _inline), strict=True):
+            record(produce(*task, stamps))
         return
     with tempfile.TemporaryDirectory(prefix="tracegen-batch-") as scratch:
         pool = ProcessPoolExecutor(max_workers=min(workers, len(tasks)), initializer=_worker_start,
                                    initargs=(scratch,))
         futures: dict[Future, Job] = {}
         try:
-            futures = {pool.submit(_work, *task): task[0] for task in tasks}
+            stamped = _stamps(tasks, partial(_pooled, pool))
+            futures = {pool.submit(_work, *task, stamps): task[0] for task, stamps in zip(tasks, stamped, strict=True)}
             for future in as_completed(list(futures)):
                 record(_result(future, futures.pop(future)))
             pool.shutdown()
@@ -378,6 +393,51 @@ def execute(jobs: Sequence[Job], out: Path, previous: Recorded, workers: int,
                 if future.done() and not future.cancelled() and future.exception() is None:
                     record(future.result())
             raise
+
+
+def _stamps(tasks: Sequence[tuple[Job, Path, dict[str, str] | None]], run: stamping.Mapper) -> list[dict[str, Stamp]]:
+    """Each task's PDF stamps (`stamping`): none when there is no PDF to make, or every variant is done."""
+    done = all(recorded is not None and _unchanged(out / job.variant.id, job, spec_yaml(job.variant, job.fillable),
+                                                   recorded) for job, out, recorded in tasks)
+    if len(tasks) < 2 or not any("pdf" in job.formats for job, _, _ in tasks) or done:
+        return [{} for _ in tasks]
+    return stamping.stamps([_stampable(job) for job, _, _ in tasks], run)
+
+
+def _stampable(job: Job) -> tuple[Spec, str, tuple[str, ...], str | None]:
+    """What `stamping` measures of a job; nothing for a student whose name cannot be printed (`produce` says why)."""
+    try:
+        return job.variant.spec, job.variant.id, _stamped_kinds(job), _student(job)
+    except InputError:
+        return job.variant.spec, job.variant.id, (), None
+
+
+def _stamped_kinds(job: Job) -> tuple[str, ...]:
+    """The kinds whose PDFs can share a layout: not a fillable worksheet (its form names the variant)."""
+    return tuple(kind for kind in job.kinds if "pdf" in job.formats and not (job.fillable and kind == "worksheet"))
+
+
+def _inline(task: Callable[..., Any], calls: Sequence[tuple[Any, ...]]) -> list[Any]:
+    """`task` called on each argument tuple here; None for a call that failed (the variant then says why)."""
+    out = []
+    for call in calls:
+        try:
+            out.append(task(*call))
+        except Exception:  # noqa: BLE001 - produce reports the variant's own error
+            out.append(None)
+    return out
+
+
+def _pooled(pool: ProcessPoolExecutor, task: Callable[..., Any], calls: Sequence[tuple[Any, ...]]) -> list[Any]:
+    """As `_inline`, in the pool's workers."""
+    futures = [pool.submit(task, *call) for call in calls]
+    out = []
+    for future in futures:
+        try:
+            out.append(future.result())
+        except Exception:  # noqa: BLE001 - as _inline
+            out.append(None)
+    return out
 
 
 def _result(future: Future, job: Job) -> Outcome:
@@ -431,11 +491,11 @@ def _watch_parent(parent: int, scratch: str) -> None:
     os._exit(1)  # the main thread did not unwind in time
 
 
-def _work(job: Job, out: Path, recorded: dict[str, str] | None) -> Outcome:
+def _work(job: Job, out: Path, recorded: dict[str, str] | None, stamps: dict[str, Stamp]) -> Outcome:
     """`produce` in a worker; a SIGTERM during it ends the process once its files are cleaned up
     (the pool would otherwise report the SystemExit and hand the worker its next task)."""
     try:
-        return produce(job, out, recorded)
+        return produce(job, out, recorded, stamps)
     except SystemExit as stop:
         os._exit(stop.code if isinstance(stop.code, int) else 1)
 

@@ -30,6 +30,8 @@ from tracegen.numbers import format_numbers
 from tracegen.spec.model import Spec
 from tracegen.text import page_line
 
+KIND_LABELS = {"worksheet": "Worksheet", "key": "Answer key", "solution": "Worked solution"}
+
 
 @dataclass(frozen=True)
 class DocumentModel:
@@ -58,6 +60,17 @@ class DocumentModel:
     def is_worksheet(self) -> bool:
         """Blanks where the answers go; the key and the solution fill them."""
         return self.kind == "worksheet"
+
+    @property
+    def kind_label(self) -> str:
+        """What the document is, as its head and title say it."""
+        return KIND_LABELS[self.kind]
+
+    @property
+    def who(self) -> str:
+        """Whose copy it is: "Variant 35GF5M · name" (empty for the base spec without a student); plain text."""
+        variant = [f"Variant {self.variant}"] if self.variant != "base" else []
+        return " · ".join(variant + ([self.student] if self.student else []))
 
     @property
     def sections(self) -> tuple[Section, ...]:

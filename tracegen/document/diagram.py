@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Any
 
@@ -108,6 +108,7 @@ class Label:
     colour: str
     parts: Parts
     backdrop: bool = False
+    least: float = 0.0  # em: the backdrop holds text at least this wide (a batch's PDFs: its widest such label)
 
     @property
     def text(self) -> str:
@@ -129,7 +130,8 @@ class Label:
     @property
     def box(self) -> tuple[int, int, int, int]:
         """Left, top, right, bottom (px): the ink with PAD around it, where nothing else may be drawn."""
-        left, top, right, bottom = _box(self.x, self.y, self.size, measure(self.parts))
+        width, top_ink, bottom_ink = measure(self.parts)
+        left, top, right, bottom = _box(self.x, self.y, self.size, (max(width, self.least), top_ink, bottom_ink))
         return int(left), int(top), int(right), int(bottom)
 
     @property
@@ -237,6 +239,7 @@ class Diagram:
     labelled: bool
     sizes: tuple[int, ...]
     activations: tuple[str, ...] = ()
+    least: tuple[float, ...] = ()  # Label.least of each label, in order (none: each label's own)
 
     @property
     def labels(self) -> tuple[Label, ...]:
@@ -246,7 +249,10 @@ class Diagram:
         names = [Label(n.x, n.y + _NAME_BASELINE, NAME_SIZE, "ink", n.parts) for n in self.nodes]
         biases = [Label(n.x, n.y + BIAS_DROP, BIAS_SIZE, "muted", _bias_parts(n.bias), backdrop=True)
                   for n in self.nodes if n.bias is not None]
-        return (*weights, *names, *biases, *self.captions)
+        labels = (*weights, *names, *biases, *self.captions)
+        if not self.least:
+            return labels
+        return tuple(replace(label, least=least) for label, least in zip(labels, self.least, strict=True))
 
     @property
     def description(self) -> str:

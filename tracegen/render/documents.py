@@ -21,10 +21,14 @@ from tracegen.render.coverage import require_printable
 from tracegen.render.exporters import EXPORTERS
 from tracegen.render.pdf.form import Code, fingerprint
 from tracegen.render.pdf.process import PdfProcess
+from tracegen.render.prepare import Rooms, rooms_of
 from tracegen.render.typeset.boxes import Box
 from tracegen.text import quote
 
 __all__ = ["FORMATS", "KINDS", "PAPERS", "file_stem", "markup", "render_documents", "slug"]
+
+
+TAGGED = "pdf/ua-1"  # WeasyPrint's PDF variant of a tagged PDF
 
 
 def slug(text: str, limit: int = 60) -> str:
@@ -55,7 +59,8 @@ def render_documents(trace: Trace, kinds: Sequence[str] = ("worksheet", "key"),
                      formats: Sequence[str] = ("md", "html", "pdf"), *, student: str | None = None,
                      paper: str = "a4", tagged: bool = True, fillable: bool = False, processes: int = 1,
                      progress: Callable[[int], None] | None = None,
-                     pdf_process: PdfProcess | None = None, cache: bool = False) -> dict[tuple[str, str], bytes]:
+                     pdf_process: PdfProcess | None = None, cache: bool = False,
+                     rooms: dict[str, Rooms] | None = None) -> dict[tuple[str, str], bytes]:
     """The documents of `trace` as bytes per (kind, format); writes nothing.
 
     `student` (optional) and the trace's variant id are printed on every page; a title or
@@ -70,7 +75,8 @@ def render_documents(trace: Trace, kinds: Sequence[str] = ("worksheet", "key"),
     is called with 1 as each document is done. `pdf_process` (the command line's) lays the
     PDFs out in a process started early, already warm (`tracegen.render.pdf.process`). `cache`
     reads and keeps the PDFs' layouts in the user's layout cache (`tracegen.render.pdf.layouts`,
-    `tracegen render --no-cache`); the bytes are the same either way.
+    `tracegen render --no-cache`); the bytes are the same either way. `rooms` (a batch's, per kind) widens
+    the PDF's rooms so that its variants share one layout (`pdf_rooms`, `prepare.Rooms`).
     """
     _check(kinds, KINDS, "kind")
     _check(formats, FORMATS, "format")
@@ -86,7 +92,7 @@ def render_documents(trace: Trace, kinds: Sequence[str] = ("worksheet", "key"),
             doc = build(trace, kind, student)
             for fmt in formats:
                 form = _form(trace) if fillable and fmt == "pdf" and not doc.is_key else None
-                text, blocks = markup(doc, fmt, paper, form)
+                text, blocks = markup(doc, fmt, paper, form, (rooms or {}).get(kind) if fmt == "pdf" else None)
                 out[(kind, fmt)] = text.encode("utf-8")  # a PDF's place, in order, until it is made
                 if fmt == "pdf":
                     yield text, blocks
@@ -96,18 +102,48 @@ def render_documents(trace: Trace, kinds: Sequence[str] = ("worksheet", "key"),
     from tracegen.render.pdf.writer import write_pdfs
 
     write = pdf_process.write_pdfs if pdf_process else write_pdfs
-    pdfs = write(texts(), pdf_variant="pdf/ua-1" if tagged else None, processes=processes, progress=progress,
+    pdfs = write(texts(), pdf_variant=TAGGED if tagged else None, processes=processes, progress=progress,
                  cache=cache)
     for key, pdf in zip([key for key in out if key[1] == "pdf"], pdfs, strict=True):
         out[key] = pdf
     return out
 
 
-def markup(doc: DocumentModel, fmt: str, paper: str = "a4", form: str | None = None) -> tuple[str, list[Box]]:
+def markup(doc: DocumentModel, fmt: str, paper: str = "a4", form: str | None = None,
+           rooms: Rooms | None = None) -> tuple[str, list[Box]]:
     """The text a format is written from: Markdown, or the HTML (for "pdf": the HTML WeasyPrint lays out,
     and the typeset maths blocks the PDF finisher draws on its placeholders). `form` (PDF) is a
-    fillable worksheet's code: the PDF gets a text field per blank."""
-    return EXPORTERS[fmt].markup(doc, paper, form)
+    fillable worksheet's code: the PDF gets a text field per blank. `rooms`: the PDF's least room sizes."""
+    return EXPORTERS[fmt].markup(doc, paper, form, rooms)
+
+
+def pdf_layout(trace: Trace, kind: str, rooms: Rooms, *, student: str | None = None,
+               paper: str = "a4") -> tuple[str, bytes]:
+    """The layout of `kind`'s tagged PDF of `trace` with `rooms`, as `layouts.keep` holds it (key, bytes):
+    every variant of its shape, with these rooms, is then drawn into it (`render_documents(rooms=)`)."""
+    from tracegen.render.pdf.writer import laid_out
+
+    return laid_out(markup(build(trace, kind, student), "pdf", paper, None, rooms)[0], TAGGED)
+
+
+def pdf_rooms(trace: Trace, kinds: Sequence[str], *, student: str | None = None,
+              paper: str = "a4") -> dict[str, tuple[Rooms, str]]:
+    """The rooms each kind's PDF of `trace` needs, and the shape of its HTML: variants of a batch whose PDFs
+    have the same shape give the same HTML once their rooms are widened to the widest (`Rooms.widest`)."""
+    out = {}
+    for kind in kinds:
+        doc = build(trace, kind, student)
+        html, blocks = markup(doc, "pdf", paper)
+        out[kind] = (rooms_of(doc, blocks), _shape(html))
+    return out
+
+
+_ROOM = re.compile(r'( aria-label="[^"]*")? style="width:[0-9.]+em;|<rect x="\d+" (y="\d+") width="\d+"')
+
+
+def _shape(html: str) -> str:
+    """A digest of the PDF's HTML without its rooms' widths and the formulas' spoken text."""
+    return hashlib.sha256(_ROOM.sub(lambda m: m[2] and f"<rect {m[2]}" or ' style="', html).encode()).hexdigest()
 
 
 def _form(trace: Trace) -> str:

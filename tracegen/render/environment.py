@@ -23,6 +23,9 @@ from tracegen.assets import (
 from tracegen.layout import (
     COLUMN_GAP,
     EQUATION_MARGIN,
+    HEAD_PAD_MM,
+    HEAD_PT,
+    HEAD_SHARE,
     PHONE_SCREEN_EM,
     PRINT_FONT_PT,
     PRINT_MARGINS_MM,
@@ -80,6 +83,9 @@ def css_sizes() -> dict[str, str]:
         "equation_margin": f"{_css(EQUATION_MARGIN)}em",
         "half_column_gap": f"{_css(COLUMN_GAP / 2)}em",
         "wide_size": f"{_css(WIDE_SIZE)}em",
+        "head_font": f"{_css(HEAD_PT)}pt",
+        "head_pad": f"{_css(HEAD_PAD_MM)}mm",
+        "head_share": f"{_css(HEAD_SHARE * 100)}%",
     }
 
 

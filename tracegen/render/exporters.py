@@ -12,7 +12,16 @@ from typing import Any
 
 from tracegen.choices import PAPERS
 from tracegen.document import DocumentModel
-from tracegen.layout import PHONE_MEASURE, PRINT_FONT_PT, SCREEN_MEASURE, print_measure
+from tracegen.layout import (
+    HEAD_PT,
+    HEAD_SHARE,
+    PAPER_WIDTH_MM,
+    PHONE_MEASURE,
+    PRINT_FONT_PT,
+    PRINT_MARGINS_MM,
+    SCREEN_MEASURE,
+    print_measure,
+)
 from tracegen.render import prepare
 from tracegen.render.environment import font_faces, font_parts, jinja_environment, stylesheet
 from tracegen.render.typeset.boxes import Box
@@ -39,10 +48,12 @@ class Exporter:
 
     def prepare(self, doc: DocumentModel, page: dict[str, Any]) -> tuple[DocumentModel, dict[str, Any]]:
         laid = prepare.for_screen(doc, page["measure"], self.phone)
-        return laid, {"blocks": [], "pictures": {}, "speak": prepare.speaker(doc)}
+        return laid, {"blocks": [], "pictures": {}, "speak": prepare.speaker(doc), "who": None,
+                      "cell": None}
 
-    def markup(self, doc: DocumentModel, paper: str = "a4", form: str | None = None) -> tuple[str, list[Box]]:
-        page = {**self.page(paper, doc), "form": form}
+    def markup(self, doc: DocumentModel, paper: str = "a4", form: str | None = None,
+               rooms: prepare.Rooms | None = None) -> tuple[str, list[Box]]:
+        page = {**self.page(paper, doc), "form": form, "rooms": rooms}
         prepared, extra = self.prepare(doc, page)
         page.update(extra)
         text = jinja_environment(self.environment).get_template(self.template).render(doc=prepared, page=page)
@@ -73,10 +84,12 @@ class PdfExporter(HtmlExporter):
         return print_measure(paper)
 
     def page(self, paper: str, doc: DocumentModel | None = None) -> dict[str, Any]:
-        return {**Exporter.page(self, paper), "format": self.name}
+        text = PAPER_WIDTH_MM[paper] - PRINT_MARGINS_MM[1] - PRINT_MARGINS_MM[3]
+        head = HEAD_SHARE * text / (HEAD_PT * 25.4 / 72)  # em of the head's type
+        return {**Exporter.page(self, paper), "format": self.name, "head_width": head}
 
     def prepare(self, doc: DocumentModel, page: dict[str, Any]) -> tuple[DocumentModel, dict[str, Any]]:
-        return prepare.for_print(doc, page["measure"], page["px_per_em"])
+        return prepare.for_print(doc, page["measure"], page["px_per_em"], page["head_width"], page["rooms"])
 
 
 EXPORTERS: dict[str, Exporter] = {exporter.name: exporter for exporter in (Exporter(), HtmlExporter(), PdfExporter())}

@@ -17,14 +17,14 @@ PDF's formulas carry it, a worksheet's blanks numbered in its reading order.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
 
 from markupsafe import Markup
 
-from tracegen.document import DocumentModel
+from tracegen.document import DocumentModel, diagram
 from tracegen.document.blanks import blanks as blanks_of
 from tracegen.document.model import Eq, Para, Section
 from tracegen.maths.speech import speech
@@ -60,18 +60,44 @@ class Block:
     kind: str = "block"
 
 
+@dataclass(frozen=True)
+class Rooms:
+    """The least sizes of a PDF's rooms, so that variants of a batch give the same HTML (one layout): each
+    block's width (em, in document order) and the diagram's labels' widths (em, `Diagram.labels` order)."""
+
+    blocks: tuple[float, ...] = ()
+    labels: tuple[float, ...] = ()
+
+    def widest(self, other: Rooms) -> Rooms | None:
+        """The rooms holding both; None when they are not rooms of the same document structure."""
+        if len(self.blocks) != len(other.blocks) or len(self.labels) != len(other.labels):
+            return None
+        return Rooms(tuple(map(max, self.blocks, other.blocks)), tuple(map(max, self.labels, other.labels)))
+
+
+def rooms_of(doc: DocumentModel, blocks: Sequence[Any]) -> Rooms:
+    """The rooms a PDF of `doc` whose typeset blocks are `blocks` (`for_print`) needs."""
+    return Rooms(tuple(getattr(block, "width", 0.0) for block in blocks),
+                 tuple(diagram.measure(label.parts)[0] for label in doc.diagram.labels))
+
+
 @dataclass
 class Blocks:
-    """The PDF's typeset blocks in document order; `reserve` hands out each one's placeholder."""
+    """The PDF's typeset blocks in document order; `reserve` hands out each one's placeholder, the block
+    widened to its room in `least` (drawn at the room's left)."""
 
     speak: Callable[[Node], str]
     boxes: list[Box] = field(default_factory=list)
+    least: tuple[float, ...] = ()
 
     def reserve(self, block: Box, overlap: bool = False, lower: float | None = None,
                 alt: str | None = None) -> Markup:
         """`block`'s placeholder; `alt` is its maths spoken (none for a picture's labels)."""
         from tracegen.render.pdf.finisher import placeholder
 
+        index = len(self.boxes)
+        if index < len(self.least) and self.least[index] > block.width:
+            block = block._replace(width=self.least[index])
         self.boxes.append(block)
         return placeholder(len(self.boxes) - 1, block, overlap, lower, alt)
 
@@ -89,11 +115,22 @@ def for_screen(doc: DocumentModel, measure: float, phone: float | None = None) -
     return _converted(doc, lambda items: _displays(items, measure, phone))
 
 
-def for_print(doc: DocumentModel, measure: float, px_per_em: float) -> tuple[DocumentModel, dict[str, Any]]:
+def for_print(doc: DocumentModel, measure: float, px_per_em: float, head_width: float | None = None,
+              rooms: Rooms | None = None) -> tuple[DocumentModel, dict[str, Any]]:
     """The PDF: `doc` with every piece of maths reserved as a block, and the blocks, picture labels
-    and how to speak its maths."""
+    and how to speak its maths.
+
+    Whose copy it is (`doc.who`: the variant and the student) is drawn by the finisher too, when the
+    shipped fonts print it: a block in the header's line (`who`), and the running head of every page
+    (a `Head` of at most `head_width` em per line), so the HTML laid out is the same for every variant.
+    `rooms` (a batch's, `Rooms.widest` of its variants') widens every block and label backdrop to at least
+    its room; the drawing is the same, the space around it as a document with those rooms has.
+    """
     speak = speaker(doc)
-    blocks = Blocks(speak)
+    blocks = Blocks(speak, least=rooms.blocks if rooms else ())
+    if rooms and rooms.labels:
+        doc = dataclasses.replace(doc, diagram=dataclasses.replace(doc.diagram, least=rooms.labels))
+    who = _who(doc, blocks, head_width, measure) if head_width is not None else None
 
     def run(items: tuple[Any, ...]) -> list[Any]:
         return _blocks(items, measure, blocks)
@@ -104,7 +141,42 @@ def for_print(doc: DocumentModel, measure: float, px_per_em: float) -> tuple[Doc
     if doc.chart is not None:
         pictures["chart"] = blocks.reserve(labels(doc.chart, px_per_em), overlap=True)
     prepared = dataclasses.replace(converted, losses=losses)
-    return prepared, {"blocks": blocks.boxes, "pictures": pictures, "speak": speak}
+    return prepared, {"blocks": blocks.boxes, "pictures": pictures, "speak": speak, "who": who,
+                      "cell": partial(_cell, blocks)}
+
+
+def _cell(blocks: Blocks, number: str) -> Markup:
+    """A number of the screen readers' weight tables (hidden, but laid out) as a block: its text is per variant."""
+    typeset = _line(mathbox.text(number), "regular")
+    return blocks.reserve(padded(typeset, 0.0), lower=typeset.depth, alt=number)
+
+
+def _line(box: Box, face: str) -> Box:
+    """`box` as tall and deep as a line of text in `face`, whatever its letters: the same room for every variant."""
+    font = mathbox.face(face)
+    return box._replace(height=font.ascent, depth=-font.descent)
+
+
+WHO_COLOUR, HEAD_COLOUR = "who", "muted"  # the header line's #444 and the running head's #555 (screen.css, print.css)
+HEAD_LINE = 1.18  # em: the running head's line, normal line height of the italic face (ascent 0.93 + descent 0.25)
+
+
+def _who(doc: DocumentModel, blocks: Blocks, head_width: float, measure: float) -> Markup | None:
+    """The placeholder of `doc.who` in the header's line, its running head reserved as a `Head`; None
+    when there is no one to name, the shipped fonts cannot print it, or it is longer than a line
+    (`measure` em; one block cannot wrap): WeasyPrint lays it out then, as before."""
+    from tracegen.render.pdf.finisher import Head
+    from tracegen.render.pdf.fonts import PROSE
+
+    if not doc.who or not mathbox.printable(doc.who, "italic"):
+        return None
+    line = _line(mathbox.prose(mathbox.text(doc.who, "italic"), WHO_COLOUR, PROSE), "italic")
+    if line.width > measure:
+        return None
+    name_line = "\u2003Name: ______________" if doc.is_worksheet and not doc.student else ""
+    head = mathbox.wrapped(f"{doc.kind_label} · {doc.who}{name_line}", "italic", head_width, HEAD_LINE)
+    blocks.boxes.append(Head(mathbox.prose(head, HEAD_COLOUR, PROSE)))
+    return blocks.reserve(padded(line, 0.0), lower=line.depth, alt=doc.who)
 
 
 def _converted(doc: DocumentModel, convert: Any) -> DocumentModel:

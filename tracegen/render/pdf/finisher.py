@@ -41,7 +41,8 @@ from markupsafe import Markup, escape
 
 from tracegen.errors import RenderError
 from tracegen.fontmetrics import face
-from tracegen.render.pdf.fonts import FONT_NAMES, embed
+from tracegen.layout import HEAD_PAD_MM, HEAD_PT, PRINT_MARGINS_MM
+from tracegen.render.pdf.fonts import FONT_NAMES, base, embed
 from tracegen.render.pdf.form import META, Blank, add_fields
 from tracegen.render.pdf.stream import (
     IDENTITY,
@@ -60,6 +61,7 @@ from tracegen.render.typeset.boxes import Box, Field, Rect, Run, flatten
 COLOURS = {  # the roles of mathbox.Run/Rect fills: #1a1a1a, #fdf1b8 and the pictures' #1b4f8a, #555
     "ink": b"0.101961 0.101961 0.101961 rg", "answer": b"0.992157 0.945098 0.721569 rg",
     "weight": b"0.105882 0.309804 0.541176 rg", "muted": b"0.333333 0.333333 0.333333 rg",
+    "who": b"0.266667 0.266667 0.266667 rg",
 }
 ANCHOR = "tgm-"  # placeholder ids: tgm-0, tgm-1, …
 PT_PER_PX = 0.75  # PDF points per CSS pixel (WeasyPrint's zoom 1)
@@ -90,6 +92,17 @@ def placeholder(index: int, block: Box, overlap: bool = False, lower: float | No
 def formulas(markup: str) -> list[tuple[int, str]]:
     """(block, spoken text) of each formula placeholder in `markup` (the PDF's HTML), in document order."""
     return [(int(found[1]), html.unescape(found[2])) for found in _FORMULA.finditer(markup)]
+
+
+class Head(NamedTuple):
+    """The running head (whose copy it is), drawn by the finisher in every page's top-right margin as
+    page furniture, as print.css's @top-right box would set it: right-aligned at the right margin, its
+    last line's bottom HEAD_BOTTOM above the text, in HEAD_PT type. Its block number has no placeholder."""
+
+    box: Box
+
+
+HEAD_RIGHT_MM, HEAD_BOTTOM_MM = PRINT_MARGINS_MM[1], PRINT_MARGINS_MM[0] - HEAD_PAD_MM  # where print.css sets it
 
 
 class Drawn(NamedTuple):
@@ -167,10 +180,12 @@ class _Page:
 class Overlay:
     """A WeasyPrint finisher that draws `blocks[i]` over placeholder i, exactly once each."""
 
-    def __init__(self, blocks: Sequence[Box], spoken: Sequence[tuple[int, str]] = ()) -> None:
+    def __init__(self, blocks: Sequence[Box | Head], spoken: Sequence[tuple[int, str]] = ()) -> None:
         """`spoken`: (block, spoken text) of each formula in document order (`formulas`); the other
-        blocks are pictures' labels."""
-        self.blocks = blocks
+        blocks are pictures' labels, and a `Head`."""
+        self.head = next((block.box for block in blocks if isinstance(block, Head)), None)
+        self.blocks: Sequence[Box] = [Box(0.0, 0.0, 0.0) if isinstance(block, Head) else block for block in blocks]
+        self.furniture = {index for index, block in enumerate(blocks) if isinstance(block, Head)}
         self.spoken = spoken
         self.maths = {index for index, _ in spoken}
         self.drawn: dict[int, list[Drawn]] = {}
@@ -187,7 +202,8 @@ class Overlay:
             top = max(float(page["MediaBox"][1]), float(page["MediaBox"][3]))
             where = _Page(number, top, structure)
             stream = resolve(pdf, page["Contents"])
-            stream.stream = [self._rewrite(pdf, stream.stream, resolve(pdf, page["Resources"]), where, IDENTITY)]
+            rewritten = self._rewrite(pdf, stream.stream, resolve(pdf, page["Resources"]), where, IDENTITY)
+            stream.stream = [self._head(page, structure is not None) + rewritten]
             resources += where.resources
         for number, data in self._forms.items():
             pdf.objects[number].stream = [data]
@@ -199,6 +215,21 @@ class Overlay:
         if code:
             add_fields(pdf, code, self.blanks)
         embed(pdf, self.used, resources)
+
+    def _head(self, page: Any, tagged: bool) -> bytes:
+        """The running head's drawing (nothing without one), first in the page's content (the CTM is the
+        identity there: points, y up), as an artifact in a tagged PDF."""
+        if self.head is None:
+            return b""
+        left, bottom, right, top = (float(v) for v in page["MediaBox"])
+        scale = HEAD_PT
+        x = right - HEAD_RIGHT_MM * 72 / 25.4 - self.head.width * scale
+        y = top - HEAD_BOTTOM_MM * 72 / 25.4 + self.head.depth * scale
+        drawing, glyphs = _drawing(self.head)
+        for name, gid, char in glyphs:
+            self.used.setdefault(name, {}).setdefault(gid, char)
+        drawn = b"q\n%s\n%s\nQ" % (f"{scale:.6f} 0 0 {-scale:.6f} {x:.3f} {y:.3f} cm".encode(), drawing)
+        return (b"/Artifact BMC\n%s\nEMC" % drawn if tagged else drawn) + b"\n"
 
     def _rewrite(self, pdf: Any, items: list[Any], resources: Any, page: _Page, ctm: Matrix) -> bytes:
         """One content stream with its placeholders' fills replaced by their blocks; counts what it draws."""
@@ -300,6 +331,8 @@ class Overlay:
                    for name, box in page.anchors.items() if name.startswith(ANCHOR)}
         problems = []
         for index, block in enumerate(self.blocks):
+            if index in self.furniture:
+                continue
             places = self.drawn.get(index, [])
             where = anchors.get(f"{ANCHOR}{index}")
             if len(places) > 1:
@@ -387,7 +420,7 @@ def _drawing(block: Box) -> tuple[bytes, tuple[tuple[str, int, str], ...]]:
             if item.fill != fill:
                 fill = item.fill
                 ops.append(COLOURS[fill].decode())
-            font = face(item.face)
+            font = face(base(item.face))
             codes = []
             for char in item.text:
                 gid = font.glyph_id(char)

@@ -20,7 +20,16 @@ from tracegen.fontmetrics import FACES, face
 from tracegen.render.pdf import sfnt
 from tracegen.render.pdf.stream import resolve
 
-FONT_NAMES = {name: f"TGMath{i}" for i, name in enumerate(FACES)}  # resource names of the maths' fonts
+PROSE = "/prose"  # a face name ending so (Run.face) draws prose: its glyphs mean their letters, not maths letters
+# resource names of the maths' fonts, and of the prose the finisher draws (a maths italic 𝑦 and a word's y share
+# a glyph, and a font's ToUnicode gives each glyph one meaning)
+FONT_NAMES = {name: f"TGMath{i}" for i, name in enumerate(FACES)} | {
+    f"{name}{PROSE}": f"TGText{i}" for i, name in enumerate(FACES)}
+
+
+def base(name: str) -> str:
+    """The shipped face a font resource `name` (FONT_NAMES) draws with."""
+    return name.removesuffix(PROSE)
 
 
 def embed(pdf: Any, used: dict[str, dict[int, str]], resources: list[Any]) -> None:
@@ -86,7 +95,7 @@ class _Fonts:
                 if key == "FontFile2":
                     stream.extra["Length1"] = len(stream.stream[0])
         for name, (streams, glyphs) in faces.items():
-            self._fill(streams[0], name, glyphs | set(self.used.get(name, {})))
+            self._fill(streams[0], name, glyphs | set(self.used.get(name, {})) | set(self.used.get(name + PROSE, {})))
             for unused in streams[1:]:
                 unused.stream, unused.extra = [b""], {}
         return {name: streams[0] for name, (streams, _) in faces.items()}
@@ -102,12 +111,14 @@ class _Fonts:
         """A Type 0 font (Identity-H: codes are glyph ids) for face `name`, with widths and ToUnicode for `glyphs`."""
         import pydyf
 
-        pdf, font = self.pdf, face(name)
-        file = programs.get(name)
+        pdf, font = self.pdf, face(base(name))
+        file = programs.get(base(name))
         if file is None:
             file = pydyf.Stream([], pydyf.Dictionary({**({"Subtype": "/OpenType"} if font.cff else {})}))
-            self._fill(file, name, set(glyphs))
+            self._fill(file, base(name), set(glyphs) | set(self.used.get(base(name), {}))
+                       | set(self.used.get(base(name) + PROSE, {})))
             pdf.add_object(file)
+            programs[base(name)] = file
         descriptor = pydyf.Dictionary({
             "Type": "/FontDescriptor", "FontName": f"/{font.postscript}",
             "Flags": 4 + (64 if font.italic_angle else 0), "FontBBox": pydyf.Array(font.bbox),

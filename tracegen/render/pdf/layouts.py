@@ -25,6 +25,7 @@ import hashlib
 import io
 import os
 import pickle
+import re
 import sys
 import tempfile
 import time
@@ -97,11 +98,42 @@ def _software() -> bytes:
 
 
 def key(html: str, pdf_variant: str | None, pdf_tags: bool) -> str:
-    """The cache key of laying out `html` with these options, with this software."""
+    """The cache key of laying out `html` with these options, with this software. A formula's spoken text
+    (its placeholder's `aria-label`) is left out: WeasyPrint never reads it, the finisher does."""
     digest = hashlib.sha256(_software())
     digest.update(f"\n{pdf_variant}\n{pdf_tags}\n".encode())
-    digest.update(html.encode("utf-8"))
+    digest.update(_SPOKEN.sub(r"\1", html).encode("utf-8"))
     return digest.hexdigest()
+
+
+_SPOKEN = re.compile(r'(<a class="eqbox" id="tgm-\d+") aria-label="[^"]*"')
+_kept: dict[str, bytes] = {}  # layouts held in memory: a batch's group layouts (`keep`)
+
+
+def keep(name: str, data: bytes) -> None:
+    """Hold a layout (`dumps`) in this process's memory under `name`: `recall` gives a copy of it."""
+    _kept[name] = data
+
+
+def forget() -> None:
+    """Drop the layouts held in memory."""
+    _kept.clear()
+
+
+def recall(name: str) -> Layout | None:
+    """A fresh copy of the layout held as `name`, or None (the finisher changes what it is given)."""
+    data = _kept.get(name)
+    return _Unpickler(io.BytesIO(data)).load() if data is not None else None
+
+
+def holding() -> bool:
+    """Whether any layout is held in memory."""
+    return bool(_kept)
+
+
+def dumps(layout: Layout) -> bytes:
+    """`layout` as bytes for `keep` (pickled: what crosses to a batch's workers)."""
+    return pickle.dumps(layout, protocol=pickle.HIGHEST_PROTOCOL)
 
 
 def note(*parts: bytes) -> Path:
@@ -182,7 +214,7 @@ def load(name: str) -> Layout | None:
 def store(name: str, layout: Layout) -> None:
     """Keep `layout` as entry `name` (atomically), then trim the cache; a cache that cannot be written is skipped."""
     try:
-        body = zlib.compress(pickle.dumps(layout, protocol=pickle.HIGHEST_PROTOCOL), 1)
+        body = zlib.compress(dumps(layout), 1)
     except Exception:  # noqa: BLE001 - an object that does not pickle (another WeasyPrint): not kept
         return
     folder = directory()

@@ -69,10 +69,11 @@ def write_pdf(html: str, blocks: Sequence[Box] = (), *, pdf_tags: bool = False, 
     `pdf_tags` and `pdf_variant` (e.g. "pdf/ua-1") are WeasyPrint's: a tagged PDF for screen
     readers, the maths as Formula elements. `overlay` (tests) is the finisher to use, to read
     where it drew each block. `cache` reads and keeps the layout in the user's layout cache
-    (`layouts`): a hit never imports WeasyPrint; the bytes are the same either way.
+    (`layouts`): a hit never imports WeasyPrint; the bytes are the same either way. A layout held in
+    memory (`layouts.keep`: a batch's group layout) is used first, with or without `cache`.
     """
-    name = layouts.key(html, pdf_variant, pdf_tags) if cache else None
-    layout = layouts.load(name) if name else None
+    name = layouts.key(html, pdf_variant, pdf_tags) if cache or layouts.holding() else None
+    layout = (layouts.recall(name) if name else None) or (layouts.load(name) if name and cache else None)
     if layout is None:
         layout = _lay_out(html, pdf_tags, pdf_variant)
         if name:
@@ -83,6 +84,11 @@ def write_pdf(html: str, blocks: Sequence[Box] = (), *, pdf_tags: bool = False, 
 class _LaidOut(Exception):  # noqa: N818 - not an error: how the layout leaves WeasyPrint before it writes
     def __init__(self, layout: layouts.Layout) -> None:
         self.layout = layout
+
+
+def laid_out(html: str, pdf_variant: str | None) -> tuple[str, bytes]:
+    """The key and bytes (`layouts.keep`) of `html`'s layout, as `write_pdfs` would lay it out."""
+    return layouts.key(html, pdf_variant, False), layouts.dumps(_lay_out(html, False, pdf_variant))
 
 
 def _lay_out(html: str, pdf_tags: bool, pdf_variant: str | None) -> layouts.Layout:

@@ -159,6 +159,40 @@ def text(content: str, first: str = "regular", size: float = 1.0) -> Box:
     return Box(x, top, -bottom, tuple(runs))
 
 
+def printable(content: str, first: str = "regular") -> bool:
+    """Whether the shipped faces draw every character of `content` (else only the system's fonts can)."""
+    return all(face(face_for(char, first)).has(char) for char in content if not char.isspace())
+
+
+def prose(box: Box, fill: str, marker: str) -> Box:
+    """`box` as prose: every run in the colour role `fill`, its face name ending in `marker` (the PDF draws
+    it with fonts whose glyphs mean their letters: `pdf.fonts.PROSE`)."""
+    return box._replace(items=tuple(item._replace(fill=fill, face=item.face + marker) if isinstance(item, Run) else
+                                    item._replace(box=prose(item.box, fill, marker)) if isinstance(item, Placed)
+                                    else item for item in box.items))
+
+
+def wrapped(content: str, first: str, width: float, line: float) -> Box:
+    """`content` right-aligned in lines of at most `width` em, broken at spaces (inside a word only when it
+    is wider than a line), `line` em apart, the last line's bottom the box's: a running head, set bottom up."""
+    rows: list[str] = []
+    for word in content.split(" "):
+        joined = f"{rows[-1]} {word}" if rows else word
+        if rows and text(joined, first).width <= width:
+            rows[-1] = joined
+            continue
+        while text(word, first).width > width and len(word) > 1:
+            cut = max(k for k in range(1, len(word)) if k == 1 or text(word[:k], first).width <= width)
+            rows.append(word[:cut])
+            word = word[cut:]
+        rows.append(word)
+    boxes = [text(row, first) for row in rows]
+    right = max(box.width for box in boxes)
+    ascent = face(first).ascent
+    items = tuple(Placed(right - box.width, -ascent - i * line, box) for i, box in enumerate(boxes))
+    return Box(right, 0.0, line * len(boxes), items)
+
+
 def hlist(boxes: Sequence[Box]) -> Box:
     """Boxes side by side on one baseline."""
     items, x = [], 0.0

@@ -1,0 +1,129 @@
+"""A batch's PDFs share one layout per shape: whose copy it is drawn by the finisher, rooms widened to the widest.
+
+Checked on real variants of Class 3: the header names the variant as searchable text on every
+page, a widened room leaves its drawing as it was (at the room's left), two variants given their
+widest rooms give the same HTML to lay out but for what WeasyPrint never reads (the formulas'
+spoken text), and a stamped PDF is, page by page, a single render of its variant with those rooms.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import shutil
+import subprocess
+from collections import Counter
+from importlib import resources
+from pathlib import Path
+
+import pypdf
+import pytest
+
+from tracegen.batching import stamping
+from tracegen.batching.run import Options, _inline, plan
+from tracegen.document import build
+from tracegen.engine.trace import trace
+from tracegen.render import markup, render_documents
+from tracegen.render.documents import pdf_rooms
+from tracegen.render.pdf import layouts, writer
+from tracegen.render.pdf.finisher import Head, Overlay, formulas
+from tracegen.render.pdf.writer import write_pdf
+from tracegen.render.prepare import Rooms
+from tracegen.render.typeset.boxes import Run, flatten
+from tracegen.spec.model import load_spec
+
+
+@pytest.fixture(scope="module")
+def variants() -> list:
+    spec = load_spec(str(resources.files("tracegen").joinpath("examples", "class3.yaml")))
+    return [trace(job.variant.spec, variant=job.variant.id) for job in plan(spec, Options(count=2))]
+
+
+def _laid_out(html: str) -> str:
+    """The HTML without what differs between variants yet is never laid out (the formulas' spoken text)."""
+    return re.sub(r' aria-label="[^"]*"', "", html)
+
+
+def test_the_header_names_the_variant_as_text_on_every_page(variants: list) -> None:
+    variant = variants[0].variants[0]
+    pdf = render_documents(variants[0], ("worksheet",), ("pdf",), student="Zoë Ångström")[("worksheet", "pdf")]
+    pages = [page.extract_text() for page in pypdf.PdfReader(io.BytesIO(pdf)).pages]
+    head = f"Worksheet · Variant {variant} · Zoë Ångström"
+    assert len(pages) > 1
+    assert all(head in text for text in pages)  # the running head, every page; the header line on page 1
+    assert pages[0].count(f"Variant {variant}") == 2
+    html = markup(build(variants[0], "worksheet", "Zoë Ångström"), "pdf")[0]
+    assert variant not in _laid_out(html) and "Ångström" not in _laid_out(html)  # only in the header's spoken text
+
+
+def test_a_widened_room_keeps_its_drawing_at_its_left(variants: list) -> None:
+    doc = build(variants[0], "key", None)
+    html, blocks = markup(doc, "pdf")
+    room = pdf_rooms(variants[0], ("key",))["key"][0]
+    wider = Rooms(tuple(width + 1.5 for width in room.blocks), room.labels)
+    html2, blocks2 = markup(doc, "pdf", rooms=wider)
+    for block, widened, least in zip(blocks, blocks2, wider.blocks, strict=True):
+        if isinstance(block, Head):  # the running head: no room, drawn in the margin
+            assert widened == block
+            continue
+        assert widened.items == block.items  # the same drawing, from the same left edge
+        assert widened.width == pytest.approx(max(block.width, least))
+    overlay = Overlay(blocks2, formulas(html2))
+    write_pdf(html2, blocks2, overlay=overlay)
+    equation = next(i for i, b in enumerate(blocks2) if i in overlay.maths and b.width > 10)
+    assert overlay.drawn[equation][0].width == pytest.approx(blocks2[equation].width * 10.5, rel=1e-3)
+
+
+def test_variants_with_their_widest_rooms_give_one_worksheet_layout(variants: list) -> None:
+    rooms = [pdf_rooms(t, ("worksheet",))["worksheet"][0] for t in variants]
+    widest = rooms[0].widest(rooms[1])
+    assert widest is not None and rooms[0] != rooms[1]  # the variants' numbers differ in width
+    own = [_laid_out(markup(build(t, "worksheet", None), "pdf")[0]) for t in variants]
+    shared = [_laid_out(markup(build(t, "worksheet", None), "pdf", rooms=widest)[0]) for t in variants]
+    assert own[0] != own[1]
+    assert shared[0] == shared[1]
+
+
+def _pixels(pdf: bytes, folder: Path, name: str) -> list[bytes]:
+    """Every page at 150 dpi (pdftoppm), as PNG bytes."""
+    (folder / f"{name}.pdf").write_bytes(pdf)
+    subprocess.run(["pdftoppm", "-png", "-r", "150", str(folder / f"{name}.pdf"), str(folder / name)], check=True)
+    return [path.read_bytes() for path in sorted(folder.glob(f"{name}-*.png"))]
+
+
+def _numbers(text: str) -> Counter:
+    return Counter(re.findall(r"−?\d+(?:\.\d+)?", text.replace("-", "−")))
+
+
+@pytest.mark.skipif(shutil.which("pdftoppm") is None or shutil.which("pdftotext") is None, reason="needs poppler")
+def test_a_stamped_pdf_is_a_single_render_with_its_groups_rooms(variants: list, tmp_path: Path,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    jobs = [(t.spec, t.variants[0], ("worksheet",), None) for t in variants]
+    stamps = stamping.stamps(jobs, _inline)
+    assert all("worksheet" in s for s in stamps) and stamps[0]["worksheet"] == stamps[1]["worksheet"]
+    rooms = stamps[0]["worksheet"].rooms
+    own = [pdf_rooms(t, ("worksheet",))["worksheet"][0] for t in variants]
+    assert own[0] != own[1] and rooms != own[0] and rooms != own[1]  # the group's rooms are wider than either's
+    laid: list[str] = []
+    real = writer._lay_out
+    monkeypatch.setattr(writer, "_lay_out", lambda *a: laid.append("laid") or real(*a))
+    for index, (result, stamp) in enumerate(zip(variants, stamps, strict=True)):
+        layouts.keep(*stamp["worksheet"].layout)
+        try:
+            stamped = render_documents(result, ("worksheet",), ("pdf",), rooms={"worksheet": rooms})
+        finally:
+            layouts.forget()
+        assert laid == []  # drawn into the group's pages, nothing laid out
+        single = render_documents(result, ("worksheet",), ("pdf",), rooms={"worksheet": rooms})
+        assert laid == ["laid"]
+        laid.clear()
+        pages = _pixels(stamped[("worksheet", "pdf")], tmp_path, f"stamped{index}")
+        assert len(pages) > 1 and pages == _pixels(single[("worksheet", "pdf")], tmp_path, f"single{index}")
+        text = subprocess.run(["pdftotext", "-", "-"], input=stamped[("worksheet", "pdf")], capture_output=True,
+                              check=True).stdout.decode()
+        blocks = markup(build(result, "worksheet", None), "pdf", rooms=rooms)[1]
+        drawn = " ".join(item.text for block in blocks if not isinstance(block, Head)
+                         for item in flatten(block) if isinstance(item, Run))
+        assert sum(_numbers(drawn).values()) > 20
+        assert _numbers(drawn) - _numbers(text) == Counter()  # every number drawn reads back as text
+        assert f"Variant {result.variants[0]}" in text

@@ -1,0 +1,66 @@
+"""Stamping: a batch's PDFs laid out once per shape, each variant's maths drawn into the same pages.
+
+Every variant of a batch has the same structure; only its numbers differ, and tracegen draws every
+number itself (`render.pdf.finisher`) into rooms WeasyPrint lays out. So the batch measures every
+variant's rooms first (`render.documents.pdf_rooms`), groups the PDFs of one kind by the shape of
+their HTML, widens each group's rooms to the group's widest (`prepare.Rooms.widest`), lays each
+group out once, and hands each variant its group's layout with the rooms: the worker finishes it
+with the variant's own maths (`render.pdf.layouts.keep`). A stamped PDF is then the very PDF a
+single render of the variant with those rooms gives (docs/batch.md). A variant whose HTML turns out
+to differ from its group's is laid out on its own, as before: slower, never wrong.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from tracegen.engine.trace import trace
+from tracegen.render.documents import pdf_layout, pdf_rooms
+from tracegen.render.prepare import Rooms
+from tracegen.spec.model import Spec
+
+
+@dataclass(frozen=True)
+class Stamp:
+    """What a worker needs to stamp one PDF: the group's rooms, and its layout (`layouts.keep`'s key and bytes)."""
+
+    rooms: Rooms
+    layout: tuple[str, bytes]
+
+
+Mapper = Callable[[Callable[..., Any], Sequence[tuple[Any, ...]]], list[Any]]  # calls, results (None: failed)
+
+
+def measure(spec: Spec, variant: str, kinds: tuple[str, ...], student: str | None) -> dict[str, tuple[Rooms, str]]:
+    """Each kind's rooms and HTML shape for one variant (in a worker)."""
+    return pdf_rooms(trace(spec, variant=variant), kinds, student=student)
+
+
+def lay_out(spec: Spec, variant: str, kind: str, student: str | None, rooms: Rooms) -> tuple[str, bytes]:
+    """A group's layout, from one of its variants (in a worker)."""
+    return pdf_layout(trace(spec, variant=variant), kind, rooms, student=student)
+
+
+def stamps(variants: Sequence[tuple[Spec, str, tuple[str, ...], str | None]],
+           run: Mapper) -> list[dict[str, Stamp]]:
+    """Each variant's stamps by kind: (spec, variant id, kinds to stamp, student label) in, `run` to call the
+    workers. A group of one, and anything that failed, gets none (the worker renders as usual)."""
+    measured = run(measure, list(variants))
+    groups: dict[tuple[str, str], tuple[Rooms, list[int]]] = {}
+    for index, found in enumerate(measured):
+        for kind, (rooms, shape) in (found or {}).items():
+            widest, members = groups.get((kind, shape), (rooms, []))
+            both = widest.widest(rooms)
+            if both is not None:
+                groups[(kind, shape)] = (both, [*members, index])
+    shared = [(kind, rooms, members) for (kind, _), (rooms, members) in groups.items() if len(members) > 1]
+    laid = run(lay_out, [(variants[members[0]][0], variants[members[0]][1], kind, variants[members[0]][3], rooms)
+                         for kind, rooms, members in shared])
+    out: list[dict[str, Stamp]] = [{} for _ in variants]
+    for (kind, rooms, members), layout in zip(shared, laid, strict=True):
+        if layout is not None:
+            for index in members:
+                out[index][kind] = Stamp(rooms, layout)
+    return out
