@@ -262,9 +262,10 @@ def produce(job: Job, out: Path, recorded: dict[str, str] | None, stamps: dict[s
         for stamp in (stamps or {}).values():
             layouts.keep(*stamp.layout)
         try:
-            rooms = {"rooms": {kind: stamp.rooms for kind, stamp in stamps.items()}} if stamps else {}
-            documents = render.render_documents(result, job.kinds, job.formats, student=_student(job),
-                                                fillable=job.fillable, **rooms)
+            options: dict[str, Any] = {"student": _student(job), "fillable": job.fillable}
+            if stamps:
+                options["rooms"] = {kind: stamp.rooms for kind, stamp in stamps.items()}
+            documents = render.render_documents(result, job.kinds, job.formats, **options)
         finally:
             layouts.forget()
         files.update({f"{kind}.{fmt}": documents[(kind, fmt)] for kind in job.kinds for fmt in job.formats})

@@ -24,6 +24,7 @@ from tracegen.layout import (
 )
 from tracegen.render import prepare
 from tracegen.render.environment import font_faces, font_parts, jinja_environment, stylesheet
+from tracegen.render.prepare import Rooms
 from tracegen.render.typeset.boxes import Box
 
 PX_PER_EM = PRINT_FONT_PT * 96 / 72  # the size of an em in CSS px: places the PDF's picture labels
@@ -52,7 +53,7 @@ class Exporter:
                       "cell": None}
 
     def markup(self, doc: DocumentModel, paper: str = "a4", form: str | None = None,
-               rooms: prepare.Rooms | None = None) -> tuple[str, list[Box]]:
+               rooms: Rooms | None = None) -> tuple[str, list[Box]]:
         page = {**self.page(paper, doc), "form": form, "rooms": rooms}
         prepared, extra = self.prepare(doc, page)
         page.update(extra)

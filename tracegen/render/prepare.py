@@ -20,7 +20,7 @@ import dataclasses
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from markupsafe import Markup
 
@@ -31,6 +31,9 @@ from tracegen.maths.speech import speech
 from tracegen.maths.tree import Lines, Node, Row
 from tracegen.render.typeset import boxes as mathbox
 from tracegen.render.typeset.boxes import STACK_LIMIT, Box, padded, stacked
+
+if TYPE_CHECKING:
+    from tracegen.render.pdf.finisher import Head
 
 
 @dataclass(frozen=True)
@@ -87,7 +90,7 @@ class Blocks:
     widened to its room in `least` (drawn at the room's left)."""
 
     speak: Callable[[Node], str]
-    boxes: list[Box] = field(default_factory=list)
+    boxes: list[Box | Head] = field(default_factory=list)  # a Head: the running head, no placeholder
     least: tuple[float, ...] = ()
 
     def reserve(self, block: Box, overlap: bool = False, lower: float | None = None,
