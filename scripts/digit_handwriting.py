@@ -11,6 +11,7 @@ the edges, specks and smudges, blur, noise, low resolution and JPEG. Used by scr
 from __future__ import annotations
 
 import io
+from functools import cache
 from pathlib import Path
 
 import numpy as np
@@ -26,6 +27,8 @@ STROKES: dict[str, list[list[list]]] = {
         [[(0.2, 0.3), (0.55, 0.0), C, (0.55, 1.0)]],
         [[(0.2, 0.3), (0.55, 0.0), C, (0.55, 1.0)], [(0.2, 1.0), (0.9, 1.0)]],
         [[(0.3, 0.2), (0.6, 0.0), C, (0.45, 1.0)]],
+        [[(0.05, 0.45), (0.6, 0.0), C, (0.5, 0.5), (0.4, 1.0)]],
+        [[(0.15, 0.35), (0.55, 0.0), C, (0.5, 1.0)], [(0.15, 1.0), (0.85, 0.98)]],
     ],
     "2": [
         [[(0.1, 0.25), (0.3, 0.03), (0.6, 0.0), (0.85, 0.15), (0.85, 0.35), (0.6, 0.6), (0.05, 1.0), C,
@@ -33,6 +36,8 @@ STROKES: dict[str, list[list[list]]] = {
         [[(0.1, 0.25), (0.35, 0.0), (0.75, 0.05), (0.8, 0.35), (0.45, 0.7), (0.12, 0.97), (0.22, 0.84),
           (0.5, 0.95), (0.95, 1.0)]],
         [[(0.05, 0.2), (0.4, 0.0), (0.85, 0.2), (0.7, 0.5), (0.1, 1.0), C, (0.95, 0.95)]],
+        [[(0.15, 0.2), (0.45, 0.0), (0.8, 0.15), (0.75, 0.45), (0.35, 0.85), (0.2, 1.0), C, (0.9, 0.95)]],
+        [[(0.1, 0.2), (0.5, 0.0), (0.85, 0.25), (0.5, 0.65), (0.15, 0.95), (0.3, 1.0), (0.6, 0.9), (0.95, 1.0)]],
     ],
     "3": [
         [[(0.1, 0.12), (0.45, 0.0), (0.8, 0.1), (0.8, 0.33), (0.4, 0.47), C, (0.8, 0.6), (0.85, 0.85),
@@ -62,24 +67,31 @@ STROKES: dict[str, list[list[list]]] = {
         [[(0.05, 0.0), C, (0.95, 0.0), C, (0.4, 1.0)]],
         [[(0.05, 0.0), C, (0.95, 0.0), C, (0.4, 1.0)], [(0.3, 0.5), (0.8, 0.5)]],
         [[(0.05, 0.15), C, (0.05, 0.0), C, (0.95, 0.0), C, (0.6, 0.5), (0.45, 1.0)]],
+        [[(0.05, 0.2), C, (0.1, 0.0), (0.95, 0.0), C, (0.55, 0.5), (0.45, 1.0)], [(0.3, 0.5), (0.8, 0.45)]],
+        [[(0.05, 0.05), (0.3, 0.0), (0.6, 0.05), (0.95, 0.0), C, (0.6, 0.45), (0.5, 1.0)]],
     ],
     "8": [
         [[(0.8, 0.12), (0.5, 0.0), (0.18, 0.15), (0.25, 0.35), (0.5, 0.48), (0.8, 0.65), (0.82, 0.88),
           (0.5, 1.0), (0.18, 0.87), (0.22, 0.65), (0.5, 0.48), (0.75, 0.3), (0.78, 0.12)]],
+        [[(0.2, 0.12), (0.5, 0.0), (0.82, 0.15), (0.75, 0.35), (0.5, 0.48), (0.2, 0.65), (0.18, 0.88),
+          (0.5, 1.0), (0.82, 0.87), (0.78, 0.65), (0.5, 0.48), (0.25, 0.3), (0.22, 0.12)]],
     ],
     "9": [
         [[(0.85, 0.25), (0.6, 0.0), (0.2, 0.08), (0.15, 0.35), (0.45, 0.5), (0.8, 0.4), (0.85, 0.25), C,
           (0.82, 1.0)]],
         [[(0.85, 0.25), (0.6, 0.0), (0.2, 0.08), (0.15, 0.35), (0.45, 0.5), (0.8, 0.4), (0.85, 0.25), C,
           (0.8, 0.7), (0.55, 1.0)]],
+        [[(0.2, 0.35), (0.15, 0.1), (0.5, 0.0), (0.85, 0.2), (0.8, 0.6), (0.6, 0.9), (0.3, 1.0)]],
+        [[(0.8, 0.2), (0.5, 0.0), (0.2, 0.15), (0.25, 0.4), (0.6, 0.42), (0.85, 0.25), C, (0.8, 0.7), (0.5, 1.0),
+          (0.2, 0.9)]],
     ],
 }
 LOOPS = {"0": [[(0.5, 0.5, 0.5, 0.5)]], "8": [[(0.5, 0.25, 0.3, 0.25), (0.5, 0.73, 0.38, 0.27)]]}  # ellipses
 
-FONTS = sorted(str(p) for folder in ("/usr/share/fonts/truetype/dejavu", "/usr/share/fonts/truetype/liberation",
-                                     "/usr/share/fonts/opentype/urw-base35")
-               for p in Path(folder).glob("*") if p.suffix in (".ttf", ".otf")
-               and not any(word in p.name for word in ("Math", "Symbol", "D050000L", "ExtraLight")))
+# Debian's fonts-dejavu-core/-extra (Bitstream Vera licence) and fonts-noto-mono (SIL OFL 1.1), permissive
+# licences; the machine's URW base-35 (AGPL) and Liberation 1.x (GPL-2 with a font exception) are left out.
+FONTS = sorted(str(p) for folder in ("/usr/share/fonts/truetype/dejavu", "/usr/share/fonts/truetype/noto")
+               for p in Path(folder).glob("*.ttf") if not any(word in p.name for word in ("Math", "ExtraLight")))
 LABELS = tuple(str(d) for d in range(10)) + ("-", "")
 
 
@@ -125,12 +137,12 @@ def glyph_strokes(label: str, rng: np.random.Generator) -> list[np.ndarray]:
     """One way of writing `label`, as polylines in a unit box, jittered and smoothly warped."""
     ways = [("strokes", w) for w in STROKES.get(label, [])] + [("loops", w) for w in LOOPS.get(label, [])]
     kind, way = ways[rng.integers(len(ways))]
-    jitter = rng.uniform(0.01, 0.045)
+    jitter = rng.uniform(0.01, 0.05)
     if kind == "loops":
         curves = [ellipse(*(np.array(e) + rng.normal(0, jitter, 4) * [1, 1, 0.5, 0.5]), rng) for e in way]
     else:
         curves = [stroke_curve(s, rng, jitter) for s in way]
-    amplitude, frequency = rng.uniform(0, 0.05, 2), rng.uniform(0.5, 1.6, (2, 2))
+    amplitude, frequency = rng.uniform(0, 0.07, 2), rng.uniform(0.5, 1.6, (2, 2))
     phase = rng.uniform(0, 2 * np.pi, 2)
     return [c + amplitude * np.sin(2 * np.pi * (c @ frequency) + phase) for c in curves]
 
@@ -138,7 +150,7 @@ def glyph_strokes(label: str, rng: np.random.Generator) -> list[np.ndarray]:
 def place(curves: list[np.ndarray], height: int, width: int, rng: np.random.Generator,
           size: float, aspect: float) -> list[np.ndarray]:
     """Unit-box curves -> pixel coordinates in the crop: aspect, slant, rotation, size, position."""
-    slant, turn = rng.uniform(-0.15, 0.45), rng.normal(0, 0.06)
+    slant, turn = rng.uniform(-0.3, 0.45), rng.normal(0, 0.07)
     tall = size * height
     matrix = np.array([[np.cos(turn), -np.sin(turn)], [np.sin(turn), np.cos(turn)]]) @ np.array(
         [[aspect * tall, -slant * tall], [0, tall]])
@@ -173,11 +185,16 @@ def draw(canvas: np.ndarray, curves: list[np.ndarray], pen: float, rng: np.rando
         flat[near] = np.maximum(flat[near], ink)
 
 
+@cache
+def font(path: str) -> ImageFont.FreeTypeFont:
+    return ImageFont.truetype(path, 100)
+
+
 def font_ink(label: str, height: int, width: int, rng: np.random.Generator, size: float) -> np.ndarray:
     """A digit set in one of the machine's fonts, slanted and turned a little, as ink in [0, 1]."""
-    font = ImageFont.truetype(FONTS[rng.integers(len(FONTS))], 100)
+    font_file = font(FONTS[rng.integers(len(FONTS))])
     big = Image.new("L", (200, 200), 0)
-    ImageDraw.Draw(big).text((100, 100), label, fill=255, font=font, anchor="mm")
+    ImageDraw.Draw(big).text((100, 100), label, fill=255, font=font_file, anchor="mm")
     box = big.getbbox()
     glyph = big.crop(box)
     slant = rng.uniform(-0.1, 0.3)

@@ -13,6 +13,7 @@ docs/scanning.md ("The digit model") describes the data and the network.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import importlib.util
 import io
 import sys
@@ -33,8 +34,8 @@ assert _spec and _spec.loader
 digits = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(digits)
 
-CHANNELS = (16, 32, 32)
-HIDDEN = 128
+CHANNELS = (8, 16, 32)
+HIDDEN = 96
 
 
 class Net(nn.Module):
@@ -90,7 +91,8 @@ def train(x: np.ndarray, y: np.ndarray, epochs: int, seed: int) -> Net:
         total, started = 0.0, time.process_time()
         for start in range(0, len(x), 128):
             index = order[start:start + 128]
-            loss = nn.functional.cross_entropy(net(shifted(images[index], generator)), labels[index])
+            loss = nn.functional.cross_entropy(net(shifted(images[index], generator)), labels[index],
+                                              label_smoothing=0.02)
             optimiser.zero_grad()
             loss.backward()
             optimiser.step()
@@ -133,10 +135,16 @@ def export(net: Net, temp: float) -> dict[str, np.ndarray]:
     return arrays
 
 
+def _version() -> str:
+    """A cache is only as good as the generator and `normalise` that made it."""
+    sources = (ROOT / "scripts" / "digit_handwriting.py", ROOT / "tracegen" / "scanning" / "digits.py")
+    return hashlib.sha256(b"".join(path.read_bytes() for path in sources)).hexdigest()[:8]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--count", type=int, default=120_000, help="generated training cells")
-    parser.add_argument("--epochs", type=int, default=10)
+    parser.add_argument("--count", type=int, default=100_000, help="generated training cells")
+    parser.add_argument("--epochs", type=int, default=12)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--cache", type=Path, help="folder keeping the generated cells between runs")
     parser.add_argument("--out", type=Path, default=ROOT / "tracegen" / "scanning" / "digits.npz")
@@ -145,9 +153,9 @@ def main() -> None:
     cache = args.cache
     if cache:
         cache.mkdir(parents=True, exist_ok=True)
-    x, y = cells(args.count, args.seed, cache / f"train-{args.count}-{args.seed}.npz" if cache else None)
+    x, y = cells(args.count, args.seed, cache / f"train-{args.count}-{args.seed}-{_version()}.npz" if cache else None)
     held = args.count // 10
-    hx, hy = cells(held, args.seed + 1, cache / f"held-{held}-{args.seed + 1}.npz" if cache else None)
+    hx, hy = cells(held, args.seed + 1, cache / f"held-{held}-{args.seed + 1}-{_version()}.npz" if cache else None)
     print(f"{len(x)} training cells, {len(hx)} held out", flush=True)
     net = train(x, y, args.epochs, args.seed)
     with torch.no_grad():
