@@ -75,15 +75,21 @@ def one_run(cells: int) -> dict[str, float]:
 
 
 def speed(cells: int, repeat: int) -> None:
-    runs = []
+    """CPU times with NumPy's BLAS as it comes (threads) and held to one thread, alternated."""
+    settings = {"BLAS threads as installed": {}, "OPENBLAS_NUM_THREADS=1": {"OPENBLAS_NUM_THREADS": "1"}}
+    runs: dict[str, list[dict[str, float]]] = {name: [] for name in settings}
     for _ in range(repeat):
-        out = subprocess.run([sys.executable, __file__, "--child", str(cells)], capture_output=True, text=True,
-                             check=True, env={**os.environ, "PYTHONPATH": str(ROOT)})
-        runs.append(dict(zip(("normalise", "log_probabilities", "total"), map(float, out.stdout.split()),
-                             strict=True)))
-    print(f"\n{machine()}\n\n| step ({cells} cells) | CPU s (median of {repeat} processes) |\n|---|---:|")
+        for name, extra in settings.items():
+            out = subprocess.run([sys.executable, __file__, "--child", str(cells)], capture_output=True, text=True,
+                                 check=True, env={**os.environ, "PYTHONPATH": str(ROOT), **extra})
+            runs[name].append(dict(zip(("normalise", "log_probabilities", "total"), map(float, out.stdout.split()),
+                                       strict=True)))
+    print(f"\n{machine()}, load average {os.getloadavg()[0]:.1f}\n")
+    print(f"| step ({cells} cells), CPU s, median of {repeat} processes | " + " | ".join(settings) + " |")
+    print("|---|" + "---:|" * len(settings))
     for step in ("normalise", "log_probabilities", "total"):
-        print(f"| {step} | {statistics.median(run[step] for run in runs):.2f} |")
+        print(f"| {step} | " + " | ".join(f"{statistics.median(run[step] for run in runs[name]):.2f}"
+                                        for name in settings) + " |")
 
 
 def main() -> None:
