@@ -71,10 +71,18 @@ def cells(count: int, seed: int, cache: Path | None) -> tuple[np.ndarray, np.nda
     return x, y
 
 
-def shifted(batch: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
-    """Each image moved by up to one pixel each way: centring by mass is never exact on a scan."""
-    dy, dx = (int(v) for v in torch.randint(-1, 2, (2,), generator=generator))
-    return torch.roll(batch, shifts=(dy, dx), dims=(2, 3))
+def moved(batch: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
+    """Each image turned (up to 8 degrees), sheared, scaled (+-10 %) and shifted (up to 1.5 pixels) at random:
+    the same cell seen again differently each epoch, and centring by mass is never exact on a scan."""
+    n = len(batch)
+    turn = (torch.rand(n, generator=generator) - 0.5) * 2 * np.radians(8)
+    shear = (torch.rand(n, generator=generator) - 0.5) * 0.3
+    scale = 1 + (torch.rand(n, generator=generator) - 0.5) * 0.2
+    shift = (torch.rand(n, 2, generator=generator) - 0.5) * 3 / (digits.SIZE / 2)
+    cos, sin = torch.cos(turn) / scale, torch.sin(turn) / scale
+    theta = torch.stack([torch.stack([cos, -sin + shear, shift[:, 0]], 1), torch.stack([sin, cos, shift[:, 1]], 1)], 1)
+    grid = nn.functional.affine_grid(theta, list(batch.shape), align_corners=False)
+    return nn.functional.grid_sample(batch, grid, align_corners=False, padding_mode="zeros")
 
 
 def train(x: np.ndarray, y: np.ndarray, epochs: int, seed: int) -> Net:
@@ -91,7 +99,7 @@ def train(x: np.ndarray, y: np.ndarray, epochs: int, seed: int) -> Net:
         total, started = 0.0, time.process_time()
         for start in range(0, len(x), 128):
             index = order[start:start + 128]
-            loss = nn.functional.cross_entropy(net(shifted(images[index], generator)), labels[index],
+            loss = nn.functional.cross_entropy(net(moved(images[index], generator)), labels[index],
                                               label_smoothing=0.02)
             optimiser.zero_grad()
             loss.backward()
@@ -144,7 +152,7 @@ def _version() -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--count", type=int, default=100_000, help="generated training cells")
-    parser.add_argument("--epochs", type=int, default=12)
+    parser.add_argument("--epochs", type=int, default=16)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--cache", type=Path, help="folder keeping the generated cells between runs")
     parser.add_argument("--out", type=Path, default=ROOT / "tracegen" / "scanning" / "digits.npz")
