@@ -1,7 +1,7 @@
 """Train the digit model and write tracegen/scanning/digits.npz (development time only).
 
-    python3 -m venv /work/torchvenv && /work/torchvenv/bin/pip install torch numpy pillow
-    /work/torchvenv/bin/python scripts/train_digits.py
+    python3 -m venv /tmp/torchvenv && /tmp/torchvenv/bin/pip install torch numpy pillow
+    /tmp/torchvenv/bin/python scripts/train_digits.py --cache /tmp/digit-cells
 
 The training cells are generated (scripts/digit_handwriting.py) and go through the package's own
 `normalise`, loaded from its file so this venv needs no more than NumPy, Pillow and PyTorch. Everything is
