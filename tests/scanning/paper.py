@@ -1,0 +1,254 @@
+"""Test paper for `tracegen scan`: worksheet pages with handwriting the digit model never saw, and a
+"scanner" that turns them into imperfect images.
+
+- `layout`: a position map in the contract's format (used until the paper-ready worksheets land:
+  `render_page` then draws its page: QR page code, registration marks, cell borders);
+- `Hand`: digits written from scikit-learn's bundled handwritten digits (8 x 8, 43 writers, BSD-3),
+  upsampled with a blur at random sizes, slants and offsets; a minus is a short slanted stroke;
+- `scanned`: rotation, scale, blur, noise and JPEG compression;
+- `StandIn`: a nearest-neighbour stand-in for the digit model (same API), built from the other
+  half of the same digits, for the tests until the real model lands. Never shipped.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+
+import numpy as np
+import zxingcpp
+from PIL import Image, ImageDraw, ImageFilter
+
+MM = 72 / 25.4
+A4 = (595.28, 841.89)
+CELL_W, CELL_H, POINT_W = 5.5 * MM, 7.5 * MM, 2.5 * MM
+WHOLE = 2  # integer digit cells of every blank in the synthetic layout
+CLASSES = ("0", "1", "2", "3", "4", "5", "6", "7", "8", "9", "-", "")
+
+
+def batch_code(folder: Path) -> str:
+    return hashlib.sha256((folder / "answers.csv").read_bytes()).hexdigest()[:10]
+
+
+def layout(batch: str, variant: str, blanks: list[str], decimals: int, doc: str = "abcdef012345") -> dict:
+    """A position map: 4 blanks a row, as many pages as they need."""
+    w, h = A4
+    margin = 10 * MM
+    marks = [[margin, margin], [w - margin, margin], [margin, h - margin], [w - margin, h - margin]]
+    qr_x1 = w - margin - 2.5 * MM - 6 * MM
+    qr = [qr_x1 - 20 * MM, 7 * MM, qr_x1, 27 * MM]
+    per_row, top, step = 4, 36 * MM, 12 * MM
+    rows_per_page = int((h - 25 * MM - top) // step)
+    per_page = per_row * rows_per_page
+    pages = -(-len(blanks) // per_page)
+    out_blanks = []
+    for i, blank in enumerate(blanks):
+        page, at = divmod(i, per_page)
+        row, col = divmod(at, per_row)
+        x, y = 22 * MM + col * 42 * MM, top + row * step
+        cells = []
+        for kind in ["sign"] + ["digit"] * WHOLE + ["point"] + ["digit"] * decimals:
+            width = POINT_W if kind == "point" else CELL_W
+            cells.append({"kind": kind, "rect": [x, y, x + width, y + CELL_H]})
+            x += width + 0.6 * MM
+        out_blanks.append({"id": blank, "page": page + 1, "decimals": decimals, "cells": cells})
+    return {"format": "tracegen-positions/1", "batch": batch, "variant": variant, "kind": "worksheet", "doc": doc,
+            "page_size": list(A4),
+            "pages": [{"page": p, "code": f"TG1 {batch} {variant} worksheet {p} {pages} {doc}", "qr": qr,
+                       "marks": marks} for p in range(1, pages + 1)],
+            "blanks": out_blanks}
+
+
+def write_layouts(folder: Path, batch: str | None = None) -> dict[str, dict]:
+    """Position maps for every variant of a batch folder (beside its worksheets)."""
+    header = (folder / "answers.csv").read_text().splitlines()[0].split(",")[1:]
+    code = batch or batch_code(folder)
+    maps = {}
+    for variant_dir in sorted(p for p in folder.iterdir() if p.is_dir()):
+        decimals = int(next(line.split(":")[1] for line in (variant_dir / "spec.yaml").read_text().splitlines()
+                            if line.strip().startswith("decimals:")))
+        maps[variant_dir.name] = layout(code, variant_dir.name, header, decimals)
+        (variant_dir / "worksheet.positions.json").write_text(json.dumps(maps[variant_dir.name]))
+    return maps
+
+
+def render_page(positions: dict, page: int, dpi: int) -> np.ndarray:
+    """The printed page `page` of a position map as grey floats (1 = paper) at `dpi`."""
+    s = dpi / 72
+    w, h = (round(v * s) for v in positions["page_size"])
+    image = Image.new("L", (w, h), 255)
+    draw = ImageDraw.Draw(image)
+    info = positions["pages"][page - 1]
+    for cx, cy in info["marks"]:
+        r = 2.5 * MM * s
+        draw.rectangle([cx * s - r, cy * s - r, cx * s + r - 1, cy * s + r - 1], fill=0)
+    x0, y0, x1, y1 = (v * s for v in info["qr"])
+    modules = np.asarray(zxingcpp.create_barcode(info["code"], zxingcpp.BarcodeFormat.QRCode, ec_level="M")
+                         .to_image(scale=1, add_quiet_zones=False))
+    qr = Image.fromarray(modules).resize((round(x1 - x0), round(y1 - y0)), Image.Resampling.NEAREST)
+    image.paste(qr, (round(x0), round(y0)))
+    for blank in positions["blanks"]:
+        if blank["page"] != page:
+            continue
+        for cell in blank["cells"]:
+            a, b, c, d = (v * s for v in cell["rect"])
+            if cell["kind"] == "point":
+                draw.ellipse([(a + c) / 2 - 1.5 * s, d - 4 * s, (a + c) / 2 + 1.5 * s, d - 1 * s], fill=0)
+            else:
+                draw.rectangle([a - 1.2 * s, b - 1.2 * s, c + 1.2 * s, d + 1.2 * s], outline=80, width=max(1, round(s * 0.6)))
+    return np.asarray(image, dtype=np.float32) / 255.0
+
+
+def cells_of(text: str, decimals: int, rng: np.random.Generator) -> list[str]:
+    """How a student writes `text` in a blank's cells (sign, WHOLE digits, decimals); a leading 0
+    written or not."""
+    if text == "":
+        return [""] * (1 + WHOLE + decimals)
+    negative = text.startswith("-")
+    whole, _, frac = text.lstrip("-").partition(".")
+    frac = frac.ljust(decimals, "0")
+    if whole == "0" and rng.random() < 0.5:
+        whole = ""
+    return ["-" if negative else ""] + [""] * (WHOLE - len(whole)) + list(whole) + list(frac)
+
+
+def text_of(value: float | Decimal, decimals: int) -> str:
+    text = f"{Decimal(repr(float(value))).quantize(Decimal(1).scaleb(-decimals)):f}"
+    return text[1:] if text.startswith("-") and Decimal(text) == 0 else text
+
+
+class Hand:
+    """Handwritten characters from scikit-learn's digits (the `part` of its samples: 0 first half, 1 second)."""
+
+    def __init__(self, seed: int, part: int = 0) -> None:
+        from sklearn.datasets import load_digits
+
+        data = load_digits()
+        half = len(data.target) // 2
+        pick = slice(0, half) if part == 0 else slice(half, None)
+        self.images = data.images[pick] / 16.0
+        self.targets = data.target[pick]
+        self.rng = np.random.default_rng(seed)
+
+    def glyph(self, char: str, height: int, width: int) -> np.ndarray:
+        """Ink (0..1) of one handwritten character filling a cell of height x width pixels."""
+        rng = self.rng
+        canvas = Image.new("L", (width, height), 0)
+        if char == "":
+            return np.zeros((height, width), dtype=np.float32)
+        size = rng.uniform(0.6, 0.9) * height
+        if char == "-":
+            glyph = Image.new("L", (64, 64), 0)
+            d = ImageDraw.Draw(glyph)
+            length, thick, tilt = rng.uniform(18, 30), rng.uniform(4, 8), rng.uniform(-5, 5)
+            d.line([(32 - length, 32 + tilt), (32 + length, 32 - tilt)], fill=255, width=round(thick))
+        else:
+            choices = np.flatnonzero(self.targets == int(char))
+            glyph = Image.fromarray((self.images[rng.choice(choices)] * 255).astype(np.uint8))
+            glyph = glyph.resize((64, 64), Image.Resampling.BICUBIC).filter(ImageFilter.GaussianBlur(2.5))
+            glyph = glyph.point(lambda v: min(255, max(0, (v - 60) * 2)))
+        shear = rng.uniform(-0.25, 0.25)
+        glyph = glyph.transform(glyph.size, Image.Transform.AFFINE, (1, shear, -32 * shear, 0, 1, 0),
+                                Image.Resampling.BILINEAR)
+        aspect = rng.uniform(0.65, 0.95)
+        glyph = glyph.resize((max(2, round(size * aspect)), max(2, round(size))), Image.Resampling.BILINEAR)
+        x = round((width - glyph.width) / 2 + rng.uniform(-0.12, 0.12) * width)
+        y = round((height - glyph.height) / 2 + rng.uniform(-0.08, 0.08) * height)
+        canvas.paste(glyph, (x, y))
+        return np.asarray(canvas, dtype=np.float32) / 255.0 * rng.uniform(0.75, 1.0)
+
+
+def write(page: np.ndarray, positions: dict, number: int, answers: dict[str, str], hand: Hand, dpi: int) -> None:
+    """Write `answers` (blank id -> text) into the cells of page `number` (in place)."""
+    s = dpi / 72
+    rng = hand.rng
+    for blank in positions["blanks"]:
+        if blank["page"] != number or blank["id"] not in answers:
+            continue
+        cells = [c for c in blank["cells"] if c["kind"] != "point"]
+        for cell, char in zip(cells, cells_of(answers[blank["id"]], blank["decimals"], rng), strict=True):
+            x0, y0, x1, y1 = (round(v * s) for v in cell["rect"])
+            ink = hand.glyph(char, y1 - y0, x1 - x0)
+            page[y0:y1, x0:x1] *= 1.0 - ink
+
+
+@dataclass(frozen=True)
+class Scanner:
+    angle: float = 0.0  # degrees, added to a quarter turn `turns`
+    turns: int = 0
+    scale: float = 1.0
+    blur: float = 0.6
+    noise: float = 0.03
+    quality: int = 60
+
+    @classmethod
+    def random(cls, rng: np.random.Generator, turns: bool = True) -> Scanner:
+        return cls(float(rng.uniform(-3, 3)), int(rng.integers(4)) if turns else 0, float(rng.uniform(0.97, 1.03)),
+                   float(rng.uniform(0.3, 1.0)), 0.03, 60)
+
+    def __call__(self, page: np.ndarray, rng: np.random.Generator) -> bytes:
+        """The page as a JPEG file's bytes, as a scanner with these flaws gives it."""
+        image = Image.fromarray(np.clip(page * 255, 0, 255).astype(np.uint8))
+        image = image.resize((round(image.width * self.scale), round(image.height * self.scale)),
+                             Image.Resampling.BILINEAR)
+        image = image.rotate(self.angle + 90 * self.turns, resample=Image.Resampling.BILINEAR, expand=True,
+                             fillcolor=255)
+        image = image.filter(ImageFilter.GaussianBlur(self.blur))
+        pixels = np.asarray(image, dtype=np.float32) + rng.normal(0, self.noise * 255, (image.height, image.width))
+        buffer = io.BytesIO()
+        Image.fromarray(np.clip(pixels, 0, 255).astype(np.uint8)).save(buffer, format="JPEG", quality=self.quality)
+        return buffer.getvalue()
+
+
+class StandIn:
+    """A stand-in for `tracegen.scanning.digits` (same API) for the tests: nearest neighbours among
+    characters written by `Hand(part=1)`, the half of the digits the test pages never use."""
+
+    SIZE = 28
+
+    def __init__(self, per_class: int = 60) -> None:
+        hand = Hand(seed=99, part=1)
+        examples, labels = [], []
+        for k, char in enumerate(CLASSES[:11]):
+            for _ in range(per_class):
+                examples.append(self.normalise(1.0 - hand.glyph(char, 40, 30)))
+                labels.append(k)
+        self.templates = np.stack(examples).reshape(len(examples), -1)
+        self.templates /= np.linalg.norm(self.templates, axis=1, keepdims=True)
+        self.labels = np.array(labels)
+
+    def normalise(self, cell: np.ndarray) -> np.ndarray:
+        ink = np.clip((1.0 - cell) * 1.4 - 0.2, 0, 1)
+        ys, xs = np.nonzero(ink > 0.3)
+        out = np.zeros((self.SIZE, self.SIZE), dtype=np.float32)
+        if len(ys) < 4:
+            return out
+        box = ink[ys.min():ys.max() + 1, xs.min():xs.max() + 1]
+        scale = 20 / max(box.shape)
+        small = Image.fromarray((box * 255).astype(np.uint8)).resize(
+            (max(1, round(box.shape[1] * scale)), max(1, round(box.shape[0] * scale))), Image.Resampling.BILINEAR)
+        arr = np.asarray(small, dtype=np.float32) / 255
+        y, x = (self.SIZE - arr.shape[0]) // 2, (self.SIZE - arr.shape[1]) // 2
+        out[y:y + arr.shape[0], x:x + arr.shape[1]] = arr
+        return out
+
+    def log_probabilities(self, cells: np.ndarray) -> np.ndarray:
+        flat = cells.reshape(len(cells), -1).astype(np.float64)
+        mass = flat.sum(axis=1)
+        norm = np.linalg.norm(flat, axis=1, keepdims=True)
+        similarity = (flat / np.maximum(norm, 1e-9)) @ self.templates.T
+        out = np.full((len(cells), 12), -30.0)
+        for i in range(len(cells)):
+            if mass[i] < 3:
+                out[i, 11] = 0.0
+                continue
+            top = np.argsort(-similarity[i])[:7]
+            votes = np.bincount(self.labels[top], weights=np.exp(25 * similarity[i, top]), minlength=11)
+            p = (votes + 0.02 * votes.sum() / 11) / (votes.sum() * 1.02)
+            out[i, :11] = np.log(p)
+            out[i, 11] = np.log(1e-6)
+        return out - np.log(np.exp(out).sum(axis=1, keepdims=True))
