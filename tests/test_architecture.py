@@ -31,6 +31,7 @@ LAYERS = (
     ("tracegen.render",),
     ("tracegen.batching",),
     ("tracegen.grading",),
+    ("tracegen.scanning",),
     ("tracegen.lms",),
     ("tracegen.api", "tracegen.notebook", "tracegen.cli", "tracegen.__main__", "tracegen"),
 )
