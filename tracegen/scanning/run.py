@@ -53,7 +53,6 @@ def scan(batch_dir: str | Path, sources: tuple[str, ...], out: str | Path | None
         raise OptionError(f"-o/--output: {out} is a file; expected a folder")
     if jobs < 1:
         raise OptionError(f"-j/--jobs: {jobs}; expected 1 or more")
-    model = model or importlib.import_module("tracegen.scanning.digits")
     batch = read_batch(batch_dir)
     maps = batch_positions(batch.folder, batch.variants)
     ids = {m.batch for m in maps.values()}
@@ -61,6 +60,7 @@ def scan(batch_dir: str | Path, sources: tuple[str, ...], out: str | Path | None
         raise InputError(f"{batch.folder}: its worksheets carry several batch codes ({', '.join(sorted(ids))}); "
                          f"rerun tracegen batch")
     work = [(path, i) for path in images.files(sources) for i in range(images.count(path))]
+    model = model or importlib.import_module("tracegen.scanning.digits")
     if count is not None:
         count(len(work))
     reader = partial(_read, batch=ids.pop(), maps=maps, model=model)
