@@ -99,7 +99,8 @@ def render_page(positions: dict, page: int, dpi: int) -> np.ndarray:
             if cell["kind"] == "point":
                 draw.ellipse([(a + c) / 2 - 1.5 * s, d - 4 * s, (a + c) / 2 + 1.5 * s, d - 1 * s], fill=0)
             else:
-                draw.rectangle([a - 1.2 * s, b - 1.2 * s, c + 1.2 * s, d + 1.2 * s], outline=80, width=max(1, round(s * 0.6)))
+                draw.rectangle([a - 1.2 * s, b - 1.2 * s, c + 1.2 * s, d + 1.2 * s], outline=80,
+                               width=max(1, round(s * 0.6)))
     return np.asarray(image, dtype=np.float32) / 255.0
 
 

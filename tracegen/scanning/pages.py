@@ -18,6 +18,7 @@ import zxingcpp
 from tracegen.scanning.code import PageCode
 from tracegen.scanning.positions import Rect
 
+QR = zxingcpp.BarcodeFormats(zxingcpp.BarcodeFormat.QRCode)
 MM = 72 / 25.4  # points per millimetre
 MARK = 5 * MM  # registration mark's side
 SEARCH = 8 * MM  # how far from its coarse place a mark is looked for
@@ -36,9 +37,9 @@ class Found:
 
 def find_code(pixels: np.ndarray) -> Found | None:
     """The page code of a scan (the first QR code that is one, else the first QR code), or None."""
-    results = zxingcpp.read_barcodes(pixels, formats=zxingcpp.BarcodeFormat.QRCode)
+    results = zxingcpp.read_barcodes(pixels, formats=QR)
     if not results:
-        results = zxingcpp.read_barcodes(pixels[::2, ::2], formats=zxingcpp.BarcodeFormat.QRCode)
+        results = zxingcpp.read_barcodes(pixels[::2, ::2], formats=QR)
         factor = 2.0
     else:
         factor = 1.0

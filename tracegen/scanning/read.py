@@ -40,33 +40,16 @@ def read_page(path: Path, index: int, batch: str, maps: dict[str, Positions], mo
     scan = images.page(path, index)
     out = Page(scan.file, scan.page)
     found = pages.find_code(scan.pixels)
-    if found is None:
-        out.status = "no page code found (not a worksheet page, or the code is unreadable)"
+    positions = _identify(out, found, batch, maps)
+    if positions is None or found is None or found.corners is None:
         return out
-    code = found.code
-    if code is None:
-        out.status = f"a QR code that is no tracegen page code ({found.text[:40]!r})"
-        return out
-    out.variant, out.number = code.variant, code.page
-    if code.batch != batch:
-        out.status = f"a page of another batch ({code.batch}, not {batch}): not graded"
-        return out
-    positions = maps.get(code.variant)
-    if positions is None or code.page not in positions.pages:
-        out.status = f"variant {code.variant} page {code.page} is not in this batch: not graded"
-        return out
-    if code.doc != positions.doc:
-        out.status = (f"variant {code.variant} page {code.page} was printed from another version of its "
-                      f"worksheet (code {code.doc}, batch {positions.doc}): not graded")
-        return out
-    where = positions.pages[code.page]
-    assert found.corners is not None
+    where = positions.pages[out.number]
     transform = pages.align(scan.pixels, found.corners, where.qr, where.marks)
     if transform is None:
         out.status = "registration marks not found where the page code puts them: not read"
         return out
     grey = scan.pixels.astype(np.float32) / 255.0
-    blanks = positions.on(code.page)
+    blanks = positions.on(out.number)
     crops = [model.normalise(cells.crop(grey, transform, cell.rect)) for blank in blanks for cell in blank.read]
     logp = model.log_probabilities(np.stack(crops)) if crops else np.zeros((0, 12))
     at = 0
@@ -75,6 +58,31 @@ def read_page(path: Path, index: int, batch: str, maps: dict[str, Positions], mo
         out.logp[blank.id] = np.asarray(logp[at:at + n], dtype=np.float32)
         at += n
         rect = cells.around([cell.rect for cell in blank.cells], 3.0)
-        out.pictures[blank.id] = np.asarray(np.clip(cells.crop(grey, transform, rect, 0.0, REVIEW_SCALE) * 255, 0,
-                                                    255).astype(np.uint8))
+        picture = cells.crop(grey, transform, rect, 0.0, REVIEW_SCALE)
+        out.pictures[blank.id] = np.clip(picture * 255, 0, 255).astype(np.uint8)
     return out
+
+
+def _identify(out: Page, found: pages.Found | None, batch: str, maps: dict[str, Positions]) -> Positions | None:
+    """The position map of the page whose code was `found`; None, with `out.status` saying why, for a
+    page that is not one of this batch's."""
+    if found is None:
+        out.status = "no page code found (not a worksheet page, or the code is unreadable)"
+        return None
+    code = found.code
+    if code is None:
+        out.status = f"a QR code that is no tracegen page code ({found.text[:40]!r})"
+        return None
+    out.variant, out.number = code.variant, code.page
+    if code.batch != batch:
+        out.status = f"a page of another batch ({code.batch}, not {batch}): not graded"
+        return None
+    positions = maps.get(code.variant)
+    if positions is None or code.page not in positions.pages:
+        out.status = f"variant {code.variant} page {code.page} is not in this batch: not graded"
+        return None
+    if code.doc != positions.doc:
+        out.status = (f"variant {code.variant} page {code.page} was printed from another version of its "
+                      f"worksheet (code {code.doc}, batch {positions.doc}): not graded")
+        return None
+    return positions

@@ -63,19 +63,7 @@ def scan(batch_dir: str | Path, sources: tuple[str, ...], out: str | Path | None
     model = model or importlib.import_module("tracegen.scanning.digits")
     if count is not None:
         count(len(work))
-    reader = partial(_read, batch=ids.pop(), maps=maps, model=model)
-    found: list[Page] = []
-    if jobs == 1 or len(work) < 2:
-        for item in work:
-            found.append(reader(item))
-            if progress is not None:
-                progress(1)
-    else:
-        with ProcessPoolExecutor(min(jobs, len(work))) as pool:
-            for page in pool.map(reader, work, chunksize=1):
-                found.append(page)
-                if progress is not None:
-                    progress(1)
+    found = _read_all(work, partial(_read, batch=ids.pop(), maps=maps, model=model), jobs, progress)
     _duplicates(found)
     scanned = Scanned(batch, maps, found, _decide(batch, maps, found))
     if out is not None:
@@ -86,6 +74,24 @@ def scan(batch_dir: str | Path, sources: tuple[str, ...], out: str | Path | None
         for name, data in files.items():
             write_atomic(folder / name, data)
     return scanned
+
+
+def _read_all(work: list[tuple[Path, int]], reader: Callable[[tuple[Path, int]], Page], jobs: int,
+              progress: Callable[[int], None] | None) -> list[Page]:
+    """Every page read, in the order given (in `jobs` worker processes)."""
+    found: list[Page] = []
+    if jobs == 1 or len(work) < 2:
+        for page in map(reader, work):
+            found.append(page)
+            if progress is not None:
+                progress(1)
+        return found
+    with ProcessPoolExecutor(min(jobs, len(work))) as pool:
+        for page in pool.map(reader, work, chunksize=1):
+            found.append(page)
+            if progress is not None:
+                progress(1)
+    return found
 
 
 def _read(item: tuple[Path, int], batch: str, maps: dict[str, Positions], model: ModuleType) -> Page:
