@@ -1,4 +1,4 @@
-"""Fixtures of the scan tests: a small batch with position maps, and the stand-in digit reader."""
+"""Fixtures of the scan tests: a small batch with position maps."""
 
 from __future__ import annotations
 
@@ -23,7 +23,3 @@ def class_batch(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[st
             for row in rows[1:]}
     return folder, maps, keys
 
-
-@pytest.fixture(scope="session")
-def reader() -> paper.StandIn:
-    return paper.StandIn()

@@ -6,8 +6,6 @@
 - `Hand`: digits written from scikit-learn's bundled handwritten digits (8 x 8, 43 writers, BSD-3),
   upsampled with a blur at random sizes, slants and offsets; a minus is a short slanted stroke;
 - `scanned`: rotation, scale, blur, noise and JPEG compression;
-- `StandIn`: a nearest-neighbour stand-in for the digit model (same API), built from the other
-  half of the same digits, for the tests until the real model lands. Never shipped.
 """
 
 from __future__ import annotations
@@ -203,53 +201,3 @@ class Scanner:
         buffer = io.BytesIO()
         Image.fromarray(np.clip(pixels, 0, 255).astype(np.uint8)).save(buffer, format="JPEG", quality=self.quality)
         return buffer.getvalue()
-
-
-class StandIn:
-    """A stand-in for `tracegen.scanning.digits` (same API) for the tests: nearest neighbours among
-    characters written by `Hand(part=1)`, the half of the digits the test pages never use."""
-
-    SIZE = 28
-
-    def __init__(self, per_class: int = 60) -> None:
-        hand = Hand(seed=99, part=1)
-        examples, labels = [], []
-        for k, char in enumerate(CLASSES[:11]):
-            for _ in range(per_class):
-                examples.append(self.normalise(1.0 - hand.glyph(char, 40, 30)))
-                labels.append(k)
-        self.templates = np.stack(examples).reshape(len(examples), -1)
-        self.templates /= np.linalg.norm(self.templates, axis=1, keepdims=True)
-        self.labels = np.array(labels)
-
-    def normalise(self, cell: np.ndarray) -> np.ndarray:
-        ink = np.clip((1.0 - cell) * 1.4 - 0.2, 0, 1)
-        ys, xs = np.nonzero(ink > 0.3)
-        out = np.zeros((self.SIZE, self.SIZE), dtype=np.float32)
-        if len(ys) < 4:
-            return out
-        box = ink[ys.min():ys.max() + 1, xs.min():xs.max() + 1]
-        scale = 20 / max(box.shape)
-        small = Image.fromarray((box * 255).astype(np.uint8)).resize(
-            (max(1, round(box.shape[1] * scale)), max(1, round(box.shape[0] * scale))), Image.Resampling.BILINEAR)
-        arr = np.asarray(small, dtype=np.float32) / 255
-        y, x = (self.SIZE - arr.shape[0]) // 2, (self.SIZE - arr.shape[1]) // 2
-        out[y:y + arr.shape[0], x:x + arr.shape[1]] = arr
-        return out
-
-    def log_probabilities(self, cells: np.ndarray) -> np.ndarray:
-        flat = cells.reshape(len(cells), -1).astype(np.float64)
-        mass = flat.sum(axis=1)
-        norm = np.linalg.norm(flat, axis=1, keepdims=True)
-        similarity = (flat / np.maximum(norm, 1e-9)) @ self.templates.T
-        out = np.full((len(cells), 12), -30.0)
-        for i in range(len(cells)):
-            if mass[i] < 3:
-                out[i, 11] = 0.0
-                continue
-            top = np.argsort(-similarity[i])[:7]
-            votes = np.bincount(self.labels[top], weights=np.exp(25 * similarity[i, top]), minlength=11)
-            p = (votes + 0.02 * votes.sum() / 11) / (votes.sum() * 1.02)
-            out[i, :11] = np.log(p)
-            out[i, 11] = np.log(1e-6)
-        return out - np.log(np.exp(out).sum(axis=1, keepdims=True))

@@ -37,10 +37,10 @@ def scans(folder: Path, maps: dict[str, dict], answers: dict[str, dict[str, str]
     return files
 
 
-def test_pages_found_and_matched_at_150_dpi_rotated(class_batch, reader, tmp_path):
+def test_pages_found_and_matched_at_150_dpi_rotated(class_batch, tmp_path):
     folder, maps, _ = class_batch
     files = scans(folder, maps, {}, tmp_path / "in", 150, seed=1)
-    scanned = scan(folder, (str(tmp_path / "in"),), model=reader)
+    scanned = scan(folder, (str(tmp_path / "in"),), model="standin")
     assert len(scanned.pages) == len(files) == sum(len(m["pages"]) for m in maps.values())
     assert all(page.status == READ for page in scanned.pages), [page.status for page in scanned.pages]
     found = sorted((page.variant, page.number) for page in scanned.pages)
@@ -49,14 +49,14 @@ def test_pages_found_and_matched_at_150_dpi_rotated(class_batch, reader, tmp_pat
     assert {d.text for d in scanned.decisions.values()} == {""}
 
 
-def test_a_page_of_another_batch_is_reported_not_graded(class_batch, reader, tmp_path):
+def test_a_page_of_another_batch_is_reported_not_graded(class_batch, tmp_path):
     folder, maps, keys = class_batch
     variant = next(iter(maps))
     stranger = paper.layout("0000000000", variant, list(keys[variant]), 3)
     page = paper.render_page(stranger, 1, 200)
     paper.write(page, stranger, 1, keys[variant], paper.Hand(3), 200)
     (tmp_path / "other.jpg").write_bytes(paper.Scanner()(page, np.random.default_rng(3)))
-    scanned = scan(folder, (str(tmp_path / "other.jpg"),), tmp_path / "out", model=reader)
+    scanned = scan(folder, (str(tmp_path / "other.jpg"),), tmp_path / "out", model="standin")
     assert [page.status.split(":")[0] for page in scanned.pages] == ["a page of another batch (0000000000, not "
                                                                       f"{maps[variant]['batch']})"]
     assert scanned.decisions == {}
@@ -71,7 +71,7 @@ def _wrong(text: str, by: str) -> str:
     return f"{Decimal(text) + Decimal(by):f}"
 
 
-def test_answers_read_as_written_never_as_the_key(class_batch, reader, tmp_path):
+def test_answers_read_as_written_never_as_the_key(class_batch, tmp_path):
     """Right answers are accepted; a wrong answer equal to a named mistake (a sign flip) reads as
     written; a wrong answer that is no candidate is read as written or flagged, never as the key."""
     folder, maps, keys = class_batch
@@ -84,7 +84,7 @@ def test_answers_read_as_written_never_as_the_key(class_batch, reader, tmp_path)
     for blank in strays:
         written[blank] = _wrong(written[blank], "0.111")
     scans(folder, {variant: maps[variant]}, {variant: written}, tmp_path / "in", 300, seed=5, rough=False)
-    scanned = scan(folder, (str(tmp_path / "in"),), model=reader)
+    scanned = scan(folder, (str(tmp_path / "in"),), model="standin")
     decisions = {blank: d for (v, blank), d in scanned.decisions.items() if v == variant}
     accepted = {b: d.text for b, d in decisions.items() if d.accepted}
     assert all(Decimal(text) == Decimal(written[b]) for b, text in accepted.items()), \
@@ -99,7 +99,7 @@ def test_answers_read_as_written_never_as_the_key(class_batch, reader, tmp_path)
         assert written[blank] in [text for text, _ in decisions[blank].readings]
 
 
-def test_scan_then_grade_gives_the_marks_of_what_is_written(class_batch, reader, tmp_path):
+def test_scan_then_grade_gives_the_marks_of_what_is_written(class_batch, tmp_path):
     """responses.csv plus the review's corrections (the truth typed for each flagged blank) grade
     exactly as the written answers typed into a responses file."""
     folder, maps, keys = class_batch
@@ -110,7 +110,7 @@ def test_scan_then_grade_gives_the_marks_of_what_is_written(class_batch, reader,
         written[variants[1]][blank] = _wrong(written[variants[1]][blank], "1.25")
     written[variants[0]][list(written[variants[0]])[-1]] = ""  # one blank left empty
     scans(folder, maps, written, tmp_path / "in", 300, seed=7, rough=False)
-    scanned = scan(folder, (str(tmp_path / "in"),), tmp_path / "out", model=reader)
+    scanned = scan(folder, (str(tmp_path / "in"),), tmp_path / "out", model="standin")
     flagged = [(v, b) for (v, b), d in scanned.decisions.items() if not d.accepted]
     corrections = tmp_path / "corrections.csv"
     corrections.write_text("variant,blank,value\n" + "".join(f"{v},{b},{written[v][b]}\n" for v, b in flagged))
@@ -130,11 +130,11 @@ def test_scan_then_grade_gives_the_marks_of_what_is_written(class_batch, reader,
     assert typed_book["wrong"].sum() + typed_book["carried"].sum() >= 1  # the slips are there to be found
 
 
-def test_review_page_is_self_contained(class_batch, reader, tmp_path):
+def test_review_page_is_self_contained(class_batch, tmp_path):
     folder, maps, keys = class_batch
     variant = next(iter(maps))
     scans(folder, {variant: maps[variant]}, {variant: keys[variant]}, tmp_path / "in", 150, seed=11)
-    scanned = scan(folder, (str(tmp_path / "in"),), tmp_path / "out", model=reader)
+    scanned = scan(folder, (str(tmp_path / "in"),), tmp_path / "out", model="standin")
     html = (tmp_path / "out" / "review.html").read_text()
     assert "<script src" not in html and "http" not in html.replace("http-equiv", "")
     flagged = sum(not d.accepted for d in scanned.decisions.values())

@@ -15,7 +15,6 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
-from types import ModuleType
 
 import numpy as np
 
@@ -28,6 +27,7 @@ from tracegen.scanning.positions import Positions, batch_positions
 from tracegen.scanning.read import READ, Page, read_page
 
 RESPONSES, REVIEW, REPORT = "responses.csv", "review.html", "report.csv"
+MODEL = "tracegen.scanning.digits"  # the digit model: a module with normalise and log_probabilities
 
 
 @dataclass(frozen=True)
@@ -44,11 +44,12 @@ class Scanned:
 
 
 def scan(batch_dir: str | Path, sources: tuple[str, ...], out: str | Path | None = None, jobs: int = 1,
-         progress: Callable[[int], None] | None = None, model: ModuleType | None = None,
+         progress: Callable[[int], None] | None = None, model: str = MODEL,
          count: Callable[[int], None] | None = None) -> Scanned:
     """Read the scans `sources` (PDFs, images, folders of them) of the batch in `batch_dir`; with `out`,
     write responses.csv, review.html and report.csv there. `count` is told the number of pages
-    first and `progress` one step per page read."""
+    first and `progress` one step per page read. `model` names the digit model's module (imported
+    in each worker process)."""
     if out is not None and Path(out).exists() and not Path(out).is_dir():
         raise OptionError(f"-o/--output: {out} is a file; expected a folder")
     if jobs < 1:
@@ -60,7 +61,7 @@ def scan(batch_dir: str | Path, sources: tuple[str, ...], out: str | Path | None
         raise InputError(f"{batch.folder}: its worksheets carry several batch codes ({', '.join(sorted(ids))}); "
                          f"rerun tracegen batch")
     work = [(path, i) for path in images.files(sources) for i in range(images.count(path))]
-    model = model or importlib.import_module("tracegen.scanning.digits")
+    importlib.import_module(model)  # here, before any worker: a model that is not there fails once
     if count is not None:
         count(len(work))
     found = _read_all(work, partial(_read, batch=ids.pop(), maps=maps, model=model), jobs, progress)
@@ -94,8 +95,8 @@ def _read_all(work: list[tuple[Path, int]], reader: Callable[[tuple[Path, int]],
     return found
 
 
-def _read(item: tuple[Path, int], batch: str, maps: dict[str, Positions], model: ModuleType) -> Page:
-    return read_page(item[0], item[1], batch, maps, model)
+def _read(item: tuple[Path, int], batch: str, maps: dict[str, Positions], model: str) -> Page:
+    return read_page(item[0], item[1], batch, maps, importlib.import_module(model))
 
 
 def _duplicates(found: list[Page]) -> None:

@@ -1,0 +1,141 @@
+"""Scanning benchmark (issue 24): how many blanks `tracegen scan` reads right, wrong, or leaves to a
+person, and how long a class set takes.
+
+    python benchmarks/bench_scan.py                         # 30 variants, 300 and 150 dpi
+    python benchmarks/bench_scan.py --variants 10 --dpi 150 --model standin
+
+Builds a batch of the Class 3 example trained for 6 epochs (192 blanks a worksheet), writes each
+variant's answers by hand into its pages (tests/scanning/paper.py: scikit-learn's digits, which the
+digit model never saw; 90 % the key, 4 % a wrong digit, 3 % the sign flipped, 3 % left empty) and
+"scans" them (rotation ±3° and a random quarter turn, scale ±3 %, blur, noise, JPEG quality 60).
+Then times `scan` with 2 worker processes and counts, per blank: accepted and as written, accepted
+and not as written (the figure that must stay near 0), and flagged. Prints a Markdown table for
+docs/BENCHMARKS.md with the machine and its load.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import os
+import resource
+import statistics
+import sys
+import tempfile
+import time
+from decimal import Decimal
+from pathlib import Path
+
+import numpy as np
+import yaml
+
+import tracegen
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tests" / "scanning"))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import paper  # noqa: E402
+from bench_batch import machine  # noqa: E402
+
+from tracegen.scanning.run import MODEL, scan  # noqa: E402
+
+
+def make_batch(folder: Path, variants: int) -> tuple[Path, dict[str, dict], dict[str, dict[str, str]]]:
+    spec = yaml.safe_load((Path(tracegen.__file__).parent / "examples" / "class3.yaml").read_text())
+    spec["training"]["epochs"] = 6
+    (folder / "spec.yaml").write_text(yaml.safe_dump(spec))
+    batch = folder / "batch"
+    tracegen.batch(tracegen.load_spec(folder / "spec.yaml"), batch, variants=variants, seed=2026, to="md",
+                   kind="worksheet", jobs=2)
+    maps = paper.write_layouts(batch)
+    rows = list(csv.reader((batch / "answers.csv").open()))
+    keys = {row[0]: {b: paper.text_of(float(v), 3) for b, v in zip(rows[0][1:], row[1:], strict=True)}
+            for row in rows[1:]}
+    return batch, maps, keys
+
+
+def written(keys: dict[str, str], rng: np.random.Generator) -> dict[str, str]:
+    """What one student writes: mostly the key, some slips (a digit changed, a sign flipped), some blanks."""
+    out = {}
+    for blank, text in keys.items():
+        luck = rng.random()
+        if luck < 0.03:
+            out[blank] = ""
+        elif luck < 0.06 and Decimal(text) != 0:
+            out[blank] = f"{-Decimal(text):f}"
+        elif luck < 0.10:
+            step = Decimal(int(rng.integers(1, 10))).scaleb(-int(rng.integers(0, 4)))
+            value = Decimal(text) + (step if rng.random() < 0.5 else -step)
+            out[blank] = f"{value.quantize(Decimal('0.001')):f}" if abs(value) < 100 else text
+        else:
+            out[blank] = text
+    return out
+
+
+def make_scans(maps: dict[str, dict], truth: dict[str, dict[str, str]], out: Path, dpi: int, seed: int) -> int:
+    rng = np.random.default_rng(seed)
+    hand = paper.Hand(seed)
+    out.mkdir(parents=True, exist_ok=True)
+    pages = 0
+    for variant, positions in maps.items():
+        for info in positions["pages"]:
+            page = paper.render_page(positions, info["page"], dpi)
+            paper.write(page, positions, info["page"], truth[variant], hand, dpi)
+            (out / f"{rng.integers(10**12):012d}.jpg").write_bytes(paper.Scanner.random(rng)(page, rng))
+            pages += 1
+    return pages
+
+
+def count(scanned, truth: dict[str, dict[str, str]]) -> dict[str, int]:  # type: ignore[no-untyped-def]
+    out = {"blanks": 0, "right": 0, "wrong": 0, "flagged": 0, "pages": len(scanned.pages),
+           "pages_read": sum(p.status == "read" for p in scanned.pages)}
+    for (variant, blank), decision in scanned.decisions.items():
+        out["blanks"] += 1
+        want = truth[variant][blank]
+        if not decision.accepted:
+            out["flagged"] += 1
+        elif (decision.text == want == "") or (decision.text and want and Decimal(decision.text) == Decimal(want)):
+            out["right"] += 1
+        else:
+            out["wrong"] += 1
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--variants", type=int, default=30)
+    parser.add_argument("--dpi", default="300,150")
+    parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--model", default=MODEL, help="the digit model's module ('standin': the tests' stand-in)")
+    args = parser.parse_args()
+    print(f"Machine: {machine()}; load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    print(f"Model: {args.model}\n")
+    print("| dpi | pages (read) | blanks | accepted and right | accepted and wrong | flagged | "
+          "scan, median wall (CPU) | per page |")
+    print("|---|---|---|---|---|---|---|---|")
+    with tempfile.TemporaryDirectory() as tmp:
+        batch, maps, keys = make_batch(Path(tmp), args.variants)
+        truth = {v: written(k, np.random.default_rng(i)) for i, (v, k) in enumerate(keys.items())}
+        for dpi in (int(d) for d in args.dpi.split(",")):
+            scans = Path(tmp) / f"scans{dpi}"
+            pages = make_scans(maps, truth, scans, dpi, seed=dpi)
+            walls, cpus = [], []
+            for _ in range(args.repeat):
+                before = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+                start = time.perf_counter()
+                scanned = scan(batch, (str(scans),), Path(tmp) / f"out{dpi}", jobs=args.jobs, model=args.model)
+                walls.append(time.perf_counter() - start)
+                after = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+                cpus.append(sum(a.ru_utime + a.ru_stime - b.ru_utime - b.ru_stime
+                                for a, b in zip(after, before, strict=True)))
+            n = count(scanned, truth)
+            wall, cpu = statistics.median(walls), statistics.median(cpus)
+            share = {k: f"{100 * n[k] / n['blanks']:.2f} %" for k in ("right", "wrong", "flagged")}
+            print(f"| {dpi} | {pages} ({n['pages_read']}) | {n['blanks']} | {share['right']} | {share['wrong']} | "
+                  f"{share['flagged']} | {wall:.1f} s ({cpu:.1f} s) | {wall / pages:.2f} s |", flush=True)
+    print(f"\nload average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+
+
+if __name__ == "__main__":
+    main()
