@@ -102,17 +102,33 @@ def render_page(positions: dict, page: int, dpi: int) -> np.ndarray:
     return np.asarray(image, dtype=np.float32) / 255.0
 
 
-def cells_of(text: str, decimals: int, rng: np.random.Generator) -> list[str]:
-    """How a student writes `text` in a blank's cells (sign, WHOLE digits, decimals); a leading 0
-    written or not."""
+def pdf_page(path: Path, page: int, dpi: int) -> np.ndarray:
+    """Page `page` of a printed worksheet PDF as grey floats (1 = paper) at `dpi`."""
+    import pypdfium2
+
+    document = pypdfium2.PdfDocument(str(path))
+    try:
+        image = document[page - 1].render(scale=dpi / 72, grayscale=True).to_pil().convert("L")
+    finally:
+        document.close()
+    return np.asarray(image, dtype=np.float32) / 255.0
+
+
+def cells_of(text: str, kinds: list[str], rng: np.random.Generator) -> list[str]:
+    """How a student writes `text` in a blank's cells of `kinds` (sign, digits, point, digits); a
+    leading 0 written or not. The printed point's cell is left out."""
+    sign = kinds[0] == "sign"
+    point = kinds.index("point")
+    places = point - sign
+    decimals = len(kinds) - point - 1
     if text == "":
-        return [""] * (1 + WHOLE + decimals)
+        return [""] * (sign + places + decimals)
     negative = text.startswith("-")
     whole, _, frac = text.lstrip("-").partition(".")
     frac = frac.ljust(decimals, "0")
     if whole == "0" and rng.random() < 0.5:
         whole = ""
-    return ["-" if negative else ""] + [""] * (WHOLE - len(whole)) + list(whole) + list(frac)
+    return ["-" if negative else ""] * sign + [""] * (places - len(whole)) + list(whole) + list(frac)
 
 
 def text_of(value: float | Decimal, decimals: int) -> str:
@@ -169,7 +185,8 @@ def write(page: np.ndarray, positions: dict, number: int, answers: dict[str, str
         if blank["page"] != number or blank["id"] not in answers:
             continue
         cells = [c for c in blank["cells"] if c["kind"] != "point"]
-        for cell, char in zip(cells, cells_of(answers[blank["id"]], blank["decimals"], rng), strict=True):
+        chars = cells_of(answers[blank["id"]], [c["kind"] for c in blank["cells"]], rng)
+        for cell, char in zip(cells, chars, strict=True):
             x0, y0, x1, y1 = (round(v * s) for v in cell["rect"])
             ink = hand.glyph(char, y1 - y0, x1 - x0)
             page[y0:y1, x0:x1] *= 1.0 - ink
