@@ -2,11 +2,11 @@
 
 What is accepted is always the free reading (each cell's most likely class), never a value
 steered toward: the candidates (what a careful student, this student's own earlier answers, or a
-named mistake give) only lower the bar. The free reading is accepted
+named mistake give) only lower the bar. The free reading is accepted when it beats every other
+candidate value by a log-likelihood `MARGIN`, and
 
-- when every cell is read with confidence `SURE`; or
-- when it is one of the candidates cell for cell, every cell read with at least `AGREE`, and it
-  beats every other candidate value by a log-likelihood `MARGIN`.
+- every cell is read with confidence `SURE`; or
+- it is one of the candidates cell for cell and every cell is read with at least `AGREE`.
 
 A wrong answer that is no candidate is therefore read as written when it is written clearly, and
 flagged otherwise; it can never be turned into the key.
@@ -128,13 +128,11 @@ def decide(logp: np.ndarray, layout: Layout, candidates: set[str]) -> Decision:
     readings = tuple((value, float(np.exp(score))) for value, score in ranked)
     if reading is None:
         return Decision(None, readings)
-    if confidence.min() >= SURE:
-        return Decision(reading, readings)
     key = _same(reading, scores)
     others = [score for value, score in scores.items() if value != key]
-    if key in candidates and confidence.min() >= AGREE and (not others or scores[key] - max(others) >= MARGIN):
-        return Decision(reading, readings)
-    return Decision(None, readings)
+    clear = not others or scores[key] - max(others) >= MARGIN
+    bar = AGREE if key in candidates else SURE
+    return Decision(reading if clear and confidence.min() >= bar else None, readings)
 
 
 def _same(reading: str, scores: dict[str, float]) -> str:
