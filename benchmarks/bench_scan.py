@@ -4,7 +4,8 @@ person, and how long a class set takes.
     python benchmarks/bench_scan.py                         # 30 variants, 300 and 150 dpi
     python benchmarks/bench_scan.py --variants 10 --dpi 150 --model standin
 
-Builds a batch of the Class 3 example trained for 6 epochs (192 blanks a worksheet), writes each
+Builds a batch of the Class 3 example trained for 6 epochs (192 blanks a worksheet; paper-ready PDFs,
+or the tests' own layout where the worksheets have no position map), writes each
 variant's answers by hand into its pages (tests/scanning/paper.py: scikit-learn's digits, which the
 digit model never saw; 90 % the key, 4 % a wrong digit, 3 % the sign flipped, 3 % left empty) and
 "scans" them (rotation ±3° and a random quarter turn, scale ±3 %, blur, noise, JPEG quality 60).
@@ -17,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import json
 import os
 import resource
 import statistics
@@ -45,9 +47,11 @@ def make_batch(folder: Path, variants: int) -> tuple[Path, dict[str, dict], dict
     spec["training"]["epochs"] = 6
     (folder / "spec.yaml").write_text(yaml.safe_dump(spec))
     batch = folder / "batch"
-    tracegen.batch(tracegen.load_spec(folder / "spec.yaml"), batch, variants=variants, seed=2026, to="md",
+    tracegen.batch(tracegen.load_spec(folder / "spec.yaml"), batch, variants=variants, seed=2026, to="pdf",
                    kind="worksheet", jobs=2)
-    maps = paper.write_layouts(batch)
+    maps = {p.parent.name: json.loads(p.read_text()) for p in sorted(batch.glob("*/worksheet.positions.json"))}
+    if not maps:  # worksheets without position maps: the tests' own layout and pages
+        maps = paper.write_layouts(batch)
     rows = list(csv.reader((batch / "answers.csv").open()))
     keys = {row[0]: {b: paper.text_of(float(v), 3) for b, v in zip(rows[0][1:], row[1:], strict=True)}
             for row in rows[1:]}
@@ -72,14 +76,17 @@ def written(keys: dict[str, str], rng: np.random.Generator) -> dict[str, str]:
     return out
 
 
-def make_scans(maps: dict[str, dict], truth: dict[str, dict[str, str]], out: Path, dpi: int, seed: int) -> int:
+def make_scans(batch: Path, maps: dict[str, dict], truth: dict[str, dict[str, str]], out: Path, dpi: int,
+               seed: int) -> int:
     rng = np.random.default_rng(seed)
     hand = paper.Hand(seed)
     out.mkdir(parents=True, exist_ok=True)
     pages = 0
     for variant, positions in maps.items():
         for info in positions["pages"]:
-            page = paper.render_page(positions, info["page"], dpi)
+            pdf = batch / variant / "worksheet.pdf"
+            page = (paper.pdf_page(pdf, info["page"], dpi) if positions["batch"] != paper.batch_code(batch)
+                    else paper.render_page(positions, info["page"], dpi))
             paper.write(page, positions, info["page"], truth[variant], hand, dpi)
             (out / f"{rng.integers(10**12):012d}.jpg").write_bytes(paper.Scanner.random(rng)(page, rng))
             pages += 1
@@ -119,7 +126,7 @@ def main() -> None:
         truth = {v: written(k, np.random.default_rng(i)) for i, (v, k) in enumerate(keys.items())}
         for dpi in (int(d) for d in args.dpi.split(",")):
             scans = Path(tmp) / f"scans{dpi}"
-            pages = make_scans(maps, truth, scans, dpi, seed=dpi)
+            pages = make_scans(batch, maps, truth, scans, dpi, seed=dpi)
             walls, cpus = [], []
             for _ in range(args.repeat):
                 before = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
