@@ -58,21 +58,21 @@ def make_batch(folder: Path, variants: int) -> tuple[Path, dict[str, dict], dict
     return batch, maps, keys
 
 
-def written(keys: dict[str, str], rng: np.random.Generator) -> dict[str, str]:
-    """What one student writes: mostly the key, some slips (a digit changed, a sign flipped), some blanks."""
+def written(keys: dict[str, str], kinds: dict[str, list[str]], rng: np.random.Generator) -> dict[str, str]:
+    """What one student writes: mostly the key, some slips (a digit changed, a sign flipped), some blanks
+    (a slip that would not fit the blank's cells is not made)."""
     out = {}
     for blank, text in keys.items():
         luck = rng.random()
+        slip = text
         if luck < 0.03:
-            out[blank] = ""
+            slip = ""
         elif luck < 0.06 and Decimal(text) != 0:
-            out[blank] = f"{-Decimal(text):f}"
+            slip = f"{-Decimal(text):f}"
         elif luck < 0.10:
             step = Decimal(int(rng.integers(1, 10))).scaleb(-int(rng.integers(0, 4)))
-            value = Decimal(text) + (step if rng.random() < 0.5 else -step)
-            out[blank] = f"{value.quantize(Decimal('0.001')):f}" if abs(value) < 100 else text
-        else:
-            out[blank] = text
+            slip = f"{(Decimal(text) + (step if rng.random() < 0.5 else -step)).quantize(Decimal('0.001')):f}"
+        out[blank] = slip if slip == "" or paper.fits(slip, kinds[blank]) else text
     return out
 
 
@@ -123,7 +123,8 @@ def main() -> None:
     print("|---|---|---|---|---|---|---|---|")
     with tempfile.TemporaryDirectory() as tmp:
         batch, maps, keys = make_batch(Path(tmp), args.variants)
-        truth = {v: written(k, np.random.default_rng(i)) for i, (v, k) in enumerate(keys.items())}
+        truth = {v: written(k, {b["id"]: [c["kind"] for c in b["cells"]] for b in maps[v]["blanks"]},
+                            np.random.default_rng(i)) for i, (v, k) in enumerate(keys.items())}
         for dpi in (int(d) for d in args.dpi.split(",")):
             scans = Path(tmp) / f"scans{dpi}"
             pages = make_scans(batch, maps, truth, scans, dpi, seed=dpi)

@@ -114,6 +114,14 @@ def pdf_page(path: Path, page: int, dpi: int) -> np.ndarray:
     return np.asarray(image, dtype=np.float32) / 255.0
 
 
+def fits(text: str, kinds: list[str]) -> bool:
+    """Whether `text` can be written in cells of `kinds`."""
+    whole, _, frac = text.lstrip("-").partition(".")
+    point = kinds.index("point")
+    return (not text.startswith("-") or kinds[0] == "sign") and len(whole) <= point - (kinds[0] == "sign") \
+        and len(frac) <= len(kinds) - point - 1
+
+
 def cells_of(text: str, kinds: list[str], rng: np.random.Generator) -> list[str]:
     """How a student writes `text` in a blank's cells of `kinds` (sign, digits, point, digits); a
     leading 0 written or not. The printed point's cell is left out."""
