@@ -167,3 +167,42 @@ def test_without_the_extra_scan_names_it(monkeypatch):
     assert result.exit_code == 2
     assert "pip install 'tracegen[scan]'" in result.output and "zxingcpp" in result.output
     assert scanning.missing() is not None
+
+
+def test_a_pdf_a_tiff_and_a_page_without_code(class_batch, tmp_path):
+    """Scans come as a PDF of several pages and a TIFF of several pages; a blank sheet is reported."""
+    from PIL import Image
+
+    folder, maps, keys = class_batch
+    files = scans(folder, maps, keys, tmp_path / "jpg", 150, seed=13)
+    images = [Image.open(path).convert("L") for path in files]
+    half = len(images) // 2
+    images[0].save(tmp_path / "stack.pdf", save_all=True, append_images=images[1:half], resolution=150)
+    images[half].save(tmp_path / "stack.tif", save_all=True, append_images=images[half + 1:])
+    Image.new("L", (1240, 1754), 255).save(tmp_path / "empty.png")
+    scanned = scan(folder, (str(tmp_path / "stack.pdf"), str(tmp_path / "stack.tif"), str(tmp_path / "empty.png")),
+                   tmp_path / "out", model="standin")
+    statuses = [(Path(p.file).name, p.status) for p in scanned.pages]
+    assert [s for _, s in statuses[:-1]] == [READ] * len(images)
+    assert statuses[-1][0] == "empty.png" and statuses[-1][1].startswith("no page code found")
+    report = list(csv.DictReader((tmp_path / "out" / "report.csv").open()))
+    assert [r["file"] for r in report if r["kind"] == "page"] == ["stack.pdf"] * half + ["stack.tif"] * (
+        len(images) - half) + ["empty.png"]
+    assert {r["status"] for r in report if r["kind"] == "student"} == {"complete"}
+
+
+def test_a_missing_page_is_listed(class_batch, tmp_path):
+    folder, maps, keys = class_batch
+    variant = next(iter(maps))
+    scans(folder, {variant: maps[variant]}, keys, tmp_path / "in", 150, seed=17)
+    first = sorted((tmp_path / "in").iterdir())[0]
+    scanned = scan(folder, (str(first),), tmp_path / "out", model="standin")
+    number = scanned.pages[0].number
+    rows = csv.DictReader((tmp_path / "out" / "report.csv").open())
+    report = {r["variant"]: r for r in rows if r["kind"] == "student"}
+    others = [str(p["page"]) for p in maps[variant]["pages"] if p["page"] != number]
+    assert report[variant]["status"] == "missing pages" and report[variant]["missing_pages"] == " ".join(others)
+    rows = list(csv.DictReader((tmp_path / "out" / "responses.csv").open()))
+    on_page = {b["id"] for b in maps[variant]["blanks"] if b["page"] == number}
+    assert [r["variant"] for r in rows] == [variant]
+    assert all(rows[0][b] == "" for b in keys[variant] if b not in on_page)  # not guessed
