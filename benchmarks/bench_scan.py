@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import argparse
 import csv
-import json
 import os
 import resource
 import statistics
@@ -52,9 +51,7 @@ def make_batch(folder: Path, variants: int, epochs: int) -> tuple[Path, dict[str
     batch = folder / "batch"
     tracegen.batch(tracegen.load_spec(folder / "spec.yaml"), batch, variants=variants, seed=2026, to="pdf",
                    kind="worksheet", jobs=2)
-    maps = {p.parent.name: json.loads(p.read_text()) for p in sorted(batch.glob("*/worksheet.positions.json"))}
-    if not maps:  # worksheets without position maps: the tests' own layout and pages
-        maps = paper.write_layouts(batch)
+    maps = paper.maps_of(batch)
     rows = list(csv.reader((batch / "answers.csv").open()))
     keys = {row[0]: {b: paper.text_of(float(v), 3) for b, v in zip(rows[0][1:], row[1:], strict=True)}
             for row in rows[1:]}
@@ -87,9 +84,7 @@ def make_scans(batch: Path, maps: dict[str, dict], truth: dict[str, dict[str, st
     pages = 0
     for variant, positions in maps.items():
         for info in positions["pages"]:
-            pdf = batch / variant / "worksheet.pdf"
-            page = (paper.pdf_page(pdf, info["page"], dpi) if positions["batch"] != paper.batch_code(batch)
-                    else paper.render_page(positions, info["page"], dpi))
+            page = paper.printed(batch, positions, info["page"], dpi)
             paper.write(page, positions, info["page"], truth[variant], hand, dpi)
             (out / f"{rng.integers(10**12):012d}.jpg").write_bytes(paper.Scanner.random(rng)(page, rng))
             pages += 1

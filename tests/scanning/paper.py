@@ -1,8 +1,8 @@
 """Test paper for `tracegen scan`: worksheet pages with handwriting the digit model never saw, and a
 "scanner" that turns them into imperfect images.
 
-- `layout`: a position map in the contract's format (used until the paper-ready worksheets land:
-  `render_page` then draws its page: QR page code, registration marks, cell borders);
+- `printed`: a page of a paper-ready worksheet PDF; or, for a batch without them, a page drawn from
+  a synthetic position map (`layout`, `render_page`: QR page code, registration marks, cell borders);
 - `Hand`: digits written from scikit-learn's bundled handwritten digits (8 x 8, 43 writers, BSD-3),
   upsampled with a blur at random sizes, slants and offsets; a minus is a short slanted stroke;
 - `scanned`: rotation, scale, blur, noise and JPEG compression;
@@ -120,6 +120,21 @@ def fits(text: str, kinds: list[str]) -> bool:
     point = kinds.index("point")
     return (not text.startswith("-") or kinds[0] == "sign") and len(whole) <= point - (kinds[0] == "sign") \
         and len(frac) <= len(kinds) - point - 1
+
+
+def maps_of(folder: Path) -> dict[str, dict]:
+    """The position maps of a batch: the paper-ready worksheets' own, else the synthetic layout's
+    (written beside the worksheets)."""
+    maps = {p.parent.name: json.loads(p.read_text()) for p in sorted(folder.glob("*/worksheet.positions.json"))}
+    return maps or write_layouts(folder)
+
+
+def printed(folder: Path, positions: dict, page: int, dpi: int) -> np.ndarray:
+    """A worksheet page as printed: the variant's PDF page where the map is the worksheet's own,
+    else the synthetic page drawn from the map."""
+    if positions["batch"] == batch_code(folder):
+        return render_page(positions, page, dpi)
+    return pdf_page(folder / positions["variant"] / "worksheet.pdf", page, dpi)
 
 
 def cells_of(text: str, kinds: list[str], rng: np.random.Generator) -> list[str]:
