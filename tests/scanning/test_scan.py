@@ -86,7 +86,7 @@ def test_answers_read_as_written_never_as_the_key(class_batch, tmp_path):
         written[blank] = f"{-Decimal(written[blank]):f}"
     for blank in strays:
         written[blank] = _wrong(written[blank], "0.111")
-    scans(folder, {variant: maps[variant]}, {variant: written}, tmp_path / "in", 300, seed=5, rough=False)
+    scans(folder, {variant: maps[variant]}, {variant: written}, tmp_path / "in", 200, seed=5, rough=False)
     scanned = scan(folder, (str(tmp_path / "in"),), model="standin")
     decisions = {blank: d for (v, blank), d in scanned.decisions.items() if v == variant}
     accepted = {b: d.text for b, d in decisions.items() if d.accepted}
@@ -102,6 +102,7 @@ def test_answers_read_as_written_never_as_the_key(class_batch, tmp_path):
         assert written[blank] in [text for text, _ in decisions[blank].readings]
 
 
+@pytest.mark.slow
 def test_scan_then_grade_gives_the_marks_of_what_is_written(class_batch, tmp_path):
     """responses.csv plus the review's corrections (the truth typed for each flagged blank) grade
     exactly as the written answers typed into a responses file."""
@@ -113,7 +114,7 @@ def test_scan_then_grade_gives_the_marks_of_what_is_written(class_batch, tmp_pat
     for blank in some:
         written[variants[1]][blank] = _wrong(written[variants[1]][blank], "1.25")
     written[variants[0]][list(written[variants[0]])[-1]] = ""  # one blank left empty
-    scans(folder, maps, written, tmp_path / "in", 300, seed=7, rough=False)
+    scans(folder, maps, written, tmp_path / "in", 200, seed=7, rough=False)
     scanned = scan(folder, (str(tmp_path / "in"),), tmp_path / "out", model="standin")
     flagged = [(v, b) for (v, b), d in scanned.decisions.items() if not d.accepted]
     corrections = tmp_path / "corrections.csv"
