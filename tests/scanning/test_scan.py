@@ -211,3 +211,15 @@ def test_a_missing_page_is_listed(class_batch, tmp_path):
     on_page = {b["id"] for b in maps[variant]["blanks"] if b["page"] == number}
     assert [r["variant"] for r in rows] == [variant]
     assert all(rows[0][b] == "" for b in keys[variant] if b not in on_page)  # not guessed
+
+
+def test_a_damaged_page_is_reported_and_the_rest_read(class_batch, tmp_path):
+    folder, maps, keys = class_batch
+    variant = next(iter(maps))
+    files = scans(folder, {variant: maps[variant]}, {}, tmp_path / "in", 150, seed=23)
+    data = files[0].read_bytes()
+    files[0].write_bytes(data[:len(data) // 3])  # a transfer cut short
+    scanned = scan(folder, (str(tmp_path / "in"),), model="standin")
+    damaged = next(page for page in scanned.pages if page.file == str(files[0]))
+    assert "cannot be read" in damaged.status
+    assert sum(page.status == READ for page in scanned.pages) == len(files) - 1

@@ -53,17 +53,20 @@ def count(path: Path) -> int:
 
 
 def page(path: Path, index: int) -> Scan:
-    """Page `index` (0-based) of a scan file."""
-    if path.suffix.lower() == ".pdf":
-        document = _pdf(path)
-        try:
-            bitmap = document[index].render(scale=DPI / 72, grayscale=True)
-            return Scan(str(path), index + 1, _grey(bitmap.to_pil()))
-        finally:
-            document.close()
-    with _image(path) as image:
-        image.seek(index)
-        return Scan(str(path), index + 1, _grey(image))
+    """Page `index` (0-based) of a scan file; InputError when its pixels cannot be read (a truncated file)."""
+    try:
+        if path.suffix.lower() == ".pdf":
+            document = _pdf(path)
+            try:
+                bitmap = document[index].render(scale=DPI / 72, grayscale=True)
+                return Scan(str(path), index + 1, _grey(bitmap.to_pil()))
+            finally:
+                document.close()
+        with _image(path) as image:
+            image.seek(index)
+            return Scan(str(path), index + 1, _grey(image))
+    except (OSError, ValueError, RuntimeError) as err:  # PIL's truncated data, PDFium's failures
+        raise InputError(f"{path} page {index + 1}: cannot be read ({err})") from None
 
 
 def _grey(image: Image.Image) -> np.ndarray:

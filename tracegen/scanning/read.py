@@ -12,6 +12,7 @@ from types import ModuleType
 
 import numpy as np
 
+from tracegen.errors import InputError
 from tracegen.scanning import cells, images, pages
 from tracegen.scanning.positions import Positions
 
@@ -37,7 +38,10 @@ class Page:
 
 def read_page(path: Path, index: int, batch: str, maps: dict[str, Positions], model: ModuleType) -> Page:
     """Read page `index` (0-based) of scan file `path` against the position maps of batch `batch`."""
-    scan = images.page(path, index)
+    try:
+        scan = images.page(path, index)
+    except InputError as err:  # one damaged page does not stop the stack: it is reported
+        return Page(str(path), index + 1, status=str(err))
     out = Page(scan.file, scan.page)
     found = pages.find_code(scan.pixels)
     positions = _identify(out, found, batch, maps)
