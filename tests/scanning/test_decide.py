@@ -12,10 +12,10 @@ LAYOUT = Layout(sign=True, whole=2, decimals=3)
 
 
 def reading(*cells_: dict[str, float] | str) -> np.ndarray:
-    """Log-probabilities of cells: a class name (read with certainty 0.9999) or {class: probability}."""
-    out = np.full((len(cells_), len(CLASSES)), 1e-9)
+    """Log-probabilities of cells: a class name (read with certainty 0.999999) or {class: probability}."""
+    out = np.full((len(cells_), len(CLASSES)), 1e-12)
     for i, cell in enumerate(cells_):
-        spec = {cell: 0.9999} if isinstance(cell, str) else cell
+        spec = {cell: 0.999999} if isinstance(cell, str) else cell
         for name, p in spec.items():
             out[i, CLASSES.index(name)] = p
     return np.log(out / out.sum(axis=1, keepdims=True))
