@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from pathlib import Path
 from typing import NamedTuple
 
 import numpy as np
-from PIL import Image, UnidentifiedImageError
+from PIL import Image, ImageFile, UnidentifiedImageError
 
 from tracegen.errors import InputError
 
@@ -62,11 +64,22 @@ def page(path: Path, index: int) -> Scan:
                 return Scan(str(path), index + 1, _grey(bitmap.to_pil()))
             finally:
                 document.close()
-        with _image(path) as image:
+        with _image(path) as image, _whole():
             image.seek(index)
             return Scan(str(path), index + 1, _grey(image))
     except (OSError, ValueError, RuntimeError) as err:  # PIL's truncated data, PDFium's failures
         raise InputError(f"{path} page {index + 1}: cannot be read ({err})") from None
+
+
+@contextlib.contextmanager
+def _whole() -> Iterator[None]:
+    """Refuse a truncated image (WeasyPrint, imported in the same process, lets Pillow fill one in grey)."""
+    before = ImageFile.LOAD_TRUNCATED_IMAGES
+    ImageFile.LOAD_TRUNCATED_IMAGES = False
+    try:
+        yield
+    finally:
+        ImageFile.LOAD_TRUNCATED_IMAGES = before
 
 
 def _grey(image: Image.Image) -> np.ndarray:
