@@ -13,7 +13,7 @@ from PIL import Image, ImageFile, UnidentifiedImageError
 from tracegen.errors import InputError
 
 DPI = 200  # PDFs are rasterised at this resolution: cells of 5 mm are 40 pixels wide
-LONGEST = 3600  # pixels: larger images (600 dpi) are scaled down to about 300 dpi, which reads as well
+LONGEST = 2400  # pixels: larger images are scaled down to about 200 dpi (A4), which reads as well and faster
 IMAGES = (".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp", ".webp")
 Image.MAX_IMAGE_PIXELS = 200_000_000  # a 600 dpi A3 scan, not a decompression bomb
 
@@ -83,8 +83,11 @@ def _whole() -> Iterator[None]:
 
 
 def _grey(image: Image.Image) -> np.ndarray:
-    image = image.convert("L")
     scale = LONGEST / max(image.size)
+    if scale < 1 and image.format == "JPEG":  # decode a JPEG at a half or a quarter of its size straight away
+        image.draft("L", (round(image.width * scale), round(image.height * scale)))
+        scale = LONGEST / max(image.size)
+    image = image.convert("L")
     if scale < 1:
         image = image.resize((round(image.width * scale), round(image.height * scale)), Image.Resampling.BOX)
     return np.asarray(image, dtype=np.uint8)
