@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 
 import pytest
+from scanbatch import batch_fixture  # noqa: F401  (the fixture class_batch)
 from test_scan import scans
 
 from tracegen.grading import grade

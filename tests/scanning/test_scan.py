@@ -12,6 +12,7 @@ import numpy as np
 import paper
 import pytest
 from click.testing import CliRunner
+from scanbatch import batch_fixture  # noqa: F401  (the fixture class_batch)
 
 from tracegen.cli import cli
 from tracegen.grading import grade

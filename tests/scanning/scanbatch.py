@@ -1,4 +1,5 @@
-"""Fixtures of the scan tests: a small batch with position maps."""
+"""The scan tests' batch, a fixture imported by the test modules (not a conftest.py: its name would
+hide the suite's own conftest from `from conftest import ...`)."""
 
 from __future__ import annotations
 
@@ -11,8 +12,8 @@ import pytest
 import tracegen
 
 
-@pytest.fixture(scope="session")
-def class_batch(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, dict], dict[str, dict[str, str]]]:
+@pytest.fixture(scope="session", name="class_batch")
+def batch_fixture(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, dict], dict[str, dict[str, str]]]:
     """Two variants of the Class 3 example, paper-ready (or with the tests' own position maps where
     the worksheets are not), their position maps; and each variant's key as written
     (blank id -> text at the printed decimals)."""
