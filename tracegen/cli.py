@@ -366,8 +366,10 @@ def batch_command(spec: str | None, count: int | None, roster: str | None, seed:
               help="A platform report's column holding a roster batch's student ids: idnumber, email, username "
                    "or a column's name [default: the one that does].")
 @click.option("--template", is_flag=True, help="Write the empty RESPONSES.csv of the batch instead of grading.")
+@click.option("--corrections", type=click.Path(dir_okay=False),
+              help="A reviewer's corrections CSV (saved by the review page of tracegen scan), put into the responses.")
 def grade_command(batch_dir: str, responses: tuple[str, ...], output: str | None, match_by: str | None,
-                  template: bool) -> None:
+                  template: bool, corrections: str | None) -> None:
     """Mark RESPONSES.csv against the batch in BATCH_DIR, with error carried forward.
 
     RESPONSES.csv may also be a platform's report of a quiz made by tracegen export: Moodle's
@@ -387,7 +389,8 @@ def grade_command(batch_dir: str, responses: tuple[str, ...], output: str | None
         click.echo(write_atomic(Path(responses[0]), grading.template(batch_dir)))
         return
     out = Path(output) if output else Path(batch_dir) / "grades"
-    grades = grading.grade(batch_dir, responses[0] if len(responses) == 1 else responses, out=out, match_by=match_by)
+    grades = grading.grade(batch_dir, responses[0] if len(responses) == 1 else responses, out=out, match_by=match_by,
+                           corrections=corrections)
     book = grades.gradebook
     graded = book[book["status"] == "graded"]
     absent = f" ({len(book) - len(graded)} absent)" if len(graded) < len(book) else ""
@@ -398,6 +401,46 @@ def grade_command(batch_dir: str, responses: tuple[str, ...], output: str | None
         click.echo(f"tracegen: {len(unread)} student{'s' if len(unread) > 1 else ''} with cells that could not be "
                    f"read as numbers (the notes on their feedback say why): "
                    + "; ".join(f"{who} ({count} cell{'s' if count > 1 else ''})" for who, count in unread), err=True)
+
+
+@cli.command("scan")
+@click.argument("batch_dir", type=click.Path(file_okay=False))
+@click.argument("scans", nargs=-1, required=True, type=click.Path())
+@click.option("-o", "--output", type=click.Path(file_okay=False),
+              help="Folder for responses.csv, review.html and report.csv [default: BATCH_DIR/scan].")
+@click.option("-j", "--jobs", type=int, metavar="JOBS", help="Worker processes [default: the machine's cores].")
+def scan_command(batch_dir: str, scans: tuple[str, ...], output: str | None, jobs: int | None) -> None:
+    """Read filled paper worksheets of the batch in BATCH_DIR from SCANS (PDFs, images, folders).
+
+    Pages may come in any order and rotation, mixed between students; each is found by its
+    QR code and registration marks. Writes responses.csv (for tracegen grade), review.html
+    (the blanks not read with confidence: type their values, save corrections.csv, and grade
+    with --corrections) and report.csv (per page and student: read, flagged, missing).
+    Needs the scan extra: pip install 'tracegen[scan]'.
+    """
+    from tracegen import scanning
+
+    why = scanning.missing()
+    if why:
+        raise OptionError(why)
+    from tracegen.scanning.run import REVIEW, scan
+
+    out = Path(output) if output else Path(batch_dir) / "scan"
+    with contextlib.ExitStack() as stack:
+        bars: list[Callable[[int], None]] = []
+
+        def count(total: int) -> None:
+            if sys.stderr.isatty() and total > 1:
+                bars.append(stack.enter_context(click.progressbar(length=total, label="scan", file=sys.stderr)).update)
+
+        scanned = scan(batch_dir, scans, out, jobs=jobs or usable_cores(), count=count,
+                       progress=lambda step: bars[0](step) if bars else None)
+    read = sum(page.status == "read" for page in scanned.pages)
+    flagged = sum(not d.accepted for d in scanned.decisions.values())
+    click.echo(f"{read} of {len(scanned.pages)} pages read, {len(scanned.decisions) - flagged} of "
+               f"{len(scanned.decisions)} blanks accepted, {flagged} to review: {out / REVIEW}")
+    if read < len(scanned.pages):
+        click.echo(f"tracegen: {len(scanned.pages) - read} pages not read (report.csv says why)", err=True)
 
 
 @cli.command("export")

@@ -25,6 +25,7 @@ from tracegen.engine import exact, hand
 from tracegen.errors import OptionError
 from tracegen.grading import report
 from tracegen.grading.carry import centres, span
+from tracegen.grading.corrections import apply as corrected
 from tracegen.grading.marking import mark
 from tracegen.grading.policy import Policy
 from tracegen.grading.responses import match
@@ -42,11 +43,12 @@ class Grades(NamedTuple):
 
 
 def grade(batch_dir: str | Path, responses: Source | Sequence[str | Path], out: str | Path | None = None,
-          match_by: str | None = None) -> Grades:
+          match_by: str | None = None, corrections: str | Path | None = None) -> Grades:
     """Mark `responses` (a CSV file or a DataFrame, or a platform's report; several files: the
     Canvas reports of one class; or filled `--fillable` worksheets: PDFs or folders of them)
     against the batch in `batch_dir`. `match_by` names the report's column that holds a roster
-    batch's student ids (default: the one that does).
+    batch's student ids (default: the one that does). `corrections` is a reviewer's corrections
+    CSV (the review page of `tracegen scan` saves it), put into the responses before marking.
 
     With `out`, also write gradebook.csv, details.csv, feedback/<variant>.html and .md, and
     summary.html there (each file atomically).
@@ -67,6 +69,8 @@ def grade(batch_dir: str | Path, responses: Source | Sequence[str | Path], out: 
         raise OptionError(f"-o/--output: {out} is a file; expected a folder")
     batch = batchdir.read_batch(batch_dir)
     given = read_responses(responses, batch, match_by)
+    if corrections is not None:
+        given = corrected(given, corrections)
     matched = match(given, batch)
     marking = mark(batch, matched.rows, matched.cells, matched.readers)
     people = who(batch, given, matched, list(batch.blanks["blank"]))

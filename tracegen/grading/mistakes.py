@@ -66,7 +66,7 @@ def name(batch: Batch, policy: Policy, carried: Carried, answers: Array, wrong: 
             c = cells.columns
             given, mask = answers[:, c], wrong[:, c]
             expected = carried.expected[step.key].reshape(len(answers), -1)[:, cells.flat]
-            for mistake, value, whole in _redone(step, batch, carried):
+            for mistake, value, whole in redone(step, batch, carried):
                 alt = value.reshape(len(answers), -1)[:, cells.flat]
                 hit = within(given, alt, policy.halfwidths(alt, c))
                 if whole:  # every answered cell of the quantity must fit
@@ -88,7 +88,7 @@ def _name(out: Array, columns: Array, hit: Array, mistake: str) -> None:
     out[:, columns] = block
 
 
-def _redone(step: Step, batch: Batch, carried: Carried) -> Iterator[tuple[str, Array, bool]]:
+def redone(step: Step, batch: Batch, carried: Carried) -> Iterator[tuple[str, Array, bool]]:
     """(mistake, the step's value made with it, whether it concerns the whole matrix) for `step`'s kind."""
     spec = batch.spec
     inputs = [carried.used[key] for key in step.inputs]

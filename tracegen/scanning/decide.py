@@ -1,0 +1,146 @@
+"""Deciding one blank from its cells' log-probabilities: accept what is written, or flag it.
+
+What is accepted is always the free reading (each cell's most likely class), never a value
+steered toward: the candidates (what a careful student, this student's own earlier answers, or a
+named mistake give) only lower the bar. The free reading is accepted when it beats every other
+candidate value by a log-likelihood `MARGIN`, and
+
+- every cell is read with confidence `SURE`; or
+- it is one of the candidates cell for cell and every cell is read with at least `AGREE`.
+
+A wrong answer that is no candidate is therefore read as written when it is written clearly, and
+flagged otherwise; it can never be turned into the key.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal, InvalidOperation
+
+import numpy as np
+
+from tracegen.scanning.positions import Blank
+
+CLASSES = ("0", "1", "2", "3", "4", "5", "6", "7", "8", "9", "-", "")  # the digit model's classes
+INDEX = {c: i for i, c in enumerate(CLASSES)}
+# Chosen on scans of the half of scikit-learn's digits that the benchmark does not measure
+# (benchmarks/bench_scan.py): the free reading alone, of a value that is no candidate, is the main
+# source of wrong acceptances, so it must be all but certain; a candidate may be read at even odds.
+SURE = 0.99999
+AGREE = 0.5
+MARGIN = float(np.log(100.0))
+
+Cells = tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Layout:
+    """A blank's written cells: a sign cell or not, then `whole` integer digits and `decimals` digits."""
+
+    sign: bool
+    whole: int
+    decimals: int
+
+    @classmethod
+    def of(cls, blank: Blank) -> Layout:
+        kinds = [cell.kind for cell in blank.cells]
+        point = kinds.index("point") if "point" in kinds else len(kinds)
+        return cls("sign" in kinds, kinds[:point].count("digit"), kinds[point:].count("digit"))
+
+
+@dataclass(frozen=True)
+class Decision:
+    """A blank's outcome: the text read (`""` for an empty blank; None when flagged), and the best
+    readings with their probabilities, most likely first, for the person who reviews it."""
+
+    text: str | None
+    readings: tuple[tuple[str, float], ...]
+
+    @property
+    def accepted(self) -> bool:
+        return self.text is not None
+
+
+def text(cells: Cells, layout: Layout) -> str | None:
+    """The number written in `cells` ("" when all are empty), or None when it is no number
+    (a gap between digits, a minus in a digit cell, a sign alone)."""
+    sign, rest = (cells[0], cells[1:]) if layout.sign else ("", cells)
+    whole, decimals = rest[:layout.whole], rest[layout.whole:]
+    if sign not in ("", "-") or "-" in rest:
+        return None
+    first = next((i for i, c in enumerate(whole) if c), len(whole))
+    last = max((i + 1 for i, c in enumerate(decimals) if c), default=0)
+    if "" in whole[first:] or "" in decimals[:last]:
+        return None  # a gap between digits
+    digits, shown = "".join(whole), "".join(decimals)
+    if not digits and not shown:
+        return None if sign else ""
+    number = (digits or "0") + ("." + shown if shown else "")
+    return sign + number
+
+
+def cells(value: str, layout: Layout) -> list[Cells]:
+    """The ways a careful hand writes the number `value` (already rounded to the blank's decimals)
+    in the cells: the leading 0 of a number below 1 written or not; [] when it does not fit."""
+    negative = value.startswith("-")
+    whole, _, fraction = value.lstrip("-").partition(".")
+    fraction = fraction.ljust(layout.decimals, "0")
+    if len(whole) > layout.whole or len(fraction) > layout.decimals or (negative and not layout.sign):
+        return []
+    sign: Cells = (("-" if negative else ""),) if layout.sign else ()
+    digits: Cells = tuple(fraction)
+    out = [sign + ("",) * (layout.whole - len(whole)) + tuple(whole) + digits]
+    if whole == "0" and layout.whole:
+        out.append(sign + ("",) * layout.whole + digits)
+    return out
+
+
+def rounded(values: Iterable[object], decimals: int) -> set[str]:
+    """The texts a value rounds to at `decimals` places, half up and half to even (no `-0`)."""
+    out = set()
+    unit = Decimal(1).scaleb(-decimals)
+    for value in values:
+        try:
+            exact = value if isinstance(value, Decimal) else Decimal(repr(float(value)))  # type: ignore[arg-type]
+        except (InvalidOperation, TypeError, ValueError):
+            continue
+        if not exact.is_finite():
+            continue
+        for rounding in (ROUND_HALF_UP, ROUND_HALF_EVEN):
+            text = f"{exact.quantize(unit, rounding):f}"
+            out.add(text[1:] if text.startswith("-") and Decimal(text) == 0 else text)
+    return out
+
+
+def decide(logp: np.ndarray, layout: Layout, candidates: set[str]) -> Decision:
+    """Decide a blank from its cells' log-probabilities (cells, classes) among `candidates` (texts)."""
+    best = logp.argmax(axis=1)
+    free: Cells = tuple(CLASSES[i] for i in best)
+    confidence = np.exp(logp[np.arange(len(best)), best])
+    reading = text(free, layout)
+    scores: dict[str, float] = {}
+    for value in candidates:
+        for way in cells(value, layout):
+            score = float(sum(logp[i, INDEX[c]] for i, c in enumerate(way)))
+            scores[value] = max(scores.get(value, -np.inf), score)
+    if reading is not None:
+        scores[_same(reading, scores)] = max(scores.get(_same(reading, scores), -np.inf),
+                                             float(np.log(confidence).sum()))
+    ranked = sorted(scores.items(), key=lambda item: -item[1])[:4]
+    readings = tuple((value, float(np.exp(score))) for value, score in ranked)
+    if reading is None:
+        return Decision(None, readings)
+    key = _same(reading, scores)
+    others = [score for value, score in scores.items() if value != key]
+    clear = not others or scores[key] - max(others) >= MARGIN
+    bar = AGREE if key in candidates else SURE
+    return Decision(reading if clear and confidence.min() >= bar else None, readings)
+
+
+def _same(reading: str, scores: dict[str, float]) -> str:
+    """The candidate text that is the same number as `reading` (0.50 and 0.5), else `reading`."""
+    if reading == "":
+        return reading
+    number = Decimal(reading)
+    return next((value for value in scores if value and Decimal(value) == number), reading)
