@@ -20,9 +20,9 @@ from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal, InvalidOperation
 
 import numpy as np
 
+from tracegen.scanning.digits import CLASSES
 from tracegen.scanning.positions import Blank
 
-CLASSES = ("0", "1", "2", "3", "4", "5", "6", "7", "8", "9", "-", "")  # the digit model's classes
 INDEX = {c: i for i, c in enumerate(CLASSES)}
 # Chosen on scans of the half of scikit-learn's digits that the benchmark does not measure
 # (benchmarks/bench_scan.py): the free reading alone, of a value that is no candidate, is the main
