@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pikepdf
+import pypdf
 import pytest
 from browser import Browser
 from documents import DEEP, SOFTMAX, class3_trace, distinctive_answers
@@ -238,6 +239,20 @@ def test_the_network_is_described_and_its_weights_are_a_table(fmt: str) -> None:
     assert table[1] == ('<th scope="col">unit</th><th scope="col">from x1</th><th scope="col">from x2</th>'
                         '<th scope="col">from x3</th><th scope="col">bias</th>')
     assert table[2] == '<th scope="row">h1</th><td>1</td><td>\u22121</td><td>1</td><td>0</td>'
+
+
+def test_every_weight_table_of_a_wide_network_is_in_the_pdf() -> None:
+    """A 4-6-5-3 network's tables are taller than what is left of the diagram's page: every table,
+    every row, is still in the tagged PDF (a row past the page's foot was once not laid out)."""
+    wide = tracegen.trace(Path(__file__).parents[1] / "specs" / "net4653.yaml")
+    data = render_documents(wide, ("worksheet",), ("pdf",))[("worksheet", "pdf")]
+    text = "".join(page.extract_text() for page in pypdf.PdfReader(io.BytesIO(data)).pages)
+    for layer, inputs in ((1, "x4"), (2, "h6"), (3, "h5")):
+        caption = re.search(rf"Layer {layer} \([^)]*\): weights into each unit, and its bias", text)
+        assert caption is not None, layer
+        assert f"from {inputs}" in text[caption.end():], layer
+    units = re.findall(r"\bh(\d)\b", text[text.index("Layer 1 ("):text.index("Layer 2 (")])
+    assert units[:6] == ["1", "2", "3", "4", "5", "6"]  # the rows of layer 1's table, in order
 
 
 @pytest.mark.parametrize("fmt", ["pdf", "html"])
