@@ -92,14 +92,14 @@ def _students(roster: Roster | None, transliteration: str | None = None) -> tupl
 def _options(*, count: int | None, roster: Roster | None, seed: int | None, secret: Secret | None,
              to: str | Sequence[str] = run.FORMATS, kind: str | Sequence[str] = run.DEFAULT_KINDS,
              jobs: int | None = None, force: bool = False, transliteration: str | None = None,
-             fillable: bool = False) -> run.Options:
+             fillable: bool = False, paper_ready: bool = True) -> run.Options:
     """The batch Options of Python arguments; `to`/`kind` as a sequence or a comma-separated string."""
     if isinstance(secret, bytes):
         raise OptionError("secret: give the path of the file that holds the secret, not the secret itself")
     return run.Options(count=count, roster=_students(roster, transliteration), seed=seed,
                             secret_file=_path(secret) if secret is not None else None,
                             kinds=_names(kind), formats=_names(to), jobs=jobs, force=force,
-                            transliteration=transliteration, fillable=fillable)
+                            transliteration=transliteration, fillable=fillable, paper_ready=paper_ready)
 
 
 def _names(value: str | Sequence[str]) -> tuple[str, ...]:
@@ -133,12 +133,12 @@ def batch(spec: SpecLike, out_dir: str | os.PathLike[str] = "output/batch", *, v
           roster: Roster | None = None, seed: int | None = None, secret: Secret | None = None,
           to: str | Sequence[str] = run.FORMATS, kind: str | Sequence[str] = run.DEFAULT_KINDS,
           jobs: int | None = None, force: bool = False, transliteration: str | None = None, fillable: bool = False,
-          progress: Callable[[int], Callable[[int], None]] | None = None) -> pd.DataFrame:
+          paper_ready: bool = True, progress: Callable[[int], Callable[[int], None]] | None = None) -> pd.DataFrame:
     """`tracegen batch` from Python: every variant's folder, manifest.csv and answers.csv in `out_dir`.
 
     Keyword arguments mirror the command's options (`variants=N` or `roster=`, `seed=` or
     `secret=` for `--secret-file`, `to=`, `kind=`, `jobs=` for `-j`, `force=`,
-    `transliteration=`, `fillable=`); `roster` may also be a DataFrame. `progress`, if given, is
+    `transliteration=`, `fillable=`, `paper_ready=`); `roster` may also be a DataFrame. `progress`, if given, is
     called with the number of variants once they are drawn and returns a callable that gets 1
     per finished variant. Returns the manifest (one row per file, with its variant's difficulty profile) as a DataFrame
     of strings; `.attrs` holds `written` and `skipped` (variants left as they were on a
@@ -153,7 +153,7 @@ def batch(spec: SpecLike, out_dir: str | os.PathLike[str] = "output/batch", *, v
     (2, 0)
     """
     options = _options(count=variants, roster=roster, seed=seed, secret=secret, to=to, kind=kind, jobs=jobs,
-                       force=force, transliteration=transliteration, fillable=fillable)
+                       force=force, transliteration=transliteration, fillable=fillable, paper_ready=paper_ready)
     parsed = load_spec(spec)
     planned = run.plan(parsed, options)
     out = _path(out_dir)

@@ -233,6 +233,8 @@ def trace_command(spec: str | None, fmt: str, output: str | None) -> None:
 @click.option("--tagged/--untagged", default=True, show_default=True,
               help="PDF: tagged PDF/UA-1 for screen readers (its maths spoken, about 10% slower), or not.")
 @click.option("--fillable", is_flag=True, help="PDF: the worksheet is a form, a text field per blank.")
+@click.option("--paper-ready", is_flag=True, help="PDF: the worksheet comes back from paper: answer cells, a QR "
+              "code and marks on each page, and its position map (.positions.json).")
 @WORKING_OPTION
 @click.option("-o", "--output", default="output", show_default=True, type=click.Path(file_okay=False),
               help="Folder for the documents.")
@@ -240,7 +242,7 @@ def trace_command(spec: str | None, fmt: str, output: str | None) -> None:
 @click.option("--no-cache", is_flag=True, help="PDF: lay every page out anew, neither reading nor filling the "
                                                "layout cache (same bytes).")
 def render_command(spec: str | None, formats: str, kinds: str, paper: str, tagged: bool, fillable: bool,
-                   bare: bool, output: str, force: bool, no_cache: bool) -> None:
+                   paper_ready: bool, bare: bool, output: str, force: bool, no_cache: bool) -> None:
     """Write the worksheet and answer key of SPEC (default: the built-in Class 3 example).
 
     `--kind worksheet,key,solution` also writes the worked solution for students: every
@@ -251,7 +253,8 @@ def render_command(spec: str | None, formats: str, kinds: str, paper: str, tagge
     """
     to = split_list(formats, DOCUMENT_FORMATS, "--to")
     chosen = split_list(kinds, KINDS, "--kind")
-    seen = _layouts_note(spec, to, chosen, paper, tagged, fillable) if "pdf" in to and not no_cache else None
+    pdf = "pdf" in to and not no_cache
+    seen = _layouts_note(spec, to, chosen, paper, tagged, fillable, paper_ready) if pdf else None
     # the layout process, unless this render found its layouts cached last time; None also where it cannot fork
     pdf_process = PdfProcess.start() if "pdf" in to and not (seen and seen.exists()) else None
     with pdf_process or contextlib.nullcontext():
@@ -268,8 +271,8 @@ def render_command(spec: str | None, formats: str, kinds: str, paper: str, tagge
         long = pages >= PROGRESS_PAGES
         with _progress(len(chosen) * len(to), f"rendering about {pages:,} pages", long) as update:
             documents = render.render_documents(result, chosen, to, paper=paper, tagged=tagged, fillable=fillable,
-                                                processes=usable_cores(), progress=update, pdf_process=pdf_process,
-                                                cache=not no_cache)
+                                                paper_ready=paper_ready, processes=usable_cores(), progress=update,
+                                                pdf_process=pdf_process, cache=not no_cache)
     if seen:
         from tracegen.render.pdf.layouts import remember
 
@@ -306,6 +309,9 @@ def _layouts_note(spec: str | None, *options: object) -> Path | None:
 @click.option("--kind", "kinds", default=",".join(DEFAULT_KINDS), show_default=True,
               help="Document kinds: worksheet, key, solution.")
 @click.option("--fillable", is_flag=True, help="PDF: each worksheet is a form that tracegen grade reads back filled.")
+@click.option("--paper-ready/--no-paper-ready", default=True, show_default=True,
+              help="PDF: worksheets come back from paper (tracegen scan): answer cells, a QR code and marks on each "
+                   "page, and worksheet.positions.json beside each.")
 @click.option("-j", "--jobs", type=int, metavar="JOBS", help="Worker processes [default: the machine's cores].")
 @WORKING_OPTION
 @click.option("-o", "--output", default="output/batch", show_default=True, type=click.Path(file_okay=False),
@@ -315,8 +321,8 @@ def _layouts_note(spec: str | None, *options: object) -> Path | None:
 @click.option("--transliteration", metavar="COLUMN",
               help="Roster column printed instead of a name that no installed font can print whole.")
 def batch_command(spec: str | None, count: int | None, roster: str | None, seed: int | None, secret_file: str | None,
-                  formats: str, kinds: str, fillable: bool, jobs: int | None, bare: bool, output: str, force: bool,
-                  transliteration: str | None) -> None:
+                  formats: str, kinds: str, fillable: bool, paper_ready: bool, jobs: int | None, bare: bool,
+                  output: str, force: bool, transliteration: str | None) -> None:
     """Write one worksheet and key per variant or student, plus manifest.csv and answers.csv.
 
     SPEC defaults to the built-in Class 3 example. Rerunning skips variants whose files
@@ -350,7 +356,8 @@ def batch_command(spec: str | None, count: int | None, roster: str | None, seed:
                          secret=secret_file,
                          to=split_list(formats, DOCUMENT_FORMATS, "--to"),
                          kind=split_list(kinds, KINDS, "--kind"), jobs=jobs, force=force, fillable=fillable,
-                         transliteration=transliteration, progress=bar if terminal else None)
+                         paper_ready=paper_ready, transliteration=transliteration,
+                         progress=bar if terminal else None)
     if terminal:
         written, skipped = manifest.attrs["written"], manifest.attrs["skipped"]
         click.echo(f"{written + skipped} variants in {output} ({written} written, {skipped} unchanged)", err=True)

@@ -30,6 +30,12 @@ BLOCK_PAD = 0.12  # room around a block of equations inside its PDF placeholder 
 EQUATION_GAP = EQUATION_MARGIN + 2 * BLOCK_PAD  # between stacked equations in the PDF: as when each is its own block
 WORKING_PER_LAYER = 2.5  # a worksheet's room to work, per layer, under its forward and backward passes
 
+# A paper-ready worksheet (docs/paper.md): each answer cell's writing area, the printed decimal point's room, the
+# cells' border (light grey, thin: a scanner finds it, a pen ignores it); the page's top margin, which holds the
+# QR code above the running head, and how far left of the right margin that head ends, clear of the QR code.
+CELL_MM, CELL_HEIGHT_MM, POINT_MM, CELL_RULE_MM = 5.2, 7.2, 2.6, 0.2
+PAPER_TOP_MM, HEAD_CLEAR_MM = 27.0, 21.0
+
 
 def print_measure(paper: str) -> float:
     """The printed text width in em where display equations wrap: the paper less its side margins, less half an

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 import io
+import json
 import random
 import shutil
 import subprocess
@@ -27,7 +28,7 @@ from students import at, sheets
 import tracegen
 from tracegen.cli import cli
 from tracegen.errors import InputError
-from tracegen.layout import PRINT_FONT_PT
+from tracegen.layout import CELL_RULE_MM, PRINT_FONT_PT
 from tracegen.maths.tree import Blank
 from tracegen.render import render_documents
 from tracegen.render.pdf.form import CODE_FIELD
@@ -35,15 +36,22 @@ from tracegen.render.pdf.form import CODE_FIELD
 pytestmark = pytest.mark.slow  # real batches of PDFs
 
 
-def fillable_batch(out: Path, spec: dict, seed: int = 1) -> Path:
+def fillable_batch(out: Path, spec: dict, seed: int = 1, paper_ready: bool = True) -> Path:
     tracegen.batch(copy.deepcopy(spec), out, variants=3, seed=seed, to="pdf", kind="worksheet", fillable=True,
-                   jobs=1)
+                   jobs=1, paper_ready=paper_ready)
     return out
 
 
 @pytest.fixture(scope="module")
 def batch(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Fillable and paper-ready (a batch's default): the fields lie on the blanks' rows of cells."""
     return fillable_batch(tmp_path_factory.mktemp("fillable"), CLASS3)
+
+
+@pytest.fixture(scope="module")
+def plain(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Fillable, not paper-ready: each blank one box."""
+    return fillable_batch(tmp_path_factory.mktemp("plain"), CLASS3, paper_ready=False)
 
 
 def variants(batch: Path) -> list[str]:
@@ -151,10 +159,11 @@ def test_fields_are_named_by_blank_and_hold_no_answer(batch: Path) -> None:
         assert "/AcroForm" in reader.trailer["/Root"]
 
 
-def test_each_field_covers_a_printed_blank_of_its_size(batch: Path, tmp_path: Path) -> None:
+def test_each_field_covers_a_printed_blank_of_its_size(plain: Path, tmp_path: Path) -> None:
     """The field's box is where the page shows a blank's outline (dark along all four edges, white
     inside), and as large as a blank is specified to be on paper."""
     assert shutil.which("pdftoppm"), "pdftoppm (poppler-utils) renders the page for this test"
+    batch = plain
     worksheet = batch / variants(batch)[0] / "worksheet.pdf"
     reader = pypdf.PdfReader(worksheet)
     dpi = 216
@@ -183,6 +192,30 @@ def test_each_field_covers_a_printed_blank_of_its_size(batch: Path, tmp_path: Pa
             assert inside.mean() > 250, name
             checked.add(name)
     assert checked == set(pd.read_csv(batch / "answers.csv", nrows=0).columns) - {"variant"}
+
+
+def test_on_a_paper_ready_worksheet_each_field_covers_its_blanks_row_of_cells(batch: Path) -> None:
+    """One field per blank, over the whole row of character cells the position map gives for it (the cells'
+    writing areas inside the field, the field no wider than the row and its borders)."""
+    variant = variants(batch)[0]
+    reader = pypdf.PdfReader(batch / variant / "worksheet.pdf")
+    mapped = {b["id"]: b for b in json.loads((batch / variant / "worksheet.positions.json").read_text())["blanks"]}
+    border = CELL_RULE_MM * 72 / 25.4
+    seen = set()
+    for number, page in enumerate(reader.pages, start=1):
+        top = float(page.mediabox.top)
+        for name, widget in widgets(page):
+            if name == CODE_FIELD or name in seen:
+                continue
+            seen.add(name)
+            left, bottom, right, upper = (float(v) for v in widget["/Rect"])
+            cells = [c["rect"] for c in mapped[name]["cells"]]
+            assert mapped[name]["page"] == number
+            assert left == pytest.approx(min(c[0] for c in cells) - border, abs=0.01)
+            assert right == pytest.approx(max(c[2] for c in cells) + border, abs=0.01)
+            assert top - upper == pytest.approx(min(c[1] for c in cells) - border, abs=0.01)
+            assert top - bottom == pytest.approx(max(c[3] for c in cells) + border, abs=0.01)
+    assert seen == set(mapped)
 
 
 def test_a_worksheet_of_another_batch_or_none_is_reported_and_nothing_graded(batch: Path, tmp_path: Path) -> None:

@@ -35,11 +35,13 @@ from tracegen.batching.variants import Variant, base_profile, draw, fingerprint,
 from tracegen.choices import DEFAULT_KINDS, KINDS, usable_cores
 from tracegen.choices import DOCUMENT_FORMATS as FORMATS
 from tracegen.csvfiles import csv_bytes, spreadsheet_safe
+from tracegen.document.cells import integer_digits
 from tracegen.engine.trace import trace
 from tracegen.errors import InputError, Interrupted, OptionError, TracegenError
 from tracegen.files import read_capped, write_atomic
 from tracegen.render.coverage import require_printable
 from tracegen.render.pdf import layouts
+from tracegen.render.pdf.form import fingerprint as form_fingerprint
 from tracegen.spec import limits
 from tracegen.spec.model import Spec
 from tracegen.stopping import sigterm_as_interrupt
@@ -77,6 +79,7 @@ class Options:
     force: bool = False
     transliteration: str | None = None  # roster column printed instead of a name the fonts cannot print whole
     fillable: bool = False  # worksheet.pdf is a form (render.pdf.form)
+    paper_ready: bool = True  # worksheet.pdf is ready to come back from paper, with its position map (docs/paper.md)
 
 
 @dataclass(frozen=True, eq=False)
@@ -90,11 +93,18 @@ class Job:
     transliteration: str | None = None  # the roster column of transliterations, if the teacher named one
     fillable: bool = False
     profile: dict[str, str] = field(default_factory=dict)  # fairness.row: the manifest's fairness.PROFILE_COLUMNS
+    paper: render.PaperReady | None = None  # the batch's paper-ready facts, when worksheet.pdf is paper-ready
 
     @property
     def files(self) -> list[str]:
-        """File names inside the variant's folder, in manifest order."""
-        return [SPEC_FILE] + [f"{kind}.{fmt}" for kind in self.kinds for fmt in self.formats]
+        """File names inside the variant's folder, in manifest order (a paper-ready worksheet.pdf's map after it)."""
+        names = [SPEC_FILE]
+        for kind in self.kinds:
+            for fmt in self.formats:
+                names.append(f"{kind}.{fmt}")
+                if self.paper is not None and (kind, fmt) == ("worksheet", "pdf"):
+                    names.append(f"worksheet.{render.POSITIONS}")
+        return names
 
     @property
     def meta(self) -> tuple[str, str, str, str]:
@@ -143,8 +153,23 @@ def plan(spec: Spec, options: Options) -> list[Job]:
     variants = draw(spec, materials(options, students, secret), secret)
     people: Sequence[Student | None] = students or [None] * len(variants)
     drawn = profiles(variants)
+    ready = paper_ready(spec, variants, options, secret)
     return [Job(v, s, options.kinds, options.formats, options.transliteration, options.fillable,
-                fairness.row(drawn, i, v.attempt + 1)) for i, (v, s) in enumerate(zip(variants, people, strict=True))]
+                fairness.row(drawn, i, v.attempt + 1), ready)
+            for i, (v, s) in enumerate(zip(variants, people, strict=True))]
+
+
+def paper_ready(spec: Spec, variants: Sequence[Variant], options: Options,
+                secret: bytes | None) -> render.PaperReady | None:
+    """The batch's paper-ready facts when its worksheet PDFs are paper-ready: its id (a hash of its seed or
+    secret and its spec, in every page's code) and each quantity's integer-digit cells, from every variant's
+    values (all traced here, before anything is rendered), so no cell row hints at an answer."""
+    if not (options.paper_ready and "pdf" in options.formats and "worksheet" in options.kinds):
+        return None
+    prefix = f"secret={fingerprint(secret)}" if secret is not None else f"seed={options.seed or 0}"
+    batch = hashlib.sha256(f"{prefix}\n{form_fingerprint(spec)}".encode()).hexdigest()[:10]
+    traces = (trace(v.spec, variant=v.id) for v in variants)
+    return render.PaperReady(batch, integer_digits(traces, spec.decimals))
 
 
 def difficulty(spec: Spec, jobs: Sequence[Job]) -> list[str]:
@@ -220,12 +245,16 @@ def _plain(data: Any) -> Any:
     return data
 
 
-def spec_yaml(variant: Variant, fillable: bool = False) -> bytes:
+def spec_yaml(variant: Variant, fillable: bool = False, paper: render.PaperReady | None = None) -> bytes:
     """The variant's concrete spec: `tracegen trace` on it reproduces the variant's numbers.
 
-    Its first line says how the folder was made, a fillable worksheet too, so a rerun that
-    changes `--fillable` finds the recorded spec.yaml changed and renders the variant again."""
+    Its first line says how the folder was made, a fillable or paper-ready worksheet too (with its batch
+    and a hash of its cells' sizes), so a rerun that changes either finds the recorded spec.yaml changed
+    and renders the variant again."""
     form = "; worksheet.pdf is a fillable form" if fillable else ""
+    if paper is not None:
+        cells = sha256(repr(sorted(paper.digits.items())).encode())[:8]
+        form += f"; worksheet.pdf is paper-ready (batch {paper.batch}, cells {cells})"
     header = f"# tracegen batch variant {variant.id} ({variant.material}){form}\n"
     body = yaml.dump(_plain(variant.spec.to_dict()), Dumper=_SpecDumper, sort_keys=False, allow_unicode=True)
     return (header + body).encode("utf-8")
@@ -255,7 +284,7 @@ def produce(job: Job, out: Path, recorded: dict[str, str] | None, stamps: dict[s
         result = trace(job.variant.spec, variant=vid)
         blanks = result.blanks()
         answers = (tuple(blanks["blank"]), tuple(blanks["value"].tolist()))
-        files = {SPEC_FILE: spec_yaml(job.variant, job.fillable)}
+        files = {SPEC_FILE: spec_yaml(job.variant, job.fillable, job.paper)}
         folder = out / vid
         if recorded is not None and _unchanged(folder, job, files[SPEC_FILE], recorded):
             return Outcome(vid, {name: recorded[name] for name in job.files}, *answers, skipped=True)
@@ -265,10 +294,12 @@ def produce(job: Job, out: Path, recorded: dict[str, str] | None, stamps: dict[s
             options: dict[str, Any] = {"student": _student(job), "fillable": job.fillable}
             if stamps:
                 options["rooms"] = {kind: stamp.rooms for kind, stamp in stamps.items()}
+            if job.paper is not None:
+                options["paper_ready"] = job.paper
             documents = render.render_documents(result, job.kinds, job.formats, **options)
         finally:
             layouts.forget()
-        files.update({f"{kind}.{fmt}": documents[(kind, fmt)] for kind in job.kinds for fmt in job.formats})
+        files.update({f"{kind}.{fmt}": documents[(kind, fmt)] for kind, fmt in documents})
         for name, data in files.items():
             write_atomic(folder / name, data)
         return Outcome(vid, {name: sha256(data) for name, data in files.items()}, *answers)
@@ -398,8 +429,9 @@ def execute(jobs: Sequence[Job], out: Path, previous: Recorded, workers: int,
 
 def _stamps(tasks: Sequence[tuple[Job, Path, dict[str, str] | None]], run: stamping.Mapper) -> list[dict[str, Stamp]]:
     """Each task's PDF stamps (`stamping`): none when there is no PDF to make, or every variant is done."""
-    done = all(recorded is not None and _unchanged(out / job.variant.id, job, spec_yaml(job.variant, job.fillable),
-                                                   recorded) for job, out, recorded in tasks)
+    done = all(recorded is not None and _unchanged(out / job.variant.id, job,
+                                                   spec_yaml(job.variant, job.fillable, job.paper), recorded)
+               for job, out, recorded in tasks)
     if len(tasks) < 2 or not any("pdf" in job.formats for job, _, _ in tasks) or done:
         return [{} for _ in tasks]
     return stamping.stamps([_stampable(job) for job, _, _ in tasks], run)
@@ -414,8 +446,10 @@ def _stampable(job: Job) -> tuple[Spec, str, tuple[str, ...], str | None]:
 
 
 def _stamped_kinds(job: Job) -> tuple[str, ...]:
-    """The kinds whose PDFs can share a layout: not a fillable worksheet (its form names the variant)."""
-    return tuple(kind for kind in job.kinds if "pdf" in job.formats and not (job.fillable and kind == "worksheet"))
+    """The kinds whose PDFs can share a layout: not a fillable worksheet (its form names the variant), nor yet a
+    paper-ready one (its cells and page furniture are not measured as rooms: it is laid out on its own)."""
+    own = job.fillable or job.paper is not None
+    return tuple(kind for kind in job.kinds if "pdf" in job.formats and not (own and kind == "worksheet"))
 
 
 def _inline(task: Callable[..., Any], calls: Sequence[tuple[Any, ...]]) -> list[Any]:

@@ -17,6 +17,7 @@ import numpy as np
 
 from tracegen.choices import KINDS
 from tracegen.document import diagram, formulas, notes, printable, wording
+from tracegen.document.cells import Digits
 from tracegen.document.diagram import Chart, Diagram
 from tracegen.document.formulas import APPROX, ARROW, EQ, ETA, MINUS, PLUS, QUAD
 from tracegen.document.model import Eq, Para, Section, Working
@@ -122,11 +123,13 @@ def numbers(values: np.ndarray, decimals: int | None, answer: bool = False) -> M
     return Matrix(cells, answer=answer)
 
 
-def blanks(ids: np.ndarray, decimals: int) -> Matrix:
+def blanks(ids: np.ndarray, decimals: int, digits: int = 0) -> Matrix:
     """Blank cells, one per blank id, shaped like the answer (a worksheet's), each with room for a sign, a
-    digit, the point and `decimals` digits (the same for every blank: a box's size must not hint at its answer)."""
+    digit, the point and `decimals` digits (the same for every blank: a box's size must not hint at its answer).
+    `digits` > 0 (a paper-ready worksheet): each blank is a row of character cells with that many integer digits."""
     ids = np.atleast_2d(ids)
-    return Matrix(tuple(tuple(Blank(decimals + 3, str(i)) for i in cells) for cells in ids), answer=True)
+    return Matrix(tuple(tuple(Blank(decimals + 3, str(i), digits, decimals if digits else 0) for i in cells)
+                        for cells in ids), answer=True)
 
 
 class _Book:
@@ -135,9 +138,10 @@ class _Book:
     `solved`: every number shown (the key and the solution); grader notes only in the key.
     """
 
-    def __init__(self, trace: Trace, kind: str) -> None:
+    def __init__(self, trace: Trace, kind: str, digits: Digits | None = None) -> None:
         assert trace.spec is not None, "a document is built from a trace of a spec"
         self.trace = trace
+        self.digits = digits  # a paper-ready worksheet's integer-digit cells per quantity (`document.cells`)
         self.decimals = trace.spec.decimals
         self.kind = kind
         self.solved = kind != "worksheet"
@@ -173,7 +177,8 @@ class _Book:
         if self.solved:
             return numbers(self.values(name, epoch, phase, column), self.decimals, answer=True)
         ids = self.printed.ids(name, epoch, phase)
-        return blanks(ids if column is None else ids[:, column:column + 1], self.decimals)
+        cells = max(self.digits.get(name, 1), 1) if self.digits is not None else 0
+        return blanks(ids if column is None else ids[:, column:column + 1], self.decimals, cells)
 
     def operand(self, name: str, epoch: int, phase: str | None = None, transpose: bool = False,
                 column: int | None = None) -> Node:
@@ -235,15 +240,16 @@ def _rate(spec: Spec) -> Node:
     return row(ETA, EQ, numbers(np.array(spec.learning_rate), None))
 
 
-def build(trace: Trace, kind: str, student: str | None = None) -> DocumentModel:
-    """The document model of `trace` for `kind` ("worksheet", "key" or "solution")."""
+def build(trace: Trace, kind: str, student: str | None = None, digits: Digits | None = None) -> DocumentModel:
+    """The document model of `trace` for `kind` ("worksheet", "key" or "solution"). `digits` (a paper-ready
+    worksheet's, `document.cells`): each blank a row of character cells, with this many integer digits per quantity."""
     if kind not in KINDS:
         raise ValueError(f"kind must be one of {', '.join(KINDS)}, got {kind!r}")
     spec = trace.spec
     if spec is None:
         raise ValueError("rendering needs a Trace that carries its Spec (tracegen.trace(spec))")
     printable.check(trace)
-    book = _Book(trace, kind)
+    book = _Book(trace, kind, digits)
     epochs = range(1, spec.epochs + 1)
     layers = range(1, len(spec.layers) + 1)
     return DocumentModel(
@@ -279,6 +285,8 @@ def _givens_section(spec: Spec, book: _Book) -> Section:
                          symbol(f"b{layer}"), EQ, book.operand(f"b{layer}", 1))))
     items.append(wording.say("rate", eta=_rate(spec)))
     items.append(wording.say(f"rounding_{book.kind}", decimals=str(spec.decimals)))
+    if book.digits is not None:  # a paper-ready worksheet: its blanks are rows of cells
+        items.append(wording.say("cells"))
     return Section(wording.text("network_title"), "network", tuple(items))
 
 

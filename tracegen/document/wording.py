@@ -32,6 +32,8 @@ MESSAGES = {
     "rate": "Learning rate {eta}.",
     "rounding_worksheet": "Give each answer to {decimals} decimal places, rounding half up (a 5 after the last place "
                           "rounds away from zero), and use the rounded values you wrote down in the steps that follow.",
+    "cells": "Write each answer one character to a cell: a minus sign in the first cell when it is negative, the "
+             "digits before the printed point in the cells just before it, and one decimal in each cell after it.",
     "rounding_key": "Each result is exact, rounded half up to {decimals} decimal places. A careful student may write "
                     "another last digit: at a tie rounded half to even, or from rounded numbers carried into a step. "
                     "Grader notes name every such value, and why: accept those too.",

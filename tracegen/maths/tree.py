@@ -15,6 +15,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
+from tracegen.layout import CELL_HEIGHT_MM, CELL_MM, CELL_RULE_MM, POINT_MM
+
 
 @dataclass(frozen=True, slots=True)
 class Ident:
@@ -124,10 +126,23 @@ class Blank:
 
     chars: int = 6
     id: str = ""
+    digits: int = 0  # a paper-ready worksheet's: integer-digit cells (0: one plain box, no cells)
+    decimals: int = 0  # with `digits`: the decimal-digit cells after the printed point
+
+    def cells(self) -> tuple[str, ...]:
+        """A paper-ready blank's cells left to right: "sign", "digit"s, then "point" and "digit"s when it has
+        decimals (none for a plain box)."""
+        if not self.digits:
+            return ()
+        return ("sign", *("digit",) * self.digits, *(("point", *("digit",) * self.decimals) if self.decimals else ()))
 
     def size(self, font_pt: float) -> tuple[float, float]:
-        """(width, height) in em of a `font_pt` font."""
+        """(width, height) in em of a `font_pt` font (with cells: their writing areas, borders and the point)."""
         em_mm = font_pt * 25.4 / 72
+        if self.digits:
+            cells = self.cells()
+            width = sum(POINT_MM if kind == "point" else CELL_MM for kind in cells) + (len(cells) + 1) * CELL_RULE_MM
+            return width / em_mm, (CELL_HEIGHT_MM + 2 * CELL_RULE_MM) / em_mm
         return (HANDWRITING_MM * self.chars + BLANK_MARGIN_MM) / em_mm, BLANK_HEIGHT_MM / em_mm
 
 

@@ -9,10 +9,20 @@ from __future__ import annotations
 from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
-__all__ = ["FORMATS", "KINDS", "PAPERS", "file_stem", "markup", "render_documents", "slug"]
+__all__ = ["FORMATS", "KINDS", "PAPERS", "POSITIONS", "PaperReady", "file_stem", "markup", "render_documents", "slug"]
 
 if TYPE_CHECKING:
-    from tracegen.render.documents import FORMATS, KINDS, PAPERS, file_stem, markup, render_documents, slug
+    from tracegen.render.documents import (
+        FORMATS,
+        KINDS,
+        PAPERS,
+        POSITIONS,
+        PaperReady,
+        file_stem,
+        markup,
+        render_documents,
+        slug,
+    )
 
 
 def __getattr__(name: str) -> Any:

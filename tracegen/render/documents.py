@@ -10,22 +10,25 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 
 from tracegen.choices import DOCUMENT_FORMATS as FORMATS
 from tracegen.choices import PAPERS
 from tracegen.document import KINDS, DocumentModel, build
-from tracegen.engine.trace import Trace
+from tracegen.document.cells import integer_digits
+from tracegen.engine.trace import BASE, Trace
 from tracegen.errors import OptionError
 from tracegen.render.coverage import require_printable
 from tracegen.render.exporters import EXPORTERS
-from tracegen.render.pdf.form import Code, fingerprint
+from tracegen.render.pdf.form import Code, doc_hash, fingerprint
+from tracegen.render.pdf.paper import Sheet
 from tracegen.render.pdf.process import PdfProcess
 from tracegen.render.prepare import Rooms, rooms_of
 from tracegen.render.typeset.boxes import Box
 from tracegen.text import quote
 
-__all__ = ["FORMATS", "KINDS", "PAPERS", "file_stem", "markup", "render_documents", "slug"]
+__all__ = ["FORMATS", "KINDS", "PAPERS", "POSITIONS", "PaperReady", "file_stem", "markup", "render_documents", "slug"]
 
 
 TAGGED = "pdf/ua-1"  # WeasyPrint's PDF variant of a tagged PDF
@@ -55,9 +58,22 @@ def _check(values: Sequence[str], allowed: Sequence[str], what: str) -> None:
         raise OptionError(f"{what}: expected some of {', '.join(allowed)}, got {', '.join(map(str, given))}")
 
 
+@dataclass(frozen=True)
+class PaperReady:
+    """A paper-ready worksheet's batch-wide facts: the batch's id (10 hex digits, in every page's code) and
+    each quantity's integer-digit cells (`document.cells`), the same for every variant of the batch."""
+
+    batch: str
+    digits: Mapping[str, int]
+
+
+POSITIONS = "positions.json"  # a paper-ready worksheet's position map: the "format" of its entry in the result
+
+
 def render_documents(trace: Trace, kinds: Sequence[str] = ("worksheet", "key"),
                      formats: Sequence[str] = ("md", "html", "pdf"), *, student: str | None = None,
-                     paper: str = "a4", tagged: bool = True, fillable: bool = False, processes: int = 1,
+                     paper: str = "a4", tagged: bool = True, fillable: bool = False,
+                     paper_ready: PaperReady | bool = False, processes: int = 1,
                      progress: Callable[[int], None] | None = None,
                      pdf_process: PdfProcess | None = None, cache: bool = False,
                      rooms: dict[str, Rooms] | None = None) -> dict[tuple[str, str], bytes]:
@@ -69,7 +85,10 @@ def render_documents(trace: Trace, kinds: Sequence[str] = ("worksheet", "key"),
     PDF/UA-1 for screen readers (the maths as Formula elements with their spoken text) unless
     `tagged` is False (docs/accessibility.md). `fillable` makes the worksheet's PDF a form: a
     text field per blank, named by its id, and the worksheet's code (variant, spec fingerprint)
-    for `tracegen grade` (`render.pdf.form`).
+    for `tracegen grade` (`render.pdf.form`). `paper_ready` makes the worksheet's PDF ready to come back
+    from paper (`render.pdf.paper`, docs/paper.md): each blank a row of character cells, each page a QR code and
+    registration marks, and the position map as ("worksheet", "positions.json"); True takes the cells' sizes
+    from this trace, a `PaperReady` from the whole batch.
     `processes` > 1 lays PDFs out side by side in forked processes (`pdf.write_pdfs`): the
     command line's choice for one exercise; the bytes are the same either way. `progress`
     is called with 1 as each document is done. `pdf_process` (the command line's) lays the
@@ -81,18 +100,22 @@ def render_documents(trace: Trace, kinds: Sequence[str] = ("worksheet", "key"),
     _check(kinds, KINDS, "kind")
     _check(formats, FORMATS, "format")
     _check([paper], tuple(PAPERS), "paper")
+    ready = _paper_ready(trace) if paper_ready is True else paper_ready or None
     if set(formats) & {"html", "pdf"} and trace.spec is not None:  # Markdown is plain text
         require_printable(trace.spec.title, f"the title {quote(trace.spec.title)}")
         require_printable(student, f"the student {quote(student)}")
     out: dict[tuple[str, str], bytes] = {}
 
-    def texts() -> Iterator[tuple[str, list[Box]]]:
+    def texts() -> Iterator[tuple[str, list[Box | Sheet]]]:
         """Each document's text, the PDFs' (HTML, blocks) yielded as they are made."""
         for kind in kinds:
             doc = build(trace, kind, student)
             for fmt in formats:
+                cells = ready if ready is not None and fmt == "pdf" and doc.is_worksheet else None
+                model = build(trace, kind, student, cells.digits) if cells else doc  # its blanks in cells
                 form = _form(trace) if fillable and fmt == "pdf" and not doc.is_key else None
-                text, blocks = markup(doc, fmt, paper, form, (rooms or {}).get(kind) if fmt == "pdf" else None)
+                text, blocks = markup(model, fmt, paper, form, (rooms or {}).get(kind) if fmt == "pdf" else None,
+                                      _sheet(trace, cells) if cells else None)
                 out[(kind, fmt)] = text.encode("utf-8")  # a PDF's place, in order, until it is made
                 if fmt == "pdf":
                     yield text, blocks
@@ -106,15 +129,20 @@ def render_documents(trace: Trace, kinds: Sequence[str] = ("worksheet", "key"),
                  cache=cache)
     for key, pdf in zip([key for key in out if key[1] == "pdf"], pdfs, strict=True):
         out[key] = pdf
+    if ready is not None and ("worksheet", "pdf") in out:
+        from tracegen.render.pdf.paper import read_positions
+
+        out[("worksheet", POSITIONS)] = read_positions(out[("worksheet", "pdf")]) or b""
     return out
 
 
 def markup(doc: DocumentModel, fmt: str, paper: str = "a4", form: str | None = None,
-           rooms: Rooms | None = None) -> tuple[str, list[Box]]:
+           rooms: Rooms | None = None, sheet: Sheet | None = None) -> tuple[str, list[Box | Sheet]]:
     """The text a format is written from: Markdown, or the HTML (for "pdf": the HTML WeasyPrint lays out,
     and the typeset maths blocks the PDF finisher draws on its placeholders). `form` (PDF) is a
-    fillable worksheet's code: the PDF gets a text field per blank. `rooms`: the PDF's least room sizes."""
-    return EXPORTERS[fmt].markup(doc, paper, form, rooms)
+    fillable worksheet's code: the PDF gets a text field per blank. `rooms`: the PDF's least room sizes;
+    `sheet` a paper-ready worksheet's (`pdf.paper`)."""
+    return EXPORTERS[fmt].markup(doc, paper, form, rooms, sheet)
 
 
 def pdf_layout(trace: Trace, kind: str, rooms: Rooms, *, student: str | None = None,
@@ -144,6 +172,22 @@ _ROOM = re.compile(r'( aria-label="[^"]*")? style="width:[0-9.]+em;|<rect x="\d+
 def _shape(html: str) -> str:
     """A digest of the PDF's HTML without its rooms' widths and the formulas' spoken text."""
     return hashlib.sha256(_ROOM.sub(lambda m: m[2] and f"<rect {m[2]}" or ' style="', html).encode()).hexdigest()
+
+
+def _paper_ready(trace: Trace) -> PaperReady:
+    """A single document's paper-ready facts: cells sized from its own values, its batch id from its spec."""
+    if trace.spec is None:
+        raise OptionError("paper-ready: a paper-ready worksheet needs the trace's spec (trace it with tracegen.trace)")
+    batch = hashlib.sha256(f"render/{fingerprint(trace.spec)}".encode()).hexdigest()[:10]
+    return PaperReady(batch, integer_digits([trace], trace.spec.decimals))
+
+
+def _sheet(trace: Trace, ready: PaperReady) -> Sheet:
+    """What a paper-ready worksheet's pages say they are (`pdf.paper.Sheet`): batch, variant, document hash."""
+    if trace.spec is None:
+        raise OptionError("paper-ready: a paper-ready worksheet needs the trace's spec (trace it with tracegen.trace)")
+    variant = trace.variants[0] if trace.variants else BASE
+    return Sheet(ready.batch, variant, doc_hash(fingerprint(trace.spec)))
 
 
 def _form(trace: Trace) -> str:

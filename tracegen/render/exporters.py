@@ -13,8 +13,10 @@ from typing import Any
 from tracegen.choices import PAPERS
 from tracegen.document import DocumentModel
 from tracegen.layout import (
+    HEAD_CLEAR_MM,
     HEAD_PT,
     HEAD_SHARE,
+    PAPER_TOP_MM,
     PAPER_WIDTH_MM,
     PHONE_MEASURE,
     PRINT_FONT_PT,
@@ -24,6 +26,7 @@ from tracegen.layout import (
 )
 from tracegen.render import prepare
 from tracegen.render.environment import font_faces, font_parts, jinja_environment, stylesheet
+from tracegen.render.pdf.paper import Sheet
 from tracegen.render.prepare import Rooms
 from tracegen.render.typeset.boxes import Box
 
@@ -53,12 +56,17 @@ class Exporter:
                       "cell": None}
 
     def markup(self, doc: DocumentModel, paper: str = "a4", form: str | None = None,
-               rooms: Rooms | None = None) -> tuple[str, list[Box]]:
-        page = {**self.page(paper, doc), "form": form, "rooms": rooms}
+               rooms: Rooms | None = None, sheet: Sheet | None = None) -> tuple[str, list[Box | Sheet]]:
+        """The document's text and its typeset blocks; `form` (PDF) a fillable worksheet's code; `rooms` the PDF's
+        least room sizes. `sheet` (PDF) makes a paper-ready worksheet: room for the QR code in the HTML, and the
+        sheet as the last block, for the finisher (`pdf.paper`: its pages get a QR code and registration marks)."""
+        room = {"top": f"{PAPER_TOP_MM:g}", "head": f"{HEAD_CLEAR_MM:g}"}  # the page's room for the QR code (mm)
+        page = {**self.page(paper, doc), "form": form, "rooms": rooms,
+                "paper_ready": room if sheet is not None else None}
         prepared, extra = self.prepare(doc, page)
         page.update(extra)
         text = jinja_environment(self.environment).get_template(self.template).render(doc=prepared, page=page)
-        return text, page["blocks"]
+        return text, [*page["blocks"], *([sheet] if sheet is not None else [])]
 
 
 class HtmlExporter(Exporter):

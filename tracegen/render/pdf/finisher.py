@@ -41,7 +41,8 @@ from markupsafe import Markup, escape
 
 from tracegen.errors import RenderError
 from tracegen.fontmetrics import face
-from tracegen.layout import HEAD_PAD_MM, HEAD_PT, PRINT_MARGINS_MM
+from tracegen.layout import HEAD_CLEAR_MM, HEAD_PAD_MM, HEAD_PT, PAPER_TOP_MM, PRINT_MARGINS_MM
+from tracegen.render.pdf import paper
 from tracegen.render.pdf.fonts import FONT_NAMES, base, embed
 from tracegen.render.pdf.form import META, Blank, add_fields
 from tracegen.render.pdf.stream import (
@@ -58,10 +59,10 @@ from tracegen.render.pdf.stream import (
 from tracegen.render.pdf.tagging import Structure
 from tracegen.render.typeset.boxes import Box, Field, Rect, Run, flatten
 
-COLOURS = {  # the roles of mathbox.Run/Rect fills: #1a1a1a, #fdf1b8 and the pictures' #1b4f8a, #555
+COLOURS = {  # the roles of mathbox.Run/Rect fills: #1a1a1a, #fdf1b8, the pictures' #1b4f8a, #555, and cells' #999
     "ink": b"0.101961 0.101961 0.101961 rg", "answer": b"0.992157 0.945098 0.721569 rg",
     "weight": b"0.105882 0.309804 0.541176 rg", "muted": b"0.333333 0.333333 0.333333 rg",
-    "who": b"0.266667 0.266667 0.266667 rg",
+    "who": b"0.266667 0.266667 0.266667 rg", "cell": b"0.6 0.6 0.6 rg",
 }
 ANCHOR = "tgm-"  # placeholder ids: tgm-0, tgm-1, …
 PT_PER_PX = 0.75  # PDF points per CSS pixel (WeasyPrint's zoom 1)
@@ -180,12 +181,15 @@ class _Page:
 class Overlay:
     """A WeasyPrint finisher that draws `blocks[i]` over placeholder i, exactly once each."""
 
-    def __init__(self, blocks: Sequence[Box | Head], spoken: Sequence[tuple[int, str]] = ()) -> None:
+    def __init__(self, blocks: Sequence[Box | Head | paper.Sheet], spoken: Sequence[tuple[int, str]] = ()) -> None:
         """`spoken`: (block, spoken text) of each formula in document order (`formulas`); the other
-        blocks are pictures' labels, and a `Head`."""
-        self.head = next((block.box for block in blocks if isinstance(block, Head)), None)
-        self.blocks: Sequence[Box] = [Box(0.0, 0.0, 0.0) if isinstance(block, Head) else block for block in blocks]
-        self.furniture = {index for index, block in enumerate(blocks) if isinstance(block, Head)}
+        blocks are pictures' labels, and a `Head`. A paper-ready worksheet's `paper.Sheet` comes last: each
+        page then gets its QR code and marks, and the PDF its position map."""
+        self.sheet = next((block for block in blocks if isinstance(block, paper.Sheet)), None)
+        drawn = [block for block in blocks if not isinstance(block, paper.Sheet)]
+        self.head = next((block.box for block in drawn if isinstance(block, Head)), None)
+        self.blocks: Sequence[Box] = [block if isinstance(block, Box) else Box(0.0, 0.0, 0.0) for block in drawn]
+        self.furniture = {index for index, block in enumerate(drawn) if isinstance(block, Head)}
         self.spoken = spoken
         self.maths = {index for index, _ in spoken}
         self.drawn: dict[int, list[Drawn]] = {}
@@ -193,17 +197,24 @@ class Overlay:
         self.marked: dict[int, tuple[int, int]] = {}  # block -> (page, MCID) it is drawn in, in a tagged PDF
         self._forms: dict[int, bytes] = {}  # rewritten form XObjects, by object number
         self.blanks: list[Blank] = []  # where each blank was drawn, for a fillable worksheet's fields
+        self.cells: list[Blank] = []  # where each paper-ready blank's cells were drawn, for the position map
 
     def __call__(self, document: Any, pdf: Any) -> None:
         structure = Structure(pdf) if "StructTreeRoot" in pdf.catalog else None
-        resources = []
+        resources, furniture, size = [], [], (0.0, 0.0)
         for number, reference in enumerate(pdf.page_references):  # as WeasyPrint's own tagging reads them
             page = resolve(pdf, reference)
-            top = max(float(page["MediaBox"][1]), float(page["MediaBox"][3]))
-            where = _Page(number, top, structure)
+            size = (float(page["MediaBox"][2]) - float(page["MediaBox"][0]),
+                    max(float(page["MediaBox"][1]), float(page["MediaBox"][3])))
+            where = _Page(number, size[1], structure)
             stream = resolve(pdf, page["Contents"])
-            rewritten = self._rewrite(pdf, stream.stream, resolve(pdf, page["Resources"]), where, IDENTITY)
-            stream.stream = [self._head(page, structure is not None) + rewritten]
+            drawn = self._rewrite(pdf, stream.stream, resolve(pdf, page["Resources"]), where, IDENTITY)
+            drawn = self._head(page, structure is not None) + drawn
+            if self.sheet:  # the page's QR code and marks, first, in the page's own coordinates
+                code = self.sheet.code(number + 1, len(pdf.page_references)).text()
+                furniture.append(paper.furniture(code, *size))
+                drawn = furniture[-1].ops + b"\n" + drawn
+            stream.stream = [drawn]
             resources += where.resources
         for number, data in self._forms.items():
             pdf.objects[number].stream = [data]
@@ -214,6 +225,8 @@ class Overlay:
         code = document.metadata.custom.get(META)
         if code:
             add_fields(pdf, code, self.blanks)
+        if self.sheet:
+            paper.attach(pdf, paper.encode(paper.positions(self.sheet, size, furniture, self.cells)))
         embed(pdf, self.used, resources)
 
     def _head(self, page: Any, tagged: bool) -> bytes:
@@ -223,8 +236,9 @@ class Overlay:
             return b""
         left, bottom, right, top = (float(v) for v in page["MediaBox"])
         scale = HEAD_PT
-        x = right - HEAD_RIGHT_MM * 72 / 25.4 - self.head.width * scale
-        y = top - HEAD_BOTTOM_MM * 72 / 25.4 + self.head.depth * scale
+        clear, low = (HEAD_CLEAR_MM, PAPER_TOP_MM - PRINT_MARGINS_MM[0]) if self.sheet else (0.0, 0.0)  # paper.py
+        x = right - (HEAD_RIGHT_MM + clear) * 72 / 25.4 - self.head.width * scale
+        y = top - (HEAD_BOTTOM_MM + low) * 72 / 25.4 + self.head.depth * scale
         drawing, glyphs = _drawing(self.head)
         for name, gid, char in glyphs:
             self.used.setdefault(name, {}).setdefault(gid, char)
@@ -317,7 +331,8 @@ class Overlay:
             if isinstance(item, Field):  # em, y up from the block's top: the drawing's y is down
                 left, top = apply(pending.device, item.x, -item.y - item.height)
                 right, bottom = apply(pending.device, item.x + item.width, -item.y)
-                self.blanks.append(Blank(page.number, (left, min(bottom, top), right, max(bottom, top)), item.name))
+                place = Blank(page.number, (left, min(bottom, top), right, max(bottom, top)), item.name, item.cell)
+                (self.cells if item.cell else self.blanks).append(place)
         drawn = b"q\n%s\n%s\nQ" % (f"{a:.6f} {b:.6f} {c:.6f} {d:.6f} {e:.3f} {f:.3f} cm".encode(), drawing)
         if page.structure is None or pending.index not in self.maths:
             return drawn

@@ -66,11 +66,52 @@ def _plain(value: Any) -> Any:
 
 class Blank(NamedTuple):
     """A blank the finisher drew: its page (0-based), its rectangle in PDF user space
-    (left, bottom, right, top, points) and its id."""
+    (left, bottom, right, top, points) and its id; `cell` names one of a paper-ready blank's
+    character cells ("sign", "digit", "point"), "" the whole blank."""
 
     page: int
     rect: tuple[float, float, float, float]
     name: str
+    cell: str = ""
+
+
+PAGE_TAG = "TG1"  # a paper-ready page's code starts with it (docs/paper.md)
+
+
+class PageCode(NamedTuple):
+    """What a paper-ready worksheet's page says it is, in its QR code: `TG1 <batch> <variant> <kind>
+    <page> <pages> <doc>` (batch: 10 hex digits; doc: 12 hex digits of the sha256 of the variant's
+    spec fingerprint, so a reprint of an edited spec is told apart). Holds no answer."""
+
+    batch: str
+    variant: str
+    kind: str
+    page: int
+    pages: int
+    doc: str
+
+    def text(self) -> str:
+        return f"{PAGE_TAG} {self.batch} {self.variant} {self.kind} {self.page} {self.pages} {self.doc}"
+
+    @classmethod
+    def parse(cls, text: str) -> PageCode | None:
+        """The page code in `text` (a QR code's content), None if it is not one."""
+        parts = text.split()
+        if len(parts) != 7 or parts[0] != PAGE_TAG or not parts[4].isdigit() or not parts[5].isdigit():
+            return None
+        batch, variant, kind, page, pages, doc = parts[1:]
+        if not (_hex(batch, 10) and _hex(doc, 12) and 1 <= int(page) <= int(pages)):
+            return None
+        return cls(batch, variant, kind, int(page), int(pages), doc)
+
+
+def _hex(text: str, length: int) -> bool:
+    return len(text) == length and all(c in "0123456789abcdef" for c in text)
+
+
+def doc_hash(spec_fingerprint: str) -> str:
+    """A page code's `doc`: 12 hex digits of the sha256 of the spec's `fingerprint`."""
+    return hashlib.sha256(spec_fingerprint.encode("ascii")).hexdigest()[:12]
 
 
 def add_fields(pdf: Any, code: str, blanks: Sequence[Blank]) -> None:

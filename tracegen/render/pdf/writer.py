@@ -25,6 +25,7 @@ from tracegen.render.pdf import layouts
 from tracegen.render.pdf.finisher import Overlay, formulas
 from tracegen.render.pdf.forking import CAN_FORK, Forked
 from tracegen.render.pdf.loader import weasyprint
+from tracegen.render.pdf.paper import Sheet
 from tracegen.render.pdf.scratch import temporary as scratch_folder
 from tracegen.render.typeset.boxes import Box
 
@@ -61,7 +62,7 @@ def font_config() -> Any:
     return weasyprint().text.fonts.FontConfiguration()
 
 
-def write_pdf(html: str, blocks: Sequence[Box] = (), *, pdf_tags: bool = False, pdf_variant: str | None = None,
+def write_pdf(html: str, blocks: Sequence[Box | Sheet] = (), *, pdf_tags: bool = False, pdf_variant: str | None = None,
               overlay: Overlay | None = None, cache: bool = False) -> bytes:
     """The PDF of `html`, laid out with its print CSS, byte-identical for identical input.
 
@@ -108,7 +109,7 @@ def _lay_out(html: str, pdf_tags: bool, pdf_variant: str | None) -> layouts.Layo
     raise RenderError("PDF rendering: WeasyPrint wrote the PDF without calling the finisher")
 
 
-def write_pdfs(documents: Iterable[tuple[str, Sequence[Box]]], *, pdf_variant: str | None = None,
+def write_pdfs(documents: Iterable[tuple[str, Sequence[Box | Sheet]]], *, pdf_variant: str | None = None,
                processes: int = 1, progress: Callable[[int], None] | None = None, cache: bool = False) -> list[bytes]:
     """The PDFs of (html, blocks) pairs, each the bytes `write_pdf` gives, in order.
 
@@ -148,13 +149,14 @@ def write_pdfs(documents: Iterable[tuple[str, Sequence[Box]]], *, pdf_variant: s
                     item.stop()
 
 
-def _write_pdf_in(scratch: str, html: str, blocks: Sequence[Box], pdf_variant: str | None, cache: bool) -> bytes:
+def _write_pdf_in(scratch: str, html: str, blocks: Sequence[Box | Sheet], pdf_variant: str | None,
+                  cache: bool) -> bytes:
     """`write_pdf` in a forked copy, its temporary files in `scratch` (which the parent removes)."""
     tempfile.tempdir = scratch
     return write_pdf(html, blocks, pdf_variant=pdf_variant, cache=cache)
 
 
-def cached_pdf(html: str, blocks: Sequence[Box], pdf_variant: str | None) -> bytes | None:
+def cached_pdf(html: str, blocks: Sequence[Box | Sheet], pdf_variant: str | None) -> bytes | None:
     """What `write_pdf(html, blocks, pdf_variant=pdf_variant, cache=True)` gives if its layout is in the cache,
     else None (nothing laid out, WeasyPrint not imported)."""
     if (layout := layouts.load(layouts.key(html, pdf_variant, False))) is None:

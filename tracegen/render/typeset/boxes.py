@@ -19,10 +19,13 @@ from typing import NamedTuple
 from tracegen.fontmetrics import Letter, face, face_for, letters
 from tracegen.layout import (
     BLOCK_PAD,
+    CELL_MM,
+    CELL_RULE_MM,
     COLUMN_GAP,
     EQUATION_GAP,
     MATRIX_LINE_HEIGHT,
     MEDIUM,
+    POINT_MM,
     PRINT_FONT_PT,
     SCRIPT_LOWER,
     SCRIPT_RAISE,
@@ -69,6 +72,8 @@ MATRIX_SIDE = 0.15  # room beside a matrix, outside its brackets
 BRACKET_STEM, BRACKET_TICK, BRACKET_ROOM = 0.07, 0.37, 0.39  # a drawn bracket: stem, tick length, its width
 BRACKET_REACH = 0.04  # how far inside the rows' line boxes a bracket stops, top and bottom
 BLANK_RULE, BLANK_GAP, BLANK_PAD = 0.045, 0.45, 0.2  # a blank's outline; room between rows of blanks, and beside
+CELL_DOT, CELL_DOT_RAISE = 1.6, 0.12  # a paper-ready blank's printed decimal point: its size, above the cells' bottom
+PAPER_ROW = 40.0  # em: the widest a matrix of paper-ready blanks is set in one row of blocks (A4's text is 47.5 em)
 ANSWER_SIDE, ANSWER_PAD = 0.08, 0.06  # a highlighted scalar: room beside it, highlight beyond its ink
 BIG_OP, LIMIT_GAP = 1.4, 0.1  # a large operator's size, and the gap to its limits
 LINE_GAP = 0.25  # between the lines of an equation too wide for one
@@ -102,13 +107,16 @@ class Rect(NamedTuple):
 
 class Field(NamedTuple):
     """Where a blank can be typed in (a fillable PDF's text field): no ink, its box (`y` its bottom
-    edge) and the blank's id. The PDF finisher makes a form field there when asked to."""
+    edge) and the blank's id. The PDF finisher makes a form field there when asked to. A paper-ready
+    blank also has one Field per character cell, its `cell` "sign", "digit" or "point" (the writing
+    area inside the cell's border), which the finisher records for the position map (`pdf.paper`)."""
 
     x: float
     y: float
     width: float
     height: float
     name: str
+    cell: str = ""  # "" for the whole blank
 
 
 class Box(NamedTuple):
@@ -456,6 +464,8 @@ def _limits(node: BigOp, size: float) -> Box:
 
 def _blank(blank: Blank, size: float) -> Box:
     """A box outline to write in, sized for handwriting on the printed page, centred on the axis."""
+    if blank.digits:
+        return _cells(blank, size)
     width, height = (v * size for v in blank.size(PRINT_FONT_PT))
     rule = BLANK_RULE * size
     bottom = AXIS * size - height / 2
@@ -463,6 +473,80 @@ def _blank(blank: Blank, size: float) -> Box:
              Rect(0.0, bottom, width, rule, "ink"), Rect(0.0, bottom + height - rule, width, rule, "ink"))
     field = (Field(0.0, bottom, width, height, blank.id),) if blank.id else ()
     return Box(width, bottom + height, -bottom, sides + field)
+
+
+def _cells(blank: Blank, size: float) -> Box:
+    """A paper-ready blank: a row of character cells (sign, integer digits, the printed point, decimals), each
+    a light-grey frame around a writing area of CELL_MM x CELL_HEIGHT_MM, the row centred on the axis.
+
+    Its size is physical (`Blank.size`): worksheets set it at `size` 1, and equations holding it are never
+    set smaller. Neighbouring cells share a border; the point stands between two runs of cells. Each cell's
+    writing area is a Field of its kind, and the whole row one more (the fillable form's field)."""
+    em = PRINT_FONT_PT * 25.4 / 72  # mm per em
+    width, height = blank.size(PRINT_FONT_PT)
+    rule, cell, point = CELL_RULE_MM / em, CELL_MM / em, POINT_MM / em
+    bottom = AXIS - height / 2
+    items: list[Run | Rect | Field] = []
+    x = 0.0
+    kinds = blank.cells()
+    runs = [kinds[:kinds.index("point")], kinds[kinds.index("point") + 1:]] if "point" in kinds else [kinds]
+    for number, run in enumerate(runs):
+        span = len(run) * (cell + rule) + rule
+        items += [Rect(x, bottom, span, rule, "cell"), Rect(x, bottom + height - rule, span, rule, "cell")]
+        for kind in run:
+            items += [Rect(x, bottom, rule, height, "cell"), Field(x + rule, bottom + rule, cell, height - 2 * rule,
+                                                                   blank.id, kind)]
+            x += rule + cell
+        items.append(Rect(x, bottom, rule, height, "cell"))
+        x += rule
+        if number + 1 < len(runs):  # the printed point, in a room of its own
+            dot = text(".", "regular", CELL_DOT)
+            items += [Run(x + (point - dot.width) / 2, bottom + rule + CELL_DOT_RAISE, "regular", CELL_DOT, "."),
+                      Field(x, bottom + rule, point, height - 2 * rule, blank.id, "point")]
+            x += point
+    items.append(Field(0.0, bottom, width, height, blank.id))
+    return Box(width * size, (bottom + height) * size, -bottom * size, tuple(
+        item._replace(x=item.x * size, y=item.y * size, size=item.size * size) if isinstance(item, Run) else
+        item._replace(x=item.x * size, y=item.y * size, width=item.width * size, height=item.height * size)
+        for item in items))
+
+
+def _paper(value: Matrix) -> bool:
+    """Whether a matrix holds paper-ready blanks (character cells, never set smaller)."""
+    return any(isinstance(c, Blank) and c.digits for cells in value.rows for c in cells)
+
+
+def _column_blocks(value: Matrix, size: float) -> Box:
+    """A matrix of paper-ready blanks too wide for a line (PAPER_ROW em), as blocks of its columns one below the
+    other, each a matrix of its own under a muted "columns i–j": the cells keep their size, and every row
+    still reads left to right (docs/paper.md)."""
+    columns = value.shape[1]
+    per = columns
+    while per > 1 and _grid(_columns(value, 0, per), size).width > PAPER_ROW * size:
+        per -= 1
+    count = -(-columns // per)
+    per = -(-columns // count)  # as even as can be: 6 as 3 + 3, 5 as 3 + 2
+    parts = []
+    for start in range(0, columns, per):
+        stop = min(start + per, columns)
+        label = text(f"columns {start + 1}\u2013{stop}", "italic", size * 0.8)
+        label = label._replace(items=tuple(r._replace(fill="muted") for r in label.items if isinstance(r, Run)))
+        block = _grid(_columns(value, start, stop), size)
+        parts.append(Box(max(label.width, block.width), label.height + label.depth + LINE_GAP * size + block.height,
+                         block.depth, (Placed(0.0, block.height + LINE_GAP * size + label.depth, label),
+                                       Placed(0.0, 0.0, block))))
+    width = max(part.width for part in parts)
+    items, y = [], 0.0
+    for i, part in enumerate(parts):
+        y -= part.height + (EQUATION_GAP * size if i else 0.0)
+        items.append(Placed(0.0, y, part))
+        y -= part.depth
+    middle = AXIS * size - y / 2  # the stack's middle on the maths axis
+    return Box(width, middle, -y - middle, (Placed(0.0, middle, Box(width, 0.0, -y, tuple(items))),))
+
+
+def _columns(value: Matrix, start: int, stop: int) -> Matrix:
+    return Matrix(tuple(cells[start:stop] for cells in value.rows), value.answer)
 
 
 def _cell(cell: Num | Blank, size: float) -> tuple[Box, float]:
@@ -493,7 +577,14 @@ def matrix(value: Matrix, size: float = 1.0) -> Box:
     """
     if value.shape == (1, 1):
         return box(value.rows[0][0], size)
-    size *= WIDE_SIZE if value.shape[1] >= WIDE_COLUMNS else 1.0
+    if not _paper(value):
+        return _grid(value, size * (WIDE_SIZE if value.shape[1] >= WIDE_COLUMNS else 1.0))
+    whole = _grid(value, size)  # paper-ready blanks are never set smaller
+    return whole if whole.width <= PAPER_ROW * size else _column_blocks(value, size)
+
+
+def _grid(value: Matrix, size: float) -> Box:
+    """The matrix's entries in rows and columns between brackets, at `size`."""
     cells = [[_cell(cell, size) for cell in cells] for cells in value.rows]
     columns = range(value.shape[1])
     lefts = [max(row_[j][1] for row_ in cells) for j in columns]
@@ -606,8 +697,10 @@ def display(node: Lines, measure: float) -> Box:
 
 
 def equation(items: tuple[Node, ...], measure: float) -> Box:
-    """A display equation typeset in lines of at most `measure` em, as a block."""
-    return display(lines(items, measure), measure)
+    """A display equation typeset in lines of at most `measure` em, as a block. Its lines are broken for
+    THICK less: `lines` measures a continuation's room without the gap `display` sets after the left side,
+    and a row wider than the measure would be set smaller (a paper-ready blank's cells never are)."""
+    return display(lines(items, measure - THICK), measure)
 
 
 def padded(box: Box, pad: float = BLOCK_PAD) -> Box:

@@ -1,0 +1,144 @@
+"""Paper-ready worksheets: each page's QR code and registration marks, and the position map.
+
+A printed worksheet comes back as a scan (`tracegen scan`). So each of its pages carries,
+drawn by the finisher as vector paths: a QR code (segno) with the page's code
+(`form.PageCode`: batch, variant, page, document hash; never an answer) in the top margin,
+and four filled squares near the corners that fix the page's rotation, skew and scale. The
+position map says where everything is, in PDF points from each page's top-left corner (y
+down, as in an image): the QR code, the marks' centres, and each blank's character cells,
+from the rectangles the finisher recorded where it drew them (no second estimate of the
+layout). The map travels inside the PDF (a private catalog entry, `TGPositions`) from the
+layout process to `read_positions`, which the callers write beside the PDF.
+
+What the pages say they are (`Sheet`: batch, variant, document hash) reaches the finisher as
+the last of the document's blocks, not in the HTML: the HTML WeasyPrint lays out is the same
+for every variant of a batch whose rooms are alike (its top margin makes room for the QR code).
+docs/paper.md describes the page for its readers.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Any, NamedTuple
+
+from tracegen.render.pdf.form import Blank, PageCode
+
+FORMAT = "tracegen-positions/1"
+CATALOG_KEY = "TGPositions"  # the PDF catalog's private entry holding the map (JSON)
+PT_PER_MM = 72 / 25.4
+MARK_MM, MARK_INSET_MM = 5.0, 10.0  # registration marks: side, and their centres' distance from both edges
+QR_MM, QR_TOP_MM, QR_QUIET = 18.0, 5.0, 4  # the QR symbol's side, its top edge from the page's, quiet modules
+QR_GAP_MM = 1.0  # between the QR code's quiet zone and the top-right mark
+KIND = "worksheet"
+
+
+class Sheet(NamedTuple):
+    """What a paper-ready PDF's pages say they are, besides their number: batch, variant, document hash.
+    Given to the finisher as the document's last block (`finisher.Overlay`)."""
+
+    batch: str
+    variant: str
+    doc: str
+
+    def code(self, page: int, pages: int) -> PageCode:
+        return PageCode(self.batch, self.variant, KIND, page, pages, self.doc)
+
+
+class Furniture(NamedTuple):
+    """One page's drawing (PDF operators in default user space) and what the map says of it."""
+
+    ops: bytes
+    qr: tuple[float, float, float, float]  # the symbol without its quiet zone, points from the top-left
+    marks: tuple[tuple[float, float], ...]  # centres, points from the top-left
+
+
+def furniture(code: str, width: float, height: float) -> Furniture:
+    """The QR code of `code` and the four marks for a page of `width` x `height` points, as an artifact
+    (page furniture for a tagged PDF's readers)."""
+    import segno
+
+    inset, half = MARK_INSET_MM * PT_PER_MM, MARK_MM * PT_PER_MM / 2
+    marks = ((inset, inset), (width - inset, inset), (inset, height - inset), (width - inset, height - inset))
+    qr = segno.make(code, error="m", boost_error=False, micro=False)
+    modules = qr.symbol_size(border=0)[0]
+    module = QR_MM * PT_PER_MM / modules
+    right = width - inset - half - QR_GAP_MM * PT_PER_MM - QR_QUIET * module
+    left, top = right - modules * module, QR_TOP_MM * PT_PER_MM
+    ops = [b"/Artifact BMC", b"q", b"0 g"]
+    for cx, cy in marks:
+        ops.append(_re(cx - half, cy - half, 2 * half, 2 * half, height))
+    for row, bits in enumerate(qr.matrix):
+        column = 0
+        while column < modules:  # each run of dark modules in a row: one rectangle
+            if not bits[column]:
+                column += 1
+                continue
+            start = column
+            while column < modules and bits[column]:
+                column += 1
+            ops.append(_re(left + start * module, top + row * module, (column - start) * module, module, height))
+    ops += [b"f", b"Q", b"EMC"]
+    return Furniture(b"\n".join(ops), (left, top, right, top + modules * module), marks)
+
+
+def _re(x: float, y: float, w: float, h: float, height: float) -> bytes:
+    """A rectangle given from the page's top-left (y down), in PDF user space (y up)."""
+    return f"{x:.3f} {height - y - h:.3f} {w:.3f} {h:.3f} re".encode()
+
+
+def positions(sheet: Sheet, size: tuple[float, float], pages: Sequence[Furniture], cells: Sequence[Blank]) -> dict:
+    """The position map (docs/paper.md): the pages' codes, QR codes and marks, and each blank's cells at its
+    first place (a blank printed twice is read where it is first), in reading order."""
+    width, height = size
+    places: dict[str, dict[str, Any]] = {}
+    again: set[str] = set()  # blanks printed a second time: their first place is the map's
+    for cell in cells:  # in drawing order: each place's cells one after the other, its sign first
+        if cell.cell == "sign" and cell.name in places:
+            again.add(cell.name)
+        if cell.name in again:
+            continue
+        blank = places.setdefault(cell.name, {"id": cell.name, "page": cell.page + 1, "decimals": 0, "cells": []})
+        left, bottom, right, top = cell.rect
+        blank["cells"].append({"kind": cell.cell, "rect": [_r(left), _r(height - top), _r(right), _r(height - bottom)]})
+    for blank in places.values():
+        kinds = [c["kind"] for c in blank["cells"]]
+        blank["decimals"] = len(kinds) - kinds.index("point") - 1 if "point" in kinds else 0
+    return {
+        "format": FORMAT, "batch": sheet.batch, "variant": sheet.variant, "kind": KIND, "doc": sheet.doc,
+        "page_size": [_r(width), _r(height)],
+        "pages": [{"page": n, "code": sheet.code(n, len(pages)).text(), "qr": [_r(v) for v in page.qr],
+                   "marks": [[_r(x), _r(y)] for x, y in page.marks]} for n, page in enumerate(pages, start=1)],
+        "blanks": list(places.values()),
+    }
+
+
+def _r(value: float) -> float:
+    return round(value, 3)
+
+
+def encode(mapping: dict) -> bytes:
+    """The map as the file's bytes: JSON, keys in a fixed order, one blank per line (diffable)."""
+    head = {key: value for key, value in mapping.items() if key != "blanks"}
+    text = json.dumps(head, separators=(", ", ": "))[:-1]
+    blanks = ",\n  ".join(json.dumps(blank, separators=(",", ":")) for blank in mapping["blanks"])
+    return f'{text}, "blanks": [\n  {blanks}\n]}}\n'.encode("ascii")
+
+
+def attach(pdf: Any, data: bytes) -> None:
+    """Keep the map in `pdf` (pydyf, in the finisher) as a private catalog entry, for `read_positions`."""
+    import pydyf
+
+    stream = pydyf.Stream([data], compress=True)
+    pdf.add_object(stream)
+    pdf.catalog[CATALOG_KEY] = stream.reference
+
+
+def read_positions(pdf: bytes) -> bytes | None:
+    """The position map a paper-ready PDF carries (`attach`), or None."""
+    import io
+
+    import pypdf
+
+    entry = pypdf.PdfReader(io.BytesIO(pdf)).root_object.get(f"/{CATALOG_KEY}")
+    return entry.get_object().get_data() if entry is not None else None
