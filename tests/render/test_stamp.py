@@ -9,6 +9,7 @@ spoken text), and a stamped PDF is, page by page, a single render of its variant
 from __future__ import annotations
 
 import io
+import json
 import re
 import shutil
 import subprocess
@@ -98,7 +99,7 @@ def _numbers(text: str) -> Counter:
 @pytest.mark.skipif(shutil.which("pdftoppm") is None or shutil.which("pdftotext") is None, reason="needs poppler")
 def test_a_stamped_pdf_is_a_single_render_with_its_groups_rooms(variants: list, tmp_path: Path,
                                                               monkeypatch: pytest.MonkeyPatch) -> None:
-    jobs = [(t.spec, t.variants[0], ("worksheet",), None) for t in variants]
+    jobs = [(t.spec, t.variants[0], ("worksheet",), None, None) for t in variants]
     stamps = stamping.stamps(jobs, _inline)
     assert all("worksheet" in s for s in stamps) and stamps[0]["worksheet"] == stamps[1]["worksheet"]
     rooms = stamps[0]["worksheet"].rooms
@@ -127,3 +128,25 @@ def test_a_stamped_pdf_is_a_single_render_with_its_groups_rooms(variants: list, 
         assert sum(_numbers(drawn).values()) > 20
         assert _numbers(drawn) - _numbers(text) == Counter()  # every number drawn reads back as text
         assert f"Variant {result.variants[0]}" in text
+
+
+def test_a_batchs_paper_ready_worksheets_are_laid_out_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Paper-ready worksheets (cells, QR codes: the batch's default) share one layout too; each page still
+    carries its own variant's code."""
+    from tracegen.batching import run
+
+    spec = load_spec(str(resources.files("tracegen").joinpath("examples", "class3.yaml")))
+    jobs = plan(spec, Options(count=3, formats=("pdf",), kinds=("worksheet",)))
+    assert jobs[0].paper is not None
+    stamps = run._stamps([(job, tmp_path, None) for job in jobs], _inline)
+    assert all("worksheet" in s for s in stamps) and len({s["worksheet"].layout[0] for s in stamps}) == 1
+    laid: list[str] = []
+    real = writer._lay_out
+    monkeypatch.setattr(writer, "_lay_out", lambda *a: laid.append("laid") or real(*a))
+    for job, stamp in zip(jobs, stamps, strict=True):
+        run.produce(job, tmp_path, None, stamp)
+    assert laid == []  # every worksheet drawn into the group's layout
+    for job in jobs:
+        positions = json.loads((tmp_path / job.variant.id / "worksheet.positions.json").read_text())
+        assert positions["variant"] == job.variant.id
+        assert all(page["code"].split()[2] == job.variant.id for page in positions["pages"])

@@ -437,19 +437,17 @@ def _stamps(tasks: Sequence[tuple[Job, Path, dict[str, str] | None]], run: stamp
     return stamping.stamps([_stampable(job) for job, _, _ in tasks], run)
 
 
-def _stampable(job: Job) -> tuple[Spec, str, tuple[str, ...], str | None]:
+def _stampable(job: Job) -> tuple[Spec, str, tuple[str, ...], str | None, render.PaperReady | None]:
     """What `stamping` measures of a job; nothing for a student whose name cannot be printed (`produce` says why)."""
     try:
-        return job.variant.spec, job.variant.id, _stamped_kinds(job), _student(job)
+        return job.variant.spec, job.variant.id, _stamped_kinds(job), _student(job), job.paper
     except InputError:
-        return job.variant.spec, job.variant.id, (), None
+        return job.variant.spec, job.variant.id, (), None, None
 
 
 def _stamped_kinds(job: Job) -> tuple[str, ...]:
-    """The kinds whose PDFs can share a layout: not a fillable worksheet (its form names the variant), nor yet a
-    paper-ready one (its cells and page furniture are not measured as rooms: it is laid out on its own)."""
-    own = job.fillable or job.paper is not None
-    return tuple(kind for kind in job.kinds if "pdf" in job.formats and not (own and kind == "worksheet"))
+    """The kinds whose PDFs can share a layout: not a fillable worksheet (its form names the variant)."""
+    return tuple(kind for kind in job.kinds if "pdf" in job.formats and not (job.fillable and kind == "worksheet"))
 
 
 def _inline(task: Callable[..., Any], calls: Sequence[tuple[Any, ...]]) -> list[Any]:

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from tracegen.engine.trace import trace
-from tracegen.render.documents import pdf_layout, pdf_rooms
+from tracegen.render.documents import PaperReady, pdf_layout, pdf_rooms
 from tracegen.render.prepare import Rooms
 from tracegen.spec.model import Spec
 
@@ -33,20 +33,22 @@ class Stamp:
 Mapper = Callable[[Callable[..., Any], Sequence[tuple[Any, ...]]], list[Any]]  # calls, results (None: failed)
 
 
-def measure(spec: Spec, variant: str, kinds: tuple[str, ...], student: str | None) -> dict[str, tuple[Rooms, str]]:
-    """Each kind's rooms and HTML shape for one variant (in a worker)."""
-    return pdf_rooms(trace(spec, variant=variant), kinds, student=student)
+def measure(spec: Spec, variant: str, kinds: tuple[str, ...], student: str | None,
+            ready: PaperReady | None = None) -> dict[str, tuple[Rooms, str]]:
+    """Each kind's rooms and HTML shape for one variant (in a worker); `ready`: the batch's paper-ready facts."""
+    return pdf_rooms(trace(spec, variant=variant), kinds, student=student, paper_ready=ready)
 
 
-def lay_out(spec: Spec, variant: str, kind: str, student: str | None, rooms: Rooms) -> tuple[str, bytes]:
+def lay_out(spec: Spec, variant: str, kind: str, student: str | None, rooms: Rooms,
+            ready: PaperReady | None = None) -> tuple[str, bytes]:
     """A group's layout, from one of its variants (in a worker)."""
-    return pdf_layout(trace(spec, variant=variant), kind, rooms, student=student)
+    return pdf_layout(trace(spec, variant=variant), kind, rooms, student=student, paper_ready=ready)
 
 
-def stamps(variants: Sequence[tuple[Spec, str, tuple[str, ...], str | None]],
+def stamps(variants: Sequence[tuple[Spec, str, tuple[str, ...], str | None, PaperReady | None]],
            run: Mapper) -> list[dict[str, Stamp]]:
-    """Each variant's stamps by kind: (spec, variant id, kinds to stamp, student label) in, `run` to call the
-    workers. A group of one, and anything that failed, gets none (the worker renders as usual)."""
+    """Each variant's stamps by kind: (spec, variant id, kinds to stamp, student label, paper-ready facts) in,
+    `run` to call the workers. A group of one, and anything that failed, gets none (the worker renders as usual)."""
     measured = run(measure, list(variants))
     groups: dict[tuple[str, str], tuple[Rooms, list[int]]] = {}
     for index, found in enumerate(measured):
@@ -56,7 +58,7 @@ def stamps(variants: Sequence[tuple[Spec, str, tuple[str, ...], str | None]],
             if both is not None:
                 groups[(kind, shape)] = (both, [*members, index])
     shared = [(kind, rooms, members) for (kind, _), (rooms, members) in groups.items() if len(members) > 1]
-    laid = run(lay_out, [(variants[members[0]][0], variants[members[0]][1], kind, variants[members[0]][3], rooms)
+    laid = run(lay_out, [(*variants[members[0]][:2], kind, variants[members[0]][3], rooms, variants[members[0]][4])
                          for kind, rooms, members in shared])
     out: list[dict[str, Stamp]] = [{} for _ in variants]
     for (kind, rooms, members), layout in zip(shared, laid, strict=True):

@@ -146,24 +146,34 @@ def markup(doc: DocumentModel, fmt: str, paper: str = "a4", form: str | None = N
 
 
 def pdf_layout(trace: Trace, kind: str, rooms: Rooms, *, student: str | None = None,
-               paper: str = "a4") -> tuple[str, bytes]:
+               paper: str = "a4", paper_ready: PaperReady | None = None) -> tuple[str, bytes]:
     """The layout of `kind`'s tagged PDF of `trace` with `rooms`, as `layouts.keep` holds it (key, bytes):
     every variant of its shape, with these rooms, is then drawn into it (`render_documents(rooms=)`)."""
     from tracegen.render.pdf.writer import laid_out
 
-    return laid_out(markup(build(trace, kind, student), "pdf", paper, None, rooms)[0], TAGGED)
+    return laid_out(_pdf_markup(trace, kind, student, paper, paper_ready, rooms)[1], TAGGED)
 
 
 def pdf_rooms(trace: Trace, kinds: Sequence[str], *, student: str | None = None,
-              paper: str = "a4") -> dict[str, tuple[Rooms, str]]:
+              paper: str = "a4", paper_ready: PaperReady | None = None) -> dict[str, tuple[Rooms, str]]:
     """The rooms each kind's PDF of `trace` needs, and the shape of its HTML: variants of a batch whose PDFs
-    have the same shape give the same HTML once their rooms are widened to the widest (`Rooms.widest`)."""
+    have the same shape give the same HTML once their rooms are widened to the widest (`Rooms.widest`).
+    `paper_ready`: the batch's paper-ready facts, for its worksheets (their blanks in cells)."""
     out = {}
     for kind in kinds:
-        doc = build(trace, kind, student)
-        html, blocks = markup(doc, "pdf", paper)
+        doc, html, blocks = _pdf_markup(trace, kind, student, paper, paper_ready)
         out[kind] = (rooms_of(doc, blocks), _shape(html))
     return out
+
+
+def _pdf_markup(trace: Trace, kind: str, student: str | None, paper: str, ready: PaperReady | None,
+                rooms: Rooms | None = None) -> tuple[DocumentModel, str, list[Box | Sheet]]:
+    """The document, HTML and blocks of `kind`'s PDF as `render_documents` makes them (a paper-ready
+    worksheet's blanks in cells, its pages' code the last block)."""
+    cells = ready if ready is not None and kind == "worksheet" else None
+    doc = build(trace, kind, student, cells.digits) if cells else build(trace, kind, student)
+    html, blocks = markup(doc, "pdf", paper, None, rooms, _sheet(trace, cells) if cells else None)
+    return doc, html, blocks
 
 
 _ROOM = re.compile(r'( aria-label="[^"]*")? style="width:[0-9.]+em;|<rect x="\d+" (y="\d+") width="\d+"')
