@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 import zxingcpp
 
-from tracegen.scanning.code import PageCode
+from tracegen.render.pdf.form import PageCode
 from tracegen.scanning.positions import Rect
 
 QR = zxingcpp.BarcodeFormats(zxingcpp.BarcodeFormat.QRCode)
