@@ -24,12 +24,13 @@ from tracegen.batching import stamping
 from tracegen.batching.run import Options, _inline, plan
 from tracegen.document import build
 from tracegen.engine.trace import trace
+from tracegen.layout import print_measure
 from tracegen.render import markup, render_documents
 from tracegen.render.documents import pdf_rooms
 from tracegen.render.pdf import layouts, writer
 from tracegen.render.pdf.finisher import Head, Overlay, formulas
 from tracegen.render.pdf.writer import write_pdf
-from tracegen.render.prepare import Rooms
+from tracegen.render.prepare import Rooms, note_rooms
 from tracegen.render.typeset.boxes import Run, flatten
 from tracegen.spec.model import load_spec
 
@@ -60,8 +61,8 @@ def test_the_header_names_the_variant_as_text_on_every_page(variants: list) -> N
 def test_a_widened_room_keeps_its_drawing_at_its_left(variants: list) -> None:
     doc = build(variants[0], "key", None)
     html, blocks = markup(doc, "pdf")
-    room = pdf_rooms(variants[0], ("key",))["key"][0]
-    wider = Rooms(tuple(width + 1.5 for width in room.blocks), room.labels)
+    room = pdf_rooms(variants[0], ("key",), notes={"key": note_rooms(doc, print_measure("a4"))})["key"][0]
+    wider = Rooms(tuple(width + 1.5 for width in room.blocks), room.labels, room.notes)
     html2, blocks2 = markup(doc, "pdf", rooms=wider)
     for block, widened, least in zip(blocks, blocks2, wider.blocks, strict=True):
         if isinstance(block, Head):  # the running head: no room, drawn in the margin
