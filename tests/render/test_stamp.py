@@ -151,3 +151,50 @@ def test_a_batchs_paper_ready_worksheets_are_laid_out_once(tmp_path: Path, monke
         positions = json.loads((tmp_path / job.variant.id / "worksheet.positions.json").read_text())
         assert positions["variant"] == job.variant.id
         assert all(page["code"].split()[2] == job.variant.id for page in positions["pages"])
+
+
+@pytest.fixture(scope="module")
+def noted() -> list:
+    """Two Class 3 variants (of 30, seed 0) whose keys' grader notes sit after different equations."""
+    spec = load_spec(str(resources.files("tracegen").joinpath("examples", "class3.yaml")))
+    jobs = plan(spec, Options(count=30))
+    return [trace(jobs[i].variant.spec, variant=jobs[i].variant.id) for i in (17, 25)]
+
+
+def _slots(result: object) -> tuple[bool, ...]:
+    return tuple(height > 0 for height in note_rooms(build(result, "key", None), print_measure("a4")))
+
+
+@pytest.mark.skipif(shutil.which("pdftoppm") is None or shutil.which("pdftotext") is None, reason="needs poppler")
+def test_keys_with_other_notes_share_one_layout(noted: list, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    assert _slots(noted[0]) != _slots(noted[1])  # one key has a note where the other has none
+    stamps = stamping.stamps([(t.spec, t.variants[0], ("key",), None, None) for t in noted], _inline)
+    assert all("key" in s for s in stamps) and stamps[0]["key"] == stamps[1]["key"]
+    rooms = stamps[0]["key"].rooms
+    assert tuple(h > 0 for h in rooms.notes) == tuple(map(max, *map(_slots, noted)))  # a room wherever either has notes
+    laid: list[str] = []
+    real = writer._lay_out
+    monkeypatch.setattr(writer, "_lay_out", lambda *a: laid.append("laid") or real(*a))
+    for index, result in enumerate(noted):
+        layouts.keep(*stamps[index]["key"].layout)
+        try:
+            stamped = render_documents(result, ("key",), ("pdf",), rooms={"key": rooms})[("key", "pdf")]
+        finally:
+            layouts.forget()
+        assert laid == []
+        single = render_documents(result, ("key",), ("pdf",), rooms={"key": rooms})[("key", "pdf")]
+        laid.clear()
+        pages = _pixels(stamped, tmp_path, f"key{index}")
+        assert len(pages) > 1 and pages == _pixels(single, tmp_path, f"single{index}")
+        text = " ".join(subprocess.run(["pdftotext", "-", "-"], input=stamped, capture_output=True,
+                                       check=True).stdout.decode().split())
+        doc = build(result, "key", None)
+        blocks = markup(doc, "pdf", rooms=rooms)[1]
+        drawn = " ".join(item.text for block in blocks if not isinstance(block, Head)
+                         for item in flatten(block) if isinstance(item, Run))
+        assert _numbers(drawn) - _numbers(text) == Counter()  # every number drawn, notes' too, reads back
+        notes = [part for section in (doc.forward, *doc.epochs) for item in section.items
+                 for para in (getattr(item, "notes", ()) or ((item,) if getattr(item, "note", False) else ()))
+                 for part in para.parts if isinstance(part, str)]
+        words = {word.strip(".,;:()") for part in notes for word in part.split()} - {""}
+        assert len(words) > 10 and {word for word in words if word not in text} == set()
