@@ -76,15 +76,18 @@ class NoteRoom:
 class Rooms:
     """The least sizes of a PDF's rooms, so that variants of a batch give the same HTML (one layout): each
     block's width (em, in document order), the diagram's labels' widths (em, `Diagram.labels` order) and the
-    height of the grader notes' room after each item (em, `note_rooms`; 0: no room)."""
+    height of the grader notes' room after each item (em, `note_rooms`; 0: no room), and each block's height
+    (em: a number's digits differ in height; inline maths grows above its baseline, a display block below)."""
 
     blocks: tuple[float, ...] = ()
     labels: tuple[float, ...] = ()
     notes: tuple[float, ...] = ()
+    heights: tuple[float, ...] = ()
 
     def widest(self, other: Rooms) -> Rooms | None:
         """The rooms holding both; None when they are not rooms of the same document structure."""
-        pairs = ((self.blocks, other.blocks), (self.labels, other.labels), (self.notes, other.notes))
+        pairs = ((self.blocks, other.blocks), (self.labels, other.labels), (self.notes, other.notes),
+                 (self.heights, other.heights))
         if any(len(mine) != len(theirs) for mine, theirs in pairs):
             return None
         return Rooms(*(tuple(map(max, mine, theirs)) for mine, theirs in pairs))
@@ -93,7 +96,8 @@ class Rooms:
 def rooms_of(doc: DocumentModel, blocks: Sequence[Any], notes: tuple[float, ...] = ()) -> Rooms:
     """The rooms a PDF of `doc` whose typeset blocks are `blocks` (`for_print`) and notes' rooms `notes` needs."""
     return Rooms(tuple(getattr(block, "width", 0.0) for block in blocks),
-                 tuple(diagram.measure(label.parts)[0] for label in doc.diagram.labels), notes)
+                 tuple(diagram.measure(label.parts)[0] for label in doc.diagram.labels), notes,
+                 tuple(getattr(block, "depth", 0.0) for block in blocks))
 
 
 @dataclass
@@ -105,6 +109,7 @@ class Blocks:
     boxes: list[Box | Head] = field(default_factory=list)  # a Head: the running head, no placeholder
     least: tuple[float, ...] = ()
     notes: tuple[float, ...] = ()  # the least height of each notes' room (`Rooms.notes`)
+    tall: tuple[float, ...] = ()  # each block's least height (`Rooms.heights`)
     slot: int = 0  # the next notes' room's number
 
     def reserve(self, block: Box, overlap: bool = False, lower: float | None = None,
@@ -115,6 +120,10 @@ class Blocks:
         index = len(self.boxes)
         if index < len(self.least) and self.least[index] > block.width:
             block = block._replace(width=self.least[index])
+        if index < len(self.tall) and self.tall[index] > block.depth and not overlap:
+            extra = self.tall[index] - block.depth  # inline maths: above, its baseline stays on the text's
+            block = (Box(block.width, 0.0, self.tall[index], (Placed(0.0, -extra, block),)) if lower is not None
+                     else block._replace(depth=self.tall[index]))
         self.boxes.append(block)
         return placeholder(len(self.boxes) - 1, block, overlap, lower, alt)
 
@@ -144,7 +153,8 @@ def for_print(doc: DocumentModel, measure: float, px_per_em: float, head_width: 
     its room; the drawing is the same, the space around it as a document with those rooms has.
     """
     speak = speaker(doc)
-    blocks = Blocks(speak, least=rooms.blocks if rooms else (), notes=rooms.notes if rooms else ())
+    blocks = Blocks(speak, least=rooms.blocks if rooms else (), notes=rooms.notes if rooms else (),
+                    tall=rooms.heights if rooms else ())
     if rooms and rooms.labels:
         doc = dataclasses.replace(doc, diagram=dataclasses.replace(doc.diagram, least=rooms.labels))
     who = _who(doc, blocks, head_width, measure) if head_width is not None else None
