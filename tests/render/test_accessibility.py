@@ -147,7 +147,9 @@ SOFTMAX_KEY = [
 def test_formulas_are_spoken_as_written_by_hand(case: str, expected: list[str], fmt: str) -> None:
     data = rendered(case)[("key", fmt)]
     spoken = pdf_spoken(data) if fmt == "pdf" else html_spoken(data)
-    missing = [reading for reading in expected if reading not in spoken]
+    # the PDF speaks a grader note as one formula: its words, and its maths spoken in their place
+    notes = [alt for alt in spoken if alt.startswith(("Note:", "Grader:"))] if fmt == "pdf" else []
+    missing = [reading for reading in expected if reading not in spoken and not any(reading in n for n in notes)]
     assert not missing, f"not spoken in the {fmt}: {missing[0]!r}"
     assert len(expected) >= (20 if case == "class3" else 10)
 

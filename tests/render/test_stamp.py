@@ -24,12 +24,13 @@ from tracegen.batching import stamping
 from tracegen.batching.run import Options, _inline, plan
 from tracegen.document import build
 from tracegen.engine.trace import trace
+from tracegen.layout import print_measure
 from tracegen.render import markup, render_documents
 from tracegen.render.documents import pdf_rooms
 from tracegen.render.pdf import layouts, writer
 from tracegen.render.pdf.finisher import Head, Overlay, formulas
 from tracegen.render.pdf.writer import write_pdf
-from tracegen.render.prepare import Rooms
+from tracegen.render.prepare import Rooms, note_rooms
 from tracegen.render.typeset.boxes import Run, flatten
 from tracegen.spec.model import load_spec
 
@@ -60,8 +61,8 @@ def test_the_header_names_the_variant_as_text_on_every_page(variants: list) -> N
 def test_a_widened_room_keeps_its_drawing_at_its_left(variants: list) -> None:
     doc = build(variants[0], "key", None)
     html, blocks = markup(doc, "pdf")
-    room = pdf_rooms(variants[0], ("key",))["key"][0]
-    wider = Rooms(tuple(width + 1.5 for width in room.blocks), room.labels)
+    room = pdf_rooms(variants[0], ("key",), notes={"key": note_rooms(doc, print_measure("a4"))})["key"][0]
+    wider = Rooms(tuple(width + 1.5 for width in room.blocks), room.labels, room.notes)
     html2, blocks2 = markup(doc, "pdf", rooms=wider)
     for block, widened, least in zip(blocks, blocks2, wider.blocks, strict=True):
         if isinstance(block, Head):  # the running head: no room, drawn in the margin
@@ -150,3 +151,50 @@ def test_a_batchs_paper_ready_worksheets_are_laid_out_once(tmp_path: Path, monke
         positions = json.loads((tmp_path / job.variant.id / "worksheet.positions.json").read_text())
         assert positions["variant"] == job.variant.id
         assert all(page["code"].split()[2] == job.variant.id for page in positions["pages"])
+
+
+@pytest.fixture(scope="module")
+def noted() -> list:
+    """Two Class 3 variants (of 30, seed 0) whose keys' grader notes sit after different equations."""
+    spec = load_spec(str(resources.files("tracegen").joinpath("examples", "class3.yaml")))
+    jobs = plan(spec, Options(count=30))
+    return [trace(jobs[i].variant.spec, variant=jobs[i].variant.id) for i in (17, 25)]
+
+
+def _slots(result: object) -> tuple[bool, ...]:
+    return tuple(height > 0 for height in note_rooms(build(result, "key", None), print_measure("a4")))
+
+
+@pytest.mark.skipif(shutil.which("pdftoppm") is None or shutil.which("pdftotext") is None, reason="needs poppler")
+def test_keys_with_other_notes_share_one_layout(noted: list, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    assert _slots(noted[0]) != _slots(noted[1])  # one key has a note where the other has none
+    stamps = stamping.stamps([(t.spec, t.variants[0], ("key",), None, None) for t in noted], _inline)
+    assert all("key" in s for s in stamps) and stamps[0]["key"] == stamps[1]["key"]
+    rooms = stamps[0]["key"].rooms
+    assert tuple(h > 0 for h in rooms.notes) == tuple(map(max, *map(_slots, noted)))  # a room wherever either has notes
+    laid: list[str] = []
+    real = writer._lay_out
+    monkeypatch.setattr(writer, "_lay_out", lambda *a: laid.append("laid") or real(*a))
+    for index, result in enumerate(noted):
+        layouts.keep(*stamps[index]["key"].layout)
+        try:
+            stamped = render_documents(result, ("key",), ("pdf",), rooms={"key": rooms})[("key", "pdf")]
+        finally:
+            layouts.forget()
+        assert laid == []
+        single = render_documents(result, ("key",), ("pdf",), rooms={"key": rooms})[("key", "pdf")]
+        laid.clear()
+        pages = _pixels(stamped, tmp_path, f"key{index}")
+        assert len(pages) > 1 and pages == _pixels(single, tmp_path, f"single{index}")
+        text = " ".join(subprocess.run(["pdftotext", "-", "-"], input=stamped, capture_output=True,
+                                       check=True).stdout.decode().split())
+        doc = build(result, "key", None)
+        blocks = markup(doc, "pdf", rooms=rooms)[1]
+        drawn = " ".join(item.text for block in blocks if not isinstance(block, Head)
+                         for item in flatten(block) if isinstance(item, Run))
+        assert _numbers(drawn) - _numbers(text) == Counter()  # every number drawn, notes' too, reads back
+        notes = [part for section in (doc.forward, *doc.epochs) for item in section.items
+                 for para in (getattr(item, "notes", ()) or ((item,) if getattr(item, "note", False) else ()))
+                 for part in para.parts if isinstance(part, str)]
+        words = {word.strip(".,;:()") for part in notes for word in part.split()} - {""}
+        assert len(words) > 10 and {word for word in words if word not in text} == set()

@@ -12,7 +12,7 @@ to differ from its group's is laid out on its own, as before: slower, never wron
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -34,9 +34,11 @@ Mapper = Callable[[Callable[..., Any], Sequence[tuple[Any, ...]]], list[Any]]  #
 
 
 def measure(spec: Spec, variant: str, kinds: tuple[str, ...], student: str | None,
-            ready: PaperReady | None = None) -> dict[str, tuple[Rooms, str]]:
-    """Each kind's rooms and HTML shape for one variant (in a worker); `ready`: the batch's paper-ready facts."""
-    return pdf_rooms(trace(spec, variant=variant), kinds, student=student, paper_ready=ready)
+            ready: PaperReady | None = None,
+            notes: dict[str, tuple[float, ...]] | None = None) -> dict[str, tuple[Rooms, str]]:
+    """Each kind's rooms and HTML shape for one variant (in a worker); `ready`: the batch's paper-ready facts;
+    `notes`: its group's notes' rooms."""
+    return pdf_rooms(trace(spec, variant=variant), kinds, student=student, paper_ready=ready, notes=notes)
 
 
 def lay_out(spec: Spec, variant: str, kind: str, student: str | None, rooms: Rooms,
@@ -48,16 +50,19 @@ def lay_out(spec: Spec, variant: str, kind: str, student: str | None, rooms: Roo
 def stamps(variants: Sequence[tuple[Spec, str, tuple[str, ...], str | None, PaperReady | None]],
            run: Mapper) -> list[dict[str, Stamp]]:
     """Each variant's stamps by kind: (spec, variant id, kinds to stamp, student label, paper-ready facts) in,
-    `run` to call the workers. A group of one, and anything that failed, gets none (the worker renders as usual)."""
-    measured = run(measure, list(variants))
-    groups: dict[tuple[str, str], tuple[Rooms, list[int]]] = {}
-    for index, found in enumerate(measured):
-        for kind, (rooms, shape) in (found or {}).items():
-            widest, members = groups.get((kind, shape), (rooms, []))
-            both = widest.widest(rooms)
-            if both is not None:
-                groups[(kind, shape)] = (both, [*members, index])
-    shared = [(kind, rooms, members) for (kind, _), (rooms, members) in groups.items() if len(members) > 1]
+    `run` to call the workers. A group of one, and anything that failed, gets none (the worker renders as usual).
+
+    Keys whose grader notes differ are grouped by their HTML without the notes, then measured once more with
+    their group's notes' rooms (each as tall as the group's tallest notes there), and grouped again."""
+    groups = _grouped(enumerate(run(measure, list(variants))))
+    noted = [(kind, rooms, members) for kind, rooms, members in groups if len(members) > 1 and any(rooms.notes)]
+    if noted:
+        calls = [(index, kind, rooms) for kind, rooms, members in noted for index in members]
+        again = run(measure, [(*variants[index][:2], (kind,), *variants[index][3:5], {kind: rooms.notes})
+                              for index, kind, rooms in calls])
+        kept = [group for group in groups if group not in noted]
+        groups = kept + _grouped(((index, result) for (index, _, _), result in zip(calls, again, strict=True)))
+    shared = [(kind, rooms, members) for kind, rooms, members in groups if len(members) > 1]
     laid = run(lay_out, [(*variants[members[0]][:2], kind, variants[members[0]][3], rooms, variants[members[0]][4])
                          for kind, rooms, members in shared])
     out: list[dict[str, Stamp]] = [{} for _ in variants]
@@ -66,3 +71,15 @@ def stamps(variants: Sequence[tuple[Spec, str, tuple[str, ...], str | None, Pape
             for index in members:
                 out[index][kind] = Stamp(rooms, layout)
     return out
+
+
+def _grouped(measured: Iterable[tuple[int, dict[str, tuple[Rooms, str]] | None]]) -> list[tuple[str, Rooms, list[int]]]:
+    """(kind, widest rooms, variants) of each group of same-shaped PDFs, from each variant's measures."""
+    groups: dict[tuple[str, str], tuple[Rooms, list[int]]] = {}
+    for index, found in measured:
+        for kind, (rooms, shape) in (found or {}).items():
+            widest, members = groups.get((kind, shape), (rooms, []))
+            both = widest.widest(rooms)
+            if both is not None:
+                groups[(kind, shape)] = (both, [*members, index])
+    return [(kind, rooms, members) for (kind, _), (rooms, members) in groups.items()]

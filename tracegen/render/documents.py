@@ -19,12 +19,13 @@ from tracegen.document import KINDS, DocumentModel, build
 from tracegen.document.cells import integer_digits
 from tracegen.engine.trace import BASE, Trace
 from tracegen.errors import OptionError
+from tracegen.layout import print_measure
 from tracegen.render.coverage import require_printable
 from tracegen.render.exporters import EXPORTERS
 from tracegen.render.pdf.form import Code, doc_hash, fingerprint
 from tracegen.render.pdf.paper import Sheet
 from tracegen.render.pdf.process import PdfProcess
-from tracegen.render.prepare import Rooms, rooms_of
+from tracegen.render.prepare import Rooms, note_rooms, rooms_of, without_notes
 from tracegen.render.typeset.boxes import Box
 from tracegen.text import quote
 
@@ -154,15 +155,25 @@ def pdf_layout(trace: Trace, kind: str, rooms: Rooms, *, student: str | None = N
     return laid_out(_pdf_markup(trace, kind, student, paper, paper_ready, rooms)[1], TAGGED)
 
 
-def pdf_rooms(trace: Trace, kinds: Sequence[str], *, student: str | None = None,
-              paper: str = "a4", paper_ready: PaperReady | None = None) -> dict[str, tuple[Rooms, str]]:
+def pdf_rooms(trace: Trace, kinds: Sequence[str], *, student: str | None = None, paper: str = "a4",
+              paper_ready: PaperReady | None = None,
+              notes: Mapping[str, tuple[float, ...]] | None = None) -> dict[str, tuple[Rooms, str]]:
     """The rooms each kind's PDF of `trace` needs, and the shape of its HTML: variants of a batch whose PDFs
     have the same shape give the same HTML once their rooms are widened to the widest (`Rooms.widest`).
-    `paper_ready`: the batch's paper-ready facts, for its worksheets (their blanks in cells)."""
+    `paper_ready`: the batch's paper-ready facts, for its worksheets (their blanks in cells).
+
+    Which grader notes a key has differs between variants, so first its shape is the HTML's without the notes
+    (its blocks' sizes then those of that HTML); given a group's notes' rooms (`notes`, per kind: `Rooms.notes`
+    widened), the rooms and shape are those of the HTML with them."""
     out = {}
     for kind in kinds:
-        doc, html, blocks = _pdf_markup(trace, kind, student, paper, paper_ready)
-        out[kind] = (rooms_of(doc, blocks), _shape(html))
+        doc, sheet = _pdf_doc(trace, kind, student, paper_ready)
+        given = (notes or {}).get(kind)
+        heights = note_rooms(doc, print_measure(paper))
+        heights = heights if given is None else tuple(map(max, heights, given))
+        laid = doc if given is not None or not any(heights) else without_notes(doc)
+        html, blocks = markup(laid, "pdf", paper, None, Rooms(notes=heights) if given is not None else None, sheet)
+        out[kind] = (rooms_of(doc, blocks, heights), _shape(html))
     return out
 
 
@@ -170,17 +181,25 @@ def _pdf_markup(trace: Trace, kind: str, student: str | None, paper: str, ready:
                 rooms: Rooms | None = None) -> tuple[DocumentModel, str, list[Box | Sheet]]:
     """The document, HTML and blocks of `kind`'s PDF as `render_documents` makes them (a paper-ready
     worksheet's blanks in cells, its pages' code the last block)."""
-    cells = ready if ready is not None and kind == "worksheet" else None
-    doc = build(trace, kind, student, cells.digits) if cells else build(trace, kind, student)
-    html, blocks = markup(doc, "pdf", paper, None, rooms, _sheet(trace, cells) if cells else None)
+    doc, sheet = _pdf_doc(trace, kind, student, ready)
+    html, blocks = markup(doc, "pdf", paper, None, rooms, sheet)
     return doc, html, blocks
 
 
-_ROOM = re.compile(r'( aria-label="[^"]*")? style="width:[0-9.]+em;|<rect x="\d+" (y="\d+") width="\d+"')
+def _pdf_doc(trace: Trace, kind: str, student: str | None,
+             ready: PaperReady | None) -> tuple[DocumentModel, Sheet | None]:
+    """The document of `kind`'s PDF, and a paper-ready worksheet's sheet (else None)."""
+    cells = ready if ready is not None and kind == "worksheet" else None
+    doc = build(trace, kind, student, cells.digits) if cells else build(trace, kind, student)
+    return doc, _sheet(trace, cells) if cells else None
+
+
+_ROOM = re.compile(r'( aria-label="[^"]*")? style="width:[0-9.]+em;(?:height:[0-9.]+em;)?'
+                   r'|<rect x="\d+" (y="\d+") width="\d+"')
 
 
 def _shape(html: str) -> str:
-    """A digest of the PDF's HTML without its rooms' widths and the formulas' spoken text."""
+    """A digest of the PDF's HTML without its rooms' sizes and the formulas' spoken text."""
     return hashlib.sha256(_ROOM.sub(lambda m: m[2] and f"<rect {m[2]}" or ' style="', html).encode()).hexdigest()
 
 

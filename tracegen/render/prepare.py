@@ -17,7 +17,7 @@ PDF's formulas carry it, a worksheet's blanks numbered in its reading order.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from typing import TYPE_CHECKING, Any
@@ -30,7 +30,7 @@ from tracegen.document.model import Eq, Para, Section
 from tracegen.maths.speech import speech
 from tracegen.maths.tree import Lines, Node, Row
 from tracegen.render.typeset import boxes as mathbox
-from tracegen.render.typeset.boxes import STACK_LIMIT, Box, padded, stacked
+from tracegen.render.typeset.boxes import STACK_LIMIT, Box, Placed, Rect, padded, stacked
 
 if TYPE_CHECKING:
     from tracegen.render.pdf.finisher import Head
@@ -56,32 +56,48 @@ class Display:
 
 @dataclass(frozen=True)
 class Block:
-    """Display equations typeset as one PDF block: its placeholder, then the last one's notes."""
+    """Display equations typeset as one PDF block: its placeholder (the PDF's notes are `NoteRoom`s)."""
 
     placeholder: Markup
-    notes: tuple[Para, ...]
+    notes: tuple[Para, ...] = ()
     kind: str = "block"
+
+
+@dataclass(frozen=True)
+class NoteRoom:
+    """The PDF's room for the grader notes after an item: one block the finisher draws the notes into, as tall
+    as a batch's longest notes there (`Rooms.notes`), so the key's HTML is the same whichever notes a variant has."""
+
+    placeholder: Markup
+    kind: str = "noteroom"
 
 
 @dataclass(frozen=True)
 class Rooms:
     """The least sizes of a PDF's rooms, so that variants of a batch give the same HTML (one layout): each
-    block's width (em, in document order) and the diagram's labels' widths (em, `Diagram.labels` order)."""
+    block's width (em, in document order), the diagram's labels' widths (em, `Diagram.labels` order) and the
+    height of the grader notes' room after each item (em, `note_rooms`; 0: no room), and each block's height
+    (em: a number's digits differ in height; inline maths grows above its baseline, a display block below)."""
 
     blocks: tuple[float, ...] = ()
     labels: tuple[float, ...] = ()
+    notes: tuple[float, ...] = ()
+    heights: tuple[float, ...] = ()
 
     def widest(self, other: Rooms) -> Rooms | None:
         """The rooms holding both; None when they are not rooms of the same document structure."""
-        if len(self.blocks) != len(other.blocks) or len(self.labels) != len(other.labels):
+        pairs = ((self.blocks, other.blocks), (self.labels, other.labels), (self.notes, other.notes),
+                 (self.heights, other.heights))
+        if any(len(mine) != len(theirs) for mine, theirs in pairs):
             return None
-        return Rooms(tuple(map(max, self.blocks, other.blocks)), tuple(map(max, self.labels, other.labels)))
+        return Rooms(*(tuple(map(max, mine, theirs)) for mine, theirs in pairs))
 
 
-def rooms_of(doc: DocumentModel, blocks: Sequence[Any]) -> Rooms:
-    """The rooms a PDF of `doc` whose typeset blocks are `blocks` (`for_print`) needs."""
+def rooms_of(doc: DocumentModel, blocks: Sequence[Any], notes: tuple[float, ...] = ()) -> Rooms:
+    """The rooms a PDF of `doc` whose typeset blocks are `blocks` (`for_print`) and notes' rooms `notes` needs."""
     return Rooms(tuple(getattr(block, "width", 0.0) for block in blocks),
-                 tuple(diagram.measure(label.parts)[0] for label in doc.diagram.labels))
+                 tuple(diagram.measure(label.parts)[0] for label in doc.diagram.labels), notes,
+                 tuple(getattr(block, "depth", 0.0) for block in blocks))
 
 
 @dataclass
@@ -92,6 +108,9 @@ class Blocks:
     speak: Callable[[Node], str]
     boxes: list[Box | Head] = field(default_factory=list)  # a Head: the running head, no placeholder
     least: tuple[float, ...] = ()
+    notes: tuple[float, ...] = ()  # the least height of each notes' room (`Rooms.notes`)
+    tall: tuple[float, ...] = ()  # each block's least height (`Rooms.heights`)
+    slot: int = 0  # the next notes' room's number
 
     def reserve(self, block: Box, overlap: bool = False, lower: float | None = None,
                 alt: str | None = None) -> Markup:
@@ -101,6 +120,10 @@ class Blocks:
         index = len(self.boxes)
         if index < len(self.least) and self.least[index] > block.width:
             block = block._replace(width=self.least[index])
+        if index < len(self.tall) and self.tall[index] > block.depth and not overlap:
+            extra = self.tall[index] - block.depth  # inline maths: above, its baseline stays on the text's
+            block = (Box(block.width, 0.0, self.tall[index], (Placed(0.0, -extra, block),)) if lower is not None
+                     else block._replace(depth=self.tall[index]))
         self.boxes.append(block)
         return placeholder(len(self.boxes) - 1, block, overlap, lower, alt)
 
@@ -130,7 +153,8 @@ def for_print(doc: DocumentModel, measure: float, px_per_em: float, head_width: 
     its room; the drawing is the same, the space around it as a document with those rooms has.
     """
     speak = speaker(doc)
-    blocks = Blocks(speak, least=rooms.blocks if rooms else ())
+    blocks = Blocks(speak, least=rooms.blocks if rooms else (), notes=rooms.notes if rooms else (),
+                    tall=rooms.heights if rooms else ())
     if rooms and rooms.labels:
         doc = dataclasses.replace(doc, diagram=dataclasses.replace(doc.diagram, least=rooms.labels))
     who = _who(doc, blocks, head_width, measure) if head_width is not None else None
@@ -223,36 +247,124 @@ def _items(node: Node) -> tuple[Node, ...]:
 
 
 def _blocks(items: Iterable[Any], measure: float, blocks: Blocks) -> list[Any]:
-    """Runs of display equations as one block each; inline maths in paragraphs as blocks of their own.
+    """Runs of display equations as one block each; inline maths in paragraphs as blocks of their own; the
+    grader notes after an item (its equation's, then the notes that follow it) as one `NoteRoom`.
 
-    A run ends at grader notes (they follow their equation) and before it would grow taller
+    A run ends at a notes' room (the notes follow their equation) and before it would grow taller
     than STACK_LIMIT em, so it still fits a page.
     """
     out: list[Any] = []
     run: list[Box] = []
     spoken: list[str] = []
 
-    def close(notes: tuple[Para, ...] = ()) -> None:
+    def close() -> None:
         if run:
-            placeholder = blocks.reserve(padded(stacked(run)), alt=". ".join(spoken))
-            out.append(Block(placeholder, tuple(_para(n, blocks) for n in notes)))
+            out.append(Block(blocks.reserve(padded(stacked(run)), alt=". ".join(spoken))))
             run.clear()
             spoken.clear()
 
-    for item in items:
-        if not isinstance(item, Eq):
+    for item, notes in _slots(items):
+        if item is None:
+            pass
+        elif not isinstance(item, Eq):
             close()
             out.append(_para(item, blocks) if isinstance(item, Para) else item)
-            continue
-        laid = mathbox.equation(item.items, measure)
-        if run and stacked([*run, laid]).depth > STACK_LIMIT:
+        else:
+            laid = mathbox.equation(item.items, measure)
+            if run and stacked([*run, laid]).depth > STACK_LIMIT:
+                close()
+            run.append(laid)
+            spoken.append(blocks.speak(Row(item.items)))
+        index = blocks.slot
+        blocks.slot += 1
+        box = note_box(notes, measure) if notes else None
+        height = max(box.depth if box else 0.0, blocks.notes[index] if index < len(blocks.notes) else 0.0)
+        if height > 0:  # spoken as one formula: the notes' words, their maths spoken ("": an empty room)
             close()
-        run.append(laid)
-        spoken.append(blocks.speak(Row(item.items)))
-        if item.notes:
-            close(item.notes)
+            alt = " ".join("".join(p if isinstance(p, str) else blocks.speak(p) for p in n.parts) for n in notes)
+            out.append(NoteRoom(blocks.reserve(Box(measure, 0.0, height, box.items if box else ()), alt=alt)))
     close()
     return out
+
+
+def _slots(items: Iterable[Any]) -> Iterator[tuple[Any, tuple[Para, ...]]]:
+    """Each item that is not a grader note (None first: the section's start), with the notes after it: an
+    equation's own, then the note paragraphs that follow it. Every variant of a spec has the same items."""
+    item: Any = None
+    notes: list[Para] = []
+    for each in items:
+        if isinstance(each, Para) and each.note:
+            notes.append(each)
+            continue
+        yield item, tuple(notes)
+        item, notes = each, list(each.notes) if isinstance(each, Eq) else []
+    yield item, tuple(notes)
+
+
+def note_rooms(doc: DocumentModel, measure: float) -> tuple[float, ...]:
+    """The height (em) of the room the PDF of `doc` needs for the grader notes after each item (`_slots`, in
+    document order), 0 where there are none: a batch's keys share one layout with their tallest (`Rooms`)."""
+    return tuple(note_box(notes, measure).depth if notes else 0.0
+                 for section in _sections(doc) for _, notes in _slots(section.items))
+
+
+NOTE_SIZE, NOTE_LINE = 0.9, 1.45  # screen.css's .note: font size (em), and the body's line height (its em)
+NOTE_INDENT, NOTE_BAR, NOTE_PAD, NOTE_GAP = 2.0, 0.2, 0.6, 0.15  # .note's margin-left, border, padding (em)
+NOTE_SPACE = 0.8  # em between two notes after one item (.note's .6em bottom and .2em top margins)
+
+
+def note_box(notes: Sequence[Para], measure: float) -> Box:
+    """Grader notes typeset as screen.css sets `.note` (indented, a bar on the left, smaller, brown), one below
+    the other in a block of the text width `measure` (its top edge its baseline): the PDF finisher draws them."""
+    from tracegen.render.pdf.fonts import PROSE
+
+    items: list[Placed | Rect] = []
+    y = 0.0
+    left = NOTE_INDENT + NOTE_BAR + NOTE_PAD
+    for number, note in enumerate(notes):
+        y -= NOTE_SPACE if number else 0.0
+        text = mathbox.paragraph(_words(note.parts, PROSE), measure - left, NOTE_LINE * NOTE_SIZE)
+        height = text.depth + 2 * NOTE_GAP
+        items.append(Rect(NOTE_INDENT, y - height, NOTE_BAR, height, "notebar"))
+        items.append(Placed(left, y - NOTE_GAP, text))
+        y -= height
+    return Box(measure, 0.0, -y, tuple(items))
+
+
+def _words(parts: Sequence[Any], marker: str) -> list[Box]:
+    """A note's text and inline maths as words at the note's size: spaces part them, nothing else (maths
+    and the punctuation after it stay one word, as the HTML keeps them on one line)."""
+    words: list[list[Box]] = [[]]
+    for part in parts:
+        if isinstance(part, str):
+            for number, piece in enumerate(part.split(" ")):
+                if number:
+                    words.append([])
+                if piece:
+                    words[-1].append(mathbox.prose(mathbox.text(piece, "regular", NOTE_SIZE), "note", marker))
+        else:
+            words[-1].append(mathbox.prose(_scaled(mathbox.box(part)), "note", ""))  # maths keeps its faces
+    return [mathbox.hlist(word) for word in words if word]
+
+
+def _scaled(box: Box) -> Box:
+    """`box` at the note's size."""
+    return Box(box.width * NOTE_SIZE, box.height * NOTE_SIZE, box.depth * NOTE_SIZE,
+               (Placed(0.0, 0.0, box, NOTE_SIZE),))
+
+
+def without_notes(doc: DocumentModel) -> DocumentModel:
+    """`doc` without its grader notes: the structure a batch's keys share, whichever notes each has."""
+    def strip(items: tuple[Any, ...]) -> list[Any]:
+        return [dataclasses.replace(item, notes=()) if isinstance(item, Eq) else item for item in items
+                if not (isinstance(item, Para) and item.note)]
+
+    return _converted(doc, strip)
+
+
+def _sections(doc: DocumentModel) -> list[Section]:
+    """`doc`'s sections in the order `_converted` prepares them."""
+    return [doc.givens, doc.forward, doc.example, doc.gradients, *doc.epochs]
 
 
 def _para(para: Para, blocks: Blocks) -> Para:

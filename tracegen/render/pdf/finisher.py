@@ -63,6 +63,7 @@ COLOURS = {  # the roles of mathbox.Run/Rect fills: #1a1a1a, #fdf1b8, the pictur
     "ink": b"0.101961 0.101961 0.101961 rg", "answer": b"0.992157 0.945098 0.721569 rg",
     "weight": b"0.105882 0.309804 0.541176 rg", "muted": b"0.333333 0.333333 0.333333 rg",
     "who": b"0.266667 0.266667 0.266667 rg", "cell": b"0.6 0.6 0.6 rg",
+    "note": b"0.419608 0.243137 0 rg", "notebar": b"0.850980 0.588235 0.168627 rg",  # .note's #6b3e00, #d9962b
 }
 ANCHOR = "tgm-"  # placeholder ids: tgm-0, tgm-1, …
 PT_PER_PX = 0.75  # PDF points per CSS pixel (WeasyPrint's zoom 1)

@@ -201,6 +201,37 @@ def wrapped(content: str, first: str, width: float, line: float) -> Box:
     return Box(right, 0.0, line * len(boxes), items)
 
 
+def paragraph(words: Sequence[Box], width: float, line: float, size: float = 0.9) -> Box:
+    """`words` set left-aligned in lines of at most `width` em (a word wider than that on a line of its own),
+    a space of the regular face at `size` between them, baselines `line` em apart unless a word is taller
+    (half the leading above and below each line, as CSS does): a block, its top edge its baseline."""
+    space = text(" ", "regular", size).width
+    font = face("regular")
+    ascent, descent = font.ascent * size, -font.descent * size
+    half = (line - ascent - descent) / 2
+    rows: list[list[Box]] = []
+    used = 0.0
+    for word in words:
+        if rows and used + space + word.width <= width:
+            rows[-1].append(word)
+            used += space + word.width
+        else:
+            rows.append([word])
+            used = word.width
+    items: list[Placed] = []
+    y = 0.0
+    for row_ in rows:
+        placed, x = [], 0.0
+        for word in row_:
+            placed.append(Placed(x, 0.0, word))
+            x += word.width + space
+        row_box = Box(x - space, max(w.height for w in row_), max(w.depth for w in row_), tuple(placed))
+        y -= max(half + ascent, row_box.height + half / 2)
+        items.append(Placed(0.0, y, row_box))
+        y -= max(half + descent, row_box.depth + half / 2)
+    return Box(width, 0.0, -y, tuple(items))
+
+
 def hlist(boxes: Sequence[Box]) -> Box:
     """Boxes side by side on one baseline."""
     items, x = [], 0.0
