@@ -4,11 +4,14 @@ person, and how long a class set takes.
     python benchmarks/bench_scan.py --repeat 0              # 30 variants x 192 blanks, 300 and 150 dpi
     python benchmarks/bench_scan.py --epochs 3 --dpi 200    # a class set of 30 x 6 pages, timed
     python benchmarks/bench_scan.py --variants 10 --dpi 150 --model standin
+    python benchmarks/bench_scan.py --part 1 --grid --repeat 0 --dpi 150  # choosing decide.py's thresholds
 
 Builds a batch of the Class 3 example trained for 6 epochs (192 blanks a worksheet; paper-ready
 PDFs, or the tests' own layout where the worksheets have no position map), writes each variant's
 answers by hand into its pages (tests/scanning/paper.py: scikit-learn's digits, which the digit
-model never saw; 90 % the key, 4 % a wrong digit, 3 % the sign flipped, 3 % left empty) and
+model never saw, the first half of them; `--part 1` writes with the other half, on which
+scanning/decide.py's thresholds are chosen with `--grid`; 90 % the key, 4 % a wrong digit, 3 % the
+sign flipped, 3 % left empty) and
 "scans" them (rotation ±3° and a random quarter turn, scale ±3 %, blur, noise, JPEG quality 60).
 Then times `python -m tracegen scan -j 2` in fresh processes (CPU time: the children's) and
 counts, per blank: accepted and as written, accepted and not as written (the figure that must
@@ -20,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import dataclasses
 import os
 import resource
 import statistics
@@ -77,9 +81,9 @@ def written(keys: dict[str, str], kinds: dict[str, list[str]], rng: np.random.Ge
 
 
 def make_scans(batch: Path, maps: dict[str, dict], truth: dict[str, dict[str, str]], out: Path, dpi: int,
-               seed: int) -> int:
+               seed: int, part: int) -> int:
     rng = np.random.default_rng(seed)
-    hand = paper.Hand(seed)
+    hand = paper.Hand(seed, part)
     out.mkdir(parents=True, exist_ok=True)
     pages = 0
     for variant, positions in maps.items():
@@ -104,6 +108,28 @@ def count(scanned, truth: dict[str, dict[str, str]]) -> dict[str, int]:  # type:
         else:
             out["wrong"] += 1
     return out
+
+
+def grid(scanned, truth: dict[str, dict[str, str]]) -> None:  # type: ignore[no-untyped-def]
+    """The same scans decided again under other thresholds (decide.py's SURE, AGREE, MARGIN): to choose them
+    on `--part 1`, never on the half that is measured."""
+    from tracegen.scanning import decide, run
+
+    saved = decide.SURE, decide.AGREE, decide.MARGIN
+    print("\n| SURE | AGREE | MARGIN | accepted and right | accepted and wrong | flagged |\n|---|---|---|---|---|---|")
+    try:
+        for sure in (0.999, 0.9999, 0.99999, 0.999999):
+            for agree in (0.3, 0.5, 0.8):
+                for margin in (10.0, 100.0, 1000.0):
+                    decide.SURE, decide.AGREE, decide.MARGIN = sure, agree, float(np.log(margin))
+                    again = dataclasses.replace(scanned, decisions=run._decide(scanned.batch, scanned.maps,
+                                                                                scanned.pages))
+                    n = count(again, truth)
+                    print(f"| {sure} | {agree} | {margin:g} | {100 * n['right'] / n['blanks']:.2f} % | "
+                          f"{100 * n['wrong'] / n['blanks']:.2f} % | {100 * n['flagged'] / n['blanks']:.2f} % |",
+                          flush=True)
+    finally:
+        decide.SURE, decide.AGREE, decide.MARGIN = saved
 
 
 def _cpu() -> float:
@@ -135,10 +161,13 @@ def main() -> None:
     parser.add_argument("--dpi", default="300,150")
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--repeat", type=int, default=3, help="fresh processes timed (0: time the counting run)")
+    parser.add_argument("--part", type=int, default=0, choices=(0, 1),
+                        help="half of scikit-learn's digits that writes the answers (1: for choosing thresholds)")
+    parser.add_argument("--grid", action="store_true", help="also decide every blank under other thresholds")
     parser.add_argument("--model", default=MODEL, help="the digit model's module ('standin': the tests' stand-in)")
     args = parser.parse_args()
     print(f"Machine: {machine()}; load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
-    print(f"Model: {args.model}\n")
+    print(f"Model: {args.model}; handwriting: half {args.part} of scikit-learn's digits\n")
     print("| dpi | pages (read) | blanks | accepted and right | accepted and wrong | flagged | "
           "scan, median wall (CPU) | per page |")
     print("|---|---|---|---|---|---|---|---|")
@@ -148,7 +177,7 @@ def main() -> None:
                             np.random.default_rng(i)) for i, (v, k) in enumerate(keys.items())}
         for dpi in (int(d) for d in args.dpi.split(",")):
             scans = Path(tmp) / f"scans{dpi}"
-            pages = make_scans(batch, maps, truth, scans, dpi, seed=dpi)
+            pages = make_scans(batch, maps, truth, scans, dpi, seed=dpi, part=args.part)
             start, before = time.perf_counter(), _cpu()
             scanned = scan(batch, (str(scans),), jobs=args.jobs, model=args.model)
             wall, cpu = time.perf_counter() - start, _cpu() - before  # in this process, if not timed anew
@@ -158,6 +187,8 @@ def main() -> None:
             share = {k: f"{100 * n[k] / n['blanks']:.2f} %" for k in ("right", "wrong", "flagged")}
             print(f"| {dpi} | {pages} ({n['pages_read']}) | {n['blanks']} | {share['right']} | {share['wrong']} | "
                   f"{share['flagged']} | {wall:.1f} s ({cpu:.1f} s) | {wall / pages:.2f} s |", flush=True)
+            if args.grid:
+                grid(scanned, truth)
     print(f"\nload average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
 
 

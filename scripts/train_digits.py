@@ -34,8 +34,8 @@ assert _spec and _spec.loader
 digits = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(digits)
 
-CHANNELS = (8, 16, 32)
-HIDDEN = 96
+CHANNELS = (12, 24, 48)
+HIDDEN = 128
 
 
 class Net(nn.Module):

@@ -27,16 +27,16 @@ def held_out() -> tuple[np.ndarray, np.ndarray]:
 def test_reads_held_out_handwriting(held_out: tuple[np.ndarray, np.ndarray]) -> None:
     log_p, truth = held_out
     read = log_p.argmax(axis=1)
-    assert (read == truth).mean() >= 0.90  # measured 93.9 % (benchmarks/bench_digits.py)
+    assert (read == truth).mean() >= 0.90  # measured 94.2 % (benchmarks/bench_digits.py)
     for label in range(10):  # no digit is left behind by a good average
-        assert (read[truth == label] == label).mean() >= 0.72, digits.CLASSES[label]  # the weakest, "1": 79 %
+        assert (read[truth == label] == label).mean() >= 0.80, digits.CLASSES[label]  # the weakest, "2": 85 %
 
 
 def test_confident_readings_are_right(held_out: tuple[np.ndarray, np.ndarray]) -> None:
     """What scan accepts on confidence alone must be nearly always right, and be most of the cells."""
     log_p, truth = held_out
     accepted = np.exp(log_p.max(axis=1)) >= 0.99
-    assert accepted.mean() >= 0.6  # measured 71 %
+    assert accepted.mean() >= 0.65  # measured 75 %
     assert (log_p.argmax(axis=1)[accepted] != truth[accepted]).mean() <= 0.02  # measured 0.8 %
 
 
