@@ -111,11 +111,11 @@ def count(scanned, truth: dict[str, dict[str, str]]) -> dict[str, int]:  # type:
 
 
 def grid(scanned, truth: dict[str, dict[str, str]]) -> None:  # type: ignore[no-untyped-def]
-    """The same scans decided again under other thresholds (decide.py's SURE, AGREE, MARGIN): to choose them
+    """The same scans decided again under other thresholds (decide.py's SURE, AGREE, MARGIN, EMPTY): to choose them
     on `--part 1`, never on the half that is measured."""
     from tracegen.scanning import decide, run
 
-    saved = decide.SURE, decide.AGREE, decide.MARGIN
+    saved, empty_saved = (decide.SURE, decide.AGREE, decide.MARGIN), decide.EMPTY
     print("\n| SURE | AGREE | MARGIN | accepted and right | accepted and wrong | flagged |\n|---|---|---|---|---|---|")
     try:
         for sure in (0.999, 0.9999, 0.99999, 0.999999):
@@ -128,8 +128,17 @@ def grid(scanned, truth: dict[str, dict[str, str]]) -> None:  # type: ignore[no-
                     print(f"| {sure} | {agree} | {margin:g} | {100 * n['right'] / n['blanks']:.2f} % | "
                           f"{100 * n['wrong'] / n['blanks']:.2f} % | {100 * n['flagged'] / n['blanks']:.2f} % |",
                           flush=True)
-    finally:
+        print("\n| EMPTY (the others as in decide.py) | accepted and right | accepted and wrong | flagged |\n"
+              "|---|---|---|---|")
         decide.SURE, decide.AGREE, decide.MARGIN = saved
+        for empty in (0.99, 0.999, 0.9999, 0.99999):
+            decide.EMPTY = empty
+            again = dataclasses.replace(scanned, decisions=run._decide(scanned.batch, scanned.maps, scanned.pages))
+            n = count(again, truth)
+            print(f"| {empty} | {100 * n['right'] / n['blanks']:.2f} % | {100 * n['wrong'] / n['blanks']:.2f} % | "
+                  f"{100 * n['flagged'] / n['blanks']:.2f} % |", flush=True)
+    finally:
+        decide.SURE, decide.AGREE, decide.MARGIN, decide.EMPTY = (*saved, empty_saved)
 
 
 def _cpu() -> float:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from tracegen.scanning.decide import AGREE, CLASSES, SURE, Layout, cells, decide, rounded, text
+from tracegen.scanning.decide import AGREE, CLASSES, EMPTY, SURE, Layout, cells, decide, rounded, text
 
 LAYOUT = Layout(sign=True, whole=2, decimals=3)
 
@@ -48,6 +48,16 @@ def test_a_clear_reading_is_accepted_as_written():
 
 def test_an_empty_blank_reads_empty():
     assert decide(reading(*[""] * 6), LAYOUT, {"0.881"}).text == ""
+
+
+def test_an_empty_blank_needs_its_own_bar_not_the_free_readings():
+    """Empty at 0.9995 a cell (below SURE, above EMPTY) is unanswered; faint ink that leaves a cell empty
+    at only 0.99 is flagged, not taken for an unanswered blank."""
+    assert SURE > 0.9995 > EMPTY > 0.99
+    nearly = {"": 0.9995, "1": 0.0005}
+    assert decide(reading("", "", nearly, "", "", ""), LAYOUT, {"0.881"}).text == ""
+    faint = {"": 0.99, "1": 0.01}
+    assert decide(reading("", "", faint, "", "", ""), LAYOUT, {"0.881"}).text is None
 
 
 def test_a_doubtful_cell_is_accepted_only_when_the_reading_is_a_candidate():

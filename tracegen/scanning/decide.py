@@ -32,6 +32,9 @@ INDEX = {c: i for i, c in enumerate(CLASSES)}
 SURE = 0.99999
 AGREE = 0.3
 MARGIN = float(np.log(100.0))
+# An unanswered blank (every cell read empty) is no value any candidate steers toward; its bar guards
+# against faint writing read as empty. Chosen on the same half of the digits as the others.
+EMPTY = 0.999
 
 Cells = tuple[str, ...]
 
@@ -136,7 +139,7 @@ def decide(logp: np.ndarray, layout: Layout, candidates: set[str]) -> Decision:
     key = _same(reading, scores)
     others = [score for value, score in scores.items() if value != key]
     clear = not others or scores[key] - max(others) >= MARGIN
-    bar = AGREE if key in candidates else SURE
+    bar = EMPTY if key == "" else AGREE if key in candidates else SURE
     return Decision(reading if clear and confidence.min() >= bar else None, readings)
 
 
