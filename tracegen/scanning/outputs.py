@@ -4,14 +4,11 @@ student: what was read, flagged, missing)."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from tracegen.csvfiles import csv_bytes, spreadsheet_safe
 from tracegen.grading.tables import identity
 from tracegen.scanning.read import READ
-
-if TYPE_CHECKING:
-    from tracegen.scanning.run import Scanned
+from tracegen.scanning.scanned import Scanned
 
 REPORT_COLUMNS = ("kind", "file", "file_page", "student_id", "variant", "page", "status", "read", "flagged",
                   "empty", "missing_pages")

@@ -7,15 +7,12 @@ from __future__ import annotations
 import base64
 import io
 from html import escape
-from typing import TYPE_CHECKING
 
 import numpy as np
 from PIL import Image
 
 from tracegen.grading.tables import identity
-
-if TYPE_CHECKING:
-    from tracegen.scanning.run import Scanned
+from tracegen.scanning.scanned import Scanned
 
 STYLE = """body{font-family:sans-serif;margin:1.5em;max-width:60em}
 table{border-collapse:collapse}td,th{border-bottom:1px solid #ccc;padding:.4em;text-align:left;vertical-align:middle}

@@ -12,7 +12,6 @@ from __future__ import annotations
 import importlib
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 
@@ -25,22 +24,10 @@ from tracegen.scanning import candidates, images, outputs, review
 from tracegen.scanning.decide import Decision, Layout, decide
 from tracegen.scanning.positions import Positions, batch_positions
 from tracegen.scanning.read import READ, Page, read_page
+from tracegen.scanning.scanned import Scanned
 
 RESPONSES, REVIEW, REPORT = "responses.csv", "review.html", "report.csv"
 MODEL = "tracegen.scanning.digits"  # the digit model: a module with normalise and log_probabilities
-
-
-@dataclass(frozen=True)
-class Scanned:
-    """What a scan gave: every page (in the order given), and per (variant, blank id) its decision."""
-
-    batch: Batch
-    maps: dict[str, Positions]
-    pages: list[Page]
-    decisions: dict[tuple[str, str], Decision]
-
-    def page_of(self, variant: str, blank: str) -> Page:
-        return next(p for p in self.pages if p.status == READ and p.variant == variant and blank in p.logp)
 
 
 def scan(batch_dir: str | Path, sources: tuple[str, ...], out: str | Path | None = None, jobs: int = 1,
