@@ -88,13 +88,7 @@ def valid_spec(rng: random.Random) -> dict[str, Any]:
                              for _ in range(units)],
                        "b": [rng.choice((-1, 0, 1, 0.5)) for _ in range(units)]})
         fan_in = units
-    out = sizes[-1]
-    if loss == "cross_entropy":
-        y: Any = [rng.randrange(out) for _ in range(samples)]
-    elif out == 1:
-        y = [rng.choice((0, 1)) for _ in range(samples)]
-    else:
-        y = [[rng.choice((0, 1)) for _ in range(out)] for _ in range(samples)]
+    y = fuzzing.targets(rng, loss, sizes[-1], samples)
     return {"title": rng.choice(("Class 3", "Übung 4", "练习 5")), "network": {"layers": layers}, "loss": loss,
             "data": {"x": [[rng.choice((0, 1, 0.5, -1, 2)) for _ in range(inputs)] for _ in range(samples)],
                      "y": y},

@@ -74,14 +74,8 @@ def valid_spec(rng: random.Random, big: bool = False) -> dict[str, Any]:
             layer["b"] = [rng.choice((-1, 0, 1, 0.5)) for _ in range(units)]
         layers.append(layer)
         fan_in = units
-    out = sizes[-1]
     x = [[rng.choice((0, 1, 0.5, -1, 2)) for _ in range(inputs)] for _ in range(samples)]
-    if loss == "cross_entropy":
-        y: Any = [rng.randrange(out) for _ in range(samples)]
-    elif out == 1:
-        y = [rng.choice((0, 1)) for _ in range(samples)]
-    else:
-        y = [[rng.choice((0, 1)) for _ in range(out)] for _ in range(samples)]
+    y = fuzzing.targets(rng, loss, sizes[-1], samples)
     spec: dict[str, Any] = {
         "title": rng.choice(("Class 3", "Übung 4 — Rückwärts", "练习", "درس")),
         "network": {"layers": layers},

@@ -1,5 +1,6 @@
 """What the fuzz scripts share (scripts/fuzz_specs.py, scripts/fuzz_commands.py): one command run in this
-process and timed, the run over a seeded corpus in a scratch folder, and the command line.
+process and timed, the run over a seeded corpus in a scratch folder, the command line, and the targets of a
+drawn spec.
 
 The scripts import it as a sibling (`import fuzzing`): run as `python scripts/fuzz_*.py`, their folder is on
 the path; tests/spec/test_fuzz.py puts it there.
@@ -8,6 +9,7 @@ the path; tests/spec/test_fuzz.py puts it there.
 from __future__ import annotations
 
 import argparse
+import random
 import resource
 import signal
 import tempfile
@@ -15,7 +17,7 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol, TypeVar
+from typing import Any, Protocol, TypeVar
 
 Case = TypeVar("Case")
 
@@ -28,6 +30,15 @@ class Outcome:
     err: str
     seconds: float  # CPU time of this process and its children: on a shared machine wall time measures the others
     wall: float
+
+
+def targets(rng: random.Random, loss: str, out: int, samples: int) -> Any:
+    """Targets a spec with `out` outputs accepts for `loss`: class indices, 0/1 values, or rows of them."""
+    if loss == "cross_entropy":
+        return [rng.randrange(out) for _ in range(samples)]
+    if out == 1:
+        return [rng.choice((0, 1)) for _ in range(samples)]
+    return [[rng.choice((0, 1)) for _ in range(out)] for _ in range(samples)]
 
 
 class Hang(BaseException):
