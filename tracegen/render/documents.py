@@ -112,11 +112,10 @@ def render_documents(trace: Trace, kinds: Sequence[str] = ("worksheet", "key"),
         for kind in kinds:
             doc = build(trace, kind, student)
             for fmt in formats:
-                cells = ready if ready is not None and fmt == "pdf" and doc.is_worksheet else None
-                model = build(trace, kind, student, cells.digits) if cells else doc  # its blanks in cells
+                model, sheet = _in_cells(trace, kind, student, doc, ready) if fmt == "pdf" else (doc, None)
                 form = _form(trace) if fillable and fmt == "pdf" and not doc.is_key else None
                 text, blocks = markup(model, fmt, paper, form, (rooms or {}).get(kind) if fmt == "pdf" else None,
-                                      _sheet(trace, cells) if cells else None)
+                                      sheet)
                 out[(kind, fmt)] = text.encode("utf-8")  # a PDF's place, in order, until it is made
                 if fmt == "pdf":
                     yield text, blocks
@@ -152,7 +151,8 @@ def pdf_layout(trace: Trace, kind: str, rooms: Rooms, *, student: str | None = N
     every variant of its shape, with these rooms, is then drawn into it (`render_documents(rooms=)`)."""
     from tracegen.render.pdf.writer import laid_out
 
-    return laid_out(_pdf_markup(trace, kind, student, paper, paper_ready, rooms)[1], TAGGED)
+    doc, sheet = _in_cells(trace, kind, student, build(trace, kind, student), paper_ready)
+    return laid_out(markup(doc, "pdf", paper, None, rooms, sheet)[0], TAGGED)
 
 
 def pdf_rooms(trace: Trace, kinds: Sequence[str], *, student: str | None = None, paper: str = "a4",
@@ -167,7 +167,7 @@ def pdf_rooms(trace: Trace, kinds: Sequence[str], *, student: str | None = None,
     widened), the rooms and shape are those of the HTML with them."""
     out = {}
     for kind in kinds:
-        doc, sheet = _pdf_doc(trace, kind, student, paper_ready)
+        doc, sheet = _in_cells(trace, kind, student, build(trace, kind, student), paper_ready)
         given = (notes or {}).get(kind)
         heights = note_rooms(doc, print_measure(paper))
         heights = heights if given is None else tuple(map(max, heights, given))
@@ -177,21 +177,13 @@ def pdf_rooms(trace: Trace, kinds: Sequence[str], *, student: str | None = None,
     return out
 
 
-def _pdf_markup(trace: Trace, kind: str, student: str | None, paper: str, ready: PaperReady | None,
-                rooms: Rooms | None = None) -> tuple[DocumentModel, str, list[Box | Sheet]]:
-    """The document, HTML and blocks of `kind`'s PDF as `render_documents` makes them (a paper-ready
-    worksheet's blanks in cells, its pages' code the last block)."""
-    doc, sheet = _pdf_doc(trace, kind, student, ready)
-    html, blocks = markup(doc, "pdf", paper, None, rooms, sheet)
-    return doc, html, blocks
-
-
-def _pdf_doc(trace: Trace, kind: str, student: str | None,
-             ready: PaperReady | None) -> tuple[DocumentModel, Sheet | None]:
-    """The document of `kind`'s PDF, and a paper-ready worksheet's sheet (else None)."""
-    cells = ready if ready is not None and kind == "worksheet" else None
-    doc = build(trace, kind, student, cells.digits) if cells else build(trace, kind, student)
-    return doc, _sheet(trace, cells) if cells else None
+def _in_cells(trace: Trace, kind: str, student: str | None, doc: DocumentModel,
+              ready: PaperReady | None) -> tuple[DocumentModel, Sheet | None]:
+    """`doc` (`kind` of `trace`) as its PDF shows it: a paper-ready worksheet built again with its blanks in
+    the batch's cells, with what its pages say they are (its code, the last block); any other as it is."""
+    if ready is None or not doc.is_worksheet:
+        return doc, None
+    return build(trace, kind, student, ready.digits), _sheet(trace, ready)
 
 
 _ROOM = re.compile(r'( aria-label="[^"]*")? style="width:[0-9.]+em;(?:height:[0-9.]+em;)?'
