@@ -167,8 +167,9 @@ def for_print(doc: DocumentModel, measure: float, px_per_em: float, head_width: 
     pictures = {"network": blocks.reserve(labels(doc.diagram, px_per_em), overlap=True)}
     if doc.chart is not None:
         pictures["chart"] = blocks.reserve(chart(doc.chart, px_per_em), overlap=True)
-        if doc.chart.broken:  # where its L axis starts, in the caption
-            pictures["origin"] = _number(blocks, doc.chart.origin, "muted")
+        if doc.chart.broken:  # where its L axis starts, in the caption: with its comma, so a wider room's
+            origin = doc.chart.origin  # room is a wider space after it, not a gap before the comma
+            pictures["origin"] = _number(blocks, f"{origin},", "muted", spoken=origin)
     prepared = dataclasses.replace(converted, losses=losses)
     return prepared, {"blocks": blocks.boxes, "pictures": pictures, "speak": speak, "who": who,
                       "cell": partial(_cell, blocks)}
@@ -179,13 +180,14 @@ def _cell(blocks: Blocks, number: str) -> Markup:
     return _number(blocks, number)
 
 
-def _number(blocks: Blocks, number: str, fill: str = "ink") -> Markup:
-    """A number in a line of text as a block on its baseline, in the colour role `fill`, spoken as written."""
+def _number(blocks: Blocks, number: str, fill: str = "ink", spoken: str | None = None) -> Markup:
+    """A number in a line of text as a block on its baseline, in the colour role `fill`, spoken as written
+    (or as `spoken`)."""
     typeset = _line(mathbox.text(number), "regular")
     if fill != "ink":
         typeset = typeset._replace(items=tuple(run._replace(fill=fill) for run in flatten(typeset)
                                                if isinstance(run, mathbox.Run)))
-    return blocks.reserve(padded(typeset, 0.0), lower=typeset.depth, alt=number)
+    return blocks.reserve(padded(typeset, 0.0), lower=typeset.depth, alt=number if spoken is None else spoken)
 
 
 def _line(box: Box, face: str) -> Box:
