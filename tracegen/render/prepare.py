@@ -167,8 +167,8 @@ def for_print(doc: DocumentModel, measure: float, px_per_em: float, head_width: 
     pictures = {"network": blocks.reserve(labels(doc.diagram, px_per_em), overlap=True)}
     if doc.chart is not None:
         pictures["chart"] = blocks.reserve(chart(doc.chart, px_per_em), overlap=True)
-        if doc.chart.broken:  # where its L axis starts, in the caption: with its comma, so a wider room's
-            origin = doc.chart.origin  # room is a wider space after it, not a gap before the comma
+        if doc.chart.broken:  # where its L axis starts, in the caption, with the comma after it: a batch's
+            origin = doc.chart.origin  # wider room is then a wider space after the comma, not a gap before it
             pictures["origin"] = _number(blocks, f"{origin},", "muted", spoken=origin)
     prepared = dataclasses.replace(converted, losses=losses)
     return prepared, {"blocks": blocks.boxes, "pictures": pictures, "speak": speak, "who": who,
