@@ -29,7 +29,7 @@ from tracegen.fontmetrics import letters
 from tracegen.layout import PRINT_FONT_PT
 from tracegen.maths.tree import Ident, Num, Op
 from tracegen.render import markup, render_documents
-from tracegen.render.pdf.finisher import Drawn, Overlay, formulas
+from tracegen.render.pdf.finisher import Drawn, Overlay, descriptions, formulas
 from tracegen.render.pdf.writer import write_pdf
 from tracegen.render.typeset.boxes import Box, equation
 
@@ -150,6 +150,17 @@ def test_a_tagged_pdf_gives_every_block_as_a_formula_in_marked_content(options: 
     assert maths_shown > 50 and labels_shown > 10
     text = pdf_text(data)
     assert [n for n in SLIDE_NUMBERS if n not in text] == []
+
+
+def test_a_tagged_pdfs_figures_are_described_by_its_own_html_or_refused() -> None:
+    """A Figure's Alt is set from the document's HTML (a batch's layout holds another key's chart description);
+    a picture without its description is a RenderError, never a Figure left saying another key's losses."""
+    html, blocks = pdf_html(class3_trace(), "key")
+    described = descriptions(html)
+    assert [alt.split(" ")[0] for alt in described] == ["Diagram", "Line"]  # the network, the loss chart
+    assert "epoch 1, 0.127; epoch 2, 0.116; epoch 3, 0.106" in described[1]
+    with pytest.raises(RenderError, match="1 pictures to describe, but 2 figures"):
+        write_pdf(html, blocks, pdf_tags=True, overlay=Overlay(blocks, formulas(html), described[:1]))
 
 
 # Hand-written content streams: the finisher on its own, with a page of 595 x 842 pt.

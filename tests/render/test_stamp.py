@@ -23,10 +23,12 @@ import pytest
 from tracegen.batching import stamping
 from tracegen.batching.run import Options, _inline, plan
 from tracegen.document import build
+from tracegen.document.diagram import Chart
 from tracegen.engine.trace import trace
 from tracegen.layout import print_measure
 from tracegen.render import markup, render_documents
 from tracegen.render.documents import pdf_rooms
+from tracegen.render.exporters import PX_PER_EM
 from tracegen.render.pdf import layouts, writer
 from tracegen.render.pdf.finisher import Head, Overlay, formulas
 from tracegen.render.pdf.writer import write_pdf
@@ -198,3 +200,88 @@ def test_keys_with_other_notes_share_one_layout(noted: list, tmp_path: Path, mon
                  for part in para.parts if isinstance(part, str)]
         words = {word.strip(".,;:()") for part in notes for word in part.split()} - {""}
         assert len(words) > 10 and {word for word in words if word not in text} == set()
+
+
+@pytest.fixture(scope="module")
+def ten() -> list:
+    """Ten Class 3 variants (seed 0): their charts' ticks, points and labels, drawn from their losses, differ."""
+    spec = load_spec(str(resources.files("tracegen").joinpath("examples", "class3.yaml")))
+    return [trace(job.variant.spec, variant=job.variant.id) for job in plan(spec, Options(count=10))]
+
+
+_WEIGHT = rb"0\.105882 0\.309804 0\.541176 RG"  # the chart's line: #1b4f8a
+_LINE = re.compile(_WEIGHT + rb" [0-9.]+ w 0 J 0 j 4 M\n((?:[0-9.-]+ [0-9.-]+ [ml] ?)+)S")
+
+
+def _chart_line(pdf: bytes) -> list[float]:
+    """The points of the line stroked in the chart's colour (em in its block, y down), read from the PDF's pages."""
+    import pikepdf
+
+    with pikepdf.open(io.BytesIO(pdf)) as document:
+        found = [m[1] for page in document.pages for m in _LINE.finditer(page.Contents.read_bytes())]
+    assert len(found) == 1
+    return [float(v) for v in found[0].split() if v not in (b"m", b"l")]  # x, y, x, y, …
+
+
+def _figures(pdf: bytes) -> list[str]:
+    """The Alt of each Figure of a tagged PDF, in document order."""
+    import pikepdf
+
+    def walk(node: pikepdf.Object) -> list[str]:
+        kids = node.get("/K")
+        out = []
+        for kid in (kids if isinstance(kids, pikepdf.Array) else [kids]) if kids is not None else []:
+            if isinstance(kid, pikepdf.Dictionary) and "/S" in kid:
+                out += [str(kid.get("/Alt", ""))] if kid.S == "/Figure" else []
+                out += walk(kid)
+        return out
+
+    with pikepdf.open(io.BytesIO(pdf)) as document:
+        return walk(document.Root.StructTreeRoot)
+
+
+def _says_its_own_chart(pdf: bytes, chart: Chart) -> list[float]:
+    """Check that `pdf`'s chart is `chart`: the line through its points, its labels and caption as text, its
+    description as the Figure's Alt; the line's points."""
+    line = _chart_line(pdf)
+    assert line == pytest.approx([v / PX_PER_EM for point in chart.points for v in point], abs=1e-4)
+    text = " ".join(subprocess.run(["pdftotext", "-", "-"], input=pdf, capture_output=True,
+                                   check=True).stdout.decode().split())
+    for label in chart.labels:  # ticks (the L axis's from its losses), epochs, each point's loss
+        assert label.text in text
+    caption = f"the L axis starts at {chart.origin}, not at 0"
+    assert caption in text if chart.broken else "starts at" not in text
+    assert _figures(pdf)[1] == chart.description  # the losses, spoken: this key's, not the layout's
+    assert f"epoch 1, {chart.losses[0]}" in chart.description
+    return line
+
+
+@pytest.mark.skipif(shutil.which("pdftoppm") is None or shutil.which("pdftotext") is None, reason="needs poppler")
+def test_a_batchs_keys_share_one_layout_each_chart_drawn_from_its_own_losses(
+        ten: list, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The loss chart is drawn by the finisher, so ten keys whose losses differ are one layout; each stamped
+    key's chart is its own: the line through its own points, its own tick and value labels, its own description;
+    and the stamped key is, as pixels, a single render of it with the group's rooms."""
+    charts = [build(t, "key", None).chart for t in ten]
+    assert len({chart.losses for chart in charts}) > 3 and len({chart.polyline for chart in charts}) > 3
+    stamps = stamping.stamps([(t.spec, t.variants[0], ("key",), None, None) for t in ten], _inline)
+    assert all("key" in s for s in stamps) and len({s["key"].layout[0] for s in stamps}) == 1  # one layout
+    rooms = stamps[0]["key"].rooms
+    laid: list[str] = []
+    real = writer._lay_out
+    monkeypatch.setattr(writer, "_lay_out", lambda *a: laid.append("laid") or real(*a))
+    ticks = [{label.text for label in chart.labels if label.colour == "muted"} for chart in charts]  # axes' labels
+    other = next(i for i, chart in enumerate(charts) if chart.polyline != charts[0].polyline and ticks[i] != ticks[0])
+    lines = []
+    for index in (0, other):
+        layouts.keep(*stamps[index]["key"].layout)
+        try:
+            stamped = render_documents(ten[index], ("key",), ("pdf",), rooms={"key": rooms})[("key", "pdf")]
+        finally:
+            layouts.forget()
+        assert laid == []  # drawn into the group's pages
+        single = render_documents(ten[index], ("key",), ("pdf",), rooms={"key": rooms})[("key", "pdf")]
+        laid.clear()
+        assert _pixels(stamped, tmp_path, f"chart{index}") == _pixels(single, tmp_path, f"chartsingle{index}")
+        lines.append(_says_its_own_chart(stamped, charts[index]))
+    assert lines[0] != lines[1]

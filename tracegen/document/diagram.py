@@ -597,6 +597,9 @@ def _choose(who: np.ndarray, cost: np.ndarray, box: np.ndarray, count: int, apar
     return (chosen if found else None), min(steps, budget)
 
 
+LINE_WIDTH, AXIS_WIDTH, DOT_RADIUS = 1.6, 1, 3  # px: the loss's line, the axes and ticks, a point's disc
+
+
 @dataclass(frozen=True)
 class Chart:
     """Loss per epoch: the line, its points, both axes with ticks, and their labels."""
@@ -612,6 +615,17 @@ class Chart:
     broken: bool  # the L axis does not start at 0: its foot is drawn as a zigzag, the caption says so
     epochs: int
     losses: tuple[str, ...] = ()  # each epoch's loss as printed (ASCII minus)
+    line_width, axis_width, dot_radius = LINE_WIDTH, AXIS_WIDTH, DOT_RADIUS  # px, as each format draws them
+
+    @property
+    def points(self) -> list[tuple[int, int]]:
+        """The line's points (px), one per epoch."""
+        return _pairs(self.polyline)
+
+    @property
+    def corners(self) -> list[tuple[int, int]]:
+        """The axes' polyline's corners (px)."""
+        return _pairs(self.axes)
 
     @property
     def description(self) -> str:

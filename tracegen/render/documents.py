@@ -186,13 +186,16 @@ def _in_cells(trace: Trace, kind: str, student: str | None, doc: DocumentModel,
     return build(trace, kind, student, ready.digits), _sheet(trace, ready)
 
 
-_ROOM = re.compile(r'( aria-label="[^"]*")? style="width:[0-9.]+em;(?:height:[0-9.]+em;)?'
-                   r'|<rect x="\d+" (y="\d+") width="\d+"')
+_ROOM = re.compile(r' style="width:[0-9.]+em;(?:height:[0-9.]+em;)?|<rect x="\d+" (y="\d+") width="\d+"')
 
 
 def _shape(html: str) -> str:
-    """A digest of the PDF's HTML without its rooms' sizes and the formulas' spoken text."""
-    return hashlib.sha256(_ROOM.sub(lambda m: m[2] and f"<rect {m[2]}" or ' style="', html).encode()).hexdigest()
+    """A digest of the PDF's HTML without its rooms' sizes and what the finisher reads of it (`layouts.unread`:
+    the formulas' spoken text, the pictures' descriptions)."""
+    from tracegen.render.pdf.layouts import unread
+
+    laid = _ROOM.sub(lambda m: m[1] and f"<rect {m[1]}" or ' style="', unread(html))
+    return hashlib.sha256(laid.encode()).hexdigest()
 
 
 def _paper_ready(trace: Trace) -> PaperReady:

@@ -30,7 +30,7 @@ from tracegen.document.model import Eq, Para, Section
 from tracegen.maths.speech import speech
 from tracegen.maths.tree import Lines, Node, Row
 from tracegen.render.typeset import boxes as mathbox
-from tracegen.render.typeset.boxes import STACK_LIMIT, Box, Placed, Rect, padded, stacked
+from tracegen.render.typeset.boxes import STACK_LIMIT, Box, Disc, Line, Placed, Rect, flatten, padded, stacked
 
 if TYPE_CHECKING:
     from tracegen.render.pdf.finisher import Head
@@ -166,7 +166,10 @@ def for_print(doc: DocumentModel, measure: float, px_per_em: float, head_width: 
     losses: Any = tuple((epoch, _inline(node, blocks)) for epoch, node in doc.losses)  # placeholders for the nodes
     pictures = {"network": blocks.reserve(labels(doc.diagram, px_per_em), overlap=True)}
     if doc.chart is not None:
-        pictures["chart"] = blocks.reserve(labels(doc.chart, px_per_em), overlap=True)
+        pictures["chart"] = blocks.reserve(chart(doc.chart, px_per_em), overlap=True)
+        if doc.chart.broken:  # where its L axis starts, in the caption, with the comma after it: a batch's
+            origin = doc.chart.origin  # wider room is then a wider space after the comma, not a gap before it
+            pictures["origin"] = _number(blocks, f"{origin},", "muted", spoken=origin)
     prepared = dataclasses.replace(converted, losses=losses)
     return prepared, {"blocks": blocks.boxes, "pictures": pictures, "speak": speak, "who": who,
                       "cell": partial(_cell, blocks)}
@@ -174,8 +177,17 @@ def for_print(doc: DocumentModel, measure: float, px_per_em: float, head_width: 
 
 def _cell(blocks: Blocks, number: str) -> Markup:
     """A number of the screen readers' weight tables (hidden, but laid out) as a block: its text is per variant."""
+    return _number(blocks, number)
+
+
+def _number(blocks: Blocks, number: str, fill: str = "ink", spoken: str | None = None) -> Markup:
+    """A number in a line of text as a block on its baseline, in the colour role `fill`, spoken as written
+    (or as `spoken`)."""
     typeset = _line(mathbox.text(number), "regular")
-    return blocks.reserve(padded(typeset, 0.0), lower=typeset.depth, alt=number)
+    if fill != "ink":
+        typeset = typeset._replace(items=tuple(run._replace(fill=fill) for run in flatten(typeset)
+                                               if isinstance(run, mathbox.Run)))
+    return blocks.reserve(padded(typeset, 0.0), lower=typeset.depth, alt=number if spoken is None else spoken)
 
 
 def _line(box: Box, face: str) -> Box:
@@ -375,6 +387,27 @@ def _inline(node: Node, blocks: Blocks) -> Markup:
     """Inline maths for the PDF: a block whose baseline sits on the text's."""
     typeset = mathbox.box(node)
     return blocks.reserve(padded(typeset, 0.0), lower=typeset.depth, alt=blocks.speak(node))
+
+
+def chart(picture: diagram.Chart, px_per_em: float) -> Box:
+    """The loss chart for the PDF, drawn whole by the finisher over its room, as the HTML's SVG draws it: ticks,
+    axes, the line, its points, the value labels' backdrops (opaque: they sit clear of every line), the labels.
+
+    Every one of them depends on the losses (the L axis's ticks and start, the points, where each value fits),
+    so the HTML WeasyPrint lays out keeps only the chart's room: every key of a batch shares one layout.
+    """
+    def em(points: Iterable[tuple[int, int]]) -> tuple[tuple[float, float], ...]:
+        return tuple((x / px_per_em, -y / px_per_em) for x, y in points)
+
+    axis, line = picture.axis_width / px_per_em, picture.line_width / px_per_em
+    shapes: list[Line | Disc | Rect] = [Line(em(((x1, y1), (x2, y2))), axis, "muted")
+                                        for x1, y1, x2, y2 in picture.ticks]
+    shapes += [Line(em(picture.corners), axis, "muted"), Line(em(picture.points), line, "weight")]
+    shapes += [Disc(x / px_per_em, -y / px_per_em, picture.dot_radius / px_per_em, "weight") for x, y in picture.dots]
+    shapes += [Rect(left / px_per_em, -(top + height) / px_per_em, width / px_per_em, height / px_per_em, "paper")
+               for left, top, width, height in (label.rect for label in picture.labels if label.backdrop)]
+    texts = labels(picture, px_per_em)
+    return texts._replace(items=(*shapes, *texts.items))
 
 
 def labels(picture: Any, px_per_em: float) -> Box:

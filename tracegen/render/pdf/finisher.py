@@ -31,6 +31,7 @@ The fonts, and why every font program is replaced: `pdffonts`.
 from __future__ import annotations
 
 import html
+import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -57,13 +58,14 @@ from tracegen.render.pdf.stream import (
     serialize,
 )
 from tracegen.render.pdf.tagging import Structure
-from tracegen.render.typeset.boxes import Box, Field, Rect, Run, flatten
+from tracegen.render.typeset.boxes import Box, Disc, Field, Line, Rect, Run, flatten
 
 COLOURS = {  # the roles of mathbox.Run/Rect fills: #1a1a1a, #fdf1b8, the pictures' #1b4f8a, #555, and cells' #999
     "ink": b"0.101961 0.101961 0.101961 rg", "answer": b"0.992157 0.945098 0.721569 rg",
     "weight": b"0.105882 0.309804 0.541176 rg", "muted": b"0.333333 0.333333 0.333333 rg",
     "who": b"0.266667 0.266667 0.266667 rg", "cell": b"0.6 0.6 0.6 rg",
     "note": b"0.419608 0.243137 0 rg", "notebar": b"0.850980 0.588235 0.168627 rg",  # .note's #6b3e00, #d9962b
+    "paper": b"1 1 1 rg",  # a chart's label backdrops
 }
 ANCHOR = "tgm-"  # placeholder ids: tgm-0, tgm-1, …
 PT_PER_PX = 0.75  # PDF points per CSS pixel (WeasyPrint's zoom 1)
@@ -71,6 +73,7 @@ _PAINT = frozenset({b"f", b"F", b"f*", b"B", b"B*", b"b", b"b*"})
 _PATH_END = _PAINT | {b"S", b"s", b"n"}
 _MCID = re.compile(rb"/MCID\s+(\d+)")
 _FORMULA = re.compile(rf'<a class="eqbox" id="{ANCHOR}(\d+)" aria-label="([^"]*)"')
+_DESCRIPTION = re.compile(r"<svg [^>]*>\n<title>([^<]*)</title>")  # as layouts.unread leaves it out
 
 
 def placeholder(index: int, block: Box, overlap: bool = False, lower: float | None = None,
@@ -94,6 +97,11 @@ def placeholder(index: int, block: Box, overlap: bool = False, lower: float | No
 def formulas(markup: str) -> list[tuple[int, str]]:
     """(block, spoken text) of each formula placeholder in `markup` (the PDF's HTML), in document order."""
     return [(int(found[1]), html.unescape(found[2])) for found in _FORMULA.finditer(markup)]
+
+
+def descriptions(markup: str) -> list[str]:
+    """Each picture's description in `markup` (the PDF's HTML: its SVG's `<title>`), in document order."""
+    return [html.unescape(found[1]) for found in _DESCRIPTION.finditer(markup)]
 
 
 class Head(NamedTuple):
@@ -182,16 +190,19 @@ class _Page:
 class Overlay:
     """A WeasyPrint finisher that draws `blocks[i]` over placeholder i, exactly once each."""
 
-    def __init__(self, blocks: Sequence[Box | Head | paper.Sheet], spoken: Sequence[tuple[int, str]] = ()) -> None:
+    def __init__(self, blocks: Sequence[Box | Head | paper.Sheet], spoken: Sequence[tuple[int, str]] = (),
+                 described: Sequence[str] | None = None) -> None:
         """`spoken`: (block, spoken text) of each formula in document order (`formulas`); the other
         blocks are pictures' labels, and a `Head`. A paper-ready worksheet's `paper.Sheet` comes last: each
-        page then gets its QR code and marks, and the PDF its position map."""
+        page then gets its QR code and marks, and the PDF its position map. `described`: each picture's
+        description (`descriptions`), a tagged PDF's Figures' Alt (a batch's layout has its first variant's)."""
         self.sheet = next((block for block in blocks if isinstance(block, paper.Sheet)), None)
         drawn = [block for block in blocks if not isinstance(block, paper.Sheet)]
         self.head = next((block.box for block in drawn if isinstance(block, Head)), None)
         self.blocks: Sequence[Box] = [block if isinstance(block, Box) else Box(0.0, 0.0, 0.0) for block in drawn]
         self.furniture = {index for index, block in enumerate(drawn) if isinstance(block, Head)}
         self.spoken = spoken
+        self.described = described
         self.maths = {index for index, _ in spoken}
         self.drawn: dict[int, list[Drawn]] = {}
         self.used: dict[str, dict[int, str]] = {}  # face -> glyph id -> text it stands for
@@ -222,6 +233,8 @@ class Overlay:
         self._check(document)
         if structure is not None:
             structure.formulas(self.marked, self.spoken)
+            if self.described is not None:
+                structure.figures(self.described)
             structure.scopes()
         code = document.metadata.custom.get(META)
         if code:
@@ -426,8 +439,7 @@ def _drawing(block: Box) -> tuple[bytes, tuple[tuple[str, int, str], ...]]:
     and the (face, glyph id, character) it uses. Cached: blocks repeat across a worksheet, its key
     and a batch's variants, and only the `cm` before them says where they go."""
     items = list(flatten(block))
-    ops = [f"{COLOURS[item.fill].decode()}\n{item.x:.4f} {-item.y - item.height:.4f} {item.width:.4f} "
-           f"{item.height:.4f} re f" for item in items if isinstance(item, Rect)]
+    ops = [_shape(item) for item in items if isinstance(item, (Rect, Line, Disc))]  # under the text, in order
     ops.append("BT")
     glyphs: dict[tuple[str, int], str] = {}
     fill = None
@@ -446,3 +458,22 @@ def _drawing(block: Box) -> tuple[bytes, tuple[tuple[str, int, str], ...]]:
                        f"{item.x:.4f} {-item.y:.4f} Tm <{''.join(codes)}> Tj")
     ops.append("ET")
     return "\n".join(ops).encode(), tuple((name, gid, char) for (name, gid), char in glyphs.items())
+
+
+CIRCLE = 1 / math.sqrt(math.pi)  # a quarter circle's Bézier control points, of the radius: as WeasyPrint's SVG circle
+
+
+def _shape(item: Rect | Line | Disc) -> str:
+    """The operators filling a rectangle or disc, or stroking a line (em, y down; SVG's ends, joins, miter limit)."""
+    if isinstance(item, Rect):
+        return (f"{COLOURS[item.fill].decode()}\n{item.x:.4f} {-item.y - item.height:.4f} {item.width:.4f} "
+                f"{item.height:.4f} re f")
+    if isinstance(item, Line):
+        path = " ".join(f"{x:.4f} {-y:.4f} {'l' if k else 'm'}" for k, (x, y) in enumerate(item.points))
+        return f"{COLOURS[item.stroke].decode()[:-2]}RG {item.width:.4f} w 0 J 0 j 4 M\n{path} S"
+    x, y, r, k = item.x, -item.y, item.radius, item.radius * CIRCLE
+    return (f"{COLOURS[item.fill].decode()}\n{x + r:.4f} {y:.4f} m "
+            f"{x + r:.4f} {y + k:.4f} {x + k:.4f} {y + r:.4f} {x:.4f} {y + r:.4f} c "
+            f"{x - k:.4f} {y + r:.4f} {x - r:.4f} {y + k:.4f} {x - r:.4f} {y:.4f} c "
+            f"{x - r:.4f} {y - k:.4f} {x - k:.4f} {y - r:.4f} {x:.4f} {y - r:.4f} c "
+            f"{x + k:.4f} {y - r:.4f} {x + r:.4f} {y - k:.4f} {x + r:.4f} {y:.4f} c h f")

@@ -98,15 +98,22 @@ def _software() -> bytes:
 
 
 def key(html: str, pdf_variant: str | None, pdf_tags: bool) -> str:
-    """The cache key of laying out `html` with these options, with this software. A formula's spoken text
-    (its placeholder's `aria-label`) is left out: WeasyPrint never reads it, the finisher does."""
+    """The cache key of laying out `html` with these options, with this software (`unread`)."""
     digest = hashlib.sha256(_software())
     digest.update(f"\n{pdf_variant}\n{pdf_tags}\n".encode())
-    digest.update(_SPOKEN.sub(r"\1", html).encode("utf-8"))
+    digest.update(unread(html).encode("utf-8"))
     return digest.hexdigest()
 
 
+def unread(html: str) -> str:
+    """`html` without what the finisher puts in the PDF whatever the layout says: each formula's spoken text (its
+    placeholder's `aria-label`, which WeasyPrint never reads) and each picture's description (its SVG's `<title>`,
+    the Figure's Alt: `finisher.descriptions`). A key's chart's description holds its losses."""
+    return _DESCRIBED.sub(r"\1\2", _SPOKEN.sub(r"\1", html))
+
+
 _SPOKEN = re.compile(r'(<a class="eqbox" id="tgm-\d+") aria-label="[^"]*"')
+_DESCRIBED = re.compile(r"(<svg [^>]*>\n<title>)[^<]*(</title>)")
 _kept: dict[str, bytes] = {}  # layouts held in memory: a batch's group layouts (`keep`)
 
 

@@ -12,6 +12,8 @@ here, by the maths finisher (`finisher.Overlay`), on the objects WeasyPrint is a
 - Page furniture. The running header and footer (page margin boxes) are tagged text whose
   elements WeasyPrint links to no parent; `orphans` lists their MCIDs, which the finisher marks
   as Artifact instead (PDF/UA: headers and footers are artifacts, not content).
+- Pictures' descriptions. A Figure's Alt is its SVG's `<title>`; the finisher sets it again from the
+  document's own HTML (`figures`), since a layout is shared by variants whose charts say other losses.
 - Table headers. A TH gets its Scope: Column in a header row, Row elsewhere (PDF/UA wants the
   header-to-cell association stated; WeasyPrint only writes the cells' Headers).
 """
@@ -70,6 +72,18 @@ class Structure:
             if None in added:
                 raise RenderError(f"PDF structure: page {page + 1} has marked maths with no formula element")
             self.parents[page].extend(added)
+
+    def figures(self, described: Sequence[str]) -> None:
+        """The Figures, in document order, say what the document's own pictures show: `described[i]` is the
+        Alt of the i-th (WeasyPrint's Alt comes from the layout's HTML, which a batch's keys share)."""
+        import pydyf
+
+        figures = [element for _, element in self.elements if element.get("S") == "/Figure"]
+        if len(figures) != len(described):
+            raise RenderError(f"PDF structure: {len(described)} pictures to describe, but {len(figures)} figures "
+                              "in the structure tree (did WeasyPrint's tagging change?)")
+        for element, alt in zip(figures, described, strict=True):
+            element["Alt"] = pydyf.String(alt)
 
     def scopes(self) -> None:
         """Each TH says whose header it is: its column's in a table's header row, else its row's."""

@@ -22,7 +22,7 @@ from typing import Any
 from tracegen.assets import static_dir
 from tracegen.errors import RenderError
 from tracegen.render.pdf import layouts
-from tracegen.render.pdf.finisher import Overlay, formulas
+from tracegen.render.pdf.finisher import Overlay, descriptions, formulas
 from tracegen.render.pdf.forking import CAN_FORK, Forked
 from tracegen.render.pdf.loader import weasyprint
 from tracegen.render.pdf.paper import Sheet
@@ -79,7 +79,7 @@ def write_pdf(html: str, blocks: Sequence[Box | Sheet] = (), *, pdf_tags: bool =
         layout = _lay_out(html, pdf_tags, pdf_variant)
         if name:
             layouts.store(name, layout)
-    return layouts.finish(layout, overlay or Overlay(blocks, formulas(html)), _identifier(html))
+    return layouts.finish(layout, overlay or Overlay(blocks, formulas(html), descriptions(html)), _identifier(html))
 
 
 class _LaidOut(Exception):  # noqa: N818 - not an error: how the layout leaves WeasyPrint before it writes
@@ -161,7 +161,7 @@ def cached_pdf(html: str, blocks: Sequence[Box | Sheet], pdf_variant: str | None
     else None (nothing laid out, WeasyPrint not imported)."""
     if (layout := layouts.load(layouts.key(html, pdf_variant, False))) is None:
         return None
-    return layouts.finish(layout, Overlay(blocks, formulas(html)), _identifier(html))
+    return layouts.finish(layout, Overlay(blocks, formulas(html), descriptions(html)), _identifier(html))
 
 
 def _identifier(html: str) -> bytes:

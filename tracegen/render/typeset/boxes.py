@@ -119,13 +119,34 @@ class Field(NamedTuple):
     cell: str = ""  # "" for the whole blank
 
 
+class Line(NamedTuple):
+    """A stroked polyline through `points` (em, y up), `width` em wide, in the colour role `stroke`, with SVG's
+    default ends and joins (butt, mitred): a chart's axes, ticks and line, which differ between variants."""
+
+    points: tuple[tuple[float, float], ...]
+    width: float
+    stroke: str
+
+
+class Disc(NamedTuple):
+    """A filled circle of `radius` em about (x, y): a chart's point."""
+
+    x: float
+    y: float
+    radius: float
+    fill: str
+
+
+Shape = Run | Rect | Field | Line | Disc  # what a box draws (`flatten`)
+
+
 class Box(NamedTuple):
     """Items with the box's width, height above and depth below its baseline (em); `Placed` boxes nest."""
 
     width: float
     height: float
     depth: float
-    items: tuple[Run | Rect | Field | Placed, ...] = ()
+    items: tuple[Shape | Placed, ...] = ()
 
 
 class Placed(NamedTuple):
@@ -137,13 +158,18 @@ class Placed(NamedTuple):
     scale: float = 1.0
 
 
-def flatten(box: Box, x: float = 0.0, y: float = 0.0, scale: float = 1.0) -> Iterator[Run | Rect | Field]:
-    """Every run, rectangle and field of `box`, with the box's baseline placed at (x, y)."""
+def flatten(box: Box, x: float = 0.0, y: float = 0.0, scale: float = 1.0) -> Iterator[Shape]:
+    """Every run, rectangle, field, line and disc of `box`, with the box's baseline placed at (x, y)."""
     for item in box.items:
         if isinstance(item, Placed):
             yield from flatten(item.box, x + item.x * scale, y + item.y * scale, scale * item.scale)
         elif isinstance(item, Run):
             yield item._replace(x=x + item.x * scale, y=y + item.y * scale, size=item.size * scale)
+        elif isinstance(item, Line):
+            yield item._replace(points=tuple((x + px * scale, y + py * scale) for px, py in item.points),
+                                width=item.width * scale)
+        elif isinstance(item, Disc):
+            yield item._replace(x=x + item.x * scale, y=y + item.y * scale, radius=item.radius * scale)
         else:
             yield item._replace(x=x + item.x * scale, y=y + item.y * scale, width=item.width * scale,
                                 height=item.height * scale)
@@ -761,7 +787,7 @@ def labels(placed: Sequence[tuple[float, float, float, str, Sequence[tuple[str, 
     items: list[Placed] = []
     for x, y, size, fill, parts in placed:
         line = hlist([_label_run(content, style, size / px) for content, style in parts])
-        runs = tuple(run._replace(fill=fill) for run in flatten(line) if not isinstance(run, Field))  # no blanks
+        runs = tuple(run._replace(fill=fill) for run in flatten(line) if isinstance(run, Run))  # text, no blanks
         items.append(Placed(x / px - line.width / 2, -y / px, Box(line.width, line.height, line.depth, runs)))
     return Box(width / px, 0.0, height / px, tuple(items))
 
