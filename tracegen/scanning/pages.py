@@ -1,15 +1,20 @@
-"""Finding a scanned page: its code (the QR code), then its four registration marks, giving the
-transform from the position map's points to the scan's pixels (rotation, skew, scale, shift).
+"""Finding a scanned or photographed page: its code (the QR code), then its four registration marks,
+giving the projective transform (homography) from the position map's points to the image's pixels:
+rotation, scale and shift as a scanner gives them, and the keystone of a phone held at a slant.
 
-The QR code's corners give a coarse transform (zxing reports them in the symbol's own orientation,
-so a page upside down or on its side is turned); each mark is then looked for near where that
-transform puts it, as the darkest mark-sized square with a light ring around it, and the affine
-transform fitted to the four marks' centres is the page's. A page whose marks do not fit one
-transform is reported, never read.
+The QR code's corners give the page's orientation and a coarse scale (zxing reports them in the
+symbol's own orientation, so a page upside down or on its side is turned). The marks are then looked
+for over the whole image, each as a mark-sized square much darker than every side of a ring around it
+(a contrast, so uneven light and a darker background around the page do not matter), and each of the
+page's four corners takes the candidate on its side of the page that, with the other three, puts the
+QR code where it is. The homography through the four marks is the page's when it also puts the QR
+code's corners where they were found and is a plausible view of a flat page; otherwise the page is
+reported, never read.
 """
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 
 import numpy as np
@@ -21,14 +26,17 @@ from tracegen.scanning.positions import Rect
 QR = zxingcpp.BarcodeFormats(zxingcpp.BarcodeFormat.QRCode)
 MM = 72 / 25.4  # points per millimetre
 MARK = 5 * MM  # registration mark's side
-SEARCH = 8 * MM  # how far from its coarse place a mark is looked for
-FIT = 1.2 * MM  # largest distance of a mark from the fitted transform
+SEARCH = 8 * MM  # how far from its first estimate a mark's centre is refined
+FIT = 1.5 * MM  # largest distance of a QR code's corner from where the marks' transform puts it
+CONTRAST = 0.5  # a mark's inside is at most half as bright as the darkest side of the ring around it
+CANDIDATES = 3  # per corner of the page, the most mark-like places tried
+STRETCH = 2.0  # largest ratio of the page's scale at one mark to that at another (a steep slant)
 
 
 @dataclass(frozen=True)
 class Found:
-    """What a page's QR code says (`code`; None for another code, with its `text`) and the coarse
-    transform from the map's points to the scan's pixels its corners give (None without a code)."""
+    """What a page's QR code says (`code`; None for another code, with its `text`) and the QR code's
+    corners in pixels (None without a code)."""
 
     text: str
     code: PageCode | None
@@ -53,15 +61,45 @@ def _corners(position: zxingcpp.Position) -> np.ndarray:
 
 
 def fit(source: np.ndarray, target: np.ndarray) -> np.ndarray:
-    """The affine transform (2 x 3) taking points `source` to `target` by least squares."""
-    design = np.hstack([source, np.ones((len(source), 1))])
-    solution, *_ = np.linalg.lstsq(design, target, rcond=None)
-    return np.asarray(solution.T)
+    """The projective transform (3 x 3) taking points `source` (4 or more) to `target`, by least
+    squares on the normalised points (the direct linear transform)."""
+    a, b = _normaliser(source), _normaliser(target)
+    s, t = _apply(a, source), _apply(b, target)
+    rows = []
+    for (x, y), (u, v) in zip(s, t, strict=True):
+        rows.append([x, y, 1, 0, 0, 0, -u * x, -u * y, -u])
+        rows.append([0, 0, 0, x, y, 1, -v * x, -v * y, -v])
+    h = np.linalg.svd(np.array(rows))[2][-1].reshape(3, 3)
+    out = np.linalg.inv(b) @ h @ a
+    return np.asarray(out / out[2, 2])
+
+
+def _normaliser(points: np.ndarray) -> np.ndarray:
+    """The similarity moving `points` to mean 0 and mean distance sqrt(2): the fit is well conditioned."""
+    centre = points.mean(axis=0)
+    spread = np.sqrt(2) / max(1e-9, float(np.linalg.norm(points - centre, axis=1).mean()))
+    return np.array([[spread, 0, -spread * centre[0]], [0, spread, -spread * centre[1]], [0, 0, 1]])
+
+
+def _apply(transform: np.ndarray, points: np.ndarray) -> np.ndarray:
+    mapped = points @ transform[:, :2].T + transform[:, 2]
+    return np.asarray(mapped[:, :2] / mapped[:, 2:])
 
 
 def apply(transform: np.ndarray, points: np.ndarray) -> np.ndarray:
     """Points (n, 2) in the map's points -> pixels."""
-    return np.asarray(points @ transform[:, :2].T + transform[:, 2])
+    return _apply(transform, np.asarray(points, dtype=float))
+
+
+def scale_at(transform: np.ndarray, point: tuple[float, float]) -> float:
+    """Pixels per point of the transform around `point` (the square root of its local area ratio)."""
+    x, y = point
+    h = transform
+    w = h[2, 0] * x + h[2, 1] * y + h[2, 2]
+    u, v = (h[0, 0] * x + h[0, 1] * y + h[0, 2]) / w, (h[1, 0] * x + h[1, 1] * y + h[1, 2]) / w
+    jacobian = np.array([[h[0, 0] - u * h[2, 0], h[0, 1] - u * h[2, 1]],
+                         [h[1, 0] - v * h[2, 0], h[1, 1] - v * h[2, 1]]]) / w
+    return float(np.sqrt(abs(np.linalg.det(jacobian))))
 
 
 def qr_corners(rect: Rect) -> np.ndarray:
@@ -71,53 +109,142 @@ def qr_corners(rect: Rect) -> np.ndarray:
 
 def align(pixels: np.ndarray, corners: np.ndarray, qr: Rect,
           marks: tuple[tuple[float, float], ...]) -> np.ndarray | None:
-    """The transform from map points to this scan's pixels, fitted to the four marks found near where
-    the QR code puts them; None when they are not all found or do not fit one transform."""
-    coarse = fit(qr_corners(qr), corners)
-    scale = float(np.sqrt(abs(np.linalg.det(coarse[:, :2]))))  # pixels per point
+    """The transform from map points to this image's pixels, through the four registration marks; None
+    when they are not all found, or their transform does not put the QR code where it was found, or
+    is no view of a flat page."""
+    qr_points = qr_corners(qr)
+    coarse = fit(qr_points, corners)
+    scale = scale_at(coarse, tuple(qr_points.mean(axis=0)))  # pixels per point near the QR code
     where = np.array(marks, dtype=float)
-    found = []
-    for guess in apply(coarse, where):
-        centre = _mark(pixels, guess, scale)
-        if centre is None:
+    choices = _candidates(pixels, coarse, scale, qr, where)
+    if choices is None:
+        return None
+    best: tuple[float, np.ndarray] | None = None
+    for combination in itertools.product(*choices):
+        found = np.array(combination)
+        transform = fit(where, found)
+        if not _plausible(transform, where, found):
+            continue
+        error = float(np.linalg.norm(apply(transform, qr_points) - corners, axis=1).max())
+        if best is None or error < best[0]:
+            best = (error, transform)
+    if best is None or best[0] > FIT * scale_at(best[1], tuple(qr_points.mean(axis=0))):
+        return None
+    return best[1]
+
+
+def _candidates(pixels: np.ndarray, coarse: np.ndarray, scale: float, qr: Rect,
+                where: np.ndarray) -> list[list[np.ndarray]] | None:
+    """Per registration mark, the places (pixels, refined) of the most mark-like squares on its side
+    of the page (as the QR code's transform sees the page: right way up, the page's middle between
+    the marks); None when a mark has none."""
+    step = max(1, int(MARK * scale / 8))  # the whole image looked at with a mark about 8 pixels wide
+    h, w = (pixels.shape[0] // step) * step, (pixels.shape[1] // step) * step
+    small = pixels[:h, :w].reshape(h // step, step, w // step, step).mean(axis=(1, 3))
+    side = max(3, round(MARK * scale / step))
+    scores = _scores(small, side)
+    peaks = _peaks(scores, side, CANDIDATES * 8)
+    if not peaks:
+        return None
+    centres = (np.array(peaks, dtype=float)[:, ::-1] + side / 2 + max(1, round(side * 0.3))) * step  # x, y
+    inverse = np.linalg.inv(coarse)
+    seen = _apply(inverse, centres)  # candidates in the map's points, as the QR code sees the page
+    middle = where.mean(axis=0)
+    x0, y0, x1, y1 = qr
+    outside_qr = ~((seen[:, 0] > x0 - 3 * MM) & (seen[:, 0] < x1 + 3 * MM)
+                   & (seen[:, 1] > y0 - 3 * MM) & (seen[:, 1] < y1 + 3 * MM))
+    out = []
+    for mark in where:
+        quadrant = np.sign(mark - middle)
+        on_side = outside_qr & np.all(np.sign(seen - middle) == quadrant, axis=1)
+        picked = [centres[i] for i in np.flatnonzero(on_side)[:CANDIDATES]]
+        refined = [c for c in (_mark(pixels, guess, scale) for guess in picked) if c is not None]
+        if not refined:
             return None
-        found.append(centre)
-    transform = fit(where, np.array(found))
-    error = np.linalg.norm(apply(transform, where) - found, axis=1).max()
-    return transform if error <= FIT * scale else None
+        out.append(refined)
+    return out
+
+
+def _plausible(transform: np.ndarray, where: np.ndarray, found: np.ndarray) -> bool:
+    """Whether the marks' transform is a view of a flat page: not mirrored, the whole page in front of
+    the camera, and its scale at no mark more than STRETCH times that at another."""
+    if _orientation(found) != _orientation(where):
+        return False
+    if np.any(where @ transform[2, :2] + transform[2, 2] <= 0):
+        return False
+    scales = [scale_at(transform, (float(x), float(y))) for x, y in where]
+    return min(scales) > 0 and max(scales) / min(scales) <= STRETCH
+
+
+def _orientation(points: np.ndarray) -> bool:
+    """Whether top-left, top-right, bottom-right (marks 0, 1, 3) turn clockwise in image coordinates."""
+    a, b, c = points[0], points[1], points[3]
+    return bool((b[0] - a[0]) * (c[1] - a[1]) - (b[1] - a[1]) * (c[0] - a[0]) > 0)
+
+
+def _scores(grey: np.ndarray, side: int) -> np.ndarray:
+    """Per place of a side x side square (its top-left corner offset by the ring): how much darker its
+    inside is than the darkest of the four strips of a ring around it, as a contrast (1 - inside /
+    strip), so it holds in dim light as in bright."""
+    ring = max(1, round(side * 0.3))
+    total = np.pad(grey.astype(np.float64).cumsum(0).cumsum(1), ((1, 0), (1, 0)))
+
+    def box(top: int, left: int, height: int, width: int) -> np.ndarray:
+        rows, cols = grey.shape[0] - side - 2 * ring + 1, grey.shape[1] - side - 2 * ring + 1
+        a = total[top:top + rows, left:left + cols]
+        b = total[top:top + rows, left + width:left + width + cols]
+        c = total[top + height:top + height + rows, left:left + cols]
+        d = total[top + height:top + height + rows, left + width:left + width + cols]
+        return np.asarray((d - b - c + a) / (height * width))
+
+    if min(grey.shape) < side + 2 * ring + 1:
+        return np.zeros((0, 0))
+    inside = box(ring, ring, side, side)
+    full = side + 2 * ring
+    strips = np.minimum.reduce([box(0, 0, ring, full), box(ring + side, 0, ring, full),
+                                box(0, 0, full, ring), box(0, ring + side, full, ring)])
+    return np.asarray(1.0 - inside / np.maximum(strips, 1.0))
+
+
+def _peaks(scores: np.ndarray, side: int, most: int) -> list[tuple[int, int]]:
+    """The places of the highest scores above CONTRAST, best first, no two within a mark's side."""
+    scores = scores.copy()
+    out = []
+    for _ in range(most):
+        if scores.size == 0:
+            break
+        i, j = np.unravel_index(np.argmax(scores), scores.shape)
+        if scores[i, j] < CONTRAST:
+            break
+        out.append((int(i), int(j)))
+        scores[max(0, i - side):i + side + 1, max(0, j - side):j + side + 1] = -1.0
+    return out
 
 
 def _mark(pixels: np.ndarray, guess: np.ndarray, scale: float) -> np.ndarray | None:
-    """The centre (pixels) of the registration mark near `guess`: the square of the mark's size whose
-    inside is darkest against a ring around it; None if nothing there looks like a mark."""
+    """The centre (pixels) of the registration mark near `guess`: the most mark-like square there, its
+    centre refined as the centroid of its ink; None if nothing there looks like a mark."""
     side = max(3, round(MARK * scale))
-    ring = max(2, round(side * 0.3))
-    reach = round(SEARCH * scale) + side
+    ring = max(1, round(side * 0.3))
+    reach = round(SEARCH * scale / 2) + side
     x, y = round(guess[0]), round(guess[1])
     h, w = pixels.shape
     top, left = max(0, y - reach), max(0, x - reach)
-    window = 1.0 - pixels[top:min(h, y + reach), left:min(w, x + reach)].astype(float) / 255.0
-    if min(window.shape) < side + 2 * ring + 1:
+    window = pixels[top:min(h, y + reach), left:min(w, x + reach)].astype(float)
+    scores = _scores(window, side)
+    if scores.size == 0:
         return None
-    inner = _boxes(window, side)
-    outer = _boxes(window, side + 2 * ring)
-    core = inner[ring:inner.shape[0] - ring, ring:inner.shape[1] - ring]
-    shell = outer - core
-    score = core / side**2 - shell / ((side + 2 * ring) ** 2 - side**2)
-    i, j = np.unravel_index(np.argmax(score), score.shape)
-    if score[i, j] < 0.45:
+    i, j = np.unravel_index(np.argmax(scores), scores.shape)
+    if scores[i, j] < CONTRAST:
         return None
-    # refine: the centroid of the dark pixels in the found square, a little enlarged
-    r0, c0 = i + ring - 1, j + ring - 1
-    patch = window[max(0, r0):r0 + side + 2, max(0, c0):c0 + side + 2]
-    weight = np.clip(patch - 0.5, 0, None)
-    rows, cols = np.indices(patch.shape)
+    # refine: the centroid of the ink in the found square, a little enlarged, against the paper around it
+    r0, c0 = max(0, i + ring - 1), max(0, j + ring - 1)
+    patch = window[r0:r0 + side + 2, c0:c0 + side + 2]
+    paper = float(np.percentile(window[max(0, i):i + side + 2 * ring, max(0, j):j + side + 2 * ring], 90))
+    weight = np.clip(1.0 - patch / max(paper, 1.0) - 0.5, 0, None)
     total = weight.sum()
-    return np.array([left + max(0, c0) + (cols * weight).sum() / total + 0.5,
-                     top + max(0, r0) + (rows * weight).sum() / total + 0.5])
-
-
-def _boxes(values: np.ndarray, size: int) -> np.ndarray:
-    """The sum of `values` over every size x size square (valid positions only)."""
-    total = np.pad(values.cumsum(0).cumsum(1), ((1, 0), (1, 0)))
-    return np.asarray(total[size:, size:] - total[:-size, size:] - total[size:, :-size] + total[:-size, :-size])
+    if total <= 0:
+        return None
+    rows, cols = np.indices(patch.shape)
+    return np.array([left + c0 + (cols * weight).sum() / total + 0.5,
+                     top + r0 + (rows * weight).sum() / total + 0.5])
