@@ -283,31 +283,42 @@ class Camera:
         spin = np.array([[np.cos(a), -np.sin(a)], [np.sin(a), np.cos(a)]])
         return np.asarray(flat @ spin.T)
 
+    def frame(self, w: int, h: int, page_dpi: float) -> tuple[np.ndarray, tuple[int, int]]:
+        """Where the corners of a page of w x h pixels at `page_dpi` land in the photograph (the camera
+        looks at the page's middle, which is the photograph's), and the photograph's size."""
+        corners = self.corners(w, h) * (self.dpi / page_dpi)
+        half = np.abs(corners).max(axis=0) + 0.08 * np.abs(corners).max()
+        return corners + half, (int(np.ceil(2 * half[0])), int(np.ceil(2 * half[1])))
+
+    def truth(self, size: tuple[float, float], page_dpi: float) -> np.ndarray:
+        """The transform (3 x 3) from a page's points (a page of `size` points, photographed from a
+        rendering at `page_dpi`) to the photograph's pixels, bow left out."""
+        s = page_dpi / 72
+        w, h = round(size[0] * s), round(size[1] * s)
+        corners, _ = self.frame(w, h, page_dpi)
+        return _homography(np.array([[0, 0], [w, 0], [w, h], [0, h]], dtype=float) / s, corners)
+
     def __call__(self, page: np.ndarray, page_dpi: float, rng: np.random.Generator) -> bytes:
         """The photograph of `page` (grey floats, 1 = paper, at `page_dpi`) as a JPEG file's bytes."""
         h, w = page.shape
-        page = _bent(page, self.bend * page_dpi / 25.4)
-        corners = self.corners(w, h) * (self.dpi / page_dpi)
-        corners -= corners.min(axis=0) - 0.08 * np.ptp(corners, axis=0).max()
-        size = np.ceil(corners.max(axis=0) + 0.08 * np.ptp(corners, axis=0).max()).astype(int)
-        source = np.array([[0, 0], [w, 0], [w, h], [0, h]], dtype=float)
-        inverse = _homography(corners, source)  # photo pixel -> page pixel, as PIL's transform wants it
-        coefficients = tuple((inverse / inverse[2, 2]).ravel()[:8])
+        corners, size = self.frame(w, h, page_dpi)
+        inverse = _homography(corners, np.array([[0, 0], [w, 0], [w, h], [0, h]], dtype=float))
+        mesh = _mesh(size, inverse, self.bend * page_dpi / 25.4, w, h)
         picture = Image.fromarray(np.clip(page * 255, 0, 255).astype(np.uint8))
-        seen = np.asarray(picture.transform(tuple(size), Image.Transform.PERSPECTIVE, coefficients,
-                                            Image.Resampling.BILINEAR, fillcolor=0), dtype=np.float32) / 255
-        mask = np.asarray(Image.new("L", (w, h), 255).transform(tuple(size), Image.Transform.PERSPECTIVE, coefficients,
+        seen = np.asarray(picture.transform(size, Image.Transform.MESH, mesh, Image.Resampling.BILINEAR,
+                                            fillcolor=0), dtype=np.float32) / 255
+        mask = np.asarray(Image.new("L", (w, h), 255).transform(size, Image.Transform.MESH, mesh,
                                                                  Image.Resampling.BILINEAR, fillcolor=0),
                           dtype=np.float32) / 255
-        table = self.background * (1 + 0.15 * rng.standard_normal(seen.shape).cumsum(1) / np.sqrt(seen.shape[1]))
-        seen = seen * mask + np.clip(table, 0, 1) * (1 - mask)
-        ys, xs = np.indices(seen.shape, dtype=np.float32)
+        table = self.background * (1 + 0.15 * rng.standard_normal(seen.shape[1]).cumsum() / np.sqrt(seen.shape[1]))
+        seen = seen * mask + np.clip(table, 0, 1)[None, :] * (1 - mask)
+        ys, xs = np.ogrid[:seen.shape[0], :seen.shape[1]]
         direction = rng.uniform(0, 2 * np.pi)
-        ramp = (xs * np.cos(direction) + ys * np.sin(direction))
-        ramp = (ramp - ramp.min()) / max(1.0, float(np.ptp(ramp)))
+        ramp = xs * np.cos(direction) + ys * np.sin(direction)
+        ramp = (ramp - ramp.min()) / max(1.0, float(ramp.max() - ramp.min()))
         rim = ((xs / size[0] - 0.5) ** 2 + (ys / size[1] - 0.5) ** 2) * 2
-        light = 1 - self.light * (0.6 * ramp + 0.4 * rim)
-        image = Image.fromarray(np.clip(seen * light * 255, 0, 255).astype(np.uint8))
+        seen *= 1 - self.light * (0.6 * ramp + 0.4 * rim)
+        image = Image.fromarray(np.clip(seen * 255, 0, 255).astype(np.uint8))
         image = image.filter(ImageFilter.GaussianBlur(self.blur))
         pixels = np.asarray(image, dtype=np.float32) + rng.normal(0, self.noise * 255, (image.height, image.width))
         buffer = io.BytesIO()
@@ -324,18 +335,22 @@ def _homography(source: np.ndarray, target: np.ndarray) -> np.ndarray:
     return np.asarray(np.linalg.svd(np.array(rows))[2][-1].reshape(3, 3))
 
 
-def _bent(page: np.ndarray, depth: float) -> np.ndarray:
-    """The page bowed: a smooth sideways and downward shift of up to `depth` pixels, largest mid-page
-    (a sheet that curls up along one side is seen shifted there by its height)."""
-    if depth <= 0:
-        return page
-    h, w = page.shape
-    ys, xs = np.indices(page.shape, dtype=np.float32)
-    bow = np.sin(np.pi * xs / w) * np.sin(np.pi * ys / h)
-    x = np.clip(xs + depth * 0.5 * bow, 0, w - 1.001)
-    y = np.clip(ys + depth * bow, 0, h - 1.001)
-    x0, y0 = x.astype(int), y.astype(int)
-    fx, fy = x - x0, y - y0
-    top = page[y0, x0] * (1 - fx) + page[y0, x0 + 1] * fx
-    bottom = page[y0 + 1, x0] * (1 - fx) + page[y0 + 1, x0 + 1] * fx
-    return np.asarray(top * (1 - fy) + bottom * fy, dtype=np.float32)
+def _mesh(size: tuple[int, int], inverse: np.ndarray, depth: float, w: int, h: int,
+          step: int = 24) -> list[tuple[tuple[int, int, int, int], tuple[float, ...]]]:
+    """PIL's mesh for a photograph of `size`: per box of `step` pixels, the quadrilateral of the page it
+    shows (through the homography `inverse`, photo -> page pixels), the page bowed by up to `depth`
+    pixels mid-page (a sheet that does not lie flat is seen shifted where it rises)."""
+    xs, ys = np.arange(0, size[0] + step, step), np.arange(0, size[1] + step, step)
+    gx, gy = np.meshgrid(xs, ys)
+    points = np.stack([gx.ravel(), gy.ravel(), np.ones(gx.size)])
+    mapped = inverse @ points
+    px, py = (mapped[0] / mapped[2]).reshape(gx.shape), (mapped[1] / mapped[2]).reshape(gx.shape)
+    bow = np.sin(np.pi * np.clip(px / w, 0, 1)) * np.sin(np.pi * np.clip(py / h, 0, 1))
+    px, py = px + 0.5 * depth * bow, py + depth * bow
+    out = []
+    for i in range(len(ys) - 1):
+        for j in range(len(xs) - 1):
+            quad = (px[i, j], py[i, j], px[i + 1, j], py[i + 1, j], px[i + 1, j + 1], py[i + 1, j + 1],
+                    px[i, j + 1], py[i, j + 1])
+            out.append(((int(xs[j]), int(ys[i]), int(xs[j + 1]), int(ys[i + 1])), tuple(float(v) for v in quad)))
+    return out

@@ -26,11 +26,12 @@ from tracegen.scanning.positions import Rect
 QR = zxingcpp.BarcodeFormats(zxingcpp.BarcodeFormat.QRCode)
 MM = 72 / 25.4  # points per millimetre
 MARK = 5 * MM  # registration mark's side
-SEARCH = 8 * MM  # how far from its first estimate a mark's centre is refined
 FIT = 1.5 * MM  # largest distance of a QR code's corner from where the marks' transform puts it
 CONTRAST = 0.5  # a mark's inside is at most half as bright as the darkest side of the ring around it
 CANDIDATES = 3  # per corner of the page, the most mark-like places tried
+SIZES = (0.55, 0.7, 0.85, 1.0, 1.2, 1.4)  # a mark's side looked for, as a share of its side at the QR code
 STRETCH = 2.0  # largest ratio of the page's scale at one mark to that at another (a steep slant)
+SQUARE = 0.02  # largest departure of the marks' rectangle, seen through a camera, from a right angle and its sides
 
 
 @dataclass(frozen=True)
@@ -123,7 +124,7 @@ def align(pixels: np.ndarray, corners: np.ndarray, qr: Rect,
     for combination in itertools.product(*choices):
         found = np.array(combination)
         transform = fit(where, found)
-        if not _plausible(transform, where, found):
+        if not _plausible(transform, where, found, pixels.shape):
             continue
         error = float(np.linalg.norm(apply(transform, qr_points) - corners, axis=1).max())
         if best is None or error < best[0]:
@@ -137,43 +138,73 @@ def _candidates(pixels: np.ndarray, coarse: np.ndarray, scale: float, qr: Rect,
                 where: np.ndarray) -> list[list[np.ndarray]] | None:
     """Per registration mark, the places (pixels, refined) of the most mark-like squares on its side
     of the page (as the QR code's transform sees the page: right way up, the page's middle between
-    the marks); None when a mark has none."""
+    the marks); None when a mark has none. Marks are looked for at several sizes around the QR
+    code's: in perspective, a mark far from it is seen smaller or larger."""
     step = max(1, int(MARK * scale / 8))  # the whole image looked at with a mark about 8 pixels wide
     h, w = (pixels.shape[0] // step) * step, (pixels.shape[1] // step) * step
     small = pixels[:h, :w].reshape(h // step, step, w // step, step).mean(axis=(1, 3))
-    side = max(3, round(MARK * scale / step))
-    scores = _scores(small, side)
-    peaks = _peaks(scores, side, CANDIDATES * 8)
+    best, sides = np.full(small.shape, -1.0), np.zeros(small.shape)
+    for size in SIZES:
+        side = max(3, round(MARK * scale * size / step))
+        scores = _centred(_scores(small, side), side, small.shape)
+        sides[scores > best] = side * step
+        best = np.maximum(best, scores)
+    peaks = _peaks(best, round(MARK * scale / step), CANDIDATES * 8)
     if not peaks:
         return None
-    centres = (np.array(peaks, dtype=float)[:, ::-1] + side / 2 + max(1, round(side * 0.3))) * step  # x, y
-    inverse = np.linalg.inv(coarse)
-    seen = _apply(inverse, centres)  # candidates in the map's points, as the QR code sees the page
+    centres = (np.array(peaks, dtype=float)[:, ::-1] + 0.5) * step  # x, y in pixels
+    seen = _apply(np.linalg.inv(coarse), centres)  # candidates in the map's points, as the QR code sees the page
     middle = where.mean(axis=0)
     x0, y0, x1, y1 = qr
     outside_qr = ~((seen[:, 0] > x0 - 3 * MM) & (seen[:, 0] < x1 + 3 * MM)
                    & (seen[:, 1] > y0 - 3 * MM) & (seen[:, 1] < y1 + 3 * MM))
     out = []
     for mark in where:
-        quadrant = np.sign(mark - middle)
-        on_side = outside_qr & np.all(np.sign(seen - middle) == quadrant, axis=1)
-        picked = [centres[i] for i in np.flatnonzero(on_side)[:CANDIDATES]]
-        refined = [c for c in (_mark(pixels, guess, scale) for guess in picked) if c is not None]
+        on_side = outside_qr & np.all(np.sign(seen - middle) == np.sign(mark - middle), axis=1)
+        picked = np.flatnonzero(on_side)[:CANDIDATES]
+        refined = [c for c in (_mark(pixels, centres[i], int(sides[peaks[i]])) for i in picked) if c is not None]
         if not refined:
             return None
         out.append(refined)
     return out
 
 
-def _plausible(transform: np.ndarray, where: np.ndarray, found: np.ndarray) -> bool:
+def _centred(scores: np.ndarray, side: int, shape: tuple[int, ...]) -> np.ndarray:
+    """`_scores` placed at the squares' centres in an array of the image's `shape` (-1 elsewhere)."""
+    out = np.full(shape, -1.0)
+    at = max(1, round(side * 0.3)) + side // 2
+    out[at:at + scores.shape[0], at:at + scores.shape[1]] = scores
+    return out
+
+
+def _plausible(transform: np.ndarray, where: np.ndarray, found: np.ndarray, shape: tuple[int, ...]) -> bool:
     """Whether the marks' transform is a view of a flat page: not mirrored, the whole page in front of
-    the camera, and its scale at no mark more than STRETCH times that at another."""
+    the camera, its scale at no mark more than STRETCH times that at another, and a camera (square
+    pixels, looking through the image's middle) that sees the marks' rectangle so exists."""
     if _orientation(found) != _orientation(where):
         return False
     if np.any(where @ transform[2, :2] + transform[2, 2] <= 0):
         return False
     scales = [scale_at(transform, (float(x), float(y))) for x, y in where]
-    return min(scales) > 0 and max(scales) / min(scales) <= STRETCH
+    return min(scales) > 0 and max(scales) / min(scales) <= STRETCH and unsquare(transform, shape) <= SQUARE
+
+
+def unsquare(transform: np.ndarray, shape: tuple[int, ...]) -> float:
+    """How far the transform is from a camera's view of the map's plane: a pinhole camera with square
+    pixels whose axis meets the image's middle (a photograph's camera; for a scan, whose transform has
+    no perspective, any), at its best focal length. The two columns of K^-1 H (the page's x and y
+    directions in space) must be at a right angle and of one length; the larger of the cosine of
+    their angle and their relative difference in length is returned: about 0 for a true view, more
+    when a mark was found in the wrong place."""
+    middle = np.array([[1, 0, -shape[1] / 2], [0, 1, -shape[0] / 2], [0, 0, 1]])
+    h = middle @ transform
+    h = h / np.linalg.norm(h[:, :2])
+    focal = float(np.hypot(*shape[:2])) * np.geomspace(0.2, 20, 81)[:, None]
+    a = np.hstack([h[:2, 0] / focal, np.full_like(focal, h[2, 0])])
+    b = np.hstack([h[:2, 1] / focal, np.full_like(focal, h[2, 1])])
+    na, nb = (a * a).sum(axis=1), (b * b).sum(axis=1)
+    cosine = np.abs((a * b).sum(axis=1)) / np.sqrt(na * nb)
+    return float(np.maximum(cosine, np.abs(na - nb) / (na + nb)).min())
 
 
 def _orientation(points: np.ndarray) -> bool:
@@ -221,12 +252,13 @@ def _peaks(scores: np.ndarray, side: int, most: int) -> list[tuple[int, int]]:
     return out
 
 
-def _mark(pixels: np.ndarray, guess: np.ndarray, scale: float) -> np.ndarray | None:
-    """The centre (pixels) of the registration mark near `guess`: the most mark-like square there, its
-    centre refined as the centroid of its ink; None if nothing there looks like a mark."""
-    side = max(3, round(MARK * scale))
+def _mark(pixels: np.ndarray, guess: np.ndarray, side: int) -> np.ndarray | None:
+    """The centre (pixels) of the registration mark of about `side` pixels near `guess`: the most
+    mark-like square there, its centre refined as the centroid of its ink; None if nothing there
+    looks like a mark."""
+    side = max(3, side)
     ring = max(1, round(side * 0.3))
-    reach = round(SEARCH * scale / 2) + side
+    reach = side + ring + 2
     x, y = round(guess[0]), round(guess[1])
     h, w = pixels.shape
     top, left = max(0, y - reach), max(0, x - reach)
@@ -234,17 +266,15 @@ def _mark(pixels: np.ndarray, guess: np.ndarray, scale: float) -> np.ndarray | N
     scores = _scores(window, side)
     if scores.size == 0:
         return None
-    i, j = np.unravel_index(np.argmax(scores), scores.shape)
+    i, j = (int(k) for k in np.unravel_index(np.argmax(scores), scores.shape))
     if scores[i, j] < CONTRAST:
         return None
-    # refine: the centroid of the ink in the found square, a little enlarged, against the paper around it
-    r0, c0 = max(0, i + ring - 1), max(0, j + ring - 1)
-    patch = window[r0:r0 + side + 2, c0:c0 + side + 2]
-    paper = float(np.percentile(window[max(0, i):i + side + 2 * ring, max(0, j):j + side + 2 * ring], 90))
-    weight = np.clip(1.0 - patch / max(paper, 1.0) - 0.5, 0, None)
+    # refine: the centroid of the ink in the found square and its ring, against the paper around it
+    area = window[i:i + side + 2 * ring, j:j + side + 2 * ring]
+    paper = float(np.percentile(area, 90))
+    weight = np.clip(1.0 - area / max(paper, 1.0) - 0.5, 0, None)
     total = weight.sum()
     if total <= 0:
         return None
-    rows, cols = np.indices(patch.shape)
-    return np.array([left + c0 + (cols * weight).sum() / total + 0.5,
-                     top + r0 + (rows * weight).sum() / total + 0.5])
+    rows, cols = np.indices(area.shape)
+    return np.array([left + j + (cols * weight).sum() / total + 0.5, top + i + (rows * weight).sum() / total + 0.5])
