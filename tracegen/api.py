@@ -25,6 +25,7 @@ from tracegen import scanning
 from tracegen.batching import folder, run
 from tracegen.batching.roster import Student, parse_roster, read_roster
 from tracegen.choices import usable_cores
+from tracegen.csvfiles import unsafe
 from tracegen.engine.trace import Trace, trace
 from tracegen.errors import OptionError
 from tracegen.notebook import Document
@@ -181,7 +182,8 @@ def scan(batch_dir: str | os.PathLike[str], scans: str | os.PathLike[str] | Sequ
     `scans` is a PDF, an image (scanned or photographed) or a folder of them, or a list of those.
     Returns the responses (one row per student with a page read, in `tracegen grade`'s format:
     accepted values as read, flagged and missing blanks empty) and the report (a row per page: read
-    or why not, and per student: complete or the pages missing) as DataFrames of strings; with `out`,
+    or why not, and per student: complete or the pages missing) as DataFrames of strings (a negative
+    value as read, `-0.101`, without the apostrophe that keeps it text in the CSV files); with `out`,
     also writes responses.csv, report.csv and review.html there (each atomically). `jobs` is the
     number of worker processes (default: the machine's cores); `progress`, if given, is called with
     the number of pages once they are counted and returns a callable that gets 1 per page read.
@@ -214,5 +216,5 @@ def scan(batch_dir: str | os.PathLike[str], scans: str | os.PathLike[str] | Sequ
     scanned = run_scan(_path(batch_dir), tuple(str(_path(s)) for s in sources), _path(out) if out is not None else None,
                        jobs=usable_cores() if jobs is None else jobs, count=count,
                        progress=lambda step: counted[0](step) if counted else None)
-    return Scans(*(pd.read_csv(io.BytesIO(data), dtype=str, keep_default_na=False)
+    return Scans(*(pd.read_csv(io.BytesIO(data), dtype=str, keep_default_na=False).map(unsafe)
                    for data in (outputs.responses(scanned), outputs.report(scanned))))

@@ -7,7 +7,6 @@ from __future__ import annotations
 import dataclasses
 import io
 from decimal import Decimal
-from pathlib import Path
 
 import numpy as np
 import paper
