@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import zxingcpp
+from PIL import Image
 
 from tracegen.render.pdf.form import PageCode
 from tracegen.scanning.positions import Rect
@@ -112,26 +113,29 @@ def align(pixels: np.ndarray, corners: np.ndarray, qr: Rect,
           marks: tuple[tuple[float, float], ...]) -> np.ndarray | None:
     """The transform from map points to this image's pixels, through the four registration marks; None
     when they are not all found, or their transform does not put the QR code where it was found, or
-    is no view of a flat page."""
+    is no view of a flat page. The candidates are tried most mark-like first."""
     qr_points = qr_corners(qr)
-    coarse = fit(qr_points, corners)
-    scale = scale_at(coarse, tuple(qr_points.mean(axis=0)))  # pixels per point near the QR code
+    coarse = affine(qr_points, corners)  # the QR code is too small to tell perspective: its orientation and scale
     where = np.array(marks, dtype=float)
-    choices = _candidates(pixels, coarse, scale, qr, where)
+    choices = _candidates(pixels, coarse, scale_at(coarse, tuple(qr_points.mean(axis=0))), qr, where)
     if choices is None:
         return None
-    best: tuple[float, np.ndarray] | None = None
-    for combination in itertools.product(*choices):
-        found = np.array(combination)
+    for ranks in sorted(itertools.product(*(range(len(c)) for c in choices)), key=sum):
+        found = np.array([c[r] for c, r in zip(choices, ranks, strict=True)])
         transform = fit(where, found)
         if not _plausible(transform, where, found, pixels.shape):
             continue
         error = float(np.linalg.norm(apply(transform, qr_points) - corners, axis=1).max())
-        if best is None or error < best[0]:
-            best = (error, transform)
-    if best is None or best[0] > FIT * scale_at(best[1], tuple(qr_points.mean(axis=0))):
-        return None
-    return best[1]
+        if error <= FIT * scale_at(transform, tuple(qr_points.mean(axis=0))):
+            return transform
+    return None
+
+
+def affine(source: np.ndarray, target: np.ndarray) -> np.ndarray:
+    """The affine transform (as 3 x 3) taking points `source` to `target` by least squares."""
+    design = np.hstack([source, np.ones((len(source), 1))])
+    solution, *_ = np.linalg.lstsq(design, target, rcond=None)
+    return np.vstack([solution.T, [0.0, 0.0, 1.0]])
 
 
 def _candidates(pixels: np.ndarray, coarse: np.ndarray, scale: float, qr: Rect,
@@ -141,12 +145,12 @@ def _candidates(pixels: np.ndarray, coarse: np.ndarray, scale: float, qr: Rect,
     the marks); None when a mark has none. Marks are looked for at several sizes around the QR
     code's: in perspective, a mark far from it is seen smaller or larger."""
     step = max(1, int(MARK * scale / 8))  # the whole image looked at with a mark about 8 pixels wide
-    h, w = (pixels.shape[0] // step) * step, (pixels.shape[1] // step) * step
-    small = pixels[:h, :w].reshape(h // step, step, w // step, step).mean(axis=(1, 3))
+    small = np.asarray(Image.fromarray(pixels).reduce(step), dtype=np.float64)  # step x step block means
     best, sides = np.full(small.shape, -1.0), np.zeros(small.shape)
+    total = integral(small)
     for size in SIZES:
         side = max(3, round(MARK * scale * size / step))
-        scores = _centred(_scores(small, side), side, small.shape)
+        scores = _centred(_scores(small, side, total), side, small.shape)
         sides[scores > best] = side * step
         best = np.maximum(best, scores)
     peaks = _peaks(best, round(MARK * scale / step), CANDIDATES * 8)
@@ -199,7 +203,7 @@ def unsquare(transform: np.ndarray, shape: tuple[int, ...]) -> float:
     middle = np.array([[1, 0, -shape[1] / 2], [0, 1, -shape[0] / 2], [0, 0, 1]])
     h = middle @ transform
     h = h / np.linalg.norm(h[:, :2])
-    focal = float(np.hypot(*shape[:2])) * np.geomspace(0.2, 20, 81)[:, None]
+    focal = float(np.hypot(shape[0], shape[1])) * np.geomspace(0.2, 20, 81)[:, None]
     a = np.hstack([h[:2, 0] / focal, np.full_like(focal, h[2, 0])])
     b = np.hstack([h[:2, 1] / focal, np.full_like(focal, h[2, 1])])
     na, nb = (a * a).sum(axis=1), (b * b).sum(axis=1)
@@ -213,28 +217,34 @@ def _orientation(points: np.ndarray) -> bool:
     return bool((b[0] - a[0]) * (c[1] - a[1]) - (b[1] - a[1]) * (c[0] - a[0]) > 0)
 
 
-def _scores(grey: np.ndarray, side: int) -> np.ndarray:
+def _scores(grey: np.ndarray, side: int, total: np.ndarray | None = None) -> np.ndarray:
     """Per place of a side x side square (its top-left corner offset by the ring): how much darker its
     inside is than the darkest of the four strips of a ring around it, as a contrast (1 - inside /
-    strip), so it holds in dim light as in bright."""
+    strip), so it holds in dim light as in bright. `total` is `grey`'s integral image, if at hand."""
     ring = max(1, round(side * 0.3))
-    total = np.pad(grey.astype(np.float64).cumsum(0).cumsum(1), ((1, 0), (1, 0)))
+    full = side + 2 * ring
+    rows, cols = grey.shape[0] - full + 1, grey.shape[1] - full + 1
+    if rows < 1 or cols < 1:
+        return np.zeros((0, 0))
+    if total is None:
+        total = integral(grey)
 
     def box(top: int, left: int, height: int, width: int) -> np.ndarray:
-        rows, cols = grey.shape[0] - side - 2 * ring + 1, grey.shape[1] - side - 2 * ring + 1
         a = total[top:top + rows, left:left + cols]
         b = total[top:top + rows, left + width:left + width + cols]
         c = total[top + height:top + height + rows, left:left + cols]
         d = total[top + height:top + height + rows, left + width:left + width + cols]
         return np.asarray((d - b - c + a) / (height * width))
 
-    if min(grey.shape) < side + 2 * ring + 1:
-        return np.zeros((0, 0))
     inside = box(ring, ring, side, side)
-    full = side + 2 * ring
     strips = np.minimum.reduce([box(0, 0, ring, full), box(ring + side, 0, ring, full),
                                 box(0, 0, full, ring), box(0, ring + side, full, ring)])
     return np.asarray(1.0 - inside / np.maximum(strips, 1.0))
+
+
+def integral(grey: np.ndarray) -> np.ndarray:
+    """The summed-area table of `grey`, a row and a column of zeros first."""
+    return np.asarray(np.pad(grey.astype(np.float64).cumsum(0).cumsum(1), ((1, 0), (1, 0))))
 
 
 def _peaks(scores: np.ndarray, side: int, most: int) -> list[tuple[int, int]]:
