@@ -419,8 +419,9 @@ def grade_command(batch_dir: str, responses: tuple[str, ...], output: str | None
 def scan_command(batch_dir: str, scans: tuple[str, ...], output: str | None, jobs: int | None) -> None:
     """Read filled paper worksheets of the batch in BATCH_DIR from SCANS (PDFs, images, folders).
 
-    Pages may come in any order and rotation, mixed between students; each is found by its
-    QR code and registration marks. Writes responses.csv (for tracegen grade), review.html
+    SCANS may be a scanner's pages or phone photographs of them (flat, whole page in the
+    frame). Pages may come in any order and rotation, mixed between students; each is found
+    by its QR code and registration marks. Writes responses.csv (for tracegen grade), review.html
     (the blanks not read with confidence: type their values, save corrections.csv, and grade
     with --corrections) and report.csv (per page and student: read, flagged, missing).
     Needs the scan extra: pip install 'tracegen[scan]'.
