@@ -26,6 +26,7 @@ from tracegen.scanning.positions import Rect
 
 QR = zxingcpp.BarcodeFormats(zxingcpp.BarcodeFormat.QRCode)
 MM = 72 / 25.4  # points per millimetre
+ZOOMS = (1.0, 0.5, 1.5)  # the sizes a QR code is looked for at, in turn
 MARK = 5 * MM  # registration mark's side
 FIT = 1.5 * MM  # largest distance of a QR code's corner from where the marks' transform puts it
 CONTRAST = 0.5  # a mark's inside is at most half as bright as the darkest side of the ring around it
@@ -46,15 +47,23 @@ class Found:
 
 
 def find_code(pixels: np.ndarray) -> Found | None:
-    """The page code of a scan (the first QR code that is one, else the first QR code), or None."""
-    results = zxingcpp.read_barcodes(pixels, formats=QR)
-    if not results:
-        results = zxingcpp.read_barcodes(pixels[::2, ::2], formats=QR)
-        factor = 2.0
-    else:
-        factor = 1.0
-    found = [Found(r.text, PageCode.parse(r.text), _corners(r.position) * factor) for r in results]
-    return next((f for f in found if f.code is not None), found[0] if found else None)
+    """The page code of a scan (the first QR code that is one, else the first QR code), or None. Looked
+    for in the image as it is, then at half size (a coarse scan's noise averaged away), then enlarged
+    by half (a photograph's far, small code)."""
+    for zoom in ZOOMS:
+        if zoom == 0.5:
+            image = pixels[::2, ::2]
+        elif zoom == 1.0:
+            image = pixels
+        else:
+            height, width = pixels.shape
+            size = (round(width * zoom), round(height * zoom))
+            image = np.asarray(Image.fromarray(pixels).resize(size, Image.Resampling.BICUBIC))
+        results = zxingcpp.read_barcodes(image, formats=QR)
+        if results:
+            found = [Found(r.text, PageCode.parse(r.text), _corners(r.position) / zoom) for r in results]
+            return next((f for f in found if f.code is not None), found[0])
+    return None
 
 
 def _corners(position: zxingcpp.Position) -> np.ndarray:
