@@ -5,11 +5,11 @@ rotation, scale and shift as a scanner gives them, and the keystone of a phone h
 The QR code's corners give the page's orientation and a coarse scale (zxing reports them in the
 symbol's own orientation, so a page upside down or on its side is turned). The marks are then looked
 for over the whole image, each as a mark-sized square much darker than every side of a ring around it
-(a contrast, so uneven light and a darker background around the page do not matter), and each of the
-page's four corners takes the candidate on its side of the page that, with the other three, puts the
-QR code where it is. The homography through the four marks is the page's when it also puts the QR
-code's corners where they were found and is a plausible view of a flat page; otherwise the page is
-reported, never read.
+(a contrast, so uneven light and a darker background around the page do not matter), at several
+sizes (in perspective a far corner is seen smaller), and each of the page's four corners takes a
+candidate on its side of the page, the most mark-like first. The homography through the four marks
+is the page's when it puts the QR code's corners where they were found and is a camera's view of a
+flat page; otherwise the page is reported, never read.
 """
 
 from __future__ import annotations
@@ -75,7 +75,7 @@ def fit(source: np.ndarray, target: np.ndarray) -> np.ndarray:
     """The projective transform (3 x 3) taking points `source` (4 or more) to `target`, by least
     squares on the normalised points (the direct linear transform)."""
     a, b = _normaliser(source), _normaliser(target)
-    s, t = _apply(a, source), _apply(b, target)
+    s, t = apply(a, source), apply(b, target)
     rows = []
     for (x, y), (u, v) in zip(s, t, strict=True):
         rows.append([x, y, 1, 0, 0, 0, -u * x, -u * y, -u])
@@ -92,14 +92,10 @@ def _normaliser(points: np.ndarray) -> np.ndarray:
     return np.array([[spread, 0, -spread * centre[0]], [0, spread, -spread * centre[1]], [0, 0, 1]])
 
 
-def _apply(transform: np.ndarray, points: np.ndarray) -> np.ndarray:
-    mapped = points @ transform[:, :2].T + transform[:, 2]
-    return np.asarray(mapped[:, :2] / mapped[:, 2:])
-
-
 def apply(transform: np.ndarray, points: np.ndarray) -> np.ndarray:
-    """Points (n, 2) in the map's points -> pixels."""
-    return _apply(transform, np.asarray(points, dtype=float))
+    """Points (n, 2) through a transform (3 x 3): the map's points -> pixels."""
+    mapped = np.asarray(points, dtype=float) @ transform[:, :2].T + transform[:, 2]
+    return np.asarray(mapped[:, :2] / mapped[:, 2:])
 
 
 def scale_at(transform: np.ndarray, point: tuple[float, float]) -> float:
@@ -166,7 +162,7 @@ def _candidates(pixels: np.ndarray, coarse: np.ndarray, scale: float, qr: Rect,
     if not peaks:
         return None
     centres = (np.array(peaks, dtype=float)[:, ::-1] + 0.5) * step  # x, y in pixels
-    seen = _apply(np.linalg.inv(coarse), centres)  # candidates in the map's points, as the QR code sees the page
+    seen = apply(np.linalg.inv(coarse), centres)  # candidates in the map's points, as the QR code sees the page
     middle = where.mean(axis=0)
     x0, y0, x1, y1 = qr
     outside_qr = ~((seen[:, 0] > x0 - 3 * MM) & (seen[:, 0] < x1 + 3 * MM)
