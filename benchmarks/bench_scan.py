@@ -18,7 +18,7 @@ with `--photo` "photographs" them (tests/scanning/paper.py's Camera: the page re
 by up to 1.5 mm, seen at a slant of up to 15° in any direction and any turn, on a darker table, lit
 unevenly, 150-200 pixels per inch on the page, blur, noise, JPEG quality 75-91).
 Then times `python -m tracegen scan -j 2` in fresh processes (CPU time: the children's) and
-counts, per blank: accepted and as written, accepted and not as written (the figure that must
+counts, per blank of the pages read: accepted and as written, accepted and not as written (the figure that must
 stay near 0), and flagged. Prints a Markdown table for docs/BENCHMARKS.md with the machine and
 its load.
 """
@@ -26,6 +26,7 @@ its load.
 from __future__ import annotations
 
 import argparse
+import collections
 import csv
 import dataclasses
 import os
@@ -211,6 +212,9 @@ def main() -> None:
             label = f"photo, page at {dpi}" if args.photo else dpi
             print(f"| {label} | {pages} ({n['pages_read']}) | {n['blanks']} | {share['right']} | {share['wrong']} | "
                   f"{share['flagged']} | {wall:.1f} s ({cpu:.1f} s) | {wall / pages:.2f} s |", flush=True)
+            unread = collections.Counter(p.status for p in scanned.pages if p.status != "read")
+            if unread:
+                print("  pages not read: " + "; ".join(f"{k} ({v})" for k, v in unread.items()), flush=True)
             if args.grid:
                 grid(scanned, truth)
     print(f"\nload average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
