@@ -137,3 +137,16 @@ def test_a_page_whose_marks_cannot_be_trusted_is_reported_not_read(class_batch, 
     assert [p.status for p in scanned.pages] == ["registration marks not found where the page code puts them: "
                                                  "not read"]
     assert scanned.decisions == {}
+
+
+@pytest.mark.parametrize("zoom", [0.5, 1.5])
+def test_a_code_found_at_another_size_has_its_corners_in_the_images_pixels(monkeypatch, zoom):
+    """A QR code too small to decode as it is (a photograph's far corner) is looked for at other sizes;
+    its corners come back in the image's own pixels, where they are at its size."""
+    positions = paper.layout("0123456789", "V1", ["a"], 3)
+    pixels = np.clip(paper.render_page(positions, 1, 150) * 255, 0, 255).astype(np.uint8)
+    x0, y0, x1, y1 = (v * 150 / 72 for v in positions["pages"][0]["qr"])
+    monkeypatch.setattr(pages, "ZOOMS", (zoom,))
+    found = pages.find_code(pixels)
+    assert found is not None and found.corners is not None and found.code is not None
+    assert np.abs(found.corners - [[x0, y0], [x1, y0], [x1, y1], [x0, y1]]).max() < 2.5  # pixels, 0.4 mm
