@@ -5,6 +5,7 @@ person, and how long a class set takes.
     python benchmarks/bench_scan.py --epochs 3 --dpi 200    # a class set of 30 x 6 pages, timed
     python benchmarks/bench_scan.py --variants 10 --dpi 150 --model standin
     python benchmarks/bench_scan.py --part 1 --grid --repeat 0 --dpi 150  # choosing decide.py's thresholds
+    python benchmarks/bench_scan.py --photo --repeat 0                     # phone photographs, not scans
 
 Builds a batch of the Class 3 example trained for 6 epochs (192 blanks a worksheet; paper-ready
 PDFs, or the tests' own layout where the worksheets have no position map), writes each variant's
@@ -12,9 +13,12 @@ answers by hand into its pages (tests/scanning/paper.py: scikit-learn's digits, 
 model never saw, the first half of them; `--part 1` writes with the other half, on which
 scanning/decide.py's thresholds are chosen with `--grid`; 90 % the key, 4 % a wrong digit, 3 % the
 sign flipped, 3 % left empty) and
-"scans" them (rotation ±3° and a random quarter turn, scale ±3 %, blur, noise, JPEG quality 60).
+"scans" them (rotation ±3° and a random quarter turn, scale ±3 %, blur, noise, JPEG quality 60), or
+with `--photo` "photographs" them (tests/scanning/paper.py's Camera: the page rendered at 200 dpi, bowed
+by up to 1.5 mm, seen at a slant of up to 15° in any direction and any turn, on a darker table, lit
+unevenly, 150-200 pixels per inch on the page, blur, noise, JPEG quality 75-91).
 Then times `python -m tracegen scan -j 2` in fresh processes (CPU time: the children's) and
-counts, per blank: accepted and as written, accepted and not as written (the figure that must
+counts, per blank of the pages read: accepted and as written, accepted and not as written (the figure that must
 stay near 0), and flagged. Prints a Markdown table for docs/BENCHMARKS.md with the machine and
 its load.
 """
@@ -22,6 +26,7 @@ its load.
 from __future__ import annotations
 
 import argparse
+import collections
 import csv
 import dataclasses
 import os
@@ -81,7 +86,9 @@ def written(keys: dict[str, str], kinds: dict[str, list[str]], rng: np.random.Ge
 
 
 def make_scans(batch: Path, maps: dict[str, dict], truth: dict[str, dict[str, str]], out: Path, dpi: int,
-               seed: int, part: int) -> int:
+               seed: int, part: int, photo: float = 0.0) -> int:
+    """Every page written and scanned at `dpi`, or with `photo` (the largest slant, degrees) rendered at
+    `dpi` and photographed."""
     rng = np.random.default_rng(seed)
     hand = paper.Hand(seed, part)
     out.mkdir(parents=True, exist_ok=True)
@@ -90,7 +97,8 @@ def make_scans(batch: Path, maps: dict[str, dict], truth: dict[str, dict[str, st
         for info in positions["pages"]:
             page = paper.printed(batch, positions, info["page"], dpi)
             paper.write(page, positions, info["page"], truth[variant], hand, dpi)
-            (out / f"{rng.integers(10**12):012d}.jpg").write_bytes(paper.Scanner.random(rng)(page, rng))
+            image = paper.Camera.random(rng, photo)(page, dpi, rng) if photo else paper.Scanner.random(rng)(page, rng)
+            (out / f"{rng.integers(10**12):012d}.jpg").write_bytes(image)
             pages += 1
     return pages
 
@@ -163,7 +171,7 @@ def timed(batch: Path, scans: Path, out: Path, args: argparse.Namespace) -> tupl
     return statistics.median(walls), statistics.median(cpus)
 
 
-def main() -> None:
+def arguments() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--variants", type=int, default=30)
     parser.add_argument("--epochs", type=int, default=6, help="3: the Class 3 example as it is (6 pages)")
@@ -173,10 +181,17 @@ def main() -> None:
     parser.add_argument("--part", type=int, default=0, choices=(0, 1),
                         help="half of scikit-learn's digits that writes the answers (1: for choosing thresholds)")
     parser.add_argument("--grid", action="store_true", help="also decide every blank under other thresholds")
+    parser.add_argument("--photo", type=float, nargs="?", const=15.0, default=0.0, metavar="DEGREES",
+                        help="photograph the pages (largest slant, default 15) instead of scanning them")
     parser.add_argument("--model", default=MODEL, help="the digit model's module ('standin': the tests' stand-in)")
-    args = parser.parse_args()
+    return parser.parse_args()
+
+
+def main() -> None:
+    args = arguments()
     print(f"Machine: {machine()}; load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
-    print(f"Model: {args.model}; handwriting: half {args.part} of scikit-learn's digits\n")
+    print(f"Model: {args.model}; handwriting: half {args.part} of scikit-learn's digits; "
+          + (f"photographs (slant up to {args.photo:g}°, page rendered at dpi)\n" if args.photo else "scans\n"))
     print("| dpi | pages (read) | blanks | accepted and right | accepted and wrong | flagged | "
           "scan, median wall (CPU) | per page |")
     print("|---|---|---|---|---|---|---|---|")
@@ -186,7 +201,7 @@ def main() -> None:
                             np.random.default_rng(i)) for i, (v, k) in enumerate(keys.items())}
         for dpi in (int(d) for d in args.dpi.split(",")):
             scans = Path(tmp) / f"scans{dpi}"
-            pages = make_scans(batch, maps, truth, scans, dpi, seed=dpi, part=args.part)
+            pages = make_scans(batch, maps, truth, scans, dpi, seed=dpi, part=args.part, photo=args.photo)
             start, before = time.perf_counter(), _cpu()
             scanned = scan(batch, (str(scans),), jobs=args.jobs, model=args.model)
             wall, cpu = time.perf_counter() - start, _cpu() - before  # in this process, if not timed anew
@@ -194,8 +209,12 @@ def main() -> None:
                 wall, cpu = timed(batch, scans, Path(tmp) / f"out{dpi}", args)
             n = count(scanned, truth)
             share = {k: f"{100 * n[k] / n['blanks']:.2f} %" for k in ("right", "wrong", "flagged")}
-            print(f"| {dpi} | {pages} ({n['pages_read']}) | {n['blanks']} | {share['right']} | {share['wrong']} | "
+            label = f"photo, page at {dpi}" if args.photo else dpi
+            print(f"| {label} | {pages} ({n['pages_read']}) | {n['blanks']} | {share['right']} | {share['wrong']} | "
                   f"{share['flagged']} | {wall:.1f} s ({cpu:.1f} s) | {wall / pages:.2f} s |", flush=True)
+            unread = collections.Counter(p.status for p in scanned.pages if p.status != "read")
+            if unread:
+                print("  pages not read: " + "; ".join(f"{k} ({v})" for k, v in unread.items()), flush=True)
             if args.grid:
                 grid(scanned, truth)
     print(f"\nload average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")

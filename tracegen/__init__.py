@@ -34,6 +34,7 @@ _EXPORTS = {
     "solution": "tracegen.api",
     "variants": "tracegen.api",
     "batch": "tracegen.api",
+    "scan": "tracegen.api",
     "grade": "tracegen.grading",
 }
 
@@ -52,6 +53,7 @@ __all__ = [
     "key",
     "load_example",
     "load_spec",
+    "scan",
     "solution",
     "trace",
     "variants",
@@ -60,7 +62,7 @@ __all__ = [
 __version__ = "0.1.0"
 
 if TYPE_CHECKING:  # what type checkers and IDEs see; at run time __getattr__ imports on demand
-    from tracegen.api import batch, key, solution, variants, worksheet
+    from tracegen.api import batch, key, scan, solution, variants, worksheet
     from tracegen.engine.trace import Trace, trace
     from tracegen.errors import InputError, OptionError, RenderError, RosterError, SpecError, TracegenError
     from tracegen.grading import grade

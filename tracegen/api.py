@@ -1,7 +1,7 @@
-"""The Python entry points beside `load_spec` and `trace`: documents, variants and batches.
+"""The Python entry points beside `load_spec` and `trace`: documents, variants, batches and scans.
 
 Each is a thin layer over what the CLI runs (`tracegen.render`, `tracegen.batching.run`,
-`tracegen.batching.variants`), so a notebook and the command line give the same numbers and the
+`tracegen.batching.variants`, `tracegen.scanning.run`), so a notebook and the command line give the same numbers and the
 same bytes. Arguments take what a notebook has at hand: a Spec, a path or a dict for a
 spec; a path or a DataFrame for a roster.
 
@@ -13,15 +13,19 @@ since `batch`'s keyword arguments mirror those flags.
 
 from __future__ import annotations
 
+import io
 import os
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TypeAlias
+from typing import NamedTuple, TypeAlias
 
 import pandas as pd
 
+from tracegen import scanning
 from tracegen.batching import folder, run
 from tracegen.batching.roster import Student, parse_roster, read_roster
+from tracegen.choices import usable_cores
+from tracegen.csvfiles import unsafe
 from tracegen.engine.trace import Trace, trace
 from tracegen.errors import OptionError
 from tracegen.notebook import Document
@@ -161,3 +165,56 @@ def batch(spec: SpecLike, out_dir: str | os.PathLike[str] = "output/batch", *, v
     manifest = pd.read_csv(out / folder.MANIFEST, dtype=str, keep_default_na=False)
     manifest.attrs.update(written=summary.written, skipped=summary.skipped, difficulty=run.difficulty(parsed, planned))
     return manifest
+
+
+class Scans(NamedTuple):
+    """What `scan` returns: responses.csv and report.csv as DataFrames of strings."""
+
+    responses: pd.DataFrame
+    report: pd.DataFrame
+
+
+def scan(batch_dir: str | os.PathLike[str], scans: str | os.PathLike[str] | Sequence[str | os.PathLike[str]],
+         out: str | os.PathLike[str] | None = None, *, jobs: int | None = None,
+         progress: Callable[[int], Callable[[int], None]] | None = None) -> Scans:
+    """`tracegen scan` from Python: read filled paper worksheets of the batch in `batch_dir` back.
+
+    `scans` is a PDF, an image (scanned or photographed) or a folder of them, or a list of those.
+    Returns the responses (one row per student with a page read, in `tracegen grade`'s format:
+    accepted values as read, flagged and missing blanks empty) and the report (a row per page: read
+    or why not, and per student: complete or the pages missing) as DataFrames of strings (a negative
+    value as read, `-0.101`, without the apostrophe that keeps it text in the CSV files); with `out`,
+    also writes responses.csv, report.csv and review.html there (each atomically). `jobs` is the
+    number of worker processes (default: the machine's cores); `progress`, if given, is called with
+    the number of pages once they are counted and returns a callable that gets 1 per page read.
+    Needs the scan extra (`pip install 'tracegen[scan]'`); without it, an OptionError says so.
+
+    >>> import tempfile
+    >>> from PIL import Image
+    >>> with tempfile.TemporaryDirectory() as out:
+    ...     _ = tracegen.batch(tracegen.load_example(), out, variants=2, seed=2026, to="pdf", kind="worksheet", jobs=1)
+    ...     Image.new("L", (1240, 1754), 255).save(f"{out}/blank.png")   # a sheet with nothing on it
+    ...     responses, report = tracegen.scan(out, f"{out}/blank.png", jobs=1)
+    >>> len(responses), report.loc[0, "status"]
+    (0, 'no page code found (not a worksheet page, or the code is unreadable)')
+    >>> report.loc[report["kind"] == "student", "status"].tolist()
+    ['no page found', 'no page found']
+    """
+    why = scanning.missing()
+    if why:
+        raise OptionError(why)
+    from tracegen.scanning import outputs
+    from tracegen.scanning.run import scan as run_scan
+
+    sources = (scans,) if isinstance(scans, str | os.PathLike) else tuple(scans)
+    counted: list[Callable[[int], None]] = []
+
+    def count(total: int) -> None:
+        if progress is not None:
+            counted.append(progress(total))
+
+    scanned = run_scan(_path(batch_dir), tuple(str(_path(s)) for s in sources), _path(out) if out is not None else None,
+                       jobs=usable_cores() if jobs is None else jobs, count=count,
+                       progress=lambda step: counted[0](step) if counted else None)
+    return Scans(*(pd.read_csv(io.BytesIO(data), dtype=str, keep_default_na=False).map(unsafe)
+                   for data in (outputs.responses(scanned), outputs.report(scanned))))

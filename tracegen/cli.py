@@ -419,35 +419,32 @@ def grade_command(batch_dir: str, responses: tuple[str, ...], output: str | None
 def scan_command(batch_dir: str, scans: tuple[str, ...], output: str | None, jobs: int | None) -> None:
     """Read filled paper worksheets of the batch in BATCH_DIR from SCANS (PDFs, images, folders).
 
-    Pages may come in any order and rotation, mixed between students; each is found by its
-    QR code and registration marks. Writes responses.csv (for tracegen grade), review.html
+    SCANS may be a scanner's pages or phone photographs of them (flat, whole page in the
+    frame). Pages may come in any order and rotation, mixed between students; each is found
+    by its QR code and registration marks. Writes responses.csv (for tracegen grade), review.html
     (the blanks not read with confidence: type their values, save corrections.csv, and grade
     with --corrections) and report.csv (per page and student: read, flagged, missing).
     Needs the scan extra: pip install 'tracegen[scan]'.
     """
-    from tracegen import scanning
-
-    why = scanning.missing()
-    if why:
-        raise OptionError(why)
-    from tracegen.scanning.run import REVIEW, scan
+    from tracegen.api import scan
 
     out = Path(output) if output else Path(batch_dir) / "scan"
     with contextlib.ExitStack() as stack:
-        bars: list[Callable[[int], None]] = []
-
-        def count(total: int) -> None:
+        def bar(total: int) -> Callable[[int], None]:
             if sys.stderr.isatty() and total > 1:
-                bars.append(stack.enter_context(click.progressbar(length=total, label="scan", file=sys.stderr)).update)
+                return stack.enter_context(click.progressbar(length=total, label="scan", file=sys.stderr)).update
+            return lambda step: None
 
-        scanned = scan(batch_dir, scans, out, jobs=jobs or usable_cores(), count=count,
-                       progress=lambda step: bars[0](step) if bars else None)
-    read = sum(page.status == "read" for page in scanned.pages)
-    flagged = sum(not d.accepted for d in scanned.decisions.values())
-    click.echo(f"{read} of {len(scanned.pages)} pages read, {len(scanned.decisions) - flagged} of "
-               f"{len(scanned.decisions)} blanks accepted, {flagged} to review: {out / REVIEW}")
-    if read < len(scanned.pages):
-        click.echo(f"tracegen: {len(scanned.pages) - read} pages not read (report.csv says why)", err=True)
+        report = scan(batch_dir, scans, out, jobs=jobs, progress=bar).report
+    from tracegen.scanning.run import REVIEW
+
+    pages, students = report[report["kind"] == "page"], report[report["kind"] == "student"]
+    read = int((pages["status"] == "read").sum())
+    accepted, flagged = (int(students[column].astype(int).sum()) for column in ("read", "flagged"))
+    click.echo(f"{read} of {len(pages)} pages read, {accepted} of {accepted + flagged} blanks accepted, "
+               f"{flagged} to review: {out / REVIEW}")
+    if read < len(pages):
+        click.echo(f"tracegen: {len(pages) - read} pages not read (report.csv says why)", err=True)
 
 
 @cli.command("export")

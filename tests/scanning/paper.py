@@ -241,3 +241,116 @@ class Scanner:
         buffer = io.BytesIO()
         Image.fromarray(np.clip(pixels, 0, 255).astype(np.uint8)).save(buffer, format="JPEG", quality=self.quality)
         return buffer.getvalue()
+
+
+@dataclass(frozen=True)
+class Camera:
+    """A phone photograph of a page lying on a table: the page bent a little, seen in perspective
+    (tilted by `tilt` degrees toward `towards` degrees, turned by `angle`), on a darker background, lit
+    unevenly (a gradient across the frame and a darker rim), blurred a little, noisy, and saved as a JPEG
+    whose page spans `dpi` pixels per inch at its middle."""
+
+    tilt: float = 10.0  # degrees between the camera's axis and the page's normal
+    towards: float = 0.0  # direction of the tilt in the page's plane, degrees
+    angle: float = 0.0  # the page's turn in the frame, degrees
+    bend: float = 1.0  # mm: the page's bow (a sheet that does not lie quite flat)
+    dpi: float = 170.0
+    light: float = 0.35  # the darkest corner's light is 1 - light of the brightest
+    background: float = 0.3  # the table's grey (0 black, 1 white)
+    blur: float = 0.8
+    noise: float = 0.02
+    quality: int = 85
+
+    @classmethod
+    def random(cls, rng: np.random.Generator, tilt: float = 12.0) -> Camera:
+        return cls(float(rng.uniform(0.4, 1.0) * tilt), float(rng.uniform(0, 360)), float(rng.uniform(-180, 180)),
+                   float(rng.uniform(0, 1.5)), float(rng.uniform(150, 200)), float(rng.uniform(0.2, 0.45)),
+                   float(rng.uniform(0.15, 0.45)), float(rng.uniform(0.5, 1.0)), 0.02, int(rng.integers(75, 92)))
+
+    def corners(self, width: float, height: float) -> np.ndarray:
+        """Where the page's corners (top-left, top-right, bottom-right, bottom-left; `width` x `height`
+        pixels) land in the photograph, before it is cropped: a pinhole camera above the page's
+        middle, at the distance a phone's 65 degree view needs to hold the page with a margin."""
+        t, d, a = np.radians(self.tilt), np.radians(self.towards), np.radians(self.angle)
+        page = np.array([[0, 0], [width, 0], [width, height], [0, height]], dtype=float) - [width / 2, height / 2]
+        axis = np.array([np.cos(d), np.sin(d), 0.0])  # the tilt turns the page about this line through its middle
+        points = np.hstack([page, np.zeros((4, 1))])
+        k = np.array([[0, -axis[2], axis[1]], [axis[2], 0, -axis[0]], [-axis[1], axis[0], 0]])
+        turn = np.eye(3) + np.sin(t) * k + (1 - np.cos(t)) * k @ k
+        points = points @ turn.T
+        distance = 1.3 * max(width, height) / (2 * np.tan(np.radians(32.5)))
+        flat = points[:, :2] * distance / (distance + points[:, 2:])
+        spin = np.array([[np.cos(a), -np.sin(a)], [np.sin(a), np.cos(a)]])
+        return np.asarray(flat @ spin.T)
+
+    def frame(self, w: int, h: int, page_dpi: float) -> tuple[np.ndarray, tuple[int, int]]:
+        """Where the corners of a page of w x h pixels at `page_dpi` land in the photograph (the camera
+        looks at the page's middle, which is the photograph's), and the photograph's size."""
+        corners = self.corners(w, h) * (self.dpi / page_dpi)
+        half = np.abs(corners).max(axis=0) + 0.08 * np.abs(corners).max()
+        return corners + half, (int(np.ceil(2 * half[0])), int(np.ceil(2 * half[1])))
+
+    def truth(self, size: tuple[float, float], page_dpi: float) -> np.ndarray:
+        """The transform (3 x 3) from a page's points (a page of `size` points, photographed from a
+        rendering at `page_dpi`) to the photograph's pixels, bow left out."""
+        s = page_dpi / 72
+        w, h = round(size[0] * s), round(size[1] * s)
+        corners, _ = self.frame(w, h, page_dpi)
+        return _homography(np.array([[0, 0], [w, 0], [w, h], [0, h]], dtype=float) / s, corners)
+
+    def __call__(self, page: np.ndarray, page_dpi: float, rng: np.random.Generator) -> bytes:
+        """The photograph of `page` (grey floats, 1 = paper, at `page_dpi`) as a JPEG file's bytes."""
+        h, w = page.shape
+        corners, size = self.frame(w, h, page_dpi)
+        inverse = _homography(corners, np.array([[0, 0], [w, 0], [w, h], [0, h]], dtype=float))
+        mesh = _mesh(size, inverse, self.bend * page_dpi / 25.4, w, h)
+        picture = Image.fromarray(np.clip(page * 255, 0, 255).astype(np.uint8))
+        seen = np.asarray(picture.transform(size, Image.Transform.MESH, mesh, Image.Resampling.BILINEAR,
+                                            fillcolor=0), dtype=np.float32) / 255
+        mask = np.asarray(Image.new("L", (w, h), 255).transform(size, Image.Transform.MESH, mesh,
+                                                                 Image.Resampling.BILINEAR, fillcolor=0),
+                          dtype=np.float32) / 255
+        table = self.background * (1 + 0.15 * rng.standard_normal(seen.shape[1]).cumsum() / np.sqrt(seen.shape[1]))
+        seen = seen * mask + np.clip(table, 0, 1)[None, :] * (1 - mask)
+        ys, xs = np.ogrid[:seen.shape[0], :seen.shape[1]]
+        direction = rng.uniform(0, 2 * np.pi)
+        ramp = xs * np.cos(direction) + ys * np.sin(direction)
+        ramp = (ramp - ramp.min()) / max(1.0, float(ramp.max() - ramp.min()))
+        rim = ((xs / size[0] - 0.5) ** 2 + (ys / size[1] - 0.5) ** 2) * 2
+        seen *= 1 - self.light * (0.6 * ramp + 0.4 * rim)
+        image = Image.fromarray(np.clip(seen * 255, 0, 255).astype(np.uint8))
+        image = image.filter(ImageFilter.GaussianBlur(self.blur))
+        pixels = np.asarray(image, dtype=np.float32) + rng.normal(0, self.noise * 255, (image.height, image.width))
+        buffer = io.BytesIO()
+        Image.fromarray(np.clip(pixels, 0, 255).astype(np.uint8)).save(buffer, format="JPEG", quality=self.quality)
+        return buffer.getvalue()
+
+
+def _homography(source: np.ndarray, target: np.ndarray) -> np.ndarray:
+    """The 3 x 3 projective transform taking the four points `source` to `target`."""
+    rows = []
+    for (x, y), (u, v) in zip(source, target, strict=True):
+        rows.append([x, y, 1, 0, 0, 0, -u * x, -u * y, -u])
+        rows.append([0, 0, 0, x, y, 1, -v * x, -v * y, -v])
+    return np.asarray(np.linalg.svd(np.array(rows))[2][-1].reshape(3, 3))
+
+
+def _mesh(size: tuple[int, int], inverse: np.ndarray, depth: float, w: int, h: int,
+          step: int = 24) -> list[tuple[tuple[int, int, int, int], tuple[float, ...]]]:
+    """PIL's mesh for a photograph of `size`: per box of `step` pixels, the quadrilateral of the page it
+    shows (through the homography `inverse`, photo -> page pixels), the page bowed by up to `depth`
+    pixels mid-page (a sheet that does not lie flat is seen shifted where it rises)."""
+    xs, ys = np.arange(0, size[0] + step, step), np.arange(0, size[1] + step, step)
+    gx, gy = np.meshgrid(xs, ys)
+    points = np.stack([gx.ravel(), gy.ravel(), np.ones(gx.size)])
+    mapped = inverse @ points
+    px, py = (mapped[0] / mapped[2]).reshape(gx.shape), (mapped[1] / mapped[2]).reshape(gx.shape)
+    bow = np.sin(np.pi * np.clip(px / w, 0, 1)) * np.sin(np.pi * np.clip(py / h, 0, 1))
+    px, py = px + 0.5 * depth * bow, py + depth * bow
+    out = []
+    for i in range(len(ys) - 1):
+        for j in range(len(xs) - 1):
+            quad = (px[i, j], py[i, j], px[i + 1, j], py[i + 1, j], px[i + 1, j + 1], py[i + 1, j + 1],
+                    px[i, j + 1], py[i, j + 1])
+            out.append(((int(xs[j]), int(ys[i]), int(xs[j + 1]), int(ys[i + 1])), tuple(float(v) for v in quad)))
+    return out

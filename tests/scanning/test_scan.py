@@ -9,12 +9,15 @@ from decimal import Decimal
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import paper
 import pytest
 from click.testing import CliRunner
 from scanbatch import batch_fixture  # noqa: F401  (the fixture class_batch)
 
+import tracegen
 from tracegen.cli import cli
+from tracegen.csvfiles import unsafe
 from tracegen.grading import grade
 from tracegen.scanning.read import READ
 from tracegen.scanning.run import scan
@@ -230,3 +233,43 @@ def test_a_damaged_page_is_reported_and_the_rest_read(class_batch, tmp_path):
     damaged = next(page for page in scanned.pages if page.file == str(files[0]))
     assert "cannot be read" in damaged.status
     assert sum(page.status == READ for page in scanned.pages) == len(files) - 1
+
+
+def test_the_python_api_is_the_command(class_batch, tmp_path):
+    """tracegen.scan writes the command's files byte for byte and returns them as DataFrames, which
+    tracegen.grade takes as they are; `progress` hears the page count, then one step per page."""
+    folder, maps, keys = class_batch
+    variant = next(iter(maps))
+    files = scans(folder, {variant: maps[variant]}, keys, tmp_path / "in", 150, seed=43, rough=False)
+    heard: list[int] = []
+
+    def progress(total: int):  # noqa: ANN202
+        heard.append(total)
+        return heard.append
+
+    result = tracegen.scan(folder, tmp_path / "in", tmp_path / "api", jobs=1, progress=progress)
+    assert heard == [len(files)] + [1] * len(files)
+    run = CliRunner().invoke(cli, ["scan", str(folder), str(tmp_path / "in"), "-o", str(tmp_path / "cli"), "-j", "1"])
+    assert run.exit_code == 0, run.output
+    for name, frame in (("responses.csv", result.responses), ("report.csv", result.report)):
+        assert (tmp_path / "api" / name).read_bytes() == (tmp_path / "cli" / name).read_bytes()
+        assert frame.equals(pd.read_csv(tmp_path / "cli" / name, dtype=str, keep_default_na=False).map(unsafe))
+    students = result.report[result.report["kind"] == "student"]
+    accepted, flagged = (students[c].astype(int).sum() for c in ("read", "flagged"))
+    assert f"{len(files)} of {len(files)} pages read, {accepted} of {accepted + flagged} blanks accepted" in run.output
+    assert result.responses["variant"].tolist() == [variant]
+    read = {b: v for b, v in result.responses.iloc[0].items() if b in keys[variant] and v}
+    assert len(read) >= 0.6 * len(keys[variant])
+    book = tracegen.grade(folder, result.responses).gradebook.set_index("variant")
+    assert book.loc[variant, "correct"] == sum(Decimal(v) == Decimal(keys[variant][b]) for b, v in read.items())
+
+
+def test_the_python_api_without_the_extra_says_how_to_get_it(monkeypatch, tmp_path):
+    import importlib.util
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name: None if name == "PIL" else real(name))
+    with pytest.raises(tracegen.OptionError, match=r"^tracegen scan needs the scan extra \(PIL not installed\): "
+                                                   r"pip install 'tracegen\[scan\]'$"):
+        tracegen.scan(tmp_path, tmp_path / "page.png", tmp_path / "out")
+    assert not (tmp_path / "out").exists()

@@ -1,10 +1,11 @@
-"""Cutting cells out of an aligned scan: each cell's writing area resampled through the page's
-transform (bilinear), so rotation and scale are undone before the digit model sees it."""
+"""Cutting cells out of an aligned scan or photograph: each cell's writing area resampled through the
+page's transform (bilinear), so rotation, scale and perspective are undone before the digit model sees it."""
 
 from __future__ import annotations
 
 import numpy as np
 
+from tracegen.scanning.pages import scale_at
 from tracegen.scanning.positions import Rect
 
 INSET = 0.06  # of a cell's side, left out at each edge: the printed border after a slight misalignment
@@ -13,18 +14,21 @@ INSET = 0.06  # of a cell's side, left out at each edge: the printed border afte
 def crop(page: np.ndarray, transform: np.ndarray, rect: Rect, inset: float = INSET,
          scale: float | None = None) -> np.ndarray:
     """The area `rect` (map points) of a scan `page` (grey floats in [0, 1], 1 = paper), upright, at
-    the scan's own resolution (or `scale` pixels per point)."""
+    the image's own resolution there (or `scale` pixels per point); `transform` is the page's
+    homography (3 x 3, map points -> pixels)."""
     x0, y0, x1, y1 = rect
     dx, dy = (x1 - x0) * inset, (y1 - y0) * inset
     x0, x1, y0, y1 = x0 + dx, x1 - dx, y0 + dy, y1 - dy
     if scale is None:
-        scale = float(np.sqrt(abs(np.linalg.det(transform[:, :2]))))
+        scale = scale_at(transform, ((x0 + x1) / 2, (y0 + y1) / 2))
     nx, ny = max(4, round((x1 - x0) * scale)), max(4, round((y1 - y0) * scale))
     gx = x0 + (np.arange(nx) + 0.5) * (x1 - x0) / nx
     gy = y0 + (np.arange(ny) + 0.5) * (y1 - y0) / ny
     px, py = np.meshgrid(gx, gy)
-    ix = transform[0, 0] * px + transform[0, 1] * py + transform[0, 2] - 0.5
-    iy = transform[1, 0] * px + transform[1, 1] * py + transform[1, 2] - 0.5
+    h = transform
+    w = h[2, 0] * px + h[2, 1] * py + h[2, 2]
+    ix = (h[0, 0] * px + h[0, 1] * py + h[0, 2]) / w - 0.5
+    iy = (h[1, 0] * px + h[1, 1] * py + h[1, 2]) / w - 0.5
     return _bilinear(page, ix, iy)
 
 
