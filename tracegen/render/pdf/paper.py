@@ -19,6 +19,8 @@ docs/paper.md describes the page for its readers.
 from __future__ import annotations
 
 import json
+import re
+import zlib
 from collections.abc import Sequence
 from typing import Any, NamedTuple
 
@@ -135,10 +137,57 @@ def attach(pdf: Any, data: bytes) -> None:
 
 
 def read_positions(pdf: bytes) -> bytes | None:
-    """The position map a paper-ready PDF carries (`attach`), or None."""
-    import io
+    """The position map a paper-ready PDF carries (`attach`), or None.
 
-    import pypdf
+    A PDF as tracegen writes it (pydyf's cross-reference stream) is read directly: its catalog and the map's
+    stream, a millisecond, where pypdf parses every object first; any other PDF (one a tool saved again) by pypdf."""
+    try:
+        return _read_written(pdf)
+    except (TypeError, ValueError, KeyError, IndexError, zlib.error):
+        import io
 
-    entry = pypdf.PdfReader(io.BytesIO(pdf)).root_object.get(f"/{CATALOG_KEY}")
-    return entry.get_object().get_data() if entry is not None else None
+        import pypdf
+
+        entry = pypdf.PdfReader(io.BytesIO(pdf)).root_object.get(f"/{CATALOG_KEY}")
+        return entry.get_object().get_data() if entry is not None else None
+
+
+_STARTXREF = re.compile(rb"startxref\s+(\d+)\s+%%EOF\s*\Z")
+_STREAM = re.compile(rb"\d+ \d+ obj\s*<<([^<>]*)>>\s*stream\r?\n")  # a stream of simple entries (pydyf's)
+_ENTRY = re.compile(rb"/(\w+)\s*(\d+ \d+ R|\[[^\]]*\]|/?\w+)")
+_MAP = re.compile(rb"/" + CATALOG_KEY.encode() + rb"\s+(\d+)\s+0\s+R")
+
+
+def _read_written(pdf: bytes) -> bytes | None:
+    """`read_positions` of a PDF whose trailer is a cross-reference stream numbering its objects from 0."""
+    xref, table = _stream(pdf, int(_STARTXREF.search(pdf, max(len(pdf) - 64, 0))[1]))  # type: ignore[index]
+    widths = [int(width) for width in xref[b"W"].strip(b"[]").split()]
+    if len(widths) != 3 or xref[b"Index"].strip(b"[]").split()[0] != b"0":
+        raise ValueError("not a cross-reference stream as pydyf writes it")
+
+    def entry(number: int) -> list[int]:
+        row, at = table[number * sum(widths):(number + 1) * sum(widths)], 0
+        out = []
+        for width in widths:
+            out.append(int.from_bytes(row[at:at + width], "big"))
+            at += width
+        return out
+
+    kind, where, index = entry(int(xref[b"Root"].split()[0]))
+    if kind != 2:  # pydyf keeps the catalog in its object stream
+        raise ValueError("the catalog is not in an object stream")
+    objects, data = _stream(pdf, entry(where)[1])
+    first = int(objects[b"First"])
+    starts = [int(offset) for offset in data[:first].split()[1::2]] + [len(data) - first]
+    found = _MAP.search(data[first + starts[index]:first + starts[index + 1]])
+    return _stream(pdf, entry(int(found[1]))[1])[1] if found else None
+
+
+def _stream(pdf: bytes, offset: int) -> tuple[dict[bytes, bytes], bytes]:
+    """The dictionary (simple entries only) and the decoded data of the stream object at `offset`."""
+    head = _STREAM.match(pdf, offset)
+    entries = dict(_ENTRY.findall(head[1]))  # type: ignore[index]
+    data = pdf[head.end():head.end() + int(entries[b"Length"])]  # type: ignore[union-attr]
+    if entries.get(b"Filter") not in (None, b"/FlateDecode"):
+        raise ValueError("an unexpected filter")
+    return entries, zlib.decompress(data) if b"Filter" in entries else data
