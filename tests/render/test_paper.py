@@ -174,6 +174,22 @@ def test_map_and_codes_hold_no_answer_and_the_key_is_unchanged(net4653: dict) ->
     assert read_positions(net4653[("worksheet", "pdf")]) == net4653[("worksheet", POSITIONS)]
 
 
+def test_the_map_reads_the_same_as_pypdf_reads_it_and_from_a_pdf_saved_again(net4653: dict) -> None:
+    """`read_positions` reads the map straight from the PDF tracegen wrote; pypdf, a reader of any PDF, finds the
+    same bytes, and a copy another tool saved (a classic cross-reference table) is read through pypdf."""
+    import io
+
+    import pypdf
+
+    pdf = net4653[("worksheet", "pdf")]
+    entry = pypdf.PdfReader(io.BytesIO(pdf)).root_object["/TGPositions"]
+    assert read_positions(pdf) == entry.get_object().get_data() == net4653[("worksheet", POSITIONS)]
+    saved = io.BytesIO()
+    pypdf.PdfWriter(clone_from=io.BytesIO(pdf)).write(saved)
+    assert saved.getvalue() != pdf and read_positions(saved.getvalue()) == net4653[("worksheet", POSITIONS)]
+    assert read_positions(net4653[("key", "pdf")]) is None
+
+
 def test_paper_ready_worksheets_are_deterministic(net4653: dict) -> None:
     again = paper(SPECS / "net4653.yaml")
     assert again[("worksheet", "pdf")] == net4653[("worksheet", "pdf")]
