@@ -173,22 +173,22 @@ class _Graphics:
 class _Pending(NamedTuple):
     """A placeholder found, whose block waits for a place to be drawn (tagged PDF: its marked content)."""
 
-    index: int
+    block: int
     device: Matrix  # block em (y down from its top-left) -> page space
 
 
 class _Paint(NamedTuple):
-    """A placeholder painted: block `index`'s room is the box `path` spans, in user space under `ctm`."""
+    """A placeholder painted: block `block`'s room is the box `path` spans, in user space under `ctm`."""
 
-    index: int
+    block: int
     path: tuple[tuple[float, float], ...]
     ctm: Matrix
 
 
 class _Draw(NamedTuple):
-    """Block `index` (the last placeholder painted) is drawn here, where the CTM is `ctm`."""
+    """Block `block` (the last placeholder painted) is drawn here, where the CTM is `ctm`."""
 
-    index: int
+    block: int
     ctm: Matrix
 
 
@@ -202,7 +202,7 @@ class _Do(NamedTuple):
 class _Fail(NamedTuple):
     """The stream cannot be finished: why, and the block concerned (None: the stream itself)."""
 
-    index: int | None
+    block: int | None
     why: str
 
 
@@ -366,11 +366,11 @@ class Overlay:
             elif isinstance(step, _Do):
                 self._form(pdf, resources, step.name, page, step.ctm)
             elif isinstance(step, _Paint):
-                device = self._place(step.index, list(step.path), step.ctm, page)
+                device = self._place(step.block, list(step.path), step.ctm, page)
             elif isinstance(step, _Draw):
-                out.append(self._draw(_Pending(step.index, device), step.ctm, page))
-            elif step.index is not None:
-                raise self._error(step.index, page, step.why)
+                out.append(self._draw(_Pending(step.block, device), step.ctm, page))
+            elif step.block is not None:
+                raise self._error(step.block, page, step.why)
             else:
                 raise RenderError(f"PDF maths: page {page.number + 1}: {step.why}")
         page.resources.append(resources)
@@ -413,7 +413,7 @@ class Overlay:
     def _draw(self, pending: _Pending, ctm: Matrix, page: _Page) -> bytes:
         """`q cm … Q` drawing the pending block, given the CTM where it is drawn; a tagged PDF's formula
         inside marked content of its own (`tagging`)."""
-        block = self.blocks[pending.index]
+        block = self.blocks[pending.block]
         a, b, c, d, e, f = multiply(pending.device, inverse(ctm))
         drawing, glyphs = _drawing(block)
         for name, gid, char in glyphs:
@@ -424,10 +424,10 @@ class Overlay:
             place = Blank(page.number, (left, min(bottom, top), right, max(bottom, top)), item.name, item.cell)
             (self.cells if item.cell else self.blanks).append(place)
         drawn = b"q\n%s\n%s\nQ" % (f"{a:.6f} {b:.6f} {c:.6f} {d:.6f} {e:.3f} {f:.3f} cm".encode(), drawing)
-        if page.structure is None or pending.index not in self.maths:
+        if page.structure is None or pending.block not in self.maths:
             return drawn
         mcid = page.structure.mcid(page.number)
-        self.marked[pending.index] = (page.number, mcid)
+        self.marked[pending.block] = (page.number, mcid)
         return b"/Formula <</MCID %d>> BDC\n%s\nEMC" % (mcid, drawn)
 
     def _check(self, document: Any) -> None:

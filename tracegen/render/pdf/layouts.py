@@ -201,13 +201,13 @@ class _Written:
     def __init__(self, item: Any) -> None:
         self.number, self.generation, self.offset, self.free = item.number, item.generation, item.offset, item.free
         self.compressible: bool = item.compressible
-        self.data: bytes = item.data
+        self.data: bytes = item.data if item.free != "f" else b""  # a free object is never written
 
     @property
     def indirect(self) -> bytes:
         import pydyf
 
-        return pydyf.Object.indirect.fget(self)  # type: ignore[attr-defined]  # pydyf's own, on these bytes
+        return pydyf.Object.indirect.fget(self)  # pydyf's own, on these bytes
 
 
 def load(name: str) -> Layout | None:
