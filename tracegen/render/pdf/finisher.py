@@ -58,7 +58,7 @@ from tracegen.render.pdf.stream import (
     serialize,
 )
 from tracegen.render.pdf.tagging import Structure
-from tracegen.render.typeset.boxes import Box, Disc, Field, Line, Rect, Run, flatten
+from tracegen.render.typeset.boxes import Box, Disc, Field, Line, Rect, Run, Shape, flatten
 
 COLOURS = {  # the roles of mathbox.Run/Rect fills: #1a1a1a, #fdf1b8, the pictures' #1b4f8a, #555, and cells' #999
     "ink": b"0.101961 0.101961 0.101961 rg", "answer": b"0.992157 0.945098 0.721569 rg",
@@ -509,10 +509,16 @@ def _preview(block: Box, limit: int = 40) -> str:
     return text if len(text) <= limit else text[:limit - 1] + "…"
 
 
+@lru_cache(maxsize=16)
+def _flat(block: Box) -> tuple[Shape, ...]:
+    """`flatten(block)`, kept a moment: a block new to `_drawing` is flattened once for it and `_fields`."""
+    return tuple(flatten(block))
+
+
 @lru_cache(maxsize=4096)
 def _fields(block: Box) -> tuple[Field, ...]:
     """The fields of `block` (em from its top-left), in drawing order; cached as `_drawing` is."""
-    return tuple(item for item in flatten(block) if isinstance(item, Field))
+    return tuple(item for item in _flat(block) if isinstance(item, Field))
 
 
 @lru_cache(maxsize=4096)
@@ -520,7 +526,7 @@ def _drawing(block: Box) -> tuple[bytes, tuple[tuple[str, int, str], ...]]:
     """PDF operators drawing `block` in em from its top-left corner (y down, as WeasyPrint's pages),
     and the (face, glyph id, character) it uses. Cached: blocks repeat across a worksheet, its key
     and a batch's variants, and only the `cm` before them says where they go."""
-    items = list(flatten(block))
+    items = _flat(block)
     ops = [_shape(item) for item in items if isinstance(item, (Rect, Line, Disc))]  # under the text, in order
     ops.append("BT")
     glyphs: dict[tuple[str, int], str] = {}
