@@ -117,6 +117,30 @@ def test_every_pages_qr_code_reads_as_its_code(net4653: dict, tmp_path: Path) ->
         assert x1 < max(cx for cx, cy in page["marks"]) - MARK_MM * MM / 2  # left of the top-right mark
 
 
+def test_the_qr_symbol_is_segnos_own_with_the_mask_segno_chooses() -> None:
+    """`paper._qr` scores the eight masks with numpy instead of segno's Python: the symbol must still be, module
+    for module, the one `segno.make` chooses: for page codes and for other texts up to version 13 (with version
+    information), every mask chosen somewhere."""
+    import random
+
+    import segno
+
+    from tracegen.render.pdf.paper import _qr
+
+    rng = random.Random(1)
+    codes = [PageCode(f"{rng.getrandbits(40):010x}", "".join(rng.choices("23456789ABCDEFGHJKMNPQRSTVWXYZ", k=size)),
+                      "worksheet", page, 9, f"{rng.getrandbits(48):012x}").text()
+             for size in (6, 8, 16) for page in range(1, 10)]
+    codes += ["".join(rng.choices("abcdefghijklmnopqrstuvwxyz0123456789 ", k=rng.randint(1, 300))) for _ in range(60)]
+    masks, versions = set(), set()
+    for code in codes:
+        symbol = segno.make(code, error="m", boost_error=False, micro=False)
+        assert _qr(code) == tuple(symbol.matrix), code
+        masks.add(symbol.mask)
+        versions.add(symbol.version)
+    assert masks == set(range(8)) and max(versions) >= 7
+
+
 def test_page_codes_read_back_and_refuse_anything_else() -> None:
     code = PageCode("0123456789", "35GF5M", "worksheet", 2, 6, "abcdef012345")
     assert code.text() == "TG1 0123456789 35GF5M worksheet 2 6 abcdef012345"
@@ -172,6 +196,22 @@ def test_map_and_codes_hold_no_answer_and_the_key_is_unchanged(net4653: dict) ->
     plain = render_documents(trace, ("key",), ("pdf",))
     assert plain[("key", "pdf")] == net4653[("key", "pdf")]
     assert read_positions(net4653[("worksheet", "pdf")]) == net4653[("worksheet", POSITIONS)]
+
+
+def test_the_map_reads_the_same_as_pypdf_reads_it_and_from_a_pdf_saved_again(net4653: dict) -> None:
+    """`read_positions` reads the map straight from the PDF tracegen wrote; pypdf, a reader of any PDF, finds the
+    same bytes, and a copy another tool saved (a classic cross-reference table) is read through pypdf."""
+    import io
+
+    import pypdf
+
+    pdf = net4653[("worksheet", "pdf")]
+    entry = pypdf.PdfReader(io.BytesIO(pdf)).root_object["/TGPositions"]
+    assert read_positions(pdf) == entry.get_object().get_data() == net4653[("worksheet", POSITIONS)]
+    saved = io.BytesIO()
+    pypdf.PdfWriter(clone_from=io.BytesIO(pdf)).write(saved)
+    assert saved.getvalue() != pdf and read_positions(saved.getvalue()) == net4653[("worksheet", POSITIONS)]
+    assert read_positions(net4653[("key", "pdf")]) is None
 
 
 def test_paper_ready_worksheets_are_deterministic(net4653: dict) -> None:

@@ -29,7 +29,7 @@ from tracegen.layout import print_measure
 from tracegen.render import markup, render_documents
 from tracegen.render.documents import pdf_rooms
 from tracegen.render.exporters import PX_PER_EM
-from tracegen.render.pdf import layouts, writer
+from tracegen.render.pdf import finisher, layouts, writer
 from tracegen.render.pdf.finisher import Head, Overlay, formulas
 from tracegen.render.pdf.writer import write_pdf
 from tracegen.render.prepare import Rooms, note_rooms
@@ -131,6 +131,27 @@ def test_a_stamped_pdf_is_a_single_render_with_its_groups_rooms(variants: list, 
         assert sum(_numbers(drawn).values()) > 20
         assert _numbers(drawn) - _numbers(text) == Counter()  # every number drawn reads back as text
         assert f"Variant {result.variants[0]}" in text
+
+
+def test_a_variant_stamped_after_another_is_the_pdf_it_is_first(variants: list) -> None:
+    """A process reads each content stream of a layout once (`finisher._plan`) and every later variant only
+    draws its own blocks: the second variant stamped is, byte for byte, the PDF it is when stamped first."""
+    jobs = [(t.spec, t.variants[0], ("worksheet",), None, None) for t in variants]
+    stamp = stamping.stamps(jobs, _inline)[0]["worksheet"]
+
+    def stamped(result: object) -> bytes:
+        layouts.keep(*stamp.layout)
+        try:
+            return render_documents(result, ("worksheet",), ("pdf",), rooms={"worksheet": stamp.rooms})[
+                ("worksheet", "pdf")]
+        finally:
+            layouts.forget()
+
+    finisher._plan.cache_clear()
+    first, second = (stamped(result) for result in variants)
+    assert finisher._plan.cache_info().hits >= 2  # the second variant's pages were not read again
+    finisher._plan.cache_clear()
+    assert first != second and stamped(variants[1]) == second
 
 
 def test_a_batchs_paper_ready_worksheets_are_laid_out_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

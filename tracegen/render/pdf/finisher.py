@@ -58,7 +58,7 @@ from tracegen.render.pdf.stream import (
     serialize,
 )
 from tracegen.render.pdf.tagging import Structure
-from tracegen.render.typeset.boxes import Box, Disc, Field, Line, Rect, Run, flatten
+from tracegen.render.typeset.boxes import Box, Disc, Field, Line, Rect, Run, Shape, flatten
 
 COLOURS = {  # the roles of mathbox.Run/Rect fills: #1a1a1a, #fdf1b8, the pictures' #1b4f8a, #555, and cells' #999
     "ink": b"0.101961 0.101961 0.101961 rg", "answer": b"0.992157 0.945098 0.721569 rg",
@@ -170,13 +170,108 @@ class _Graphics:
             self.path = []
 
 
-@dataclass
-class _Pending:
+class _Pending(NamedTuple):
     """A placeholder found, whose block waits for a place to be drawn (tagged PDF: its marked content)."""
 
-    index: int
+    block: int
     device: Matrix  # block em (y down from its top-left) -> page space
-    depth: int  # marked-content sequences open where its placeholder was painted (the artifact's)
+
+
+class _Paint(NamedTuple):
+    """A placeholder painted: block `block`'s room is the box `path` spans, in user space under `ctm`."""
+
+    block: int
+    path: tuple[tuple[float, float], ...]
+    ctm: Matrix
+
+
+class _Draw(NamedTuple):
+    """Block `block` (the last placeholder painted) is drawn here, where the CTM is `ctm`."""
+
+    block: int
+    ctm: Matrix
+
+
+class _Do(NamedTuple):
+    """A form XObject (resource `name`) is drawn here, where the CTM is `ctm`."""
+
+    name: bytes
+    ctm: Matrix
+
+
+class _Fail(NamedTuple):
+    """The stream cannot be finished: why, and the block concerned (None: the stream itself)."""
+
+    block: int | None
+    why: str
+
+
+_Step = bytes | _Paint | _Draw | _Do | _Fail  # bytes: operators kept as they are (or made artifacts), one per line
+
+
+class _Steps:
+    """A plan being written: operators kept (joined into one bytes between events), and events."""
+
+    def __init__(self) -> None:
+        self.steps: list[_Step] = []
+        self.kept: list[bytes] = []
+
+    def add(self, event: _Step) -> None:
+        self.done()
+        self.steps.append(event)
+
+    def done(self) -> tuple[_Step, ...]:
+        if self.kept:
+            self.steps.append(b"\n".join(self.kept))
+            self.kept = []
+        return tuple(self.steps)
+
+
+@lru_cache(maxsize=64)
+def _plan(data: bytes, ctm: Matrix, orphans: frozenset[int], maths: frozenset[int] | None) -> tuple[_Step, ...]:
+    """How the finisher rewrites the content stream `data` (drawn under `ctm`), whatever the blocks drawn:
+    its operators between the placeholders, and where each placeholder is painted and its block drawn. `orphans`:
+    the MCIDs of page furniture to mark as artifacts; `maths`: a tagged PDF's formula blocks (None: untagged).
+
+    It depends on the layout alone, so it is cached: a batch's variants drawn into one group's layout read each
+    content stream once per process, and only draw their own blocks (`Overlay._rewrite`)."""
+    try:
+        ops = list(operations(data))
+    except ValueError as err:
+        return (_Fail(None, str(err)),)
+    steps, graphics, pending, depth = _Steps(), _Graphics(ctm), None, 0
+    for op in ops:
+        graphics.before(op)
+        if op.operator == b"Do":
+            steps.add(_Do(op.operands[0], graphics.state.ctm))
+        index = _placeholder(graphics.state.fill) if op.operator in _PAINT else None
+        if index is not None:
+            if pending is not None:
+                steps.add(_Fail(pending, "its placeholder's artifact did not end before the next"))
+                return steps.done()
+            steps.add(_Paint(index, tuple(graphics.path), graphics.state.ctm))
+            pending, depth = index, len(graphics.marks)
+            steps.kept.append(b"n")  # the path ends unpainted
+        else:  # a running header's or footer's text is page furniture: an artifact
+            orphan = op.operator == b"BDC" and graphics.marks[-1] in orphans
+            steps.kept.append(b"/Artifact BMC" if orphan else op.bytes())
+        graphics.after(op)
+        if pending is not None and maths is not None and op.operator == b"BT":
+            steps.add(_Fail(pending, "text was drawn inside its placeholder's artifact"))
+            return steps.done()
+        if pending is not None and _ready(depth if pending in (maths or ()) else 0, op, graphics):
+            steps.add(_Draw(pending, graphics.state.ctm))
+            pending = None
+    if pending is not None:
+        steps.add(_Fail(pending, "its placeholder's artifact did not end in its content stream"))
+    return steps.done()
+
+
+def _ready(depth: int, op: Operation, graphics: _Graphics) -> bool:
+    """Whether to draw the pending block now: at once, except a tagged PDF's formula painted inside `depth`
+    marked-content sequences, which waits for the end of the artifact its placeholder was painted in (a
+    picture's labels belong to it)."""
+    return not depth or (op.operator == b"EMC" and len(graphics.marks) < depth)
 
 
 @dataclass
@@ -261,34 +356,23 @@ class Overlay:
 
     def _rewrite(self, pdf: Any, items: list[Any], resources: Any, page: _Page, ctm: Matrix) -> bytes:
         """One content stream with its placeholders' fills replaced by their blocks; counts what it draws."""
-        try:
-            ops = list(operations(serialize(items)))
-        except ValueError as err:
-            raise RenderError(f"PDF maths: page {page.number + 1}: {err}") from None
-        out: list[bytes] = []
-        graphics, pending = _Graphics(ctm), None
         orphans = page.structure.orphans.get(page.number, frozenset()) if page.structure else frozenset()
-        for op in ops:
-            graphics.before(op)
-            if op.operator == b"Do":
-                self._form(pdf, resources, op.operands[0], page, graphics.state.ctm)
-            index = _placeholder(graphics.state.fill) if op.operator in _PAINT else None
-            if index is not None:
-                if pending is not None:
-                    raise self._error(pending.index, page, "its placeholder's artifact did not end before the next")
-                pending = _Pending(index, self._place(index, graphics.path, graphics.state.ctm, page),
-                                   len(graphics.marks))
-                out.append(b"n")  # the path ends unpainted
-            else:  # a running header's or footer's text is page furniture: an artifact
-                out.append(b"/Artifact BMC" if op.operator == b"BDC" and graphics.marks[-1] in orphans else op.bytes())
-            graphics.after(op)
-            if pending is not None and page.structure and op.operator == b"BT":
-                raise self._error(pending.index, page, "text was drawn inside its placeholder's artifact")
-            if pending is not None and self._ready(pending, op, graphics, page):
-                out.append(self._draw(pending, graphics.state.ctm, page))
-                pending = None
-        if pending is not None:
-            raise self._error(pending.index, page, "its placeholder's artifact did not end in its content stream")
+        maths = frozenset(self.maths) if page.structure else None
+        out: list[bytes] = []
+        device = IDENTITY
+        for step in _plan(serialize(items), ctm, orphans, maths):
+            if isinstance(step, bytes):
+                out.append(step)
+            elif isinstance(step, _Do):
+                self._form(pdf, resources, step.name, page, step.ctm)
+            elif isinstance(step, _Paint):
+                device = self._place(step.block, list(step.path), step.ctm, page)
+            elif isinstance(step, _Draw):
+                out.append(self._draw(_Pending(step.block, device), step.ctm, page))
+            elif step.block is not None:
+                raise self._error(step.block, page, step.why)
+            else:
+                raise RenderError(f"PDF maths: page {page.number + 1}: {step.why}")
         page.resources.append(resources)
         return b"\n".join(out)
 
@@ -326,32 +410,24 @@ class Overlay:
             Drawn(page.number, left, page.height - top, right - left, top - bottom))
         return device
 
-    def _ready(self, pending: _Pending, op: Operation, graphics: _Graphics, page: _Page) -> bool:
-        """Whether to draw the pending block now: at once, except a tagged PDF's formula, which waits
-        for the end of the artifact its placeholder was painted in (a picture's labels belong to it)."""
-        if page.structure is None or pending.index not in self.maths or not pending.depth:
-            return True
-        return op.operator == b"EMC" and len(graphics.marks) < pending.depth
-
     def _draw(self, pending: _Pending, ctm: Matrix, page: _Page) -> bytes:
         """`q cm … Q` drawing the pending block, given the CTM where it is drawn; a tagged PDF's formula
         inside marked content of its own (`tagging`)."""
-        block = self.blocks[pending.index]
+        block = self.blocks[pending.block]
         a, b, c, d, e, f = multiply(pending.device, inverse(ctm))
         drawing, glyphs = _drawing(block)
         for name, gid, char in glyphs:
             self.used.setdefault(name, {}).setdefault(gid, char)
-        for item in flatten(block):
-            if isinstance(item, Field):  # em, y up from the block's top: the drawing's y is down
-                left, top = apply(pending.device, item.x, -item.y - item.height)
-                right, bottom = apply(pending.device, item.x + item.width, -item.y)
-                place = Blank(page.number, (left, min(bottom, top), right, max(bottom, top)), item.name, item.cell)
-                (self.cells if item.cell else self.blanks).append(place)
+        for item in _fields(block):  # em, y up from the block's top: the drawing's y is down
+            left, top = apply(pending.device, item.x, -item.y - item.height)
+            right, bottom = apply(pending.device, item.x + item.width, -item.y)
+            place = Blank(page.number, (left, min(bottom, top), right, max(bottom, top)), item.name, item.cell)
+            (self.cells if item.cell else self.blanks).append(place)
         drawn = b"q\n%s\n%s\nQ" % (f"{a:.6f} {b:.6f} {c:.6f} {d:.6f} {e:.3f} {f:.3f} cm".encode(), drawing)
-        if page.structure is None or pending.index not in self.maths:
+        if page.structure is None or pending.block not in self.maths:
             return drawn
         mcid = page.structure.mcid(page.number)
-        self.marked[pending.index] = (page.number, mcid)
+        self.marked[pending.block] = (page.number, mcid)
         return b"/Formula <</MCID %d>> BDC\n%s\nEMC" % (mcid, drawn)
 
     def _check(self, document: Any) -> None:
@@ -433,12 +509,24 @@ def _preview(block: Box, limit: int = 40) -> str:
     return text if len(text) <= limit else text[:limit - 1] + "…"
 
 
+@lru_cache(maxsize=16)
+def _flat(block: Box) -> tuple[Shape, ...]:
+    """`flatten(block)`, kept a moment: a block new to `_drawing` is flattened once for it and `_fields`."""
+    return tuple(flatten(block))
+
+
+@lru_cache(maxsize=4096)
+def _fields(block: Box) -> tuple[Field, ...]:
+    """The fields of `block` (em from its top-left), in drawing order; cached as `_drawing` is."""
+    return tuple(item for item in _flat(block) if isinstance(item, Field))
+
+
 @lru_cache(maxsize=4096)
 def _drawing(block: Box) -> tuple[bytes, tuple[tuple[str, int, str], ...]]:
     """PDF operators drawing `block` in em from its top-left corner (y down, as WeasyPrint's pages),
     and the (face, glyph id, character) it uses. Cached: blocks repeat across a worksheet, its key
     and a batch's variants, and only the `cm` before them says where they go."""
-    items = list(flatten(block))
+    items = _flat(block)
     ops = [_shape(item) for item in items if isinstance(item, (Rect, Line, Disc))]  # under the text, in order
     ops.append("BT")
     glyphs: dict[tuple[str, int], str] = {}

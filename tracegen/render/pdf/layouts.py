@@ -188,9 +188,26 @@ def _pdf_version(pdf_variant: str | None) -> str | None:
 def finish(layout: Layout, finisher: Any, identifier: bytes) -> bytes:
     """The PDF's bytes: `finisher` run on the layout (it changes it), written as WeasyPrint writes it."""
     finisher(layout.document(), layout.pdf)
+    layout.pdf.objects[1:] = [_Written(item) for item in layout.pdf.objects[1:]]
     out = io.BytesIO()
     layout.pdf.write(out, layout.version, identifier, True)
     return out.getvalue()
+
+
+class _Written:
+    """A PDF object as its bytes, for pydyf to write: it asks each object for them twice (the file, then the
+    hash in its identifier), and a stream's bytes are compressed each time. The same bytes, made once."""
+
+    def __init__(self, item: Any) -> None:
+        self.number, self.generation, self.offset, self.free = item.number, item.generation, item.offset, item.free
+        self.compressible: bool = item.compressible
+        self.data: bytes = item.data if item.free != "f" else b""  # a free object is never written
+
+    @property
+    def indirect(self) -> bytes:
+        import pydyf
+
+        return pydyf.Object.indirect.fget(self)  # pydyf's own, on these bytes
 
 
 def load(name: str) -> Layout | None:

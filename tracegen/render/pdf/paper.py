@@ -19,8 +19,13 @@ docs/paper.md describes the page for its readers.
 from __future__ import annotations
 
 import json
+import re
+import zlib
 from collections.abc import Sequence
+from functools import cache
 from typing import Any, NamedTuple
+
+import numpy as np
 
 from tracegen.render.pdf.form import Blank, PageCode
 
@@ -56,19 +61,17 @@ class Furniture(NamedTuple):
 def furniture(code: str, width: float, height: float) -> Furniture:
     """The QR code of `code` and the four marks for a page of `width` x `height` points, as an artifact
     (page furniture for a tagged PDF's readers)."""
-    import segno
-
     inset, half = MARK_INSET_MM * PT_PER_MM, MARK_MM * PT_PER_MM / 2
     marks = ((inset, inset), (width - inset, inset), (inset, height - inset), (width - inset, height - inset))
-    qr = segno.make(code, error="m", boost_error=False, micro=False)
-    modules = qr.symbol_size(border=0)[0]
+    qr = _qr(code)
+    modules = len(qr)
     module = QR_MM * PT_PER_MM / modules
     right = width - inset - half - QR_GAP_MM * PT_PER_MM - QR_QUIET * module
     left, top = right - modules * module, QR_TOP_MM * PT_PER_MM
     ops = [b"/Artifact BMC", b"q", b"0 g"]
     for cx, cy in marks:
         ops.append(_re(cx - half, cy - half, 2 * half, 2 * half, height))
-    for row, bits in enumerate(qr.matrix):
+    for row, bits in enumerate(qr):
         column = 0
         while column < modules:  # each run of dark modules in a row: one rectangle
             if not bits[column]:
@@ -80,6 +83,88 @@ def furniture(code: str, width: float, height: float) -> Furniture:
             ops.append(_re(left + start * module, top + row * module, (column - start) * module, module, height))
     ops += [b"f", b"Q", b"EMC"]
     return Furniture(b"\n".join(ops), (left, top, right, top + modules * module), marks)
+
+
+def _qr(code: str) -> tuple[bytearray, ...]:
+    """The modules (rows, 1 dark) of segno's QR code of `code` at level M (never raised, never Micro QR): the
+    very symbol `segno.make` gives.
+
+    segno tries its eight data masks in pure Python and keeps the one its penalty rules score lowest (ISO/IEC
+    18004 §7.8.3): most of a paper-ready page's drawing. Here segno makes the symbol with mask 0, numpy scores
+    all eight masks at once by segno's rules (`_mask_scores`), and the best one replaces mask 0, with its own
+    format information (segno's `add_format_info`). `tests/render/test_paper.py` checks the symbol against
+    `segno.make`'s on thousands of codes, every mask among them."""
+    import segno
+    from segno import consts, encoder
+
+    first = segno.make(code, error="m", boost_error=False, micro=False, mask=0)
+    symbol = np.array(first.matrix, dtype=np.int64)
+    best = int(np.argmin(_mask_scores(symbol)))  # segno keeps the first of equal scores
+    if best == 0:
+        return tuple(first.matrix)
+    data, _, masks = _masks(len(symbol))
+    matrix = tuple(bytearray(row) for row in np.where(data, symbol ^ masks[0] ^ masks[best], symbol).tolist())
+    encoder.add_format_info(matrix, first.version, consts.ERROR_LEVEL_M, best)
+    return matrix
+
+
+@cache
+def _masks(size: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """For a QR symbol `size` modules wide: where data is (what masks change), the function patterns and
+    reserved areas as segno scores them (format and version areas still 0), and the eight masks (ISO/IEC 18004
+    Table 10, i the row, j the column)."""
+    from segno import encoder
+
+    patterns = encoder.make_matrix(size, size)
+    encoder.add_finder_patterns(patterns, size, size)
+    encoder.add_alignment_patterns(patterns, size, size)
+    fixed = np.array(patterns, dtype=np.int64)
+    i, j = np.indices((size, size))
+    masks = np.array([(i + j) % 2 == 0, i % 2 == 0, j % 3 == 0, (i + j) % 3 == 0, (i // 2 + j // 3) % 2 == 0,
+                      (i * j) % 2 + (i * j) % 3 == 0, ((i * j) % 2 + (i * j) % 3) % 2 == 0,
+                      ((i + j) % 2 + (i * j) % 3) % 2 == 0], dtype=np.int64)
+    return fixed > 1, fixed, masks
+
+
+def _mask_scores(symbol: np.ndarray) -> np.ndarray:
+    """The penalty score of each of the eight masks on the symbol whose mask 0 gave `symbol`, as segno's
+    `encoder.mask_scores` counts it: runs of five or more (N1), 2 x 2 blocks (N2), finder-like patterns (N3),
+    the dark share (N4)."""
+    size = len(symbol)
+    data, fixed, masks = _masks(size)
+    modules = np.where(data, (symbol ^ masks[0]) ^ masks, fixed)  # each mask's symbol, as segno scores it
+    lines = np.full((8, 2 * size, size + 1), 2, dtype=np.int64)  # every row and column, each then a separator
+    lines[:, :size, :size], lines[:, size:, :size] = modules, modules.transpose(0, 2, 1)
+    flat, per_mask = lines.reshape(-1), lines[0].size
+    cuts = np.flatnonzero(np.diff(flat, prepend=-1, append=-1))
+    lengths, owner = np.diff(cuts), cuts[:-1] // per_mask  # each run of equal modules (a separator: a run of 1)
+    long = lengths >= 5
+    runs = np.bincount(owner[long], weights=lengths[long] - 2, minlength=8)  # N1: 5 + k in a row score 3 + k
+    blocks = ((modules[:, 1:, 1:] == modules[:, 1:, :-1]) & (modules[:, 1:, 1:] == modules[:, :-1, 1:])
+              & (modules[:, 1:, 1:] == modules[:, :-1, :-1])).sum(axis=(1, 2))
+    dark = modules.sum(axis=(1, 2)) / size ** 2
+    share = [10 * int(abs(float(d) * 100 - 50) / 5) for d in dark]
+    return runs.astype(np.int64) + 3 * blocks + _finder_like(flat.astype(np.uint8).tobytes(), size, per_mask) + share
+
+
+_FINDER_LIKE = bytes((1, 0, 1, 1, 1, 0, 1))
+
+
+def _finder_like(lines: bytes, size: int, per_mask: int) -> np.ndarray:
+    """N3 of each mask's rows and columns (each `size` modules and a separator; `per_mask` bytes a mask), as
+    segno counts it: 40 for each 1:1:3:1:1 pattern with 4 light modules (or the line's end) on one side, the
+    search going on after it, or 4 modules on when it does not count."""
+    count, at = np.zeros(8, dtype=np.int64), lines.find(_FINDER_LIKE)
+    while at != -1:
+        start = at - at % (size + 1)  # where its line starts
+        after, end = at + 7, start + size
+        before, beyond = lines[max(at - 4, start):at], lines[after:min(after + 4, end)]
+        if at - start in (0, size - 7) or not any(before) or not any(beyond):
+            count[at // per_mask] += 40
+        else:
+            after = at + 4
+        at = lines.find(_FINDER_LIKE, after)
+    return count
 
 
 def _re(x: float, y: float, w: float, h: float, height: float) -> bytes:
@@ -135,10 +220,57 @@ def attach(pdf: Any, data: bytes) -> None:
 
 
 def read_positions(pdf: bytes) -> bytes | None:
-    """The position map a paper-ready PDF carries (`attach`), or None."""
-    import io
+    """The position map a paper-ready PDF carries (`attach`), or None.
 
-    import pypdf
+    A PDF as tracegen writes it (pydyf's cross-reference stream) is read directly: its catalog and the map's
+    stream, a millisecond, where pypdf parses every object first; any other PDF (one a tool saved again) by pypdf."""
+    try:
+        return _read_written(pdf)
+    except (TypeError, ValueError, KeyError, IndexError, zlib.error):
+        import io
 
-    entry = pypdf.PdfReader(io.BytesIO(pdf)).root_object.get(f"/{CATALOG_KEY}")
-    return entry.get_object().get_data() if entry is not None else None
+        import pypdf
+
+        entry = pypdf.PdfReader(io.BytesIO(pdf)).root_object.get(f"/{CATALOG_KEY}")
+        return entry.get_object().get_data() if entry is not None else None
+
+
+_STARTXREF = re.compile(rb"startxref\s+(\d+)\s+%%EOF\s*\Z")
+_STREAM = re.compile(rb"\d+ \d+ obj\s*<<([^<>]*)>>\s*stream\r?\n")  # a stream of simple entries (pydyf's)
+_ENTRY = re.compile(rb"/(\w+)\s*(\d+ \d+ R|\[[^\]]*\]|/?\w+)")
+_MAP = re.compile(rb"/" + CATALOG_KEY.encode() + rb"\s+(\d+)\s+0\s+R")
+
+
+def _read_written(pdf: bytes) -> bytes | None:
+    """`read_positions` of a PDF whose trailer is a cross-reference stream numbering its objects from 0."""
+    xref, table = _stream(pdf, int(_STARTXREF.search(pdf, max(len(pdf) - 64, 0))[1]))  # type: ignore[index]
+    widths = [int(width) for width in xref[b"W"].strip(b"[]").split()]
+    if len(widths) != 3 or xref[b"Index"].strip(b"[]").split()[0] != b"0":
+        raise ValueError("not a cross-reference stream as pydyf writes it")
+
+    def entry(number: int) -> list[int]:
+        row, at = table[number * sum(widths):(number + 1) * sum(widths)], 0
+        out = []
+        for width in widths:
+            out.append(int.from_bytes(row[at:at + width], "big"))
+            at += width
+        return out
+
+    kind, where, index = entry(int(xref[b"Root"].split()[0]))
+    if kind != 2:  # pydyf keeps the catalog in its object stream
+        raise ValueError("the catalog is not in an object stream")
+    objects, data = _stream(pdf, entry(where)[1])
+    first = int(objects[b"First"])
+    starts = [int(offset) for offset in data[:first].split()[1::2]] + [len(data) - first]
+    found = _MAP.search(data[first + starts[index]:first + starts[index + 1]])
+    return _stream(pdf, entry(int(found[1]))[1])[1] if found else None
+
+
+def _stream(pdf: bytes, offset: int) -> tuple[dict[bytes, bytes], bytes]:
+    """The dictionary (simple entries only) and the decoded data of the stream object at `offset`."""
+    head = _STREAM.match(pdf, offset)
+    entries = dict(_ENTRY.findall(head[1]))  # type: ignore[index]
+    data = pdf[head.end():head.end() + int(entries[b"Length"])]  # type: ignore[union-attr]
+    if entries.get(b"Filter") not in (None, b"/FlateDecode"):
+        raise ValueError("an unexpected filter")
+    return entries, zlib.decompress(data) if b"Filter" in entries else data
