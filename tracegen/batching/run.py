@@ -281,7 +281,7 @@ def produce(job: Job, out: Path, recorded: dict[str, str] | None, stamps: dict[s
     """
     vid = job.variant.id
     try:
-        result = trace(job.variant.spec, variant=vid)
+        result = stamping.traced(job.variant.spec, vid)
         blanks = result.blanks()
         answers = (tuple(blanks["blank"]), tuple(blanks["value"].tolist()))
         files = {SPEC_FILE: spec_yaml(job.variant, job.fillable, job.paper)}
@@ -406,8 +406,9 @@ def execute(jobs: Sequence[Job], out: Path, previous: Recorded, workers: int,
     """
     tasks = [(job, out, previous.get(job.meta)) for job in jobs]
     if workers == 1 or len(tasks) < 2:
-        for task, stamps in zip(tasks, _stamps(tasks, _inline), strict=True):
-            record(produce(*task, stamps))
+        with stamping.reusing():
+            for task, stamps in zip(tasks, _stamps(tasks, _inline), strict=True):
+                record(produce(*task, stamps))
         return
     with tempfile.TemporaryDirectory(prefix="tracegen-batch-") as scratch:
         pool = ProcessPoolExecutor(max_workers=min(workers, len(tasks)), initializer=_worker_start,
@@ -507,6 +508,7 @@ def _worker_start(scratch: str) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the whole process group
     signal.signal(signal.SIGTERM, _exit_on_sigterm)
     tempfile.tempdir = scratch
+    stamping.reusing().__enter__()  # for the worker's life: it serves this batch only
     threading.Thread(target=_watch_parent, args=(os.getppid(), scratch), daemon=True).start()
 
 
