@@ -508,7 +508,7 @@ def _worker_start(scratch: str) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the whole process group
     signal.signal(signal.SIGTERM, _exit_on_sigterm)
     tempfile.tempdir = scratch
-    stamping.reusing().__enter__()  # for the worker's life: it serves this batch only
+    stamping.reuse()  # each variant traced and its documents built once in this worker
     threading.Thread(target=_watch_parent, args=(os.getppid(), scratch), daemon=True).start()
 
 

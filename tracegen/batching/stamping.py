@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from tracegen.engine.trace import Trace, trace
-from tracegen.render.documents import KEPT, PaperReady, keeping, pdf_layout, pdf_rooms
+from tracegen.render.documents import KEPT, PaperReady, keep, keeping, pdf_layout, pdf_rooms
 from tracegen.render.pdf.form import fingerprint
 from tracegen.render.prepare import Rooms
 from tracegen.spec.model import Spec
@@ -55,14 +55,23 @@ def lay_out(spec: Spec, variant: str, kind: str, student: str | None, rooms: Roo
 _traces: dict[tuple[str, str], Trace] | None = None  # while `reusing`: by variant id and spec fingerprint
 
 
+def reuse() -> None:
+    """From now on each variant is traced once in this process (`traced`) and each of its documents built once
+    (`render.documents.keep`): the batch measures, lays out and renders the same variant in turn. For a batch's
+    worker, which serves that batch only; `reusing` for a while."""
+    global _traces
+    _traces = {} if _traces is None else _traces
+    keep()
+
+
 @contextmanager
 def reusing() -> Iterator[None]:
-    """Within it, each variant is traced once in this process (`traced`) and each of its documents built once
-    (`render.documents.keeping`): the batch measures, lays out and renders the same variant in turn."""
+    """`reuse` within it (a batch run in this process); what was kept goes at its end."""
     global _traces
-    outer, _traces = _traces, {} if _traces is None else _traces
+    outer = _traces
     try:
         with keeping():
+            reuse()
             yield
     finally:
         _traces = outer

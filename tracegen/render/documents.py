@@ -191,14 +191,21 @@ KEPT = 512  # the most documents a process keeps while `keeping` (about 130 kB e
 _kept: dict[tuple[object, ...], tuple[Trace, DocumentModel]] | None = None  # None: build each time
 
 
+def keep() -> None:
+    """From now on each document of a trace is built once in this process (`build` is deterministic: the same
+    model), however often a batch measures, lays out and renders it (`batching.stamping`; `keeping` for a while).
+    The first `KEPT` documents are kept, no more: a batch measures every variant before it renders any, so
+    keeping the newest instead would have dropped each one before it was needed again."""
+    global _kept
+    _kept = {} if _kept is None else _kept
+
+
 @contextmanager
 def keeping() -> Iterator[None]:
-    """Within it, each document of a trace is built once in this process (`build` is deterministic: the same
-    model), however often a batch measures, lays out and renders it (`batching.stamping`). The first `KEPT`
-    documents are kept, no more: a batch measures every variant before it renders any, so keeping the newest
-    instead would have dropped each one before it was needed again."""
+    """`keep` within it; what was kept goes at its end, unless it was kept already."""
     global _kept
-    outer, _kept = _kept, {} if _kept is None else _kept
+    outer = _kept
+    keep()
     try:
         yield
     finally:
