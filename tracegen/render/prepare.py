@@ -131,6 +131,8 @@ class Blocks:
 def speaker(doc: DocumentModel) -> Callable[[Node], str]:
     """The document's maths in words (`tracegen.maths.speech`); a worksheet's blanks by their number
     in its reading order, as the exports number them (`document.blanks`)."""
+    if not doc.is_worksheet:  # the key and the solution have no blanks
+        return _speaking(())
     return _speaking(tuple((blank.id, number) for number, blank in enumerate(blanks_of(doc), start=1)))
 
 
