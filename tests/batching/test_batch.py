@@ -85,6 +85,22 @@ def test_layout_and_manifest_hashes_match_the_files(tmp_path: Path, calls: list[
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted([*ids, "answers.csv", "manifest.csv"])
 
 
+def test_a_batch_leaves_the_cycle_collector_as_it_found_it(tmp_path: Path, calls: list[str],
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    import gc
+
+    during: list[tuple[tuple[int, ...], int]] = []
+    real = batching.execute
+    monkeypatch.setattr(batching, "execute", lambda *a: during.append((gc.get_threshold(), gc.get_freeze_count()))
+                        or real(*a))
+    before = gc.get_threshold()
+    gc.unfreeze()
+    run(tmp_path, count=2)
+    assert during[0][0][0] == batching.GC_THRESHOLD > before[0] and during[0][1] > 0  # fewer, smaller collections
+    assert (gc.get_threshold(), gc.get_freeze_count()) == (before, 0)
+    assert len(calls) == 2
+
+
 def test_answers_equal_the_trace_of_each_variants_spec_yaml(tmp_path: Path, calls: list[str]) -> None:
     run(tmp_path, count=5, seed=11)
     answers = pd.read_csv(tmp_path / "answers.csv", dtype={"variant": str})

@@ -8,16 +8,21 @@ group out once, and hands each variant its group's layout with the rooms: the wo
 with the variant's own maths (`render.pdf.layouts.keep`). A stamped PDF is then the very PDF a
 single render of the variant with those rooms gives (docs/batch.md). A variant whose HTML turns out
 to differ from its group's is laid out on its own, as before: slower, never wrong.
+
+Measuring, laying out and rendering a variant each need its trace and documents: `reusing` traces each
+variant once per process and builds each of its documents once (`render.documents.keeping`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from tracegen.engine.trace import trace
-from tracegen.render.documents import PaperReady, pdf_layout, pdf_rooms
+from tracegen.engine.trace import Trace, trace
+from tracegen.render.documents import KEPT, PaperReady, keep, keeping, pdf_layout, pdf_rooms
+from tracegen.render.pdf.form import fingerprint
 from tracegen.render.prepare import Rooms
 from tracegen.spec.model import Spec
 
@@ -38,13 +43,50 @@ def measure(spec: Spec, variant: str, kinds: tuple[str, ...], student: str | Non
             notes: dict[str, tuple[float, ...]] | None = None) -> dict[str, tuple[Rooms, str]]:
     """Each kind's rooms and HTML shape for one variant (in a worker); `ready`: the batch's paper-ready facts;
     `notes`: its group's notes' rooms."""
-    return pdf_rooms(trace(spec, variant=variant), kinds, student=student, paper_ready=ready, notes=notes)
+    return pdf_rooms(traced(spec, variant), kinds, student=student, paper_ready=ready, notes=notes)
 
 
 def lay_out(spec: Spec, variant: str, kind: str, student: str | None, rooms: Rooms,
             ready: PaperReady | None = None) -> tuple[str, bytes]:
     """A group's layout, from one of its variants (in a worker)."""
-    return pdf_layout(trace(spec, variant=variant), kind, rooms, student=student, paper_ready=ready)
+    return pdf_layout(traced(spec, variant), kind, rooms, student=student, paper_ready=ready)
+
+
+_traces: dict[tuple[str, str], Trace] | None = None  # while `reusing`: by variant id and spec fingerprint
+
+
+def reuse() -> None:
+    """From now on each variant is traced once in this process (`traced`) and each of its documents built once
+    (`render.documents.keep`): the batch measures, lays out and renders the same variant in turn. For a batch's
+    worker, which serves that batch only; `reusing` for a while."""
+    global _traces
+    _traces = {} if _traces is None else _traces
+    keep()
+
+
+@contextmanager
+def reusing() -> Iterator[None]:
+    """`reuse` within it (a batch run in this process); what was kept goes at its end."""
+    global _traces
+    outer = _traces
+    try:
+        with keeping():
+            reuse()
+            yield
+    finally:
+        _traces = outer
+
+
+def traced(spec: Spec, variant: str) -> Trace:
+    """`trace(spec, variant=variant)`, the one traced before in this process while `reusing`."""
+    if _traces is None:
+        return trace(spec, variant=variant)
+    key = (variant, fingerprint(spec))
+    if (found := _traces.get(key)) is None:
+        found = trace(spec, variant=variant)
+        if len(_traces) < KEPT:
+            _traces[key] = found
+    return found
 
 
 def stamps(variants: Sequence[tuple[Spec, str, tuple[str, ...], str | None, PaperReady | None]],

@@ -82,14 +82,24 @@ def unit(decimals: int) -> Decimal:
 
 def rounded(values: Array, decimals: int, rule: str = "up") -> Array:
     """`values` rounded to `decimals` places, ties half up (away from zero) or half to even."""
-    step, how = unit(decimals), ROUNDINGS[rule]
-    return _ufunc(lambda d: d.quantize(step, how) + ZERO if d.is_finite() else d)(values)  # + 0: no −0
+    return _rounding(decimals, rule)(values)
 
 
 def is_tie(values: Array, decimals: int) -> Array:
     """Whether each value sits exactly halfway between two printed values."""
+    return _tie(decimals)(values).astype(bool)
+
+
+@functools.lru_cache(maxsize=64)  # made once per places: a ufunc costs more to make than a small array's rounding
+def _rounding(decimals: int, rule: str) -> Callable[..., Array]:
+    step, how = unit(decimals), ROUNDINGS[rule]
+    return _ufunc(lambda d: d.quantize(step, how) + ZERO if d.is_finite() else d)  # + 0: no −0
+
+
+@functools.lru_cache(maxsize=64)
+def _tie(decimals: int) -> Callable[..., Array]:
     half = unit(decimals) / 2
-    return _ufunc(lambda d: d.is_finite() and (abs(d) % (2 * half)) == half)(values).astype(bool)
+    return _ufunc(lambda d: d.is_finite() and (abs(d) % (2 * half)) == half)
 
 
 class Ival:

@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from tracegen.maths.tree import Accent, Fence, Frac, Ident, Node, Num, Row, Script
 
@@ -36,6 +37,7 @@ def gradient(of: Node) -> Frac:
     return Frac(Row((PARTIAL, L)), Row((PARTIAL, of)))
 
 
+@lru_cache(maxsize=1024)  # a document writes each quantity's symbol dozens of times
 def symbol(name: str, transpose: bool = False) -> Node:
     """A trace quantity name as written on the slides: `z1` -> z⁽¹⁾, `dW2` -> ∂L/∂W⁽²⁾, `y_hat` -> ŷ."""
     if name in PLAIN:

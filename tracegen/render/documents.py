@@ -11,6 +11,7 @@ import hashlib
 import re
 import unicodedata
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from tracegen.choices import DOCUMENT_FORMATS as FORMATS
@@ -110,14 +111,13 @@ def render_documents(trace: Trace, kinds: Sequence[str] = ("worksheet", "key"),
     def texts() -> Iterator[tuple[str, list[Box | Sheet]]]:
         """Each document's text, the PDFs' (HTML, blocks) yielded as they are made."""
         for kind in kinds:
-            doc = build(trace, kind, student)
             for fmt in formats:
-                model, sheet = _in_cells(trace, kind, student, doc, ready) if fmt == "pdf" else (doc, None)
-                form = _form(trace) if fillable and fmt == "pdf" and not doc.is_key else None
-                text, blocks = markup(model, fmt, paper, form, (rooms or {}).get(kind) if fmt == "pdf" else None,
-                                      sheet)
+                pdf = fmt == "pdf"
+                model, sheet = _in_cells(trace, kind, student, ready) if pdf else (_built(trace, kind, student), None)
+                form = _form(trace) if fillable and pdf and not model.is_key else None
+                text, blocks = markup(model, fmt, paper, form, (rooms or {}).get(kind) if pdf else None, sheet)
                 out[(kind, fmt)] = text.encode("utf-8")  # a PDF's place, in order, until it is made
-                if fmt == "pdf":
+                if pdf:
                     yield text, blocks
                 elif progress:
                     progress(1)
@@ -125,8 +125,9 @@ def render_documents(trace: Trace, kinds: Sequence[str] = ("worksheet", "key"),
     from tracegen.render.pdf.writer import write_pdfs
 
     write = pdf_process.write_pdfs if pdf_process else write_pdfs
-    pdfs = write(texts(), pdf_variant=TAGGED if tagged else None, processes=processes, progress=progress,
-                 cache=cache)
+    with keeping():  # each kind built once for all its formats
+        pdfs = write(texts(), pdf_variant=TAGGED if tagged else None, processes=processes, progress=progress,
+                     cache=cache)
     for key, pdf in zip([key for key in out if key[1] == "pdf"], pdfs, strict=True):
         out[key] = pdf
     if ready is not None and ("worksheet", "pdf") in out:
@@ -151,7 +152,7 @@ def pdf_layout(trace: Trace, kind: str, rooms: Rooms, *, student: str | None = N
     every variant of its shape, with these rooms, is then drawn into it (`render_documents(rooms=)`)."""
     from tracegen.render.pdf.writer import laid_out
 
-    doc, sheet = _in_cells(trace, kind, student, build(trace, kind, student), paper_ready)
+    doc, sheet = _in_cells(trace, kind, student, paper_ready)
     return laid_out(markup(doc, "pdf", paper, None, rooms, sheet)[0], TAGGED)
 
 
@@ -167,7 +168,7 @@ def pdf_rooms(trace: Trace, kinds: Sequence[str], *, student: str | None = None,
     widened), the rooms and shape are those of the HTML with them."""
     out = {}
     for kind in kinds:
-        doc, sheet = _in_cells(trace, kind, student, build(trace, kind, student), paper_ready)
+        doc, sheet = _in_cells(trace, kind, student, paper_ready)
         given = (notes or {}).get(kind)
         heights = note_rooms(doc, print_measure(paper))
         heights = heights if given is None else tuple(map(max, heights, given))
@@ -177,13 +178,51 @@ def pdf_rooms(trace: Trace, kinds: Sequence[str], *, student: str | None = None,
     return out
 
 
-def _in_cells(trace: Trace, kind: str, student: str | None, doc: DocumentModel,
+def _in_cells(trace: Trace, kind: str, student: str | None,
               ready: PaperReady | None) -> tuple[DocumentModel, Sheet | None]:
-    """`doc` (`kind` of `trace`) as its PDF shows it: a paper-ready worksheet built again with its blanks in
-    the batch's cells, with what its pages say they are (its code, the last block); any other as it is."""
-    if ready is None or not doc.is_worksheet:
-        return doc, None
-    return build(trace, kind, student, ready.digits), _sheet(trace, ready)
+    """`kind` of `trace` as its PDF shows it: a paper-ready worksheet with its blanks in the batch's cells, with
+    what its pages say they are (its code, the last block); any other as it is."""
+    if ready is None or kind != "worksheet":
+        return _built(trace, kind, student), None
+    return _built(trace, kind, student, ready.digits), _sheet(trace, ready)
+
+
+KEPT = 512  # the most documents a process keeps while `keeping` (about 130 kB each with its trace)
+_kept: dict[tuple[object, ...], tuple[Trace, DocumentModel]] | None = None  # None: build each time
+
+
+def keep() -> None:
+    """From now on each document of a trace is built once in this process (`build` is deterministic: the same
+    model), however often a batch measures, lays out and renders it (`batching.stamping`; `keeping` for a while).
+    The first `KEPT` documents are kept, no more: a batch measures every variant before it renders any, so
+    keeping the newest instead would have dropped each one before it was needed again."""
+    global _kept
+    _kept = {} if _kept is None else _kept
+
+
+@contextmanager
+def keeping() -> Iterator[None]:
+    """`keep` within it; what was kept goes at its end, unless it was kept already."""
+    global _kept
+    outer = _kept
+    keep()
+    try:
+        yield
+    finally:
+        _kept = outer
+
+
+def _built(trace: Trace, kind: str, student: str | None, digits: Mapping[str, int] | None = None) -> DocumentModel:
+    """`build`, or the document built before from the same trace object while `keeping`."""
+    if _kept is None:
+        return build(trace, kind, student, digits)
+    key = (id(trace), kind, student, None if digits is None else tuple(sorted(digits.items())))
+    if (found := _kept.get(key)) is not None and found[0] is trace:
+        return found[1]
+    doc = build(trace, kind, student, digits)
+    if len(_kept) < KEPT:
+        _kept[key] = (trace, doc)  # the trace kept alive with it: its id stays its own
+    return doc
 
 
 _ROOM = re.compile(r' style="width:[0-9.]+em;(?:height:[0-9.]+em;)?|<rect x="\d+" (y="\d+") width="\d+"')

@@ -19,7 +19,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from functools import partial
+from functools import lru_cache, partial
 from typing import TYPE_CHECKING, Any
 
 from markupsafe import Markup
@@ -131,8 +131,16 @@ class Blocks:
 def speaker(doc: DocumentModel) -> Callable[[Node], str]:
     """The document's maths in words (`tracegen.maths.speech`); a worksheet's blanks by their number
     in its reading order, as the exports number them (`document.blanks`)."""
-    numbers = {blank.id: number for number, blank in enumerate(blanks_of(doc), start=1)}
-    return partial(speech, blanks=numbers)
+    if not doc.is_worksheet:  # the key and the solution have no blanks
+        return _speaking(())
+    return _speaking(tuple((blank.id, number) for number, blank in enumerate(blanks_of(doc), start=1)))
+
+
+@lru_cache(maxsize=16)
+def _speaking(numbers: tuple[tuple[str, int], ...]) -> Callable[[Node], str]:
+    """`speech` with the blanks numbered so, remembering what it said: a batch's worksheets (and its keys, with no
+    blanks) share one numbering, and each variant is spoken for measuring, then for rendering."""
+    return lru_cache(maxsize=8192)(partial(speech, blanks=dict(numbers)))
 
 
 def for_screen(doc: DocumentModel, measure: float, phone: float | None = None) -> DocumentModel:
@@ -325,7 +333,8 @@ NOTE_INDENT, NOTE_BAR, NOTE_PAD, NOTE_GAP = 2.0, 0.2, 0.6, 0.15  # .note's margi
 NOTE_SPACE = 0.8  # em between two notes after one item (.note's .6em bottom and .2em top margins)
 
 
-def note_box(notes: Sequence[Para], measure: float) -> Box:
+@lru_cache(maxsize=1024)  # as `speaking`: each variant's notes are set for measuring, then for rendering
+def note_box(notes: tuple[Para, ...], measure: float) -> Box:
     """Grader notes typeset as screen.css sets `.note` (indented, a bar on the left, smaller, brown), one below
     the other in a block of the text width `measure` (its top edge its baseline): the PDF finisher draws them."""
     from tracegen.render.pdf.fonts import PROSE

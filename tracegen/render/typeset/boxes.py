@@ -753,6 +753,7 @@ def display(node: Lines, measure: float) -> Box:
     return stacked([r._replace(width=width) for r in rows], LINE_GAP)
 
 
+@lru_cache(maxsize=4096)  # a batch typesets each variant's equations for measuring, then for rendering
 def equation(items: tuple[Node, ...], measure: float) -> Box:
     """A display equation typeset in lines of at most `measure` em, as a block. Its lines are broken for
     THICK less: `lines` measures a continuation's room without the gap `display` sets after the left side,
