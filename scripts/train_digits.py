@@ -34,22 +34,22 @@ assert _spec and _spec.loader
 digits = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(digits)
 
-CHANNELS = (12, 24, 48)
+CHANNELS = (12, 24, 48)  # the shipped model's widths (--channels, --hidden)
 HIDDEN = 128
 
 
 class Net(nn.Module):
     """Mirrors tracegen/scanning/digits.py's _forward: (conv 3x3, ReLU, max-pool 2) x 3, dense, dense."""
 
-    def __init__(self) -> None:
+    def __init__(self, channels: tuple[int, ...] = CHANNELS, hidden: int = HIDDEN) -> None:
         super().__init__()
-        widths = (1,) + CHANNELS
+        widths = (1, *channels)
         self.convs = nn.ModuleList(nn.Conv2d(a, b, 3, padding=1) for a, b in zip(widths, widths[1:], strict=False))
         side = digits.SIZE
-        for _ in CHANNELS:
+        for _ in channels:
             side //= 2
-        self.dense1 = nn.Linear(CHANNELS[-1] * side * side, HIDDEN)
-        self.dense2 = nn.Linear(HIDDEN, len(digits.CLASSES))
+        self.dense1 = nn.Linear(channels[-1] * side * side, hidden)
+        self.dense2 = nn.Linear(hidden, len(digits.CLASSES))
         self.drop = nn.Dropout(0.3)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -85,10 +85,9 @@ def moved(batch: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
     return nn.functional.grid_sample(batch, grid, align_corners=False, padding_mode="zeros")
 
 
-def train(x: np.ndarray, y: np.ndarray, epochs: int, seed: int) -> Net:
+def train(x: np.ndarray, y: np.ndarray, epochs: int, seed: int, net: Net) -> Net:
     torch.manual_seed(seed)
     generator = torch.Generator().manual_seed(seed)
-    net = Net()
     images, labels = torch.from_numpy(x)[:, None], torch.from_numpy(y)
     optimiser = torch.optim.AdamW(net.parameters(), lr=2e-3, weight_decay=1e-4)
     steps = epochs * ((len(x) + 127) // 128)
@@ -155,6 +154,8 @@ def main() -> None:
     parser.add_argument("--epochs", type=int, default=16)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--cache", type=Path, help="folder keeping the generated cells between runs")
+    parser.add_argument("--channels", default=",".join(map(str, CHANNELS)), help="convolutions' widths")
+    parser.add_argument("--hidden", type=int, default=HIDDEN, help="units of the dense layer")
     parser.add_argument("--out", type=Path, default=ROOT / "tracegen" / "scanning" / "digits.npz")
     args = parser.parse_args()
     torch.set_num_threads(1)  # a shared machine
@@ -165,13 +166,17 @@ def main() -> None:
     held = args.count // 10
     hx, hy = cells(held, args.seed + 1, cache / f"held-{held}-{args.seed + 1}-{_version()}.npz" if cache else None)
     print(f"{len(x)} training cells, {len(hx)} held out", flush=True)
-    net = train(x, y, args.epochs, args.seed)
+    torch.manual_seed(args.seed)
+    net = train(x, y, args.epochs, args.seed, Net(tuple(int(c) for c in args.channels.split(",")), args.hidden))
     with torch.no_grad():
         logits = net(torch.from_numpy(hx)[:, None])
     labels = torch.from_numpy(hy)
     temp = temperature(logits, labels)
     accuracy = float((logits.argmax(1) == labels).float().mean())
     print(f"held-out accuracy {accuracy:.4f}, temperature {temp:.3f}", flush=True)
+    read = logits.argmax(1)
+    print("per class: " + ", ".join(f"{name or 'empty'} {float((read[labels == i] == i).float().mean()):.3f}"
+                                   for i, name in enumerate(digits.CLASSES)), flush=True)
     write(args.out, export(net, temp))
     print(f"wrote {args.out} ({args.out.stat().st_size} bytes)")
 
