@@ -86,7 +86,7 @@ def moved(batch: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
 
 
 def train(x: np.ndarray, y: np.ndarray, epochs: int, seed: int, net: Net) -> Net:
-    torch.manual_seed(seed)
+    """`net` (just initialised from the seeded global generator, which then draws its dropout) trained."""
     generator = torch.Generator().manual_seed(seed)
     images, labels = torch.from_numpy(x)[:, None], torch.from_numpy(y)
     optimiser = torch.optim.AdamW(net.parameters(), lr=2e-3, weight_decay=1e-4)
@@ -130,15 +130,35 @@ def write(path: Path, arrays: dict[str, np.ndarray]) -> None:
 
 
 def export(net: Net, temp: float) -> dict[str, np.ndarray]:
+    """The network as a one-member ensemble (digits.py's `<member>/<layer>` names), temperature folded in."""
     arrays = {}
     for i, conv in enumerate(net.convs, start=1):
-        arrays[f"conv{i}.weight"] = conv.weight.detach().numpy().astype(np.float32)
-        arrays[f"conv{i}.bias"] = conv.bias.detach().numpy().astype(np.float32)
-    arrays["dense1.weight"] = net.dense1.weight.detach().numpy().astype(np.float32)
-    arrays["dense1.bias"] = net.dense1.bias.detach().numpy().astype(np.float32)
-    arrays["dense2.weight"] = (net.dense2.weight.detach().numpy() / temp).astype(np.float32)
-    arrays["dense2.bias"] = (net.dense2.bias.detach().numpy() / temp).astype(np.float32)
+        arrays[f"0/conv{i}.weight"] = conv.weight.detach().numpy().astype(np.float32)
+        arrays[f"0/conv{i}.bias"] = conv.bias.detach().numpy().astype(np.float32)
+    arrays["0/dense1.weight"] = net.dense1.weight.detach().numpy().astype(np.float32)
+    arrays["0/dense1.bias"] = net.dense1.bias.detach().numpy().astype(np.float32)
+    arrays["0/dense2.weight"] = (net.dense2.weight.detach().numpy() / temp).astype(np.float32)
+    arrays["0/dense2.bias"] = (net.dense2.bias.detach().numpy() / temp).astype(np.float32)
     arrays["temperature"] = np.array(temp, dtype=np.float32)  # already folded into dense2; kept as a record
+    return arrays
+
+
+def ensemble(files: list[Path], hx: np.ndarray, hy: np.ndarray) -> dict[str, np.ndarray]:
+    """Networks trained apart (each file a one-member ensemble) as one ensemble: their mean logits, with a
+    temperature fitted anew on held-out cells and folded into every member's last layer."""
+    members = []
+    for path in files:
+        with np.load(path) as stored:
+            members.append({name.split("/", 1)[1]: stored[name] for name in stored.files if name.startswith("0/")})
+    logits = np.mean([digits._network(hx, weights) for weights in members], axis=0)
+    labels = torch.from_numpy(hy)
+    temp = temperature(torch.from_numpy(logits.astype(np.float32)), labels)
+    print(f"ensemble held-out accuracy {float((logits.argmax(1) == hy).mean()):.4f}, temperature {temp:.3f}")
+    arrays = {}
+    for i, weights in enumerate(members):
+        for name, array in weights.items():
+            arrays[f"{i}/{name}"] = (array / temp if name.startswith("dense2.") else array).astype(np.float32)
+    arrays["temperature"] = np.array(temp, dtype=np.float32)  # the ensemble's, folded in; kept as a record
     return arrays
 
 
@@ -148,7 +168,7 @@ def _version() -> str:
     return hashlib.sha256(b"".join(path.read_bytes() for path in sources)).hexdigest()[:8]
 
 
-def main() -> None:
+def arguments() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--count", type=int, default=100_000, help="generated training cells")
     parser.add_argument("--epochs", type=int, default=16)
@@ -156,15 +176,18 @@ def main() -> None:
     parser.add_argument("--cache", type=Path, help="folder keeping the generated cells between runs")
     parser.add_argument("--channels", default=",".join(map(str, CHANNELS)), help="convolutions' widths")
     parser.add_argument("--hidden", type=int, default=HIDDEN, help="units of the dense layer")
+    parser.add_argument("--coarse", type=float, default=digit_handwriting.COARSE,
+                        help="share of digits captured on a coarse grid (digit_handwriting.coarse)")
+    parser.add_argument("--ensemble", type=Path, nargs="+", metavar="NPZ",
+                        help="no training: join these trained networks into one ensemble")
     parser.add_argument("--out", type=Path, default=ROOT / "tracegen" / "scanning" / "digits.npz")
-    args = parser.parse_args()
-    torch.set_num_threads(1)  # a shared machine
-    cache = args.cache
-    if cache:
-        cache.mkdir(parents=True, exist_ok=True)
-    x, y = cells(args.count, args.seed, cache / f"train-{args.count}-{args.seed}-{_version()}.npz" if cache else None)
-    held = args.count // 10
-    hx, hy = cells(held, args.seed + 1, cache / f"held-{held}-{args.seed + 1}-{_version()}.npz" if cache else None)
+    return parser.parse_args()
+
+
+def trained(args: argparse.Namespace, hx: np.ndarray, hy: np.ndarray, tag: str) -> dict[str, np.ndarray]:
+    """One network trained on generated cells, its temperature fitted on the held-out ones."""
+    x, y = cells(args.count, args.seed, args.cache / f"train-{args.count}-{args.seed}-{tag}.npz" if args.cache
+                 else None)
     print(f"{len(x)} training cells, {len(hx)} held out", flush=True)
     torch.manual_seed(args.seed)
     net = train(x, y, args.epochs, args.seed, Net(tuple(int(c) for c in args.channels.split(",")), args.hidden))
@@ -172,12 +195,24 @@ def main() -> None:
         logits = net(torch.from_numpy(hx)[:, None])
     labels = torch.from_numpy(hy)
     temp = temperature(logits, labels)
-    accuracy = float((logits.argmax(1) == labels).float().mean())
-    print(f"held-out accuracy {accuracy:.4f}, temperature {temp:.3f}", flush=True)
     read = logits.argmax(1)
+    print(f"held-out accuracy {float((read == labels).float().mean()):.4f}, temperature {temp:.3f}", flush=True)
     print("per class: " + ", ".join(f"{name or 'empty'} {float((read[labels == i] == i).float().mean()):.3f}"
                                    for i, name in enumerate(digits.CLASSES)), flush=True)
-    write(args.out, export(net, temp))
+    return export(net, temp)
+
+
+def main() -> None:
+    args = arguments()
+    torch.set_num_threads(1)  # a shared machine
+    if args.cache:
+        args.cache.mkdir(parents=True, exist_ok=True)
+    digit_handwriting.COARSE = args.coarse
+    tag = f"{_version()}-c{args.coarse:g}"
+    held = args.count // 10
+    hx, hy = cells(held, args.seed + 1, args.cache / f"held-{held}-{args.seed + 1}-{tag}.npz" if args.cache
+                   else None)
+    write(args.out, ensemble(args.ensemble, hx, hy) if args.ensemble else trained(args, hx, hy, tag))
     print(f"wrote {args.out} ({args.out.stat().st_size} bytes)")
 
 
