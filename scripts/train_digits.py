@@ -86,7 +86,9 @@ def moved(batch: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
 
 
 def train(x: np.ndarray, y: np.ndarray, epochs: int, seed: int, net: Net) -> Net:
-    """`net` (just initialised from the seeded global generator, which then draws its dropout) trained."""
+    """`net` trained (the global generator seeded again for the dropout; a second one draws the batches and
+    their moves)."""
+    torch.manual_seed(seed)
     generator = torch.Generator().manual_seed(seed)
     images, labels = torch.from_numpy(x)[:, None], torch.from_numpy(y)
     optimiser = torch.optim.AdamW(net.parameters(), lr=2e-3, weight_decay=1e-4)
@@ -147,9 +149,9 @@ def ensemble(files: list[Path], hx: np.ndarray, hy: np.ndarray) -> dict[str, np.
     """Networks trained apart (each file a one-member ensemble) as one ensemble: their mean logits, with a
     temperature fitted anew on held-out cells and folded into every member's last layer."""
     members = []
-    for path in files:
+    for path in files:  # one-network files of this script, or of its versions before ensembles (no "0/")
         with np.load(path) as stored:
-            members.append({name.split("/", 1)[1]: stored[name] for name in stored.files if name.startswith("0/")})
+            members.append({name.removeprefix("0/"): stored[name] for name in stored.files if name != "temperature"})
     logits = np.mean([digits._network(hx, weights) for weights in members], axis=0)
     labels = torch.from_numpy(hy)
     temp = temperature(torch.from_numpy(logits.astype(np.float32)), labels)
