@@ -112,7 +112,7 @@ LOOPS = {"0": [[(0.5, 0.5, 0.5, 0.5)]], "8": [[(0.5, 0.25, 0.3, 0.25), (0.5, 0.7
 FONTS = sorted(str(p) for folder in ("/usr/share/fonts/truetype/dejavu", "/usr/share/fonts/truetype/noto")
                for p in Path(folder).glob("*.ttf") if not any(word in p.name for word in ("Math", "ExtraLight")))
 LABELS = tuple(str(d) for d in range(10)) + ("-", "")
-COARSE = 0.15  # digits captured on a coarse grid and enlarged (`coarse`)
+COARSE = 0.35  # digits captured on a coarse grid and enlarged (`coarse`)
 
 
 def catmull_rom(points: np.ndarray, per_segment: int = 6) -> np.ndarray:
