@@ -33,6 +33,7 @@ STROKES: dict[str, list[list[list]]] = {
         [[(0.35, 0.15), (0.55, 0.0), C, (0.55, 1.0)], [(0.35, 1.0), (0.75, 1.0)]],
         [[(0.45, 0.0), (0.5, 0.5), (0.55, 1.0)]],
         [[(0.25, 0.25), (0.6, 0.0), C, (0.6, 1.0)], [(0.3, 1.0), (0.9, 1.0)]],
+        [[(0.4, 0.1), (0.6, 0.0), C, (0.55, 0.45), (0.45, 1.0)]],
     ],
     "2": [
         [[(0.1, 0.25), (0.3, 0.03), (0.6, 0.0), (0.85, 0.15), (0.85, 0.35), (0.6, 0.6), (0.05, 1.0), C,
@@ -42,6 +43,10 @@ STROKES: dict[str, list[list[list]]] = {
         [[(0.05, 0.2), (0.4, 0.0), (0.85, 0.2), (0.7, 0.5), (0.1, 1.0), C, (0.95, 0.95)]],
         [[(0.15, 0.2), (0.45, 0.0), (0.8, 0.15), (0.75, 0.45), (0.35, 0.85), (0.2, 1.0), C, (0.9, 0.95)]],
         [[(0.1, 0.2), (0.5, 0.0), (0.85, 0.25), (0.5, 0.65), (0.15, 0.95), (0.3, 1.0), (0.6, 0.9), (0.95, 1.0)]],
+        [[(0.25, 0.15), (0.55, 0.0), (0.8, 0.2), (0.7, 0.45), (0.15, 1.0), C, (0.85, 1.0)]],
+        [[(0.05, 0.3), (0.2, 0.05), (0.55, 0.0), (0.9, 0.2), (0.75, 0.5), (0.3, 0.85), (0.05, 1.0), C, (0.6, 0.97),
+          (0.95, 0.85)]],
+        [[(0.15, 0.1), (0.6, 0.0), (0.85, 0.25), (0.6, 0.55), (0.2, 0.9), (0.1, 1.0), C, (0.9, 1.0)]],
     ],
     "3": [
         [[(0.1, 0.12), (0.45, 0.0), (0.8, 0.1), (0.8, 0.33), (0.4, 0.47), C, (0.8, 0.6), (0.85, 0.85),
@@ -107,6 +112,7 @@ LOOPS = {"0": [[(0.5, 0.5, 0.5, 0.5)]], "8": [[(0.5, 0.25, 0.3, 0.25), (0.5, 0.7
 FONTS = sorted(str(p) for folder in ("/usr/share/fonts/truetype/dejavu", "/usr/share/fonts/truetype/noto")
                for p in Path(folder).glob("*.ttf") if not any(word in p.name for word in ("Math", "ExtraLight")))
 LABELS = tuple(str(d) for d in range(10)) + ("-", "")
+COARSE = 0.35  # digits captured on a coarse grid and enlarged (`coarse`)
 
 
 def catmull_rom(points: np.ndarray, per_segment: int = 6) -> np.ndarray:
@@ -282,6 +288,37 @@ def blur(image: np.ndarray, sigma: float) -> np.ndarray:
     return np.apply_along_axis(np.convolve, 0, rows, kernel, mode="valid")
 
 
+def coarse(ink: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """The writing captured on a coarse grid and enlarged again, as a low-resolution digitiser or an old
+    small image does: the writing's box averaged into 6-12 pixels on its longer side (its shape kept, or
+    stretched to a square), sometimes from a thresholded bitmap, a few grey levels, then enlarged smoothly
+    (bicubic, a blur) and its edge sharpened by a soft threshold: blobs and rounded pen lines of any
+    width."""
+    rows, cols = np.nonzero(ink > 0.1)
+    if len(rows) == 0:
+        return ink
+    y0, y1, x0, x1 = rows.min(), rows.max() + 1, cols.min(), cols.max() + 1
+    box = ink[y0:y1, x0:x1]
+    if rng.random() < 0.5:
+        box = (box > rng.uniform(0.3, 0.7)).astype(np.float64)
+    side = int(rng.integers(6, 13))
+    tall, wide = box.shape
+    if rng.random() < 0.15:
+        grid = (side, side)
+    else:
+        grid = (max(2, round(side * tall / max(tall, wide))), max(2, round(side * wide / max(tall, wide))))
+    small = np.asarray(Image.fromarray(box.astype(np.float32)).resize(grid[::-1], Image.Resampling.BOX))
+    levels = int(rng.integers(4, 33))
+    small = np.round(small / max(float(small.max()), 1e-6) * levels) / levels
+    big = np.asarray(Image.fromarray(small.astype(np.float32)).resize((wide, tall), Image.Resampling.BICUBIC),
+                     dtype=np.float64)
+    big = blur(big, rng.uniform(0, tall / 15))
+    low = rng.uniform(0.15, 0.45)
+    out = ink.copy()
+    out[y0:y1, x0:x1] = np.clip((big - low) / rng.uniform(0.2, 0.6), 0, 1)
+    return out
+
+
 def scan(ink: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     """Ink in [0,1] -> a grey scan of it (1 = white): paper, ink darkness, blur, resolution, noise, JPEG."""
     h, w = ink.shape
@@ -317,6 +354,8 @@ def cell(label: str, rng: np.random.Generator) -> np.ndarray:
             ink = font_ink(label, height, width, rng, size)
         else:
             draw(ink, place(glyph_strokes(label, rng), height, width, rng, size, aspect), pen, rng)
+        if rng.random() < COARSE:
+            ink = coarse(ink, rng)
     border(ink, rng, 0.5 if label == "" else 0.25)
     if label == "" or rng.random() < 0.3:
         specks(ink, rng)

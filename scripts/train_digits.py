@@ -34,22 +34,22 @@ assert _spec and _spec.loader
 digits = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(digits)
 
-CHANNELS = (12, 24, 48)
+CHANNELS = (12, 24, 48)  # the shipped model's widths (--channels, --hidden)
 HIDDEN = 128
 
 
 class Net(nn.Module):
     """Mirrors tracegen/scanning/digits.py's _forward: (conv 3x3, ReLU, max-pool 2) x 3, dense, dense."""
 
-    def __init__(self) -> None:
+    def __init__(self, channels: tuple[int, ...] = CHANNELS, hidden: int = HIDDEN) -> None:
         super().__init__()
-        widths = (1,) + CHANNELS
+        widths = (1, *channels)
         self.convs = nn.ModuleList(nn.Conv2d(a, b, 3, padding=1) for a, b in zip(widths, widths[1:], strict=False))
         side = digits.SIZE
-        for _ in CHANNELS:
+        for _ in channels:
             side //= 2
-        self.dense1 = nn.Linear(CHANNELS[-1] * side * side, HIDDEN)
-        self.dense2 = nn.Linear(HIDDEN, len(digits.CLASSES))
+        self.dense1 = nn.Linear(channels[-1] * side * side, hidden)
+        self.dense2 = nn.Linear(hidden, len(digits.CLASSES))
         self.drop = nn.Dropout(0.3)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -85,10 +85,11 @@ def moved(batch: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
     return nn.functional.grid_sample(batch, grid, align_corners=False, padding_mode="zeros")
 
 
-def train(x: np.ndarray, y: np.ndarray, epochs: int, seed: int) -> Net:
+def train(x: np.ndarray, y: np.ndarray, epochs: int, seed: int, net: Net) -> Net:
+    """`net` trained (the global generator seeded again for the dropout; a second one draws the batches and
+    their moves)."""
     torch.manual_seed(seed)
     generator = torch.Generator().manual_seed(seed)
-    net = Net()
     images, labels = torch.from_numpy(x)[:, None], torch.from_numpy(y)
     optimiser = torch.optim.AdamW(net.parameters(), lr=2e-3, weight_decay=1e-4)
     steps = epochs * ((len(x) + 127) // 128)
@@ -131,15 +132,35 @@ def write(path: Path, arrays: dict[str, np.ndarray]) -> None:
 
 
 def export(net: Net, temp: float) -> dict[str, np.ndarray]:
+    """The network as a one-member ensemble (digits.py's `<member>/<layer>` names), temperature folded in."""
     arrays = {}
     for i, conv in enumerate(net.convs, start=1):
-        arrays[f"conv{i}.weight"] = conv.weight.detach().numpy().astype(np.float32)
-        arrays[f"conv{i}.bias"] = conv.bias.detach().numpy().astype(np.float32)
-    arrays["dense1.weight"] = net.dense1.weight.detach().numpy().astype(np.float32)
-    arrays["dense1.bias"] = net.dense1.bias.detach().numpy().astype(np.float32)
-    arrays["dense2.weight"] = (net.dense2.weight.detach().numpy() / temp).astype(np.float32)
-    arrays["dense2.bias"] = (net.dense2.bias.detach().numpy() / temp).astype(np.float32)
+        arrays[f"0/conv{i}.weight"] = conv.weight.detach().numpy().astype(np.float32)
+        arrays[f"0/conv{i}.bias"] = conv.bias.detach().numpy().astype(np.float32)
+    arrays["0/dense1.weight"] = net.dense1.weight.detach().numpy().astype(np.float32)
+    arrays["0/dense1.bias"] = net.dense1.bias.detach().numpy().astype(np.float32)
+    arrays["0/dense2.weight"] = (net.dense2.weight.detach().numpy() / temp).astype(np.float32)
+    arrays["0/dense2.bias"] = (net.dense2.bias.detach().numpy() / temp).astype(np.float32)
     arrays["temperature"] = np.array(temp, dtype=np.float32)  # already folded into dense2; kept as a record
+    return arrays
+
+
+def ensemble(files: list[Path], hx: np.ndarray, hy: np.ndarray) -> dict[str, np.ndarray]:
+    """Networks trained apart (each file a one-member ensemble) as one ensemble: their mean logits, with a
+    temperature fitted anew on held-out cells and folded into every member's last layer."""
+    members = []
+    for path in files:  # one-network files of this script, or of its versions before ensembles (no "0/")
+        with np.load(path) as stored:
+            members.append({name.removeprefix("0/"): stored[name] for name in stored.files if name != "temperature"})
+    logits = np.mean([digits._network(hx, weights) for weights in members], axis=0)
+    labels = torch.from_numpy(hy)
+    temp = temperature(torch.from_numpy(logits.astype(np.float32)), labels)
+    print(f"ensemble held-out accuracy {float((logits.argmax(1) == hy).mean()):.4f}, temperature {temp:.3f}")
+    arrays = {}
+    for i, weights in enumerate(members):
+        for name, array in weights.items():
+            arrays[f"{i}/{name}"] = (array / temp if name.startswith("dense2.") else array).astype(np.float32)
+    arrays["temperature"] = np.array(temp, dtype=np.float32)  # the ensemble's, folded in; kept as a record
     return arrays
 
 
@@ -149,30 +170,51 @@ def _version() -> str:
     return hashlib.sha256(b"".join(path.read_bytes() for path in sources)).hexdigest()[:8]
 
 
-def main() -> None:
+def arguments() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--count", type=int, default=100_000, help="generated training cells")
     parser.add_argument("--epochs", type=int, default=16)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--cache", type=Path, help="folder keeping the generated cells between runs")
+    parser.add_argument("--channels", default=",".join(map(str, CHANNELS)), help="convolutions' widths")
+    parser.add_argument("--hidden", type=int, default=HIDDEN, help="units of the dense layer")
+    parser.add_argument("--coarse", type=float, default=digit_handwriting.COARSE,
+                        help="share of digits captured on a coarse grid (digit_handwriting.coarse)")
+    parser.add_argument("--ensemble", type=Path, nargs="+", metavar="NPZ",
+                        help="no training: join these trained networks into one ensemble")
     parser.add_argument("--out", type=Path, default=ROOT / "tracegen" / "scanning" / "digits.npz")
-    args = parser.parse_args()
-    torch.set_num_threads(1)  # a shared machine
-    cache = args.cache
-    if cache:
-        cache.mkdir(parents=True, exist_ok=True)
-    x, y = cells(args.count, args.seed, cache / f"train-{args.count}-{args.seed}-{_version()}.npz" if cache else None)
-    held = args.count // 10
-    hx, hy = cells(held, args.seed + 1, cache / f"held-{held}-{args.seed + 1}-{_version()}.npz" if cache else None)
+    return parser.parse_args()
+
+
+def trained(args: argparse.Namespace, hx: np.ndarray, hy: np.ndarray, tag: str) -> dict[str, np.ndarray]:
+    """One network trained on generated cells, its temperature fitted on the held-out ones."""
+    x, y = cells(args.count, args.seed, args.cache / f"train-{args.count}-{args.seed}-{tag}.npz" if args.cache
+                 else None)
     print(f"{len(x)} training cells, {len(hx)} held out", flush=True)
-    net = train(x, y, args.epochs, args.seed)
+    torch.manual_seed(args.seed)
+    net = train(x, y, args.epochs, args.seed, Net(tuple(int(c) for c in args.channels.split(",")), args.hidden))
     with torch.no_grad():
         logits = net(torch.from_numpy(hx)[:, None])
     labels = torch.from_numpy(hy)
     temp = temperature(logits, labels)
-    accuracy = float((logits.argmax(1) == labels).float().mean())
-    print(f"held-out accuracy {accuracy:.4f}, temperature {temp:.3f}", flush=True)
-    write(args.out, export(net, temp))
+    read = logits.argmax(1)
+    print(f"held-out accuracy {float((read == labels).float().mean()):.4f}, temperature {temp:.3f}", flush=True)
+    print("per class: " + ", ".join(f"{name or 'empty'} {float((read[labels == i] == i).float().mean()):.3f}"
+                                   for i, name in enumerate(digits.CLASSES)), flush=True)
+    return export(net, temp)
+
+
+def main() -> None:
+    args = arguments()
+    torch.set_num_threads(1)  # a shared machine
+    if args.cache:
+        args.cache.mkdir(parents=True, exist_ok=True)
+    digit_handwriting.COARSE = args.coarse
+    tag = f"{_version()}-c{args.coarse:g}"
+    held = args.count // 10
+    hx, hy = cells(held, args.seed + 1, args.cache / f"held-{held}-{args.seed + 1}-{tag}.npz" if args.cache
+                   else None)
+    write(args.out, ensemble(args.ensemble, hx, hy) if args.ensemble else trained(args, hx, hy, tag))
     print(f"wrote {args.out} ({args.out.stat().st_size} bytes)")
 
 

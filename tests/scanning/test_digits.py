@@ -27,9 +27,9 @@ def held_out() -> tuple[np.ndarray, np.ndarray]:
 def test_reads_held_out_handwriting(held_out: tuple[np.ndarray, np.ndarray]) -> None:
     log_p, truth = held_out
     read = log_p.argmax(axis=1)
-    assert (read == truth).mean() >= 0.90  # measured 94.2 % (benchmarks/bench_digits.py)
+    assert (read == truth).mean() >= 0.92  # measured 95.2 % here, 95.05 % in benchmarks/bench_digits.py
     for label in range(10):  # no digit is left behind by a good average
-        assert (read[truth == label] == label).mean() >= 0.80, digits.CLASSES[label]  # the weakest, "2": 85 %
+        assert (read[truth == label] == label).mean() >= 0.82, digits.CLASSES[label]  # the weakest, "1": 88 %
 
 
 def test_confident_readings_are_right(held_out: tuple[np.ndarray, np.ndarray]) -> None:
@@ -37,7 +37,7 @@ def test_confident_readings_are_right(held_out: tuple[np.ndarray, np.ndarray]) -
     log_p, truth = held_out
     accepted = np.exp(log_p.max(axis=1)) >= 0.99
     assert accepted.mean() >= 0.65  # measured 75 %
-    assert (log_p.argmax(axis=1)[accepted] != truth[accepted]).mean() <= 0.02  # measured 0.8 %
+    assert (log_p.argmax(axis=1)[accepted] != truth[accepted]).mean() <= 0.02  # measured 0.45 %
 
 
 def test_empty_cells_read_as_empty_with_confidence() -> None:

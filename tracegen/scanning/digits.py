@@ -90,14 +90,23 @@ def _logsumexp(logits: np.ndarray) -> np.ndarray:
 
 
 @cache
-def _weights() -> dict[str, np.ndarray]:
+def _members() -> tuple[dict[str, np.ndarray], ...]:
+    """The networks of the ensemble, stored as `<member>/<layer>` (a record such as the temperature has no
+    member), each with the ensemble's calibration already folded into its last layer."""
     with np.load(WEIGHTS) as stored:
-        return {name: stored[name] for name in stored.files}
+        names = sorted({name.split("/")[0] for name in stored.files if "/" in name})
+        return tuple({name.split("/", 1)[1]: stored[name] for name in stored.files if name.startswith(f"{member}/")}
+                     for member in names)
 
 
 def _forward(images: np.ndarray) -> np.ndarray:
-    """The network: three 3x3 convolutions with ReLU and 2x2 max-pooling, then two dense layers."""
-    weights = _weights()
+    """The ensemble's logits: the mean of its networks' (networks trained on differently degraded
+    handwriting err on different cells)."""
+    return np.mean([_network(images, weights) for weights in _members()], axis=0)
+
+
+def _network(images: np.ndarray, weights: dict[str, np.ndarray]) -> np.ndarray:
+    """One network: three 3x3 convolutions with ReLU and 2x2 max-pooling, then two dense layers."""
     x = images[:, :, :, None]  # NHWC
     layer = 1
     while f"conv{layer}.weight" in weights:
