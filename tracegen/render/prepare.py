@@ -180,12 +180,7 @@ def for_print(doc: DocumentModel, measure: float, px_per_em: float, head_width: 
             pictures["origin"] = _number(blocks, f"{origin},", "muted", spoken=origin)
     prepared = dataclasses.replace(converted, losses=losses)
     return prepared, {"blocks": blocks.boxes, "pictures": pictures, "speak": speak, "who": who,
-                      "cell": partial(_cell, blocks)}
-
-
-def _cell(blocks: Blocks, number: str) -> Markup:
-    """A number of the screen readers' weight tables (hidden, but laid out) as a block: its text is per variant."""
-    return _number(blocks, number)
+                      "cell": partial(_number, blocks)}  # the weight tables' numbers: per variant
 
 
 def _number(blocks: Blocks, number: str, fill: str = "ink", spoken: str | None = None) -> Markup:
