@@ -46,6 +46,7 @@ from tracegen.layout import HEAD_CLEAR_MM, HEAD_PAD_MM, HEAD_PT, PAPER_TOP_MM, P
 from tracegen.render.pdf import paper
 from tracegen.render.pdf.fonts import FONT_NAMES, base, embed
 from tracegen.render.pdf.form import META, Blank, add_fields
+from tracegen.render.pdf.layouts import DESCRIPTION
 from tracegen.render.pdf.stream import (
     IDENTITY,
     Matrix,
@@ -73,7 +74,6 @@ _PAINT = frozenset({b"f", b"F", b"f*", b"B", b"B*", b"b", b"b*"})
 _PATH_END = _PAINT | {b"S", b"s", b"n"}
 _MCID = re.compile(rb"/MCID\s+(\d+)")
 _FORMULA = re.compile(rf'<a class="eqbox" id="{ANCHOR}(\d+)" aria-label="([^"]*)"')
-_DESCRIPTION = re.compile(r"<svg [^>]*>\n<title>([^<]*)</title>")  # as layouts.unread leaves it out
 
 
 def placeholder(index: int, block: Box, overlap: bool = False, lower: float | None = None,
@@ -101,7 +101,7 @@ def formulas(markup: str) -> list[tuple[int, str]]:
 
 def descriptions(markup: str) -> list[str]:
     """Each picture's description in `markup` (the PDF's HTML: its SVG's `<title>`), in document order."""
-    return [html.unescape(found[1]) for found in _DESCRIPTION.finditer(markup)]
+    return [html.unescape(found[2]) for found in DESCRIPTION.finditer(markup)]
 
 
 class Head(NamedTuple):

@@ -109,11 +109,11 @@ def unread(html: str) -> str:
     """`html` without what the finisher puts in the PDF whatever the layout says: each formula's spoken text (its
     placeholder's `aria-label`, which WeasyPrint never reads) and each picture's description (its SVG's `<title>`,
     the Figure's Alt: `finisher.descriptions`). A key's chart's description holds its losses."""
-    return _DESCRIBED.sub(r"\1\2", _SPOKEN.sub(r"\1", html))
+    return DESCRIPTION.sub(r"\1\3", _SPOKEN.sub(r"\1", html))
 
 
 _SPOKEN = re.compile(r'(<a class="eqbox" id="tgm-\d+") aria-label="[^"]*"')
-_DESCRIBED = re.compile(r"(<svg [^>]*>\n<title>)[^<]*(</title>)")
+DESCRIPTION = re.compile(r"(<svg [^>]*>\n<title>)([^<]*)(</title>)")  # a picture's description: group 2
 _kept: dict[str, bytes] = {}  # layouts held in memory: a batch's group layouts (`keep`)
 
 
