@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from tracegen.scanning.pages import scale_at
+from tracegen.scanning.pages import apply, scale_at
 from tracegen.scanning.positions import Rect
 
 INSET = 0.06  # of a cell's side, left out at each edge: the printed border after a slight misalignment
@@ -25,11 +25,8 @@ def crop(page: np.ndarray, transform: np.ndarray, rect: Rect, inset: float = INS
     gx = x0 + (np.arange(nx) + 0.5) * (x1 - x0) / nx
     gy = y0 + (np.arange(ny) + 0.5) * (y1 - y0) / ny
     px, py = np.meshgrid(gx, gy)
-    h = transform
-    w = h[2, 0] * px + h[2, 1] * py + h[2, 2]
-    ix = (h[0, 0] * px + h[0, 1] * py + h[0, 2]) / w - 0.5
-    iy = (h[1, 0] * px + h[1, 1] * py + h[1, 2]) / w - 0.5
-    return _bilinear(page, ix, iy)
+    pixels = apply(transform, np.column_stack([px.ravel(), py.ravel()])) - 0.5
+    return _bilinear(page, pixels[:, 0].reshape(px.shape), pixels[:, 1].reshape(px.shape))
 
 
 def _bilinear(p: np.ndarray, x: np.ndarray, y: np.ndarray) -> np.ndarray:
