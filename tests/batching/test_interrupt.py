@@ -24,7 +24,7 @@ from tracegen.batching import run as batching
 from tracegen.cli import cli
 from tracegen.render.pdf.process import CAN_FORK
 
-VARIANTS = 12
+VARIANTS = 48  # enough that a batch is still running when it is stopped: a stamped batch makes 12 in about a second
 
 
 def start_batch(tmp_path: Path) -> tuple[subprocess.Popen, Path, Path]:
