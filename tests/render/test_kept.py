@@ -4,6 +4,7 @@ cells, and is dropped when the batch ends."""
 
 from __future__ import annotations
 
+import os
 from collections import Counter
 from importlib import resources
 from pathlib import Path
@@ -63,3 +64,28 @@ def test_kept_documents_are_told_apart_by_student_and_cells(builds: Counter) -> 
     assert ada == render_documents(result, ("worksheet",), ("md",), student="Ada")[("worksheet", "md")]
     assert cells == pdf_rooms(result, ("worksheet",), paper_ready=ready)["worksheet"]  # built anew: the same
     assert builds[("base", "worksheet", True)] == 2
+
+
+@pytest.mark.slow
+def test_a_batchs_workers_build_each_variant_where_it_was_measured(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+                                                                   ) -> None:
+    """With -j 2 a variant is measured, measured again and rendered by one worker (`run._Workers`), so its documents
+    are built once in all; only a group's layout may be made by the other worker (one build more per group)."""
+    log = tmp_path / "builds.log"
+    real = documents.build
+
+    def build(result, kind, student=None, digits=None):  # noqa: ANN001, ANN202 - build's own signature
+        with log.open("a") as handle:  # the workers are forked: the parent's counter would not see them
+            handle.write(f"{os.getpid()} {result.variants[0]} {kind}\n")
+        return real(result, kind, student, digits)
+
+    monkeypatch.setattr(documents, "build", build)
+    jobs = run.plan(load_spec(CLASS3), run.Options(count=4, formats=("pdf",)))
+    outcomes: list[run.Outcome] = []
+    run.execute(jobs, tmp_path / "out", {}, 2, outcomes.append)
+    assert sorted(o.error or "" for o in outcomes) == [""] * 4
+    built = Counter(tuple(line.split()) for line in log.read_text().splitlines())
+    assert len({pid for pid, _, _ in built}) == 2 and set(built.values()) == {1}  # each process built each once
+    where = Counter((variant, kind) for _, variant, kind in built)
+    assert set(where) == {(job.variant.id, kind) for job in jobs for kind in ("worksheet", "key")}
+    assert sum(where.values()) <= len(where) + 2  # main's pool built about one in two twice (88 builds for 60)

@@ -17,11 +17,11 @@ import signal
 import tempfile
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor, as_completed
+from concurrent.futures import FIRST_COMPLETED, BrokenExecutor, Future, ProcessPoolExecutor, wait
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -56,6 +56,7 @@ CHECKPOINT_SECONDS = 2.0  # how often the manifest is saved during a run, for re
 STOP_SECONDS = 0.5  # how long a stopped worker may take to clean up before it is killed
 WATCH_SECONDS = 0.5  # how often a worker checks that its parent is still alive
 GC_THRESHOLD = 5000  # allocations between the cycle collector's young collections in a batch (Python's: 700)
+Call = tuple[int, tuple[Any, ...]]  # a task's call on a variant: the variant's index in the batch, the arguments
 
 
 
@@ -402,9 +403,9 @@ def _sweep(out: Path, jobs: Sequence[Job]) -> None:
 
 def execute(jobs: Sequence[Job], out: Path, previous: Recorded, workers: int,
             record: Callable[[Outcome], None]) -> None:
-    """`record` each Outcome as it finishes: in this process for one worker, else in a process pool.
+    """`record` each Outcome as it finishes: in this process for one worker, else in worker processes (`_Workers`).
 
-    On Ctrl-C (KeyboardInterrupt) the pool's workers are stopped at once, the outcomes that
+    On Ctrl-C (KeyboardInterrupt) the workers are stopped at once, the outcomes that
     arrived before are still recorded, and the interrupt goes on to the caller.
     """
     tasks = [(job, out, previous.get(job.meta)) for job in jobs]
@@ -414,21 +415,101 @@ def execute(jobs: Sequence[Job], out: Path, previous: Recorded, workers: int,
                 record(produce(*task, stamps))
         return
     with tempfile.TemporaryDirectory(prefix="tracegen-batch-") as scratch:
-        pool = ProcessPoolExecutor(max_workers=min(workers, len(tasks)), initializer=_worker_start,
-                                   initargs=(scratch,))
-        futures: dict[Future, Job] = {}
+        team = _Workers(min(workers, len(tasks)), scratch)
+        producing = False
         try:
-            stamped = _stamps(tasks, partial(_pooled, pool))
-            futures = {pool.submit(_work, *task, stamps): task[0] for task, stamps in zip(tasks, stamped, strict=True)}
-            for future in as_completed(list(futures)):
-                record(_result(future, futures.pop(future)))
-            pool.shutdown()
+            stamped = _stamps(tasks, team.map)
+            producing = True
+            calls = [(index, (*task, stamps)) for index, (task, stamps) in enumerate(zip(tasks, stamped, strict=True))]
+            for index, future in team.each(_work, calls):
+                record(_result(future, jobs[index]))
+            team.shutdown()
         except BaseException:
-            _stop(pool)
-            for future in futures:  # finished before the interrupt, not yet recorded
+            team.stop()
+            for future in list(team.running) if producing else ():  # finished before the interrupt, not recorded
                 if future.done() and not future.cancelled() and future.exception() is None:
                     record(future.result())
             raise
+
+
+class _Workers:
+    """A batch's worker processes, each its own one-process pool, so that every task on a variant (measuring it,
+    measuring it again, laying its group out, rendering it) goes to the worker that did its first: that worker has
+    traced it and built its documents (`stamping.reuse`), so no other builds them again. A worker with none of its
+    own left takes the last task waiting for another (building that variant there too, once): the work stays
+    balanced, and the variant's later tasks still go to the worker that did its first.
+
+    A worker that dies (killed, out of memory) fails the tasks it was running; the others take what was waiting for
+    it, and when none is left, what is left fails too."""
+
+    DEPTH = 2  # tasks handed to a worker at a time: it starts the next as soon as it finishes one
+
+    def __init__(self, count: int, scratch: str) -> None:
+        self.pools = [ProcessPoolExecutor(max_workers=1, initializer=_worker_start, initargs=(scratch,))
+                      for _ in range(count)]
+        self.home: dict[int, int] = {}  # variant index -> the worker that did its first task
+        self.running: dict[Future, tuple[int, int]] = {}  # handed out, not yet given back: (position, worker)
+        self.dead: set[int] = set()
+
+    def each(self, task: Callable[..., Any], calls: Sequence[Call]) -> Iterator[tuple[int, Future]]:
+        """`task(*arguments)` for each (variant index, arguments) of `calls`: (its position in `calls`, its future),
+        as each finishes."""
+        waiting: list[deque[int]] = [deque() for _ in self.pools]
+        for position, (variant, _) in enumerate(calls):
+            waiting[self.home.get(variant, variant % len(self.pools))].append(position)
+        self._top_up(task, calls, waiting)
+        while self.running:
+            finished, _ = wait(list(self.running), return_when=FIRST_COMPLETED)
+            for future in finished:
+                position, worker = self.running.pop(future)
+                if isinstance(future.exception(), BrokenExecutor):
+                    self.dead.add(worker)
+                self._top_up(task, calls, waiting)
+                yield position, future
+        for queue in waiting:  # every worker died: what is left fails
+            for position in queue:
+                lost: Future = Future()
+                lost.set_exception(BrokenExecutor("every worker process of the batch died"))
+                yield position, lost
+
+    def _top_up(self, task: Callable[..., Any], calls: Sequence[Call], waiting: list[deque[int]]) -> None:
+        """Hand each live worker tasks until it has `DEPTH` (a task at a time to each in turn: a first call's variants
+        alternate between the workers)."""
+        for _ in range(self.DEPTH):
+            for worker in range(len(self.pools)):
+                if worker not in self.dead and sum(w == worker for _, w in self.running.values()) < self.DEPTH:
+                    self._hand(worker, task, calls, waiting)
+
+    def _hand(self, worker: int, task: Callable[..., Any], calls: Sequence[Call], waiting: list[deque[int]]) -> None:
+        """Give `worker` its next task: its own, else the last one waiting for another."""
+        queue = waiting[worker] or max(waiting, key=len)
+        if not queue:
+            return
+        position = queue.popleft() if queue is waiting[worker] else queue.pop()
+        try:
+            future = self.pools[worker].submit(task, *calls[position][1])
+        except RuntimeError:  # its process died (BrokenProcessPool): the others take its tasks
+            self.dead.add(worker)
+            queue.append(position)
+            return
+        self.home.setdefault(calls[position][0], worker)  # a variant another worker takes stays that one's
+        self.running[future] = (position, worker)
+
+    def map(self, task: Callable[..., Any], calls: Sequence[Call]) -> list[Any]:
+        """As `_inline`, in the workers (a `stamping.Mapper`)."""
+        out: list[Any] = [None] * len(calls)
+        for position, future in self.each(task, calls):
+            if not future.cancelled() and future.exception() is None:
+                out[position] = future.result()
+        return out
+
+    def shutdown(self) -> None:
+        for pool in self.pools:
+            pool.shutdown()
+
+    def stop(self) -> None:
+        """Stop every worker now (`_stop`)."""
+        _stop(self.pools)
 
 
 @contextmanager
@@ -476,25 +557,14 @@ def _stamped_kinds(job: Job) -> tuple[str, ...]:
     return tuple(kind for kind in job.kinds if "pdf" in job.formats and not (job.fillable and kind == "worksheet"))
 
 
-def _inline(task: Callable[..., Any], calls: Sequence[tuple[Any, ...]]) -> list[Any]:
-    """`task` called on each argument tuple here; None for a call that failed (the variant then says why)."""
+def _inline(task: Callable[..., Any], calls: Sequence[Call]) -> list[Any]:
+    """`task` called on each (variant index, arguments) here; None for a call that failed (the variant then says
+    why): a `stamping.Mapper`."""
     out = []
-    for call in calls:
+    for _, call in calls:
         try:
             out.append(task(*call))
         except Exception:  # noqa: BLE001 - produce reports the variant's own error
-            out.append(None)
-    return out
-
-
-def _pooled(pool: ProcessPoolExecutor, task: Callable[..., Any], calls: Sequence[tuple[Any, ...]]) -> list[Any]:
-    """As `_inline`, in the pool's workers."""
-    futures = [pool.submit(task, *call) for call in calls]
-    out = []
-    for future in futures:
-        try:
-            out.append(future.result())
-        except Exception:  # noqa: BLE001 - as _inline
             out.append(None)
     return out
 
@@ -507,15 +577,16 @@ def _result(future: Future, job: Job) -> Outcome:
         return Outcome(job.variant.id, {}, error=f"worker failed: {type(err).__name__}: {err}")
 
 
-def _stop(pool: ProcessPoolExecutor) -> None:
-    """Stop a pool now: nothing new starts and running workers end (SIGTERM, then SIGKILL).
+def _stop(pools: Sequence[ProcessPoolExecutor]) -> None:
+    """Stop pools now: nothing new starts and running workers end (SIGTERM, then SIGKILL).
 
     `shutdown(cancel_futures=True)` alone lets every worker finish its task and the tasks
     already queued to it, and Python's exit hook waits for them: a Ctrl-C took 14-26 s.
     The worker processes are the pool's private `_processes` (public only from Python 3.14).
     """
-    processes = list((getattr(pool, "_processes", None) or {}).values())
-    pool.shutdown(wait=False, cancel_futures=True)
+    processes = [process for pool in pools for process in (getattr(pool, "_processes", None) or {}).values()]
+    for pool in pools:
+        pool.shutdown(wait=False, cancel_futures=True)
     for process in processes:
         process.terminate()
     deadline = time.monotonic() + STOP_SECONDS

@@ -35,7 +35,9 @@ class Stamp:
     layout: tuple[str, bytes]
 
 
-Mapper = Callable[[Callable[..., Any], Sequence[tuple[Any, ...]]], list[Any]]  # calls, results (None: failed)
+# calls (the variant each works on, its arguments) -> results (None: failed); the variant lets a batch's workers
+# keep each variant's calls in the one that traced and built it (`batching.run`)
+Mapper = Callable[[Callable[..., Any], Sequence[tuple[int, tuple[Any, ...]]]], list[Any]]
 
 
 def measure(spec: Spec, variant: str, kinds: tuple[str, ...], student: str | None,
@@ -96,17 +98,17 @@ def stamps(variants: Sequence[tuple[Spec, str, tuple[str, ...], str | None, Pape
 
     Keys whose grader notes differ are grouped by their HTML without the notes, then measured once more with
     their group's notes' rooms (each as tall as the group's tallest notes there), and grouped again."""
-    groups = _grouped(enumerate(run(measure, list(variants))))
+    groups = _grouped(enumerate(run(measure, list(enumerate(variants)))))
     noted = [(kind, rooms, members) for kind, rooms, members in groups if len(members) > 1 and any(rooms.notes)]
     if noted:
         calls = [(index, kind, rooms) for kind, rooms, members in noted for index in members]
-        again = run(measure, [(*variants[index][:2], (kind,), *variants[index][3:5], {kind: rooms.notes})
+        again = run(measure, [(index, (*variants[index][:2], (kind,), *variants[index][3:5], {kind: rooms.notes}))
                               for index, kind, rooms in calls])
         kept = [group for group in groups if group not in noted]
         groups = kept + _grouped(((index, result) for (index, _, _), result in zip(calls, again, strict=True)))
     shared = [(kind, rooms, members) for kind, rooms, members in groups if len(members) > 1]
-    laid = run(lay_out, [(*variants[members[0]][:2], kind, variants[members[0]][3], rooms, variants[members[0]][4])
-                         for kind, rooms, members in shared])
+    laid = run(lay_out, [(members[0], (*variants[members[0]][:2], kind, variants[members[0]][3], rooms,
+                                       variants[members[0]][4])) for kind, rooms, members in shared])
     out: list[dict[str, Stamp]] = [{} for _ in variants]
     for (kind, rooms, members), layout in zip(shared, laid, strict=True):
         if layout is not None:
