@@ -407,17 +407,20 @@ def _classes(items: Sequence[Node]) -> list[tuple[str, str]]:
 
 def row(items: Sequence[Node], size: float = 1.0, style: str = DISPLAY) -> Box:
     """Items side by side with TeX's spaces between them."""
+    return hlist(list(_spaced(items, size, style)))
+
+
+def _spaced(items: Sequence[Node], size: float, style: str) -> Iterator[Box]:
+    """`row`'s boxes: each item's, with a space's before it where TeX sets one."""
     classes = _classes(items)
-    boxes: list[Box] = []
     for i, item in enumerate(items):
         if i and isinstance(item, Space) is False:
             gap = _gap(classes[i - 1][1], classes[i][0])
             if style == SCRIPTS and "op" not in (classes[i - 1][1], classes[i][0]):
                 gap = 0.0  # TeX sets no thin, medium or thick space in scripts but an operator's
             if gap:
-                boxes.append(Box(gap * size, 0.0, 0.0))
-        boxes.append(box(item, size, style))
-    return hlist(boxes)
+                yield Box(gap * size, 0.0, 0.0)
+        yield box(item, size, style)
 
 
 def _plain(node: Node | None) -> str | None:
@@ -668,7 +671,11 @@ def _grid(value: Matrix, size: float) -> Box:
 
 
 def _width(items: Sequence[Node]) -> float:
-    return row(items).width if items else 0.0
+    """`row(items).width`, added up as `hlist` does, without setting the row: line breaking asks it often."""
+    x = 0.0
+    for part in _spaced(items, 1.0, DISPLAY):
+        x += part.width
+    return x
 
 
 def _chains(items: Sequence[Node]) -> list[list[Node]]:
@@ -723,8 +730,9 @@ def lines(items: tuple[Node, ...], measure: float) -> Lines:
         left, relations = (parts[0], parts[1:]) if len(parts) > 1 else ([], parts)
         room = measure - column
         pieces = [piece for part in relations for piece in (_cut(part, "bin") if _width(part) > room else [part])]
-        for j, line in enumerate(_fill(pieces, room, room)):
-            last = j + 1 == len(_fill(pieces, room, room))
+        filled = _fill(pieces, room, room)
+        for j, line in enumerate(filled):
+            last = j + 1 == len(filled)
             ends = isinstance(line[-1], Op) and line[-1].kind == "punct"  # the list's comma is still there
             tail = [Op(",", "punct")] if i + 1 < len(chains) and last and not ends else []
             rows.append((Row(tuple(left)) if j == 0 and left else None, Row((*line, *tail))))
