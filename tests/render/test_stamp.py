@@ -26,13 +26,13 @@ from tracegen.document import build
 from tracegen.document.diagram import Chart
 from tracegen.engine.trace import trace
 from tracegen.layout import print_measure
-from tracegen.render import markup, render_documents
+from tracegen.render import exporters, markup, render_documents
 from tracegen.render.documents import pdf_rooms
 from tracegen.render.exporters import PX_PER_EM
 from tracegen.render.pdf import finisher, layouts, writer
 from tracegen.render.pdf.finisher import Head, Overlay, formulas
 from tracegen.render.pdf.writer import write_pdf
-from tracegen.render.prepare import Rooms, note_rooms
+from tracegen.render.prepare import Rooms, note_rooms, rooms_of
 from tracegen.render.typeset.boxes import Run, flatten
 from tracegen.spec.model import load_spec
 
@@ -186,6 +186,30 @@ def noted() -> list:
 
 def _slots(result: object) -> tuple[bool, ...]:
     return tuple(height > 0 for height in note_rooms(build(result, "key", None), print_measure("a4")))
+
+
+def test_keys_measured_with_their_groups_notes_get_the_rooms_their_html_has(noted: list,
+                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """The second measure of a key (with its group's notes' rooms) writes no HTML: its rooms are those of the HTML
+    it is then rendered from, every block there once (the weight tables' numbers too), and keys whose blocks and
+    notes' rooms stand alike are told so."""
+    heights = tuple(map(max, *(note_rooms(build(t, "key", None), print_measure("a4")) for t in noted)))
+    written: list[str] = []
+    real = exporters.Exporter.markup
+    monkeypatch.setattr(exporters.Exporter, "markup", lambda *a, **k: written.append("html") or real(*a, **k))
+    measured = [pdf_rooms(t, ("key",), notes={"key": heights})["key"] for t in noted]
+    assert written == []
+    for result, (rooms, _) in zip(noted, measured, strict=True):
+        doc = build(result, "key", None)
+        html, blocks = real(exporters.EXPORTERS["pdf"], doc, "a4", None, Rooms(notes=heights))
+        assert rooms == rooms_of(doc, blocks, heights) and rooms.notes == heights
+        ids = [int(found) for found in re.findall(r'id="tgm-(\d+)"', html)]
+        assert sorted(ids) == [i for i, block in enumerate(blocks) if not isinstance(block, Head)]
+        tables = re.search(r'<div class="sr-only">.*?</div>', html, re.S)
+        assert tables is not None  # Class 3's 3-2-1 network: 6 + 2 + 2 + 1 numbers in its tables, the last blocks
+        assert [int(i) for i in re.findall(r'id="tgm-(\d+)"', tables[0])] == list(range(len(blocks) - 11, len(blocks)))
+    assert measured[0][1] == measured[1][1]  # the same order of blocks and rooms: one group
+    assert measured[0][0].blocks != measured[1][0].blocks  # their own sizes, widened later
 
 
 @pytest.mark.skipif(shutil.which("pdftoppm") is None or shutil.which("pdftotext") is None, reason="needs poppler")

@@ -97,15 +97,18 @@ def stamps(variants: Sequence[tuple[Spec, str, tuple[str, ...], str | None, Pape
     `run` to call the workers. A group of one, and anything that failed, gets none (the worker renders as usual).
 
     Keys whose grader notes differ are grouped by their HTML without the notes, then measured once more with
-    their group's notes' rooms (each as tall as the group's tallest notes there), and grouped again."""
+    their group's notes' rooms (each as tall as the group's tallest notes there), and grouped again within their
+    group, by where their blocks and notes' rooms stand (`pdf_rooms`)."""
     groups = _grouped(enumerate(run(measure, list(enumerate(variants)))))
     noted = [(kind, rooms, members) for kind, rooms, members in groups if len(members) > 1 and any(rooms.notes)]
     if noted:
-        calls = [(index, kind, rooms) for kind, rooms, members in noted for index in members]
+        calls = [(number, index, kind, rooms) for number, (kind, rooms, members) in enumerate(noted)
+                 for index in members]
         again = run(measure, [(index, (*variants[index][:2], (kind,), *variants[index][3:5], {kind: rooms.notes}))
-                              for index, kind, rooms in calls])
+                              for _, index, kind, rooms in calls])
         kept = [group for group in groups if group not in noted]
-        groups = kept + _grouped(((index, result) for (index, _, _), result in zip(calls, again, strict=True)))
+        groups = kept + _grouped((index, {kind: (rooms, f"{number}/{order}") for kind, (rooms, order) in found.items()})
+                                 for (number, index, _, _), found in zip(calls, again, strict=True) if found)
     shared = [(kind, rooms, members) for kind, rooms, members in groups if len(members) > 1]
     laid = run(lay_out, [(members[0], (*variants[members[0]][:2], kind, variants[members[0]][3], rooms,
                                        variants[members[0]][4])) for kind, rooms, members in shared])

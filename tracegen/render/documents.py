@@ -164,18 +164,30 @@ def pdf_rooms(trace: Trace, kinds: Sequence[str], *, student: str | None = None,
     `paper_ready`: the batch's paper-ready facts, for its worksheets (their blanks in cells).
 
     Which grader notes a key has differs between variants, so first its shape is the HTML's without the notes
-    (its blocks' sizes then those of that HTML); given a group's notes' rooms (`notes`, per kind: `Rooms.notes`
-    widened), the rooms and shape are those of the HTML with them."""
+    (its blocks' sizes then those of that HTML). Given a group's notes' rooms (`notes`, per kind: `Rooms.notes`
+    widened), the rooms are those of the PDF with them, measured from its typeset blocks alone (no HTML is
+    written), and the shape only says where its blocks and notes' rooms stand: the rest of its HTML is the
+    group's, shaped alike without the notes (`batching.stamping` groups the keys so measured within their group)."""
     out = {}
     for kind in kinds:
         doc, sheet = _in_cells(trace, kind, student, paper_ready)
         given = (notes or {}).get(kind)
         heights = note_rooms(doc, print_measure(paper))
-        heights = heights if given is None else tuple(map(max, heights, given))
-        laid = doc if given is not None or not any(heights) else without_notes(doc)
-        html, blocks = markup(laid, "pdf", paper, None, Rooms(notes=heights) if given is not None else None, sheet)
-        out[kind] = (rooms_of(doc, blocks, heights), _shape(html))
+        if given is None:
+            html, blocks = markup(without_notes(doc) if any(heights) else doc, "pdf", paper, None, None, sheet)
+            out[kind] = (rooms_of(doc, blocks, heights), _shape(html))
+        else:
+            heights = tuple(map(max, heights, given))
+            prepared, page = EXPORTERS["pdf"].typeset(doc, paper, None, Rooms(notes=heights), sheet)
+            out[kind] = (rooms_of(doc, page["blocks"], heights), _order(prepared))
     return out
+
+
+def _order(prepared: DocumentModel) -> str:
+    """A digest of the kinds of a prepared PDF document's items in order: where its blocks, notes' rooms and
+    paragraphs stand."""
+    kinds = "/".join(" ".join(item.kind for item in section.items) for section in prepared.sections)
+    return hashlib.sha256(kinds.encode()).hexdigest()
 
 
 def _in_cells(trace: Trace, kind: str, student: str | None,

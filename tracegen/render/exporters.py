@@ -52,21 +52,26 @@ class Exporter:
 
     def prepare(self, doc: DocumentModel, page: dict[str, Any]) -> tuple[DocumentModel, dict[str, Any]]:
         laid = prepare.for_screen(doc, page["measure"], self.phone)
-        return laid, {"blocks": [], "pictures": {}, "speak": prepare.speaker(doc), "who": None,
-                      "cell": None}
+        return laid, {"blocks": [], "pictures": {}, "speak": prepare.speaker(doc), "who": None, "tables": None}
 
     def markup(self, doc: DocumentModel, paper: str = "a4", form: str | None = None,
                rooms: Rooms | None = None, sheet: Sheet | None = None) -> tuple[str, list[Box | Sheet]]:
         """The document's text and its typeset blocks; `form` (PDF) a fillable worksheet's code; `rooms` the PDF's
         least room sizes. `sheet` (PDF) makes a paper-ready worksheet: room for the QR code in the HTML, and the
         sheet as the last block, for the finisher (`pdf.paper`: its pages get a QR code and registration marks)."""
+        prepared, page = self.typeset(doc, paper, form, rooms, sheet)
+        text = jinja_environment(self.environment).get_template(self.template).render(doc=prepared, page=page)
+        return text, [*page["blocks"], *([sheet] if sheet is not None else [])]
+
+    def typeset(self, doc: DocumentModel, paper: str = "a4", form: str | None = None, rooms: Rooms | None = None,
+                sheet: Sheet | None = None) -> tuple[DocumentModel, dict[str, Any]]:
+        """What `markup` writes its text from: the prepared document, and the page (its typeset blocks too)."""
         room = {"top": f"{PAPER_TOP_MM:g}", "head": f"{HEAD_CLEAR_MM:g}"}  # the page's room for the QR code (mm)
         page = {**self.page(paper, doc), "form": form, "rooms": rooms,
                 "paper_ready": room if sheet is not None else None}
         prepared, extra = self.prepare(doc, page)
         page.update(extra)
-        text = jinja_environment(self.environment).get_template(self.template).render(doc=prepared, page=page)
-        return text, [*page["blocks"], *([sheet] if sheet is not None else [])]
+        return prepared, page
 
 
 class HtmlExporter(Exporter):

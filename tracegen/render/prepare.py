@@ -26,7 +26,8 @@ from markupsafe import Markup
 
 from tracegen.document import DocumentModel, diagram
 from tracegen.document.blanks import blanks as blanks_of
-from tracegen.document.model import Eq, Para, Section
+from tracegen.document.diagram import WeightTable
+from tracegen.document.model import Eq, Figure, Para, Section
 from tracegen.maths.speech import speech
 from tracegen.maths.tree import Lines, Node, Row
 from tracegen.render.typeset import boxes as mathbox
@@ -179,8 +180,18 @@ def for_print(doc: DocumentModel, measure: float, px_per_em: float, head_width: 
             origin = doc.chart.origin  # wider room is then a wider space after the comma, not a gap before it
             pictures["origin"] = _number(blocks, f"{origin},", "muted", spoken=origin)
     prepared = dataclasses.replace(converted, losses=losses)
-    return prepared, {"blocks": blocks.boxes, "pictures": pictures, "speak": speak, "who": who,
-                      "cell": partial(_number, blocks)}  # the weight tables' numbers: per variant
+    tables = _tables(doc, blocks) if any(isinstance(item, Figure) for section in _sections(doc)
+                                         for item in section.items) else None
+    return prepared, {"blocks": blocks.boxes, "pictures": pictures, "speak": speak, "who": who, "tables": tables}
+
+
+def _tables(doc: DocumentModel, blocks: Blocks) -> tuple[WeightTable, ...]:
+    """The network's weight tables (for screen readers, after the picture) with each number a block: they differ
+    between variants. Reserved last, in the tables' reading order, so that a PDF's blocks are all known before its
+    HTML is written (a batch measures its rooms from them alone)."""
+    return tuple(dataclasses.replace(table, rows=tuple(
+        (unit, tuple(_number(blocks, weight) for weight in weights), _number(blocks, bias))
+        for unit, weights, bias in table.rows)) for table in doc.diagram.tables)
 
 
 def _number(blocks: Blocks, number: str, fill: str = "ink", spoken: str | None = None) -> Markup:
