@@ -376,3 +376,26 @@ def test_documents_name_the_student_with_their_id() -> None:
     # nothing readable: the id always stands beside the name.
     ada, anon = parse_roster("student_id,name\ns1,Ada\ns2,\n")
     assert (ada.label, anon.label) == ("Ada (s1)", "s2")
+
+
+def _worker_of(variant: int) -> int:
+    """A task for `_Workers`: the worker's process id; the task on variant 0 kills its worker."""
+    if variant == 0:
+        os._exit(1)
+    return os.getpid()
+
+
+def test_a_variants_tasks_stay_with_its_worker_and_a_dead_workers_waiting_tasks_go_to_another(tmp_path: Path) -> None:
+    team = batching._Workers(2, str(tmp_path))
+    try:
+        first = dict(team.each(_worker_of, [(i, (i + 1,)) for i in range(4)]))  # none dies: variants 1 to 4
+        where = {i: future.result() for i, future in first.items()}
+        assert len(set(where.values())) == 2 and where[0] == where[2] and where[1] == where[3]
+        again = dict(team.each(_worker_of, [(i, (i + 1,)) for i in (3, 2, 1, 0)]))
+        assert {(3, 2, 1, 0)[i]: future.result() for i, future in again.items()} == where  # each where it was
+        ended = dict(team.each(_worker_of, [(i, (i,)) for i in range(6)]))  # variant 0 kills its worker
+        failed = {i for i, future in ended.items() if future.exception() is not None}
+        assert failed in ({0, 2}, {0})  # what the dead worker was running or had been handed; 4 waited for it
+        assert {ended[i].result() for i in {1, 2, 3, 4, 5} - failed} == {where[1]}
+    finally:
+        team.stop()
