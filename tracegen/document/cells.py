@@ -26,9 +26,10 @@ def integer_digits(traces: Iterable[Trace], decimals: int) -> dict[str, int]:
     places as printed (at least one: "0.123" is written with its 0), across all `traces`."""
     digits: dict[str, int] = {}
     for trace in traces:
-        table = trace.blanks()
-        for blank, value in zip(table["blank"], table["value"], strict=True):
-            whole = f"{abs(float(value)):.{decimals}f}".partition(".")[0]
-            name = quantity(blank)
-            digits[name] = max(digits.get(name, 1), len(whole))
+        blank = trace.answers()  # the quantities `Trace.blanks` lists, read without building its table:
+        for per_variant in trace.quantities.values():  # a batch plans every variant's cells before any worker starts
+            for key, found in per_variant.items():
+                if key in blank:
+                    most = max((len(f"{abs(float(v)):.{decimals}f}".partition(".")[0]) for v in found.value), default=1)
+                    digits[key[2]] = max(digits.get(key[2], 1), most)
     return dict(sorted(digits.items()))
