@@ -169,6 +169,16 @@ def test_answers_are_the_quantities_of_the_blanks(batch_trace):
     assert batch_trace.answers() == set(zip(blanks["epoch"], blanks["phase"], blanks["name"], strict=True))
 
 
+def test_answer_row_is_the_blanks_ids_and_values_in_order(class3_trace, batch_trace):
+    for result in (class3_trace, batch_trace, Trace(batch_trace.df.copy())):  # engine columns, and a DataFrame's
+        blanks = result.blanks()
+        ids, values = result.answer_row()
+        assert ids == tuple(blanks["blank"]) and values == tuple(blanks["value"].tolist())
+        assert len(ids) > 20 and {type(v) for v in values} == {float}
+    assert "e2:sample_loss:1:0:0" in batch_trace.answer_row()[0]
+    assert class3_trace.answer_row()[0][:2] == ("e1:z1:0:0:0", "e1:z1:0:1:0")
+
+
 def test_update_phase_differs_from_params(class3_trace):
     assert class3_trace.value("b2", 1) == 0.0
     assert class3_trace.value("b2", 1, phase="update") != 0.0

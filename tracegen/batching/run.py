@@ -286,8 +286,7 @@ def produce(job: Job, out: Path, recorded: dict[str, str] | None, stamps: dict[s
     vid = job.variant.id
     try:
         result = stamping.traced(job.variant.spec, vid)
-        blanks = result.blanks()
-        answers = (tuple(blanks["blank"]), tuple(blanks["value"].tolist()))
+        answers = result.answer_row()
         files = {SPEC_FILE: spec_yaml(job.variant, job.fillable, job.paper)}
         folder = out / vid
         if recorded is not None and _unchanged(folder, job, files[SPEC_FILE], recorded):
