@@ -535,17 +535,27 @@ def _drawing(block: Box) -> tuple[bytes, tuple[tuple[str, int, str], ...]]:
         if isinstance(item, Run):
             if item.fill != fill:
                 fill = item.fill
-                ops.append(COLOURS[fill].decode())
-            font = face(base(item.face))
-            codes = []
-            for char in item.text:
-                gid = font.glyph_id(char)
-                glyphs.setdefault((item.face, gid), char)
-                codes.append(f"{gid:04x}")
-            ops.append(f"/{FONT_NAMES[item.face]} {item.size:.4f} Tf 1 0 0 {-item.stretch:.4f} "
-                       f"{item.x:.4f} {-item.y:.4f} Tm <{''.join(codes)}> Tj")
+                ops.append(_COLOURS[fill])
+            font, codes, used = _glyph_run(item.face, item.text)
+            for glyph, char in used:
+                glyphs.setdefault(glyph, char)
+            ops.append(f"{font} {item.size:.4f} Tf 1 0 0 {-item.stretch:.4f} {item.x:.4f} {-item.y:.4f} Tm {codes} Tj")
     ops.append("ET")
     return "\n".join(ops).encode(), tuple((name, gid, char) for (name, gid), char in glyphs.items())
+
+
+_COLOURS = {role: fill.decode() for role, fill in COLOURS.items()}
+
+
+@lru_cache(maxsize=8192)
+def _glyph_run(name: str, text: str) -> tuple[str, str, tuple[tuple[tuple[str, int], str], ...]]:
+    """A run's font resource (`/TGMath0`), its text as glyph codes (`<00a1…>`) and each ((face, glyph id),
+    character) it uses, first use first: the runs of a batch's blocks repeat (symbols, digits, labels)."""
+    font = face(base(name))
+    gids = [font.glyph_id(char) for char in text]
+    used = {(name, gid): char for gid, char in reversed(list(zip(gids, text, strict=True)))}  # the first char wins
+    return (f"/{FONT_NAMES[name]}", "<" + "".join(f"{gid:04x}" for gid in gids) + ">",
+            tuple((glyph, used[glyph]) for glyph in dict.fromkeys((name, gid) for gid in gids)))
 
 
 CIRCLE = 1 / math.sqrt(math.pi)  # a quarter circle's Bézier control points, of the radius: as WeasyPrint's SVG circle

@@ -71,41 +71,89 @@ def furniture(code: str, width: float, height: float) -> Furniture:
     ops = [b"/Artifact BMC", b"q", b"0 g"]
     for cx, cy in marks:
         ops.append(_re(cx - half, cy - half, 2 * half, 2 * half, height))
-    for row, bits in enumerate(qr):
-        column = 0
-        while column < modules:  # each run of dark modules in a row: one rectangle
-            if not bits[column]:
-                column += 1
-                continue
-            start = column
-            while column < modules and bits[column]:
-                column += 1
-            ops.append(_re(left + start * module, top + row * module, (column - start) * module, module, height))
+    xs, ys, widths, (side,) = _grid(left, top, module, modules, height)
+    dark = np.zeros((modules, modules + 2), dtype=np.int8)
+    dark[:, 1:-1] = np.frombuffer(b"".join(qr), dtype=np.uint8).reshape(modules, modules)
+    edges = np.diff(dark, axis=1)  # each run of dark modules in a row: one rectangle, from its start to its end
+    rows, starts = np.nonzero(edges == 1)
+    ends = np.nonzero(edges == -1)[1]
+    if len(rows):
+        ops.append("\n".join(f"{xs[start]} {ys[row]} {widths[end - start]} {side} re" for row, start, end
+                             in zip(rows.tolist(), starts.tolist(), ends.tolist(), strict=True)).encode())
     ops += [b"f", b"Q", b"EMC"]
     return Furniture(b"\n".join(ops), (left, top, right, top + modules * module), marks)
+
+
+@cache
+def _grid(left: float, top: float, module: float, modules: int, height: float) -> tuple[list[str], ...]:
+    """What `_re` writes of a rectangle of the QR code's modules, by its start column (x), its row (y), its
+    length (width), and the module's side: the same digits, formatted once per page size and symbol size."""
+    xs = [f"{left + column * module:.3f}" for column in range(modules + 1)]
+    ys = [f"{height - (top + row * module) - module:.3f}" for row in range(modules)]
+    widths = [f"{length * module:.3f}" for length in range(modules + 1)]
+    return xs, ys, widths, [f"{module:.3f}"]
 
 
 def _qr(code: str) -> tuple[bytearray, ...]:
     """The modules (rows, 1 dark) of segno's QR code of `code` at level M (never raised, never Micro QR): the
     very symbol `segno.make` gives.
 
-    segno tries its eight data masks in pure Python and keeps the one its penalty rules score lowest (ISO/IEC
-    18004 §7.8.3): most of a paper-ready page's drawing. Here segno makes the symbol with mask 0, numpy scores
-    all eight masks at once by segno's rules (`_mask_scores`), and the best one replaces mask 0, with its own
-    format information (segno's `add_format_info`). `tests/render/test_paper.py` checks the symbol against
+    segno places the message's bits and tries its eight data masks in pure Python, keeping the one its penalty
+    rules score lowest (ISO/IEC 18004 §7.8.3): most of a paper-ready page's drawing. Here segno makes the message
+    (`_message`: its codewords and error correction), numpy places its bits where segno's own placement puts them
+    (`_places`), scores all eight masks at once by segno's rules (`_mask_scores`) and applies the best, and segno
+    adds the format and version information. `tests/render/test_paper.py` checks the symbol against
     `segno.make`'s on thousands of codes, every mask among them."""
-    import segno
     from segno import consts, encoder
 
-    first = segno.make(code, error="m", boost_error=False, micro=False, mask=0)
-    symbol = np.array(first.matrix, dtype=np.int64)
-    best = int(np.argmin(_mask_scores(symbol)))  # segno keeps the first of equal scores
-    if best == 0:
-        return tuple(first.matrix)
-    data, _, masks = _masks(len(symbol))
-    matrix = tuple(bytearray(row) for row in np.where(data, symbol ^ masks[0] ^ masks[best], symbol).tolist())
-    encoder.add_format_info(matrix, first.version, consts.ERROR_LEVEL_M, best)
+    version, bits = _message(code)
+    size = encoder.calc_matrix_size(version)
+    data, fixed, masks = _masks(size)
+    rows, columns = _places(size, version)
+    if len(bits) != len(rows):
+        raise ValueError(f"a QR message of {len(bits)} bits for {len(rows)} modules")
+    unmasked = fixed.copy()
+    unmasked[rows, columns] = bits
+    best = int(np.argmin(_mask_scores(np.where(data, unmasked ^ masks[0], fixed))))  # segno: the first of equals
+    matrix = tuple(bytearray(row) for row in np.where(data, unmasked ^ masks[best], fixed).tolist())
+    encoder.add_format_info(matrix, version, consts.ERROR_LEVEL_M, best)
+    encoder.add_version_info(matrix, version)
     return matrix
+
+
+def _message(code: str) -> tuple[int, np.ndarray]:
+    """The version and the final message's bits (data and error correction codewords, interleaved, and the
+    remainder bits) of `code` at level M, as `segno.make(code, error="m", boost_error=False, micro=False)` makes
+    them (segno's `encoder.encode` up to its `make_final_message`)."""
+    from segno import consts, encoder
+
+    segments = encoder.prepare_data(code, None, None)
+    version = encoder.find_version(segments, consts.ERROR_LEVEL_M, eci=False, micro=False)
+    buffer, versions = encoder.Buffer(), encoder.version_range(version)
+    for segment in segments:
+        encoder.write_segment(buffer, segment, None, versions, False)
+    capacity = consts.SYMBOL_CAPACITY[version][consts.ERROR_LEVEL_M]  # type: ignore[index]
+    encoder.write_terminator(buffer, capacity, None, len(buffer))
+    encoder.write_padding_bits(buffer, version, len(buffer))
+    encoder.write_pad_codewords(buffer, version, capacity, len(buffer))
+    message = encoder.make_final_message(version, consts.ERROR_LEVEL_M, buffer)
+    return version, np.frombuffer(bytes(message.getbits()), dtype=np.uint8).astype(np.int64)
+
+
+@cache
+def _places(size: int, version: int) -> tuple[np.ndarray, np.ndarray]:
+    """Row and column of each bit of a version's message in the symbol, in the message's order: where segno's
+    own placement (`encoder.add_codewords`) puts them, found once by placing the bits' numbers."""
+    from segno import encoder
+
+    data, fixed, _ = _masks(size)
+    first = 3  # above any module's value (2: free): a placed bit's number + first
+    numbered = [list(row) for row in fixed.tolist()]
+    encoder.add_codewords(numbered, list(range(first, first + int(data.sum()))), version)
+    placed = np.array(numbered)
+    rows, columns = np.nonzero(data)
+    order = np.argsort(placed[rows, columns])
+    return rows[order], columns[order]
 
 
 @cache

@@ -12,7 +12,7 @@ equation wraps, for every format, from these widths.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from functools import lru_cache
 from typing import NamedTuple
 
@@ -158,21 +158,34 @@ class Placed(NamedTuple):
     scale: float = 1.0
 
 
-def flatten(box: Box, x: float = 0.0, y: float = 0.0, scale: float = 1.0) -> Iterator[Shape]:
-    """Every run, rectangle, field, line and disc of `box`, with the box's baseline placed at (x, y)."""
+def flatten(box: Box, x: float = 0.0, y: float = 0.0, scale: float = 1.0) -> list[Shape]:
+    """Every run, rectangle, field, line and disc of `box`, with the box's baseline placed at (x, y).
+
+    A list made in one pass (no generator per nested box, each shape made by its class, not `_replace`): the PDF
+    finisher flattens every block a variant draws."""
+    out: list[Shape] = []
+    _flatten(box, x, y, scale, out)
+    return out
+
+
+def _flatten(box: Box, x: float, y: float, scale: float, out: list[Shape]) -> None:
     for item in box.items:
-        if isinstance(item, Placed):
-            yield from flatten(item.box, x + item.x * scale, y + item.y * scale, scale * item.scale)
-        elif isinstance(item, Run):
-            yield item._replace(x=x + item.x * scale, y=y + item.y * scale, size=item.size * scale)
+        if isinstance(item, Run):
+            out.append(Run(x + item.x * scale, y + item.y * scale, item.face, item.size * scale, item.text,
+                           item.stretch, item.fill))
+        elif isinstance(item, Placed):
+            _flatten(item.box, x + item.x * scale, y + item.y * scale, scale * item.scale, out)
         elif isinstance(item, Line):
-            yield item._replace(points=tuple((x + px * scale, y + py * scale) for px, py in item.points),
-                                width=item.width * scale)
+            out.append(Line(tuple((x + px * scale, y + py * scale) for px, py in item.points), item.width * scale,
+                            item.stroke))
         elif isinstance(item, Disc):
-            yield item._replace(x=x + item.x * scale, y=y + item.y * scale, radius=item.radius * scale)
+            out.append(Disc(x + item.x * scale, y + item.y * scale, item.radius * scale, item.fill))
+        elif isinstance(item, Rect):
+            out.append(Rect(x + item.x * scale, y + item.y * scale, item.width * scale, item.height * scale,
+                            item.fill))
         else:
-            yield item._replace(x=x + item.x * scale, y=y + item.y * scale, width=item.width * scale,
-                                height=item.height * scale)
+            out.append(item._replace(x=x + item.x * scale, y=y + item.y * scale, width=item.width * scale,
+                                     height=item.height * scale))
 
 
 @lru_cache(maxsize=8192)
