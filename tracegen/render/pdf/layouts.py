@@ -39,8 +39,9 @@ from typing import Any
 
 from tracegen.assets import static_dir
 from tracegen.render.pdf import sfnt
+from tracegen.render.pdf.stream import serialize
 
-FORMAT = b"tracegen-layout 2\n"  # bump when what `capture` keeps, or how, changes
+FORMAT = b"tracegen-layout 3\n"  # bump when what `capture` keeps, or how, changes
 MAX_BYTES = 64 * 2**20  # the whole cache; an entry is about 30 kB (Class 3's key)
 STALE_SECONDS = 3600  # a temporary file this old was left by a writer that died
 LIBRARIES = (b"libpango", b"libharfbuzz", b"libfontconfig", b"libfreetype")
@@ -166,7 +167,7 @@ def capture(document: Any, pdf: Any, pdf_variant: str | None) -> Layout:
 
     for index, item in enumerate(pdf.objects):
         if isinstance(item, pydyf.Stream) and type(item) is not pydyf.Stream:  # WeasyPrint's, with Pango state
-            plain = pydyf.Stream(item.stream, item.extra, item.compress)
+            plain = pydyf.Stream(_joined(item.stream), item.extra, item.compress)
             plain.number, plain.offset, plain.generation, plain.free = (
                 item.number, item.offset, item.generation, item.free)
             pdf.objects[index] = plain
@@ -174,6 +175,18 @@ def capture(document: Any, pdf: Any, pdf_variant: str | None) -> Layout:
             item.stream[0] = sfnt.undated(item.stream[0])  # a font program (anything else is kept as it is)
     anchors = [{name: tuple(box) for name, box in page.anchors.items()} for page in document.pages]
     return Layout(pdf, anchors, _pdf_version(pdf_variant), _libraries(), dict(document.metadata.custom))
+
+
+def _joined(items: list[Any]) -> list[Any]:
+    """A content stream's items (WeasyPrint's: thousands of operators) as the one bytes pydyf writes of them, when
+    each is bytes, ASCII text, an integer or a pydyf object (pydyf and `stream.serialize` write those alike): a
+    layout then unpickles them as one object, and the finisher reads them without joining them first."""
+    import pydyf
+
+    if all(type(item) in (bytes, int) or isinstance(item, pydyf.Object) or (type(item) is str and item.isascii())
+           for item in items):
+        return [serialize(items)]
+    return items
 
 
 def _pdf_version(pdf_variant: str | None) -> str | None:

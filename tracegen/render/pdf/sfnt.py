@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import struct
 from collections.abc import Iterable
+from functools import lru_cache
+from itertools import accumulate
 
 DROPPED = frozenset({b"GSUB", b"GPOS", b"GDEF", b"BASE", b"JSTF", b"MATH", b"kern", b"DSIG",  # layout
                      b"fpgm", b"prep", b"cvt ", b"hdmx", b"LTSH", b"VDMX"})  # hinting, as WeasyPrint's subsets
@@ -58,42 +60,66 @@ def assemble(version: bytes, parts: dict[bytes, bytes]) -> bytes:
 
 def subset(program: bytes, keep: Iterable[int]) -> bytes:
     """`program` with only the glyphs `keep` (and .notdef, and the parts of composites) drawn; ids unchanged."""
-    version, parts = tables(program)
-    parts = {tag: data for tag, data in parts.items() if tag not in DROPPED}
-    if b"glyf" not in parts:  # CFF outlines: the one such shipped face is 4 kB, embedded whole
-        return assemble(version, parts)
-    glyf, long_loca = parts[b"glyf"], struct.unpack(">h", parts[b"head"][_LOCA_FORMAT:_LOCA_FORMAT + 2])[0] == 1
-    count = struct.unpack(">H", parts[b"maxp"][4:6])[0]
-    loca = (struct.unpack(f">{count + 1}I", parts[b"loca"]) if long_loca
-            else tuple(2 * v for v in struct.unpack(f">{count + 1}H", parts[b"loca"])))
-    wanted, todo = set(), [0, *(g for g in keep if 0 <= g < count)]
+    font = _parsed(program)
+    if font.loca is None:  # CFF outlines: the one such shipped face is 4 kB, embedded whole
+        return assemble(font.version, font.parts)
+    wanted, todo = set(), [0, *(g for g in keep if 0 <= g < font.count)]
     while todo:
         gid = todo.pop()
         if gid not in wanted:
             wanted.add(gid)
-            todo.extend(_components(glyf[loca[gid]:loca[gid + 1]])[0])
-    pieces, offsets = [], [0]
-    for gid in range(count):
-        data = _unhinted(glyf[loca[gid]:loca[gid + 1]]) if gid in wanted else b""
-        data += b"\0" * (-len(data) % 4)
-        pieces.append(data)
-        offsets.append(offsets[-1] + len(data))
+            todo.extend(_components(font.glyph(gid))[0])
+    pieces = [font.unhinted(gid) if gid in wanted else b"" for gid in range(font.count)]
+    offsets = [0, *accumulate(len(piece) for piece in pieces)]
+    parts = dict(font.parts)
     parts[b"glyf"] = b"".join(pieces)
-    parts[b"hmtx"] = _blank_metrics(parts[b"hmtx"], parts[b"hhea"], count, wanted)
-    parts[b"loca"] = (struct.pack(f">{count + 1}I", *offsets) if long_loca
-                      else struct.pack(f">{count + 1}H", *(o // 2 for o in offsets)))
-    return assemble(version, parts)
+    parts[b"hmtx"] = _blank_metrics(parts[b"hmtx"], parts[b"hhea"], font.count, wanted)
+    parts[b"loca"] = (struct.pack(f">{font.count + 1}I", *offsets) if font.long_loca
+                      else struct.pack(f">{font.count + 1}H", *(o // 2 for o in offsets)))
+    return assemble(font.version, parts)
+
+
+class _Parsed:
+    """A font file's tables (less `DROPPED`), glyph count and `loca` (None: CFF outlines), read once, and each glyph
+    without its instructions, padded, as first asked for: a batch cuts the same faces again and again."""
+
+    def __init__(self, program: bytes) -> None:
+        self.version, tables_ = tables(program)
+        self.parts = {tag: data for tag, data in tables_.items() if tag not in DROPPED}
+        self.count, self.long_loca, self.loca = 0, False, None
+        if b"glyf" in self.parts:
+            self.long_loca = struct.unpack(">h", self.parts[b"head"][_LOCA_FORMAT:_LOCA_FORMAT + 2])[0] == 1
+            self.count = struct.unpack(">H", self.parts[b"maxp"][4:6])[0]
+            self.loca = (struct.unpack(f">{self.count + 1}I", self.parts[b"loca"]) if self.long_loca
+                         else tuple(2 * v for v in struct.unpack(f">{self.count + 1}H", self.parts[b"loca"])))
+        self._unhinted: dict[int, bytes] = {}
+
+    def glyph(self, gid: int) -> bytes:
+        assert self.loca is not None
+        return self.parts[b"glyf"][self.loca[gid]:self.loca[gid + 1]]
+
+    def unhinted(self, gid: int) -> bytes:
+        if (data := self._unhinted.get(gid)) is None:
+            data = _unhinted(self.glyph(gid))
+            data = self._unhinted[gid] = data + b"\0" * (-len(data) % 4)
+        return data
+
+
+@lru_cache(maxsize=8)
+def _parsed(program: bytes) -> _Parsed:
+    return _Parsed(program)
 
 
 def _blank_metrics(hmtx: bytes, hhea: bytes, count: int, wanted: set[int]) -> bytes:
     """`hmtx` with zeros for the glyphs not drawn: the PDF gives its own widths, and a face with the whole
     names repertoire would otherwise carry a few kilobytes of unused metrics into every document."""
     metrics = struct.unpack(">H", hhea[_METRICS_COUNT:_METRICS_COUNT + 2])[0]
-    out = bytearray(hmtx)
-    for gid in range(count):
-        if gid not in wanted:
-            at, size = (4 * gid, 4) if gid < metrics else (4 * metrics + 2 * (gid - metrics), 2)
-            out[at:at + size] = bytes(size)
+    end = 4 * metrics + 2 * (count - metrics)  # the glyphs' entries; what follows is kept
+    out = bytearray(len(hmtx))
+    out[end:] = hmtx[end:]
+    for gid in wanted:
+        at, size = (4 * gid, 4) if gid < metrics else (4 * metrics + 2 * (gid - metrics), 2)
+        out[at:at + size] = hmtx[at:at + size]
     return bytes(out)
 
 
