@@ -59,7 +59,7 @@ from tracegen.render.pdf.stream import (
     serialize,
 )
 from tracegen.render.pdf.tagging import Structure
-from tracegen.render.typeset.boxes import Box, Disc, Field, Line, Rect, Run, Shape, flatten
+from tracegen.render.typeset.boxes import Box, Disc, Field, Line, Rect, Run, flatten
 
 COLOURS = {  # the roles of mathbox.Run/Rect fills: #1a1a1a, #fdf1b8, the pictures' #1b4f8a, #555, and cells' #999
     "ink": b"0.101961 0.101961 0.101961 rg", "answer": b"0.992157 0.945098 0.721569 rg",
@@ -348,10 +348,9 @@ class Overlay:
         clear, low = (HEAD_CLEAR_MM, PAPER_TOP_MM - PRINT_MARGINS_MM[0]) if self.sheet else (0.0, 0.0)  # paper.py
         x = right - (HEAD_RIGHT_MM + clear) * 72 / 25.4 - self.head.width * scale
         y = top - (HEAD_BOTTOM_MM + low) * 72 / 25.4 + self.head.depth * scale
-        drawing, glyphs = _drawing(self.head)
-        for name, gid, char in glyphs:
-            self.used.setdefault(name, {}).setdefault(gid, char)
-        drawn = b"q\n%s\n%s\nQ" % (f"{scale:.6f} 0 0 {-scale:.6f} {x:.3f} {y:.3f} cm".encode(), drawing)
+        drawing = _drawing(self.head)
+        self._use(drawing)
+        drawn = b"q\n%s\n%s\nQ" % (f"{scale:.6f} 0 0 {-scale:.6f} {x:.3f} {y:.3f} cm".encode(), drawing.ops)
         return (b"/Artifact BMC\n%s\nEMC" % drawn if tagged else drawn) + b"\n"
 
     def _rewrite(self, pdf: Any, items: list[Any], resources: Any, page: _Page, ctm: Matrix) -> bytes:
@@ -415,20 +414,25 @@ class Overlay:
         inside marked content of its own (`tagging`)."""
         block = self.blocks[pending.block]
         a, b, c, d, e, f = multiply(pending.device, inverse(ctm))
-        drawing, glyphs = _drawing(block)
-        for name, gid, char in glyphs:
-            self.used.setdefault(name, {}).setdefault(gid, char)
-        for item in _fields(block):  # em, y up from the block's top: the drawing's y is down
+        drawing = _drawing(block)
+        self._use(drawing)
+        for item in drawing.fields:  # em, y up from the block's top: the drawing's y is down
             left, top = apply(pending.device, item.x, -item.y - item.height)
             right, bottom = apply(pending.device, item.x + item.width, -item.y)
             place = Blank(page.number, (left, min(bottom, top), right, max(bottom, top)), item.name, item.cell)
             (self.cells if item.cell else self.blanks).append(place)
-        drawn = b"q\n%s\n%s\nQ" % (f"{a:.6f} {b:.6f} {c:.6f} {d:.6f} {e:.3f} {f:.3f} cm".encode(), drawing)
+        drawn = b"q\n%s\n%s\nQ" % (f"{a:.6f} {b:.6f} {c:.6f} {d:.6f} {e:.3f} {f:.3f} cm".encode(), drawing.ops)
         if page.structure is None or pending.block not in self.maths:
             return drawn
         mcid = page.structure.mcid(page.number)
         self.marked[pending.block] = (page.number, mcid)
         return b"/Formula <</MCID %d>> BDC\n%s\nEMC" % (mcid, drawn)
+
+    def _use(self, drawing: _Drawing) -> None:
+        """Note the glyphs `drawing` uses (each glyph id keeps the character first drawn with it)."""
+        for name, glyphs in drawing.glyphs:
+            known = self.used.get(name)
+            self.used[name] = dict(glyphs) if known is None else {**dict(glyphs), **known}
 
     def _check(self, document: Any) -> None:
         """Every block drawn exactly once, where WeasyPrint laid out its placeholder; else a RenderError."""
@@ -509,27 +513,25 @@ def _preview(block: Box, limit: int = 40) -> str:
     return text if len(text) <= limit else text[:limit - 1] + "…"
 
 
-@lru_cache(maxsize=16)
-def _flat(block: Box) -> tuple[Shape, ...]:
-    """`flatten(block)`, kept a moment: a block new to `_drawing` is flattened once for it and `_fields`."""
-    return tuple(flatten(block))
+class _Drawing(NamedTuple):
+    """A block's drawing: its PDF operators, the glyphs it uses (face -> ((glyph id, character), …)) and its
+    fields (em from its top-left, in drawing order)."""
+
+    ops: bytes
+    glyphs: tuple[tuple[str, tuple[tuple[int, str], ...]], ...]
+    fields: tuple[Field, ...]
 
 
 @lru_cache(maxsize=4096)
-def _fields(block: Box) -> tuple[Field, ...]:
-    """The fields of `block` (em from its top-left), in drawing order; cached as `_drawing` is."""
-    return tuple(item for item in _flat(block) if isinstance(item, Field))
-
-
-@lru_cache(maxsize=4096)
-def _drawing(block: Box) -> tuple[bytes, tuple[tuple[str, int, str], ...]]:
+def _drawing(block: Box) -> _Drawing:
     """PDF operators drawing `block` in em from its top-left corner (y down, as WeasyPrint's pages),
-    and the (face, glyph id, character) it uses. Cached: blocks repeat across a worksheet, its key
-    and a batch's variants, and only the `cm` before them says where they go."""
-    items = _flat(block)
+    the glyphs it uses and its fields. Cached: blocks repeat across a worksheet, its key and a batch's
+    variants, and only the `cm` before them says where they go (one look-up a block: hashing a block's
+    nested boxes costs about as much as flattening them)."""
+    items = flatten(block)
     ops = [_shape(item) for item in items if isinstance(item, (Rect, Line, Disc))]  # under the text, in order
     ops.append("BT")
-    glyphs: dict[tuple[str, int], str] = {}
+    glyphs: dict[str, dict[int, str]] = {}
     fill = None
     for item in items:
         if isinstance(item, Run):
@@ -537,25 +539,27 @@ def _drawing(block: Box) -> tuple[bytes, tuple[tuple[str, int, str], ...]]:
                 fill = item.fill
                 ops.append(_COLOURS[fill])
             font, codes, used = _glyph_run(item.face, item.text)
-            for glyph, char in used:
-                glyphs.setdefault(glyph, char)
+            known = glyphs.setdefault(item.face, {})
+            for gid, char in used:
+                known.setdefault(gid, char)
             ops.append(f"{font} {item.size:.4f} Tf 1 0 0 {-item.stretch:.4f} {item.x:.4f} {-item.y:.4f} Tm {codes} Tj")
     ops.append("ET")
-    return "\n".join(ops).encode(), tuple((name, gid, char) for (name, gid), char in glyphs.items())
+    return _Drawing("\n".join(ops).encode(), tuple((name, tuple(known.items())) for name, known in glyphs.items()),
+                    tuple(item for item in items if isinstance(item, Field)))
 
 
 _COLOURS = {role: fill.decode() for role, fill in COLOURS.items()}
 
 
 @lru_cache(maxsize=8192)
-def _glyph_run(name: str, text: str) -> tuple[str, str, tuple[tuple[tuple[str, int], str], ...]]:
-    """A run's font resource (`/TGMath0`), its text as glyph codes (`<00a1…>`) and each ((face, glyph id),
-    character) it uses, first use first: the runs of a batch's blocks repeat (symbols, digits, labels)."""
+def _glyph_run(name: str, text: str) -> tuple[str, str, tuple[tuple[int, str], ...]]:
+    """A run's font resource (`/TGMath0`), its text as glyph codes (`<00a1…>`) and each (glyph id, character)
+    it uses, first use first: the runs of a batch's blocks repeat (symbols, digits, labels)."""
     font = face(base(name))
     gids = [font.glyph_id(char) for char in text]
-    used = {(name, gid): char for gid, char in reversed(list(zip(gids, text, strict=True)))}  # the first char wins
+    used = {gid: char for gid, char in reversed(list(zip(gids, text, strict=True)))}  # the first char wins
     return (f"/{FONT_NAMES[name]}", "<" + "".join(f"{gid:04x}" for gid in gids) + ">",
-            tuple((glyph, used[glyph]) for glyph in dict.fromkeys((name, gid) for gid in gids)))
+            tuple((gid, used[gid]) for gid in dict.fromkeys(gids)))
 
 
 CIRCLE = 1 / math.sqrt(math.pi)  # a quarter circle's Bézier control points, of the radius: as WeasyPrint's SVG circle
