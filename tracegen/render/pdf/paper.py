@@ -231,9 +231,12 @@ def positions(sheet: Sheet, size: tuple[float, float], pages: Sequence[Furniture
             again.add(cell.name)
         if cell.name in again:
             continue
-        blank = places.setdefault(cell.name, {"id": cell.name, "page": cell.page + 1, "decimals": 0, "cells": []})
+        blank = places.get(cell.name)
+        if blank is None:
+            blank = places[cell.name] = {"id": cell.name, "page": cell.page + 1, "decimals": 0, "cells": []}
         left, bottom, right, top = cell.rect
-        blank["cells"].append({"kind": cell.cell, "rect": [_r(left), _r(height - top), _r(right), _r(height - bottom)]})
+        blank["cells"].append({"kind": cell.cell, "rect": [round(left, 3), round(height - top, 3), round(right, 3),
+                                                           round(height - bottom, 3)]})
     for blank in places.values():
         kinds = [c["kind"] for c in blank["cells"]]
         blank["decimals"] = len(kinds) - kinds.index("point") - 1 if "point" in kinds else 0
@@ -250,11 +253,14 @@ def _r(value: float) -> float:
     return round(value, 3)
 
 
+_COMPACT = json.JSONEncoder(separators=(",", ":"))  # one blank's line (json.dumps makes an encoder each call)
+
+
 def encode(mapping: dict) -> bytes:
     """The map as the file's bytes: JSON, keys in a fixed order, one blank per line (diffable)."""
     head = {key: value for key, value in mapping.items() if key != "blanks"}
     text = json.dumps(head, separators=(", ", ": "))[:-1]
-    blanks = ",\n  ".join(json.dumps(blank, separators=(",", ":")) for blank in mapping["blanks"])
+    blanks = ",\n  ".join(map(_COMPACT.encode, mapping["blanks"]))
     return f'{text}, "blanks": [\n  {blanks}\n]}}\n'.encode("ascii")
 
 
