@@ -208,6 +208,19 @@ def test_a_font_subset_keeps_the_chosen_glyphs_and_their_ids_and_empties_the_res
             assert font["hmtx"][name] == (0, 0), name  # the PDF gives the widths: unused metrics are zeros
 
 
+def test_a_face_read_before_is_cut_as_a_face_read_anew() -> None:
+    """`sfnt.subset` keeps what it read of a face for the next cut (a batch cuts the same faces again and again):
+    each cut must be the one a cold start makes, whatever was cut before it."""
+    regular = face("regular")
+    sets = [{regular.glyph_id(c) for c in text} for text in ("x⁽²⁾", "0123456789.−", "Wx⁽²⁾ ")]
+    cold = []
+    for keep in sets:
+        sfnt._parsed.cache_clear()
+        cold.append(sfnt.subset(regular.sfnt, keep))
+    assert len(set(cold)) == 3
+    assert [sfnt.subset(regular.sfnt, keep) for keep in [*sets, *reversed(sets)]] == [*cold, *reversed(cold)]
+
+
 def test_a_font_without_its_date_has_valid_checksums() -> None:
     font = TTFont(io.BytesIO(face("italic").sfnt))
     font["head"].created, font["head"].modified = 3000000000, 3900000000

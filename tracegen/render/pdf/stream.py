@@ -126,6 +126,8 @@ def resolve(pdf: Any, value: Any) -> Any:
     if isinstance(value, str):
         value = value.encode()
     if isinstance(value, bytes):
+        if value.endswith(b" 0 R") and value[:-4].isdigit():  # as pydyf writes one: no pattern to match
+            return pdf.objects[int(value[:-4])]
         match = _REFERENCE.match(value.strip())
         if match:
             return pdf.objects[int(match[1])]
