@@ -137,7 +137,7 @@ def _message(code: str) -> tuple[int, np.ndarray]:
     encoder.write_padding_bits(buffer, version, len(buffer))
     encoder.write_pad_codewords(buffer, version, capacity, len(buffer))
     message = encoder.make_final_message(version, consts.ERROR_LEVEL_M, buffer)
-    return version, np.frombuffer(bytes(message.getbits()), dtype=np.uint8).astype(np.int64)
+    return version, np.frombuffer(bytes(message.getbits()), dtype=np.int8)
 
 
 @cache
@@ -166,11 +166,11 @@ def _masks(size: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     patterns = encoder.make_matrix(size, size)
     encoder.add_finder_patterns(patterns, size, size)
     encoder.add_alignment_patterns(patterns, size, size)
-    fixed = np.array(patterns, dtype=np.int64)
+    fixed = np.array(patterns, dtype=np.int8)
     i, j = np.indices((size, size))
     masks = np.array([(i + j) % 2 == 0, i % 2 == 0, j % 3 == 0, (i + j) % 3 == 0, (i // 2 + j // 3) % 2 == 0,
                       (i * j) % 2 + (i * j) % 3 == 0, ((i * j) % 2 + (i * j) % 3) % 2 == 0,
-                      ((i + j) % 2 + (i * j) % 3) % 2 == 0], dtype=np.int64)
+                      ((i + j) % 2 + (i * j) % 3) % 2 == 0], dtype=np.int8)
     return fixed > 1, fixed, masks
 
 
@@ -181,7 +181,7 @@ def _mask_scores(symbol: np.ndarray) -> np.ndarray:
     size = len(symbol)
     data, fixed, masks = _masks(size)
     modules = np.where(data, (symbol ^ masks[0]) ^ masks, fixed)  # each mask's symbol, as segno scores it
-    lines = np.full((8, 2 * size, size + 1), 2, dtype=np.int64)  # every row and column, each then a separator
+    lines = np.full((8, 2 * size, size + 1), 2, dtype=np.int8)  # every row and column, each then a separator
     lines[:, :size, :size], lines[:, size:, :size] = modules, modules.transpose(0, 2, 1)
     flat, per_mask = lines.reshape(-1), lines[0].size
     cuts = np.flatnonzero(np.diff(flat, prepend=-1, append=-1))
@@ -192,7 +192,7 @@ def _mask_scores(symbol: np.ndarray) -> np.ndarray:
               & (modules[:, 1:, 1:] == modules[:, :-1, :-1])).sum(axis=(1, 2))
     dark = modules.sum(axis=(1, 2)) / size ** 2
     share = [10 * int(abs(float(d) * 100 - 50) / 5) for d in dark]
-    return runs.astype(np.int64) + 3 * blocks + _finder_like(flat.astype(np.uint8).tobytes(), size, per_mask) + share
+    return runs.astype(np.int64) + 3 * blocks + _finder_like(flat.tobytes(), size, per_mask) + share
 
 
 _FINDER_LIKE = bytes((1, 0, 1, 1, 1, 0, 1))
