@@ -68,6 +68,7 @@ COLOURS = {  # the roles of mathbox.Run/Rect fills: #1a1a1a, #fdf1b8, the pictur
     "note": b"0.419608 0.243137 0 rg", "notebar": b"0.850980 0.588235 0.168627 rg",  # .note's #6b3e00, #d9962b
     "paper": b"1 1 1 rg",  # a chart's label backdrops
 }
+_COLOURS = {role: fill.decode() for role, fill in COLOURS.items()}  # as text, for the drawings' operators
 ANCHOR = "tgm-"  # placeholder ids: tgm-0, tgm-1, …
 PT_PER_PX = 0.75  # PDF points per CSS pixel (WeasyPrint's zoom 1)
 _PAINT = frozenset({b"f", b"F", b"f*", b"B", b"B*", b"b", b"b*"})
@@ -527,7 +528,7 @@ def _drawing(block: Box) -> _Drawing:
     """PDF operators drawing `block` in em from its top-left corner (y down, as WeasyPrint's pages),
     the glyphs it uses and its fields. Cached: blocks repeat across a worksheet, its key and a batch's
     variants, and only the `cm` before them says where they go (one look-up a block: hashing a block's
-    nested boxes costs about as much as flattening them)."""
+    nested boxes costs about half what flattening them does)."""
     items = flatten(block)
     ops = [_shape(item) for item in items if isinstance(item, (Rect, Line, Disc))]  # under the text, in order
     ops.append("BT")
@@ -548,9 +549,6 @@ def _drawing(block: Box) -> _Drawing:
                     tuple(item for item in items if isinstance(item, Field)))
 
 
-_COLOURS = {role: fill.decode() for role, fill in COLOURS.items()}
-
-
 @lru_cache(maxsize=8192)
 def _glyph_run(name: str, text: str) -> tuple[str, str, tuple[tuple[int, str], ...]]:
     """A run's font resource (`/TGMath0`), its text as glyph codes (`<00a1…>`) and each (glyph id, character)
@@ -568,13 +566,13 @@ CIRCLE = 1 / math.sqrt(math.pi)  # a quarter circle's Bézier control points, of
 def _shape(item: Rect | Line | Disc) -> str:
     """The operators filling a rectangle or disc, or stroking a line (em, y down; SVG's ends, joins, miter limit)."""
     if isinstance(item, Rect):
-        return (f"{COLOURS[item.fill].decode()}\n{item.x:.4f} {-item.y - item.height:.4f} {item.width:.4f} "
+        return (f"{_COLOURS[item.fill]}\n{item.x:.4f} {-item.y - item.height:.4f} {item.width:.4f} "
                 f"{item.height:.4f} re f")
     if isinstance(item, Line):
         path = " ".join(f"{x:.4f} {-y:.4f} {'l' if k else 'm'}" for k, (x, y) in enumerate(item.points))
-        return f"{COLOURS[item.stroke].decode()[:-2]}RG {item.width:.4f} w 0 J 0 j 4 M\n{path} S"
+        return f"{_COLOURS[item.stroke][:-2]}RG {item.width:.4f} w 0 J 0 j 4 M\n{path} S"
     x, y, r, k = item.x, -item.y, item.radius, item.radius * CIRCLE
-    return (f"{COLOURS[item.fill].decode()}\n{x + r:.4f} {y:.4f} m "
+    return (f"{_COLOURS[item.fill]}\n{x + r:.4f} {y:.4f} m "
             f"{x + r:.4f} {y + k:.4f} {x + k:.4f} {y + r:.4f} {x:.4f} {y + r:.4f} c "
             f"{x - k:.4f} {y + r:.4f} {x - r:.4f} {y + k:.4f} {x - r:.4f} {y:.4f} c "
             f"{x - r:.4f} {y - k:.4f} {x - k:.4f} {y - r:.4f} {x:.4f} {y - r:.4f} c "
