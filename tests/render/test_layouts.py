@@ -27,8 +27,9 @@ from tracegen.assets import static_dir
 from tracegen.cli import cli
 from tracegen.document import build
 from tracegen.render import markup, render_documents
+from tracegen.render.documents import TAGGED
 from tracegen.render.pdf import layouts, writer
-from tracegen.render.pdf.finisher import formulas
+from tracegen.render.pdf.finisher import descriptions, formulas
 from tracegen.render.pdf.loader import weasyprint
 from tracegen.render.pdf.process import CAN_FORK, PdfProcess
 from tracegen.render.pdf.writer import write_pdf
@@ -265,13 +266,17 @@ def test_a_render_that_found_its_layouts_cached_starts_no_layout_process(cache_d
     assert result.exit_code != 0  # another render has no note: it starts the layout process
 
 
-def test_every_pdf_is_the_bytes_weasyprint_itself_writes(texts, fresh) -> None:
-    """Taking the layout at the finisher hook and writing it here changes no byte of WeasyPrint's own PDF."""
+@pytest.mark.parametrize("variant", [None, TAGGED])
+def test_every_pdf_is_the_bytes_weasyprint_itself_writes(texts, fresh, variant) -> None:
+    """Taking the layout at the finisher hook and writing it here (`layouts._write`, not pydyf's writer) changes
+    no byte of WeasyPrint's own PDF, untagged or tagged."""
     module = weasyprint()
-    for (html, blocks), ours in zip(texts, fresh, strict=True):
+    for (html, blocks), untagged in zip(texts, fresh, strict=True):
+        ours = write_pdf(html, blocks, pdf_tags=True, pdf_variant=variant) if variant else untagged
         document = module.HTML(string=html, base_url=str(static_dir()) + "/", url_fetcher=writer._fetcher())
         theirs = document.write_pdf(font_config=writer.font_config(), pdf_identifier=writer._identifier(html),
-                                    finisher=writer.Overlay(blocks, formulas(html)))
+                                    pdf_tags=bool(variant), pdf_variant=variant,
+                                    finisher=writer.Overlay(blocks, formulas(html), descriptions(html)))
         assert bytes(theirs) == ours
 
 

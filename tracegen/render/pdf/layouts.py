@@ -23,6 +23,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import io
+import math
 import os
 import pickle
 import re
@@ -202,9 +203,80 @@ def finish(layout: Layout, finisher: Any, identifier: bytes) -> bytes:
     """The PDF's bytes: `finisher` run on the layout (it changes it), written as WeasyPrint writes it."""
     finisher(layout.document(), layout.pdf)
     layout.pdf.objects[1:] = [_Written(item) for item in layout.pdf.objects[1:]]
-    out = io.BytesIO()
-    layout.pdf.write(out, layout.version, identifier, True)
-    return out.getvalue()
+    if (layout.version or "1.7") < "1.5":  # no object streams: pydyf's own writing
+        out = io.BytesIO()
+        layout.pdf.write(out, layout.version, identifier, True)
+        return out.getvalue()
+    return _write(layout.pdf, (layout.version or "1.7").encode(), identifier)
+
+
+def _write(pdf: Any, version: bytes, identifier: bytes) -> bytes:
+    """`pdf.write(out, version, identifier, compress=True)`'s bytes, each object made once: pydyf (0.11–0.13)
+    asks its object stream for its bytes twice (the file, then the hash in the identifier) and compresses it
+    each time. The same layout as pydyf's: the objects that are no streams in one object stream, then a
+    cross-reference stream (`test_every_pdf_is_the_bytes_weasyprint_itself_writes` checks them against pydyf's)."""
+    if pdf.info:
+        pdf.add_object(pdf.info)
+    out = [b"%PDF-" + version + b"\n", b"%\xf0\x9f\x96\xa4\n"]
+    position, packed = sum(map(len, out)), []
+    for item in pdf.objects:
+        if item.free == "f":
+            continue
+        if item.compressible:
+            packed.append(item)
+        else:
+            item.offset = position
+            out.append(item.indirect + b"\n")
+            position += len(out[-1])
+    out.append(_object_stream(pdf, packed, position).indirect + b"\n")
+    position += len(out[-1])
+    out += [_xref_stream(pdf, len(packed), position, identifier).indirect + b"\n",
+            b"startxref\n", f"{position}\n".encode(), b"%%EOF\n"]
+    return b"".join(out)
+
+
+def _object_stream(pdf: Any, packed: list[Any], position: int) -> _Written:
+    """The object stream of `packed` (at `position` in the file), added to `pdf`, its bytes made once."""
+    import pydyf
+
+    head, at = [], 0
+    for item in packed:
+        head += [item.number, at]
+        at += len(item.data) + 1
+    text = " ".join(map(str, head))
+    stream = pydyf.Stream([text, *(item.data for item in packed)],
+                          {"Type": "/ObjStm", "N": len(packed), "First": len(text) + 1}, True)
+    stream.offset = position
+    pdf.add_object(stream)
+    pdf.objects[-1] = _Written(stream)
+    return pdf.objects[-1]
+
+
+def _xref_stream(pdf: Any, packed: int, position: int, identifier: bytes) -> Any:
+    """The cross-reference stream (at `position`), its dictionary with the file identifier, added to `pdf`."""
+    import pydyf
+
+    table, index = [], 0
+    for item in pdf.objects:
+        if item.compressible:
+            table.append((2, pdf.objects[-1].number, index))
+            index += 1
+        else:
+            table.append((int(bool(item.number)), item.offset, item.generation))
+    table.append((1, position, 0))
+    widths = (1, math.ceil(math.log(position + 1, 256)),
+              math.ceil(math.log(max(max(item.generation for item in pdf.objects), packed) + 1, 256)))
+    extra = {"Type": "/XRef", "Index": pydyf.Array((0, len(pdf.objects) + 1)), "W": pydyf.Array(widths),
+             "Size": len(pdf.objects) + 1, "Root": pdf.catalog.reference}
+    if pdf.info:
+        extra["Info"] = pdf.info.reference
+    digest = hashlib.md5(b"".join(item.data for item in pdf.objects if item.free != "f")).hexdigest().encode()
+    extra["ID"] = pydyf.Array((pydyf.String(identifier).data, pydyf.String(digest).data))
+    xref = pydyf.Stream([b"".join(value.to_bytes(width, "big") for row in table
+                                  for width, value in zip(widths, row, strict=True))], extra, True)
+    xref.offset = position
+    pdf.add_object(xref)
+    return xref
 
 
 class _Written:
