@@ -113,6 +113,10 @@ FONTS = sorted(str(p) for folder in ("/usr/share/fonts/truetype/dejavu", "/usr/s
                for p in Path(folder).glob("*.ttf") if not any(word in p.name for word in ("Math", "ExtraLight")))
 LABELS = tuple(str(d) for d in range(10)) + ("-", "")
 COARSE = 0.35  # digits captured on a coarse grid and enlarged (`coarse`)
+# People's handwriting, when given (`load_bitmaps`): each label's 32x32 bitmaps, and the share of that
+# label's cells written from one of them instead of from the stroke templates.
+BITMAPS: dict[str, list[np.ndarray]] = {}
+REAL = 0.4
 
 
 def catmull_rom(points: np.ndarray, per_segment: int = 6) -> np.ndarray:
@@ -228,6 +232,48 @@ def font_ink(label: str, height: int, width: int, rng: np.random.Generator, size
     crop = Image.new("L", (width, height), 0)
     x = int(width / 2 - wide / 2 + rng.normal(0, 0.07) * width)
     y = int(height / 2 - tall / 2 + rng.normal(0, 0.06) * height)
+    crop.paste(glyph, (x, y))
+    return np.asarray(crop, dtype=np.float64) / 255
+
+
+def load_bitmaps(paths: list[Path]) -> None:
+    """Fill BITMAPS from files in the UCI "optdigits-orig" format (32 lines of 32 '0'/'1', then the label;
+    any header lines are skipped)."""
+    for path in paths:
+        lines = path.read_text().splitlines()
+        i = 0
+        while i + 32 < len(lines):
+            block = lines[i:i + 32]
+            if all(len(row) == 32 and set(row) <= {"0", "1"} for row in block):
+                BITMAPS.setdefault(lines[i + 32].strip(), []).append(
+                    np.array([[c == "1" for c in row] for row in block], dtype=np.float64))
+                i += 33
+            else:
+                i += 1
+
+
+def bitmap_ink(label: str, height: int, width: int, rng: np.random.Generator, size: float) -> np.ndarray:
+    """One of the people's bitmaps of `label` as ink in a crop: its pen line made thinner or bolder (a blur
+    and a threshold), slanted and turned a little, scaled to `size` of the crop's height with its own shape
+    (squeezed or widened by up to a fifth), placed off centre as a hand does."""
+    bitmap = BITMAPS[label][rng.integers(len(BITMAPS[label]))]
+    rows, cols = np.nonzero(bitmap)
+    box = bitmap[rows.min():rows.max() + 1, cols.min():cols.max() + 1]
+    box = np.pad(box, 2)
+    soft = blur(box, rng.uniform(0.6, 1.2))
+    level = rng.uniform(0.25, 0.6)
+    glyph = Image.fromarray((np.clip((soft - level) / 0.2 + 0.5, 0, 1) * 255).astype(np.uint8))
+    slant = rng.uniform(-0.15, 0.15)
+    gw, gh = glyph.size
+    glyph = glyph.transform((gw + int(abs(slant) * gh) + 2, gh), Image.Transform.AFFINE,
+                            (1, slant, -max(slant, 0) * gh, 0, 1, 0), Image.Resampling.BILINEAR)
+    glyph = glyph.rotate(float(rng.normal(0, 3)), Image.Resampling.BILINEAR, expand=True)
+    tall = max(4, int(size * height))
+    wide = max(2, min(width, int(glyph.size[0] * tall / glyph.size[1] * rng.uniform(0.8, 1.2))))
+    glyph = glyph.resize((wide, tall), Image.Resampling.BILINEAR)
+    crop = Image.new("L", (width, height), 0)
+    x = int(width / 2 - wide / 2 + rng.normal(0, 0.06) * width)
+    y = int(height / 2 - tall / 2 + rng.normal(0, 0.05) * height)
     crop.paste(glyph, (x, y))
     return np.asarray(crop, dtype=np.float64) / 255
 
@@ -350,7 +396,9 @@ def cell(label: str, rng: np.random.Generator) -> np.ndarray:
         draw(ink, dash(height, width, rng), pen, rng)
     elif label:
         size, aspect = rng.uniform(0.45, 0.95), rng.uniform(0.45, 0.9)
-        if rng.random() < 0.15:
+        if label in BITMAPS and rng.random() < REAL:
+            ink = bitmap_ink(label, height, width, rng, size)
+        elif rng.random() < 0.15:
             ink = font_ink(label, height, width, rng, size)
         else:
             draw(ink, place(glyph_strokes(label, rng), height, width, rng, size, aspect), pen, rng)

@@ -164,9 +164,9 @@ def ensemble(files: list[Path], hx: np.ndarray, hy: np.ndarray) -> dict[str, np.
     return arrays
 
 
-def _version() -> str:
-    """A cache is only as good as the generator and `normalise` that made it."""
-    sources = (ROOT / "scripts" / "digit_handwriting.py", ROOT / "tracegen" / "scanning" / "digits.py")
+def _version(handwriting: list[Path]) -> str:
+    """A cache is only as good as the generator, `normalise` and the handwriting that made it."""
+    sources = (ROOT / "scripts" / "digit_handwriting.py", ROOT / "tracegen" / "scanning" / "digits.py", *handwriting)
     return hashlib.sha256(b"".join(path.read_bytes() for path in sources)).hexdigest()[:8]
 
 
@@ -180,6 +180,11 @@ def arguments() -> argparse.Namespace:
     parser.add_argument("--hidden", type=int, default=HIDDEN, help="units of the dense layer")
     parser.add_argument("--coarse", type=float, default=digit_handwriting.COARSE,
                         help="share of digits captured on a coarse grid (digit_handwriting.coarse)")
+    parser.add_argument("--handwriting", type=Path, nargs="+", default=[], metavar="FILE",
+                        help="people's handwriting in UCI's optdigits-orig format (.tra, .cv): digit_handwriting.REAL "
+                             "of each digit's cells are written from these bitmaps")
+    parser.add_argument("--real", type=float, default=digit_handwriting.REAL,
+                        help="share of a digit's cells written from --handwriting")
     parser.add_argument("--ensemble", type=Path, nargs="+", metavar="NPZ",
                         help="no training: join these trained networks into one ensemble")
     parser.add_argument("--out", type=Path, default=ROOT / "tracegen" / "scanning" / "digits.npz")
@@ -210,7 +215,9 @@ def main() -> None:
     if args.cache:
         args.cache.mkdir(parents=True, exist_ok=True)
     digit_handwriting.COARSE = args.coarse
-    tag = f"{_version()}-c{args.coarse:g}"
+    digit_handwriting.REAL = args.real
+    digit_handwriting.load_bitmaps(args.handwriting)
+    tag = f"{_version(args.handwriting)}-c{args.coarse:g}" + (f"-r{args.real:g}" if args.handwriting else "")
     held = args.count // 10
     hx, hy = cells(held, args.seed + 1, args.cache / f"held-{held}-{args.seed + 1}-{tag}.npz" if args.cache
                    else None)
