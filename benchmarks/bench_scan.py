@@ -126,9 +126,9 @@ def grid(scanned, truth: dict[str, dict[str, str]]) -> None:  # type: ignore[no-
     saved, empty_saved = (decide.SURE, decide.AGREE, decide.MARGIN), decide.EMPTY
     print("\n| SURE | AGREE | MARGIN | accepted and right | accepted and wrong | flagged |\n|---|---|---|---|---|---|")
     try:
-        for sure in (0.999, 0.9999, 0.99999, 0.999999):
+        for sure in (0.99, 0.995, 0.999, 0.9999):
             for agree in (0.3, 0.5, 0.8):
-                for margin in (10.0, 100.0, 1000.0):
+                for margin in (10.0, 30.0, 100.0):
                     decide.SURE, decide.AGREE, decide.MARGIN = sure, agree, float(np.log(margin))
                     again = dataclasses.replace(scanned, decisions=run._decide(scanned.batch, scanned.maps,
                                                                                 scanned.pages))

@@ -18,7 +18,8 @@ ROOT = Path(__file__).resolve().parents[2]
 
 @pytest.fixture(scope="module")
 def held_out() -> tuple[np.ndarray, np.ndarray]:
-    """scikit-learn's 1,797 digits (43 writers; the model trains on generated handwriting) as read."""
+    """scikit-learn's 1,797 digits (the 13 writers of UCI's test set; the model trains on generated handwriting
+    and the 30 other writers of UCI's training set) as read."""
     crops, labels = sklearn_cells(np.random.default_rng(7))
     log_p = digits.log_probabilities(np.stack([digits.normalise(crop) for crop in crops]))
     return log_p, np.array([digits.CLASSES.index(str(label)) for label in labels])
@@ -27,17 +28,17 @@ def held_out() -> tuple[np.ndarray, np.ndarray]:
 def test_reads_held_out_handwriting(held_out: tuple[np.ndarray, np.ndarray]) -> None:
     log_p, truth = held_out
     read = log_p.argmax(axis=1)
-    assert (read == truth).mean() >= 0.92  # measured 95.2 % here, 95.05 % in benchmarks/bench_digits.py
+    assert (read == truth).mean() >= 0.97  # measured 99.1 % here, 98.9 % in benchmarks/bench_digits.py
     for label in range(10):  # no digit is left behind by a good average
-        assert (read[truth == label] == label).mean() >= 0.82, digits.CLASSES[label]  # the weakest, "1": 88 %
+        assert (read[truth == label] == label).mean() >= 0.93, digits.CLASSES[label]  # the weakest, "9": 96.7 %
 
 
 def test_confident_readings_are_right(held_out: tuple[np.ndarray, np.ndarray]) -> None:
     """What scan accepts on confidence alone must be nearly always right, and be most of the cells."""
     log_p, truth = held_out
     accepted = np.exp(log_p.max(axis=1)) >= 0.99
-    assert accepted.mean() >= 0.65  # measured 75 %
-    assert (log_p.argmax(axis=1)[accepted] != truth[accepted]).mean() <= 0.02  # measured 0.45 %
+    assert accepted.mean() >= 0.85  # measured 91 %
+    assert (log_p.argmax(axis=1)[accepted] != truth[accepted]).mean() <= 0.005  # measured 0.06 %
 
 
 def test_empty_cells_read_as_empty_with_confidence() -> None:

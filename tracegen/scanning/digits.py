@@ -1,11 +1,11 @@
 """The digit model: what one handwritten character cell of a worksheet holds, as log-probabilities.
 
-A small convolutional network run in NumPy (no deep-learning library at run time); its weights ship
+Small convolutional networks run in NumPy (no deep-learning library at run time); their weights ship
 beside this module in `digits.npz` and are loaded once, on first use. `scripts/train_digits.py` makes
-them from generated handwriting (docs/scanning.md, "The digit model"). Every cell goes through
-`normalise` first, the same function the training data went through, so a scan and the training
-images look alike to the network.
-"""
+them from generated handwriting and from people's: the 32x32 bitmaps of UCI's "Optical Recognition of
+Handwritten Digits" (E. Alpaydin, C. Kaynak, 1998; CC BY 4.0); docs/scanning.md, "The digit model".
+Every cell goes through `normalise` first, the same function the training data went through, so a
+scan and the training images look alike to the network."""
 
 from __future__ import annotations
 
