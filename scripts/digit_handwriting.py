@@ -219,19 +219,28 @@ def font_ink(label: str, height: int, width: int, rng: np.random.Generator, size
     font_file = font(FONTS[rng.integers(len(FONTS))])
     big = Image.new("L", (200, 200), 0)
     ImageDraw.Draw(big).text((100, 100), label, fill=255, font=font_file, anchor="mm")
-    box = big.getbbox()
-    glyph = big.crop(box)
-    slant = rng.uniform(-0.1, 0.3)
+    glyph = slanted(big.crop(big.getbbox()), rng.uniform(-0.1, 0.3), float(rng.normal(0, 4)))
+    tall = max(2, int(size * height))
+    wide = max(1, int(glyph.size[0] * tall / glyph.size[1]))
+    return pasted(glyph.resize((wide, tall), Image.Resampling.LANCZOS), height, width, rng, (0.07, 0.06))
+
+
+def slanted(glyph: Image.Image, slant: float, turn: float) -> Image.Image:
+    """A glyph sheared by `slant` (x moves by slant * y) and turned by `turn` degrees, grown to fit."""
     gw, gh = glyph.size
     glyph = glyph.transform((gw + int(abs(slant) * gh) + 2, gh), Image.Transform.AFFINE,
                             (1, slant, -max(slant, 0) * gh, 0, 1, 0), Image.Resampling.BILINEAR)
-    glyph = glyph.rotate(float(rng.normal(0, 4)), Image.Resampling.BILINEAR, expand=True)
-    tall = max(2, int(size * height))
-    wide = max(1, int(glyph.size[0] * tall / glyph.size[1]))
-    glyph = glyph.resize((wide, tall), Image.Resampling.LANCZOS)
+    return glyph.rotate(turn, Image.Resampling.BILINEAR, expand=True)
+
+
+def pasted(glyph: Image.Image, height: int, width: int, rng: np.random.Generator,
+           spread: tuple[float, float]) -> np.ndarray:
+    """A glyph placed in a crop about its centre, off by `spread` (of the width, of the height) at random,
+    as ink in [0, 1]."""
+    wide, tall = glyph.size
     crop = Image.new("L", (width, height), 0)
-    x = int(width / 2 - wide / 2 + rng.normal(0, 0.07) * width)
-    y = int(height / 2 - tall / 2 + rng.normal(0, 0.06) * height)
+    x = int(width / 2 - wide / 2 + rng.normal(0, spread[0]) * width)
+    y = int(height / 2 - tall / 2 + rng.normal(0, spread[1]) * height)
     crop.paste(glyph, (x, y))
     return np.asarray(crop, dtype=np.float64) / 255
 
@@ -263,19 +272,10 @@ def bitmap_ink(label: str, height: int, width: int, rng: np.random.Generator, si
     soft = blur(box, rng.uniform(0.6, 1.2))
     level = rng.uniform(0.25, 0.6)
     glyph = Image.fromarray((np.clip((soft - level) / 0.2 + 0.5, 0, 1) * 255).astype(np.uint8))
-    slant = rng.uniform(-0.15, 0.15)
-    gw, gh = glyph.size
-    glyph = glyph.transform((gw + int(abs(slant) * gh) + 2, gh), Image.Transform.AFFINE,
-                            (1, slant, -max(slant, 0) * gh, 0, 1, 0), Image.Resampling.BILINEAR)
-    glyph = glyph.rotate(float(rng.normal(0, 3)), Image.Resampling.BILINEAR, expand=True)
+    glyph = slanted(glyph, rng.uniform(-0.15, 0.15), float(rng.normal(0, 3)))
     tall = max(4, int(size * height))
     wide = max(2, min(width, int(glyph.size[0] * tall / glyph.size[1] * rng.uniform(0.8, 1.2))))
-    glyph = glyph.resize((wide, tall), Image.Resampling.BILINEAR)
-    crop = Image.new("L", (width, height), 0)
-    x = int(width / 2 - wide / 2 + rng.normal(0, 0.06) * width)
-    y = int(height / 2 - tall / 2 + rng.normal(0, 0.05) * height)
-    crop.paste(glyph, (x, y))
-    return np.asarray(crop, dtype=np.float64) / 255
+    return pasted(glyph.resize((wide, tall), Image.Resampling.BILINEAR), height, width, rng, (0.06, 0.05))
 
 
 def dash(height: int, width: int, rng: np.random.Generator) -> list[np.ndarray]:
