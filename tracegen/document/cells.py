@@ -25,11 +25,9 @@ def integer_digits(traces: Iterable[Trace], decimals: int) -> dict[str, int]:
     """Each quantity's integer-digit cells: the most any of its answers needs, rounded to `decimals`
     places as printed (at least one: "0.123" is written with its 0), across all `traces`."""
     digits: dict[str, int] = {}
-    for trace in traces:
-        blank = trace.answers()  # the quantities `Trace.blanks` lists, read without building its table:
-        for per_variant in trace.quantities.values():  # a batch plans every variant's cells before any worker starts
-            for key, found in per_variant.items():
-                if key in blank:
-                    most = max((len(f"{abs(float(v)):.{decimals}f}".partition(".")[0]) for v in found.value), default=1)
-                    digits[key[2]] = max(digits.get(key[2], 1), most)
+    for trace in traces:  # a batch plans every variant's cells before any worker starts: no table of blanks built
+        for blank, value in zip(*trace.answer_row(), strict=True):
+            whole = f"{abs(value):.{decimals}f}".partition(".")[0]
+            name = quantity(blank)
+            digits[name] = max(digits.get(name, 1), len(whole))
     return dict(sorted(digits.items()))
