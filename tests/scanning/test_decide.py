@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from tracegen.scanning.decide import AGREE, CLASSES, EMPTY, SURE, Layout, cells, decide, rounded, text
+from tracegen.scanning.decide import AGREE, CLASSES, EMPTY, SLIP, SURE, Layout, cells, decide, rounded, text
 
 LAYOUT = Layout(sign=True, whole=2, decimals=3)
 
@@ -77,6 +77,26 @@ def test_never_steered_to_the_key():
         logp = reading("", "", "0", "8", {"3": p, "8": 1 - p}, "1")
         assert decide(logp, LAYOUT, {"0.881"}).text in (None, "0.831")
     assert decide(reading("", "", "0", "8", "3", "1"), LAYOUT, {"0.881"}).text == "0.831"
+
+
+def test_a_slip_needs_its_own_digits_read_surely_and_the_rest_only_as_a_candidate_has_them():
+    """0.831 written where the key is 0.881: its 3 is what is new and must be read at SURE; the 1 it shares
+    with the key is explained by the key, so a doubtful 1 (0.8) does not send the slip to a person."""
+    assert SURE > 0.8 > AGREE and SLIP >= 1
+    doubtful_one = {"1": 0.8, "7": 0.2}
+    assert decide(reading("", "", "0", "8", "3", doubtful_one), LAYOUT, {"0.881"}).text == "0.831"
+    assert decide(reading("", "", "0", "8", "3", doubtful_one), LAYOUT, set()).text is None  # nothing explains the 1
+    doubtful_three = {"3": 0.95, "8": 0.05}
+    assert 0.95 < SURE and np.log(0.95 / 0.05) > np.log(10)  # clear of the key, but not sure
+    assert decide(reading("", "", "0", "8", doubtful_three, "1"), LAYOUT, {"0.881"}).text is None
+
+
+def test_a_reading_more_than_a_slip_from_every_candidate_needs_every_cell_sure():
+    """0.345 is three digits from the key 0.881: nothing explains its cells, so a doubtful 5 flags it."""
+    assert SLIP < 3
+    doubtful_five = {"5": 0.8, "6": 0.2}
+    assert decide(reading("", "", "0", "3", "4", doubtful_five), LAYOUT, {"0.881"}).text is None
+    assert decide(reading("", "", "0", "3", "4", "5"), LAYOUT, {"0.881"}).text == "0.345"
 
 
 def test_two_close_candidates_are_not_told_apart_on_a_doubtful_cell():
