@@ -162,8 +162,8 @@ def _sure(free: Cells, confidence: np.ndarray, key: str, candidates: set[str], w
         return bool(confidence.min() >= AGREE)
     for way in ways:
         new = np.array([c != f for c, f in zip(way, free, strict=True)])
-        if new.sum() <= SLIP and confidence[new].min(initial=1.0) >= SURE \
-                and confidence[~new].min(initial=1.0) >= AGREE:
+        read = confidence[new].min(initial=1.0) >= SURE and confidence[~new].min(initial=1.0) >= AGREE
+        if new.sum() <= SLIP and read:
             return True
     return bool(confidence.min() >= SURE)
 
