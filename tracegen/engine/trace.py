@@ -364,7 +364,8 @@ class Trace:
         ['e1:z1:0:0:0', 'e1:z1:0:1:0', 'e1:h1:0:0:0']
         """
         df = self.df
-        rows = df[(df["phase"] != "params") & ~df["name"].isin(self._not_blank)]
+        rows = df[[self._is_blank(phase, name) for phase, name in zip(df["phase"].tolist(), df["name"].tolist(),
+                                                                      strict=True)]]
         ids = [blank_id(*key) for key in zip(*(rows[c].tolist() for c in ("epoch", "name", "sample", "row", "col")),
                                              strict=True)]
         return rows.assign(blank=ids)
@@ -373,7 +374,7 @@ class Trace:
         """`blanks()`'s blank ids and values, in its order, read from the columns without building the DataFrame:
         a batch writes them for every variant (answers.csv), and the DataFrame cost fifteen times the trace."""
         c = self.columns
-        kept = np.array([label[0] != "params" and label[1] not in self._not_blank for label in c.labels], dtype=bool)
+        kept = np.array([self._is_blank(phase, name) for phase, name, _ in c.labels], dtype=bool)
         rows = np.flatnonzero(kept[c.quantity]) if len(kept) else np.empty(0, dtype=np.intp)
         names = [label[1] for label in c.labels]
         keys = zip(c.epoch[rows].tolist(), c.quantity[rows].tolist(), c.sample[rows].tolist(), c.row[rows].tolist(),
@@ -384,7 +385,11 @@ class Trace:
     def answers(self) -> set[tuple[int, str, str]]:
         """(epoch, phase, name) of every quantity with rows in `blanks`, without building its ids."""
         return {key for per_variant in self.quantities.values() for key in per_variant
-                if key[1] != "params" and key[2] not in self._not_blank}
+                if self._is_blank(key[1], key[2])}
+
+    def _is_blank(self, phase: str, name: str) -> bool:
+        """Whether a worksheet leaves a quantity of `phase` and `name` blank (`blanks` says which)."""
+        return phase != "params" and name not in self._not_blank
 
     @cached_property
     def _not_blank(self) -> tuple[str, ...]:
