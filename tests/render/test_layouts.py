@@ -16,6 +16,7 @@ import threading
 import time
 import zlib
 from pathlib import Path
+from types import SimpleNamespace
 
 import pypdf
 import pytest
@@ -267,10 +268,13 @@ def test_a_render_that_found_its_layouts_cached_starts_no_layout_process(cache_d
 
 
 @pytest.mark.parametrize("variant", [None, TAGGED])
-def test_every_pdf_is_the_bytes_weasyprint_itself_writes(texts, fresh, variant) -> None:
+def test_every_pdf_is_the_bytes_weasyprint_itself_writes(texts, fresh, variant, monkeypatch) -> None:
     """Taking the layout at the finisher hook and writing it here (`layouts._write`, not pydyf's writer) changes
-    no byte of WeasyPrint's own PDF, untagged or tagged."""
+    no byte of WeasyPrint's own PDF, untagged or tagged, its streams compressed at `layouts.LEVEL` (pydyf's: 9)."""
+    import pydyf
+
     module = weasyprint()
+    monkeypatch.setattr(pydyf, "zlib", SimpleNamespace(compressobj=lambda level: zlib.compressobj(layouts.LEVEL)))
     for (html, blocks), untagged in zip(texts, fresh, strict=True):
         ours = write_pdf(html, blocks, pdf_tags=True, pdf_variant=variant) if variant else untagged
         document = module.HTML(string=html, base_url=str(static_dir()) + "/", url_fetcher=writer._fetcher())

@@ -43,6 +43,7 @@ from tracegen.render.pdf import sfnt
 from tracegen.render.pdf.stream import serialize
 
 FORMAT = b"tracegen-layout 3\n"  # bump when what `capture` keeps, or how, changes
+LEVEL = 5  # zlib's level for the streams each PDF compresses anew (`_stream_data`)
 MAX_BYTES = 64 * 2**20  # the whole cache; an entry is about 30 kB (Class 3's key)
 STALE_SECONDS = 3600  # a temporary file this old was left by a writer that died
 LIBRARIES = (b"libpango", b"libharfbuzz", b"libfontconfig", b"libfreetype")
@@ -230,7 +231,7 @@ def _write(pdf: Any, version: bytes, identifier: bytes) -> bytes:
             position += len(out[-1])
     out.append(_object_stream(pdf, packed, position).indirect + b"\n")
     position += len(out[-1])
-    out += [_xref_stream(pdf, len(packed), position, identifier).indirect + b"\n",
+    out += [_Written(_xref_stream(pdf, len(packed), position, identifier)).indirect + b"\n",
             b"startxref\n", f"{position}\n".encode(), b"%%EOF\n"]
     return b"".join(out)
 
@@ -286,13 +287,30 @@ class _Written:
     def __init__(self, item: Any) -> None:
         self.number, self.generation, self.offset, self.free = item.number, item.generation, item.offset, item.free
         self.compressible: bool = item.compressible
-        self.data: bytes = item.data if item.free != "f" else b""  # a free object is never written
+        self.data: bytes = _data(item) if item.free != "f" else b""  # a free object is never written
 
     @property
     def indirect(self) -> bytes:
         import pydyf
 
         return pydyf.Object.indirect.fget(self)  # pydyf's own, on these bytes
+
+
+def _data(item: Any) -> bytes:
+    """What pydyf writes of `item`, except that a stream it compresses is compressed at `LEVEL`, not 9.
+
+    The streams a PDF compresses anew (its pages' content with the variant's maths, its object, cross-reference
+    and ToUnicode streams; the font programs are compressed once per glyph set: `fonts`) took zlib about 9 ms of a
+    stamped PDF's 30 at level 9, 3.5 ms at 5, for 2 % more bytes (docs/BENCHMARKS.md). The same bytes each run."""
+    import pydyf
+
+    if not isinstance(item, pydyf.Stream) or not item.compress:
+        return item.data
+    extra = pydyf.Dictionary(item.extra)
+    extra["Filter"] = "/FlateDecode"
+    stream = zlib.compress(b"\n".join(pydyf._to_bytes(part) for part in item.stream), LEVEL)
+    extra["Length"] = len(stream)
+    return b"\n".join((extra.data, b"stream", stream, b"endstream"))
 
 
 def load(name: str) -> Layout | None:
