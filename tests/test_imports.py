@@ -52,3 +52,17 @@ def test_rendering_a_trace_loads_no_pandas() -> None:
             "    assert text.startswith('<!DOCTYPE html>') and blocks\n")
     assert "pandas" not in loaded_after(code)
     assert "pandas" in loaded_after(code + "t.df\n")  # the probe sees pandas when it loads
+
+
+@pytest.mark.slow
+def test_a_batch_from_the_command_line_loads_no_pandas(tmp_path) -> None:
+    """`tracegen batch` writes its folders, manifest and answers without pandas (a quarter second of its start);
+    `tracegen.batch` still returns the manifest as a DataFrame."""
+    out = tmp_path / "batch"
+    code = (f"from tracegen.cli import main\ntry:\n    main(['batch', '--variants', '2', '--to', 'md', '-j', '1', "
+            f"'-o', {str(out)!r}])\nexcept SystemExit as stop:\n    assert not stop.code, stop.code\n")
+    assert "pandas" not in loaded_after(code)
+    assert sorted(path.name for path in out.iterdir()) == sorted(["answers.csv", "manifest.csv", *(
+        line.split(",")[0] for line in (out / "answers.csv").read_text().splitlines()[1:])])
+    api = f"import tracegen\ntracegen.batch(tracegen.load_example(), {str(tmp_path / 'api')!r}, variants=2, to='md')\n"
+    assert "pandas" in loaded_after(api)

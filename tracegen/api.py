@@ -17,9 +17,7 @@ import io
 import os
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import NamedTuple, TypeAlias
-
-import pandas as pd
+from typing import TYPE_CHECKING, NamedTuple, TypeAlias
 
 from tracegen import scanning
 from tracegen.batching import folder, run
@@ -30,6 +28,9 @@ from tracegen.engine.trace import Trace, trace
 from tracegen.errors import OptionError
 from tracegen.notebook import Document
 from tracegen.spec.model import Spec, SpecLike, load_spec
+
+if TYPE_CHECKING:  # pandas is imported where a DataFrame is made or read: a batch's workers never need it
+    import pandas as pd
 
 Roster: TypeAlias = "str | os.PathLike[str] | pd.DataFrame"
 Secret: TypeAlias = "str | os.PathLike[str]"
@@ -87,6 +88,8 @@ def _students(roster: Roster | None, transliteration: str | None = None) -> tupl
         return None
     if isinstance(roster, str | os.PathLike):
         return tuple(read_roster(_path(roster), transliteration))
+    import pandas as pd
+
     if isinstance(roster, pd.DataFrame):
         text = roster.to_csv(index=any(name is not None for name in roster.index.names))
         return tuple(parse_roster(text, "roster", transliteration))
@@ -156,15 +159,41 @@ def batch(spec: SpecLike, out_dir: str | os.PathLike[str] = "output/batch", *, v
     >>> manifest.attrs["written"], manifest.attrs["skipped"]
     (2, 0)
     """
+    import pandas as pd
+
+    made = write_batch(spec, out_dir, variants=variants, roster=roster, seed=seed, secret=secret, to=to, kind=kind,
+                       jobs=jobs, force=force, transliteration=transliteration, fillable=fillable,
+                       paper_ready=paper_ready, progress=progress)
+    manifest = pd.read_csv(made.out / folder.MANIFEST, dtype=str, keep_default_na=False)
+    manifest.attrs.update(written=made.written, skipped=made.skipped, difficulty=made.difficulty)
+    return manifest
+
+
+class Made(NamedTuple):
+    """What `write_batch` made: the batch's folder, the variants written and left as they were, and the report's
+    lines on the spread of the class's difficulty."""
+
+    out: Path
+    written: int
+    skipped: int
+    difficulty: list[str]
+
+
+def write_batch(spec: SpecLike, out_dir: str | os.PathLike[str] = "output/batch", *, variants: int | None = None,
+                roster: Roster | None = None, seed: int | None = None, secret: Secret | None = None,
+                to: str | Sequence[str] = run.FORMATS, kind: str | Sequence[str] = run.DEFAULT_KINDS,
+                jobs: int | None = None, force: bool = False, transliteration: str | None = None,
+                fillable: bool = False, paper_ready: bool = True,
+                progress: Callable[[int], Callable[[int], None]] | None = None) -> Made:
+    """`batch` without reading the manifest back as a DataFrame (the command line's: pandas, a quarter second
+    of a batch's start, is then never imported)."""
     options = _options(count=variants, roster=roster, seed=seed, secret=secret, to=to, kind=kind, jobs=jobs,
                        force=force, transliteration=transliteration, fillable=fillable, paper_ready=paper_ready)
     parsed = load_spec(spec)
     planned = run.plan(parsed, options)
     out = _path(out_dir)
     summary = run.run(planned, out, options, progress=progress(len(planned)) if progress else None)
-    manifest = pd.read_csv(out / folder.MANIFEST, dtype=str, keep_default_na=False)
-    manifest.attrs.update(written=summary.written, skipped=summary.skipped, difficulty=run.difficulty(parsed, planned))
-    return manifest
+    return Made(out, summary.written, summary.skipped, run.difficulty(parsed, planned))
 
 
 class Scans(NamedTuple):
@@ -212,6 +241,8 @@ def scan(batch_dir: str | os.PathLike[str], scans: str | os.PathLike[str] | Sequ
     def count(total: int) -> None:
         if progress is not None:
             counted.append(progress(total))
+
+    import pandas as pd
 
     scanned = run_scan(_path(batch_dir), tuple(str(_path(s)) for s in sources), _path(out) if out is not None else None,
                        jobs=usable_cores() if jobs is None else jobs, count=count,

@@ -345,23 +345,23 @@ def batch_command(spec: str | None, count: int | None, roster: str | None, seed:
     manifest.csv gives each variant's difficulty profile; on a terminal, batch prints
     the spread across the class.
     """
-    from tracegen.api import batch
+    from tracegen.api import write_batch
 
     terminal = sys.stderr.isatty()  # piped or logged: quiet
     with contextlib.ExitStack() as stack:
         def bar(total: int) -> Callable[[int], None]:
             return stack.enter_context(click.progressbar(length=total, label="batch", file=sys.stderr)).update
 
-        manifest = batch(read_spec(spec, bare), output, variants=count, roster=roster, seed=seed,
-                         secret=secret_file,
-                         to=split_list(formats, DOCUMENT_FORMATS, "--to"),
-                         kind=split_list(kinds, KINDS, "--kind"), jobs=jobs, force=force, fillable=fillable,
-                         paper_ready=paper_ready, transliteration=transliteration,
-                         progress=bar if terminal else None)
+        made = write_batch(read_spec(spec, bare), output, variants=count, roster=roster, seed=seed,
+                           secret=secret_file,
+                           to=split_list(formats, DOCUMENT_FORMATS, "--to"),
+                           kind=split_list(kinds, KINDS, "--kind"), jobs=jobs, force=force, fillable=fillable,
+                           paper_ready=paper_ready, transliteration=transliteration,
+                           progress=bar if terminal else None)
     if terminal:
-        written, skipped = manifest.attrs["written"], manifest.attrs["skipped"]
-        click.echo(f"{written + skipped} variants in {output} ({written} written, {skipped} unchanged)", err=True)
-        click.echo("\n".join(manifest.attrs["difficulty"]), err=True)
+        click.echo(f"{made.written + made.skipped} variants in {output} ({made.written} written, {made.skipped} "
+                   "unchanged)", err=True)
+        click.echo("\n".join(made.difficulty), err=True)
 
 
 @cli.command("grade")

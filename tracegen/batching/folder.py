@@ -16,10 +16,9 @@ import csv
 import io
 from dataclasses import dataclass
 from pathlib import Path
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
-import pandas as pd
 import yaml
 
 from tracegen.batching.roster import Student
@@ -31,6 +30,9 @@ from tracegen.engine.trace import trace
 from tracegen.errors import InputError, SpecError
 from tracegen.spec.model import Spec
 from tracegen.spec.shapes import shapes
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 # spec.yaml files are written by tracegen (PyYAML's float format), so libyaml reads them
 # exactly, about 8x faster than the pure-Python parser, which load_spec keeps for its
