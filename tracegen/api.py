@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple, TypeAlias
 
 from tracegen import scanning
-from tracegen.batching import folder, run
+from tracegen.batching import folder, run, stamping
 from tracegen.batching.roster import Student, parse_roster, read_roster
 from tracegen.choices import usable_cores
 from tracegen.csvfiles import unsafe
@@ -190,9 +190,10 @@ def write_batch(spec: SpecLike, out_dir: str | os.PathLike[str] = "output/batch"
     options = _options(count=variants, roster=roster, seed=seed, secret=secret, to=to, kind=kind, jobs=jobs,
                        force=force, transliteration=transliteration, fillable=fillable, paper_ready=paper_ready)
     parsed = load_spec(spec)
-    planned = run.plan(parsed, options)
-    out = _path(out_dir)
-    summary = run.run(planned, out, options, progress=progress(len(planned)) if progress else None)
+    with stamping.reusing():  # the variants the plan traces are traced again by no worker (forked after it)
+        planned = run.plan(parsed, options)
+        out = _path(out_dir)
+        summary = run.run(planned, out, options, progress=progress(len(planned)) if progress else None)
     return Made(out, summary.written, summary.skipped, run.difficulty(parsed, planned))
 
 

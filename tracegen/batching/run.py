@@ -38,7 +38,6 @@ from tracegen.choices import DEFAULT_KINDS, KINDS, usable_cores
 from tracegen.choices import DOCUMENT_FORMATS as FORMATS
 from tracegen.csvfiles import csv_bytes, spreadsheet_safe
 from tracegen.document.cells import integer_digits
-from tracegen.engine.trace import trace
 from tracegen.errors import InputError, Interrupted, OptionError, TracegenError
 from tracegen.files import read_capped, write_atomic
 from tracegen.render.coverage import require_printable
@@ -172,7 +171,7 @@ def paper_ready(spec: Spec, variants: Sequence[Variant], options: Options,
         return None
     prefix = f"secret={fingerprint(secret)}" if secret is not None else f"seed={options.seed or 0}"
     batch = hashlib.sha256(f"{prefix}\n{form_fingerprint(spec)}".encode()).hexdigest()[:10]
-    traces = (trace(v.spec, variant=v.id) for v in variants)
+    traces = (stamping.traced(v.spec, v.id) for v in variants)  # kept for the workers while `stamping.reusing`
     return render.PaperReady(batch, integer_digits(traces, spec.decimals))
 
 
@@ -535,12 +534,18 @@ def _collect_less() -> None:
 
 def _stamps(tasks: Sequence[tuple[Job, Path, dict[str, str] | None]], run: stamping.Mapper) -> list[dict[str, Stamp]]:
     """Each task's PDF stamps (`stamping`): none when there is no PDF to make, or every variant is done."""
-    done = all(recorded is not None and _unchanged(out / job.variant.id, job,
-                                                   spec_yaml(job.variant, job.fillable, job.paper), recorded)
-               for job, out, recorded in tasks)
-    if len(tasks) < 2 or not any("pdf" in job.formats for job, _, _ in tasks) or done:
+    if not _stamping(tasks):
         return [{} for _ in tasks]
     return stamping.stamps([_stampable(job) for job, _, _ in tasks], run)
+
+
+def _stamping(tasks: Sequence[tuple[Job, Path, dict[str, str] | None]]) -> bool:
+    """Whether the tasks' PDFs are stamped: two or more tasks, a PDF to make, and a variant not done yet."""
+    if len(tasks) < 2 or not any("pdf" in job.formats for job, _, _ in tasks):
+        return False
+    return not all(recorded is not None and _unchanged(out / job.variant.id, job,
+                                                       spec_yaml(job.variant, job.fillable, job.paper), recorded)
+                   for job, out, recorded in tasks)
 
 
 def _stampable(job: Job) -> tuple[Spec, str, tuple[str, ...], str | None, render.PaperReady | None]:
