@@ -9,6 +9,7 @@ match the manifest, so an interrupted batch resumes where it stopped.
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import hashlib
 import os
@@ -38,11 +39,12 @@ from tracegen.choices import DEFAULT_KINDS, KINDS, usable_cores
 from tracegen.choices import DOCUMENT_FORMATS as FORMATS
 from tracegen.csvfiles import csv_bytes, spreadsheet_safe
 from tracegen.document.cells import integer_digits
-from tracegen.errors import InputError, Interrupted, OptionError, TracegenError
+from tracegen.errors import InputError, Interrupted, OptionError, RenderError, TracegenError
 from tracegen.files import read_capped, write_atomic
 from tracegen.render.coverage import require_printable
 from tracegen.render.pdf import layouts
 from tracegen.render.pdf.form import fingerprint as form_fingerprint
+from tracegen.render.pdf.loader import weasyprint
 from tracegen.spec import limits
 from tracegen.spec.model import Spec
 from tracegen.stopping import sigterm_as_interrupt
@@ -412,6 +414,9 @@ def execute(jobs: Sequence[Job], out: Path, previous: Recorded, workers: int,
             for task, stamps in zip(tasks, _stamps(tasks, _inline), strict=True):
                 record(produce(*task, stamps))
         return
+    if _stamping(tasks):  # every worker lays a group out: WeasyPrint imported once, here, before they fork
+        with contextlib.suppress(RenderError):  # missing: each variant's render says so
+            weasyprint()
     with tempfile.TemporaryDirectory(prefix="tracegen-batch-") as scratch:
         team = _Workers(min(workers, len(tasks)), scratch)
         producing = False
