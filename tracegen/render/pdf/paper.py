@@ -124,7 +124,8 @@ def _qr(code: str) -> tuple[bytearray, ...]:
 def _message(code: str) -> tuple[int, np.ndarray]:
     """The version and the final message's bits (data and error correction codewords, interleaved, and the
     remainder bits) of `code` at level M, as `segno.make(code, error="m", boost_error=False, micro=False)` makes
-    them (segno's `encoder.encode` up to its `make_final_message`)."""
+    them: segno's `encoder.encode` up to its data codewords, then its `make_final_message` with numpy (`_parity`:
+    segno's Reed-Solomon division in pure Python was a third of a page's QR code)."""
     from segno import consts, encoder
 
     segments = encoder.prepare_data(code, None, None)
@@ -136,8 +137,48 @@ def _message(code: str) -> tuple[int, np.ndarray]:
     encoder.write_terminator(buffer, capacity, None, len(buffer))
     encoder.write_padding_bits(buffer, version, len(buffer))
     encoder.write_pad_codewords(buffer, version, capacity, len(buffer))
-    message = encoder.make_final_message(version, consts.ERROR_LEVEL_M, buffer)
-    return version, np.frombuffer(bytes(message.getbits()), dtype=np.int8)
+    bits = np.frombuffer(bytes(buffer.getbits()), dtype=np.uint8)
+    data, errors, at = [], [], 0
+    for block in consts.ECC[version][consts.ERROR_LEVEL_M]:  # type: ignore[index]
+        parity = _parity(block.num_data, block.num_total - block.num_data)
+        for _ in range(block.num_blocks):
+            taken = bits[at:at + 8 * block.num_data]
+            data.append(taken)
+            errors.append((taken.astype(np.int32) @ parity) & 1)
+            at += 8 * block.num_data
+    message = np.concatenate([*_interleaved(data), *_interleaved(errors)])
+    places = int(_masks(encoder.calc_matrix_size(version))[0].sum())  # the rest: remainder bits, 0
+    return version, np.concatenate([message, np.zeros(places - len(message), dtype=np.uint8)]).astype(np.int8)
+
+
+def _interleaved(blocks: list[np.ndarray]) -> list[np.ndarray]:
+    """Blocks' codewords (8 bits each) in the final message's order: the first of each block, then the second…"""
+    return [block[8 * i:8 * i + 8] for i in range(max(len(block) for block in blocks) // 8)
+            for block in blocks if len(block) > 8 * i]
+
+
+@cache
+def _parity(data: int, ec: int) -> np.ndarray:
+    """The bits of a block's `ec` error correction codewords as a GF(2)-linear map of its `data` codewords' bits
+    (data bits @ map, mod 2): the Reed-Solomon remainder segno's `make_blocks` divides out. Row (8 i + j) is the
+    remainder of the block whose codeword i is bit j alone: that bit's value times x ** (data - 1 - i + ec) modulo
+    the generator polynomial, found by multiplying by x one degree at a time."""
+    from segno import consts
+
+    exp, log, generator = consts.GALIOS_EXP, consts.GALIOS_LOG, consts.GEN_POLY[ec]
+
+    def times(a: int, b: int) -> int:
+        return exp[log[a] + log[b]] if a and b else 0
+
+    power = [exp[g] for g in generator]  # x ** ec modulo the generator (highest degree first)
+    powers = [power]
+    for _ in range(data - 1):
+        carry, *rest = power
+        power = [value ^ times(carry, exp[g]) for value, g in zip([*rest, 0], generator, strict=True)]
+        powers.append(power)
+    rows = [[times(1 << (7 - bit), value) for value in powers[data - 1 - index]]
+            for index in range(data) for bit in range(8)]
+    return np.unpackbits(np.array(rows, dtype=np.uint8), axis=1).astype(np.int32)
 
 
 @cache
