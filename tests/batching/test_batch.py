@@ -399,3 +399,30 @@ def test_a_variants_tasks_stay_with_its_worker_and_a_dead_workers_waiting_tasks_
         assert {ended[i].result() for i in {1, 2, 3, 4, 5} - failed} == {where[1]}
     finally:
         team.stop()
+
+
+@pytest.mark.slow
+def test_a_stamped_batchs_workers_trace_nothing_and_import_no_weasyprint(tmp_path: Path) -> None:
+    """With two workers, the variants the plan traced (for the paper-ready cells) and WeasyPrint (imported before
+    they fork) are the parent's: in a fresh process, each variant is traced once and WeasyPrint imported once, both
+    in the parent, and the PDFs are still made."""
+    log = tmp_path / "log"
+    code = f"""
+import os, tracegen
+from tracegen.batching import stamping
+from tracegen.render.pdf import loader
+
+def logged(what, call):
+    def wrapped(*args, **kwargs):
+        with open({str(log)!r}, "a") as out:
+            out.write(f"{{what}} {{os.getpid()}}\\n")
+        return call(*args, **kwargs)
+    return wrapped
+
+stamping.trace, loader._import = logged("trace", stamping.trace), logged("import", loader._import)
+tracegen.batch(tracegen.load_example(), {str(tmp_path / "batch")!r}, variants=3, to="pdf", jobs=2)
+print(os.getpid())
+"""
+    parent = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
+    assert sorted(log.read_text().splitlines()) == [f"import {parent}"] + [f"trace {parent}"] * 3
+    assert len(list((tmp_path / "batch").glob("*/*.pdf"))) == 6
