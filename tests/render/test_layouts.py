@@ -10,6 +10,7 @@ import hashlib
 import io
 import os
 import pickle
+import re
 import subprocess
 import sys
 import threading
@@ -292,3 +293,18 @@ def test_a_fillable_worksheet_from_the_cache_keeps_its_form(cache_dir) -> None:
         cached = render_documents(trace, ("worksheet",), ("pdf",), fillable=True, cache=True)
         assert cached[("worksheet", "pdf")] == fresh
     assert pypdf.PdfReader(io.BytesIO(fresh)).get_fields()  # a form with its fields
+
+
+def test_every_stream_a_pdf_compresses_is_zlib_at_the_level_chosen(fresh) -> None:
+    """The page contents, object, cross-reference and ToUnicode streams and the font programs are each exactly
+    zlib's output at `layouts.LEVEL` (not pydyf's 9): the same bytes every run, and each decompresses."""
+    for pdf in fresh:
+        found = 0
+        for head in re.finditer(rb"<<((?:(?!>>\nstream\n).)*?)>>\nstream\n", pdf, re.S):
+            if b"/FlateDecode" not in head[1]:
+                continue
+            length = int(re.search(rb"/Length (\d+)", head[1])[1])
+            data = pdf[head.end():head.end() + length]
+            assert zlib.compress(zlib.decompress(data), layouts.LEVEL) == data
+            found += 1
+        assert found >= 8  # a page's content, a font program, a ToUnicode, the object and cross-reference streams
