@@ -28,9 +28,9 @@ def held_out() -> tuple[np.ndarray, np.ndarray]:
 def test_reads_held_out_handwriting(held_out: tuple[np.ndarray, np.ndarray]) -> None:
     log_p, truth = held_out
     read = log_p.argmax(axis=1)
-    assert (read == truth).mean() >= 0.97  # measured 99.1 % here, 99.05 % in benchmarks/bench_digits.py
+    assert (read == truth).mean() >= 0.98  # measured 99.4 % here, 99.22 % in benchmarks/bench_digits.py
     for label in range(10):  # no digit is left behind by a good average
-        assert (read[truth == label] == label).mean() >= 0.93, digits.CLASSES[label]  # the weakest, "9": 96.7 %
+        assert (read[truth == label] == label).mean() >= 0.95, digits.CLASSES[label]  # the weakest, "9": 97.2 %
 
 
 def test_confident_readings_are_right(held_out: tuple[np.ndarray, np.ndarray]) -> None:
