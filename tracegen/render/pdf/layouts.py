@@ -43,7 +43,7 @@ from tracegen.render.pdf import sfnt
 from tracegen.render.pdf.stream import serialize
 
 FORMAT = b"tracegen-layout 3\n"  # bump when what `capture` keeps, or how, changes
-LEVEL = 5  # zlib's level for the streams each PDF compresses anew (`_stream_data`)
+LEVEL = 5  # zlib's level for the streams each PDF compresses anew (`_data`) and font subsets (`fonts`)
 MAX_BYTES = 64 * 2**20  # the whole cache; an entry is about 30 kB (Class 3's key)
 STALE_SECONDS = 3600  # a temporary file this old was left by a writer that died
 LIBRARIES = (b"libpango", b"libharfbuzz", b"libfontconfig", b"libfreetype")
