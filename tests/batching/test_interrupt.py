@@ -27,6 +27,13 @@ from tracegen.render.pdf.process import CAN_FORK
 VARIANTS = 48  # enough that a batch is still running when it is stopped: a stamped batch makes 12 in about a second
 
 
+def as_a_terminal_job() -> None:
+    """In the child before it runs the command: Ctrl-C's default action, as a shell gives a job it runs in the
+    foreground. A test run started in the background (`pytest &`, nohup) has SIGINT ignored, and an ignored
+    signal stays ignored across exec: Python then installs no Ctrl-C handler, and the command rightly ignores it."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def start_batch(tmp_path: Path) -> tuple[subprocess.Popen, Path, Path]:
     """A real PDF batch in its own session (a process group, as a shell starts a job)."""
     out, scratch = tmp_path / "out", tmp_path / "tmp"
@@ -35,7 +42,7 @@ def start_batch(tmp_path: Path) -> tuple[subprocess.Popen, Path, Path]:
     command = [sys.executable, "-m", "tracegen", "batch", "--variants", str(VARIANTS), "--to", "pdf", "-j", "2",
                "-o", str(out)]
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env,
-                               start_new_session=True)
+                               start_new_session=True, preexec_fn=as_a_terminal_job)
     return process, out, scratch
 
 
@@ -185,7 +192,8 @@ def test_a_stopped_pdf_render_ends_its_layout_processes_and_leaves_no_file(tmp_p
     scratch.mkdir()
     env = {k: v for k, v in os.environ.items() if k != "TRACEGEN_DEBUG"} | {"TMPDIR": str(scratch)}
     process = subprocess.Popen([sys.executable, "-m", "tracegen", "render", str(spec), "--to", "pdf", "-o", str(out)],
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, start_new_session=True)
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, start_new_session=True,
+                               preexec_fn=as_a_terminal_job)
     try:
         wait_for(lambda: len(descendants(process.pid)) == 2, seconds=60)  # laying out, side by side
         time.sleep(0.5)  # well into their layouts (20 epochs take seconds)
