@@ -51,14 +51,14 @@ def test_an_empty_blank_reads_empty():
 
 
 def test_an_empty_blank_needs_its_own_bar_not_the_free_readings():
-    """Empty at 0.9995 a cell (above EMPTY) is unanswered; faint ink that leaves a cell empty at only 0.995
-    is flagged, not taken for an unanswered blank, although a digit read at 0.995 would pass SURE."""
-    assert 0.9995 > EMPTY > 0.995 > SURE
+    """Empty at 0.9995 a cell (above EMPTY) is unanswered; faint ink that leaves a cell empty at only 0.9985
+    is flagged, not taken for an unanswered blank, although a digit read at 0.9985 would pass SURE."""
+    assert 0.9995 > EMPTY > 0.9985 > SURE
     nearly = {"": 0.9995, "1": 0.0005}
     assert decide(reading("", "", nearly, "", "", ""), LAYOUT, {"0.881"}).text == ""
-    faint = {"": 0.995, "1": 0.005}
+    faint = {"": 0.9985, "1": 0.0015}
     assert decide(reading("", "", faint, "", "", ""), LAYOUT, {"0.881"}).text is None
-    assert decide(reading("", "", {"2": 0.995, "7": 0.005}, "", "", ""), LAYOUT, set()).text == "2"
+    assert decide(reading("", "", {"2": 0.9985, "7": 0.0015}, "", "", ""), LAYOUT, set()).text == "2"
 
 
 def test_a_doubtful_cell_is_accepted_only_when_the_reading_is_a_candidate():
